@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+// vrsim: a discrete-event simulator of virtualized routers.
+// Module arrows point one way (see DESIGN.md):
+// vrsim -> VrsimCLI -> {Experiment, Report} -> Scenario -> Platforms -> {NetModel, HostModel}
+//   -> SimCore -> GSLKit -> CGSL.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+  name: "vrsim",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "vrsim", targets: ["vrsim"]),
+    .library(name: "SimCore", targets: ["SimCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CGSL",
+      pkgConfig: "gsl",
+      providers: [.apt(["libgsl-dev"])]
+    ),
+    .target(name: "CAllocCounter"),
+    .target(name: "GSLKit", dependencies: ["CGSL"], swiftSettings: strict),
+    .target(
+      name: "SimCore",
+      dependencies: [
+        "GSLKit",
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ],
+      swiftSettings: strict
+    ),
+    .target(name: "HostModel", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
+    .target(name: "Scenario", dependencies: ["SimCore", "Yams"], swiftSettings: strict),
+    .target(
+      name: "VrsimCLI",
+      dependencies: [
+        "SimCore", "GSLKit", "CAllocCounter", "HostModel", "Scenario",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(name: "vrsim", dependencies: ["VrsimCLI"], swiftSettings: strict),
+    .testTarget(name: "GSLKitTests", dependencies: ["GSLKit"], swiftSettings: strict),
+    .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
+    .testTarget(name: "HostModelTests", dependencies: ["HostModel", "SimCore"], swiftSettings: strict),
+    .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], swiftSettings: strict),
+    .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
+  ],
+  swiftLanguageModes: [.v6]
+)

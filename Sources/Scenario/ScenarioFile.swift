@@ -1,0 +1,1 @@
+// Scenario: YAML scenario files with units, validation and sweeps. (Being built: issue 6.)

@@ -1,0 +1,147 @@
+import GSLKit
+
+/// Something that receives events: a model component (a vCPU scheduler, a NIC, a traffic
+/// source). One `handle` method is the hot path; `event.code` says which of the handler's
+/// timers or actions fired and `event.arg` carries a small argument (an index, a slot).
+///
+/// Handlers are registered once with `Simulation.register(_:)`; the simulation keeps them
+/// alive for its lifetime, so a handler should hold its simulation `unowned` (or not at all:
+/// the simulation is passed to every call).
+public protocol EventHandler: AnyObject {
+  /// Handles one event at `event.time`, which equals `sim.now`.
+  func handle(_ event: Event, in sim: Simulation)
+}
+
+/// The index of a registered handler, used to address events to it.
+public struct HandlerID: Hashable, Sendable {
+  /// Index in the simulation's handler table.
+  public let index: UInt32
+  @inlinable init(index: UInt32) { self.index = index }
+}
+
+/// A discrete-event simulation: a clock, a pending-event set, registered handlers and the
+/// run's random streams.
+///
+/// A simulation is an ordinary instance (never a global); several can run at once, one per
+/// thread. Events are executed in (time, scheduling order) order, so a run is a function of
+/// its model, its seed and its replication number alone.
+///
+/// ```swift
+/// let sim = Simulation(seed: 42)
+/// let h = sim.register(myModel)
+/// sim.schedule(after: .ms(1), to: h, code: 0)
+/// sim.run(until: SimTime(nanoseconds: 1_000_000_000))
+/// ```
+///
+/// The hot path (`schedule`, the run loop, dispatch) performs no allocation once the event
+/// arrays have grown to the run's peak size; `vrsim bench engine` counts allocations to prove it.
+public final class Simulation {
+  /// The current simulated time.
+  public private(set) var now: SimTime = .zero
+  @usableFromInline var queue: EventQueue
+  @usableFromInline var handlers: ContiguousArray<any EventHandler> = []
+  @usableFromInline var stopRequested = false
+  /// Number of events executed so far (cancelled events not counted).
+  public private(set) var eventsExecuted: UInt64 = 0
+  /// The run's random streams (master seed, replication, one stream per component name).
+  public let streams: RandomStreams
+  /// Called with every event just before its handler runs, when set. Off by default.
+  public var trace: ((Event) -> Void)?
+  private let hooks = EngineHooks()
+
+  /// Creates a simulation whose streams derive from `seed` and `replication`.
+  /// - Parameter initialCapacity: expected peak number of pending events (grows as needed).
+  public init(seed: UInt64, replication: Int = 0, initialCapacity: Int = 1024) {
+    queue = EventQueue(initialCapacity: initialCapacity)
+    streams = RandomStreams(seed: seed, replication: replication)
+    handlers.append(hooks)
+  }
+
+  /// Registers a handler and returns the id to address events to it.
+  @discardableResult
+  public func register(_ handler: any EventHandler) -> HandlerID {
+    precondition(handlers.count < Int(UInt32.max), "too many handlers")
+    handlers.append(handler)
+    return HandlerID(index: UInt32(handlers.count - 1))
+  }
+
+  /// Number of live pending events.
+  @inlinable public var pendingEvents: Int { queue.pending }
+
+  /// Schedules an event for `handler` at the absolute time `time` (not before `now`).
+  @inlinable @inline(__always) @discardableResult
+  public func schedule(at time: SimTime, to handler: HandlerID, code: UInt32 = 0, arg: UInt64 = 0)
+    -> EventID
+  {
+    precondition(time >= now, "cannot schedule at \(time), before now (\(now))")
+    return queue.insert(time: time.nanoseconds, handler: handler.index, code: code, arg: arg)
+  }
+
+  /// Schedules an event for `handler` `delay` after now (`delay` >= 0).
+  @inlinable @inline(__always) @discardableResult
+  public func schedule(
+    after delay: SimDuration, to handler: HandlerID, code: UInt32 = 0, arg: UInt64 = 0
+  ) -> EventID {
+    precondition(delay.nanoseconds >= 0, "negative delay \(delay)")
+    let (t, overflow) = now.nanoseconds.addingReportingOverflow(delay.nanoseconds)
+    precondition(!overflow, "event time overflows Int64 nanoseconds")
+    return queue.insert(time: t, handler: handler.index, code: code, arg: arg)
+  }
+
+  /// Cancels a pending event. Returns false if it has already run or been cancelled.
+  @discardableResult
+  public func cancel(_ id: EventID) -> Bool { queue.cancel(id) }
+
+  /// Asks the run loop to return after the current event. `run` may be called again later.
+  public func stop() { stopRequested = true }
+
+  /// Runs events until none is pending, `stop()` is called, or the next event lies after
+  /// `limit`. When the limit (not a stop) ends the run, the clock is advanced to `limit`.
+  /// - Returns: the number of events executed by this call.
+  @discardableResult
+  public func run(until limit: SimTime = .max) -> UInt64 {
+    stopRequested = false
+    let before = eventsExecuted
+    let limitNs = limit.nanoseconds
+    if let trace {
+      while !stopRequested, let t = queue.peekTime(), t <= limitNs {
+        let event = queue.popEarliest()
+        now = event.time
+        eventsExecuted &+= 1
+        trace(event)
+        handlers[Int(event.handler)].handle(event, in: self)
+      }
+    } else {
+      while !stopRequested, let t = queue.peekTime(), t <= limitNs {
+        let event = queue.popEarliest()
+        now = event.time
+        eventsExecuted &+= 1
+        handlers[Int(event.handler)].handle(event, in: self)
+      }
+    }
+    if !stopRequested, limit != .max, now < limit { now = limit }
+    return eventsExecuted - before
+  }
+
+  /// Runs `body` at simulated time `time` (once), before any model event scheduled later
+  /// for that same instant. Used for warm-up deletion: statistics reset themselves at the end
+  /// of the warm-up period so the initial transient does not bias the results.
+  public func at(_ time: SimTime, _ body: @escaping (Simulation) -> Void) {
+    hooks.actions.append(body)
+    schedule(at: time, to: HandlerID(index: 0), code: 0, arg: UInt64(hooks.actions.count - 1))
+  }
+
+  /// Registers `body` to run when the warm-up period ends at `time`; all warm-up hooks run in
+  /// registration order at that instant. Typical use: reset every statistics accumulator.
+  public func onWarmupEnd(at time: SimTime, _ body: @escaping (Simulation) -> Void) {
+    at(time, body)
+  }
+}
+
+/// The engine's own handler (index 0): runs one-off actions such as warm-up resets.
+final class EngineHooks: EventHandler {
+  var actions: [(Simulation) -> Void] = []
+  func handle(_ event: Event, in sim: Simulation) {
+    actions[Int(event.arg)](sim)
+  }
+}

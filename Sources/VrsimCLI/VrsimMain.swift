@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+
+/// Entry point of the `vrsim` executable: parses the command line, runs the command and maps
+/// errors to exit codes: 0 success, 1 a run failed, 2 bad usage (unknown option, malformed
+/// value), 130 interrupted.
+public enum VrsimMain {
+  /// Runs `vrsim` with `arguments` (the process arguments by default) and exits.
+  public static func main(_ arguments: [String]? = nil) -> Never {
+    let code = run(arguments ?? Array(CommandLine.arguments.dropFirst()))
+    exit(code)
+  }
+
+  /// Runs `vrsim` with `arguments` and returns the exit code (used by tests).
+  public static func run(_ arguments: [String]) -> Int32 {
+    do {
+      var command = try VrsimCommand.parseAsRoot(arguments)
+      try command.run()
+      return 0
+    } catch let error as RunError {
+      FileHandle.standardError.write(Data("vrsim: error: \(error.message)\n".utf8))
+      return 1
+    } catch {
+      let code = VrsimCommand.exitCode(for: error)
+      let message = VrsimCommand.fullMessage(for: error)
+      if code == .success {
+        if !message.isEmpty { print(message) }
+        return 0
+      }
+      if !message.isEmpty { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
+      return code == .validationFailure ? 2 : code.rawValue
+    }
+  }
+}
+
+/// A failure while running a command (not a usage error): reported on stderr, exit code 1.
+public struct RunError: Error, CustomStringConvertible {
+  /// What went wrong, one line.
+  public var message: String
+  /// Creates an error with `message`.
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}
+
+/// The `vrsim` command: the root of every subcommand.
+struct VrsimCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "vrsim",
+    abstract: "A discrete-event simulator of virtualized routers.",
+    discussion: """
+      vrsim simulates virtual routers sharing one host (Xen dom0 bridge or router, SR-IOV,
+      containers, native Linux) to tell how many fit before packets are lost or one router
+      starves the others. Every value has a unit; every run is reproducible from its seed.
+      """,
+    version: VrsimVersion.string,
+    subcommands: [VersionCommand.self, BenchCommand.self]
+  )
+}
+
+/// The version of vrsim.
+public enum VrsimVersion {
+  /// Semantic version of this build.
+  public static let string = "0.1.0"
+}
+
+struct VersionCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "version", abstract: "Print the version of vrsim.")
+  func run() throws { print("vrsim \(VrsimVersion.string)") }
+}

@@ -1,0 +1,3 @@
+import VrsimCLI
+
+VrsimMain.main()
