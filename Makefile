@@ -1,0 +1,32 @@
+# vrsim: the two commands of the README, plus helpers.
+# make run   installs what is missing, builds in release mode and runs the default job
+# make test  installs what is missing and runs the whole test suite (plus the format lint)
+
+.PHONY: run test build lint format bench clean
+
+run:
+	@scripts/install-deps.sh
+	swift build -c release --product vrsim
+	.build/release/vrsim bench engine
+
+test:
+	@scripts/install-deps.sh
+	swift format lint --strict -r Sources Tests
+	swift build --build-tests
+	swift test --skip-build --parallel
+
+build:
+	@scripts/install-deps.sh
+	swift build -c release --product vrsim
+
+lint:
+	swift format lint --strict -r Sources Tests
+
+format:
+	swift format -i -r Sources Tests Package.swift
+
+bench: build
+	.build/release/vrsim bench engine
+
+clean:
+	rm -rf .build
