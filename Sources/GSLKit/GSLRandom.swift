@@ -1,5 +1,14 @@
 import CGSL
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Natural logarithm from the C library (kept in one place for `@inlinable` use).
+@inlinable @inline(__always) func _vrsimLog(_ x: Double) -> Double { log(x) }
+
 /// A GSL random number generator (`gsl_rng`) owned by one Swift object.
 ///
 /// The generator is allocated in `init` and freed in `deinit`; it is not shared between
@@ -79,9 +88,17 @@ public final class GSLRandom {
     return Int(GSL.uniformInt(rng, UInt(n)))
   }
 
-  /// An exponential variate with the given mean (`gsl_ran_exponential`).
+  /// An exponential variate with the given mean, by inversion: -mean · ln(U), U uniform on
+  /// (0, 1) from this GSL generator.
+  ///
+  /// Same distribution as `gsl_ran_exponential`, which computes -mean · ln(1 - U) with
+  /// `log1p`; glibc's `log` is about three times faster than its `log1p` and this is the
+  /// hottest draw of every traffic source (measured with `vrsim bench engine`).
   @inlinable @inline(__always)
-  public func exponential(mean: Double) -> Double { gsl_ran_exponential(rng, mean) }
+  public func exponential(mean: Double) -> Double { -mean * _vrsimLog(gsl_rng_uniform_pos(rng)) }
+
+  /// An exponential variate drawn by GSL itself (`gsl_ran_exponential`), for cross-checks.
+  public func exponentialGSL(mean: Double) -> Double { GSL.exponential(rng, mean) }
 
   /// A normal variate with mean `mu` and standard deviation `sigma` (ziggurat method).
   public func normal(mu: Double = 0, sigma: Double = 1) -> Double { mu + GSL.gaussian(rng, sigma) }

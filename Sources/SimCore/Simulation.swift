@@ -39,7 +39,11 @@ public final class Simulation {
   /// The current simulated time.
   public private(set) var now: SimTime = .zero
   @usableFromInline var queue: EventQueue
-  @usableFromInline var handlers: ContiguousArray<any EventHandler> = []
+  /// Handlers by index, held without reference counting on the hot path; `owners` keeps
+  /// them alive for the simulation's lifetime.
+  @usableFromInline var handlers: UnsafeMutablePointer<UnownedHandler>
+  private var handlerCapacity = 16
+  private var owners: [any EventHandler] = []
   @usableFromInline var stopRequested = false
   /// Number of events executed so far (cancelled events not counted).
   public private(set) var eventsExecuted: UInt64 = 0
@@ -54,15 +58,27 @@ public final class Simulation {
   public init(seed: UInt64, replication: Int = 0, initialCapacity: Int = 1024) {
     queue = EventQueue(initialCapacity: initialCapacity)
     streams = RandomStreams(seed: seed, replication: replication)
-    handlers.append(hooks)
+    handlers = .allocate(capacity: handlerCapacity)
+    owners.append(hooks)
+    handlers.initialize(to: UnownedHandler(hooks))
   }
+
+  deinit { handlers.deallocate() }
 
   /// Registers a handler and returns the id to address events to it.
   @discardableResult
   public func register(_ handler: any EventHandler) -> HandlerID {
-    precondition(handlers.count < Int(UInt32.max), "too many handlers")
-    handlers.append(handler)
-    return HandlerID(index: UInt32(handlers.count - 1))
+    precondition(owners.count < Int(UInt32.max), "too many handlers")
+    if owners.count == handlerCapacity {
+      let bigger = UnsafeMutablePointer<UnownedHandler>.allocate(capacity: handlerCapacity * 2)
+      bigger.moveInitialize(from: handlers, count: owners.count)
+      handlers.deallocate()
+      handlers = bigger
+      handlerCapacity *= 2
+    }
+    (handlers + owners.count).initialize(to: UnownedHandler(handler))
+    owners.append(handler)
+    return HandlerID(index: UInt32(owners.count - 1))
   }
 
   /// Number of live pending events.
@@ -109,14 +125,14 @@ public final class Simulation {
         now = event.time
         eventsExecuted &+= 1
         trace(event)
-        handlers[Int(event.handler)].handle(event, in: self)
+        handlers[Int(event.handler)].target.handle(event, in: self)
       }
     } else {
       while !stopRequested, let t = queue.peekTime(), t <= limitNs {
         let event = queue.popEarliest()
         now = event.time
         eventsExecuted &+= 1
-        handlers[Int(event.handler)].handle(event, in: self)
+        handlers[Int(event.handler)].target.handle(event, in: self)
       }
     }
     if !stopRequested, limit != .max, now < limit { now = limit }
@@ -136,6 +152,13 @@ public final class Simulation {
   public func onWarmupEnd(at time: SimTime, _ body: @escaping (Simulation) -> Void) {
     at(time, body)
   }
+}
+
+/// A handler reference that the run loop can call without retain/release traffic; the
+/// simulation owns the handler separately, so it outlives every use.
+@usableFromInline struct UnownedHandler {
+  @usableFromInline unowned(unsafe) let target: any EventHandler
+  @usableFromInline init(_ target: any EventHandler) { self.target = target }
 }
 
 /// The engine's own handler (index 0): runs one-off actions such as warm-up resets.
