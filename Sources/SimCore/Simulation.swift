@@ -16,7 +16,9 @@ public protocol EventHandler: AnyObject {
 public struct HandlerID: Hashable, Sendable {
   /// Index in the simulation's handler table.
   public let index: UInt32
-  @inlinable init(index: UInt32) { self.index = index }
+  /// Wraps a raw index (`HandlerID(index: 0)` is the engine itself: a safe placeholder
+  /// before `register`).
+  @inlinable public init(index: UInt32) { self.index = index }
 }
 
 /// A discrete-event simulation: a clock, a pending-event set, registered handlers and the
