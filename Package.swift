@@ -21,6 +21,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     .systemLibrary(
@@ -39,21 +40,44 @@ let package = Package(
       swiftSettings: strict
     ),
     .target(name: "HostModel", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
+    .target(name: "NetModel", dependencies: ["SimCore", "GSLKit", "HostModel"], swiftSettings: strict),
+    .target(name: "Platforms", dependencies: ["NetModel", "HostModel", "SimCore"], swiftSettings: strict),
     .target(name: "Scenario", dependencies: ["SimCore", "Yams"], swiftSettings: strict),
     .target(
       name: "VrsimCLI",
       dependencies: [
-        "SimCore", "GSLKit", "CAllocCounter", "HostModel", "Scenario",
+        "SimCore", "GSLKit", "CAllocCounter", "HostModel", "Scenario", "Experiment", "Report",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
+      swiftSettings: strict
+    ),
+    .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
+    .target(
+      name: "Experiment",
+      dependencies: ["SimCore", "Report", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: strict
     ),
     .executableTarget(name: "vrsim", dependencies: ["VrsimCLI"], swiftSettings: strict),
     .testTarget(name: "GSLKitTests", dependencies: ["GSLKit"], swiftSettings: strict),
     .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
     .testTarget(name: "HostModelTests", dependencies: ["HostModel", "SimCore"], swiftSettings: strict),
+    .testTarget(
+      name: "PlatformsTests", dependencies: ["Platforms", "NetModel", "HostModel", "SimCore"],
+      swiftSettings: strict),
     .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], swiftSettings: strict),
     .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
+    .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
+    .executableTarget(
+      name: "vrsim-campaign-fixture",
+      dependencies: ["Experiment"],
+      path: "Tests/CampaignFixture",
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "ExperimentTests",
+      dependencies: ["Experiment", "Report", "SimCore", "vrsim-campaign-fixture"],
+      swiftSettings: strict
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,7 @@
 /// nanoseconds, so sums are exact and runs are reproducible bit for bit. Arithmetic that
 /// would overflow traps (a programmer error); parsing user input that would overflow is
 /// reported as a `QuantityError`.
-public struct SimDuration: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct SimDuration: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
   /// The length in nanoseconds. May be negative (a difference of instants).
   public var nanoseconds: Int64
 
@@ -87,7 +87,7 @@ public struct SimDuration: Hashable, Comparable, Sendable, CustomStringConvertib
 
 /// An instant of simulated time: nanoseconds since the start of the run (never negative in a
 /// running simulation).
-public struct SimTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct SimTime: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
   /// Nanoseconds since time zero.
   public var nanoseconds: Int64
 

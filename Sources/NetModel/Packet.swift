@@ -1,0 +1,42 @@
+import SimCore
+
+/// One frame on its way through a host: a small value type, copied between preallocated
+/// rings (never allocated per packet).
+public struct Packet: Sendable, Equatable {
+  /// The flow it belongs to; flows are numbered per destination router (0 ..< routers).
+  public var flow: UInt16
+  /// Frame size in bytes on the wire, without preamble and inter-frame gap (64 ... 1518).
+  public var size: UInt16
+  /// When its last bit reached the host's NIC, in ns.
+  public var born: Int64
+
+  /// Creates a packet.
+  @inlinable public init(flow: UInt16, size: UInt16, born: Int64) {
+    self.flow = flow
+    self.size = size
+    self.born = born
+  }
+}
+
+/// Something packets can be handed to: a bounded ring in front of a stage, or an egress port.
+public protocol PacketSink: AnyObject {
+  /// Offers `packet` at `now`. Returns false when it was dropped (the sink counts the drop).
+  @discardableResult
+  func accept(_ packet: Packet, at now: SimTime) -> Bool
+}
+
+/// Ethernet framing: 8 B preamble + 12 B inter-frame gap around every frame.
+public enum Ethernet {
+  /// Bytes on the wire per frame beyond the frame itself.
+  public static let overheadBytes = 20
+
+  /// Serialization time of a `size`-byte frame at `bitsPerSecond`, in ns (rounded up).
+  @inlinable public static func serialization(size: Int, bitsPerSecond: Double) -> Int64 {
+    Int64((Double((size + overheadBytes) * 8) * 1e9 / bitsPerSecond).rounded(.up))
+  }
+
+  /// The most frames per second a link carries at `size` bytes: 1.488 M at 64 B, 1 Gb/s.
+  public static func lineRate(size: Int, bitsPerSecond: Double) -> Double {
+    bitsPerSecond / Double((size + overheadBytes) * 8)
+  }
+}

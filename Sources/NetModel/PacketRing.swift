@@ -1,0 +1,78 @@
+import SimCore
+
+/// A bounded FIFO of packets in front of a stage (a NIC descriptor ring, a Xen vif ring, a
+/// qdisc or backlog). A push into a full ring drops the packet and counts the drop under the
+/// ring's name, so every lost packet is attributed to a place.
+///
+/// When the ring has a consumer, a push into it tells the consumer (which decides whether a
+/// notification is needed: see `Stage.notify`).
+public final class PacketRing: PacketSink {
+  /// Where it is, e.g. `nic.rx`, `vr3.vif.rx`, `dom0.backlog`.
+  public let name: String
+  /// Slots.
+  public let capacity: Int
+  /// The stage that drains it.
+  public weak var consumer: Stage?
+  var buffer: UnsafeMutablePointer<Packet>
+  var head = 0
+  /// Packets in the ring.
+  public private(set) var count = 0
+  /// Packets dropped because the ring was full (whole run).
+  public private(set) var drops: UInt64 = 0
+  /// Packets dropped since the last statistics reset.
+  public private(set) var windowDrops: UInt64 = 0
+  /// Packets accepted (whole run).
+  public private(set) var accepted: UInt64 = 0
+  /// Drops per flow since the last reset.
+  public private(set) var flowDrops: [UInt64]
+
+  /// Creates an empty ring of `capacity` slots (>= 1) for `flows` flows.
+  public init(name: String, capacity: Int, flows: Int) {
+    precondition(capacity >= 1, "ring \(name) needs at least one slot")
+    self.name = name
+    self.capacity = capacity
+    buffer = .allocate(capacity: capacity)
+    flowDrops = Array(repeating: 0, count: Swift.max(1, flows))
+  }
+
+  deinit { buffer.deallocate() }
+
+  /// True when no packet is waiting.
+  public var isEmpty: Bool { count == 0 }
+
+  /// Free slots.
+  public var free: Int { capacity - count }
+
+  @discardableResult
+  public func accept(_ packet: Packet, at now: SimTime) -> Bool {
+    if count == capacity {
+      drops &+= 1
+      windowDrops &+= 1
+      flowDrops[Int(packet.flow)] &+= 1
+      return false
+    }
+    var i = head + count
+    if i >= capacity { i -= capacity }
+    buffer[i] = packet
+    count += 1
+    accepted &+= 1
+    consumer?.notify(at: now)
+    return true
+  }
+
+  /// Removes and returns the oldest packet. Precondition: not empty.
+  public func pop() -> Packet {
+    precondition(count > 0, "pop from empty ring")
+    let p = buffer[head]
+    head += 1
+    if head == capacity { head = 0 }
+    count -= 1
+    return p
+  }
+
+  /// Forgets the windowed drop counters (warm-up deletion); totals are kept.
+  public func resetStatistics() {
+    windowDrops = 0
+    for i in flowDrops.indices { flowDrops[i] = 0 }
+  }
+}

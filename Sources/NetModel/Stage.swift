@@ -1,0 +1,217 @@
+import HostModel
+import SimCore
+
+/// What a stage costs, in CPU cycles of the host clock.
+public struct StageCost: Sendable, Codable, Equatable {
+  /// Cycles per packet (driver, bridge, FIB lookup, copy setup...).
+  public var perPacket: Int64
+  /// Cycles per byte of frame (copies).
+  public var perByte: Double
+  /// Cycles per batch (one NAPI poll, one hypercall, one tasklet run).
+  public var perBatch: Int64
+  /// Cycles to take a notification (interrupt or event-channel upcall), paid by the first
+  /// batch after it.
+  public var perNotification: Int64
+
+  /// Creates a cost; all parts default to 0.
+  public init(perPacket: Int64 = 0, perByte: Double = 0, perBatch: Int64 = 0, perNotification: Int64 = 0) {
+    self.perPacket = perPacket
+    self.perByte = perByte
+    self.perBatch = perBatch
+    self.perNotification = perNotification
+  }
+
+  /// Adds two costs part by part (a stage that does two things).
+  public static func + (a: StageCost, b: StageCost) -> StageCost {
+    StageCost(
+      perPacket: a.perPacket + b.perPacket, perByte: a.perByte + b.perByte,
+      perBatch: a.perBatch + b.perBatch, perNotification: a.perNotification + b.perNotification)
+  }
+}
+
+/// Where a stage sends each packet.
+public enum Routing {
+  /// Every packet to one sink.
+  case one(any PacketSink)
+  /// Packet of flow f to sinks[f].
+  case byFlow([any PacketSink])
+}
+
+/// A step of a packet path executed by a vCPU: a NAPI poll, a netback tasklet, a guest's
+/// netfront + IP forward. It drains one or more input rings in batches and hands every packet
+/// to the next sink.
+///
+/// Notifications follow the Xen/Linux discipline: a stage that is polling (a work item queued
+/// or running on its vCPU) needs no notification — pushes into its rings are suppressed, as
+/// ring event indices and NAPI's disabled interrupts do. An idle stage is notified (interrupt
+/// or event channel): it submits a work item to its vCPU, which wakes a blocked vCPU through
+/// the scheduler's wake path (BOOST, tickle). With interrupt moderation (`moderation` > 0, the
+/// NIC's ITR), notifications are at least that far apart. After a batch the stage keeps polling
+/// while packets wait, and goes idle (re-arms notifications) when its rings are empty.
+///
+/// Cost of a batch of n packets of sizes s_i: perBatch + Σ(perPacket + perByte·s_i), plus
+/// perNotification for the first batch after a notification. The batch is taken when the vCPU
+/// starts the work item and its packets move on together when it completes (latency is exact
+/// at low load, batch-granular at high load). No allocation per packet or batch.
+public final class Stage: WorkClient, EventHandler {
+  /// Name used in reports, e.g. `dom0.nic-rx`, `vr2.netfront`.
+  public let name: String
+  /// The vCPU that executes it.
+  public let vcpu: VCPU
+  /// Its cost model.
+  public let cost: StageCost
+  /// Most packets per batch (NAPI weight 64; netback 256).
+  public let batchLimit: Int
+  /// Minimum time between notifications (interrupt throttling); zero = none.
+  public let moderation: SimDuration
+  let inputs: [PacketRing]
+  var routing: Routing
+  private var batch: UnsafeMutablePointer<Packet>
+  private var batchCount = 0
+  private var rr = 0
+  private var owesNotification = false
+  private var moderationTimer: EventID?
+  private var lastNotification: Int64 = .min / 2
+  private var handler = HandlerID(index: 0)
+  private unowned let sim: Simulation
+
+  /// True when no work item of this stage is queued or running (notifications armed).
+  public private(set) var idle = true
+  /// Notifications taken (interrupts, event-channel upcalls), since the last reset.
+  public private(set) var notifications: UInt64 = 0
+  /// Pushes that needed no notification because the stage was polling, since the last reset.
+  public private(set) var suppressed: UInt64 = 0
+  /// Batches run, since the last reset.
+  public private(set) var batches: UInt64 = 0
+  /// Packets processed, since the last reset.
+  public private(set) var packets: UInt64 = 0
+  /// Cycles charged, since the last reset.
+  public private(set) var cycles: Int64 = 0
+
+  /// Creates a stage on `vcpu` draining `inputs` (each ring's consumer becomes this stage).
+  public init(
+    name: String, sim: Simulation, vcpu: VCPU, inputs: [PacketRing], cost: StageCost,
+    batchLimit: Int, routing: Routing, moderation: SimDuration = .zero
+  ) {
+    precondition(batchLimit >= 1, "batch limit must be >= 1")
+    precondition(!inputs.isEmpty, "a stage needs an input ring")
+    self.name = name
+    self.vcpu = vcpu
+    self.inputs = inputs
+    self.cost = cost
+    self.batchLimit = batchLimit
+    self.routing = routing
+    self.moderation = moderation
+    self.sim = sim
+    batch = .allocate(capacity: batchLimit)
+    handler = sim.register(self)
+    for r in inputs { r.consumer = self }
+  }
+
+  deinit { batch.deallocate() }
+
+  /// Packets taken by the batch now being processed (0 between batches).
+  public var batchInProgress: Int { batchCount }
+
+  /// Packets waiting in the input rings plus those in the current batch.
+  public var backlog: Int { inputs.reduce(batchCount) { $0 + $1.count } }
+
+  /// Called by an input ring when a packet arrives: wakes the stage unless it is polling.
+  public func notify(at now: SimTime) {
+    guard idle else {
+      suppressed &+= 1
+      return
+    }
+    if moderation.nanoseconds > 0 {
+      let earliest = lastNotification &+ moderation.nanoseconds
+      if now.nanoseconds < earliest {
+        if moderationTimer == nil {
+          moderationTimer = sim.schedule(at: SimTime(nanoseconds: earliest), to: handler)
+        }
+        return
+      }
+    }
+    fire(at: now.nanoseconds)
+  }
+
+  private func fire(at now: Int64) {
+    notifications &+= 1
+    lastNotification = now
+    owesNotification = true
+    idle = false
+    vcpu.submit(self, tag: 0, arg: 0)
+  }
+
+  /// The moderation timer: the delayed interrupt fires now if packets still wait.
+  public func handle(_ event: Event, in sim: Simulation) {
+    moderationTimer = nil
+    if idle && inputs.contains(where: { !$0.isEmpty }) { fire(at: event.time.nanoseconds) }
+  }
+
+  public func beginWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) -> Int64 {
+    var n = 0
+    var bytes = 0
+    if inputs.count == 1 {
+      let r = inputs[0]
+      while n < batchLimit && !r.isEmpty {
+        let p = r.pop()
+        batch[n] = p
+        bytes += Int(p.size)
+        n += 1
+      }
+    } else {
+      // Round robin, one packet per ring per turn (netback's schedule list).
+      var emptyInARow = 0
+      while n < batchLimit && emptyInARow < inputs.count {
+        let r = inputs[rr]
+        rr = rr + 1 == inputs.count ? 0 : rr + 1
+        if r.isEmpty {
+          emptyInARow += 1
+          continue
+        }
+        emptyInARow = 0
+        let p = r.pop()
+        batch[n] = p
+        bytes += Int(p.size)
+        n += 1
+      }
+    }
+    batchCount = n
+    var c = cost.perBatch + Int64(n) * cost.perPacket + Int64((cost.perByte * Double(bytes)).rounded())
+    if owesNotification {
+      c += cost.perNotification
+      owesNotification = false
+    }
+    batches &+= 1
+    packets &+= UInt64(n)
+    cycles &+= c
+    return c
+  }
+
+  public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {
+    switch routing {
+    case .one(let sink):
+      for i in 0..<batchCount { sink.accept(batch[i], at: now) }
+    case .byFlow(let sinks):
+      for i in 0..<batchCount {
+        let p = batch[i]
+        sinks[Int(p.flow)].accept(p, at: now)
+      }
+    }
+    batchCount = 0
+    if inputs.contains(where: { !$0.isEmpty }) {
+      vcpu.submit(self, tag: 0, arg: 0)  // keep polling (NAPI: budget used, still work)
+    } else {
+      idle = true  // re-arm notifications
+    }
+  }
+
+  /// Forgets the counters (warm-up deletion).
+  public func resetStatistics() {
+    notifications = 0
+    suppressed = 0
+    batches = 0
+    packets = 0
+    cycles = 0
+  }
+}

@@ -1,0 +1,93 @@
+import NetModel
+
+/// The CPU cost parameters of every packet-path stage, in cycles of the host clock (so a
+/// profile moves between machines of different clock rates), with where they came from.
+///
+/// `paper2012` is hand-derived from shared/reference/platform-facts.md: native Linux forwards
+/// ~750 kp/s on one 3.06 GHz core (≈ 4,080 cycles per packet in total); the Xen dom0 bridge
+/// path saturates below 150 kp/s and the dom0 router path below 200 kp/s, so dom0's share per
+/// packet is ≥ ~20,400 and ≥ ~15,300 cycles; netback/grant operations dominate it (Santos et
+/// al., ATC 2008). Calibration (`vrsim calibrate`) replaces these by fitted values.
+public struct CostProfile: Sendable, Codable, Equatable {
+  /// Name of the profile.
+  public var name = "paper-2012"
+  /// Where the numbers come from.
+  public var provenance = "hand-derived from platform-facts.md (origin paper figures), not fitted"
+
+  // Linux NIC driver and stack
+  /// NIC interrupt entry and exit (per notification).
+  public var irq: Int64 = 1_500
+  /// One NAPI poll invocation (per batch).
+  public var napiPoll: Int64 = 500
+  /// Driver receive work per packet (descriptor, skb, netif_receive_skb).
+  public var driverRx: Int64 = 1_250
+  /// Driver transmit work per packet (qdisc, descriptor, completion).
+  public var driverTx: Int64 = 1_150
+  /// IP forwarding per packet, excluding the FIB lookup (checks, TTL, neighbour, output).
+  public var ipForward: Int64 = 1_400
+  /// FIB lookup cost model.
+  public var fib = FIBCostModel()
+  /// Linux bridge per packet (MAC table lookup and forwarding).
+  public var bridge: Int64 = 1_800
+
+  // Xen split driver
+  /// Netback guest-receive per packet: grant copy of the frame into the guest's buffer.
+  public var netbackRxPerPacket: Int64 = 6_200
+  /// Netback guest-receive per byte copied.
+  public var netbackRxPerByte: Double = 1.0
+  /// Netback guest-receive per batch (one grant-copy multicall, notifications).
+  public var netbackRxPerBatch: Int64 = 4_000
+  /// Netback guest-transmit per packet: grant map, 72 B header copy, unmap, response.
+  public var netbackTxPerPacket: Int64 = 7_200
+  /// Netback guest-transmit per batch (one grant-map hypercall, one unmap batch).
+  public var netbackTxPerBatch: Int64 = 4_000
+  /// Queueing a packet towards a vif in dom0 (vif start_xmit, rx_queue).
+  public var vifXmit: Int64 = 700
+  /// Event-channel upcall into a domain (per notification).
+  public var eventChannelUpcall: Int64 = 2_000
+  /// Netfront receive per packet (response, skb, refill share).
+  public var netfrontRx: Int64 = 1_600
+  /// Netfront transmit per packet (request, grant, push).
+  public var netfrontTx: Int64 = 1_500
+  /// Per-packet penalty of forwarding inside a paravirtual guest (TLB and cache misses after
+  /// domain switches: Xenoprof, VEE 2005).
+  public var guestForwardPenalty: Int64 = 1_000
+
+  // SR-IOV
+  /// Hypervisor interrupt injection into the guest for a VF interrupt (per notification).
+  public var sriovInjection: Int64 = 3_000
+  /// VF driver receive per packet (igbvf).
+  public var vfDriverRx: Int64 = 1_300
+  /// VF driver transmit per packet.
+  public var vfDriverTx: Int64 = 1_200
+
+  // OpenVZ, VMware, netns
+  /// venet hop between the host and a container, per packet and direction.
+  public var venetHop: Int64 = 900
+  /// VMkernel device emulation per packet and direction.
+  public var vmkEmulation: Int64 = 4_500
+  /// Offered rate per VM above which VMkernel clusters packets, packets per second.
+  public var vmkClusterThreshold: Double = 20_000
+  /// Interrupt coalescing interval when clustering, in ns.
+  public var vmkClusterIntervalNs: Int64 = 100_000
+  /// veth hop between namespaces, per packet.
+  public var vethHop: Int64 = 600
+
+  // Batching
+  /// NAPI weight (packets per poll).
+  public var napiWeight = 64
+  /// Netback guest-receive batch (slots per multicall: 256 - 18).
+  public var netbackRxBatch = 238
+  /// Netback guest-transmit batch (pending requests).
+  public var netbackTxBatch = 256
+  /// Packets a dom0 vif may hold before netback copies them (rx_queue + qdisc).
+  public var vifQueue = 288
+  /// Per-CPU backlog (netdev_max_backlog) for software hops (venet, veth).
+  public var backlog = 1_000
+
+  /// The hand-derived profile of the origin paper's testbeds.
+  public static let paper2012 = CostProfile()
+
+  /// Creates the default (paper-2012) profile.
+  public init() {}
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HostModel
+import NetModel
+import SimCore
+
+/// Everything measured in one run after the warm-up: per router and in aggregate.
+///
+/// Throughput in bits per second is given twice: `frameBps` counts frame bytes only (what
+/// iperf-like tools report above Ethernet) and `wireBps` adds the 20 B of preamble and
+/// inter-frame gap per frame (what fills the link).
+public struct NetworkResult: Codable, Sendable, Equatable {
+  /// Measured window, seconds.
+  public var seconds: Double
+  /// Per router.
+  public var routers: [RouterResult]
+  /// All routers together.
+  public var aggregate: RouterResult
+  /// Drops by place (ring name) in the window.
+  public var dropsByPlace: [String: UInt64]
+  /// CPU seconds used per domain in the window, as a fraction of one pCPU.
+  public var cpuShare: [String: Double]
+  /// Utilisation per pCPU (0...1).
+  public var pcpuUtilisation: [Double]
+  /// Context switches per second (all pCPUs).
+  public var switchesPerSecond: Double
+  /// Notifications (interrupts, event-channel upcalls) per second, all stages.
+  public var notificationsPerSecond: Double
+  /// Notifications per forwarded packet.
+  public var notificationsPerPacket: Double
+  /// Notifications per second by stage.
+  public var notificationsByStage: [String: Double]
+  /// BOOST wake-ups per second (credit scheduler).
+  public var boostWakeupsPerSecond: Double
+  /// Jain's fairness index of the routers' forwarding rates.
+  public var jainIndex: Double
+}
+
+/// One router's (or the aggregate's) traffic figures.
+public struct RouterResult: Codable, Sendable, Equatable {
+  /// `vr0`, `vr1`, ... or `aggregate`.
+  public var name: String
+  /// Frames that reached the NIC, per second.
+  public var offeredPps: Double
+  /// Frames forwarded to the wire, per second.
+  public var forwardedPps: Double
+  /// Forwarded frame bytes, bits per second.
+  public var frameBps: Double
+  /// Forwarded bits per second including preamble and inter-frame gap.
+  public var wireBps: Double
+  /// Frames dropped inside the host, per second.
+  public var droppedPps: Double
+  /// Fraction of offered frames lost (window counts; frames in flight at the edges make this
+  /// approximate to within a ring's worth).
+  public var lossFraction: Double
+  /// Latency NIC-in to receiver, microseconds.
+  public var latencyMeanUs: Double
+  /// Median latency, microseconds.
+  public var latencyP50Us: Double
+  /// 99th percentile latency, microseconds.
+  public var latencyP99Us: Double
+  /// Largest latency, microseconds.
+  public var latencyMaxUs: Double
+}
+
+extension RouterHost {
+  func result(window: SimDuration) -> NetworkResult {
+    let s = window.seconds
+    let n = spec.routers.count
+    var routers: [RouterResult] = []
+    var all = LatencyHistogram(highest: .s(10))
+    var totals = (off: 0.0, fwd: 0.0, bytes: 0.0, drop: 0.0)
+    for i in 0..<n {
+      let off = Double(ingress.offered[i])
+      let fwd = Double(metrics.packets[i])
+      let bytes = Double(metrics.bytes[i])
+      let drop =
+        Double(rings.reduce(UInt64(0)) { $0 + $1.flowDrops[i] }) + Double(metrics.egressDrops[i])
+      let h = metrics.latency[i]
+      all.merge(h)
+      routers.append(Self.row("vr\(i)", off, fwd, bytes, drop, h, s))
+      totals.off += off
+      totals.fwd += fwd
+      totals.bytes += bytes
+      totals.drop += drop
+    }
+    let report = host.report()
+    var drops: [String: UInt64] = [:]
+    for r in rings where r.windowDrops > 0 { drops[r.name] = r.windowDrops }
+    for e in egress where e.windowDrops > 0 { drops[e.name] = e.windowDrops }
+    let unsent = ingress.unsent.reduce(0, +)
+    if unsent > 0 { drops["generator (line rate)"] = unsent }
+    let notes = stages.reduce(UInt64(0)) { $0 + $1.notifications }
+    var byStage: [String: Double] = [:]
+    for st in stages { byStage[st.name] = Double(st.notifications) / s }
+    var share: [String: Double] = [:]
+    for d in report.domains { share[d.name] = d.cpuSeconds / s }
+    return NetworkResult(
+      seconds: s, routers: routers,
+      aggregate: Self.row("aggregate", totals.off, totals.fwd, totals.bytes, totals.drop, all, s),
+      dropsByPlace: drops, cpuShare: share, pcpuUtilisation: report.pcpus.map(\.utilisation),
+      switchesPerSecond: report.switchesPerSecond, notificationsPerSecond: Double(notes) / s,
+      notificationsPerPacket: totals.fwd > 0 ? Double(notes) / totals.fwd : 0,
+      notificationsByStage: byStage,
+      boostWakeupsPerSecond: Double(report.domains.reduce(0) { $0 + $1.boostWakeups }) / s,
+      jainIndex: jainFairnessIndex(routers.map(\.forwardedPps)))
+  }
+
+  static func row(
+    _ name: String, _ off: Double, _ fwd: Double, _ bytes: Double, _ drop: Double, _ h: LatencyHistogram,
+    _ s: Double
+  ) -> RouterResult {
+    RouterResult(
+      name: name, offeredPps: off / s, forwardedPps: fwd / s, frameBps: bytes * 8 / s,
+      wireBps: (bytes + fwd * Double(Ethernet.overheadBytes)) * 8 / s, droppedPps: drop / s,
+      lossFraction: off > 0 ? drop / off : 0, latencyMeanUs: h.mean / 1000,
+      latencyP50Us: h.percentile(50) / 1000,
+      latencyP99Us: h.percentile(99) / 1000, latencyMaxUs: h.max / 1000)
+  }
+}

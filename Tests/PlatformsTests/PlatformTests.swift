@@ -1,0 +1,192 @@
+import HostModel
+import NetModel
+import SimCore
+import Testing
+
+@testable import Platforms
+
+/// Builders for small specs used across the tests.
+enum Fixture {
+  static func spec(
+    _ kind: PlatformKind, routers: Int = 1, totalPps: Double, frame: Int = 64, arrivals: ArrivalLaw = .cbr,
+    cpus: Int = 4, weights: [Int]? = nil, profile: CostProfile = .paper2012,
+    scheduler: SchedulerConfig? = nil
+  ) -> PlatformSpec {
+    let sched =
+      scheduler
+      ?? (kind == .native
+        ? .none : kind.rawValue.hasPrefix("xen") ? .credit(CreditOptions()) : .cfs(CFSOptions()))
+    let rs = (0..<routers).map { i in
+      RouterSpec(domain: DomainConfig(name: "vr\(i)", kind: .guest, vcpus: 1, weight: weights?[i] ?? 256))
+    }
+    let flows = (0..<routers).map {
+      FlowSpec(
+        router: $0, packetsPerSecond: totalPps / Double(routers), frames: .fixed(frame), arrivals: arrivals)
+    }
+    return PlatformSpec(
+      host: HostConfig(cpus: cpus, clockGHz: 3.06), scheduler: sched, kind: kind, routers: rs, flows: flows,
+      profile: profile)
+  }
+
+  /// A profile whose native path costs exactly 4,080 cycles per packet and nothing per batch
+  /// or interrupt: 750 kp/s on one 3.06 GHz core.
+  static var flat4080: CostProfile {
+    var p = CostProfile.paper2012
+    p.irq = 0
+    p.napiPoll = 0
+    p.driverRx = 1_200
+    p.ipForward = 1_400
+    p.driverTx = 1_345
+    p.fib.baseCycles = 120
+    p.fib.hitCycles = 15  // route cache: 135 cycles; total 4,080
+    return p
+  }
+
+  static func run(_ spec: PlatformSpec, seconds: Double, warmup: Double = 0.01, seed: UInt64 = 1) throws
+    -> NetworkResult
+  {
+    let h = try RouterHost(spec: spec, seed: seed)
+    return h.run(duration: .seconds(seconds), warmup: .seconds(warmup))
+  }
+}
+
+@Suite("Packet paths and platforms")
+struct PlatformTests {
+  /// 4,080 cycles per packet at 3.06 GHz = 750,000 packets/s exactly; the NIC ring absorbs
+  /// the overload, so the forwarding rate over 50 ms is the service rate within 1%.
+  @Test func nativeSaturatesAt750kpps() throws {
+    let r = try Fixture.run(
+      Fixture.spec(.native, totalPps: 1_488_095, profile: Fixture.flat4080), seconds: 0.05)
+    print("native 4080 cycles: forwarded \(r.aggregate.forwardedPps) pps, offered \(r.aggregate.offeredPps)")
+    #expect(abs(r.aggregate.forwardedPps - 750_000) / 750_000 < 0.01)
+    #expect(r.dropsByPlace["nic.rx"] ?? 0 > 0)
+  }
+
+  /// The wire carries at most 1e9 / (84 * 8) = 1,488,095 frames/s of 64 B; offering 2 Mp/s
+  /// reaches the NIC at that rate (within 0.5%: edge effects of a 20 ms window).
+  @Test func wireCapsOfferedLoad() throws {
+    let r = try Fixture.run(
+      Fixture.spec(.native, totalPps: 2_000_000, profile: Fixture.flat4080), seconds: 0.02)
+    #expect(abs(r.aggregate.offeredPps - 1_488_095) / 1_488_095 < 0.005)
+    #expect(r.dropsByPlace["generator (line rate)"] ?? 0 > 0)
+  }
+
+  /// Every offered packet is forwarded, dropped at a named place, or still inside: exactly,
+  /// on every platform, for 40 seeded random scenarios (load, routers, frames, arrivals).
+  @Test func everyPacketIsAccountedFor() throws {
+    var x: UInt64 = 2024
+    func next(_ n: Int) -> Int {
+      x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((x >> 33) % UInt64(n))
+    }
+    for i in 0..<40 {
+      let kind = PlatformKind.allCases[i % PlatformKind.allCases.count]
+      let routers = 1 + next(4)
+      let pps = Double(20_000 + next(400_000))
+      let arrivals: [ArrivalLaw] = [.cbr, .poisson, .onOff(on: .ms(2), off: .ms(3))]
+      let spec = Fixture.spec(
+        kind, routers: routers, totalPps: pps, frame: [64, 512, 1500][next(3)], arrivals: arrivals[next(3)],
+        cpus: 1 + next(4))
+      let h = try RouterHost(spec: spec, seed: UInt64(i))
+      _ = h.run(duration: .ms(20))
+      let c = h.conservation
+      #expect(
+        c.offered == c.forwarded + c.dropped + UInt64(c.inside),
+        "\(kind) routers=\(routers) pps=\(pps): \(c)")
+    }
+  }
+
+  /// Below saturation nothing is lost and the latency of a lone packet is the sum of the
+  /// stage costs plus wire times (64 B: 672 ns serialization each way plus 2 x 0.5 us
+  /// propagation, i.e. 1.67 us in total beyond the stage costs).
+  @Test func lightLoadHasNoLossAndStageLatency() throws {
+    let p = Fixture.flat4080
+    let r = try Fixture.run(Fixture.spec(.native, totalPps: 10_000, profile: p), seconds: 0.05)
+    #expect(r.aggregate.droppedPps == 0)
+    let stageUs = 4_080 / 3.06 / 1000  // 1.333 us
+    let expected = stageUs + 0.672 + 0.5 + 0.672 + 0.5 - 0.672 - 0.5  // NIC arrival -> receiver
+    #expect(abs(r.aggregate.latencyMeanUs - expected) < 0.05, "mean \(r.aggregate.latencyMeanUs) us")
+  }
+
+  /// xen-bridge overloaded: drops appear at dom0's NIC ring or the vif queues, never at the
+  /// egress; SR-IOV overloaded: at the VF ring.
+  @Test func dropsAppearWhereTheBottleneckIs() throws {
+    let xb = try Fixture.run(Fixture.spec(.xenBridge, routers: 1, totalPps: 400_000), seconds: 0.05)
+    let places = Set(xb.dropsByPlace.keys)
+    #expect(!places.isEmpty)
+    #expect(places.isSubset(of: ["nic.rx", "vr0.vif.q", "vr0.vif.rx"]), "\(places)")
+    let sr = try Fixture.run(Fixture.spec(.xenSriov, routers: 1, totalPps: 1_400_000, cpus: 2), seconds: 0.03)
+    #expect(Set(sr.dropsByPlace.keys) == ["vf0.rx"], "\(sr.dropsByPlace)")
+  }
+
+  /// Four equal routers with equal load share fairly (Jain >= 0.99); with weights 1:1:1:2
+  /// under overload on 2 pCPUs the heavier router forwards more than each of the others.
+  @Test func xenBridgeFairnessAndWeights() throws {
+    let eq = try Fixture.run(
+      Fixture.spec(.xenBridge, routers: 4, totalPps: 130_000), seconds: 0.2, warmup: 0.02)
+    print("xen-bridge 4 routers at 130 kpps: \(eq.routers.map(\.forwardedPps)), Jain \(eq.jainIndex)")
+    #expect(eq.jainIndex >= 0.99)
+    var prof = CostProfile.paper2012
+    prof.netbackRxPerPacket = 500  // make the guests, not dom0, the bottleneck
+    prof.netbackTxPerPacket = 500
+    prof.guestForwardPenalty = 30_000
+    let w = try Fixture.run(
+      Fixture.spec(
+        .xenBridge, routers: 4, totalPps: 400_000, cpus: 2, weights: [256, 256, 256, 512], profile: prof),
+      seconds: 0.3, warmup: 0.03)
+    let f = w.routers.map(\.forwardedPps)
+    print("weights 1:1:1:2 overloaded: \(f)")
+    #expect(f[3] > f[0] && f[3] > f[1] && f[3] > f[2])
+  }
+
+  /// SR-IOV keeps dom0 off the path: no dom0 domain exists and the routers' CPU grows with
+  /// their count; aggregate throughput scales while pCPUs remain.
+  @Test func sriovScalesWithRouters() throws {
+    var last = 0.0
+    for n in [1, 2, 4] {
+      let r = try Fixture.run(
+        Fixture.spec(.xenSriov, routers: n, totalPps: 1_400_000, cpus: 4), seconds: 0.03)
+      #expect(r.cpuShare["dom0"] == nil)
+      print("sr-iov \(n) routers: \(r.aggregate.forwardedPps) pps")
+      #expect(r.aggregate.forwardedPps > last * 1.2 || r.aggregate.forwardedPps > 1_400_000)
+      last = r.aggregate.forwardedPps
+    }
+  }
+
+  /// Notifications per packet fall as the load rises: at low load each packet finds its
+  /// stages idle; near saturation they keep polling (NAPI, ring event indices).
+  @Test func notificationsPerPacketFallWithLoad() throws {
+    var previous = Double.infinity
+    for pps in [10_000.0, 40_000, 80_000, 120_000, 200_000] {
+      let r = try Fixture.run(
+        Fixture.spec(.xenBridge, routers: 1, totalPps: pps, arrivals: .poisson), seconds: 0.1)
+      print("xen-bridge \(pps) pps: \(r.notificationsPerPacket) notifications/packet")
+      #expect(r.notificationsPerPacket < previous)
+      previous = r.notificationsPerPacket
+    }
+  }
+
+  /// Route cache: flat from 1k to 1M routes; fib_trie grows with the table.
+  @Test func fibCostModels() {
+    let m = FIBCostModel()
+    let sizes = [1_000, 10_000, 100_000, 1_000_000]
+    let cache = sizes.map { m.cycles(.routeCache, .generated(routes: $0)) }
+    let trie = sizes.map { m.cycles(.fibTrie, .generated(routes: $0)) }
+    #expect(Set(cache).count == 1)
+    #expect(zip(trie, trie.dropFirst()).allSatisfy { $0 < $1 }, "\(trie)")
+  }
+
+  /// Same seed, same result; a router's traffic draws do not change when another router is
+  /// added (common random numbers: its offered count is identical).
+  @Test func determinismAndCommonRandomNumbers() throws {
+    let a = try Fixture.run(
+      Fixture.spec(.xenBridge, routers: 2, totalPps: 60_000, arrivals: .poisson), seconds: 0.05)
+    let b = try Fixture.run(
+      Fixture.spec(.xenBridge, routers: 2, totalPps: 60_000, arrivals: .poisson), seconds: 0.05)
+    #expect(a == b)
+    var s3 = Fixture.spec(.xenBridge, routers: 3, totalPps: 90_000, arrivals: .poisson)
+    s3.flows = Array(s3.flows)
+    let c = try Fixture.run(s3, seconds: 0.05)
+    #expect(a.routers[0].offeredPps == c.routers[0].offeredPps)
+  }
+}
