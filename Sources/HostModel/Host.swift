@@ -1,1 +1,375 @@
-// HostModel: physical CPUs, domains, vCPUs and their schedulers. (Being built: issue 4.)
+import SimCore
+
+/// A host: physical CPUs, the domains and vCPUs sharing them, and the scheduler that decides
+/// which vCPU runs where (DESIGN.md, "Host model").
+///
+/// How it runs: each pCPU executes its current vCPU's head work item; the item's remaining
+/// time (its cycles at the host clock) survives preemption. A pCPU has one pending "segment"
+/// event (the end of the item, or the end of a context switch before a new item begins) and
+/// one slice timer; both are cancelled in O(1) when the scheduler changes its mind. Wake-ups
+/// tickle pCPUs through a deferred "schedule softirq" event at the same instant, coalesced per
+/// pCPU as Xen's SCHEDULE_SOFTIRQ bit is, so a decision never runs inside a model callback.
+///
+/// Context switches: switching a pCPU to a vCPU of another domain costs
+/// `ContextSwitchCosts.crossDomainCycles` on the pCPU (during which the incoming vCPU is
+/// `running` but makes no progress) and adds `warmupCycles` to the incoming vCPU's next work;
+/// a switch within a domain costs `sameDomainCycles`; going idle and coming back to the vCPU
+/// that ran last is free (Xen's lazy context switch).
+///
+/// Usage: create, `addDomain` for each domain, `start()`, then let workloads `submit` work.
+///
+/// - Complexity: a scheduling decision is O(run-queue length) for credit and O(vCPUs) for the
+///   fair-share schedulers; nothing is allocated per decision or per work item once warm.
+public final class Host: EventHandler {
+  /// The simulation it lives in.
+  public unowned let sim: Simulation
+  /// The host configuration.
+  public let config: HostConfig
+  /// The scheduler configuration.
+  public let schedulerConfig: SchedulerConfig
+  /// Domains in the order they were added.
+  public private(set) var domains: [Domain] = []
+  /// All vCPUs, indexed by `VCPU.id`.
+  public private(set) var allVCPUs: [VCPU] = []
+
+  var vcpus: ContiguousArray<VCPU> = []
+  var pcpus: ContiguousArray<PCPU>
+  var scheduler: (any VCPUScheduler)!
+  var handler = HandlerID(index: 0)
+  var started = false
+  let crossNs: Int64
+  let sameNs: Int64
+  let warmupNs: Int64
+  let nsPerCycle: Double
+  var statsStart: Int64 = 0
+  var decisions: UInt64 = 0
+  var traceLines: [String]?
+
+  static let codeSegment: UInt32 = 0
+  static let codeSlice: UInt32 = 1
+  static let codeSoftirq: UInt32 = 2
+  static let codeSchedulerBase: UInt32 = 16
+
+  /// Creates a host in `sim`. Preconditions (programmer errors): 1 ... 64 pCPUs, a positive
+  /// clock, non-negative switch costs.
+  public init(sim: Simulation, config: HostConfig, scheduler: SchedulerConfig) {
+    precondition((1...64).contains(config.cpus), "a host has 1 ... 64 pCPUs, not \(config.cpus)")
+    precondition(config.clockGHz > 0 && config.clockGHz.isFinite, "clock \(config.clockGHz) GHz must be > 0")
+    let cs = config.contextSwitch
+    precondition(
+      cs.crossDomainCycles >= 0 && cs.warmupCycles >= 0 && cs.sameDomainCycles >= 0,
+      "context-switch costs must be >= 0 cycles")
+    self.sim = sim
+    self.config = config
+    self.schedulerConfig = scheduler
+    nsPerCycle = 1 / config.clockGHz
+    pcpus = ContiguousArray(repeating: PCPU(), count: config.cpus)
+    crossNs = Self.ns(cycles: cs.crossDomainCycles, nsPerCycle: 1 / config.clockGHz)
+    sameNs = Self.ns(cycles: cs.sameDomainCycles, nsPerCycle: 1 / config.clockGHz)
+    warmupNs = Self.ns(cycles: cs.warmupCycles, nsPerCycle: 1 / config.clockGHz)
+    handler = sim.register(self)
+    switch scheduler {
+    case .credit(let o): self.scheduler = CreditScheduler(host: self, options: o)
+    case .credit2(let o): self.scheduler = Credit2Scheduler(host: self, options: o)
+    case .cfs(let o): self.scheduler = FairShareScheduler(host: self, cfs: o)
+    case .vmware(let o): self.scheduler = FairShareScheduler(host: self, vmware: o)
+    case .none: self.scheduler = DedicatedScheduler(host: self)
+    }
+    statsStart = sim.now.nanoseconds
+  }
+
+  /// Adds a domain with its vCPUs (all blocked, no work). Call before `start()`.
+  /// Preconditions: unique name, vcpus >= 1, weight 1 ... 65535, cap >= 0, affinity indices valid.
+  @discardableResult
+  public func addDomain(_ config: DomainConfig) -> Domain {
+    precondition(!started, "add domains before Host.start()")
+    precondition(!domains.contains { $0.name == config.name }, "domain name '\(config.name)' is taken")
+    precondition(config.vcpus >= 1, "domain '\(config.name)' needs >= 1 vCPU")
+    precondition((1...65535).contains(config.weight), "weight \(config.weight) is outside 1 ... 65535")
+    precondition(config.cap >= 0 && config.reservation >= 0, "cap and reservation must be >= 0")
+    var mask: UInt64 = 0
+    if let aff = config.affinity {
+      for c in aff {
+        precondition(c >= 0 && c < self.config.cpus, "affinity pCPU \(c) does not exist")
+        mask |= 1 << UInt64(c)
+      }
+      precondition(mask != 0, "affinity of '\(config.name)' is empty")
+    } else {
+      mask = self.config.cpus == 64 ? ~0 : (1 << UInt64(self.config.cpus)) - 1
+    }
+    let d = Domain(config: config, index: domains.count)
+    domains.append(d)
+    for i in 0..<config.vcpus {
+      let v = VCPU(domain: d, index: i, id: vcpus.count, host: self, affinityMask: mask)
+      v.stateSince = sim.now.nanoseconds
+      d.vcpus.append(v)
+      vcpus.append(v)
+      allVCPUs.append(v)
+      scheduler.vcpuAdded(v)
+    }
+    return d
+  }
+
+  /// Arms the scheduler's ticks and accounting timers. Call once, after adding the domains.
+  public func start() {
+    precondition(!started, "Host.start() called twice")
+    started = true
+    scheduler.start(now: sim.now.nanoseconds)
+  }
+
+  /// `cycles` at the host clock as a duration (rounded to the nearest ns).
+  public func duration(cycles: Int64) -> SimDuration {
+    SimDuration(nanoseconds: Self.ns(cycles: cycles, nsPerCycle: nsPerCycle))
+  }
+
+  @inline(__always) static func ns(cycles: Int64, nsPerCycle: Double) -> Int64 {
+    Int64((Double(cycles) * nsPerCycle).rounded())
+  }
+
+  /// Number of scheduling decisions taken since the last statistics reset.
+  public var schedulingDecisions: UInt64 { decisions }
+
+  // MARK: - Services for schedulers
+
+  /// The vCPU id running on pCPU `p`, or -1 when it is idle.
+  @inline(__always) func current(_ p: Int) -> Int { pcpus[p].current }
+
+  /// Raises the schedule softirq on pCPU `p`: it re-schedules at the current instant, once
+  /// however many times it is raised before it runs.
+  @inline(__always) func raiseSoftirq(_ p: Int) {
+    if pcpus[p].softirqEvent == nil {
+      pcpus[p].softirqEvent = sim.schedule(after: .zero, to: handler, code: Self.codeSoftirq, arg: UInt64(p))
+    }
+  }
+
+  /// Arms a scheduler timer `after` ns from now.
+  @inline(__always) @discardableResult
+  func armTimer(after: Int64, code: UInt32, arg: UInt64) -> EventID {
+    sim.schedule(after: .ns(after), to: handler, code: Self.codeSchedulerBase + code, arg: arg)
+  }
+
+  /// Pauses a vCPU (parks it). The scheduler must already have removed it from its queues.
+  func park(_ v: VCPU) {
+    guard !v.paused else { return }
+    v.paused = true
+    let now = sim.now.nanoseconds
+    traceEvent(now, v.pcpu, "park", v, "")
+    if v.pcpu >= 0 {
+      raiseSoftirq(v.pcpu)
+    } else {
+      v.setState(.parked, at: now)
+    }
+  }
+
+  /// Unpauses a parked vCPU; if it has work it goes through the scheduler's wake path.
+  func unpark(_ v: VCPU) {
+    guard v.paused else { return }
+    v.paused = false
+    let now = sim.now.nanoseconds
+    traceEvent(now, v.pcpu, "unpark", v, "")
+    guard v.pcpu < 0 else { return }
+    if v.ringCount > 0 {
+      v.setState(.runnable, at: now)
+      v.wokeAt = now
+      scheduler.wake(v, now: now)
+    } else {
+      v.setState(.blocked, at: now)
+    }
+  }
+
+  /// Counts a BOOST (or other priority) wake-up of `v`.
+  @inline(__always) func noteBoost(_ v: VCPU) {
+    v.boostWakeups &+= 1
+    if traceLines != nil { traceEvent(sim.now.nanoseconds, -1, "boost", v, "") }
+  }
+
+  // MARK: - Work and wake-ups
+
+  /// `submit` to a vCPU that is not on a pCPU and had no work.
+  func wake(_ v: VCPU) {
+    let now = sim.now.nanoseconds
+    v.wakeups &+= 1
+    if traceLines != nil { traceEvent(now, -1, "wake", v, "") }
+    if v.paused { return }
+    v.setState(.runnable, at: now)
+    v.wokeAt = now
+    scheduler.wake(v, now: now)
+  }
+
+  /// Handles the host's own events: segment ends, slice timers, softirqs, scheduler timers.
+  public func handle(_ event: Event, in sim: Simulation) {
+    let p = Int(truncatingIfNeeded: event.arg)
+    switch event.code {
+    case Self.codeSegment:
+      pcpus[p].segmentEvent = nil
+      segmentEnd(p, now: event.time.nanoseconds)
+    case Self.codeSlice:
+      pcpus[p].sliceEvent = nil
+      reschedule(p, now: event.time.nanoseconds)
+    case Self.codeSoftirq:
+      pcpus[p].softirqEvent = nil
+      reschedule(p, now: event.time.nanoseconds)
+    default:
+      scheduler.timer(code: event.code - Self.codeSchedulerBase, arg: event.arg, now: event.time.nanoseconds)
+    }
+  }
+
+  func segmentEnd(_ p: Int, now: Int64) {
+    let v = vcpus[pcpus[p].current]
+    if pcpus[p].phase == .starting {
+      beginItem(p, v, now: now)
+      return
+    }
+    // The head item is complete.
+    v.usefulNs &+= v.itemRemaining
+    v.warmupNs &+= v.warmupRemaining
+    v.itemRemaining = 0
+    v.warmupRemaining = 0
+    pcpus[p].execStart = now
+    let item = v.popItem()
+    v.completed &+= 1
+    item.client.unsafelyUnwrapped.finishWork(tag: item.tag, arg: item.arg, on: v, at: sim.now)
+    if v.ringCount > 0 {
+      beginItem(p, v, now: now)
+    } else {
+      if traceLines != nil { traceEvent(now, p, "block", v, "") }
+      reschedule(p, now: now)
+    }
+  }
+
+  @inline(__always) func beginItem(_ p: Int, _ v: VCPU, now: Int64) {
+    pcpus[p].phase = .executing
+    pcpus[p].execStart = now
+    v.itemStarted = true
+    let item = v.ring[v.ringHead]
+    let cycles = item.client.unsafelyUnwrapped.beginWork(tag: item.tag, arg: item.arg, on: v, at: sim.now)
+    precondition(cycles >= 0, "beginWork returned a negative cost (\(cycles) cycles)")
+    v.itemRemaining = Self.ns(cycles: cycles, nsPerCycle: nsPerCycle)
+    pcpus[p].segmentEvent = sim.schedule(
+      after: .ns(v.warmupRemaining &+ v.itemRemaining), to: handler, code: Self.codeSegment, arg: UInt64(p))
+  }
+
+  /// Brings the running vCPU's progress on pCPU `p` up to `now` (warm-up is executed first).
+  @inline(__always) func syncProgress(_ p: Int, now: Int64) {
+    guard pcpus[p].phase == .executing, now > pcpus[p].execStart else { return }
+    let v = vcpus[pcpus[p].current]
+    let elapsed = now &- pcpus[p].execStart
+    let w = min(elapsed, v.warmupRemaining)
+    v.warmupRemaining &-= w
+    v.warmupNs &+= w
+    let rest = elapsed &- w
+    v.itemRemaining &-= rest
+    v.usefulNs &+= rest
+    pcpus[p].execStart = now
+  }
+
+  /// Runs the scheduler for pCPU `p` and carries out its decision.
+  func reschedule(_ p: Int, now: Int64) {
+    if let e = pcpus[p].softirqEvent {
+      sim.cancel(e)
+      pcpus[p].softirqEvent = nil
+    }
+    if let e = pcpus[p].sliceEvent {
+      sim.cancel(e)
+      pcpus[p].sliceEvent = nil
+    }
+    let cur = pcpus[p].current
+    let d = scheduler.schedule(pcpu: p, now: now)
+    decisions &+= 1
+    if d.slice >= 0 {
+      pcpus[p].sliceEvent = sim.schedule(
+        after: .ns(d.slice), to: handler, code: Self.codeSlice, arg: UInt64(p))
+    }
+    if d.vcpu == cur { return }
+    if cur >= 0 {
+      let v = vcpus[cur]
+      syncProgress(p, now: now)
+      if let e = pcpus[p].segmentEvent {
+        sim.cancel(e)
+        pcpus[p].segmentEvent = nil
+      }
+      if now < pcpus[p].switchEnd {
+        pcpus[p].switchNs &-= pcpus[p].switchEnd &- now
+        pcpus[p].switchEnd = now
+      }
+      v.pcpu = -1
+      v.setState(v.paused ? .parked : (v.ringCount > 0 ? .runnable : .blocked), at: now)
+    }
+    if d.vcpu < 0 {
+      pcpus[p].current = -1
+      pcpus[p].phase = .idle
+      pcpus[p].busyNs &+= now &- pcpus[p].busySince
+      if traceLines != nil { traceSwitch(now, p, cur, -1) }
+      return
+    }
+    if cur < 0 { pcpus[p].busySince = now }
+    let v = vcpus[d.vcpu]
+    precondition(v.pcpu < 0 && v.isRunnable, "scheduler picked vCPU \(v.id), which cannot run")
+    if traceLines != nil { traceSwitch(now, p, cur, v.id) }
+    v.pcpu = p
+    v.setState(.running, at: now)
+    v.runningSince = now
+    v.switchesIn &+= 1
+    if v.wokeAt >= 0 {
+      v.domain.latency.record(.ns(now &- v.wokeAt))
+      v.wokeAt = -1
+    }
+    var cost: Int64 = 0
+    if pcpus[p].lastVCPU != v.id {
+      pcpus[p].switches &+= 1
+      if pcpus[p].lastDomain == v.domain.index {
+        cost = sameNs
+      } else {
+        cost = crossNs
+        v.warmupRemaining &+= warmupNs
+      }
+      pcpus[p].lastVCPU = v.id
+      pcpus[p].lastDomain = v.domain.index
+    }
+    pcpus[p].current = v.id
+    pcpus[p].switchNs &+= cost
+    pcpus[p].switchEnd = now &+ cost
+    let start = now &+ cost
+    if v.itemStarted {
+      pcpus[p].phase = .executing
+      pcpus[p].execStart = start
+      pcpus[p].segmentEvent = sim.schedule(
+        at: SimTime(nanoseconds: start &+ v.warmupRemaining &+ v.itemRemaining), to: handler,
+        code: Self.codeSegment, arg: UInt64(p))
+    } else if cost > 0 {
+      pcpus[p].phase = .starting
+      pcpus[p].execStart = start
+      pcpus[p].segmentEvent = sim.schedule(
+        at: SimTime(nanoseconds: start), to: handler, code: Self.codeSegment, arg: UInt64(p))
+    } else {
+      beginItem(p, v, now: now)
+    }
+  }
+}
+
+/// The state of one physical CPU.
+struct PCPU {
+  enum Phase: UInt8 {
+    /// Nothing to run.
+    case idle
+    /// Paying a switch's direct cost; the head item has not begun (segment event = its start).
+    case starting
+    /// Executing work from `execStart` on (which may lie in the future while a switch to a
+    /// vCPU with an item in progress is paid).
+    case executing
+  }
+  var current = -1
+  var lastVCPU = -1
+  var lastDomain = -1
+  var phase = Phase.idle
+  var execStart: Int64 = 0
+  var switchEnd: Int64 = 0
+  var segmentEvent: EventID?
+  var sliceEvent: EventID?
+  var softirqEvent: EventID?
+  // Statistics.
+  var busySince: Int64 = 0
+  var busyNs: Int64 = 0
+  var switchNs: Int64 = 0
+  var switches = 0
+}

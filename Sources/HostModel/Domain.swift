@@ -1,0 +1,168 @@
+import SimCore
+
+/// Something that gives work to vCPUs: a network stage, a benchmark, a test workload.
+///
+/// A client is called back from the event loop: `beginWork` when a vCPU starts executing one of
+/// its items (so the cost can depend on the state at that instant, e.g. a batch size), and
+/// `finishWork` when the item's cycles have all been executed, possibly after preemptions.
+/// Both may submit more work, to any vCPU (including the one calling).
+public protocol WorkClient: AnyObject {
+  /// Called when a vCPU starts executing a submitted work item; returns its cost in cycles (>= 0).
+  func beginWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) -> Int64
+  /// Called when all of the item's cycles have been executed (possibly after preemptions).
+  func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime)
+}
+
+/// The scheduling state of a vCPU.
+public enum VCPUState: Int, Sendable, Codable, CaseIterable {
+  /// On a pCPU (executing work, or paying the direct cost of the switch that brought it in).
+  case running = 0
+  /// Has work and may run, waiting for a pCPU.
+  case runnable = 1
+  /// No work: waits for `submit` (an event channel or an interrupt) to wake it.
+  case blocked = 2
+  /// Paused by the scheduler (credit cap exceeded, cfs quota or vmware limit used up).
+  case parked = 3
+}
+
+/// A domain: Xen dom0 or a guest, a container, or the native kernel. Owns its vCPUs.
+public final class Domain {
+  /// Name given in the configuration.
+  public let name: String
+  /// Index in `Host.domains`.
+  public let index: Int
+  /// The configuration it was created with.
+  public let config: DomainConfig
+  /// Its vCPUs, in order.
+  public internal(set) var vcpus: [VCPU] = []
+
+  // Statistics that are per domain rather than per vCPU.
+  var latency = LatencyHistogram(highest: .s(60))
+
+  init(config: DomainConfig, index: Int) {
+    self.name = config.name
+    self.index = index
+    self.config = config
+  }
+}
+
+/// One queued work item. The client is stored as an existential reference (no per-item box).
+struct WorkItem {
+  var client: (any WorkClient)?
+  var tag: UInt32
+  var arg: UInt64
+}
+
+/// A virtual CPU: a FIFO of work items executed one at a time on whatever pCPU the scheduler
+/// gives it.
+///
+/// Invariants: `pendingWork == 0` implies the vCPU is blocked (or parked) unless it is running
+/// the `finishWork` callback of its last item; an item's remaining time survives preemption;
+/// the FIFO is a ring that only grows (no allocation per item once warm).
+public final class VCPU {
+  /// The domain it belongs to.
+  public unowned let domain: Domain
+  /// Index within the domain.
+  public let index: Int
+  /// Index among all vCPUs of the host (reports, traces, scheduler arrays).
+  public let id: Int
+  unowned let host: Host
+
+  // Work FIFO (a ring with power-of-two capacity).
+  var ring: ContiguousArray<WorkItem>
+  var ringHead = 0
+  var ringCount = 0
+  var ringMask: Int
+  /// True once `beginWork` has been called for the head item.
+  var itemStarted = false
+  /// Remaining execution time of the head item, in ns (valid when `itemStarted`).
+  var itemRemaining: Int64 = 0
+  /// Cache/TLB warm-up still to be executed before the head item progresses, in ns.
+  var warmupRemaining: Int64 = 0
+
+  /// Paused by the scheduler (parked).
+  var paused = false
+  /// The pCPU it is running on, or -1.
+  var pcpu = -1
+  /// Affinity as a bit mask over pCPU indices.
+  let affinityMask: UInt64
+
+  // Statistics.
+  var schedState: VCPUState = .blocked
+  var stateSince: Int64 = 0
+  var stateTime: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+  var usefulNs: Int64 = 0
+  var warmupNs: Int64 = 0
+  var switchesIn: Int = 0
+  var wakeups: Int = 0
+  var boostWakeups: Int = 0
+  var completed: Int = 0
+  /// When it was woken and not yet run (ns), or -1.
+  var wokeAt: Int64 = -1
+  /// When it last became running (ns): Xen's `runstate.state_entry_time`.
+  var runningSince: Int64 = 0
+
+  init(domain: Domain, index: Int, id: Int, host: Host, affinityMask: UInt64) {
+    self.domain = domain
+    self.index = index
+    self.id = id
+    self.host = host
+    self.affinityMask = affinityMask
+    ring = ContiguousArray(repeating: WorkItem(client: nil, tag: 0, arg: 0), count: 16)
+    ringMask = 15
+  }
+
+  /// Queues a work item (FIFO). A blocked vCPU is woken through the scheduler's wake path
+  /// (credit: BOOST when UNDER, tickle); a parked one becomes runnable when unparked.
+  /// - Complexity: O(1) amortized; no allocation once the ring has grown to the peak backlog.
+  public func submit(_ client: any WorkClient, tag: UInt32, arg: UInt64) {
+    if ringCount == ring.count { growRing() }
+    ring[(ringHead &+ ringCount) & ringMask] = WorkItem(client: client, tag: tag, arg: arg)
+    ringCount &+= 1
+    if ringCount == 1 && pcpu < 0 { host.wake(self) }
+  }
+
+  /// Items queued or in progress.
+  public var pendingWork: Int { ringCount }
+
+  /// The current scheduling state: running, runnable, blocked or parked.
+  public var state: VCPUState { schedState }
+
+  /// True when it has work and is not parked.
+  @inline(__always) var isRunnable: Bool { ringCount > 0 && !paused }
+
+  func growRing() {
+    var bigger = ContiguousArray(repeating: WorkItem(client: nil, tag: 0, arg: 0), count: ring.count * 2)
+    for i in 0..<ringCount { bigger[i] = ring[(ringHead + i) & ringMask] }
+    ring = bigger
+    ringHead = 0
+    ringMask = bigger.count - 1
+  }
+
+  /// Removes the head item and returns it.
+  @inline(__always) func popItem() -> WorkItem {
+    let item = ring[ringHead]
+    ring[ringHead].client = nil
+    ringHead = (ringHead &+ 1) & ringMask
+    ringCount &-= 1
+    itemStarted = false
+    return item
+  }
+
+  /// Moves to `newState` at `now`, accumulating the time spent in the old one.
+  @inline(__always) func setState(_ newState: VCPUState, at now: Int64) {
+    accumulate(at: now)
+    schedState = newState
+  }
+
+  @inline(__always) func accumulate(at now: Int64) {
+    let d = now &- stateSince
+    switch schedState {
+    case .running: stateTime.0 &+= d
+    case .runnable: stateTime.1 &+= d
+    case .blocked: stateTime.2 &+= d
+    case .parked: stateTime.3 &+= d
+    }
+    stateSince = now
+  }
+}

@@ -1,0 +1,247 @@
+import SimCore
+
+/// The physical side of a host: how many pCPUs, their clock, and what a context switch costs.
+///
+/// Every cost in the host model is stated in CPU cycles and turned into time with `clockGHz`,
+/// so a profile calibrated on one machine can be moved to another (DESIGN.md, "Host model").
+public struct HostConfig: Sendable, Equatable {
+  /// Number of physical CPUs (1 ... 64).
+  public var cpus: Int
+  /// Clock of every pCPU in GHz (cycles per nanosecond), > 0.
+  public var clockGHz: Double
+  /// What switching a pCPU between vCPUs costs.
+  public var contextSwitch: ContextSwitchCosts
+
+  /// A host with `cpus` pCPUs at `clockGHz` GHz.
+  public init(cpus: Int, clockGHz: Double, contextSwitch: ContextSwitchCosts = .init()) {
+    self.cpus = cpus
+    self.clockGHz = clockGHz
+    self.contextSwitch = contextSwitch
+  }
+}
+
+/// The cost of switching a pCPU from one vCPU to another, in CPU cycles.
+///
+/// Model (platform-facts.md, "Context switches"): a direct part that occupies the pCPU (state
+/// save/restore, CR3 reload, TLB flush of a PV Xen domain switch) plus a cache/TLB warm-up part
+/// that is added to the incoming vCPU's next work item (it refills what the previous domain
+/// evicted). A switch between two vCPUs of the same domain keeps the address space and costs
+/// `sameDomainCycles` only, with no warm-up. Going idle is a lazy switch (free); coming back
+/// from idle to the vCPU (or domain) that ran last costs nothing (or the same-domain cost).
+///
+/// Defaults, for a 3.06 GHz host (the origin paper's Sec. VI machine):
+/// - `crossDomainCycles` 4,300 = 1.4 us, the best VM switch measured by Denali (OSDI 2002);
+/// - `warmupCycles` 7,650 = 2.5 us, the extra up to the 3.9 us Denali saw with cache pollution;
+/// - `sameDomainCycles` 1,500 ~ 0.5 us, an assumption (no address-space change); calibrate it.
+public struct ContextSwitchCosts: Sendable, Equatable, Codable {
+  /// Direct cost of a switch between vCPUs of different domains (cycles on the pCPU, >= 0).
+  public var crossDomainCycles: Int64
+  /// Warm-up cost after a cross-domain switch, added to the incoming vCPU's next work (>= 0).
+  public var warmupCycles: Int64
+  /// Direct cost of a switch between two vCPUs of the same domain (>= 0).
+  public var sameDomainCycles: Int64
+
+  /// Costs in cycles; the defaults are explained on the type.
+  public init(crossDomainCycles: Int64 = 4_300, warmupCycles: Int64 = 7_650, sameDomainCycles: Int64 = 1_500)
+  {
+    self.crossDomainCycles = crossDomainCycles
+    self.warmupCycles = warmupCycles
+    self.sameDomainCycles = sameDomainCycles
+  }
+
+  /// No cost at all (for tests that check pure scheduler arithmetic).
+  public static let free = ContextSwitchCosts(crossDomainCycles: 0, warmupCycles: 0, sameDomainCycles: 0)
+}
+
+/// What a domain is; decides nothing in the scheduler, but is reported and used by platforms.
+public enum DomainKind: String, Sendable, Codable, CaseIterable {
+  /// Xen's control/driver domain (runs netback and the bridge).
+  case dom0
+  /// A guest virtual machine (a virtual router).
+  case guest
+  /// A container (OpenVZ, a netns router) scheduled by the host kernel.
+  case container
+  /// The native kernel (no virtualization).
+  case native
+}
+
+/// One domain: its vCPUs and scheduling parameters.
+public struct DomainConfig: Sendable, Equatable {
+  /// Name, unique within the host (used in reports and random-stream names).
+  public var name: String
+  /// What the domain is.
+  public var kind: DomainKind
+  /// Number of vCPUs (>= 1).
+  public var vcpus: Int
+  /// Scheduling weight (credit, credit2, vmware shares) or cgroup share (cfs, 256 = the
+  /// default 1024 cpu.shares); 1 ... 65535, default 256 (Xen `CSCHED_DEFAULT_WEIGHT`).
+  public var weight: Int
+  /// Cap in percent of one pCPU, 0 = none (credit cap, cfs quota, vmware limit). 0 ... 100 x vcpus.
+  public var cap: Int
+  /// pCPU indices the vCPUs may run on; nil = all.
+  public var affinity: [Int]?
+  /// VMware reservation in percent of one pCPU (only `vmware` uses it), 0 = none.
+  public var reservation: Int
+
+  /// A domain; defaults: 1 vCPU, weight 256, no cap, no affinity restriction, no reservation.
+  public init(
+    name: String, kind: DomainKind = .guest, vcpus: Int = 1, weight: Int = 256, cap: Int = 0,
+    affinity: [Int]? = nil, reservation: Int = 0
+  ) {
+    self.name = name
+    self.kind = kind
+    self.vcpus = vcpus
+    self.weight = weight
+    self.cap = cap
+    self.affinity = affinity
+    self.reservation = reservation
+  }
+}
+
+/// Which scheduler shares the pCPUs among vCPUs, with its options.
+public enum SchedulerConfig: Sendable, Equatable {
+  /// Xen credit1 (xen/common/sched_credit.c), see `CreditScheduler`.
+  case credit(CreditOptions)
+  /// Xen credit2 (xen/common/sched_credit2.c), see `Credit2Scheduler`.
+  case credit2(Credit2Options)
+  /// Linux CFS with cgroup shares and bandwidth quota, see `FairShareScheduler`.
+  case cfs(CFSOptions)
+  /// VMware ESX proportional shares with reservation and limit, see `FairShareScheduler`.
+  case vmware(VMwareOptions)
+  /// No scheduler: every vCPU is bound to one pCPU and runs until it blocks (native).
+  case none
+
+  /// The scheduler's name as used on the command line and in reports.
+  public var name: String {
+    switch self {
+    case .credit: "credit"
+    case .credit2: "credit2"
+    case .cfs: "cfs"
+    case .vmware: "vmware"
+    case .none: "none"
+    }
+  }
+
+  /// Names accepted by `init?(name:)`.
+  public static let names = ["credit", "credit2", "cfs", "vmware", "none"]
+
+  /// The scheduler called `name` with default options, or nil for an unknown name.
+  public init?(name: String) {
+    switch name {
+    case "credit": self = .credit(CreditOptions())
+    case "credit2": self = .credit2(Credit2Options())
+    case "cfs": self = .cfs(CFSOptions())
+    case "vmware": self = .vmware(VMwareOptions())
+    case "none": self = .none
+    default: return nil
+    }
+  }
+}
+
+/// Options of the Xen credit1 scheduler. Defaults are Xen 4.0's (the origin paper's Sec. VI).
+public struct CreditOptions: Sendable, Equatable {
+  /// Which Xen release's charging and accounting rules to follow.
+  public enum Version: String, Sendable, Codable, CaseIterable {
+    /// Xen 3.2: the vCPU running at a tick pays 100 credits (sampling); accounting runs inside
+    /// the master pCPU's tick every third tick; idle pCPUs re-schedule every 30 ms.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    case v3_2 = "3.2"
+    /// Xen 4.0: exact charging (`burn_credits`, 10 credits per ms run, at every schedule and
+    /// tick); accounting on its own 30 ms timer; idle pCPUs have no slice timer.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    case v4_0 = "4.0"
+  }
+  /// Charging/accounting variant, default `.v4_0`.
+  public var version: Version
+  /// Time slice; also the accounting period, with a tick of a third of it (Xen 4.2
+  /// `sched_credit_tslice_ms`). 1 ms ... 1 s, default 30 ms (the only value before 4.2).
+  public var tslice: SimDuration
+  /// Xen 4.2+ rate limit (`sched_ratelimit_us`): a vCPU that has run less than this keeps its
+  /// pCPU at a schedule event. nil = off (Xen 3.2-4.1 behaviour). 100 us ... 500 ms, clamped to
+  /// `tslice`; Xen's default when on is `defaultRatelimit` (1 ms).
+  public var ratelimit: SimDuration?
+  /// Whether a vCPU waking in UNDER gets BOOST priority (always true in Xen; false is a what-if).
+  public var boost: Bool
+
+  /// Xen's default rate limit, 1 ms (`SCHED_DEFAULT_RATELIMIT_US`).
+  public static let defaultRatelimit = SimDuration.ms(1)
+
+  /// Options; see each property for its default.
+  public init(
+    version: Version = .v4_0, tslice: SimDuration = .ms(30), ratelimit: SimDuration? = nil, boost: Bool = true
+  ) {
+    self.version = version
+    self.tslice = tslice
+    self.ratelimit = ratelimit
+    self.boost = boost
+  }
+}
+
+/// Options of the Xen credit2 scheduler. Defaults follow Xen 4.12 (sched_credit2.c).
+public struct Credit2Options: Sendable, Equatable {
+  /// Credit given at each reset (`CSCHED2_CREDIT_INIT`), default 10 ms.
+  public var creditInit: SimDuration
+  /// Shortest slice (`CSCHED2_MIN_TIMER`), default 500 us.
+  public var minTimer: SimDuration
+  /// Longest slice (`CSCHED2_MAX_TIMER`): 2 ms in Xen 4.2-4.7, 10 ms from 4.8; default 10 ms.
+  public var maxTimer: SimDuration
+  /// Credit kept above `creditInit` at a reset (`CSCHED2_CARRYOVER_MAX`), default 500 us.
+  public var carryoverMax: SimDuration
+  /// Credit margin a waking vCPU needs to preempt a running one (`CSCHED2_MIGRATE_RESIST`), 500 us.
+  public var migrateResist: SimDuration
+
+  /// Options; see each property for its default.
+  public init(
+    creditInit: SimDuration = .ms(10), minTimer: SimDuration = .us(500), maxTimer: SimDuration = .ms(10),
+    carryoverMax: SimDuration = .us(500), migrateResist: SimDuration = .us(500)
+  ) {
+    self.creditInit = creditInit
+    self.minTimer = minTimer
+    self.maxTimer = maxTimer
+    self.carryoverMax = carryoverMax
+    self.migrateResist = migrateResist
+  }
+}
+
+/// Options of the Linux CFS model (kernel/sched/fair.c defaults).
+public struct CFSOptions: Sendable, Equatable {
+  /// Targeted scheduling latency (`sysctl_sched_latency`), default 6 ms, multiplied by
+  /// 1 + log2(min(cpus, 8)) as the kernel does (`SCHED_TUNABLESCALING_LOG`).
+  public var latency: SimDuration
+  /// Smallest slice (`sysctl_sched_min_granularity`), default 0.75 ms (scaled like `latency`).
+  public var minGranularity: SimDuration
+  /// Wake-up preemption granularity (`sysctl_sched_wakeup_granularity`), default 1 ms (scaled).
+  public var wakeupGranularity: SimDuration
+  /// Bandwidth period (`cpu.cfs_period_us`), default 100 ms. A domain's `cap` (percent of one
+  /// pCPU) becomes the quota `cap / 100 x period` for the whole domain.
+  public var period: SimDuration
+
+  /// Options; see each property for its default.
+  public init(
+    latency: SimDuration = .ms(6), minGranularity: SimDuration = .us(750),
+    wakeupGranularity: SimDuration = .ms(1), period: SimDuration = .ms(100)
+  ) {
+    self.latency = latency
+    self.minGranularity = minGranularity
+    self.wakeupGranularity = wakeupGranularity
+    self.period = period
+  }
+}
+
+/// Options of the VMware ESX proportional-share model.
+public struct VMwareOptions: Sendable, Equatable {
+  /// Scheduling quantum, default 50 ms (ESX's documented default quantum) [lit].
+  public var quantum: SimDuration
+  /// Window over which reservations and limits (`cap`) are enforced, default 100 ms.
+  public var period: SimDuration
+  /// Virtual-time credit a waking vCPU may keep below the least runnable one, default 0 (none).
+  public var wakeBonus: SimDuration
+
+  /// Options; see each property for its default.
+  public init(quantum: SimDuration = .ms(50), period: SimDuration = .ms(100), wakeBonus: SimDuration = .zero)
+  {
+    self.quantum = quantum
+    self.period = period
+    self.wakeBonus = wakeBonus
+  }
+}
