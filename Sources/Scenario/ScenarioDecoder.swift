@@ -1,0 +1,662 @@
+import Foundation
+import SimCore
+
+/// Walks a scenario tree along the schema, resolving every value into base units and
+/// collecting every problem (never stopping at the first). Defaults come from the schema.
+struct ScenarioDecoder {
+  let fileName: String
+  let baseDirectory: String?
+  private(set) var diagnostics: [ScenarioDiagnostic] = []
+  /// Where each concrete key's value was written (or its parent, when defaulted).
+  private var origins: [String: SourceOrigin] = [:]
+  /// The sweep as written, with its value nodes (decoded from the full tree only).
+  private(set) var sweepAxes: [SweepAxisNodes] = []
+  private(set) var sweepMode: SweepMode = .product
+
+  /// A sweep axis before expansion into points.
+  struct SweepAxisNodes {
+    var keyPath: String
+    var path: [PathComponent]
+    var values: [YNode]
+  }
+
+  init(fileName: String, baseDirectory: String?) {
+    self.fileName = fileName
+    self.baseDirectory = baseDirectory
+  }
+
+  private var fileStart: SourceOrigin { SourceOrigin(file: fileName, line: 1, column: 1) }
+
+  private mutating func report(_ at: SourceOrigin, _ path: String, _ message: String, _ allowed: String) {
+    diagnostics.append(ScenarioDiagnostic(at, path, message, allowed: allowed))
+  }
+
+  private func origin(_ concrete: String) -> SourceOrigin { origins[concrete] ?? fileStart }
+
+  private static func join(_ parent: String, _ key: String) -> String {
+    parent.isEmpty ? key : "\(parent).\(key)"
+  }
+
+  // MARK: Structure
+
+  /// Reports unknown keys of a mapping, with a suggestion from its siblings or, failing
+  /// that, from a key of the same name elsewhere in the schema.
+  private mutating func checkKeys(_ node: YNode, _ concrete: String, _ abstract: String) {
+    let known = ScenarioSchema.childKeys(of: abstract)
+    for e in node.entries ?? [] where !known.contains(e.key) {
+      var hint = Suggestion.didYouMean(e.key, among: known)
+      if hint.isEmpty,
+        let elsewhere = ScenarioSchema.entries.first(where: { $0.key == e.key && !$0.path.contains("[]") })
+      {
+        hint = " (did you mean '\(elsewhere.path)'?)"
+      }
+      let what = concrete.isEmpty ? "the scenario keys" : "the keys of \(concrete)"
+      report(
+        e.keyOrigin, ScenarioDecoder.join(concrete, e.key), "unknown key '\(e.key)'\(hint)",
+        "\(what): \(known.joined(separator: ", "))")
+    }
+  }
+
+  /// A mapping child: nil when absent or empty; reports a wrong shape and unknown keys.
+  private mutating func section(_ parent: YNode?, _ key: String, _ parentConcrete: String, abstract: String)
+    -> YNode?
+  {
+    let concrete = ScenarioDecoder.join(parentConcrete, key)
+    guard let e = parent?.entry(key) else {
+      origins[concrete] = parent?.origin ?? fileStart
+      return nil
+    }
+    origins[concrete] = e.value.origin
+    switch e.value.content {
+    case .null: return nil
+    case .mapping:
+      checkKeys(e.value, concrete, abstract)
+      return e.value
+    default:
+      report(
+        e.value.origin, concrete, "expected a mapping, found \(e.value.shapeText)",
+        "a mapping with the keys \(ScenarioSchema.childKeys(of: abstract).joined(separator: ", "))")
+      return nil
+    }
+  }
+
+  // MARK: Values
+
+  /// The parsed value of a schema key in `parent` (or its default); nil when invalid or
+  /// when there is no constant default.
+  private mutating func value(_ abstract: String, in parent: YNode?, _ parentConcrete: String) -> ParsedValue?
+  {
+    guard let entry = ScenarioSchema.entry(abstract) else {
+      preconditionFailure("no schema entry \(abstract)")
+    }
+    let concrete = ScenarioDecoder.join(parentConcrete, entry.key)
+    guard let e = parent?.entry(entry.key) else {
+      origins[concrete] = parent?.origin ?? fileStart
+      return entry.defaultValue
+    }
+    origins[concrete] = e.value.origin
+    switch entry.kind.parse(e.value) {
+    case .success(let v): return v
+    case .failure(let list):
+      for p in list.problems {
+        report(p.origin ?? e.value.origin, concrete + p.pathSuffix, p.message, p.allowed)
+      }
+      return nil
+    }
+  }
+
+  private func isGiven(_ key: String, in parent: YNode?) -> Bool { parent?.entry(key) != nil }
+
+  private mutating func int(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int) -> Int {
+    if case .integer(let v) = value(path, in: parent, concrete) { return Int(v) }
+    return fallback
+  }
+
+  private mutating func int64(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int64)
+    -> Int64
+  {
+    if case .integer(let v) = value(path, in: parent, concrete) { return v }
+    return fallback
+  }
+
+  private mutating func text(_ path: String, _ parent: YNode?, _ concrete: String) -> String? {
+    if case .text(let v) = value(path, in: parent, concrete) { return v }
+    return nil
+  }
+
+  // MARK: Scenario
+
+  /// Decodes a whole scenario tree. The result is meaningful only when no diagnostics
+  /// were added.
+  mutating func decode(_ root: YNode) -> ScenarioSpec {
+    guard root.entries != nil else {
+      report(
+        root.origin, "(document)", "expected a mapping of scenario keys, found \(root.shapeText)",
+        "a mapping with the keys \(ScenarioSchema.childKeys(of: "").joined(separator: ", "))")
+      return decode(YNode(content: .mapping([]), origin: root.origin))
+    }
+    checkKeys(root, "", "")
+    let stem =
+      (fileName as NSString).lastPathComponent.split(separator: ".").first.map(String.init) ?? fileName
+    let name = text("name", root, "") ?? stem
+    let about = text("about", root, "") ?? ""
+
+    let hostNode = section(root, "host", "", abstract: "host")
+    let nicNode = section(hostNode, "nic", "host", abstract: "host.nic")
+    let host = HostSpec(
+      cpus: int("host.cpus", hostNode, "host", or: 4),
+      clockHz: int64("host.clock", hostNode, "host", or: 3_060_000_000),
+      nic: NICSpec(
+        rateBitsPerSecond: int64("host.nic.rate", nicNode, "host.nic", or: 1_000_000_000),
+        rxRing: int("host.nic.rx_ring", nicNode, "host.nic", or: 256),
+        txRing: int("host.nic.tx_ring", nicNode, "host.nic", or: 256),
+        vfs: int("host.nic.vfs", nicNode, "host.nic", or: 7)))
+
+    let platform = text("platform", root, "").flatMap(Platform.init(rawValue:)) ?? .xenBridge
+    let profile = resolveProfile(text("profile", root, "") ?? "paper-2012.yaml")
+    let scheduler = decodeScheduler(section(root, "scheduler", "", abstract: "scheduler"), platform: platform)
+
+    let dom0Node = section(root, "dom0", "", abstract: "dom0")
+    var pin: [Int] = []
+    if case .integers(let list) = value("dom0.pin", in: dom0Node, "dom0") { pin = list.map { Int($0) } }
+    if let bad = pin.first(where: { $0 >= host.cpus }) {
+      report(
+        origin("dom0.pin"), "dom0.pin", "CPU \(bad) does not exist (host.cpus is \(host.cpus))",
+        "CPU numbers from 0 to \(host.cpus - 1)")
+    }
+    let dom0 = Dom0Spec(
+      vcpus: int("dom0.vcpus", dom0Node, "dom0", or: 1),
+      weight: int("dom0.weight", dom0Node, "dom0", or: 256),
+      cap: int("dom0.cap", dom0Node, "dom0", or: 0), pin: pin)
+
+    let routers = decodeRouters(section(root, "routers", "", abstract: "routers"))
+    if platform == .xenSRIOV && routers.count > host.nic.vfs {
+      report(
+        origin("routers.count"), "routers.count",
+        "\(routers.count) routers need \(routers.count) virtual functions but host.nic.vfs is \(host.nic.vfs)",
+        "at most \(host.nic.vfs) routers on xen-sriov (one VF each)")
+    }
+    let traffic = decodeTraffic(root, routerCount: routers.count)
+    let run = decodeRun(section(root, "run", "", abstract: "run"))
+    let search = decodeSearch(root, host: host)
+    let sweep = decodeSweep(root)
+
+    let placeholder = ScenarioSource(
+      fileName: fileName, baseDirectory: baseDirectory, canonicalText: "", hash: "")
+    return ScenarioSpec(
+      name: name, about: about, host: host, platform: platform, profile: profile, scheduler: scheduler,
+      dom0: dom0, routers: routers, traffic: traffic, run: run, sweep: sweep, search: search,
+      source: placeholder, points: [])
+  }
+
+  private func resolveProfile(_ path: String) -> ProfileReference {
+    var candidates: [String] = []
+    if path.hasPrefix("/") {
+      candidates = [path]
+    } else {
+      let base = baseDirectory ?? "."
+      candidates.append((base as NSString).appendingPathComponent(path))
+      var dir = URL(fileURLWithPath: base, isDirectory: true).standardizedFileURL
+      var scenariosDir = "scenarios"
+      for _ in 0..<16 {
+        if dir.lastPathComponent == "scenarios" {
+          scenariosDir = dir.path
+          break
+        }
+        let up = dir.deletingLastPathComponent()
+        if up.path == dir.path { break }
+        dir = up
+      }
+      let profiles = (scenariosDir as NSString).appendingPathComponent("profiles")
+      for c in [
+        (profiles as NSString).appendingPathComponent(path),
+        (profiles as NSString).appendingPathComponent((path as NSString).lastPathComponent),
+      ] where !candidates.contains(c) {
+        candidates.append(c)
+      }
+    }
+    let found = candidates.first { FileManager.default.fileExists(atPath: $0) }
+    return ProfileReference(path: path, candidates: candidates, resolvedPath: found)
+  }
+
+  private mutating func decodeScheduler(_ node: YNode?, platform: Platform) -> SchedulerSpec {
+    var kind = platform.schedulerKinds[0]
+    if let k = text("scheduler.kind", node, "scheduler").flatMap(SchedulerKind.init(rawValue:)) {
+      if platform.schedulerKinds.contains(k) {
+        kind = k
+      } else {
+        let fits = platform.schedulerKinds.map(\.rawValue).joined(separator: " or ")
+        report(
+          origin("scheduler.kind"), "scheduler.kind",
+          "'\(k.rawValue)' does not fit platform \(platform.rawValue)",
+          "\(fits) on \(platform.rawValue)")
+      }
+    }
+    let version =
+      text("scheduler.version", node, "scheduler").flatMap(CreditVersion.init(rawValue:)) ?? .v4_0
+    let slice = int64("scheduler.tslice", node, "scheduler", or: 30_000_000)
+    var rateLimit: SimDuration? = nil
+    let limitGiven = isGiven("ratelimit", in: node)
+    switch value("scheduler.ratelimit", in: node, "scheduler") {
+    case .integer(let ns):
+      rateLimit = SimDuration(nanoseconds: ns)
+      if kind != .credit || version != .v4_2 {
+        report(
+          origin("scheduler.ratelimit"), "scheduler.ratelimit",
+          "a rate limit needs the credit scheduler version 4.2 (here: \(kind.rawValue)\(kind == .credit ? " \(version.rawValue)" : ""))",
+          "off, or scheduler.kind credit with scheduler.version \"4.2\"")
+      }
+    case .off: rateLimit = nil
+    default:
+      if !limitGiven && kind == .credit && version == .v4_2 { rateLimit = .ms(1) }
+    }
+    var boost = true
+    if case .boolean(let b) = value("scheduler.boost", in: node, "scheduler") { boost = b }
+    return SchedulerSpec(
+      kind: kind, version: version, timeSlice: SimDuration(nanoseconds: slice), rateLimit: rateLimit,
+      boost: boost)
+  }
+
+  /// Router fields present in a mapping (each or an override), applied over `base`.
+  private mutating func decodeRouter(_ node: YNode?, _ concrete: String, over base: RouterSpec?) -> (
+    RouterSpec
+  ) -> RouterSpec {
+    let a = "routers.each"
+    var patches: [(inout RouterSpec) -> Void] = []
+    let given = { (key: String) in base == nil || node?.entry(key) != nil }
+    if given("vcpus"), case .integer(let v) = value("\(a).vcpus", in: node, concrete) {
+      patches.append { $0.vcpus = Int(v) }
+    }
+    if given("weight"), case .integer(let v) = value("\(a).weight", in: node, concrete) {
+      patches.append { $0.weight = Int(v) }
+    }
+    if given("cap"), case .integer(let v) = value("\(a).cap", in: node, concrete) {
+      patches.append { $0.cap = Int(v) }
+    }
+    if given("routes"), case .integer(let v) = value("\(a).routes", in: node, concrete) {
+      patches.append { $0.routes = Int(v) }
+    }
+    if given("fib"), case .text(let v) = value("\(a).fib", in: node, concrete),
+      let f = FIBAlgorithm(rawValue: v)
+    {
+      patches.append { $0.fib = f }
+    }
+    return { start in
+      var r = start
+      for p in patches { p(&r) }
+      return r
+    }
+  }
+
+  private mutating func decodeRouters(_ node: YNode?) -> RoutersSpec {
+    let count = int("routers.count", node, "routers", or: 1)
+    let fallback = RouterSpec(vcpus: 1, weight: 256, cap: 0, routes: 1_000, fib: .routeCache)
+    let eachNode = section(node, "each", "routers", abstract: "routers.each")
+    let each = decodeRouter(eachNode, "routers.each", over: nil)(fallback)
+    var perRouter = [RouterSpec](repeating: each, count: max(0, count))
+    if let e = node?.entry("overrides") {
+      origins["routers.overrides"] = e.value.origin
+      switch e.value.content {
+      case .null: break
+      case .sequence(let items):
+        for (i, item) in items.enumerated() {
+          let concrete = "routers.overrides[\(i)]"
+          guard item.entries != nil else {
+            report(
+              item.origin, concrete, "expected a mapping, found \(item.shapeText)",
+              "a mapping with index or indices and routers.each keys")
+            continue
+          }
+          checkKeys(item, concrete, "routers.overrides[]")
+          var targets: [Int] = []
+          let hasIndex = item.entry("index") != nil
+          let hasIndices = item.entry("indices") != nil
+          if hasIndex && hasIndices {
+            report(
+              item.origin, concrete, "both index and indices are given", "one of index or indices")
+          } else if !hasIndex && !hasIndices {
+            report(
+              item.origin, concrete, "no index or indices given", "index: N or indices: [N, ...] (0-based)")
+          }
+          if hasIndex, case .integer(let v) = value("routers.overrides[].index", in: item, concrete) {
+            targets.append(Int(v))
+          }
+          if hasIndices, case .integers(let v) = value("routers.overrides[].indices", in: item, concrete) {
+            targets += v.map { Int($0) }
+          }
+          let apply = decodeRouter(item, concrete, over: each)
+          for t in targets {
+            if t < perRouter.count {
+              perRouter[t] = apply(perRouter[t])
+            } else {
+              let key = hasIndex ? "index" : "indices"
+              report(
+                origin("\(concrete).\(key)"), "\(concrete).\(key)",
+                "router \(t) does not exist (routers.count is \(count))",
+                "router numbers from 0 to \(count - 1)")
+            }
+          }
+        }
+      default:
+        report(
+          e.value.origin, "routers.overrides", "expected a list, found \(e.value.shapeText)",
+          "a list of mappings with index or indices and routers.each keys")
+      }
+    }
+    return RoutersSpec(count: count, each: each, perRouter: perRouter)
+  }
+
+  private mutating func decodeTraffic(_ root: YNode, routerCount: Int) -> [TrafficSpec] {
+    guard let e = root.entry("traffic"), e.value.content != .null else {
+      return [decodeFlow(nil, "traffic[0]", routerCount: routerCount)]
+    }
+    origins["traffic"] = e.value.origin
+    guard let items = e.value.items else {
+      report(
+        e.value.origin, "traffic", "expected a list of flows, found \(e.value.shapeText)",
+        "a list of flows such as [{to: each, rate: 10kpps}]")
+      return []
+    }
+    if items.isEmpty {
+      report(e.value.origin, "traffic", "no flows given", "a list of at least one flow")
+    }
+    var flows: [TrafficSpec] = []
+    for (i, item) in items.enumerated() {
+      let concrete = "traffic[\(i)]"
+      guard item.entries != nil else {
+        report(
+          item.origin, concrete, "expected a flow mapping, found \(item.shapeText)",
+          "a mapping with the keys \(ScenarioSchema.childKeys(of: "traffic[]").joined(separator: ", "))")
+        continue
+      }
+      checkKeys(item, concrete, "traffic[]")
+      flows.append(decodeFlow(item, concrete, routerCount: routerCount))
+    }
+    return flows
+  }
+
+  private mutating func decodeFlow(_ node: YNode?, _ concrete: String, routerCount: Int) -> TrafficSpec {
+    var target = TrafficTarget.each
+    if case .target(let t) = value("traffic[].to", in: node, concrete) {
+      target = t
+      if case .router(let n) = t, n >= routerCount {
+        report(
+          origin("\(concrete).to"), "\(concrete).to",
+          "vr\(n) does not exist (routers.count is \(routerCount))",
+          "each, all, or vr0 to vr\(max(0, routerCount - 1))")
+      }
+    }
+    var rate = TrafficRate.packetsPerSecond(10_000)
+    if case .rate(let r) = value("traffic[].rate", in: node, concrete) { rate = r }
+    var frame = FrameSpec.fixed(bytes: 64)
+    if case .frame(let f) = value("traffic[].frame", in: node, concrete) { frame = f }
+    return TrafficSpec(target: target, rate: rate, frame: frame, arrival: decodeArrival(node, concrete))
+  }
+
+  private mutating func decodeArrival(_ flow: YNode?, _ flowConcrete: String) -> ArrivalSpec {
+    let concrete = "\(flowConcrete).arrival"
+    guard let e = flow?.entry("arrival"), e.value.entries != nil else {
+      if case .arrival(let a) = value("traffic[].arrival", in: flow, flowConcrete) { return a }
+      return .cbr
+    }
+    let node = e.value
+    origins[concrete] = node.origin
+    checkKeys(node, concrete, "traffic[].arrival")
+    let kind = text("traffic[].arrival.kind", node, concrete) ?? "cbr"
+    for key in ["on", "off"] where kind != "onoff" && node.entry(key) != nil {
+      report(
+        node.entry(key)!.keyOrigin, "\(concrete).\(key)", "'\(key)' is only used with kind onoff",
+        "the keys of kind \(kind)")
+    }
+    if kind != "trace", let f = node.entry("file") {
+      report(
+        f.keyOrigin, "\(concrete).file", "'file' is only used with kind trace", "the keys of kind \(kind)")
+    }
+    switch kind {
+    case "poisson": return .poisson
+    case "onoff":
+      let on = int64("traffic[].arrival.on", node, concrete, or: 10_000_000)
+      let off = int64("traffic[].arrival.off", node, concrete, or: 90_000_000)
+      return .onOff(on: SimDuration(nanoseconds: on), off: SimDuration(nanoseconds: off))
+    case "trace":
+      guard node.entry("file") != nil else {
+        report(
+          node.origin, "\(concrete).file", "a trace needs a file",
+          "file: a CSV or pcap path relative to the scenario file")
+        return .cbr
+      }
+      var file = text("traffic[].arrival.file", node, concrete) ?? ""
+      if !file.hasPrefix("/"), let base = baseDirectory {
+        file = (base as NSString).appendingPathComponent(file)
+      }
+      return .trace(file: file)
+    default: return .cbr
+    }
+  }
+
+  private mutating func decodeRun(_ node: YNode?) -> RunSpec {
+    let duration = int64("run.duration", node, "run", or: 2_000_000_000)
+    let warmup = int64("run.warmup", node, "run", or: 0)
+    if warmup >= duration {
+      report(
+        origin("run.warmup"), "run.warmup",
+        "the warm-up (\(SimDuration(nanoseconds: warmup))) is not shorter than run.duration (\(SimDuration(nanoseconds: duration)))",
+        "a duration below run.duration")
+    }
+    let replications = int("run.replications", node, "run", or: 5)
+    var ciTarget: Double? = nil
+    if case .integer(let micro) = value("run.ci_target", in: node, "run") {
+      ciTarget = Double(micro) / 100_000_000
+    }
+    let maxReplications = int("run.max_replications", node, "run", or: 100)
+    if maxReplications < replications {
+      report(
+        origin("run.max_replications"), "run.max_replications",
+        "\(maxReplications) is below run.replications (\(replications))",
+        "an integer from \(replications) to 100000")
+    }
+    let seed = int64("run.seed", node, "run", or: 42)
+    return RunSpec(
+      duration: SimDuration(nanoseconds: duration), warmup: SimDuration(nanoseconds: warmup),
+      replications: replications, ciTarget: ciTarget, maxReplications: maxReplications, seed: UInt64(seed))
+  }
+
+  private mutating func decodeSearch(_ root: YNode, host: HostSpec) -> SearchSpec? {
+    guard let e = root.entry("search"), e.value.content != .null else { return nil }
+    guard let node = section(root, "search", "", abstract: "search") else {
+      return nil
+    }
+    let metric = text("search.metric", node, "search") ?? "loss"
+    var maxLoss = 0.0
+    if case .integer(let micro) = value("search.max_loss", in: node, "search") {
+      maxLoss = Double(micro) / 100_000_000
+    }
+    var resolution = SearchResolution.relative(0.01)
+    if case .resolution(let r) = value("search.resolution", in: node, "search") { resolution = r }
+    var low = TrafficRate.packetsPerSecond(1_000)
+    if case .rate(let r) = value("search.low", in: node, "search") { low = r }
+    var high = TrafficRate.packetsPerSecond(host.nic.rateBitsPerSecond / (84 * 8))
+    if case .rate(let r) = value("search.high", in: node, "search") { high = r }
+    if low.packetsPerSecond(meanFrameBytes: 64) >= high.packetsPerSecond(meanFrameBytes: 64) {
+      report(
+        origin("search.high"), "search.high", "the highest rate is not above search.low",
+        "a rate above search.low")
+    }
+    return SearchSpec(metric: metric, maxLoss: maxLoss, resolution: resolution, low: low, high: high)
+  }
+
+  // MARK: Sweep
+
+  private mutating func decodeSweep(_ root: YNode) -> SweepSpec? {
+    guard let e = root.entry("sweep"), e.value.content != .null else { return nil }
+    origins["sweep"] = e.value.origin
+    guard let entries = e.value.entries else {
+      report(
+        e.value.origin, "sweep", "expected a mapping, found \(e.value.shapeText)", ValueKind.sweepKeys.allowed
+      )
+      return nil
+    }
+    let longForm = e.value.entry("keys") != nil
+    if case .text(let m) = value("sweep.mode", in: e.value, "sweep") {
+      sweepMode = SweepMode(rawValue: m) ?? .product
+    }
+    var axisEntries: [(YEntry, String)] = []
+    if longForm {
+      checkKeys(e.value, "sweep", "sweep")
+      if let keys = e.value.entry("keys")?.value {
+        if let list = keys.entries {
+          axisEntries = list.map { ($0, "sweep.keys.\($0.key)") }
+        } else {
+          report(
+            keys.origin, "sweep.keys", "expected a mapping, found \(keys.shapeText)",
+            ValueKind.sweepKeys.allowed)
+        }
+      }
+    } else {
+      axisEntries = entries.filter { $0.key != "mode" }.map { ($0, "sweep.\($0.key)") }
+    }
+    if axisEntries.isEmpty && !diagnostics.contains(where: { $0.keyPath.hasPrefix("sweep") }) {
+      report(e.value.origin, "sweep", "no keys to vary", ValueKind.sweepKeys.allowed)
+    }
+    var axes: [SweepAxisNodes] = []
+    for (entry, shown) in axisEntries {
+      guard let path = KeyPathSyntax.parse(entry.key) else {
+        report(
+          entry.keyOrigin, shown, "'\(entry.key)' is not a key path",
+          "a key path such as routers.count or traffic[0].rate")
+        continue
+      }
+      if case .key("sweep") = path[0] {
+        report(entry.keyOrigin, shown, "the sweep cannot vary itself", "a key path outside sweep")
+        continue
+      }
+      if let problem = KeyPathSyntax.check(path, text: entry.key) {
+        let all = ScenarioSchema.keyPaths
+        let hint = Suggestion.didYouMean(entry.key, among: all)
+        let message =
+          hint.isEmpty
+          ? "unknown key path '\(entry.key)': \(problem.message)" : "unknown key path '\(entry.key)'\(hint)"
+        report(
+          entry.keyOrigin, shown, message,
+          "a key path of the schema (scenarios/README.md), e.g. routers.count")
+        continue
+      }
+      var values: [YNode] = []
+      switch entry.value.content {
+      case .sequence(let items):
+        values = items
+        if items.isEmpty {
+          report(entry.value.origin, shown, "the list of values is empty", "at least one value")
+        }
+      case .mapping:
+        values = expandRange(entry.value, shown)
+      default:
+        report(
+          entry.value.origin, shown,
+          "expected a list of values or {from, to, step}, found \(entry.value.shapeText)",
+          "a list such as [1, 2, 4] or a range such as {from: 1, to: 8, step: 1}")
+      }
+      if !values.isEmpty {
+        axes.append(SweepAxisNodes(keyPath: KeyPathSyntax.concrete(path), path: path, values: values))
+      }
+    }
+    if sweepMode == .zip, let first = axes.first,
+      let other = axes.first(where: { $0.values.count != first.values.count })
+    {
+      report(
+        e.value.origin, "sweep",
+        "zip needs lists of equal length: \(first.keyPath) has \(first.values.count) values, \(other.keyPath) has \(other.values.count)",
+        "lists of equal length, or mode product")
+      axes = []
+    }
+    let total =
+      sweepMode == .zip
+      ? (axes.first?.values.count ?? 0) : axes.reduce(1) { min(1_000_000, $0 * $1.values.count) }
+    if total > 10_000 {
+      report(
+        e.value.origin, "sweep",
+        "the sweep has \(total >= 1_000_000 ? "more than 1000000" : "\(total)") points",
+        "at most 10000 points")
+      axes = []
+    }
+    sweepAxes = axes
+    return SweepSpec(
+      mode: sweepMode,
+      axes: axes.map { SweepAxis(keyPath: $0.keyPath, values: $0.values.map(\.canonicalText)) })
+  }
+
+  /// `{from, to, step}` into exact decimal values with the same unit.
+  private mutating func expandRange(_ node: YNode, _ shown: String) -> [YNode] {
+    let allowed =
+      "{from, to, step}: numbers with the same unit, step above 0, to not below from, at most 1000 values"
+    for e in node.entries ?? [] where !["from", "to", "step"].contains(e.key) {
+      report(
+        e.keyOrigin, "\(shown).\(e.key)",
+        "unknown key '\(e.key)'\(Suggestion.didYouMean(e.key, among: ["from", "to", "step"]))",
+        "from, to, step")
+    }
+    var parts: [(digits: Int64, decimals: Int, unit: String)] = []
+    for key in ["from", "to", "step"] {
+      guard let v = node.entry(key)?.value else {
+        report(node.origin, "\(shown).\(key)", "'\(key)' is missing", allowed)
+        return []
+      }
+      guard let s = v.scalar, let p = RangeNumber.split(s) else {
+        report(v.origin, "\(shown).\(key)", "\(v.shapeText) is not a number with an optional unit", allowed)
+        return []
+      }
+      parts.append(p)
+    }
+    guard parts[0].unit == parts[1].unit && parts[1].unit == parts[2].unit else {
+      report(node.origin, shown, "from, to and step use different units", allowed)
+      return []
+    }
+    let decimals = parts.map(\.decimals).max() ?? 0
+    let scaled = parts.map { RangeNumber.scale($0.digits, from: $0.decimals, to: decimals) }
+    guard let from = scaled[0], let to = scaled[1], let step = scaled[2], step > 0, to >= from,
+      (to - from) / step < 1_000
+    else {
+      report(node.origin, shown, "the range is empty, too long or has a step of 0", allowed)
+      return []
+    }
+    var out: [YNode] = []
+    var v = from
+    var factor: Int64 = 1
+    for _ in 0..<decimals { factor *= 10 }
+    while v <= to {
+      out.append(YNode(content: .scalar(decimalText(v, scale: factor) + parts[0].unit), origin: node.origin))
+      v += step
+    }
+    return out
+  }
+}
+
+/// Decimal numbers with an optional unit, for sweep ranges.
+enum RangeNumber {
+  /// `1.25ms` -> (125, 2, "ms").
+  static func split(_ s: String) -> (digits: Int64, decimals: Int, unit: String)? {
+    var chars = Substring(s)
+    var negative = false
+    if chars.hasPrefix("-") {
+      negative = true
+      chars = chars.dropFirst()
+    }
+    let number = chars.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+    let unit = String(chars.dropFirst(number.count)).trimmingCharacters(in: " ")
+    let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
+    guard !number.isEmpty, pieces.count <= 2, !pieces[0].isEmpty else { return nil }
+    let decimals = pieces.count == 2 ? pieces[1].count : 0
+    guard decimals <= 9, let v = Int64(pieces.joined()) else { return nil }
+    return (negative ? -v : v, decimals, unit)
+  }
+
+  static func scale(_ v: Int64, from: Int, to: Int) -> Int64? {
+    var x = v
+    for _ in from..<to {
+      let (m, o) = x.multipliedReportingOverflow(by: 10)
+      if o { return nil }
+      x = m
+    }
+    return x
+  }
+}

@@ -1,1 +1,0 @@
-// Scenario: YAML scenario files with units, validation and sweeps. (Being built: issue 6.)

@@ -1,0 +1,293 @@
+import Foundation
+
+/// One key of the scenario schema: its path, what it may hold, its default and what it
+/// means. Declared once, in `ScenarioSchema.entries`; the decoder, the error messages and
+/// scenarios/README.md all read the same entry.
+struct SchemaEntry: Sendable {
+  /// Abstract key path; list elements are written `[]`: `traffic[].rate`.
+  let path: String
+  /// Type and valid range.
+  let kind: ValueKind
+  /// The default as YAML text, parsed with `kind` like a written value; nil when the
+  /// default is computed (see `defaultNote`) or the key is required or optional.
+  let defaultText: String?
+  /// How the default is chosen when it is not a constant.
+  let defaultNote: String?
+  /// What the key means.
+  let doc: String
+
+  init(_ path: String, _ kind: ValueKind, _ defaultText: String?, note: String? = nil, _ doc: String) {
+    self.path = path
+    self.kind = kind
+    self.defaultText = defaultText
+    self.defaultNote = note
+    self.doc = doc
+  }
+
+  /// The last component: `rate` for `traffic[].rate`.
+  var key: String { String(path.split(separator: ".").last ?? "") }
+
+  /// The parsed default (nil when there is no constant default).
+  var defaultValue: ParsedValue? {
+    guard let text = defaultText else { return nil }
+    let node: YNode
+    let origin = SourceOrigin(file: "(schema)", line: 1, column: 1)
+    if text == "[]" {
+      node = YNode(content: .sequence([]), origin: origin)
+    } else {
+      node = YNode(content: .scalar(text), origin: origin)
+    }
+    switch kind.parse(node) {
+    case .success(let v): return v
+    case .failure(let p):
+      preconditionFailure("schema default of \(path) is invalid: \(p.problems[0].message)")
+    }
+  }
+}
+
+/// The scenario schema: every key, its type with units, default, valid range and meaning.
+public enum ScenarioSchema {
+  private static let durationUnits = QuantityKind.duration
+  static let platforms = Platform.allCases.map(\.rawValue)
+
+  /// Every key, in the order of the reference.
+  static let entries: [SchemaEntry] = [
+    SchemaEntry(
+      "name", .text(maxLength: 200), nil, note: "the file name without its extension",
+      "Short name of the scenario, used in reports and campaign directories."),
+    SchemaEntry(
+      "about", .text(maxLength: 2_000), "", "One-line description: what question the scenario answers."),
+    SchemaEntry("host", .section, nil, note: "all keys at their defaults", "The physical host."),
+    SchemaEntry("host.cpus", .integer(1...1_024), "4", "Physical CPUs (cores) of the host."),
+    SchemaEntry(
+      "host.clock", .quantity(.frequency, 100_000_000...10_000_000_000), "3.06GHz",
+      "Core clock; profile costs in cycles are converted with it."),
+    SchemaEntry(
+      "host.nic", .section, nil, note: "all keys at their defaults", "The physical network card (one port)."),
+    SchemaEntry(
+      "host.nic.rate", .quantity(.bitRate, 1_000_000...800_000_000_000), "1Gbps",
+      "Line rate; each frame also occupies 20 B of preamble and inter-frame gap."),
+    SchemaEntry(
+      "host.nic.rx_ring", .integer(8...65_536), "256",
+      "RX descriptor ring size, in packets (igb: 80 to 4096, default 256)."),
+    SchemaEntry("host.nic.tx_ring", .integer(8...65_536), "256", "TX descriptor ring size, in packets."),
+    SchemaEntry(
+      "host.nic.vfs", .integer(0...256), "7",
+      "SR-IOV virtual functions of the port (82576: 7). On xen-sriov each router needs one."),
+    SchemaEntry(
+      "platform", .choice(platforms), "xen-bridge", "The I/O architecture: the packet path of DESIGN.md."),
+    SchemaEntry(
+      "profile", .text(maxLength: 1_000), "paper-2012.yaml",
+      "Cost profile: a path relative to the scenario file's directory, or to scenarios/profiles."),
+    SchemaEntry("scheduler", .section, nil, note: "all keys at their defaults", "The CPU scheduler."),
+    SchemaEntry(
+      "scheduler.kind", .choice(SchedulerKind.allCases.map(\.rawValue)), nil,
+      note:
+        "the platform's own: credit on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native",
+      "Scheduler family; it must fit the platform (credit or credit2 on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native)."
+    ),
+    SchemaEntry(
+      "scheduler.version", .choice(CreditVersion.allCases.map(\.rawValue)), "4.0",
+      "Xen credit1 semantics: 3.2 samples at ticks, 4.0 charges exactly, 4.2 adds the rate limit. Quote it: \"4.0\"."
+    ),
+    SchemaEntry("scheduler.tslice", .quantity(.duration, 1_000_000...1_000_000_000), "30ms", "Time slice."),
+    SchemaEntry(
+      "scheduler.ratelimit", .quantityOrOff(.duration, 100_000...500_000_000), nil,
+      note: "1ms with version 4.2, else off",
+      "Credit rate limit: a vCPU that ran less than this keeps its pCPU. Only with credit version 4.2."),
+    SchemaEntry(
+      "scheduler.boost", .boolean, "true",
+      "Whether a vCPU waking with credit left is BOOSTed ahead of others."),
+    SchemaEntry(
+      "dom0", .section, nil, note: "all keys at their defaults",
+      "The driver domain (Xen dom0); ignored on platforms without one."),
+    SchemaEntry("dom0.vcpus", .integer(1...256), "1", "vCPUs of dom0."),
+    SchemaEntry("dom0.weight", .integer(1...65_535), "256", "Scheduler weight of dom0."),
+    SchemaEntry("dom0.cap", .integer(0...25_600), "0", "Cap in percent of one pCPU; 0 = uncapped."),
+    SchemaEntry(
+      "dom0.pin", .integerList(0...4_095), "[]",
+      "pCPUs dom0's vCPUs may run on (each below host.cpus); [] = any."),
+    SchemaEntry(
+      "routers", .section, nil, note: "all keys at their defaults", "The virtual routers vr0 ... vr(count-1)."
+    ),
+    SchemaEntry(
+      "routers.count", .integer(1...1_024), "1",
+      "How many virtual routers. On xen-sriov at most host.nic.vfs."),
+    SchemaEntry(
+      "routers.each", .section, nil, note: "all keys at their defaults", "Settings every router starts from."),
+    SchemaEntry("routers.each.vcpus", .integer(1...64), "1", "vCPUs per router."),
+    SchemaEntry("routers.each.weight", .integer(1...65_535), "256", "Scheduler weight per router."),
+    SchemaEntry("routers.each.cap", .integer(0...6_400), "0", "Cap in percent of one pCPU; 0 = uncapped."),
+    SchemaEntry("routers.each.routes", .integer(1...16_000_000), "1000", "Routes in each router's FIB."),
+    SchemaEntry(
+      "routers.each.fib", .choice(FIBAlgorithm.allCases.map(\.rawValue)), "route-cache",
+      "FIB lookup algorithm (cost model): route-cache (Linux < 3.6 per-flow cache), fib_hash, fib_trie, dir-24-8."
+    ),
+    SchemaEntry(
+      "routers.overrides", .list, "[]",
+      "Per-router changes: a list of {index or indices, plus any routers.each key}; later entries win."),
+    SchemaEntry(
+      "routers.overrides[].index", .integer(0...1_023), nil, note: "none (give index or indices)",
+      "The router changed (0-based, below routers.count)."),
+    SchemaEntry(
+      "routers.overrides[].indices", .integerList(0...1_023), nil, note: "none (give index or indices)",
+      "The routers changed (0-based, below routers.count)."),
+    SchemaEntry(
+      "traffic", .list, nil, note: "one flow at the defaults below", "Offered traffic: a list of flows."),
+    SchemaEntry("traffic[].to", .trafficTarget, "each", "Which routers the flow goes to."),
+    SchemaEntry(
+      "traffic[].rate", .trafficRate, "10kpps",
+      "Offered rate (per router with each, in total with all). Bit rates count frame bytes."),
+    SchemaEntry(
+      "traffic[].frame", .frame, "64B",
+      "Frame size (Ethernet frame with FCS), imix, or a weighted list such as [64B: 7, 1518B: 1]."),
+    SchemaEntry(
+      "traffic[].arrival", .arrival, "cbr",
+      "Arrival process: cbr, poisson, {kind: onoff, on, off} or {kind: trace, file}."),
+    SchemaEntry(
+      "traffic[].arrival.kind", .choice(["cbr", "poisson", "onoff", "trace"]), "cbr",
+      "Arrival process, in the mapping form."),
+    SchemaEntry(
+      "traffic[].arrival.on", .quantity(.duration, 1_000...3_600_000_000_000), "10ms",
+      "Mean on period of onoff (exponential)."),
+    SchemaEntry(
+      "traffic[].arrival.off", .quantity(.duration, 1_000...3_600_000_000_000), "90ms",
+      "Mean off period of onoff (exponential)."),
+    SchemaEntry(
+      "traffic[].arrival.file", .text(maxLength: 1_000), nil, note: "none (required with trace)",
+      "Trace file (CSV of timestamps and sizes, or pcap), relative to the scenario file's directory."),
+    SchemaEntry(
+      "run", .section, nil, note: "all keys at their defaults", "Run length, replications and seed."),
+    SchemaEntry(
+      "run.duration", .quantity(.duration, 1_000...3_600_000_000_000), "2s",
+      "Simulated time per replication, warm-up included."),
+    SchemaEntry(
+      "run.warmup", .quantity(.duration, 0...3_600_000_000_000), "200ms",
+      "Initial time whose statistics are deleted; below run.duration."),
+    SchemaEntry(
+      "run.replications", .integer(1...10_000), "5", "Independent replications (the minimum with ci_target)."),
+    SchemaEntry(
+      "run.ci_target", .quantityOrOff(.percentage, 10_000...50_000_000), "off",
+      "Stopping rule: add replications until the 95% CI half-width is below this share of the mean."),
+    SchemaEntry(
+      "run.max_replications", .integer(1...100_000), "100",
+      "Most replications the stopping rule may run; at least run.replications."),
+    SchemaEntry(
+      "run.seed", .integer(0...Int64.max), "42",
+      "Master seed; streams are derived per component, replication and sweep point."),
+    SchemaEntry(
+      "sweep", .section, nil, note: "no sweep",
+      "Keys to vary: {mode, keys: {key.path: values}}, or the short form {key.path: values}. Values are a list or {from, to, step}."
+    ),
+    SchemaEntry(
+      "sweep.mode", .choice(SweepMode.allCases.map(\.rawValue)), "product",
+      "product: every combination (last key fastest); zip: element-wise, lists of equal length."),
+    SchemaEntry(
+      "sweep.keys", .sweepKeys, nil, note: "none",
+      "Key paths (as for --set, e.g. routers.count, traffic[0].rate) mapped to their values."),
+    SchemaEntry(
+      "search", .section, nil, note: "no search",
+      "RFC 2544-style throughput search over the aggregate offered rate."),
+    SchemaEntry("search.metric", .choice(["loss"]), "loss", "The metric bounded."),
+    SchemaEntry("search.max_loss", .quantity(.percentage, 0...100_000_000), "0%", "Largest acceptable loss."),
+    SchemaEntry(
+      "search.resolution", .resolution, "1%",
+      "Stop when the bracket is narrower than this rate or share of the rate."),
+    SchemaEntry("search.low", .trafficRate, "1kpps", "Lowest aggregate rate tried."),
+    SchemaEntry(
+      "search.high", .trafficRate, nil, note: "the NIC line rate for 64B frames",
+      "Highest aggregate rate tried; above search.low."),
+  ]
+
+  private static let byPath: [String: SchemaEntry] = Dictionary(
+    uniqueKeysWithValues: entries.map { ($0.path, $0) })
+
+  /// The entry of an abstract path (`traffic[].rate`), if the schema has it. Keys of
+  /// `routers.overrides[]` other than index and indices are those of `routers.each`.
+  static func entry(_ path: String) -> SchemaEntry? {
+    if let e = byPath[path] { return e }
+    let prefix = "routers.overrides[]."
+    if path.hasPrefix(prefix) {
+      return byPath["routers.each." + path.dropFirst(prefix.count)]
+    }
+    return nil
+  }
+
+  /// The keys a mapping at an abstract path may hold, in schema order.
+  static func childKeys(of path: String) -> [String] {
+    var out: [String] = []
+    let depth = path.isEmpty ? 0 : path.split(separator: ".").count
+    for e in entries {
+      let parts = e.path.split(separator: ".")
+      guard parts.count == depth + 1 else { continue }
+      if depth == 0 || parts.prefix(depth).joined(separator: ".") == path { out.append(e.key) }
+    }
+    if path == "routers.overrides[]" { out += childKeys(of: "routers.each") }
+    return out
+  }
+
+  /// Every key path of the schema, as written in files and `--set` (`traffic[0].rate`).
+  public static var keyPaths: [String] {
+    entries.map { $0.path.replacingOccurrences(of: "[]", with: "[0]") }
+  }
+
+  /// The reference of every key (Markdown), committed as scenarios/README.md.
+  public static func markdownReference() -> String {
+    var out = """
+      # Scenario file reference
+
+      <!-- Generated by ScenarioSchema.markdownReference() (Sources/Scenario/ScenarioSchema.swift).
+           Do not edit: a test fails when this file and the schema differ. To regenerate, run
+           VRSIM_WRITE_SCENARIO_README=1 swift test --filter ScenarioTests.readmeMatchesSchema -->
+
+      What-if scenario files live in `scenarios/`; `scenarios/paper/` reproduces the origin
+      paper's experiments; `scenarios/profiles/` holds cost profiles with their provenance.
+
+      A scenario is a YAML mapping. Values with a unit carry it: `3.06GHz`, `30ms`, `130kpps`,
+      `1Gbps`, `64B`, `2%`. Numbers are exact decimals (no rounding); each value must be a
+      whole number of its base unit (Hz, bit/s, packet/s, byte, nanosecond).
+
+      Units: frequency Hz, kHz, MHz, GHz; bit rate bps, kbps, Mbps, Gbps, Tbps; packet rate pps,
+      kpps, Mpps; duration ns, us (or µs), ms, s, min, h; size B, kB, KiB; percentage %.
+
+      Every problem in a file is reported at once, one per line, as
+      `file:line:column: key.path: what is wrong; allowed: what is allowed`.
+      Files larger than 1 MiB, not UTF-8, binary, empty, indented with tabs or nested deeper
+      than 32 levels are refused with such a message.
+
+      `vrsim ... --set key.path=value` overrides any key before validation (the value is YAML:
+      `--set routers.count=8`, `--set 'traffic[0].rate=50kpps'`, `--set 'host={cpus: 8}'`).
+      Sweeps vary keys given by the same paths. Routers are numbered from 0 (`vr0`).
+
+      Example (the default scenario of `vrsim run`):
+
+      ```yaml
+
+      """
+    out += ScenarioLoader.defaultScenarioText
+    out += "```\n"
+    func row(_ e: SchemaEntry) -> String {
+      let shown = e.defaultText.map { $0.isEmpty ? "`\"\"`" : "`\($0)`" } ?? (e.defaultNote ?? "none")
+      return "| `\(e.path)` | \(cell(e.kind.allowed)) | \(cell(shown)) | \(cell(e.doc)) |\n"
+    }
+    let header = "| key | allowed | default | meaning |\n|---|---|---|---|\n"
+    func isStructure(_ e: SchemaEntry) -> Bool {
+      switch e.kind {
+      case .section, .list: true
+      default: false
+      }
+    }
+    out += "\n## Top-level keys\n\n" + header
+    for e in entries where !e.path.contains(".") && !e.path.contains("[") && !isStructure(e) { out += row(e) }
+    for top in entries where !top.path.contains(".") && isStructure(top) {
+      out += "\n## `\(top.path)`\n\n\(top.doc)\n\n" + header
+      for e in entries
+      where e.path == top.path || e.path.hasPrefix(top.path + ".") || e.path.hasPrefix(top.path + "[]") {
+        out += row(e)
+      }
+    }
+    return out
+  }
+
+  private static func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+}

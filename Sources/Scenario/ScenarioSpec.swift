@@ -1,0 +1,433 @@
+import SimCore
+
+/// A scenario resolved into base units: what one simulation (or one sweep point) is
+/// configured with. Plain data: no state, no behaviour beyond derived values.
+///
+/// Produced only by `ScenarioLoader` (or `ScenarioDocument.resolve`), so every field is
+/// within the range the schema (`ScenarioSchema`) declares.
+public struct ScenarioSpec: Codable, Sendable, Equatable {
+  /// Short name, used in reports and campaign directories.
+  public var name: String
+  /// One-line description.
+  public var about: String
+  /// The physical host.
+  public var host: HostSpec
+  /// The I/O architecture being simulated.
+  public var platform: Platform
+  /// The cost profile the models read.
+  public var profile: ProfileReference
+  /// The CPU scheduler and its settings.
+  public var scheduler: SchedulerSpec
+  /// The driver domain (Xen dom0); ignored on platforms without one.
+  public var dom0: Dom0Spec
+  /// The virtual routers.
+  public var routers: RoutersSpec
+  /// The offered traffic flows, in file order.
+  public var traffic: [TrafficSpec]
+  /// Run length, replications, seed.
+  public var run: RunSpec
+  /// The keys varied by a sweep, if any (sweep points have none).
+  public var sweep: SweepSpec?
+  /// The throughput search, if asked for.
+  public var search: SearchSpec?
+  /// Where the scenario came from and its canonical hash.
+  public var source: ScenarioSource
+  /// The resolved sweep points (empty when there is no sweep).
+  var points: [SweepPoint]
+
+  /// The points of the sweep, in order: the cartesian product of the axes in the order
+  /// written (the last axis varies fastest), or their element-wise zip. Without a sweep,
+  /// one point (index 0, no assignments) holding this scenario.
+  public func sweepPoints() -> [SweepPoint] {
+    if points.isEmpty { return [SweepPoint(index: 0, assignments: [], spec: self)] }
+    return points
+  }
+}
+
+/// Where a scenario came from.
+public struct ScenarioSource: Codable, Sendable, Equatable {
+  /// The file name as given to the loader.
+  public var fileName: String
+  /// The directory relative paths (profile, trace files) are resolved against, if known.
+  public var baseDirectory: String?
+  /// The effective scenario (file plus overrides) in a canonical compact form: comments,
+  /// layout and quoting removed, keys in the order written.
+  public var canonicalText: String
+  /// SHA-256 (lowercase hex) of `canonicalText`: equal for equal scenarios however written.
+  public var hash: String
+}
+
+/// The platforms vrsim models (see DESIGN.md, "Packet path").
+public enum Platform: String, Codable, Sendable, CaseIterable {
+  case native
+  case xenBridge = "xen-bridge"
+  case xenRouter = "xen-router"
+  case xenSRIOV = "xen-sriov"
+  case openvz
+  case vmware
+  case netnsBridge = "netns-bridge"
+  case netnsRouter = "netns-router"
+  case netnsDirect = "netns-direct"
+
+  /// Xen platforms (credit or credit2 scheduler, dom0).
+  public var isXen: Bool { rawValue.hasPrefix("xen-") }
+
+  /// The scheduler kinds that fit this platform; the first is the default.
+  public var schedulerKinds: [SchedulerKind] {
+    switch self {
+    case .native: [.none]
+    case .xenBridge, .xenRouter, .xenSRIOV: [.credit, .credit2]
+    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: [.cfs]
+    case .vmware: [.vmware]
+    }
+  }
+}
+
+/// The physical host.
+public struct HostSpec: Codable, Sendable, Equatable {
+  /// Physical CPUs (cores).
+  public var cpus: Int
+  /// Core clock in Hz.
+  public var clockHz: Int64
+  /// The network card.
+  public var nic: NICSpec
+}
+
+/// The physical NIC.
+public struct NICSpec: Codable, Sendable, Equatable {
+  /// Line rate in bits per second.
+  public var rateBitsPerSecond: Int64
+  /// RX descriptor ring size (packets).
+  public var rxRing: Int
+  /// TX descriptor ring size (packets).
+  public var txRing: Int
+  /// SR-IOV virtual functions available.
+  public var vfs: Int
+}
+
+/// A reference to a cost profile.
+public struct ProfileReference: Codable, Sendable, Equatable {
+  /// The path as written.
+  public var path: String
+  /// Where it is looked for, in order: the scenario file's directory, then the nearest
+  /// `scenarios/profiles` directory (by the path, then by its file name).
+  public var candidates: [String]
+  /// The first candidate that exists at load time, if any (the profile itself is read by
+  /// the layer that uses it).
+  public var resolvedPath: String?
+}
+
+/// The scheduler families.
+public enum SchedulerKind: String, Codable, Sendable, CaseIterable {
+  case credit, credit2, cfs, vmware, none
+}
+
+/// Xen credit1 versions with distinct semantics (see shared/reference/platform-facts.md).
+public enum CreditVersion: String, Codable, Sendable, CaseIterable {
+  /// Xen 3.2: the vCPU running at a tick is charged 100 credits (sampling).
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  case v3_2 = "3.2"
+  /// Xen 4.0/4.1: exact charging, 10 credits per ms run.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  case v4_0 = "4.0"
+  /// Xen 4.2+: exact charging plus the rate limit.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  case v4_2 = "4.2"
+}
+
+/// Scheduler settings.
+public struct SchedulerSpec: Codable, Sendable, Equatable {
+  /// Scheduler family.
+  public var kind: SchedulerKind
+  /// Credit1 version (meaningful for `credit`).
+  public var version: CreditVersion
+  /// Time slice.
+  public var timeSlice: SimDuration
+  /// Credit rate limit (4.2+), nil when off.
+  public var rateLimit: SimDuration?
+  /// Whether waking vCPUs are BOOSTed.
+  public var boost: Bool
+
+  enum CodingKeys: String, CodingKey { case kind, version, timeSliceNs, rateLimitNs, boost }
+
+  init(
+    kind: SchedulerKind, version: CreditVersion, timeSlice: SimDuration, rateLimit: SimDuration?, boost: Bool
+  ) {
+    self.kind = kind
+    self.version = version
+    self.timeSlice = timeSlice
+    self.rateLimit = rateLimit
+    self.boost = boost
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    kind = try c.decode(SchedulerKind.self, forKey: .kind)
+    version = try c.decode(CreditVersion.self, forKey: .version)
+    timeSlice = SimDuration(nanoseconds: try c.decode(Int64.self, forKey: .timeSliceNs))
+    rateLimit = try c.decodeIfPresent(Int64.self, forKey: .rateLimitNs).map { SimDuration(nanoseconds: $0) }
+    boost = try c.decode(Bool.self, forKey: .boost)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(kind, forKey: .kind)
+    try c.encode(version, forKey: .version)
+    try c.encode(timeSlice.nanoseconds, forKey: .timeSliceNs)
+    try c.encodeIfPresent(rateLimit?.nanoseconds, forKey: .rateLimitNs)
+    try c.encode(boost, forKey: .boost)
+  }
+}
+
+/// The driver domain.
+public struct Dom0Spec: Codable, Sendable, Equatable {
+  /// vCPUs.
+  public var vcpus: Int
+  /// Credit weight.
+  public var weight: Int
+  /// Cap in percent of one pCPU, 0 = uncapped.
+  public var cap: Int
+  /// pCPUs the vCPUs may run on; empty = any.
+  public var pin: [Int]
+}
+
+/// FIB lookup algorithms with distinct cost models.
+public enum FIBAlgorithm: String, Codable, Sendable, CaseIterable {
+  case routeCache = "route-cache"
+  case fibHash = "fib_hash"
+  case fibTrie = "fib_trie"
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  case dir24_8 = "dir-24-8"
+}
+
+/// One virtual router.
+public struct RouterSpec: Codable, Sendable, Equatable {
+  /// vCPUs.
+  public var vcpus: Int
+  /// Scheduler weight.
+  public var weight: Int
+  /// Cap in percent of one pCPU, 0 = uncapped.
+  public var cap: Int
+  /// Routes in the FIB.
+  public var routes: Int
+  /// FIB algorithm.
+  public var fib: FIBAlgorithm
+}
+
+/// The virtual routers.
+public struct RoutersSpec: Codable, Sendable, Equatable {
+  /// How many routers (vr0 ... vr(count-1)).
+  public var count: Int
+  /// The settings every router starts from.
+  public var each: RouterSpec
+  /// The settings of each router after `overrides`, indexed by router number.
+  public var perRouter: [RouterSpec]
+}
+
+/// Which routers a flow goes to.
+public enum TrafficTarget: Codable, Sendable, Equatable {
+  /// One flow per router, each at the full rate.
+  case each
+  /// One aggregate rate split evenly over all routers.
+  case all
+  /// Router N (0-based).
+  case router(Int)
+}
+
+/// An offered rate.
+public enum TrafficRate: Codable, Sendable, Equatable {
+  case packetsPerSecond(Int64)
+  case bitsPerSecond(Int64)
+
+  /// Packets per second for a mean frame size (bit rates count the frame bytes only).
+  public func packetsPerSecond(meanFrameBytes: Double) -> Double {
+    switch self {
+    case .packetsPerSecond(let p): Double(p)
+    case .bitsPerSecond(let b): Double(b) / (8 * meanFrameBytes)
+    }
+  }
+}
+
+/// One frame size and its weight in a mix.
+public struct FrameShare: Codable, Sendable, Equatable {
+  /// Frame size in bytes (Ethernet frame with FCS, without preamble and gap).
+  public var bytes: Int
+  /// Relative weight.
+  public var weight: Int
+}
+
+/// Frame sizes of a flow.
+public enum FrameSpec: Codable, Sendable, Equatable {
+  case fixed(bytes: Int)
+  /// A weighted mix (IMIX is 64B:7, 594B:4, 1518B:1).
+  case mix([FrameShare])
+
+  /// Mean frame size in bytes.
+  public var meanBytes: Double {
+    switch self {
+    case .fixed(let b): Double(b)
+    case .mix(let shares):
+      Double(shares.reduce(0) { $0 + $1.bytes * $1.weight }) / Double(shares.reduce(0) { $0 + $1.weight })
+    }
+  }
+}
+
+/// Inter-arrival process of a flow.
+public enum ArrivalSpec: Codable, Sendable, Equatable {
+  case cbr
+  case poisson
+  /// Exponential on and off periods with these means, CBR at the flow's rate while on.
+  case onOff(on: SimDuration, off: SimDuration)
+  /// Timestamps (and sizes) from a CSV or pcap file, resolved against the scenario's
+  /// directory.
+  case trace(file: String)
+
+  enum CodingKeys: String, CodingKey { case kind, onNs, offNs, file }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    switch try c.decode(String.self, forKey: .kind) {
+    case "poisson": self = .poisson
+    case "onoff":
+      self = .onOff(
+        on: SimDuration(nanoseconds: try c.decode(Int64.self, forKey: .onNs)),
+        off: SimDuration(nanoseconds: try c.decode(Int64.self, forKey: .offNs)))
+    case "trace": self = .trace(file: try c.decode(String.self, forKey: .file))
+    default: self = .cbr
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    switch self {
+    case .cbr: try c.encode("cbr", forKey: .kind)
+    case .poisson: try c.encode("poisson", forKey: .kind)
+    case .onOff(let on, let off):
+      try c.encode("onoff", forKey: .kind)
+      try c.encode(on.nanoseconds, forKey: .onNs)
+      try c.encode(off.nanoseconds, forKey: .offNs)
+    case .trace(let file):
+      try c.encode("trace", forKey: .kind)
+      try c.encode(file, forKey: .file)
+    }
+  }
+}
+
+/// One offered flow.
+public struct TrafficSpec: Codable, Sendable, Equatable {
+  public var target: TrafficTarget
+  public var rate: TrafficRate
+  public var frame: FrameSpec
+  public var arrival: ArrivalSpec
+}
+
+/// Run length and replications.
+public struct RunSpec: Codable, Sendable, Equatable {
+  /// Simulated time per replication, warm-up included.
+  public var duration: SimDuration
+  /// Initial time whose statistics are deleted.
+  public var warmup: SimDuration
+  /// Replications (the minimum when `ciTarget` is set).
+  public var replications: Int
+  /// Stopping rule: relative CI half-width target as a fraction (0.02 = 2%), nil = off.
+  public var ciTarget: Double?
+  /// Most replications the stopping rule may run.
+  public var maxReplications: Int
+  /// Master seed.
+  public var seed: UInt64
+
+  enum CodingKeys: String, CodingKey {
+    case durationNs, warmupNs, replications, ciTarget, maxReplications, seed
+  }
+
+  init(
+    duration: SimDuration, warmup: SimDuration, replications: Int, ciTarget: Double?, maxReplications: Int,
+    seed: UInt64
+  ) {
+    self.duration = duration
+    self.warmup = warmup
+    self.replications = replications
+    self.ciTarget = ciTarget
+    self.maxReplications = maxReplications
+    self.seed = seed
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    duration = SimDuration(nanoseconds: try c.decode(Int64.self, forKey: .durationNs))
+    warmup = SimDuration(nanoseconds: try c.decode(Int64.self, forKey: .warmupNs))
+    replications = try c.decode(Int.self, forKey: .replications)
+    ciTarget = try c.decodeIfPresent(Double.self, forKey: .ciTarget)
+    maxReplications = try c.decode(Int.self, forKey: .maxReplications)
+    seed = try c.decode(UInt64.self, forKey: .seed)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(duration.nanoseconds, forKey: .durationNs)
+    try c.encode(warmup.nanoseconds, forKey: .warmupNs)
+    try c.encode(replications, forKey: .replications)
+    try c.encodeIfPresent(ciTarget, forKey: .ciTarget)
+    try c.encode(maxReplications, forKey: .maxReplications)
+    try c.encode(seed, forKey: .seed)
+  }
+}
+
+/// How sweep axes combine.
+public enum SweepMode: String, Codable, Sendable, CaseIterable {
+  /// Cartesian product.
+  case product
+  /// Element-wise; all axes have the same length.
+  case zip
+}
+
+/// One varied key and its values (canonical texts, as they would be given to `--set`).
+public struct SweepAxis: Codable, Sendable, Equatable {
+  /// Key path, e.g. `routers.count` or `traffic[0].rate`.
+  public var keyPath: String
+  /// Values in order.
+  public var values: [String]
+}
+
+/// The sweep as written.
+public struct SweepSpec: Codable, Sendable, Equatable {
+  public var mode: SweepMode
+  public var axes: [SweepAxis]
+}
+
+/// One point of a sweep.
+public struct SweepPoint: Codable, Sendable, Equatable {
+  /// 0-based position in `sweepPoints()`.
+  public var index: Int
+  /// The values given to the varied keys, in axis order: (key path, value text).
+  public var assignments: [SweepAssignment]
+  /// The scenario at this point (without a sweep).
+  public var spec: ScenarioSpec
+}
+
+/// A key set to a value at a sweep point.
+public struct SweepAssignment: Codable, Sendable, Equatable {
+  public var keyPath: String
+  public var value: String
+}
+
+/// Resolution of a throughput search.
+public enum SearchResolution: Codable, Sendable, Equatable {
+  case packetsPerSecond(Int64)
+  /// A fraction of the current rate (0.01 = 1%).
+  case relative(Double)
+}
+
+/// RFC 2544-style throughput search: the highest offered rate with loss <= `maxLoss`.
+public struct SearchSpec: Codable, Sendable, Equatable {
+  /// The metric bounded (only `loss`).
+  public var metric: String
+  /// Largest acceptable loss fraction (0 = no loss).
+  public var maxLoss: Double
+  /// Stop when the bracket is narrower than this.
+  public var resolution: SearchResolution
+  /// Lowest aggregate rate tried.
+  public var low: TrafficRate
+  /// Highest aggregate rate tried.
+  public var high: TrafficRate
+}

@@ -1,0 +1,406 @@
+import SimCore
+
+/// What a scenario value may be, with its valid range: the single place where a field's
+/// type, accepted forms and limits are stated. Parsing, error texts and the generated
+/// reference (scenarios/README.md) all read it.
+enum ValueKind: Sendable {
+  /// An integer in a range.
+  case integer(ClosedRange<Int64>)
+  /// A quantity with a unit, in base units, within a range.
+  case quantity(QuantityKind, ClosedRange<Int64>)
+  /// A quantity, or `off`.
+  case quantityOrOff(QuantityKind, ClosedRange<Int64>)
+  /// `true` or `false`.
+  case boolean
+  /// Free text up to a length.
+  case text(maxLength: Int)
+  /// One of a fixed set of names.
+  case choice([String])
+  /// A list of integers in a range (a single integer is a list of one).
+  case integerList(ClosedRange<Int64>)
+  /// `each`, `all` or `vrN`.
+  case trafficTarget
+  /// A packet rate or a bit rate.
+  case trafficRate
+  /// A frame size, `imix`, or a list of `size: weight`.
+  case frame
+  /// `cbr`, `poisson`, `onoff` or `trace`, or a mapping with `kind` and its parameters.
+  case arrival
+  /// A packet rate or a percentage.
+  case resolution
+  /// A mapping of further keys.
+  case section
+  /// A list of mappings.
+  case list
+  /// Sweep axes: key paths to lists or ranges.
+  case sweepKeys
+
+  static let packetRateRange: ClosedRange<Int64> = 1...1_000_000_000
+  static let bitRateRange: ClosedRange<Int64> = 1...1_000_000_000_000
+  static let frameRange: ClosedRange<Int64> = 64...9_216
+  static let imix: [FrameShare] = [
+    FrameShare(bytes: 64, weight: 7), FrameShare(bytes: 594, weight: 4), FrameShare(bytes: 1_518, weight: 1),
+  ]
+
+  /// What is allowed, as said in errors and in the reference.
+  var allowed: String {
+    switch self {
+    case .integer(let r): ValueKind.integerRangeText(r)
+    case .quantity(let q, let r): "a \(q.noun) from \(q.format(r.lowerBound)) to \(q.format(r.upperBound))"
+    case .quantityOrOff(let q, let r):
+      "off, or a \(q.noun) from \(q.format(r.lowerBound)) to \(q.format(r.upperBound))"
+    case .boolean: "true or false"
+    case .text(let n): "text of at most \(n) characters"
+    case .choice(let names): "one of \(names.joined(separator: ", "))"
+    case .integerList(let r): "a list of integers from \(r.lowerBound) to \(r.upperBound)"
+    case .trafficTarget:
+      "each (every router gets the rate), all (the rate is split over the routers), or vrN (router N, from 0)"
+    case .trafficRate:
+      "a packet rate from 1pps to 1000Mpps (pps, kpps, Mpps) or a bit rate from 1bps to 1Tbps (bps, kbps, Mbps, Gbps, Tbps)"
+    case .frame:
+      "a frame size from 64B to 9216B, imix (64B:7, 594B:4, 1518B:1), or a list of size: weight"
+    case .arrival:
+      "cbr, poisson, onoff (with on, off) or trace (with file); a mapping with kind and its parameters"
+    case .resolution: "a packet rate (e.g. 1kpps) or a percentage of the rate (e.g. 1%)"
+    case .section: "a mapping"
+    case .list: "a list of mappings"
+    case .sweepKeys: "key paths mapped to a list of values or to {from, to, step}"
+    }
+  }
+
+  /// What kind of thing is expected, for "expected X, found Y".
+  var expected: String {
+    switch self {
+    case .integer: "an integer"
+    case .quantity(let q, _): "a \(q.noun)"
+    case .quantityOrOff(let q, _): "a \(q.noun) or off"
+    case .boolean: "true or false"
+    case .text: "text"
+    case .choice: "a name"
+    case .integerList: "a list of integers"
+    case .trafficTarget: "a router target"
+    case .trafficRate: "a rate"
+    case .frame: "a frame size"
+    case .arrival: "an arrival process"
+    case .resolution: "a resolution"
+    case .section: "a mapping"
+    case .list: "a list"
+    case .sweepKeys: "a mapping of key paths"
+    }
+  }
+
+  static func integerRangeText(_ r: ClosedRange<Int64>) -> String {
+    r.upperBound == .max
+      ? "an integer of at least \(r.lowerBound)" : "an integer from \(r.lowerBound) to \(r.upperBound)"
+  }
+
+  /// Parses an integer written in decimal.
+  static func parseInteger(_ s: String) -> Int64? {
+    var t = Substring(s)
+    var negative = false
+    if t.hasPrefix("-") {
+      negative = true
+      t = t.dropFirst()
+    } else if t.hasPrefix("+") {
+      t = t.dropFirst()
+    }
+    let digits = t.filter { $0 != "_" }
+    guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), t.first != "_" else {
+      return nil
+    }
+    var v: Int64 = 0
+    for ch in digits {
+      let (m, o1) = v.multipliedReportingOverflow(by: 10)
+      let (a, o2) = m.addingReportingOverflow(Int64(ch.wholeNumberValue!))
+      if o1 || o2 { return nil }
+      v = a
+    }
+    return negative ? -v : v
+  }
+}
+
+/// A problem found in one value: where (if not at the value itself), what, and what is allowed.
+struct ValueProblem: Sendable {
+  var origin: SourceOrigin?
+  var pathSuffix: String
+  var message: String
+  var allowed: String
+
+  init(_ message: String, allowed: String, at origin: SourceOrigin? = nil, pathSuffix: String = "") {
+    self.origin = origin
+    self.pathSuffix = pathSuffix
+    self.message = message
+    self.allowed = allowed
+  }
+}
+
+/// A parsed value in base units.
+enum ParsedValue: Sendable, Equatable {
+  case integer(Int64)
+  case boolean(Bool)
+  case text(String)
+  case off
+  case integers([Int64])
+  case target(TrafficTarget)
+  case rate(TrafficRate)
+  case frame(FrameSpec)
+  case arrival(ArrivalSpec)
+  case resolution(SearchResolution)
+  case structure
+}
+
+extension ValueKind {
+  /// Parses a node. Sections, lists and arrival mappings are walked by the decoder, not here.
+  func parse(_ node: YNode) -> Result<ParsedValue, ValueProblemList> {
+    func fail(_ message: String, _ allowed: String? = nil) -> Result<ParsedValue, ValueProblemList> {
+      .failure(ValueProblemList([ValueProblem(message, allowed: allowed ?? self.allowed)]))
+    }
+    switch self {
+    case .section, .list, .sweepKeys:
+      return .success(.structure)
+    case .integerList(let r):
+      let items: [YNode]
+      switch node.content {
+      case .sequence(let list): items = list
+      case .scalar: items = [node]
+      case .null, .mapping: return fail("expected \(expected), found \(node.shapeText)")
+      }
+      var out: [Int64] = []
+      var problems: [ValueProblem] = []
+      for (i, item) in items.enumerated() {
+        let suffix = node.items == nil ? "" : "[\(i)]"
+        guard let s = item.scalar, let v = ValueKind.parseInteger(s) else {
+          problems.append(
+            ValueProblem(
+              item.scalar == nil
+                ? "expected an integer, found \(item.shapeText)" : "\(item.shapeText) is not an integer",
+              allowed: allowed, at: item.origin, pathSuffix: suffix))
+          continue
+        }
+        if !r.contains(v) {
+          problems.append(
+            ValueProblem("\(v) is out of range", allowed: allowed, at: item.origin, pathSuffix: suffix))
+        }
+        out.append(v)
+      }
+      return problems.isEmpty ? .success(.integers(out)) : .failure(ValueProblemList(problems))
+    case .frame:
+      if let items = node.items { return ValueKind.parseFrameList(items, allowed: allowed) }
+    case .arrival:
+      break
+    default:
+      break
+    }
+    guard let s = node.scalar else {
+      if node.content == .null { return fail("no value given") }
+      return fail("expected \(expected), found \(node.shapeText)")
+    }
+    switch self {
+    case .integer(let r):
+      guard let v = ValueKind.parseInteger(s) else { return fail("'\(s)' is not an integer") }
+      if !r.contains(v) { return fail("\(v) is out of range") }
+      return .success(.integer(v))
+    case .quantity(let q, let r):
+      return ValueKind.parseQuantity(s, q, r, allowed: allowed).map { .integer($0) }
+    case .quantityOrOff(let q, let r):
+      if s == "off" { return .success(.off) }
+      return ValueKind.parseQuantity(s, q, r, allowed: allowed).map { .integer($0) }
+    case .boolean:
+      switch s {
+      case "true", "True", "TRUE", "yes", "on": return .success(.boolean(true))
+      case "false", "False", "FALSE", "no", "off": return .success(.boolean(false))
+      default: return fail("'\(s)' is not true or false")
+      }
+    case .text(let n):
+      if s.count > n { return fail("the text has \(s.count) characters") }
+      return .success(.text(s))
+    case .choice(let names):
+      if names.contains(s) { return .success(.text(s)) }
+      return fail("unknown value '\(s)'\(Suggestion.didYouMean(s, among: names))")
+    case .trafficTarget:
+      switch s {
+      case "each": return .success(.target(.each))
+      case "all": return .success(.target(.all))
+      default:
+        if s.hasPrefix("vr"), let n = ValueKind.parseInteger(String(s.dropFirst(2))), n >= 0, n < 1_000_000,
+          s.dropFirst(2).allSatisfy(\.isNumber)
+        {
+          return .success(.target(.router(Int(n))))
+        }
+        return fail("'\(s)' is not a router target\(Suggestion.didYouMean(s, among: ["each", "all"]))")
+      }
+    case .trafficRate:
+      return ValueKind.parseRate(s).map { .rate($0) }
+    case .frame:
+      if s == "imix" { return .success(.frame(.mix(ValueKind.imix))) }
+      return ValueKind.parseQuantity(s, .size, ValueKind.frameRange, allowed: allowed).map {
+        .frame(.fixed(bytes: Int($0)))
+      }
+    case .arrival:
+      switch s {
+      case "cbr": return .success(.arrival(.cbr))
+      case "poisson": return .success(.arrival(.poisson))
+      case "onoff", "trace":
+        return fail(
+          "'\(s)' needs parameters",
+          "a mapping such as {kind: \(s), \(s == "onoff" ? "on: 10ms, off: 90ms" : "file: trace.csv")}")
+      default:
+        return fail(
+          "unknown arrival process '\(s)'\(Suggestion.didYouMean(s, among: ["cbr", "poisson", "onoff", "trace"]))"
+        )
+      }
+    case .resolution:
+      if s.hasSuffix("%") {
+        return ValueKind.parseQuantity(
+          s, .percentage, 10_000...50_000_000, allowed: "a percentage from 0.01% to 50%"
+        )
+        .map { .resolution(.relative(Double($0) / 100_000_000)) }
+      }
+      if s.hasSuffix("pps") {
+        return ValueKind.parseQuantity(s, .packetRate, ValueKind.packetRateRange, allowed: allowed).map {
+          .resolution(.packetsPerSecond($0))
+        }
+      }
+      return fail("'\(s)' is not a resolution")
+    default:
+      return fail("expected \(expected), found \(node.shapeText)")
+    }
+  }
+
+  static func parseQuantity(
+    _ s: String, _ q: QuantityKind, _ r: ClosedRange<Int64>, allowed: String
+  ) -> Result<Int64, ValueProblemList> {
+    do {
+      let v = try q.parse(s)
+      if !r.contains(v) {
+        return .failure(ValueProblemList([ValueProblem("'\(s)' is out of range", allowed: allowed)]))
+      }
+      return .success(v)
+    } catch {
+      return .failure(
+        ValueProblemList([
+          ValueProblem(
+            "'\(error.input)' is not a valid \(error.kind): \(error.problem)", allowed: error.allowed)
+        ]))
+    }
+  }
+
+  static func parseRate(_ s: String) -> Result<TrafficRate, ValueProblemList> {
+    let allowed = ValueKind.trafficRate.allowed
+    if s.hasSuffix("pps") {
+      return parseQuantity(s, .packetRate, packetRateRange, allowed: allowed).map { .packetsPerSecond($0) }
+    }
+    if s.hasSuffix("bps") {
+      return parseQuantity(s, .bitRate, bitRateRange, allowed: allowed).map { .bitsPerSecond($0) }
+    }
+    let units = (QuantityKind.packetRate.units + QuantityKind.bitRate.units).map(\.0).joined(separator: ", ")
+    let missing = s.allSatisfy { $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" } && !s.isEmpty
+    return .failure(
+      ValueProblemList([
+        ValueProblem(
+          "'\(s)' is not a valid rate: \(missing ? "the unit is missing" : "unknown unit")",
+          allowed: "a number with a unit (\(units))")
+      ]))
+  }
+
+  static func parseFrameList(_ items: [YNode], allowed: String) -> Result<ParsedValue, ValueProblemList> {
+    var shares: [FrameShare] = []
+    var problems: [ValueProblem] = []
+    let itemAllowed = "a frame size from 64B to 9216B with an integer weight from 1 to 1000000, as 64B: 7"
+    if items.isEmpty {
+      return .failure(ValueProblemList([ValueProblem("the list is empty", allowed: allowed)]))
+    }
+    for (i, item) in items.enumerated() {
+      var sizeText: String
+      var weightText: String
+      if let e = item.entries, e.count == 1, let w = e[0].value.scalar {
+        sizeText = e[0].key
+        weightText = w
+      } else if let s = item.scalar, let colon = s.lastIndex(of: ":") {
+        sizeText = String(s[..<colon]).trimmingCharacters(in: " ")
+        weightText = String(s[s.index(after: colon)...]).trimmingCharacters(in: " ")
+      } else {
+        problems.append(
+          ValueProblem(
+            "expected size: weight, found \(item.shapeText)", allowed: itemAllowed, at: item.origin,
+            pathSuffix: "[\(i)]"))
+        continue
+      }
+      let size = parseQuantity(sizeText, .size, frameRange, allowed: itemAllowed)
+      let weight = ValueKind.parseInteger(weightText)
+      switch size {
+      case .failure(let p):
+        problems.append(
+          ValueProblem(
+            p.problems[0].message, allowed: p.problems[0].allowed, at: item.origin, pathSuffix: "[\(i)]"))
+      case .success(let bytes):
+        guard let weight, (1...1_000_000).contains(weight) else {
+          problems.append(
+            ValueProblem(
+              "weight '\(weightText)' is not an integer from 1 to 1000000", allowed: itemAllowed,
+              at: item.origin, pathSuffix: "[\(i)]"))
+          continue
+        }
+        shares.append(FrameShare(bytes: Int(bytes), weight: Int(weight)))
+      }
+    }
+    return problems.isEmpty ? .success(.frame(.mix(shares))) : .failure(ValueProblemList(problems))
+  }
+}
+
+/// Problems of one value (a list value can have several).
+struct ValueProblemList: Error, Sendable {
+  var problems: [ValueProblem]
+  init(_ problems: [ValueProblem]) { self.problems = problems }
+}
+
+extension String {
+  func trimmingCharacters(in set: Character) -> String {
+    var s = Substring(self)
+    while s.first == set { s.removeFirst() }
+    while s.last == set { s.removeLast() }
+    return String(s)
+  }
+}
+
+/// "did you mean" suggestions by edit distance.
+enum Suggestion {
+  /// Edit distance (optimal string alignment: insertions, deletions, substitutions and
+  /// transpositions of neighbours each cost 1), case-insensitive.
+  static func distance(_ a: String, _ b: String) -> Int {
+    let x = Array(a.lowercased())
+    let y = Array(b.lowercased())
+    if x.isEmpty { return y.count }
+    if y.isEmpty { return x.count }
+    var d = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
+    for i in 0...x.count { d[i][0] = i }
+    for j in 0...y.count { d[0][j] = j }
+    for i in 1...x.count {
+      for j in 1...y.count {
+        let cost = x[i - 1] == y[j - 1] ? 0 : 1
+        d[i][j] = Swift.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+        if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] {
+          d[i][j] = Swift.min(d[i][j], d[i - 2][j - 2] + 1)
+        }
+      }
+    }
+    return d[x.count][y.count]
+  }
+
+  /// The closest candidate within 1 edit (words up to 3 letters), 2 (up to 6) or 3, if any;
+  /// the first in `candidates` wins a tie.
+  static func closest(_ word: String, among candidates: [String]) -> String? {
+    var best: (String, Int)? = nil
+    let limit = word.count <= 3 ? 1 : (word.count <= 6 ? 2 : 3)
+    for c in candidates {
+      let d = distance(word, c)
+      if d <= limit, d < (best?.1 ?? .max) { best = (c, d) }
+    }
+    return best?.0
+  }
+
+  /// " (did you mean 'x'?)" or "".
+  static func didYouMean(_ word: String, among candidates: [String]) -> String {
+    closest(word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
+  }
+}
