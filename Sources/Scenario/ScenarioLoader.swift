@@ -11,6 +11,9 @@ public struct ScenarioDocument: Sendable {
   var root: YNode
   var pending: [ScenarioDiagnostic]
   private var overridesApplied = 0
+  /// Concrete key paths set by overrides: a sweep axis on one of them is dropped (the
+  /// command line wins over the file).
+  private var overridden: Set<String> = []
 
   init(fileName: String, baseDirectory: String?, root: YNode, pending: [ScenarioDiagnostic]) {
     self.fileName = fileName
@@ -42,7 +45,8 @@ public struct ScenarioDocument: Sendable {
       fileName: fileName, baseDirectory: baseDirectory, root: root, pending: outcome.diagnostics)
   }
 
-  /// Applies `key.path=value` overrides (the value is YAML) to the tree, in order. Unknown
+  /// Applies `key.path=value` overrides (the value is YAML) to the tree, in order; a key
+  /// set here is no longer swept. Unknown
   /// paths and malformed assignments are errors naming the override; all are reported at
   /// once. Overrides are located as `--set:N:column` (N = 1-based position of the override,
   /// counted over all calls).
@@ -104,6 +108,8 @@ public struct ScenarioDocument: Sendable {
       if let problem = root.set(path[...], to: value) {
         problems.append(
           ScenarioDiagnostic(at, pathText, problem, allowed: "a path that exists in the scenario"))
+      } else {
+        overridden.insert(KeyPathSyntax.concrete(path))
       }
     }
     return problems
@@ -119,13 +125,18 @@ public struct ScenarioDocument: Sendable {
     var spec = decoder.decode(root)
     var problems = pending + decoder.diagnostics
     spec.source = Self.source(root, fileName, baseDirectory)
-    if !decoder.sweepAxes.isEmpty && problems.isEmpty {
+    let axes = decoder.sweepAxes.filter { !overridden.contains($0.keyPath) }
+    if var sweep = spec.sweep {
+      sweep.axes.removeAll { overridden.contains($0.keyPath) }
+      spec.sweep = sweep.axes.isEmpty ? nil : sweep
+    }
+    if !axes.isEmpty && problems.isEmpty {
       let base = root.removing("sweep")
       var points: [SweepPoint] = []
-      for (index, combination) in Self.combinations(decoder.sweepAxes, mode: decoder.sweepMode).enumerated() {
+      for (index, combination) in Self.combinations(axes, mode: decoder.sweepMode).enumerated() {
         var tree = base
         var assignments: [SweepAssignment] = []
-        for (axis, value) in zip(decoder.sweepAxes, combination) {
+        for (axis, value) in zip(axes, combination) {
           if let problem = tree.set(axis.path[...], to: value) {
             problems.append(
               ScenarioDiagnostic(

@@ -176,8 +176,18 @@ let designExample = """
     #expect(spec.traffic[0].rate == .packetsPerSecond(50_000))
     #expect(spec.host.cpus == 8 && spec.host.clockHz == 3_060_000_000)
     #expect(spec.run.ciTarget == 0.02)
-    // The sweep still varies routers.count over the overridden base.
-    #expect(spec.sweepPoints().map(\.spec.scheduler.timeSlice) == Array(repeating: .ms(10), count: 4))
+    // routers.count was set on the command line, so the file's sweep over it is dropped.
+    #expect(spec.sweepPoints().map(\.spec.scheduler.timeSlice) == [.ms(10)])
+    let swept = try ScenarioLoader.load(
+      text: designExample, fileName: "design.yaml", overrides: ["scheduler.tslice=10ms"])
+    #expect(swept.sweepPoints().map(\.spec.scheduler.timeSlice) == Array(repeating: .ms(10), count: 4))
+  }
+
+  @Test func overridingASweptKeyDropsItsAxis() throws {
+    let spec = try ScenarioLoader.load(
+      text: designExample, fileName: "design.yaml", overrides: ["routers.count=2"])
+    #expect(spec.sweep == nil)
+    #expect(spec.sweepPoints().map(\.spec.routers.count) == [2])
   }
 
   @Test func overridesCreateMissingSectionsAndListElements() throws {
