@@ -42,11 +42,14 @@ let package = Package(
     .target(name: "HostModel", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
     .target(name: "NetModel", dependencies: ["SimCore", "GSLKit", "HostModel"], swiftSettings: strict),
     .target(name: "Platforms", dependencies: ["NetModel", "HostModel", "SimCore"], swiftSettings: strict),
-    .target(name: "Scenario", dependencies: ["SimCore", "Yams"], swiftSettings: strict),
+    .target(
+      name: "Scenario", dependencies: ["SimCore", "Yams", "Platforms", "NetModel", "HostModel"],
+      swiftSettings: strict),
     .target(
       name: "VrsimCLI",
       dependencies: [
-        "SimCore", "GSLKit", "CAllocCounter", "HostModel", "Scenario", "Experiment", "Report",
+        "SimCore", "GSLKit", "CAllocCounter", "HostModel", "NetModel", "Platforms", "Scenario", "Experiment",
+        "Report",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -64,7 +67,8 @@ let package = Package(
     .testTarget(
       name: "PlatformsTests", dependencies: ["Platforms", "NetModel", "HostModel", "SimCore"],
       swiftSettings: strict),
-    .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], swiftSettings: strict),
+    .testTarget(
+      name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], exclude: ["Fixtures"], swiftSettings: strict),
     .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
     .executableTarget(

@@ -66,6 +66,13 @@ public final class IngressPort: EventHandler {
     scheduleNext(in: sim)
   }
 
+  /// Lets the generators run on until `until` (after an earlier `start` ended).
+  public func extend(until: SimTime, in sim: Simulation) {
+    let wasIdle = pending == nil
+    stopAt = until.nanoseconds
+    if wasIdle { scheduleNext(in: sim) }
+  }
+
   private func scheduleNext(in sim: Simulation) {
     while true {
       var best = -1

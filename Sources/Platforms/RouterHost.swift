@@ -26,6 +26,7 @@ public final class RouterHost {
   let metrics: FlowMetrics
   let wire: Wire
   private var warmupEnd: SimTime = .zero
+  private var started = false
 
   /// Builds the host for `spec` in a new simulation seeded with (`seed`, `replication`).
   /// - Throws: `PlatformError` for a spec that cannot be built (no routers, more SR-IOV
@@ -225,7 +226,10 @@ public final class RouterHost {
   /// Runs the traffic for `warmup + duration` and returns what happened after the warm-up.
   public func run(duration: SimDuration, warmup: SimDuration = .zero) -> NetworkResult {
     precondition(duration.nanoseconds > 0, "duration must be positive")
-    host.start()
+    if !started {
+      host.start()
+      started = true
+    }
     let end = SimTime.zero + warmup + duration
     ingress.start(in: sim, until: end)
     warmupEnd = .zero + warmup
@@ -234,6 +238,14 @@ public final class RouterHost {
     }
     sim.run(until: end)
     return result(window: duration)
+  }
+
+  /// Runs `extra` more simulated time after `run` returned (traffic keeps flowing), for
+  /// benchmarks that measure a warmed-up model.
+  public func continueRun(for extra: SimDuration) {
+    let end = sim.now + extra
+    ingress.extend(until: end, in: sim)
+    sim.run(until: end)
   }
 
   /// Forgets all windowed statistics (warm-up deletion).

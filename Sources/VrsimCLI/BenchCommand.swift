@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure vrsim's speed (build with -c release for meaningful figures).",
-    subcommands: [BenchEngineCommand.self]
+    subcommands: [BenchEngineCommand.self, BenchNetCommand.self, BenchHostCommand.self]
   )
 }
 

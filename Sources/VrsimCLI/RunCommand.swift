@@ -1,0 +1,173 @@
+import ArgumentParser
+import Experiment
+import Foundation
+import Report
+import Scenario
+
+/// Options shared by the commands that run scenarios.
+struct ScenarioOptions: ParsableArguments {
+  @Argument(help: "Scenario file (YAML). Without one, the built-in default: 4 virtual routers on xen-bridge.")
+  var file: String?
+
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set routers.count=8 (repeatable).")
+  var overrides: [String] = []
+
+  @Option(name: .long, help: "Parallel workers (default: all cores); results do not depend on it.")
+  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(name: .long, help: "Output format: table, csv or json.")
+  var format: OutputFormat = .table
+
+  func validate() throws {
+    guard (1...256).contains(jobs) else {
+      throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
+    }
+  }
+}
+
+/// Output formats.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case table, csv, json
+}
+
+/// `vrsim run`: simulate a scenario (every sweep point, every replication) and print the
+/// results with 95% confidence intervals.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Simulate a scenario and print per-router and aggregate results with 95% CIs.",
+    discussion: """
+      Runs every sweep point of the scenario for its replications (in parallel; seeds are
+      derived per point and replication, so results do not depend on --jobs) and prints
+      throughput, loss, latency and CPU per router and in aggregate. With --out DIR the runs are
+      stored in DIR/campaign.sqlite as they finish and a rerun resumes where it stopped.
+      """
+  )
+
+  @OptionGroup var options: ScenarioOptions
+
+  @Option(name: .long, help: "Campaign directory to keep the results in (resumable).")
+  var out: String?
+
+  @Option(name: .long, help: "Replications per point (overrides run.replications).")
+  var replications: Int?
+
+  func validate() throws {
+    if let r = replications, !(1...10_000).contains(r) {
+      throw ValidationError("--replications \(r) is out of range; allowed: 1 ... 10000")
+    }
+  }
+
+  func run() throws {
+    let spec = try ScenarioRuns.load(file: options.file, overrides: options.overrides)
+    let profile = try ScenarioRuns.profile(for: spec)
+    let plan = ScenarioRuns.plan(spec, replications: replications)
+    let specs = spec.sweepPoints().map(\.spec)
+    let temporary = out == nil
+    let dir =
+      out.map { URL(fileURLWithPath: $0) }
+      ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+        "vrsim-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    defer { if temporary { try? FileManager.default.removeItem(at: dir) } }
+    let records = try Campaigns.execute(
+      plan: plan, directory: dir, allowMismatch: false, jobs: options.jobs, shard: .all, label: spec.name
+    ) { point, replication, seed in
+      try ScenarioRuns.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
+    }
+    let summaries = CampaignResults.summarize(plan: plan, records: records.records)
+    try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: plan)
+    if records.interrupted { throw ExitCode(130) }
+  }
+}
+
+/// Running and printing campaigns (shared by run, sweep and results).
+enum Campaigns {
+  struct Outcome {
+    var records: [RunRecord]
+    var interrupted: Bool
+  }
+
+  /// Opens (or resumes) the campaign in `directory` and runs what is missing.
+  static func execute(
+    plan: CampaignPlan, directory: URL, allowMismatch: Bool, jobs: Int, shard: Shard, label: String,
+    simulate: @escaping CampaignRunner.Simulate
+  ) throws -> Outcome {
+    let store: CampaignStore
+    do { store = try CampaignStore.open(at: directory, plan: plan, allowMismatch: allowMismatch) } catch {
+      throw RunError("\(error)")
+    }
+    let flag = CancellationFlag()
+    let progress = ProgressLine()
+    signal(SIGINT, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    source.setEventHandler { flag.cancel() }
+    source.resume()
+    defer {
+      source.cancel()
+      signal(SIGINT, SIG_DFL)
+    }
+    let runner = CampaignRunner(
+      jobs: jobs, shard: shard, cancellation: flag, progress: { progress.update($0, label: label) })
+    let outcome: CampaignOutcome
+    do { outcome = try runner.run(store: store, simulate: simulate) } catch {
+      progress.finish()
+      throw RunError("\(error)")
+    }
+    progress.finish()
+    if outcome.status == .interrupted {
+      FileHandle.standardError.write(
+        Data(
+          "vrsim: interrupted; \(outcome.previouslyCompleted + outcome.ranThisSession) runs kept in \(directory.path)\n"
+            .utf8))
+    }
+    return Outcome(records: try store.records(), interrupted: outcome.status == .interrupted)
+  }
+
+  /// Prints summaries in the chosen format.
+  static func print(summaries: [MetricSummary], format: OutputFormat, spec: ScenarioSpec?, plan: CampaignPlan)
+    throws
+  {
+    switch format {
+    case .csv:
+      Swift.print(SummaryReport.csv(summaries), terminator: "")
+    case .json:
+      Swift.print(
+        try SummaryReport.json(
+          summaries,
+          metadata: [
+            "scenario": spec?.name ?? "", "scenario_hash": plan.scenarioHash, "seed": String(plan.masterSeed),
+            "vrsim": plan.vrsimVersion,
+          ]))
+    case .table:
+      if let spec {
+        Swift.print("scenario: \(spec.name): \(spec.about)")
+        Swift.print(
+          "platform \(spec.platform.rawValue), \(spec.routers.count) routers, seed \(plan.masterSeed), "
+            + "\(spec.run.duration) after \(spec.run.warmup) warm-up; mean ± 95% CI half-width over replications"
+        )
+      }
+      let traffic: Set<String> = [
+        "offered_pps", "forwarded_pps", "loss", "latency_mean", "latency_p99", "wire_bps",
+      ]
+      let t = summaries.filter {
+        traffic.contains($0.metric) && ($0.scope == "aggregate" || $0.scope.hasPrefix("vr"))
+      }
+      Swift.print(SummaryReport.table(t))
+      let host = summaries.filter {
+        !traffic.contains($0.metric)
+          && !($0.scope == "aggregate" || $0.scope.hasPrefix("vr") && $0.metric != "cpu")
+          && !$0.scope.hasPrefix("drop:") && !$0.scope.hasPrefix("pcpu")
+      }
+      if !host.isEmpty {
+        Swift.print("")
+        Swift.print(SummaryReport.table(host))
+      }
+      let drops = summaries.filter { $0.scope.hasPrefix("drop:") }
+      if !drops.isEmpty {
+        Swift.print("")
+        Swift.print("drops by place")
+        Swift.print(SummaryReport.table(drops))
+      }
+    }
+  }
+}
