@@ -1,0 +1,350 @@
+import Foundation
+import GRDB
+
+/// The on-disk store of a campaign: a directory holding `campaign.sqlite`, with a manifest (the
+/// plan as JSON, its scenario hash and seed) and one row per finished (point, replication).
+///
+/// Crash safety: SQLite in WAL mode with `synchronous = FULL`; every record is committed in its
+/// own transaction as soon as its run completes. A process killed at any instant (SIGKILL, power
+/// loss) therefore loses at most the runs still in progress, and never leaves a half-written
+/// record: reopening lists exactly the runs whose commit finished.
+///
+/// Uniqueness: `(point, replication)` is the primary key. Inserting a record that already
+/// exists is accepted when it is the same result (`RunRecord.isSameResult`) and refused with
+/// `CampaignError.conflictingResults` otherwise, so two processes sharing a directory can only
+/// duplicate work, never corrupt results.
+///
+/// Schema (readable with the `sqlite3` tool):
+/// - `manifest(key, value)`: `format_version`, `plan` (JSON), `scenario_hash`, `master_seed`,
+///   `previous_scenario_hashes` (set when a mismatch was explicitly allowed);
+/// - `runs(point, replication, seed, wall_seconds, scenario_hash)`;
+/// - `metrics(point, replication, ordinal, scope, metric, unit, value)`, NaN stored as NULL.
+///
+/// Thread-safety: a store may be shared between threads; GRDB serialises writes.
+public final class CampaignStore: Sendable {
+  /// Name of the database file inside a campaign directory.
+  public static let databaseName = "campaign.sqlite"
+  /// Version of the schema written by this code.
+  public static let formatVersion = 1
+
+  /// The campaign directory.
+  public let directory: URL
+  /// The plan recorded in the manifest (the caller's plan when opened with one).
+  public let plan: CampaignPlan
+  private let db: DatabaseQueue
+
+  private init(directory: URL, plan: CampaignPlan, db: DatabaseQueue) {
+    self.directory = directory
+    self.plan = plan
+    self.db = db
+  }
+
+  /// True when `directory` holds a campaign database.
+  public static func exists(at directory: URL) -> Bool {
+    FileManager.default.fileExists(atPath: directory.appendingPathComponent(databaseName).path)
+  }
+
+  /// Opens the campaign in `directory` for `plan`, creating the directory and the store when
+  /// they do not exist.
+  ///
+  /// An existing campaign must describe the same experiment (`CampaignPlan.mismatches`);
+  /// otherwise this throws `CampaignError.scenarioMismatch`, unless `allowMismatch` is true, in
+  /// which case the manifest takes the new plan and the old hash is kept in
+  /// `previous_scenario_hashes` (every run row keeps the hash it was made with). The replication
+  /// policy and confidence level are always taken from `plan`, so a campaign can be extended.
+  public static func open(at directory: URL, plan: CampaignPlan, allowMismatch: Bool = false) throws
+    -> CampaignStore
+  {
+    try plan.validate()
+    let dirText = directory.path
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw CampaignError.store(directory: dirText, message: "cannot create the directory: \(error)")
+    }
+    return try wrap(dirText) {
+      let db = try connect(directory, create: true)
+      try db.write { db in
+        let stored = try readManifestPlan(db, directory: dirText)
+        var previous = try String.fetchOne(
+          db, sql: "SELECT value FROM manifest WHERE key = 'previous_scenario_hashes'")
+        if let stored {
+          let diffs = stored.mismatches(with: plan)
+          if !diffs.isEmpty {
+            guard allowMismatch else {
+              throw CampaignError.scenarioMismatch(directory: dirText, differences: diffs)
+            }
+            if stored.scenarioHash != plan.scenarioHash {
+              previous = [previous, stored.scenarioHash].compactMap { $0 }.joined(separator: ",")
+            }
+          }
+        } else {
+          try setManifest(db, "format_version", String(formatVersion))
+        }
+        try setManifest(db, "plan", try encodePlan(plan))
+        try setManifest(db, "scenario_hash", plan.scenarioHash)
+        try setManifest(db, "master_seed", String(plan.masterSeed))
+        if let previous { try setManifest(db, "previous_scenario_hashes", previous) }
+      }
+      return CampaignStore(directory: directory, plan: plan, db: db)
+    }
+  }
+
+  /// Opens an existing campaign with the plan from its manifest (for `vrsim results`, merging).
+  /// Throws `CampaignError.notACampaign` when the directory has no store.
+  public static func open(at directory: URL) throws -> CampaignStore {
+    let dirText = directory.path
+    guard exists(at: directory) else { throw CampaignError.notACampaign(directory: dirText) }
+    return try wrap(dirText) {
+      let db = try connect(directory, create: false)
+      let plan = try db.read { db -> CampaignPlan? in
+        guard try db.tableExists("manifest") else { return nil }
+        return try readManifestPlan(db, directory: dirText)
+      }
+      guard let plan else {
+        throw CampaignError.store(
+          directory: dirText, message: "the campaign is not initialised yet (no plan)")
+      }
+      return CampaignStore(directory: directory, plan: plan, db: db)
+    }
+  }
+
+  /// What `insert` did with a record.
+  public enum InsertOutcome: Sendable, Equatable {
+    /// The record was new and is now committed.
+    case inserted
+    /// The same result was already there; nothing changed.
+    case identicalDuplicate
+  }
+
+  /// Commits `record` in its own transaction, tagged with the plan's scenario hash.
+  /// Throws `CampaignError.conflictingResults` when a different result for the same key exists.
+  @discardableResult
+  public func insert(_ record: RunRecord) throws -> InsertOutcome {
+    try wrap(directory.path) {
+      try db.write { db in
+        try Self.insert(record, scenarioHash: plan.scenarioHash, into: db, source: directory.path)
+      }
+    }
+  }
+
+  /// Commits all `records` in one transaction (used by merge): all or nothing.
+  @discardableResult
+  func insertAll(_ records: [RunRecord]) throws -> [InsertOutcome] {
+    try wrap(directory.path) {
+      try db.write { db in
+        try records.map {
+          try Self.insert($0, scenarioHash: plan.scenarioHash, into: db, source: directory.path)
+        }
+      }
+    }
+  }
+
+  /// Keys of every stored run.
+  public func completedKeys() throws -> Set<RunKey> {
+    try wrap(directory.path) {
+      try db.read { db in
+        var keys = Set<RunKey>()
+        let rows = try Row.fetchCursor(db, sql: "SELECT point, replication FROM runs")
+        while let row = try rows.next() {
+          keys.insert(RunKey(point: row["point"], replication: row["replication"]))
+        }
+        return keys
+      }
+    }
+  }
+
+  /// Number of stored runs.
+  public func count() throws -> Int {
+    try wrap(directory.path) { try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") ?? 0 } }
+  }
+
+  /// Every stored record, sorted by (point, replication), metrics in their original order.
+  public func records() throws -> [RunRecord] {
+    try wrap(directory.path) {
+      try db.read { db in
+        var records: [RunRecord] = []
+        var index: [RunKey: Int] = [:]
+        let runs = try Row.fetchCursor(
+          db, sql: "SELECT point, replication, seed, wall_seconds FROM runs ORDER BY point, replication")
+        while let row = try runs.next() {
+          let seedText: String = row["seed"]
+          guard let seed = UInt64(seedText) else {
+            throw CampaignError.store(directory: directory.path, message: "bad seed '\(seedText)'")
+          }
+          let r = RunRecord(
+            point: row["point"], replication: row["replication"], seed: seed,
+            wallSeconds: row["wall_seconds"], metrics: [])
+          index[r.key] = records.count
+          records.append(r)
+        }
+        let metrics = try Row.fetchCursor(
+          db,
+          sql: """
+            SELECT point, replication, scope, metric, unit, value FROM metrics
+            ORDER BY point, replication, ordinal
+            """)
+        while let row = try metrics.next() {
+          let key = RunKey(point: row["point"], replication: row["replication"])
+          guard let i = index[key] else { continue }
+          let value: Double? = row["value"]
+          records[i].metrics.append(
+            MetricRow(scope: row["scope"], metric: row["metric"], unit: row["unit"], value: value ?? .nan))
+        }
+        return records
+      }
+    }
+  }
+
+  /// The scenario hash each stored run was made with, by key (differs from the plan's only
+  /// after an allowed mismatch).
+  public func scenarioHashes() throws -> [RunKey: String] {
+    try wrap(directory.path) {
+      try db.read { db in
+        var out: [RunKey: String] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT point, replication, scenario_hash FROM runs")
+        while let row = try rows.next() {
+          out[RunKey(point: row["point"], replication: row["replication"])] = row["scenario_hash"]
+        }
+        return out
+      }
+    }
+  }
+
+  // MARK: Internals
+
+  /// Connects to the database of `directory`, creating its tables when `create` is true.
+  private static func connect(_ directory: URL, create: Bool) throws -> DatabaseQueue {
+    var config = Configuration()
+    config.journalMode = .wal
+    config.busyMode = .timeout(30)
+    config.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+      try db.execute(sql: "PRAGMA foreign_keys = ON")
+    }
+    let queue = try DatabaseQueue(
+      path: directory.appendingPathComponent(databaseName).path, configuration: config)
+    if create {
+      // One IMMEDIATE transaction: two processes creating the same campaign cannot race.
+      try queue.write { db in
+        try db.execute(
+          sql: """
+            CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS runs (
+              point INTEGER NOT NULL,
+              replication INTEGER NOT NULL,
+              seed TEXT NOT NULL,
+              wall_seconds REAL NOT NULL,
+              scenario_hash TEXT NOT NULL,
+              PRIMARY KEY (point, replication)
+            );
+            CREATE TABLE IF NOT EXISTS metrics (
+              point INTEGER NOT NULL,
+              replication INTEGER NOT NULL,
+              ordinal INTEGER NOT NULL,
+              scope TEXT NOT NULL,
+              metric TEXT NOT NULL,
+              unit TEXT NOT NULL,
+              value REAL,
+              PRIMARY KEY (point, replication, ordinal),
+              FOREIGN KEY (point, replication) REFERENCES runs (point, replication) ON DELETE CASCADE
+            );
+            """)
+      }
+    }
+    return queue
+  }
+
+  private static func insert(_ record: RunRecord, scenarioHash: String, into db: Database, source: String)
+    throws
+    -> InsertOutcome
+  {
+    let exists =
+      try Int.fetchOne(
+        db, sql: "SELECT count(*) FROM runs WHERE point = ? AND replication = ?",
+        arguments: [record.point, record.replication]) ?? 0
+    if exists > 0 {
+      let stored = try fetchRecord(db, key: record.key)
+      if let stored, stored.isSameResult(as: record) { return .identicalDuplicate }
+      throw CampaignError.conflictingResults(
+        point: record.point, replication: record.replication, sources: [source])
+    }
+    try db.execute(
+      sql: "INSERT INTO runs (point, replication, seed, wall_seconds, scenario_hash) VALUES (?, ?, ?, ?, ?)",
+      arguments: [record.point, record.replication, String(record.seed), record.wallSeconds, scenarioHash])
+    for (ordinal, m) in record.metrics.enumerated() {
+      try db.execute(
+        sql: """
+          INSERT INTO metrics (point, replication, ordinal, scope, metric, unit, value)
+          VALUES (?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          record.point, record.replication, ordinal, m.scope, m.metric, m.unit, m.value.isNaN ? nil : m.value,
+        ])
+    }
+    return .inserted
+  }
+
+  private static func fetchRecord(_ db: Database, key: RunKey) throws -> RunRecord? {
+    guard
+      let run = try Row.fetchOne(
+        db, sql: "SELECT seed, wall_seconds FROM runs WHERE point = ? AND replication = ?",
+        arguments: [key.point, key.replication])
+    else { return nil }
+    let seedText: String = run["seed"]
+    var record = RunRecord(
+      point: key.point, replication: key.replication, seed: UInt64(seedText) ?? 0,
+      wallSeconds: run["wall_seconds"], metrics: [])
+    let rows = try Row.fetchAll(
+      db,
+      sql: """
+        SELECT scope, metric, unit, value FROM metrics WHERE point = ? AND replication = ?
+        ORDER BY ordinal
+        """, arguments: [key.point, key.replication])
+    for row in rows {
+      let value: Double? = row["value"]
+      record.metrics.append(
+        MetricRow(scope: row["scope"], metric: row["metric"], unit: row["unit"], value: value ?? .nan))
+    }
+    return record
+  }
+
+  private static func setManifest(_ db: Database, _ key: String, _ value: String) throws {
+    try db.execute(
+      sql:
+        "INSERT INTO manifest (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      arguments: [key, value])
+  }
+
+  private static func readManifestPlan(_ db: Database, directory: String) throws -> CampaignPlan? {
+    guard let text = try String.fetchOne(db, sql: "SELECT value FROM manifest WHERE key = 'plan'") else {
+      return nil
+    }
+    do {
+      return try JSONDecoder().decode(CampaignPlan.self, from: Data(text.utf8))
+    } catch {
+      throw CampaignError.store(directory: directory, message: "the manifest's plan cannot be read: \(error)")
+    }
+  }
+
+  private static func encodePlan(_ plan: CampaignPlan) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(plan), as: UTF8.self)
+  }
+
+  /// Runs `body`, turning GRDB errors into `CampaignError.store`.
+  private static func wrap<T>(_ directory: String, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as CampaignError {
+      throw error
+    } catch {
+      throw CampaignError.store(directory: directory, message: String(describing: error))
+    }
+  }
+
+  private func wrap<T>(_ directory: String, _ body: () throws -> T) throws -> T {
+    try Self.wrap(directory, body)
+  }
+}

@@ -1,0 +1,104 @@
+import Report
+import Testing
+
+@Suite struct ReportTests {
+  static let rows = [
+    MetricSummary(
+      point: 0, parameters: [Assignment(key: "routers.count", value: "1")], scope: "aggregate",
+      metric: "forwarded_pps", unit: "pps", count: 5, mean: 750_012.4, halfWidth: 1234.5, level: 0.95,
+      standardDeviation: 994, min: 748_000, max: 751_000),
+    MetricSummary(
+      point: 0, parameters: [Assignment(key: "routers.count", value: "1")], scope: "aggregate",
+      metric: "loss_fraction", unit: "1", count: 5, mean: 0.0412, halfWidth: 0.00213, level: 0.95,
+      standardDeviation: 0.0017, min: 0.039, max: 0.044),
+    MetricSummary(
+      point: 1, parameters: [Assignment(key: "routers.count", value: "2, bridged")], scope: "vr0",
+      metric: "forwarded_pps", unit: "pps", count: 1, mean: 375_000, halfWidth: .nan, level: 0.95,
+      standardDeviation: 0, min: 375_000, max: 375_000),
+  ]
+
+  @Test func tableAlignsColumnsAndPutsUnitsInHeaders() {
+    var t = Table(columns: [.init("name"), .init("rate (pps)", alignment: .right)])
+    t.append(["vr0", "1"])
+    t.append(["aggregate", "130000"])
+    #expect(
+      t.render() == """
+        name       rate (pps)
+        ---------  ----------
+        vr0                 1
+        aggregate      130000
+
+        """)
+  }
+
+  @Test func summaryTableIsPivotedByMetric() {
+    #expect(
+      SummaryReport.table(Self.rows) == """
+        point  routers.count  scope      n  forwarded_pps (pps)    loss_fraction
+        -----  -------------  ---------  -  -------------------  ---------------
+            0  1              aggregate  5        750000 ± 1200  0.0412 ± 0.0021
+            1  2, bridged     vr0        1               375000
+
+        """)
+  }
+
+  @Test func summaryCSVIsTidyAndStable() {
+    #expect(
+      SummaryReport.csv(Self.rows) == """
+        point,routers.count,scope,metric,unit,n,mean,ci_half_width,ci_low,ci_high,ci_level,std_dev,min,max
+        0,1,aggregate,forwarded_pps,pps,5,750012.4,1234.5,748777.9,751246.9,0.95,994,748000,751000
+        0,1,aggregate,loss_fraction,1,5,0.0412,0.00213,0.03907,0.04333,0.95,0.0017,0.039,0.044
+        1,"2, bridged",vr0,forwarded_pps,pps,1,375000,,,,0.95,0,375000,375000
+
+        """)
+  }
+
+  @Test func summaryJSONHasSortedKeysAndNullsForMissingIntervals() throws {
+    let json = try SummaryReport.json([Self.rows[2]], metadata: ["master_seed": "42"])
+    #expect(
+      json == """
+        {
+          "metadata" : {
+            "master_seed" : "42"
+          },
+          "summaries" : [
+            {
+              "ci_half_width" : null,
+              "ci_high" : null,
+              "ci_level" : 0.95,
+              "ci_low" : null,
+              "max" : 375000,
+              "mean" : 375000,
+              "metric" : "forwarded_pps",
+              "min" : 375000,
+              "n" : 1,
+              "parameters" : {
+                "routers.count" : "2, bridged"
+              },
+              "point" : 1,
+              "scope" : "vr0",
+              "std_dev" : 0,
+              "unit" : "pps"
+            }
+          ]
+        }
+
+        """)
+  }
+
+  @Test func numbersAreFormattedDeterministically() {
+    #expect(NumberFormatting.exact(750_000) == "750000")
+    #expect(NumberFormatting.exact(0.1) == "0.1")
+    #expect(NumberFormatting.exact(.nan) == "")
+    #expect(NumberFormatting.exact(-.infinity) == "-inf")
+    #expect(NumberFormatting.significant(1.5e9, digits: 3) == "1.5e+09")
+    #expect(NumberFormatting.withUncertainty(12.345, halfWidth: 0.0) == "12.345")
+    #expect(NumberFormatting.withUncertainty(99.96, halfWidth: 0.96) == "99.96 ± 0.96")
+  }
+
+  @Test func csvQuotesOnlyWhenNeeded() {
+    #expect(CSV.escape("plain") == "plain")
+    #expect(CSV.escape("a,b") == "\"a,b\"")
+    #expect(CSV.escape("say \"hi\"") == "\"say \"\"hi\"\"\"")
+  }
+}
