@@ -11,8 +11,9 @@ public final class PacketRing: PacketSink {
   public let name: String
   /// Slots.
   public let capacity: Int
-  /// The stage that drains it.
-  public weak var consumer: Stage?
+  /// The stage that drains it (owned by the platform that built both; not retained here,
+  /// which keeps reference counting off the per-packet path).
+  public unowned(unsafe) var consumer: Stage?
   var buffer: UnsafeMutablePointer<Packet>
   var head = 0
   /// Packets in the ring.

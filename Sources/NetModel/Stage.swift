@@ -73,7 +73,7 @@ public final class Stage: WorkClient, EventHandler {
   private var moderationTimer: EventID?
   private var lastNotification: Int64 = .min / 2
   private var handler = HandlerID(index: 0)
-  private unowned let sim: Simulation
+  private unowned(unsafe) let sim: Simulation
 
   /// True when no work item of this stage is queued or running (notifications armed).
   public private(set) var idle = true

@@ -18,8 +18,8 @@ enum ScenarioRuns {
       }
       return try ScenarioLoader.load(
         text: ScenarioLoader.defaultScenarioText, fileName: "<built-in default>", overrides: overrides)
-    } catch let e as ScenarioError {
-      throw RunError(e.description)
+    } catch {
+      throw RunError(error.description)
     }
   }
 
