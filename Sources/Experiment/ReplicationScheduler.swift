@@ -57,23 +57,19 @@ struct ReplicationScheduler {
       target[p] = 0
       try advance(p)
     }
+    for p in points {
+      let t = target[p] ?? 0
+      completedPlanned += (0..<t).count(where: {
+        owns(p, $0) && done.contains(RunKey(point: p, replication: $0))
+      })
+    }
   }
 
   /// Runs completed or planned so far (grows as the stopping rule adds replications).
-  var planned: Int {
-    points.reduce(0) { sum, p in
-      sum + (0..<(target[p] ?? 0)).filter { owns(p, $0) }.count
-    }
-  }
+  private(set) var planned = 0
 
   /// Planned runs already completed.
-  var completedPlanned: Int {
-    points.reduce(0) { sum, p in
-      sum
-        + (0..<(target[p] ?? 0)).filter { owns(p, $0) && done.contains(RunKey(point: p, replication: $0)) }
-        .count
-    }
-  }
+  private(set) var completedPlanned = 0
 
   /// True when every point is decided and no run is pending or in flight.
   var isFinished: Bool { pending.isEmpty && inFlight.isEmpty && decided.count == points.count }
@@ -89,7 +85,7 @@ struct ReplicationScheduler {
   mutating func complete(_ record: RunRecord) throws {
     let key = record.key
     inFlight.remove(key)
-    done.insert(key)
+    if done.insert(key).inserted && key.replication < (target[key.point] ?? 0) { completedPlanned += 1 }
     if case .stoppingRule(let rule) = plan.replications {
       guard let v = record.value(scope: rule.scope, metric: rule.metric) else {
         throw CampaignError.missingStoppingMetric(
@@ -132,6 +128,7 @@ struct ReplicationScheduler {
       }
       target[point] = next
       for r in current..<next where owns(point, r) {
+        planned += 1
         let key = RunKey(point: point, replication: r)
         if !done.contains(key) { enqueue(key) }
       }

@@ -166,6 +166,31 @@ struct SimulatedCrash: Error {}
     }
   }
 
+  @Test func aStoppingRuleCampaignResumesToTheSameDecisions() throws {
+    let rule = StoppingRule(
+      metric: "forwarded_pps", relativeHalfWidth: 0.003, minReplications: 3, maxReplications: 30)
+    let plan = makePlan(points: 3, replications: .stoppingRule(rule))
+    let (refDir, reference) = try runComplete(plan, jobs: 2)
+    defer { removeTemporary(refDir) }
+    let dir = temporaryCampaignDirectory()
+    defer { removeTemporary(dir) }
+    let calls = Counter()
+    let store = try CampaignStore.open(at: dir, plan: plan)
+    #expect(throws: CampaignError.self) {
+      try CampaignRunner(jobs: 2).run(store: store) { point, rep, seed in
+        if calls.increment() > 11 { throw SimulatedCrash() }
+        return try fakeSimulation(point, rep, seed)
+      }
+    }
+    let seen = Recorder<CampaignProgress>()
+    let outcome = try CampaignRunner(jobs: 1, progress: { seen.append($0) }).run(
+      store: store, simulate: fakeSimulation)
+    #expect(outcome.status == .completed)
+    #expect(sameResults(try store.records(), reference))
+    #expect(outcome.replicationsPerPoint == CampaignResults.replicationCounts(plan: plan, records: reference))
+    #expect(seen.values.last?.completed == reference.count && seen.values.last?.total == reference.count)
+  }
+
   @Test func stoppingRuleSteps() {
     let rule = StoppingRule(metric: "m", relativeHalfWidth: 0.01, minReplications: 3, maxReplications: 10)
     #expect(rule.nextTarget(after: [], level: 0.95) == 3)

@@ -44,8 +44,8 @@ import Testing
   }
 
   @Test(.timeLimit(.minutes(1))) func aKilledCampaignResumesWithNothingLostAndNothingTwice() throws {
-    let points = 3
-    let replications = 8
+    let points = 4
+    let replications = 10
     let total = points * replications
 
     let reference = temporaryCampaignDirectory("reference")
