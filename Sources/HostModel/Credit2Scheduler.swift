@@ -17,7 +17,7 @@ import SimCore
 ///
 /// Departures: one run queue (one socket); no credit2 rate limit, caps or soft affinity.
 final class Credit2Scheduler: VCPUScheduler {
-  unowned let host: Host
+  unowned(unsafe) let host: Host
   let options: Credit2Options
   let initNs: Int64
   let clipNs: Int64

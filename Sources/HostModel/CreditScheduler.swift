@@ -37,7 +37,7 @@ final class CreditScheduler: VCPUScheduler {
   static let over: Int8 = -2
   static let idle: Int8 = -64
 
-  unowned let host: Host
+  unowned(unsafe) let host: Host
   let options: CreditOptions
   let exact: Bool
   let tsliceNs: Int64
@@ -49,22 +49,22 @@ final class CreditScheduler: VCPUScheduler {
   let ncpu: Int
 
   // Per vCPU (indexed by VCPU.id).
-  var credit: [Int] = []
-  var pri: [Int8] = []
-  var parked: [Bool] = []
-  var active: [Bool] = []
-  var startTime: [Int64] = []
-  var processor: [Int] = []
-  var onRunq: [Bool] = []
-  var next: [Int32] = []
-  var prev: [Int32] = []
-  var affinity: [UInt64] = []
-  var domainOf: [Int] = []
+  var credit = PodArray<Int>()
+  var pri = PodArray<Int8>()
+  var parked = PodArray<Bool>()
+  var active = PodArray<Bool>()
+  var startTime = PodArray<Int64>()
+  var processor = PodArray<Int>()
+  var onRunq = PodArray<Bool>()
+  var next = PodArray<Int32>()
+  var prev = PodArray<Int32>()
+  var affinity = PodArray<UInt64>()
+  var domainOf = PodArray<Int>()
   // Per pCPU.
-  var runqHead: [Int32]
-  var runqTail: [Int32]
-  var lastSort: [Int]
-  var ticks: [Int]
+  var runqHead: PodArray<Int32>
+  var runqTail: PodArray<Int32>
+  var lastSort: PodArray<Int>
+  var ticks: PodArray<Int>
   var idlers: UInt64
   // Per domain.
   var domWeight: [Int] = []
@@ -96,11 +96,29 @@ final class CreditScheduler: VCPUScheduler {
     creditsPerTick = creditsPerTslice / ticksPerTslice
     ratelimitNs = options.ratelimit.map { min($0.nanoseconds, options.tslice.nanoseconds) } ?? 0
     ncpu = host.config.cpus
-    runqHead = Array(repeating: -1, count: ncpu)
-    runqTail = Array(repeating: -1, count: ncpu)
-    lastSort = Array(repeating: 0, count: ncpu)
-    ticks = Array(repeating: 0, count: ncpu)
+    runqHead = PodArray(repeating: -1, count: ncpu)
+    runqTail = PodArray(repeating: -1, count: ncpu)
+    lastSort = PodArray(repeating: 0, count: ncpu)
+    ticks = PodArray(repeating: 0, count: ncpu)
     idlers = ncpu == 64 ? ~0 : (1 << UInt64(ncpu)) - 1
+  }
+
+  deinit {
+    credit.deallocate()
+    pri.deallocate()
+    parked.deallocate()
+    active.deallocate()
+    startTime.deallocate()
+    processor.deallocate()
+    onRunq.deallocate()
+    next.deallocate()
+    prev.deallocate()
+    affinity.deallocate()
+    domainOf.deallocate()
+    runqHead.deallocate()
+    runqTail.deallocate()
+    lastSort.deallocate()
+    ticks.deallocate()
   }
 
   func vcpuAdded(_ v: VCPU) {

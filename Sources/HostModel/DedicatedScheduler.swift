@@ -4,7 +4,7 @@ import SimCore
 /// pCPU) and runs until it blocks; vCPUs sharing a pCPU run in wake order. With at most one vCPU
 /// per pCPU, as on a native host, there is no scheduling at all.
 final class DedicatedScheduler: VCPUScheduler {
-  unowned let host: Host
+  unowned(unsafe) let host: Host
   var home: [Int] = []
   var next: [Int32] = []
   var head: [Int32]

@@ -61,12 +61,12 @@ struct WorkItem {
 /// the FIFO is a ring that only grows (no allocation per item once warm).
 public final class VCPU {
   /// The domain it belongs to.
-  public unowned let domain: Domain
+  public unowned(unsafe) let domain: Domain
   /// Index within the domain.
   public let index: Int
   /// Index among all vCPUs of the host (reports, traces, scheduler arrays).
   public let id: Int
-  unowned let host: Host
+  unowned(unsafe) let host: Host
 
   // Work FIFO (a ring with power-of-two capacity).
   var ring: ContiguousArray<WorkItem>

@@ -23,7 +23,7 @@ import SimCore
 /// Departure from Linux: one global run queue instead of per-CPU queues with load balancing
 /// (the balanced limit of SMP CFS); group scheduling is flattened to per-vCPU weights.
 final class FairShareScheduler: VCPUScheduler {
-  unowned let host: Host
+  unowned(unsafe) let host: Host
   let isCFS: Bool
   let latencyNs: Int64
   let minGranNs: Int64

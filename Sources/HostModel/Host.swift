@@ -21,8 +21,8 @@ import SimCore
 /// - Complexity: a scheduling decision is O(run-queue length) for credit and O(vCPUs) for the
 ///   fair-share schedulers; nothing is allocated per decision or per work item once warm.
 public final class Host: EventHandler {
-  /// The simulation it lives in.
-  public unowned let sim: Simulation
+  /// The simulation it lives in (which keeps the host alive: a host must not outlive it).
+  public unowned(unsafe) let sim: Simulation
   /// The host configuration.
   public let config: HostConfig
   /// The scheduler configuration.
@@ -33,7 +33,7 @@ public final class Host: EventHandler {
   public private(set) var allVCPUs: [VCPU] = []
 
   var vcpus: ContiguousArray<VCPU> = []
-  var pcpus: ContiguousArray<PCPU>
+  var pcpus: PodArray<PCPU>
   var scheduler: (any VCPUScheduler)!
   var handler = HandlerID(index: 0)
   var started = false
@@ -63,7 +63,7 @@ public final class Host: EventHandler {
     self.config = config
     self.schedulerConfig = scheduler
     nsPerCycle = 1 / config.clockGHz
-    pcpus = ContiguousArray(repeating: PCPU(), count: config.cpus)
+    pcpus = PodArray(repeating: PCPU(), count: config.cpus)
     crossNs = Self.ns(cycles: cs.crossDomainCycles, nsPerCycle: 1 / config.clockGHz)
     sameNs = Self.ns(cycles: cs.sameDomainCycles, nsPerCycle: 1 / config.clockGHz)
     warmupNs = Self.ns(cycles: cs.warmupCycles, nsPerCycle: 1 / config.clockGHz)
@@ -77,6 +77,8 @@ public final class Host: EventHandler {
     }
     statsStart = sim.now.nanoseconds
   }
+
+  deinit { pcpus.deallocate() }
 
   /// Adds a domain with its vCPUs (all blocked, no work). Call before `start()`.
   /// Preconditions: unique name, vcpus >= 1, weight 1 ... 65535, cap >= 0, affinity indices valid.
@@ -205,7 +207,14 @@ public final class Host: EventHandler {
       segmentEnd(p, now: event.time.nanoseconds)
     case Self.codeSlice:
       pcpus[p].sliceEvent = nil
-      reschedule(p, now: event.time.nanoseconds)
+      let now = event.time.nanoseconds
+      let deadline = pcpus[p].sliceDeadline
+      if deadline < 0 { return }
+      if deadline <= now {
+        reschedule(p, now: now)
+      } else {
+        armSlice(p, at: deadline)
+      }
     case Self.codeSoftirq:
       pcpus[p].softirqEvent = nil
       reschedule(p, now: event.time.nanoseconds)
@@ -249,6 +258,14 @@ public final class Host: EventHandler {
       after: .ns(v.warmupRemaining &+ v.itemRemaining), to: handler, code: Self.codeSegment, arg: UInt64(p))
   }
 
+  /// Arms pCPU `p`'s slice timer at `deadline`, replacing a pending one.
+  @inline(__always) func armSlice(_ p: Int, at deadline: Int64) {
+    if let e = pcpus[p].sliceEvent { sim.cancel(e) }
+    pcpus[p].sliceEvent = sim.schedule(
+      at: SimTime(nanoseconds: deadline), to: handler, code: Self.codeSlice, arg: UInt64(p))
+    pcpus[p].sliceEventTime = deadline
+  }
+
   /// Brings the running vCPU's progress on pCPU `p` up to `now` (warm-up is executed first).
   @inline(__always) func syncProgress(_ p: Int, now: Int64) {
     guard pcpus[p].phase == .executing, now > pcpus[p].execStart else { return }
@@ -269,16 +286,17 @@ public final class Host: EventHandler {
       sim.cancel(e)
       pcpus[p].softirqEvent = nil
     }
-    if let e = pcpus[p].sliceEvent {
-      sim.cancel(e)
-      pcpus[p].sliceEvent = nil
-    }
     let cur = pcpus[p].current
     let d = scheduler.schedule(pcpu: p, now: now)
     decisions &+= 1
     if d.slice >= 0 {
-      pcpus[p].sliceEvent = sim.schedule(
-        after: .ns(d.slice), to: handler, code: Self.codeSlice, arg: UInt64(p))
+      let deadline = now &+ d.slice
+      pcpus[p].sliceDeadline = deadline
+      // Lazy slice timer: a pending timer that fires no later than the new deadline is kept
+      // (when it fires early it re-arms itself), so most decisions touch no event.
+      if pcpus[p].sliceEvent == nil || pcpus[p].sliceEventTime > deadline { armSlice(p, at: deadline) }
+    } else {
+      pcpus[p].sliceDeadline = -1
     }
     if d.vcpu == cur { return }
     if cur >= 0 {
@@ -366,6 +384,10 @@ struct PCPU {
   var switchEnd: Int64 = 0
   var segmentEvent: EventID?
   var sliceEvent: EventID?
+  /// When the pending slice event fires (valid when `sliceEvent` is set).
+  var sliceEventTime: Int64 = 0
+  /// When the current slice ends, or -1 for none.
+  var sliceDeadline: Int64 = -1
   var softirqEvent: EventID?
   // Statistics.
   var busySince: Int64 = 0

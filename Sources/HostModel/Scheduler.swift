@@ -33,3 +33,45 @@ protocol VCPUScheduler: AnyObject {
 
 /// Integer ceiling division of non-negative values, as Xen writes `(x + y - 1) / y`.
 @inline(__always) func ceilDiv(_ x: Int, _ y: Int) -> Int { (x + y - 1) / y }
+
+/// A growable array of trivial values addressed through a raw pointer, for the per-vCPU and
+/// per-pCPU state of the host and its schedulers: no reference counting, uniqueness check or
+/// bounds check on the hot path (indices are the host's own vCPU ids and pCPU numbers). The
+/// owner frees it with `deallocate()` in its `deinit`.
+struct PodArray<Element> {
+  private(set) var base: UnsafeMutablePointer<Element>
+  private(set) var count = 0
+  private var capacity: Int
+
+  init(capacity: Int = 16) {
+    self.capacity = max(1, capacity)
+    base = .allocate(capacity: self.capacity)
+  }
+
+  init(repeating value: Element, count: Int) {
+    self.init(capacity: count)
+    for _ in 0..<count { append(value) }
+  }
+
+  mutating func append(_ x: Element) {
+    if count == capacity {
+      let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+      bigger.moveInitialize(from: base, count: count)
+      base.deallocate()
+      base = bigger
+      capacity *= 2
+    }
+    (base + count).initialize(to: x)
+    count += 1
+  }
+
+  subscript(i: Int) -> Element {
+    @inline(__always) get { base[i] }
+    @inline(__always) nonmutating set { base[i] = newValue }
+  }
+
+  func deallocate() {
+    base.deinitialize(count: count)
+    base.deallocate()
+  }
+}
