@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import HostModel
+import SimCore
+
+/// `vrsim host-demo`: CPU-bound domains with given weights on a small host; prints who got how
+/// much CPU.
+struct HostDemoCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "host-demo",
+    abstract: "CPU-bound domains with the given weights share a host: print each one's CPU share.",
+    discussion: """
+      One CPU-bound single-vCPU domain per weight, on --cpus pCPUs at 3.06 GHz, for --duration
+      of simulated time after a 1 s warm-up. Share = CPU time / elapsed time, in percent of one
+      pCPU; 'of total' is the domain's part of all CPU time used.
+      """
+  )
+
+  @Option(name: .long, help: "Comma-separated weights, one domain each (1 ... 65535), e.g. 256,512.")
+  var weights: String = "256,512"
+
+  @Option(name: .long, help: "pCPUs (1 ... 64).")
+  var cpus: Int = 1
+
+  @Option(name: .long, help: "Simulated time, with a unit (1ms ... 1h), e.g. 10s.")
+  var duration: String = "10s"
+
+  @Option(name: .long, help: "Scheduler: \(SchedulerConfig.names.joined(separator: ", ")).")
+  var scheduler: String = "credit"
+
+  @Option(name: .long, help: "Master seed.")
+  var seed: UInt64 = 1
+
+  func parsedWeights() throws -> [Int] {
+    let parts = weights.split(separator: ",", omittingEmptySubsequences: false)
+    guard !parts.isEmpty else { throw ValidationError("--weights is empty; allowed: e.g. 256,512") }
+    return try parts.map { part in
+      let t = part.trimmingCharacters(in: .whitespaces)
+      guard let w = Int(t), (1...65535).contains(w) else {
+        throw ValidationError(
+          "--weights '\(weights)': '\(t)' is not a weight; allowed: comma-separated integers 1 ... 65535")
+      }
+      return w
+    }
+  }
+
+  func parsedDuration() throws -> SimDuration {
+    let d: SimDuration
+    do { d = try SimDuration(parsing: duration) } catch { throw ValidationError("--duration \(error)") }
+    guard d >= .ms(1) && d <= .s(3600) else {
+      throw ValidationError("--duration \(duration) is out of range; allowed: 1ms ... 1h")
+    }
+    return d
+  }
+
+  func validate() throws {
+    _ = try parsedWeights()
+    _ = try parsedDuration()
+    guard (1...64).contains(cpus) else {
+      throw ValidationError("--cpus \(cpus) is out of range; allowed: 1 ... 64")
+    }
+    guard SchedulerConfig(name: scheduler) != nil else {
+      throw ValidationError(
+        "--scheduler '\(scheduler)' is unknown; allowed: \(SchedulerConfig.names.joined(separator: ", "))")
+    }
+  }
+
+  func run() throws {
+    let ws = try parsedWeights()
+    let d = try parsedDuration()
+    let sim = Simulation(seed: seed)
+    let host = Host(
+      sim: sim, config: HostConfig(cpus: cpus, clockGHz: 3.06), scheduler: SchedulerConfig(name: scheduler)!)
+    for (k, w) in ws.enumerated() {
+      CPUBoundWorkload().attach(to: host.addDomain(DomainConfig(name: "vm\(k + 1)", weight: w)))
+    }
+    host.start()
+    sim.run(until: SimTime(nanoseconds: 1_000_000_000))
+    host.resetStatistics()
+    sim.run(until: sim.now + d)
+    let r = host.report()
+    let used = r.domains.reduce(0) { $0 + $1.cpuSeconds }
+    print(
+      "\(scheduler) scheduler, \(cpus) pCPU(s) at 3.06 GHz, \(d) simulated after 1s warm-up, seed \(seed)")
+    print("domain   weight   CPU time   share of a pCPU   of total   switches/s")
+    for x in r.domains {
+      print(
+        String(
+          format: "%@ %6d %9.3f s %16.2f %% %8.2f %% %12.1f", x.name.padding(toLength: 8, withPad: " ", startingAt: 0), x.weight, x.cpuSeconds, 100 * x.share,
+          used > 0 ? 100 * x.cpuSeconds / used : 0, Double(x.switchesIn) / r.elapsedSeconds))
+    }
+    print(String(format: "Jain fairness of CPU/weight: %.4f", r.weightedFairness))
+  }
+}
