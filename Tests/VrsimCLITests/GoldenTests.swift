@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+@testable import VrsimCLI
+
+/// Runs the built `vrsim` binary from the repository root, with a fixed terminal width.
+struct GoldenRun {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+
+  /// The repository root (three levels above this file).
+  static let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  /// Where the expected outputs live: outside the test target's directory, so SwiftPM does
+  /// not see them as undeclared resources.
+  static let goldenDirectory = root.appendingPathComponent("Tests/VrsimCLIGolden")
+
+  init(_ arguments: [String]) throws {
+    let p = Process()
+    p.executableURL = CLIRun.binary()
+    p.arguments = arguments
+    p.currentDirectoryURL = GoldenRun.root
+    var env = ProcessInfo.processInfo.environment
+    env["COLUMNS"] = "100"
+    p.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    // Read stderr concurrently so a full pipe cannot block the child.
+    let errData = LockedData()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+      errData.set(err.fileHandleForReading.readDataToEndOfFile())
+      group.leave()
+    }
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    status = p.terminationStatus
+    stdout = String(decoding: o, as: UTF8.self)
+    stderr = String(decoding: errData.get(), as: UTF8.self)
+  }
+}
+
+/// Data shared between two threads.
+final class LockedData: @unchecked Sendable {
+  private let lock = NSLock()
+  private var data = Data()
+  func set(_ d: Data) {
+    lock.lock()
+    data = d
+    lock.unlock()
+  }
+  func get() -> Data {
+    lock.lock()
+    defer { lock.unlock() }
+    return data
+  }
+}
+
+/// Compares `actual` with Tests/VrsimCLIGolden/`name` byte for byte; with `VRSIM_UPDATE_GOLDEN=1` in the
+/// environment, (re)writes the golden file instead.
+func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+{
+  let url = GoldenRun.goldenDirectory.appendingPathComponent(name)
+  if ProcessInfo.processInfo.environment["VRSIM_UPDATE_GOLDEN"] == "1" {
+    try actual.write(to: url, atomically: true, encoding: .utf8)
+    return
+  }
+  guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+    Issue.record(
+      "missing golden file \(name); create it with VRSIM_UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
+    return
+  }
+  #expect(
+    actual == expected, "output differs from Tests/VrsimCLIGolden/\(name)", sourceLocation: sourceLocation)
+}
+
+/// Help text with the machine's core count (the default of --jobs) replaced by `N`, so the
+/// golden files do not depend on the machine.
+func normalizedHelp(_ text: String) -> String {
+  text.replacingOccurrences(
+    of: "(default: \(ProcessInfo.processInfo.activeProcessorCount))", with: "(default: N)")
+}
+
+@Suite("golden outputs of the vrsim command line")
+struct GoldenTests {
+  static let tiny = "Tests/VrsimCLIGolden/tiny.yaml"
+
+  @Test(arguments: ["csv", "json", "table"])
+  func runTiny(format: String) throws {
+    let r = try GoldenRun(["run", Self.tiny, "--format", format, "--jobs", "2"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr == "")
+    try expectGolden(r.stdout, "run-tiny.\(format == "table" ? "txt" : format)")
+  }
+
+  @Test func jobsDoNotChangeTheResults() throws {
+    let one = try GoldenRun(["run", Self.tiny, "--format", "csv", "--jobs", "1"])
+    let two = try GoldenRun(["run", Self.tiny, "--format", "csv", "--jobs", "2"])
+    #expect(one.status == 0 && two.status == 0)
+    #expect(!one.stdout.isEmpty)
+    #expect(one.stdout == two.stdout)
+  }
+
+  @Test(arguments: [
+    ["run"], ["bench"], ["bench", "engine"], ["version"], ["reproduce"],
+  ])
+  func help(command: [String]) throws {
+    let r = try GoldenRun(command + ["--help"])
+    #expect(r.status == 0)
+    try expectGolden(normalizedHelp(r.stdout), "help-\(command.joined(separator: "-")).txt")
+  }
+
+  /// Every scenario file under scenarios/ (paper, what-if, ...) loads, its profile resolves
+  /// and every sweep point builds a platform: `vrsim reproduce paper --check` says `ok` for
+  /// each file this test finds itself.
+  @Test func everyScenarioFileLoads() throws {
+    let dir = GoldenRun.root.appendingPathComponent("scenarios")
+    var expected: [String] = []
+    let walker = FileManager.default.enumerator(atPath: dir.path)
+    while let rel = walker?.nextObject() as? String {
+      if rel.hasSuffix(".yaml") && !rel.hasPrefix("profiles/") { expected.append(rel) }
+    }
+    #expect(expected.count >= 6)
+    let r = try GoldenRun(["reproduce", "paper", "--check"])
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    for rel in expected {
+      #expect(r.stdout.contains("ok \(rel):"), "\(rel) did not load:\n\(r.stdout)")
+    }
+    #expect(!r.stdout.contains("FAILED"))
+  }
+
+  @Test func reproduceNamesAMissingScenariosDirectory() throws {
+    let r = try GoldenRun(["reproduce", "paper", "--scenarios", "/nonexistent/vrsim-scenarios"])
+    #expect(r.status == 1)
+    #expect(r.stderr == "vrsim: error: --scenarios /nonexistent/vrsim-scenarios: no such directory\n")
+  }
+
+  @Test func reproduceRejectsAnUnknownTarget() throws {
+    let r = try GoldenRun(["reproduce", "thesis"])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("unknown target 'thesis'; allowed: paper"))
+  }
+}
