@@ -120,7 +120,9 @@ struct PlatformTests {
   }
 
   /// Four equal routers with equal load share fairly (Jain >= 0.99); with weights 1:1:1:2
-  /// under overload on 2 pCPUs the heavier router forwards more than each of the others.
+  /// under overload on 2 pCPUs the heavier router forwards more than each of the others (by
+  /// the weights it should get about twice as much; the test asks for 1.5x to leave room for
+  /// BOOST and switching effects).
   @Test func xenBridgeFairnessAndWeights() throws {
     let eq = try Fixture.run(
       Fixture.spec(.xenBridge, routers: 4, totalPps: 130_000), seconds: 0.2, warmup: 0.02)
@@ -136,7 +138,7 @@ struct PlatformTests {
       seconds: 0.3, warmup: 0.03)
     let f = w.routers.map(\.forwardedPps)
     print("weights 1:1:1:2 overloaded: \(f)")
-    #expect(f[3] > f[0] && f[3] > f[1] && f[3] > f[2])
+    #expect(f[3] > 1.5 * f[0] && f[3] > 1.5 * f[1] && f[3] > 1.5 * f[2])
   }
 
   /// SR-IOV keeps dom0 off the path: no dom0 domain exists and the routers' CPU grows with
