@@ -1,0 +1,245 @@
+import ArgumentParser
+import Experiment
+import Foundation
+import Report
+import Scenario
+import SimCore
+
+/// `vrsim search`: RFC 2544-style throughput search over the total offered packet rate.
+struct SearchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "search",
+    abstract: "Find the highest total offered rate (pps) with loss at most --max-loss (RFC 2544).",
+    discussion: """
+      Bisects the total offered packet rate of the scenario between --low and --high: each trial
+      sets the rate of the traffic (split over the flows in their written proportions; a flow
+      `to: each` gets its share divided by the router count), runs one replication of the
+      scenario's duration and measures the aggregate loss. The result is the highest rate tried
+      that passed; the threshold lies between it and it plus the stated resolution (for a loss
+      that grows with the rate). The scenario's `search:` section gives the defaults; options
+      override them. Without one: 1kpps to the NIC's 64B line rate, 1% resolution, 0% loss.
+      With a sweep, one search per sweep point (swept traffic rates are ignored).
+      """
+  )
+
+  @Argument(help: "Scenario file (YAML). Without one, the built-in default: 4 virtual routers on xen-bridge.")
+  var file: String?
+
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set routers.count=8 (repeatable).")
+  var overrides: [String] = []
+
+  @Option(name: .long, help: "Lowest total rate tried, with its unit (pps, kpps, Mpps).")
+  var low: String?
+
+  @Option(name: .long, help: "Highest total rate tried, with its unit (pps, kpps, Mpps).")
+  var high: String?
+
+  @Option(
+    name: .long, help: "Stop when the bracket is this narrow: a rate (e.g. 1kpps) or a share (e.g. 1%).")
+  var resolution: String?
+
+  @Option(name: .long, help: "Largest acceptable loss, in percent (e.g. 0.1%; default 0%).")
+  var maxLoss: String?
+
+  func validate() throws {
+    do {
+      if let low { _ = try Self.parseRate(low, option: "--low") }
+      if let high { _ = try Self.parseRate(high, option: "--high") }
+      if let resolution { _ = try Self.parseResolution(resolution) }
+      if let maxLoss { _ = try Self.parseLoss(maxLoss) }
+    } catch let error as RunError {
+      throw ValidationError(error.message)
+    }
+  }
+
+  static let rateUnits: [(String, Int64)] = [("pps", 1), ("kpps", 1_000), ("Mpps", 1_000_000)]
+
+  static func parseRate(_ text: String, option: String) throws -> Int64 {
+    do {
+      let v = try QuantityParser.parse(text, kind: "packet rate", units: rateUnits, allowNegative: false)
+      guard v > 0 else { throw RunError("\(option) '\(text)' must be above 0pps") }
+      return v
+    } catch let e as RunError { throw e } catch { throw RunError("\(option): \(error)") }
+  }
+
+  static func parseResolution(_ text: String) throws -> SearchResolution {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    if t.hasSuffix("%") {
+      let share = try parsePercent(t, option: "--resolution")
+      guard share > 0 && share < 1 else {
+        throw RunError("--resolution '\(text)' is out of range; allowed: above 0% and below 100%")
+      }
+      return .relative(share)
+    }
+    do {
+      let v = try QuantityParser.parse(t, kind: "resolution", units: rateUnits, allowNegative: false)
+      guard v > 0 else { throw RunError("--resolution '\(text)' must be above 0pps") }
+      return .packetsPerSecond(v)
+    } catch let e as RunError { throw e } catch {
+      throw RunError("--resolution: \(error) or a percentage (e.g. 1%)")
+    }
+  }
+
+  static func parseLoss(_ text: String) throws -> Double {
+    let share = try parsePercent(text, option: "--max-loss")
+    guard share < 1 else { throw RunError("--max-loss '\(text)' is out of range; allowed: 0% to below 100%") }
+    return share
+  }
+
+  /// "0.5%" (or "0.5") as a fraction.
+  static func parsePercent(_ text: String, option: String) throws -> Double {
+    var t = text.trimmingCharacters(in: .whitespaces)
+    if !t.hasSuffix("%") { t += "%" }
+    do {
+      let v = try QuantityParser.parse(t, kind: "percentage", units: [("%", 1_000_000)], allowNegative: false)
+      return Double(v) / 100_000_000
+    } catch { throw RunError("\(option): \(error)") }
+  }
+
+  /// The `--set` overrides that make the total offered rate of `spec` equal `total` pps,
+  /// keeping the flows' proportions.
+  static func rateOverrides(_ spec: ScenarioSpec, total: Double) -> [String] {
+    let perFlow = spec.traffic.map { $0.rate.packetsPerSecond(meanFrameBytes: $0.frame.meanBytes) }
+    let multiplicity = spec.traffic.map { $0.target == .each ? Double(spec.routers.count) : 1 }
+    let weights = zip(perFlow, multiplicity).map { $0 * $1 }
+    let sum = weights.reduce(0, +)
+    var out: [String] = []
+    for i in spec.traffic.indices {
+      let share = sum > 0 ? weights[i] / sum : 1 / Double(spec.traffic.count)
+      let pps = max(1, (total * share / multiplicity[i]).rounded())
+      out.append("traffic[\(i)].rate=\(Int64(pps))pps")
+    }
+    return out
+  }
+
+  func run() throws {
+    let base = try ScenarioRuns.load(file: file, overrides: overrides)
+    guard !base.traffic.isEmpty else { throw RunError("the scenario has no traffic to search over") }
+    let profile = try ScenarioRuns.profile(for: base)
+    let frame = base.traffic[0].frame.meanBytes
+    let line = Double(base.host.nic.rateBitsPerSecond) / ((frame + 20) * 8)
+    let lowRate =
+      try low.map { Double(try Self.parseRate($0, option: "--low")) }
+      ?? base.search.map { $0.low.packetsPerSecond(meanFrameBytes: frame) } ?? 1_000
+    let highRate =
+      try high.map { Double(try Self.parseRate($0, option: "--high")) }
+      ?? base.search.map { $0.high.packetsPerSecond(meanFrameBytes: frame) } ?? line.rounded(.down)
+    let res =
+      try resolution.map { try Self.parseResolution($0) } ?? base.search?.resolution ?? .relative(0.01)
+    let maxLossFraction = try maxLoss.map { try Self.parseLoss($0) } ?? base.search?.maxLoss ?? 0
+    guard lowRate < highRate else {
+      throw RunError(
+        "the search range is empty: low \(Self.rateText(lowRate)) is not below high \(Self.rateText(highRate))"
+      )
+    }
+
+    // Swept traffic rates are replaced by the search; other axes give one search each.
+    let collapsed = try ScenarioRuns.load(
+      file: file, overrides: overrides + Self.rateOverrides(base, total: lowRate))
+    let plan = ScenarioRuns.plan(collapsed, replications: 1)
+    let points = collapsed.sweepPoints()
+    print(
+      "search: \(base.name): highest total offered rate with loss <= \(Self.percentText(maxLossFraction))")
+    print(
+      "range \(Self.rateText(lowRate)) to \(Self.rateText(highRate)), resolution \(Self.resolutionText(res)), "
+        + "one replication of \(collapsed.run.duration) after \(collapsed.run.warmup) warm-up per trial")
+    let hidden = Double(collapsed.host.nic.rxRing) / collapsed.run.duration.seconds
+    print(
+      "note: a trial counts only dropped packets as lost; queues (rx ring \(collapsed.host.nic.rxRing)) can "
+        + "hide up to \(Self.rateText(hidden)) of excess over \(collapsed.run.duration); lengthen run.duration to shrink it"
+    )
+    for point in points {
+      let assignments = point.assignments.map { "\($0.keyPath)=\($0.value)" }
+      let seed = plan.seed(point: point.index, replication: 0)
+      var cache: [Double: (offered: Double, forwarded: Double, loss: Double)] = [:]
+      func trial(_ rate: Double) throws -> (offered: Double, lossFraction: Double) {
+        if let c = cache[rate] { return (c.offered, c.loss) }
+        let spec = try ScenarioRuns.load(
+          file: file, overrides: overrides + assignments + Self.rateOverrides(point.spec, total: rate))
+        let rows = try ScenarioRuns.simulate(spec, profile: profile, seed: seed, replication: 0)
+        func value(_ metric: String) -> Double {
+          rows.first { $0.scope == "aggregate" && $0.metric == metric }?.value ?? .nan
+        }
+        let offered = value("offered_pps")
+        let dropped = value("dropped_pps")
+        let loss = offered > 0 ? dropped / offered : value("loss")
+        cache[rate] = (offered, value("forwarded_pps"), loss)
+        return (offered, loss)
+      }
+      var result: ThroughputSearch.SearchResult
+      switch res {
+      case .packetsPerSecond(let step):
+        result = try ThroughputSearch.find(
+          low: lowRate, high: highRate, resolution: Double(step), maxLossFraction: maxLossFraction,
+          trial: trial)
+      case .relative(let share):
+        // Coarse pass over the range, then refine to `share` of the rate found (trials cached).
+        let coarse = try ThroughputSearch.find(
+          low: lowRate, high: highRate, resolution: max(1, share * highRate),
+          maxLossFraction: maxLossFraction,
+          trial: trial)
+        result = coarse
+        if let r = coarse.rate, r < highRate, coarse.resolution > max(1, share * r) {
+          let fine = try ThroughputSearch.find(
+            low: r, high: r + coarse.resolution, resolution: max(1, share * r),
+            maxLossFraction: maxLossFraction,
+            trial: trial)
+          var trials = coarse.trials
+          for t in fine.trials where !trials.contains(where: { $0.requested == t.requested }) {
+            trials.append(t)
+          }
+          result.rate = fine.rate
+          result.resolution = fine.resolution
+          result.trials = trials
+        }
+      }
+      print("")
+      let label = assignments.isEmpty ? "" : " (\(assignments.joined(separator: ", ")))"
+      let setting =
+        "\(point.spec.platform.rawValue), \(point.spec.routers.count) router\(point.spec.routers.count == 1 ? "" : "s")"
+      if let rate = result.rate {
+        if rate >= highRate {
+          print(
+            "throughput\(label), \(setting): >= \(Self.rateText(rate)) (no loss above the limit up to --high)"
+          )
+        } else {
+          print(
+            "throughput\(label), \(setting): \(Self.rateText(rate)), resolution \(Self.rateText(result.resolution)) "
+              + "(threshold in [\(Self.rateText(rate)), \(Self.rateText(rate + result.resolution))])")
+        }
+      } else {
+        print("throughput\(label), \(setting): below \(Self.rateText(lowRate)) (even --low loses too much)")
+      }
+      var table = Table(columns: [
+        .init("trial", alignment: .right), .init("requested", alignment: .right),
+        .init("offered", alignment: .right), .init("forwarded", alignment: .right),
+        .init("loss", alignment: .right), .init("result"),
+      ])
+      for (i, t) in result.trials.enumerated() {
+        table.append([
+          "\(i + 1)", Self.rateText(t.requested), Self.rateText(t.offered),
+          Self.rateText(cache[t.requested]?.forwarded ?? .nan), Self.percentText(t.lossFraction),
+          t.passed ? "pass" : "fail",
+        ])
+      }
+      print(table.render(), terminator: "")
+    }
+  }
+
+  static func rateText(_ pps: Double) -> String {
+    guard pps.isFinite else { return "-" }
+    return "\(NumberFormatting.significant(pps.rounded(), digits: 12))pps"
+  }
+
+  static func percentText(_ fraction: Double) -> String {
+    guard fraction.isFinite else { return "-" }
+    return "\(NumberFormatting.significant(fraction * 100, digits: 4))%"
+  }
+
+  static func resolutionText(_ r: SearchResolution) -> String {
+    switch r {
+    case .packetsPerSecond(let p): "\(p)pps"
+    case .relative(let share): "\(percentText(share)) of the rate"
+    }
+  }
+}
