@@ -7,7 +7,7 @@
 run:
 	@scripts/install-deps.sh
 	swift build -c release --product vrsim
-	.build/release/vrsim bench engine
+	.build/release/vrsim run
 
 test:
 	@scripts/install-deps.sh
@@ -26,7 +26,7 @@ format:
 	swift format -i -r Sources Tests Package.swift
 
 bench: build
-	.build/release/vrsim bench engine
+	.build/release/vrsim run
 
 clean:
 	rm -rf .build
