@@ -26,7 +26,9 @@ format:
 	swift format -i -r Sources Tests Package.swift
 
 bench: build
-	.build/release/vrsim run
+	.build/release/vrsim bench engine
+	.build/release/vrsim bench net
+	.build/release/vrsim bench host
 
 clean:
 	rm -rf .build
