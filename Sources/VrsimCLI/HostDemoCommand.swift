@@ -86,7 +86,8 @@ struct HostDemoCommand: ParsableCommand {
     for x in r.domains {
       print(
         String(
-          format: "%@ %6d %9.3f s %16.2f %% %8.2f %% %12.1f", x.name.padding(toLength: 8, withPad: " ", startingAt: 0), x.weight, x.cpuSeconds, 100 * x.share,
+          format: "%@ %6d %9.3f s %16.2f %% %8.2f %% %12.1f",
+          x.name.padding(toLength: 8, withPad: " ", startingAt: 0), x.weight, x.cpuSeconds, 100 * x.share,
           used > 0 ? 100 * x.cpuSeconds / used : 0, Double(x.switchesIn) / r.elapsedSeconds))
     }
     print(String(format: "Jain fairness of CPU/weight: %.4f", r.weightedFairness))

@@ -53,7 +53,10 @@ struct VrsimCommand: ParsableCommand {
       starves the others. Every value has a unit; every run is reproducible from its seed.
       """,
     version: VrsimVersion.string,
-    subcommands: [RunCommand.self, VersionCommand.self, BenchCommand.self, HostDemoCommand.self, ReproduceCommand.self, SweepCommand.self, ResultsCommand.self, MergeCommand.self, SearchCommand.self]
+    subcommands: [
+      RunCommand.self, VersionCommand.self, BenchCommand.self, HostDemoCommand.self, ReproduceCommand.self,
+      SweepCommand.self, ResultsCommand.self, MergeCommand.self, SearchCommand.self,
+    ]
   )
 }
 
