@@ -48,7 +48,7 @@ struct CLITests {
   }
 
   @Test func negativePendingIsAUsageError() throws {
-    let r = try CLIRun(["bench", "engine", "--pending", "-5"])
+    let r = try CLIRun(["bench", "engine", "--pending=-5"])
     #expect(r.status == 2)
     #expect(r.stdout == "")
     #expect(r.stderr.contains("--pending -5 is out of range; allowed: 1 ... 16777215 events"))
