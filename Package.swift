@@ -30,11 +30,12 @@ let package = Package(
       providers: [.apt(["libgsl-dev"])]
     ),
     .target(name: "CAllocCounter"),
+    .target(name: "CSimSupport"),
     .target(name: "GSLKit", dependencies: ["CGSL"], swiftSettings: strict),
     .target(
       name: "SimCore",
       dependencies: [
-        "GSLKit",
+        "GSLKit", "CSimSupport",
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
       swiftSettings: strict

@@ -1,3 +1,5 @@
+import CSimSupport
+
 /// The pending-event set of a simulation: a 4-ary min-heap of 16-byte keys plus a slot
 /// table holding each event's payload.
 ///
@@ -119,8 +121,16 @@ public struct EventQueue: ~Copyable {
   }
 
   /// The time of the earliest live event, or nil when none is pending.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func peekTime() -> Int64? {
+    if count == 0 { return nil }
+    if cancelledPending == 0 { return Int64(bitPattern: UInt64(heap[0] >> 64)) }
+    return peekTimeSkippingCancelled()
+  }
+
+  /// `peekTime` when cancelled events may be at the top: removes them first.
+  @usableFromInline
+  mutating func peekTimeSkippingCancelled() -> Int64? {
     while count > 0 {
       let top = heap[0]
       let slot = Int(UInt64(truncatingIfNeeded: top) & Self.slotMask)
@@ -177,6 +187,15 @@ public struct EventQueue: ~Copyable {
     while true {
       let c = (i << 2) &+ 1
       if c &+ 3 < n {
+        // The next level's four sibling groups (one cache line each): start loading them
+        // before the comparisons decide which one the hole moves to.
+        let g = (c << 2) &+ 1
+        if g < n {
+          vrsim_prefetch(heap + g)
+          vrsim_prefetch(heap + (g &+ 4))
+          vrsim_prefetch(heap + (g &+ 8))
+          vrsim_prefetch(heap + (g &+ 12))
+        }
         var m = c
         var mk = heap[c]
         let k1 = heap[c &+ 1]
