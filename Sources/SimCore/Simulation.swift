@@ -45,7 +45,7 @@ public final class Simulation {
   /// them alive for the simulation's lifetime.
   @usableFromInline var handlers: UnsafeMutablePointer<UnownedHandler>
   private var handlerCapacity = 16
-  private var owners: [any EventHandler] = []
+  private var owners: [HandlerBox] = []
   @usableFromInline var stopRequested = false
   /// Number of events executed so far (cancelled events not counted).
   public private(set) var eventsExecuted: UInt64 = 0
@@ -61,8 +61,8 @@ public final class Simulation {
     queue = EventQueue(initialCapacity: initialCapacity)
     streams = RandomStreams(seed: seed, replication: replication)
     handlers = .allocate(capacity: handlerCapacity)
-    owners.append(hooks)
-    handlers.initialize(to: UnownedHandler(hooks))
+    owners.append(HandlerBox(hooks))
+    handlers.initialize(to: UnownedHandler(owners[0]))
   }
 
   deinit { handlers.deallocate() }
@@ -78,8 +78,9 @@ public final class Simulation {
       handlers = bigger
       handlerCapacity *= 2
     }
-    (handlers + owners.count).initialize(to: UnownedHandler(handler))
-    owners.append(handler)
+    let box = HandlerBox(handler)
+    (handlers + owners.count).initialize(to: UnownedHandler(box))
+    owners.append(box)
     return HandlerID(index: UInt32(owners.count - 1))
   }
 
@@ -127,14 +128,14 @@ public final class Simulation {
         now = event.time
         eventsExecuted &+= 1
         trace(event)
-        handlers[Int(event.handler)].target.handle(event, in: self)
+        handlers[Int(event.handler)].handle(event, in: self)
       }
     } else {
       while !stopRequested, let t = queue.peekTime(), t <= limitNs {
         let event = queue.popEarliest()
         now = event.time
         eventsExecuted &+= 1
-        handlers[Int(event.handler)].target.handle(event, in: self)
+        handlers[Int(event.handler)].handle(event, in: self)
       }
     }
     if !stopRequested, limit != .max, now < limit { now = limit }
@@ -156,11 +157,23 @@ public final class Simulation {
   }
 }
 
-/// A handler reference that the run loop can call without retain/release traffic; the
-/// simulation owns the handler separately, so it outlives every use.
+/// A handler reference that the run loop can call without retain/release traffic: the table
+/// holds unretained pointers to boxes owned by the simulation, and a `let` existential read
+/// from a box that is guaranteed alive needs no retain.
 @usableFromInline struct UnownedHandler {
-  @usableFromInline unowned(unsafe) let target: any EventHandler
-  @usableFromInline init(_ target: any EventHandler) { self.target = target }
+  @usableFromInline let box: Unmanaged<HandlerBox>
+  @usableFromInline init(_ box: HandlerBox) { self.box = .passUnretained(box) }
+
+  @inlinable @inline(__always)
+  func handle(_ event: Event, in sim: Simulation) {
+    box._withUnsafeGuaranteedRef { $0.target.handle(event, in: sim) }
+  }
+}
+
+/// Owns one registered handler for the simulation's lifetime.
+@usableFromInline final class HandlerBox {
+  @usableFromInline let target: any EventHandler
+  init(_ target: any EventHandler) { self.target = target }
 }
 
 /// The engine's own handler (index 0): runs one-off actions such as warm-up resets.
