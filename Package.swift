@@ -66,7 +66,7 @@ let package = Package(
     .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
     .testTarget(name: "HostModelTests", dependencies: ["HostModel", "SimCore"], swiftSettings: strict),
     .testTarget(
-      name: "PlatformsTests", dependencies: ["Platforms", "NetModel", "HostModel", "SimCore"],
+      name: "PlatformsTests", dependencies: ["Platforms", "NetModel", "HostModel", "SimCore", "Scenario"],
       swiftSettings: strict),
     .testTarget(
       name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], exclude: ["Fixtures"], swiftSettings: strict),

@@ -1,5 +1,7 @@
+import Foundation
 import HostModel
 import NetModel
+import Scenario
 import SimCore
 import Testing
 
@@ -192,5 +194,41 @@ struct PlatformTests {
     s3.flows = Array(s3.flows)
     let c = try Fixture.run(s3, seconds: 0.05)
     #expect(a.routers[0].offeredPps == c.routers[0].offeredPps)
+  }
+}
+
+@Suite("Trace input")
+struct TraceInputTests {
+  /// A little-endian microsecond pcap with three records (60, 1514 and 60 bytes captured)
+  /// gives frames of 64, 1518 and 64 bytes at 0, 10 and 25 us.
+  @Test func pcapRecordsBecomeFrames() throws {
+    var b: [UInt8] = []
+    func u32(_ v: UInt32) { for k in 0..<4 { b.append(UInt8((v >> (8 * k)) & 0xff)) } }
+    u32(0xa1b2_c3d4)
+    b += [2, 0, 4, 0]
+    u32(0)
+    u32(0)
+    u32(65_535)
+    u32(1)
+    for (usec, len) in [(100, 60), (110, 1514), (125, 60)] as [(UInt32, UInt32)] {
+      u32(5)
+      u32(usec)
+      u32(len)
+      u32(len)
+      b += [UInt8](repeating: 0, count: Int(len))
+    }
+    let path = NSTemporaryDirectory() + "vrsim-test-\(getpid()).pcap"
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(b)))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let spec = try ScenarioLoader.load(
+      text: ScenarioLoader.defaultScenarioText, fileName: "t.yaml",
+      overrides: ["traffic=[{to: all, rate: 1kpps, frame: 64B, arrival: {kind: trace, file: \"\(path)\"}}]"])
+    let p = try spec.platformSpec(profile: .paper2012)
+    guard case .trace(let tr) = p.flows[0].arrivals else {
+      Issue.record("not a trace")
+      return
+    }
+    #expect(tr.offsets == [0, 10_000, 25_000])
+    #expect(tr.sizes == [64, 1518, 64])
   }
 }
