@@ -1,4 +1,5 @@
 import Foundation
+import SimCore
 
 /// A scenario file read into a tree (with positions), before validation: the stage at
 /// which `--set` overrides apply. Non-fatal reading problems (duplicate keys) are kept and

@@ -1,6 +1,7 @@
-/// SHA-256 (FIPS 180-4), for scenario hashes: Foundation on Linux has no CryptoKit.
-/// Small and unoptimised; scenario texts are at most 1 MiB.
-enum SHA256 {
+/// SHA-256 (FIPS 180-4) in plain Swift: the same digest `sha256sum` prints for the same bytes,
+/// with no crypto library (Foundation on Linux has no CryptoKit). Identifies scenario texts in
+/// campaigns; small and unoptimised (scenario texts are at most 1 MiB); not used for security.
+public enum SHA256 {
   private static let k: [UInt32] = [
     0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
     0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
@@ -13,7 +14,8 @@ enum SHA256 {
   ]
 
   /// The digest of `bytes` as 64 lowercase hex digits.
-  static func hex<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+  /// The lowercase hex SHA-256 digest of `bytes`.
+  public static func hex<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
     var h: [UInt32] = [
       0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
@@ -68,7 +70,10 @@ enum SHA256 {
       h[6] = h[6] &+ g
       h[7] = h[7] &+ hh
     }
-    return h.map { String($0, radix: 16).leftPadded(to: 8) }.joined()
+    return h.map { word in
+      let digits = String(word, radix: 16)
+      return String(repeating: "0", count: 8 - digits.count) + digits
+    }.joined()
   }
 
   private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
