@@ -44,7 +44,7 @@ extension ScenarioSpec {
     var routerSpecs: [Platforms.RouterSpec] = []
     for i in 0..<routers.count {
       let r = i < routers.perRouter.count ? routers.perRouter[i] : routers.each
-      let fib = NetModel.FIBAlgorithm(rawValue: r.fib.rawValue) ?? .routeCache
+      let fib = r.fib
       routerSpecs.append(
         Platforms.RouterSpec(
           domain: DomainConfig(name: "vr\(i)", kind: guestKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap),
@@ -90,7 +90,7 @@ extension ScenarioSpec {
     }
     return PlatformSpec(
       host: HostConfig(cpus: cpus, clockGHz: clockGHz), scheduler: sched,
-      kind: PlatformKind(rawValue: platform.rawValue) ?? .xenBridge, nic: nic, dom0: dom0Config,
+      kind: platform, nic: nic, dom0: dom0Config,
       routers: routerSpecs, flows: flows, profile: profile)
   }
 

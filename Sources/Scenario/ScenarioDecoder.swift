@@ -170,7 +170,7 @@ struct ScenarioDecoder {
       cap: int("dom0.cap", dom0Node, "dom0", or: 0), pin: pin)
 
     let routers = decodeRouters(section(root, "routers", "", abstract: "routers"))
-    if platform == .xenSRIOV && routers.count > host.nic.vfs {
+    if platform == .xenSriov && routers.count > host.nic.vfs {
       report(
         origin("routers.count"), "routers.count",
         "\(routers.count) routers need \(routers.count) virtual functions but host.nic.vfs is \(host.nic.vfs)",

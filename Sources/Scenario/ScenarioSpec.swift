@@ -1,3 +1,5 @@
+import NetModel
+import Platforms
 import SimCore
 
 /// A scenario resolved into base units: what one simulation (or one sweep point) is
@@ -57,18 +59,11 @@ public struct ScenarioSource: Codable, Sendable, Equatable {
   public var hash: String
 }
 
-/// The platforms vrsim models (see DESIGN.md, "Packet path").
-public enum Platform: String, Codable, Sendable, CaseIterable {
-  case native
-  case xenBridge = "xen-bridge"
-  case xenRouter = "xen-router"
-  case xenSRIOV = "xen-sriov"
-  case openvz
-  case vmware
-  case netnsBridge = "netns-bridge"
-  case netnsRouter = "netns-router"
-  case netnsDirect = "netns-direct"
+/// The platforms vrsim models (see DESIGN.md, "Packet path"): the model's own enum, so the
+/// scenario layer and the models cannot disagree on names.
+public typealias Platform = PlatformKind
 
+extension PlatformKind {
   /// Xen platforms (credit or credit2 scheduler, dom0).
   public var isXen: Bool { rawValue.hasPrefix("xen-") }
 
@@ -76,7 +71,7 @@ public enum Platform: String, Codable, Sendable, CaseIterable {
   public var schedulerKinds: [SchedulerKind] {
     switch self {
     case .native: [.none]
-    case .xenBridge, .xenRouter, .xenSRIOV: [.credit, .credit2]
+    case .xenBridge, .xenRouter, .xenSriov: [.credit, .credit2]
     case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: [.cfs]
     case .vmware: [.vmware]
     }
@@ -191,14 +186,8 @@ public struct Dom0Spec: Codable, Sendable, Equatable {
   public var pin: [Int]
 }
 
-/// FIB lookup algorithms with distinct cost models.
-public enum FIBAlgorithm: String, Codable, Sendable, CaseIterable {
-  case routeCache = "route-cache"
-  case fibHash = "fib_hash"
-  case fibTrie = "fib_trie"
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  case dir24_8 = "dir-24-8"
-}
+/// The lookup algorithm of a router's FIB: the model's own enum (NetModel).
+public typealias FIBAlgorithm = NetModel.FIBAlgorithm
 
 /// One virtual router.
 public struct RouterSpec: Codable, Sendable, Equatable {

@@ -121,7 +121,7 @@ let designExample = """
     #expect(!spec.scheduler.boost)
     #expect(spec.dom0.pin == [0, 1] && spec.dom0.cap == 150)
     #expect(spec.routers.perRouter[3].weight == 512)
-    #expect(spec.routers.perRouter[4].cap == 50 && spec.routers.perRouter[5].fib == .dir24_8)
+    #expect(spec.routers.perRouter[4].cap == 50 && spec.routers.perRouter[5].fib == .dir248)
     #expect(spec.routers.perRouter[6] == spec.routers.each)
     #expect(spec.routers.each.fib == .fibTrie && spec.routers.each.routes == 1_000_000)
     #expect(
@@ -278,7 +278,7 @@ let designExample = """
     #expect(points[1].assignments[1].value == "{kind: onoff, on: 1ms, off: 9ms}")
     #expect(points[0].spec.scheduler.kind == SchedulerKind.none)
     #expect(
-      points[5].spec.platform == .xenSRIOV
+      points[5].spec.platform == .xenSriov
         && points[5].spec.traffic[0].arrival == .onOff(on: .ms(1), off: .ms(9)))
   }
 
