@@ -116,14 +116,47 @@ public final class Stage: WorkClient, EventHandler {
   /// Packets waiting in the input rings plus those in the current batch.
   public var backlog: Int { inputs.reduce(batchCount) { $0 + $1.count } }
 
+  /// Rate-triggered coalescing (VMware's packet clustering): while the arrival rate, smoothed
+  /// over about 16 packets, is above `thresholdPps`, notifications are at least `interval`
+  /// apart; below it every packet may notify at once, so light traffic sees no added delay.
+  public struct Clustering: Sendable, Equatable {
+    /// Arrival rate above which clustering starts, packets per second.
+    public var thresholdPps: Double
+    /// Minimum gap between notifications while clustering.
+    public var interval: SimDuration
+    /// Creates a clustering rule.
+    public init(thresholdPps: Double, interval: SimDuration) {
+      self.thresholdPps = thresholdPps
+      self.interval = interval
+    }
+  }
+
+  /// Clustering rule, if any (set by the platform; nil = fixed `moderation` only).
+  public var clustering: Clustering?
+  private var lastArrival: Int64 = .min
+  private var meanGapNs: Double = .infinity
+  /// Notifications deferred because the stage was clustering, since the last reset.
+  public private(set) var clustered: UInt64 = 0
+
   /// Called by an input ring when a packet arrives: wakes the stage unless it is polling.
   public func notify(at now: SimTime) {
+    var gap = moderation.nanoseconds
+    if let c = clustering {
+      let t = now.nanoseconds
+      if lastArrival != .min {
+        let d = Double(t - lastArrival)
+        meanGapNs = meanGapNs.isFinite ? meanGapNs + (d - meanGapNs) / 16 : d
+      }
+      lastArrival = t
+      if meanGapNs < 1e9 / c.thresholdPps { gap = Swift.max(gap, c.interval.nanoseconds) }
+    }
     guard idle else {
       suppressed &+= 1
       return
     }
-    if moderation.nanoseconds > 0 {
-      let earliest = lastNotification &+ moderation.nanoseconds
+    if gap > 0 {
+      let earliest = lastNotification &+ gap
+      if gap > moderation.nanoseconds && now.nanoseconds < earliest { clustered &+= 1 }
       if now.nanoseconds < earliest {
         if moderationTimer == nil {
           moderationTimer = sim.schedule(at: SimTime(nanoseconds: earliest), to: handler)
@@ -210,6 +243,7 @@ public final class Stage: WorkClient, EventHandler {
   public func resetStatistics() {
     notifications = 0
     suppressed = 0
+    clustered = 0
     batches = 0
     packets = 0
     cycles = 0

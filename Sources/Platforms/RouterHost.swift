@@ -152,7 +152,7 @@ public final class RouterHost {
       let frontCost: Int64
       let guestCost: (Int) -> Int64
       let backCost: Int64
-      var guestModeration: (Int) -> SimDuration = { _ in .zero }
+      var clustering: Stage.Clustering? = nil
       switch spec.kind {
       case .openvz:
         prefix = "venet"
@@ -166,10 +166,9 @@ public final class RouterHost {
           p.netfrontRx + p.ipForward + fibCost(spec.routers[$0]) + p.netfrontTx + p.guestForwardPenalty
         }
         backCost = p.vmkEmulation + p.driverTx
-        let rates = (0..<n).map { r in
-          spec.flows.filter { $0.router == r }.reduce(0) { $0 + $1.packetsPerSecond }
-        }
-        guestModeration = { rates[$0] > p.vmkClusterThreshold ? .ns(p.vmkClusterIntervalNs) : .zero }
+        // VMkernel clusters packets for a VM only while its packet rate is high.
+        clustering = Stage.Clustering(
+          thresholdPps: p.vmkClusterThreshold, interval: .ns(p.vmkClusterIntervalNs))
       case .netnsBridge:
         prefix = "veth"
         frontCost = p.driverRx + p.bridge + p.vethHop
@@ -205,11 +204,12 @@ public final class RouterHost {
             batchLimit: p.napiWeight, routing: .one(nicTx)))
       }
       for i in 0..<n {
-        stages.append(
-          Stage(
-            name: "vr\(i).\(prefix)", sim: sim, vcpu: guests[i].vcpus[0], inputs: [toGuest[i]],
-            cost: StageCost(perPacket: guestCost(i), perBatch: p.napiPoll, perNotification: p.irq),
-            batchLimit: p.napiWeight, routing: .one(fromGuest[i]), moderation: guestModeration(i)))
+        let guest = Stage(
+          name: "vr\(i).\(prefix)", sim: sim, vcpu: guests[i].vcpus[0], inputs: [toGuest[i]],
+          cost: StageCost(perPacket: guestCost(i), perBatch: p.napiPoll, perNotification: p.irq),
+          batchLimit: p.napiWeight, routing: .one(fromGuest[i]))
+        guest.clustering = clustering
+        stages.append(guest)
       }
       rings = [rx] + toGuest + fromGuest
       rxRings = [rx]
