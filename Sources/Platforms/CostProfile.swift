@@ -7,7 +7,11 @@ import NetModel
 /// ~750 kp/s on one 3.06 GHz core (≈ 4,080 cycles per packet in total); the Xen dom0 bridge
 /// path saturates below 150 kp/s and the dom0 router path below 200 kp/s, so dom0's share per
 /// packet is ≥ ~20,400 and ≥ ~15,300 cycles; netback/grant operations dominate it (Santos et
-/// al., ATC 2008). Calibration (`vrsim calibrate`) replaces these by fitted values.
+/// al., ATC 2008). The two dom0 hops (in and out) explain the ~5,100-cycle difference between
+/// the modes, so a bridge hop (with bridge netfilter hooks and a promiscuous NIC) costs ~2,550
+/// cycles more than a route lookup; the netback costs are what remains of the router budget:
+/// dom0 ≈ 15,700 cycles (router, ~195 kp/s) and ≈ 20,800 (bridge, ~147 kp/s) per packet.
+/// Calibration (`vrsim calibrate`) replaces these by fitted values.
 public struct CostProfile: Sendable, Codable, Equatable {
   /// Name of the profile.
   public var name = "paper-2012"
@@ -28,17 +32,17 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// FIB lookup cost model.
   public var fib = FIBCostModel()
   /// Linux bridge per packet (MAC table lookup and forwarding).
-  public var bridge: Int64 = 1_800
+  public var bridge: Int64 = 4_100
 
   // Xen split driver
   /// Netback guest-receive per packet: grant copy of the frame into the guest's buffer.
-  public var netbackRxPerPacket: Int64 = 6_200
+  public var netbackRxPerPacket: Int64 = 4_300
   /// Netback guest-receive per byte copied.
   public var netbackRxPerByte: Double = 1.0
   /// Netback guest-receive per batch (one grant-copy multicall, notifications).
   public var netbackRxPerBatch: Int64 = 4_000
   /// Netback guest-transmit per packet: grant map, 72 B header copy, unmap, response.
-  public var netbackTxPerPacket: Int64 = 7_200
+  public var netbackTxPerPacket: Int64 = 5_100
   /// Netback guest-transmit per batch (one grant-map hypercall, one unmap batch).
   public var netbackTxPerBatch: Int64 = 4_000
   /// Queueing a packet towards a vif in dom0 (vif start_xmit, rx_queue).

@@ -139,7 +139,7 @@ struct PlatformTests {
     var spec = Fixture.spec(
       .xenBridge, routers: 4, totalPps: 200_000, cpus: 2, weights: [256, 256, 256, 512], profile: prof)
     spec.dom0.weight = 1024
-    let w = try Fixture.run(spec, seconds: 0.3, warmup: 0.03)
+    let w = try Fixture.run(spec, seconds: 1.0, warmup: 0.1)
     let f = w.routers.map(\.forwardedPps)
     print("weights 1:1:1:2 overloaded: \(f)")
     #expect(f[3] > 1.5 * f[0] && f[3] > 1.5 * f[1] && f[3] > 1.5 * f[2])
