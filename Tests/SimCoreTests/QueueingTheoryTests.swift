@@ -56,12 +56,13 @@ struct QueueingTheoryTests {
   }
 
   /// M/M/1: Wq = rho / (mu - lambda), L = rho / (1 - rho), U = rho.
-  /// Run lengths grow with the relaxation time ~ 1/(1-rho)^2; measured standard errors of Wq
-  /// over the 10 replications: 0.8% (rho 0.5, 80 s), 0.7% (0.8, 320 s), 1.5% (0.95, 1600 s).
+  /// Run lengths grow with the relaxation time ~ 1/(1-rho)^2; standard errors of Wq measured
+  /// over the 10 replications (95% half-width / 2.26): about 0.5% (rho 0.5, 320 s), 0.65%
+  /// (0.8, 320 s), 0.6-1.3% (0.95, 1600 s; it varies with the seed's excursions).
   /// Tolerances: 3%, 3% and 5% (>= 3 standard errors); utilisation, far less variable, 1%.
   @Test(
     arguments: [
-      (0.5, 80.0, 0.03), (0.8, 320.0, 0.03), (0.95, 1600.0, 0.05),
+      (0.5, 320.0, 0.03), (0.8, 320.0, 0.03), (0.95, 1600.0, 0.05),
     ] as [(Double, Double, Double)])
   func mm1(rho: Double, seconds: Double, tolerance: Double) {
     let meanInterarrival = SimDuration.seconds(1e-3 / rho)
