@@ -9,12 +9,16 @@ public struct Packet: Sendable, Equatable {
   public var size: UInt16
   /// When its last bit reached the host's NIC, in ns.
   public var born: Int64
+  /// When it entered the ring it is in now (or last was), in ns: each stage measures how
+  /// long packets spent between entering its input ring and leaving it (queueing + service).
+  public var enqueued: Int64
 
-  /// Creates a packet.
+  /// Creates a packet that entered the host (and its first ring) at `born`.
   @inlinable public init(flow: UInt16, size: UInt16, born: Int64) {
     self.flow = flow
     self.size = size
     self.born = born
+    self.enqueued = born
   }
 }
 

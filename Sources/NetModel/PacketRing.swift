@@ -55,6 +55,7 @@ public final class PacketRing: PacketSink {
     var i = head + count
     if i >= capacity { i -= capacity }
     buffer[i] = packet
+    buffer[i].enqueued = now.nanoseconds
     count += 1
     accepted &+= 1
     consumer?.notify(at: now)

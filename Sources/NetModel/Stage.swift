@@ -87,6 +87,14 @@ public final class Stage: WorkClient, EventHandler {
   public private(set) var packets: UInt64 = 0
   /// Cycles charged, since the last reset.
   public private(set) var cycles: Int64 = 0
+  /// Sum over processed packets of the time from entering this stage's input ring to leaving
+  /// the stage (queueing, waiting for the vCPU, service), ns, since the last reset.
+  public private(set) var residenceSum: Int64 = 0
+  /// Longest such time, ns, since the last reset.
+  public private(set) var residenceMax: Int64 = 0
+
+  /// Mean time a packet spends in this stage (its ring and its batch), ns; 0 before any.
+  public var meanResidence: Double { packets > 0 ? Double(residenceSum) / Double(packets) : 0 }
 
   /// Creates a stage on `vcpu` draining `inputs` (each ring's consumer becomes this stage).
   public init(
@@ -222,6 +230,12 @@ public final class Stage: WorkClient, EventHandler {
   }
 
   public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {
+    let t = now.nanoseconds
+    for i in 0..<batchCount {
+      let d = t &- batch[i].enqueued
+      residenceSum &+= d
+      if d > residenceMax { residenceMax = d }
+    }
     switch routing {
     case .one(let sink):
       for i in 0..<batchCount { sink.accept(batch[i], at: now) }
@@ -247,5 +261,7 @@ public final class Stage: WorkClient, EventHandler {
     batches = 0
     packets = 0
     cycles = 0
+    residenceSum = 0
+    residenceMax = 0
   }
 }

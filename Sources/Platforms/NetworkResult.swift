@@ -29,6 +29,11 @@ public struct NetworkResult: Codable, Sendable, Equatable {
   public var notificationsPerPacket: Double
   /// Notifications per second by stage.
   public var notificationsByStage: [String: Double]
+  /// Mean time packets spend in each stage (input ring + wait for the vCPU + service),
+  /// microseconds: where the latency accumulates.
+  public var stageDelayUs: [String: Double]
+  /// Longest time a packet spent in each stage, microseconds.
+  public var stageDelayMaxUs: [String: Double]
   /// BOOST wake-ups per second (credit scheduler).
   public var boostWakeupsPerSecond: Double
   /// Jain's fairness index of the routers' forwarding rates.
@@ -91,7 +96,13 @@ extension RouterHost {
     if unsent > 0 { drops["generator (line rate)"] = unsent }
     let notes = stages.reduce(UInt64(0)) { $0 + $1.notifications }
     var byStage: [String: Double] = [:]
-    for st in stages { byStage[st.name] = Double(st.notifications) / s }
+    var delay: [String: Double] = [:]
+    var delayMax: [String: Double] = [:]
+    for st in stages {
+      byStage[st.name] = Double(st.notifications) / s
+      delay[st.name] = st.meanResidence / 1000
+      delayMax[st.name] = Double(st.residenceMax) / 1000
+    }
     var share: [String: Double] = [:]
     for d in report.domains { share[d.name] = d.cpuSeconds / s }
     return NetworkResult(
@@ -100,7 +111,7 @@ extension RouterHost {
       dropsByPlace: drops, cpuShare: share, pcpuUtilisation: report.pcpus.map(\.utilisation),
       switchesPerSecond: report.switchesPerSecond, notificationsPerSecond: Double(notes) / s,
       notificationsPerPacket: totals.fwd > 0 ? Double(notes) / totals.fwd : 0,
-      notificationsByStage: byStage,
+      notificationsByStage: byStage, stageDelayUs: delay, stageDelayMaxUs: delayMax,
       boostWakeupsPerSecond: Double(report.domains.reduce(0) { $0 + $1.boostWakeups }) / s,
       jainIndex: jainFairnessIndex(routers.map(\.forwardedPps)))
   }

@@ -156,11 +156,17 @@ enum Campaigns {
       let host = summaries.filter {
         !traffic.contains($0.metric)
           && !($0.scope == "aggregate" || $0.scope.hasPrefix("vr") && $0.metric != "cpu")
-          && !$0.scope.hasPrefix("drop:") && !$0.scope.hasPrefix("pcpu")
+          && !$0.scope.hasPrefix("drop:") && !$0.scope.hasPrefix("pcpu") && !$0.scope.hasPrefix("stage:")
       }
       if !host.isEmpty {
         Swift.print("")
         Swift.print(SummaryReport.table(host))
+      }
+      let stages = summaries.filter { $0.scope.hasPrefix("stage:") }
+      if !stages.isEmpty {
+        Swift.print("")
+        Swift.print("time in each stage (input ring + wait for the vCPU + service)")
+        Swift.print(SummaryReport.table(stages))
       }
       let drops = summaries.filter { $0.scope.hasPrefix("drop:") }
       if !drops.isEmpty {

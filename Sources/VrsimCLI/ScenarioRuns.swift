@@ -105,6 +105,12 @@ enum ScenarioRuns {
     for name in r.cpuShare.keys.sorted() {
       out.append(MetricRow(scope: name, metric: "cpu", unit: "pCPU", value: r.cpuShare[name]!))
     }
+    for stage in r.stageDelayUs.keys.sorted() {
+      out.append(
+        MetricRow(scope: "stage:\(stage)", metric: "delay_mean", unit: "us", value: r.stageDelayUs[stage]!))
+      out.append(
+        MetricRow(scope: "stage:\(stage)", metric: "delay_max", unit: "us", value: r.stageDelayMaxUs[stage]!))
+    }
     for place in r.dropsByPlace.keys.sorted() {
       out.append(
         MetricRow(
