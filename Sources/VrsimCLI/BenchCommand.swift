@@ -16,10 +16,10 @@ struct BenchEngineCommand: ParsableCommand {
     commandName: "engine",
     abstract: "Event-list speed: the hold model and an M/D/1/K router micro-model.",
     discussion: """
-      Hold model (Vaucher & Duval 1975): N events pending; each event schedules one new event
-      at now + Exp(1us). Reports events per wall-clock second (median of --runs runs), the
-      peak resident memory of the largest run, and heap allocations per event after warm-up.
-      Router micro-model: one server, Poisson arrivals at rho 0.9, deterministic 1us service,
+      Hold model (Vaucher & Duval 1975): N events pending; each event schedules one new event \
+      at now + Exp(1us). Reports events per wall-clock second (median of --runs runs), the \
+      peak resident memory of the largest run, and heap allocations per event after warm-up. \
+      Router micro-model: one server, Poisson arrivals at rho 0.9, deterministic 1us service, \
       room for K = 256 packets; reports simulated packets per wall-clock second.
       """
   )

@@ -9,11 +9,11 @@ struct BenchHostCommand: ParsableCommand {
     commandName: "host",
     abstract: "Host-model speed: many CPU-bound and periodic I/O domains under Xen credit.",
     discussion: """
-      Builds a host of --cpus pCPUs at 3.06 GHz with --domains single-vCPU domains under the
-      credit scheduler (Xen 4.0 rules, default context-switch costs): the first --io-domains
-      wake every --io-period for --io-work of CPU (staggered phases), the rest are CPU-bound.
-      After 10 s of simulated warm-up, counts heap allocations over 60 s simulated (reported
-      per scheduling decision), then times the rest of --duration. Reports simulated seconds
+      Builds a host of --cpus pCPUs at 3.06 GHz with --domains single-vCPU domains under the \
+      credit scheduler (Xen 4.0 rules, default context-switch costs): the first --io-domains \
+      wake every --io-period for --io-work of CPU (staggered phases), the rest are CPU-bound. \
+      After 10 s of simulated warm-up, counts heap allocations over 60 s simulated (reported \
+      per scheduling decision), then times the rest of --duration. Reports simulated seconds \
       per wall-clock second, events and decisions per wall-clock second.
       """
   )

@@ -11,11 +11,11 @@ struct BenchNetCommand: ParsableCommand {
     commandName: "net",
     abstract: "Packet-path speed: xen-bridge with 4 routers at 130 kpps, native at 1.4 Mpps.",
     discussion: """
-      Case 1: xen-bridge, 4 virtual routers, 130 kpps of 64 B frames in total (the paper's
-      Fig. 8b point), credit 4.0 on 4 pCPUs at 3.06 GHz, --xen-seconds simulated.
-      Case 2: native Linux, 1.4 Mpps of 64 B frames offered, --native-seconds simulated.
-      Reports simulated packets (offered) per wall-clock second, the real-time factor
-      (simulated seconds per wall second), events per second and heap allocations per packet
+      Case 1: xen-bridge, 4 virtual routers, 130 kpps of 64 B frames in total (the paper's \
+      Fig. 8b point), credit 4.0 on 4 pCPUs at 3.06 GHz, --xen-seconds simulated. \
+      Case 2: native Linux, 1.4 Mpps of 64 B frames offered, --native-seconds simulated. \
+      Reports simulated packets (offered) per wall-clock second, the real-time factor \
+      (simulated seconds per wall second), events per second and heap allocations per packet \
       after the first 10% of the run (median of --runs runs).
       """
   )

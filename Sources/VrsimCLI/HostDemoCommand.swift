@@ -10,8 +10,8 @@ struct HostDemoCommand: ParsableCommand {
     commandName: "host-demo",
     abstract: "CPU-bound domains with the given weights share a host: print each one's CPU share.",
     discussion: """
-      One CPU-bound single-vCPU domain per weight, on --cpus pCPUs at 3.06 GHz, for --duration
-      of simulated time after a 1 s warm-up. Share = CPU time / elapsed time, in percent of one
+      One CPU-bound single-vCPU domain per weight, on --cpus pCPUs at 3.06 GHz, for --duration \
+      of simulated time after a 1 s warm-up. Share = CPU time / elapsed time, in percent of one \
       pCPU; 'of total' is the domain's part of all CPU time used.
       """
   )

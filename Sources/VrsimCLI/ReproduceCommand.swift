@@ -11,11 +11,11 @@ struct ReproduceCommand: ParsableCommand {
     commandName: "reproduce",
     abstract: "Run the origin paper's experiments and compare each figure with the paper.",
     discussion: """
-      Runs scenarios/paper/fig9-forwarding.yaml, fig8a-udp.yaml, fig8b-routers.yaml and
-      routes.yaml (found from the current directory upwards, or in --scenarios DIR) and prints
-      one table: experiment, configuration, simulated value (mean ± 95% CI half-width over
-      replications), the paper's value (shared/reference/platform-facts.md) and the relative
-      error, or for the paper's upper bounds whether the bound holds. --check only loads and
+      Runs scenarios/paper/fig9-forwarding.yaml, fig8a-udp.yaml, fig8b-routers.yaml and \
+      routes.yaml (found from the current directory upwards, or in --scenarios DIR) and prints \
+      one table: experiment, configuration, simulated value (mean ± 95% CI half-width over \
+      replications), the paper's value (shared/reference/platform-facts.md) and the relative \
+      error, or for the paper's upper bounds whether the bound holds. --check only loads and \
       validates every scenario file under the scenarios directory, without running anything.
       """
   )

@@ -10,8 +10,8 @@ struct ResultsCommand: ParsableCommand {
     commandName: "results",
     abstract: "Print the results of a campaign directory (aggregated, or per run with --runs).",
     discussion: """
-      Without --runs: the aggregated results (mean and 95% CI per point, scope and metric), as
-      `vrsim sweep` prints them. With --runs: every stored run, one row per metric (tidy CSV, or
+      Without --runs: the aggregated results (mean and 95% CI per point, scope and metric), as \
+      `vrsim sweep` prints them. With --runs: every stored run, one row per metric (tidy CSV, or \
       JSON with --format json). Reads only; nothing is simulated.
       """
   )
@@ -53,9 +53,9 @@ struct MergeCommand: ParsableCommand {
     commandName: "merge",
     abstract: "Join campaign directories (the shards of one campaign) into DEST.",
     discussion: """
-      DEST is created with the first source's scenario when it does not exist. Every source must
-      come from the same scenario (else refused unless --allow-mismatch); a run present in
-      several sources is kept once when the results agree, and the merge fails, changing
+      DEST is created with the first source's scenario when it does not exist. Every source must \
+      come from the same scenario (else refused unless --allow-mismatch); a run present in \
+      several sources is kept once when the results agree, and the merge fails, changing \
       nothing, when they differ.
       """
   )

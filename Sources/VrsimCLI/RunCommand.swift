@@ -13,13 +13,16 @@ struct ScenarioOptions: ParsableArguments {
   var overrides: [String] = []
 
   @Option(name: .long, help: "Parallel workers (default: all cores); results do not depend on it.")
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+  var jobs: Int?
+
+  /// Workers to use: --jobs, or every core.
+  var workers: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
   @Option(name: .long, help: "Output format: table, csv or json.")
   var format: OutputFormat = .table
 
   func validate() throws {
-    guard (1...256).contains(jobs) else {
+    if let jobs, !(1...256).contains(jobs) {
       throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
     }
   }
@@ -37,9 +40,9 @@ struct RunCommand: ParsableCommand {
     commandName: "run",
     abstract: "Simulate a scenario and print per-router and aggregate results with 95% CIs.",
     discussion: """
-      Runs every sweep point of the scenario for its replications (in parallel; seeds are
-      derived per point and replication, so results do not depend on --jobs) and prints
-      throughput, loss, latency and CPU per router and in aggregate. With --out DIR the runs are
+      Runs every sweep point of the scenario for its replications (in parallel; seeds are \
+      derived per point and replication, so results do not depend on --jobs) and prints \
+      throughput, loss, latency and CPU per router and in aggregate. With --out DIR the runs are \
       stored in DIR/campaign.sqlite as they finish and a rerun resumes where it stopped.
       """
   )
@@ -70,7 +73,7 @@ struct RunCommand: ParsableCommand {
         "vrsim-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
     defer { if temporary { try? FileManager.default.removeItem(at: dir) } }
     let records = try Campaigns.execute(
-      plan: plan, directory: dir, allowMismatch: false, jobs: options.jobs, shard: .all, label: spec.name
+      plan: plan, directory: dir, allowMismatch: false, jobs: options.workers, shard: .all, label: spec.name
     ) { point, replication, seed in
       try ScenarioRuns.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
     }

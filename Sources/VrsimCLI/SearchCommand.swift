@@ -11,13 +11,13 @@ struct SearchCommand: ParsableCommand {
     commandName: "search",
     abstract: "Find the highest total offered rate (pps) with loss at most --max-loss (RFC 2544).",
     discussion: """
-      Bisects the total offered packet rate of the scenario between --low and --high: each trial
-      sets the rate of the traffic (split over the flows in their written proportions; a flow
-      `to: each` gets its share divided by the router count), runs one replication of the
-      scenario's duration and measures the aggregate loss. The result is the highest rate tried
-      that passed; the threshold lies between it and it plus the stated resolution (for a loss
-      that grows with the rate). The scenario's `search:` section gives the defaults; options
-      override them. Without one: 1kpps to the NIC's 64B line rate, 1% resolution, 0% loss.
+      Bisects the total offered packet rate of the scenario between --low and --high: each trial \
+      sets the rate of the traffic (split over the flows in their written proportions; a flow \
+      `to: each` gets its share divided by the router count), runs one replication of the \
+      scenario's duration and measures the aggregate loss. The result is the highest rate tried \
+      that passed; the threshold lies between it and it plus the stated resolution (for a loss \
+      that grows with the rate). The scenario's `search:` section gives the defaults; options \
+      override them. Without one: 1kpps to the NIC's 64B line rate, 1% resolution, 0% loss. \
       With a sweep, one search per sweep point (swept traffic rates are ignored).
       """
   )

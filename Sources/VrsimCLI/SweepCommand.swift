@@ -11,11 +11,11 @@ struct SweepCommand: ParsableCommand {
     commandName: "sweep",
     abstract: "Run a scenario's sweep into a resumable campaign directory and print the results.",
     discussion: """
-      Runs the (point, replication) pairs missing from the campaign in --campaign DIR (each run is
-      committed as it finishes, so a killed sweep resumes where it stopped: nothing lost, nothing
-      run twice) and prints the aggregated results. A campaign made from a different scenario is
-      refused unless --allow-mismatch. --shard k/n runs a deterministic slice of the runs, so that
-      several machines can split a campaign; join the shards with `vrsim merge`. Ctrl-C keeps the
+      Runs the (point, replication) pairs missing from the campaign in --campaign DIR (each run is \
+      committed as it finishes, so a killed sweep resumes where it stopped: nothing lost, nothing \
+      run twice) and prints the aggregated results. A campaign made from a different scenario is \
+      refused unless --allow-mismatch. --shard k/n runs a deterministic slice of the runs, so that \
+      several machines can split a campaign; join the shards with `vrsim merge`. Ctrl-C keeps the \
       finished runs and exits with status 130.
       """
   )
@@ -58,7 +58,7 @@ struct SweepCommand: ParsableCommand {
     }
     let specs = spec.sweepPoints().map(\.spec)
     let outcome = try Campaigns.execute(
-      plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.jobs, shard: slice,
+      plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: slice,
       label: spec.name
     ) { point, replication, seed in
       try ScenarioRuns.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)

@@ -48,8 +48,8 @@ struct VrsimCommand: ParsableCommand {
     commandName: "vrsim",
     abstract: "A discrete-event simulator of virtualized routers.",
     discussion: """
-      vrsim simulates virtual routers sharing one host (Xen dom0 bridge or router, SR-IOV,
-      containers, native Linux) to tell how many fit before packets are lost or one router
+      vrsim simulates virtual routers sharing one host (Xen dom0 bridge or router, SR-IOV, \
+      containers, native Linux) to tell how many fit before packets are lost or one router \
       starves the others. Every value has a unit; every run is reproducible from its seed.
       """,
     version: VrsimVersion.string,
