@@ -19,7 +19,7 @@ enum ScenarioRuns {
       return try ScenarioLoader.load(
         text: ScenarioLoader.defaultScenarioText, fileName: "<built-in default>", overrides: overrides)
     } catch {
-      throw RunError(error.description)
+      throw RunError(error.description, exitCode: 2)
     }
   }
 

@@ -19,7 +19,7 @@ public enum VrsimMain {
       return 0
     } catch let error as RunError {
       FileHandle.standardError.write(Data("vrsim: error: \(error.message)\n".utf8))
-      return 1
+      return error.exitCode
     } catch {
       let code = VrsimCommand.exitCode(for: error)
       let message = VrsimCommand.fullMessage(for: error)
@@ -33,12 +33,18 @@ public enum VrsimMain {
   }
 }
 
-/// A failure while running a command (not a usage error): reported on stderr, exit code 1.
+/// A failure reported on stderr as `vrsim: error: ...`: exit code 1 when a run failed, 2 when
+/// the user's input (a scenario file, a `--set` value) is invalid.
 public struct RunError: Error, CustomStringConvertible {
-  /// What went wrong, one line.
+  /// What went wrong (one line per problem).
   public var message: String
+  /// The process exit code: 1 (run failed) or 2 (invalid input).
+  public var exitCode: Int32
   /// Creates an error with `message`.
-  public init(_ message: String) { self.message = message }
+  public init(_ message: String, exitCode: Int32 = 1) {
+    self.message = message
+    self.exitCode = exitCode
+  }
   public var description: String { message }
 }
 

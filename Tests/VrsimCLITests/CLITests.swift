@@ -54,6 +54,34 @@ struct CLITests {
     #expect(r.stderr.contains("--pending -5 is out of range; allowed: 1 ... 16777215 events"))
   }
 
+  /// Every error in a scenario is reported at once, each with file, line, column and key;
+  /// invalid input exits with code 2.
+  @Test func malformedScenarioIsAnInputError() throws {
+    let path = NSTemporaryDirectory() + "vrsim-bad-\(getpid()).yaml"
+    try "name: x\nhots: {cpus: 4}\nrouters: {count: 0}\n".write(
+      toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = try CLIRun(["run", path])
+    #expect(r.status == 2)
+    #expect(r.stdout == "")
+    #expect(
+      r.stderr == """
+        vrsim: error: \(path):2:1: hots: unknown key 'hots' (did you mean 'host'?); allowed: the scenario keys: \
+        name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search
+        \(path):3:18: routers.count: 0 is out of range; allowed: an integer from 1 to 1024
+
+        """)
+  }
+
+  @Test func badOverrideIsAnInputError() throws {
+    let r = try CLIRun(["run", "--set", "routers.count=abc"])
+    #expect(r.status == 2)
+    #expect(
+      r.stderr
+        == "vrsim: error: --set:1:15: routers.count: 'abc' is not an integer; allowed: an integer from 1 to 1024\n"
+    )
+  }
+
   @Test func zeroEventsIsAUsageError() throws {
     let r = try CLIRun(["bench", "engine", "--events", "0"])
     #expect(r.status == 2)
