@@ -152,14 +152,19 @@ final class CreditScheduler: VCPUScheduler {
     return allowed[v.id % allowed.count]
   }
 
+  /// The ticks of all pCPUs are aligned, so one event runs them in pCPU order: the same
+  /// order, at the same instants, as one timer per pCPU armed in pCPU order (a tick only ever
+  /// schedules events at the current instant or its own next tick, so nothing can come
+  /// between the per-pCPU ticks of one instant).
   func start(now: Int64) {
-    for p in 0..<ncpu { host.armTimer(after: tickNs, code: 0, arg: UInt64(p)) }
+    host.armTimer(after: tickNs, code: 0, arg: 0)
     if exact { host.armTimer(after: tsliceNs, code: 1, arg: 0) }
   }
 
   func timer(code: UInt32, arg: UInt64, now: Int64) {
     if code == 0 {
-      tick(Int(arg), now: now)
+      for p in 0..<ncpu { tick(p, now: now) }
+      host.armTimer(after: tickNs, code: 0, arg: 0)
     } else {
       account(now: now)
       host.armTimer(after: tsliceNs, code: 1, arg: 0)
@@ -305,7 +310,6 @@ final class CreditScheduler: VCPUScheduler {
     }
     if !exact && p == 0 && ticks[p] % ticksPerAcct == 0 { account(now: now) }
     runqSort(p)
-    host.armTimer(after: tickNs, code: 0, arg: UInt64(p))
   }
 
   func schedule(pcpu p: Int, now: Int64) -> SchedDecision {

@@ -46,9 +46,10 @@ public final class Domain {
   }
 }
 
-/// One queued work item. The client is stored as an existential reference (no per-item box).
+/// One queued work item. The client is an unretained existential reference (no per-item box,
+/// no reference counting): the vCPU keeps every client it was given alive (`VCPU.clients`).
 struct WorkItem {
-  var client: (any WorkClient)?
+  unowned(unsafe) var client: any WorkClient
   var tag: UInt32
   var arg: UInt64
 }
@@ -68,11 +69,16 @@ public final class VCPU {
   public let id: Int
   unowned(unsafe) let host: Host
 
-  // Work FIFO (a ring with power-of-two capacity).
-  var ring: ContiguousArray<WorkItem>
+  // Work FIFO (a ring with power-of-two capacity; slots are trivial values, valid when queued).
+  var ring: UnsafeMutablePointer<WorkItem>
   var ringHead = 0
   var ringCount = 0
   var ringMask: Int
+  /// Every client ever given work, kept alive for the vCPU's lifetime so that queued items can
+  /// hold them unretained; `clientIDs` mirrors it for the look-up, `lastClient` caches the last hit.
+  var clients: [any WorkClient] = []
+  var clientIDs: [ObjectIdentifier] = []
+  var lastClient: ObjectIdentifier?
   /// True once `beginWork` has been called for the head item.
   var itemStarted = false
   /// Remaining execution time of the head item, in ns (valid when `itemStarted`).
@@ -108,16 +114,21 @@ public final class VCPU {
     self.id = id
     self.host = host
     self.affinityMask = affinityMask
-    ring = ContiguousArray(repeating: WorkItem(client: nil, tag: 0, arg: 0), count: 16)
+    ring = .allocate(capacity: 16)
     ringMask = 15
   }
+
+  deinit { ring.deallocate() }
 
   /// Queues a work item (FIFO). A blocked vCPU is woken through the scheduler's wake path
   /// (credit: BOOST when UNDER, tickle); a parked one becomes runnable when unparked.
   /// - Complexity: O(1) amortized; no allocation once the ring has grown to the peak backlog.
+  ///   A client is kept alive as long as the vCPU (which lives as long as its host).
   public func submit(_ client: any WorkClient, tag: UInt32, arg: UInt64) {
-    if ringCount == ring.count { growRing() }
-    ring[(ringHead &+ ringCount) & ringMask] = WorkItem(client: client, tag: tag, arg: arg)
+    let id = ObjectIdentifier(client)
+    if id != lastClient { own(client, id) }
+    if ringCount &- 1 == ringMask { growRing() }
+    (ring + ((ringHead &+ ringCount) & ringMask)).initialize(to: WorkItem(client: client, tag: tag, arg: arg))
     ringCount &+= 1
     if ringCount == 1 && pcpu < 0 { host.wake(self) }
   }
@@ -131,18 +142,28 @@ public final class VCPU {
   /// True when it has work and is not parked.
   @inline(__always) var isRunnable: Bool { ringCount > 0 && !paused }
 
+  /// Keeps `client` alive for the vCPU's lifetime (once per distinct client).
+  func own(_ client: any WorkClient, _ id: ObjectIdentifier) {
+    lastClient = id
+    if !clientIDs.contains(id) {
+      clientIDs.append(id)
+      clients.append(client)
+    }
+  }
+
   func growRing() {
-    var bigger = ContiguousArray(repeating: WorkItem(client: nil, tag: 0, arg: 0), count: ring.count * 2)
-    for i in 0..<ringCount { bigger[i] = ring[(ringHead + i) & ringMask] }
+    let capacity = (ringMask &+ 1) * 2
+    let bigger = UnsafeMutablePointer<WorkItem>.allocate(capacity: capacity)
+    for i in 0..<ringCount { (bigger + i).initialize(to: ring[(ringHead + i) & ringMask]) }
+    ring.deallocate()
     ring = bigger
     ringHead = 0
-    ringMask = bigger.count - 1
+    ringMask = capacity - 1
   }
 
   /// Removes the head item and returns it.
   @inline(__always) func popItem() -> WorkItem {
     let item = ring[ringHead]
-    ring[ringHead].client = nil
     ringHead = (ringHead &+ 1) & ringMask
     ringCount &-= 1
     itemStarted = false

@@ -32,9 +32,14 @@ public final class Host: EventHandler {
   /// All vCPUs, indexed by `VCPU.id`.
   public private(set) var allVCPUs: [VCPU] = []
 
-  var vcpus: ContiguousArray<VCPU> = []
+  /// vCPUs by id, unretained (`allVCPUs` keeps them alive): no reference counting on the hot path.
+  var vcpus = VCPUTable()
   var pcpus: PodArray<PCPU>
-  var scheduler: (any VCPUScheduler)!
+  /// The scheduler, unretained on the hot path (`schedulerOwner` keeps it alive).
+  unowned(unsafe) var scheduler: any VCPUScheduler = NoScheduler.placeholder
+  /// The credit scheduler when it is the scheduler: called directly (no dynamic dispatch).
+  unowned(unsafe) var credit: CreditScheduler? = nil
+  var schedulerOwner: (any VCPUScheduler)?
   var handler = HandlerID(index: 0)
   var started = false
   let crossNs: Int64
@@ -68,17 +73,26 @@ public final class Host: EventHandler {
     sameNs = Self.ns(cycles: cs.sameDomainCycles, nsPerCycle: 1 / config.clockGHz)
     warmupNs = Self.ns(cycles: cs.warmupCycles, nsPerCycle: 1 / config.clockGHz)
     handler = sim.register(self)
+    let owner: any VCPUScheduler
     switch scheduler {
-    case .credit(let o): self.scheduler = CreditScheduler(host: self, options: o)
-    case .credit2(let o): self.scheduler = Credit2Scheduler(host: self, options: o)
-    case .cfs(let o): self.scheduler = FairShareScheduler(host: self, cfs: o)
-    case .vmware(let o): self.scheduler = FairShareScheduler(host: self, vmware: o)
-    case .none: self.scheduler = DedicatedScheduler(host: self)
+    case .credit(let o):
+      let c = CreditScheduler(host: self, options: o)
+      credit = c
+      owner = c
+    case .credit2(let o): owner = Credit2Scheduler(host: self, options: o)
+    case .cfs(let o): owner = FairShareScheduler(host: self, cfs: o)
+    case .vmware(let o): owner = FairShareScheduler(host: self, vmware: o)
+    case .none: owner = DedicatedScheduler(host: self)
     }
+    schedulerOwner = owner
+    self.scheduler = owner
     statsStart = sim.now.nanoseconds
   }
 
-  deinit { pcpus.deallocate() }
+  deinit {
+    pcpus.deallocate()
+    vcpus.deallocate()
+  }
 
   /// Adds a domain with its vCPUs (all blocked, no work). Call before `start()`.
   /// Preconditions: unique name, vcpus >= 1, weight 1 ... 65535, cap >= 0, affinity indices valid.
@@ -173,7 +187,7 @@ public final class Host: EventHandler {
     if v.ringCount > 0 {
       v.setState(.runnable, at: now)
       v.wokeAt = now
-      scheduler.wake(v, now: now)
+      schedulerWake(v, now: now)
     } else {
       v.setState(.blocked, at: now)
     }
@@ -195,7 +209,11 @@ public final class Host: EventHandler {
     if v.paused { return }
     v.setState(.runnable, at: now)
     v.wokeAt = now
-    scheduler.wake(v, now: now)
+    schedulerWake(v, now: now)
+  }
+
+  @inline(__always) func schedulerWake(_ v: VCPU, now: Int64) {
+    if let c = credit { c.wake(v, now: now) } else { scheduler.wake(v, now: now) }
   }
 
   /// Handles the host's own events: segment ends, slice timers, softirqs, scheduler timers.
@@ -219,6 +237,10 @@ public final class Host: EventHandler {
       pcpus[p].softirqEvent = nil
       reschedule(p, now: event.time.nanoseconds)
     default:
+      if let c = credit {
+        c.timer(code: event.code - Self.codeSchedulerBase, arg: event.arg, now: event.time.nanoseconds)
+        return
+      }
       scheduler.timer(code: event.code - Self.codeSchedulerBase, arg: event.arg, now: event.time.nanoseconds)
     }
   }
@@ -237,7 +259,7 @@ public final class Host: EventHandler {
     pcpus[p].execStart = now
     let item = v.popItem()
     v.completed &+= 1
-    item.client.unsafelyUnwrapped.finishWork(tag: item.tag, arg: item.arg, on: v, at: sim.now)
+    item.client.finishWork(tag: item.tag, arg: item.arg, on: v, at: sim.now)
     if v.ringCount > 0 {
       beginItem(p, v, now: now)
     } else {
@@ -251,7 +273,7 @@ public final class Host: EventHandler {
     pcpus[p].execStart = now
     v.itemStarted = true
     let item = v.ring[v.ringHead]
-    let cycles = item.client.unsafelyUnwrapped.beginWork(tag: item.tag, arg: item.arg, on: v, at: sim.now)
+    let cycles = item.client.beginWork(tag: item.tag, arg: item.arg, on: v, at: sim.now)
     precondition(cycles >= 0, "beginWork returned a negative cost (\(cycles) cycles)")
     v.itemRemaining = Self.ns(cycles: cycles, nsPerCycle: nsPerCycle)
     pcpus[p].segmentEvent = sim.schedule(
@@ -287,7 +309,8 @@ public final class Host: EventHandler {
       pcpus[p].softirqEvent = nil
     }
     let cur = pcpus[p].current
-    let d = scheduler.schedule(pcpu: p, now: now)
+    let d: SchedDecision
+    if let c = credit { d = c.schedule(pcpu: p, now: now) } else { d = scheduler.schedule(pcpu: p, now: now) }
     decisions &+= 1
     if d.slice >= 0 {
       let deadline = now &+ d.slice
@@ -363,6 +386,25 @@ public final class Host: EventHandler {
       beginItem(p, v, now: now)
     }
   }
+}
+
+/// vCPUs by id without reference counting: entries are unretained (the host's `allVCPUs`
+/// keeps them alive). The host frees it with `deallocate()` in its `deinit`.
+struct VCPUTable {
+  struct Entry {
+    unowned(unsafe) let vcpu: VCPU
+  }
+  var entries = PodArray<Entry>()
+
+  subscript(i: Int) -> VCPU {
+    @inline(__always) get { entries[i].vcpu }
+  }
+
+  var count: Int { entries.count }
+
+  mutating func append(_ v: VCPU) { entries.append(Entry(vcpu: v)) }
+
+  func deallocate() { entries.deallocate() }
 }
 
 /// The state of one physical CPU.

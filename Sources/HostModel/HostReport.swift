@@ -111,7 +111,7 @@ extension Host {
       pcpus[p].busyNs &+= now &- pcpus[p].busySince
       pcpus[p].busySince = now
     }
-    for v in vcpus { v.accumulate(at: now) }
+    for v in allVCPUs { v.accumulate(at: now) }
   }
 
   /// Forgets all statistics gathered so far and starts a new window now (warm-up deletion).
@@ -125,7 +125,7 @@ extension Host {
       pcpus[p].switchNs = max(0, pcpus[p].switchEnd &- now)
       pcpus[p].switches = 0
     }
-    for v in vcpus {
+    for v in allVCPUs {
       v.stateTime = (0, 0, 0, 0)
       v.usefulNs = 0
       v.warmupNs = 0

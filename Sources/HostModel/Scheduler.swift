@@ -75,3 +75,14 @@ struct PodArray<Element> {
     base.deallocate()
   }
 }
+
+/// The scheduler a host holds until its own is created (never called).
+final class NoScheduler: VCPUScheduler, Sendable {
+  static let placeholder = NoScheduler()
+  func vcpuAdded(_ v: VCPU) {}
+  func start(now: Int64) {}
+  func wake(_ v: VCPU, now: Int64) {}
+  func schedule(pcpu p: Int, now: Int64) -> SchedDecision { SchedDecision(vcpu: -1, slice: -1) }
+  func timer(code: UInt32, arg: UInt64, now: Int64) {}
+  func reportFigures() -> [String: Double] { [:] }
+}
