@@ -71,15 +71,37 @@ struct RunCommand: ParsableCommand {
       out.map { URL(fileURLWithPath: $0) }
       ?? FileManager.default.temporaryDirectory.appendingPathComponent(
         "vrsim-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-    defer { if temporary { try? FileManager.default.removeItem(at: dir) } }
-    let records = try Campaigns.execute(
-      plan: plan, directory: dir, allowMismatch: false, jobs: options.workers, shard: .all, label: spec.name
-    ) { point, replication, seed in
-      try ScenarioRuns.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
+    // A temporary store is removed after a complete run, but kept (and named) when the run is
+    // interrupted or fails, so that nothing computed is lost: `--out DIR` resumes from it.
+    var keep = false
+    defer { if temporary && !keep { try? FileManager.default.removeItem(at: dir) } }
+    let records: Campaigns.Outcome
+    do {
+      records = try Campaigns.execute(
+        plan: plan, directory: dir, allowMismatch: false, jobs: options.workers, shard: .all, label: spec.name
+      ) { point, replication, seed in
+        try ScenarioRuns.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
+      }
+    } catch {
+      keep = temporary && CampaignStore.exists(at: dir)
+      if keep { Self.note("finished runs kept in \(dir.path); resume with --out \(dir.path)") }
+      throw error
     }
     let summaries = CampaignResults.summarize(plan: plan, records: records.records)
     try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: plan)
-    if records.interrupted { throw ExitCode(130) }
+    if records.interrupted {
+      keep = temporary
+      if keep {
+        let again = (["vrsim"] + CommandLine.arguments.dropFirst() + ["--out", dir.path]).joined(
+          separator: " ")
+        Self.note("resume with: \(again)")
+      }
+      throw ExitCode(130)
+    }
+  }
+
+  static func note(_ text: String) {
+    FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
   }
 }
 
