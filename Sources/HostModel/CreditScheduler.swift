@@ -38,6 +38,10 @@ final class CreditScheduler: VCPUScheduler {
   static let idle: Int8 = -64
 
   unowned(unsafe) let host: Host
+  /// `host` for calls without reference counting (the host owns the scheduler).
+  let hostRef: Unmanaged<Host>
+  /// The host's pCPU table (fixed size, owned and freed by the host).
+  let hostPCPUs: PodArray<PCPU>
   let options: CreditOptions
   let exact: Bool
   let tsliceNs: Int64
@@ -60,6 +64,7 @@ final class CreditScheduler: VCPUScheduler {
   var prev = PodArray<Int32>()
   var affinity = PodArray<UInt64>()
   var domainOf = PodArray<Int>()
+  var vcpuRef = PodArray<Unmanaged<VCPU>>()
   // Per pCPU.
   var runqHead: PodArray<Int32>
   var runqTail: PodArray<Int32>
@@ -86,6 +91,8 @@ final class CreditScheduler: VCPUScheduler {
       precondition(r >= .us(100) && r <= .ms(500), "credit ratelimit \(r) is outside 100us ... 500ms")
     }
     self.host = host
+    hostRef = .passUnretained(host)
+    hostPCPUs = host.pcpus
     self.options = options
     exact = options.version == .v4_0
     tsliceNs = options.tslice.nanoseconds
@@ -115,6 +122,7 @@ final class CreditScheduler: VCPUScheduler {
     prev.deallocate()
     affinity.deallocate()
     domainOf.deallocate()
+    vcpuRef.deallocate()
     runqHead.deallocate()
     runqTail.deallocate()
     lastSort.deallocate()
@@ -143,6 +151,7 @@ final class CreditScheduler: VCPUScheduler {
     prev.append(-1)
     affinity.append(v.affinityMask)
     domainOf.append(d)
+    vcpuRef.append(.passUnretained(v))
   }
 
   /// Xen places vCPU k of a new domain round-robin over the allowed pCPUs; here vCPU id g goes
@@ -164,7 +173,7 @@ final class CreditScheduler: VCPUScheduler {
   func timer(code: UInt32, arg: UInt64, now: Int64) {
     if code == 0 {
       for p in 0..<ncpu { tick(p, now: now) }
-      host.armTimer(after: tickNs, code: 0, arg: 0)
+      _ = hostRef._withUnsafeGuaranteedRef { $0.armTimer(after: tickNs, code: 0, arg: 0) }
     } else {
       account(now: now)
       host.armTimer(after: tsliceNs, code: 1, arg: 0)
@@ -177,6 +186,9 @@ final class CreditScheduler: VCPUScheduler {
       "weightTotal": Double(weightTotal),
     ]
   }
+
+  /// The vCPU id running on pCPU `p`, or -1 (`Host.current`).
+  @inline(__always) func current(_ p: Int) -> Int { hostPCPUs[p].current }
 
   // MARK: Run queues
 
@@ -278,7 +290,7 @@ final class CreditScheduler: VCPUScheduler {
     let i = v.id
     guard v.pcpu < 0, !onRunq[i] else { return }
     if pri[i] == Self.under && !parked[i] && options.boost { pri[i] = Self.boost }
-    if pri[i] == Self.boost { host.noteBoost(v) }
+    if pri[i] == Self.boost { hostRef._withUnsafeGuaranteedRef { $0.noteBoost(v) } }
     let p = processor[i]
     runqInsert(p, i)
     tickle(p, i)
@@ -286,7 +298,7 @@ final class CreditScheduler: VCPUScheduler {
 
   /// `__runq_tickle` (3.2/4.0).
   @inline(__always) func tickle(_ p: Int, _ i: Int) {
-    let cur = host.current(p)
+    let cur = current(p)
     let curPri = cur >= 0 ? pri[cur] : Self.idle
     var mask: UInt64 = 0
     if pri[i] > curPri { mask |= 1 << UInt64(p) }
@@ -295,13 +307,13 @@ final class CreditScheduler: VCPUScheduler {
     while mask != 0 {
       let q = mask.trailingZeroBitCount
       mask &= mask &- 1
-      host.raiseSoftirq(q)
+      hostRef._withUnsafeGuaranteedRef { $0.raiseSoftirq(q) }
     }
   }
 
   func tick(_ p: Int, now: Int64) {
     ticks[p] += 1
-    let cur = host.current(p)
+    let cur = current(p)
     if cur >= 0 {
       // csched_vcpu_acct
       if pri[cur] == Self.boost { pri[cur] = Self.under }
@@ -313,14 +325,16 @@ final class CreditScheduler: VCPUScheduler {
   }
 
   func schedule(pcpu p: Int, now: Int64) -> SchedDecision {
-    let cur = host.current(p)
+    let cur = current(p)
     if cur >= 0 {
       if exact {
         burn(cur, now: now)
         startTime[cur] &-= now
       }
-      let runnable = host.vcpus[cur].isRunnable
-      if ratelimitNs > 0 && runnable && now &- host.vcpus[cur].runningSince < ratelimitNs {
+      let runnable = vcpuRef[cur]._withUnsafeGuaranteedRef { $0.isRunnable }
+      if ratelimitNs > 0 && runnable
+        && now &- vcpuRef[cur]._withUnsafeGuaranteedRef({ $0.runningSince }) < ratelimitNs
+      {
         if exact { startTime[cur] &+= now }
         return SchedDecision(vcpu: cur, slice: ratelimitNs)
       }
@@ -356,7 +370,7 @@ final class CreditScheduler: VCPUScheduler {
       var q = p + k
       if q >= ncpu { q -= ncpu }
       k += 1
-      if idlers & (1 << UInt64(q)) != 0 || host.current(q) < 0 { continue }
+      if idlers & (1 << UInt64(q)) != 0 || current(q) < 0 { continue }
       var e = runqHead[q]
       while e >= 0 {
         let i = Int(e)

@@ -46,10 +46,17 @@ public final class Domain {
   }
 }
 
-/// One queued work item. The client is an unretained existential reference (no per-item box,
-/// no reference counting): the vCPU keeps every client it was given alive (`VCPU.clients`).
+/// Holds one work client for a vCPU: a `let` existential read from a box that is guaranteed
+/// alive needs no reference counting.
+final class ClientBox {
+  let client: any WorkClient
+  init(_ client: any WorkClient) { self.client = client }
+}
+
+/// One queued work item. The client is an unretained box (no per-item allocation, no reference
+/// counting): the vCPU keeps a box per client it was ever given (`VCPU.clients`).
 struct WorkItem {
-  unowned(unsafe) var client: any WorkClient
+  var client: Unmanaged<ClientBox>
   var tag: UInt32
   var arg: UInt64
 }
@@ -68,6 +75,11 @@ public final class VCPU {
   /// Index among all vCPUs of the host (reports, traces, scheduler arrays).
   public let id: Int
   unowned(unsafe) let host: Host
+  /// `host` and `domain` for calls without reference counting (the host owns both).
+  let hostRef: Unmanaged<Host>
+  let domainRef: Unmanaged<Domain>
+  /// `domain.index`.
+  let domainIndex: Int
 
   // Work FIFO (a ring with power-of-two capacity; slots are trivial values, valid when queued).
   var ring: UnsafeMutablePointer<WorkItem>
@@ -76,9 +88,10 @@ public final class VCPU {
   var ringMask: Int
   /// Every client ever given work, kept alive for the vCPU's lifetime so that queued items can
   /// hold them unretained; `clientIDs` mirrors it for the look-up, `lastClient` caches the last hit.
-  var clients: [any WorkClient] = []
+  var clients: [ClientBox] = []
   var clientIDs: [ObjectIdentifier] = []
   var lastClient: ObjectIdentifier?
+  var lastBox: Unmanaged<ClientBox>?
   /// True once `beginWork` has been called for the head item.
   var itemStarted = false
   /// Remaining execution time of the head item, in ns (valid when `itemStarted`).
@@ -113,6 +126,9 @@ public final class VCPU {
     self.index = index
     self.id = id
     self.host = host
+    hostRef = .passUnretained(host)
+    domainRef = .passUnretained(domain)
+    domainIndex = domain.index
     self.affinityMask = affinityMask
     ring = .allocate(capacity: 16)
     ringMask = 15
@@ -126,11 +142,12 @@ public final class VCPU {
   ///   A client is kept alive as long as the vCPU (which lives as long as its host).
   public func submit(_ client: any WorkClient, tag: UInt32, arg: UInt64) {
     let id = ObjectIdentifier(client)
-    if id != lastClient { own(client, id) }
+    let box: Unmanaged<ClientBox>
+    if id == lastClient, let b = lastBox { box = b } else { box = own(client, id) }
     if ringCount &- 1 == ringMask { growRing() }
-    (ring + ((ringHead &+ ringCount) & ringMask)).initialize(to: WorkItem(client: client, tag: tag, arg: arg))
+    (ring + ((ringHead &+ ringCount) & ringMask)).initialize(to: WorkItem(client: box, tag: tag, arg: arg))
     ringCount &+= 1
-    if ringCount == 1 && pcpu < 0 { host.wake(self) }
+    if ringCount == 1 && pcpu < 0 { hostRef._withUnsafeGuaranteedRef { $0.wake(self) } }
   }
 
   /// Items queued or in progress.
@@ -143,12 +160,18 @@ public final class VCPU {
   @inline(__always) var isRunnable: Bool { ringCount > 0 && !paused }
 
   /// Keeps `client` alive for the vCPU's lifetime (once per distinct client).
-  func own(_ client: any WorkClient, _ id: ObjectIdentifier) {
-    lastClient = id
-    if !clientIDs.contains(id) {
+  func own(_ client: any WorkClient, _ id: ObjectIdentifier) -> Unmanaged<ClientBox> {
+    let box: ClientBox
+    if let k = clientIDs.firstIndex(of: id) {
+      box = clients[k]
+    } else {
+      box = ClientBox(client)
       clientIDs.append(id)
-      clients.append(client)
+      clients.append(box)
     }
+    lastClient = id
+    lastBox = .passUnretained(box)
+    return .passUnretained(box)
   }
 
   func growRing() {

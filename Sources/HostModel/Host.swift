@@ -37,8 +37,11 @@ public final class Host: EventHandler {
   var pcpus: PodArray<PCPU>
   /// The scheduler, unretained on the hot path (`schedulerOwner` keeps it alive).
   unowned(unsafe) var scheduler: any VCPUScheduler = NoScheduler.placeholder
-  /// The credit scheduler when it is the scheduler: called directly (no dynamic dispatch).
-  unowned(unsafe) var credit: CreditScheduler? = nil
+  /// The credit scheduler when it is the scheduler: called directly (no dynamic dispatch, no
+  /// reference counting; `schedulerOwner` keeps it alive).
+  var credit: Unmanaged<CreditScheduler>? = nil
+  /// `sim`, for calls without reference counting (the simulation outlives the host).
+  let simRef: Unmanaged<Simulation>
   var schedulerOwner: (any VCPUScheduler)?
   var handler = HandlerID(index: 0)
   var started = false
@@ -65,6 +68,7 @@ public final class Host: EventHandler {
       cs.crossDomainCycles >= 0 && cs.warmupCycles >= 0 && cs.sameDomainCycles >= 0,
       "context-switch costs must be >= 0 cycles")
     self.sim = sim
+    simRef = .passUnretained(sim)
     self.config = config
     self.schedulerConfig = scheduler
     nsPerCycle = 1 / config.clockGHz
@@ -77,7 +81,7 @@ public final class Host: EventHandler {
     switch scheduler {
     case .credit(let o):
       let c = CreditScheduler(host: self, options: o)
-      credit = c
+      credit = .passUnretained(c)
       owner = c
     case .credit2(let o): owner = Credit2Scheduler(host: self, options: o)
     case .cfs(let o): owner = FairShareScheduler(host: self, cfs: o)
@@ -154,15 +158,37 @@ public final class Host: EventHandler {
   /// however many times it is raised before it runs.
   @inline(__always) func raiseSoftirq(_ p: Int) {
     if pcpus[p].softirqEvent == nil {
-      pcpus[p].softirqEvent = sim.schedule(after: .zero, to: handler, code: Self.codeSoftirq, arg: UInt64(p))
+      pcpus[p].softirqEvent = post(after: 0, code: Self.codeSoftirq, arg: UInt64(p))
     }
   }
 
   /// Arms a scheduler timer `after` ns from now.
   @inline(__always) @discardableResult
   func armTimer(after: Int64, code: UInt32, arg: UInt64) -> EventID {
-    sim.schedule(after: .ns(after), to: handler, code: Self.codeSchedulerBase + code, arg: arg)
+    post(after: after, code: Self.codeSchedulerBase + code, arg: arg)
   }
+
+  /// Schedules one of the host's events `after` ns from now (without retaining the simulation).
+  @inline(__always) func post(after: Int64, code: UInt32, arg: UInt64) -> EventID {
+    let h = handler
+    return simRef._withUnsafeGuaranteedRef { $0.schedule(after: .ns(after), to: h, code: code, arg: arg) }
+  }
+
+  /// Schedules one of the host's events at `time` ns (without retaining the simulation).
+  @inline(__always) func post(at time: Int64, code: UInt32, arg: UInt64) -> EventID {
+    let h = handler
+    return simRef._withUnsafeGuaranteedRef {
+      $0.schedule(at: SimTime(nanoseconds: time), to: h, code: code, arg: arg)
+    }
+  }
+
+  /// Cancels a pending event (without retaining the simulation).
+  @inline(__always) func cancelEvent(_ e: EventID) {
+    simRef._withUnsafeGuaranteedRef { _ = $0.cancel(e) }
+  }
+
+  /// The current time in ns (without retaining the simulation).
+  @inline(__always) var nowNs: Int64 { simRef._withUnsafeGuaranteedRef { $0.now.nanoseconds } }
 
   /// Pauses a vCPU (parks it). The scheduler must already have removed it from its queues.
   func park(_ v: VCPU) {
@@ -196,14 +222,14 @@ public final class Host: EventHandler {
   /// Counts a BOOST (or other priority) wake-up of `v`.
   @inline(__always) func noteBoost(_ v: VCPU) {
     v.boostWakeups &+= 1
-    if traceLines != nil { traceEvent(sim.now.nanoseconds, -1, "boost", v, "") }
+    if traceLines != nil { traceEvent(nowNs, -1, "boost", v, "") }
   }
 
   // MARK: - Work and wake-ups
 
   /// `submit` to a vCPU that is not on a pCPU and had no work.
   func wake(_ v: VCPU) {
-    let now = sim.now.nanoseconds
+    let now = nowNs
     v.wakeups &+= 1
     if traceLines != nil { traceEvent(now, -1, "wake", v, "") }
     if v.paused { return }
@@ -213,7 +239,11 @@ public final class Host: EventHandler {
   }
 
   @inline(__always) func schedulerWake(_ v: VCPU, now: Int64) {
-    if let c = credit { c.wake(v, now: now) } else { scheduler.wake(v, now: now) }
+    if let c = credit {
+      c._withUnsafeGuaranteedRef { $0.wake(v, now: now) }
+    } else {
+      scheduler.wake(v, now: now)
+    }
   }
 
   /// Handles the host's own events: segment ends, slice timers, softirqs, scheduler timers.
@@ -238,7 +268,9 @@ public final class Host: EventHandler {
       reschedule(p, now: event.time.nanoseconds)
     default:
       if let c = credit {
-        c.timer(code: event.code - Self.codeSchedulerBase, arg: event.arg, now: event.time.nanoseconds)
+        c._withUnsafeGuaranteedRef {
+          $0.timer(code: event.code - Self.codeSchedulerBase, arg: event.arg, now: event.time.nanoseconds)
+        }
         return
       }
       scheduler.timer(code: event.code - Self.codeSchedulerBase, arg: event.arg, now: event.time.nanoseconds)
@@ -246,7 +278,10 @@ public final class Host: EventHandler {
   }
 
   func segmentEnd(_ p: Int, now: Int64) {
-    let v = vcpus[pcpus[p].current]
+    vcpus.with(pcpus[p].current) { segmentEnd(p, $0, now: now) }
+  }
+
+  @inline(__always) func segmentEnd(_ p: Int, _ v: VCPU, now: Int64) {
     if pcpus[p].phase == .starting {
       beginItem(p, v, now: now)
       return
@@ -259,7 +294,10 @@ public final class Host: EventHandler {
     pcpus[p].execStart = now
     let item = v.popItem()
     v.completed &+= 1
-    item.client.finishWork(tag: item.tag, arg: item.arg, on: v, at: sim.now)
+    let time = SimTime(nanoseconds: now)
+    item.client._withUnsafeGuaranteedRef {
+      $0.client.finishWork(tag: item.tag, arg: item.arg, on: v, at: time)
+    }
     if v.ringCount > 0 {
       beginItem(p, v, now: now)
     } else {
@@ -273,25 +311,30 @@ public final class Host: EventHandler {
     pcpus[p].execStart = now
     v.itemStarted = true
     let item = v.ring[v.ringHead]
-    let cycles = item.client.beginWork(tag: item.tag, arg: item.arg, on: v, at: sim.now)
+    let time = SimTime(nanoseconds: now)
+    let cycles = item.client._withUnsafeGuaranteedRef {
+      $0.client.beginWork(tag: item.tag, arg: item.arg, on: v, at: time)
+    }
     precondition(cycles >= 0, "beginWork returned a negative cost (\(cycles) cycles)")
     v.itemRemaining = Self.ns(cycles: cycles, nsPerCycle: nsPerCycle)
-    pcpus[p].segmentEvent = sim.schedule(
-      after: .ns(v.warmupRemaining &+ v.itemRemaining), to: handler, code: Self.codeSegment, arg: UInt64(p))
+    pcpus[p].segmentEvent = post(
+      after: v.warmupRemaining &+ v.itemRemaining, code: Self.codeSegment, arg: UInt64(p))
   }
 
   /// Arms pCPU `p`'s slice timer at `deadline`, replacing a pending one.
   @inline(__always) func armSlice(_ p: Int, at deadline: Int64) {
-    if let e = pcpus[p].sliceEvent { sim.cancel(e) }
-    pcpus[p].sliceEvent = sim.schedule(
-      at: SimTime(nanoseconds: deadline), to: handler, code: Self.codeSlice, arg: UInt64(p))
+    if let e = pcpus[p].sliceEvent { cancelEvent(e) }
+    pcpus[p].sliceEvent = post(at: deadline, code: Self.codeSlice, arg: UInt64(p))
     pcpus[p].sliceEventTime = deadline
   }
 
   /// Brings the running vCPU's progress on pCPU `p` up to `now` (warm-up is executed first).
   @inline(__always) func syncProgress(_ p: Int, now: Int64) {
     guard pcpus[p].phase == .executing, now > pcpus[p].execStart else { return }
-    let v = vcpus[pcpus[p].current]
+    vcpus.with(pcpus[p].current) { syncProgress(p, $0, now: now) }
+  }
+
+  @inline(__always) func syncProgress(_ p: Int, _ v: VCPU, now: Int64) {
     let elapsed = now &- pcpus[p].execStart
     let w = min(elapsed, v.warmupRemaining)
     v.warmupRemaining &-= w
@@ -305,12 +348,16 @@ public final class Host: EventHandler {
   /// Runs the scheduler for pCPU `p` and carries out its decision.
   func reschedule(_ p: Int, now: Int64) {
     if let e = pcpus[p].softirqEvent {
-      sim.cancel(e)
+      cancelEvent(e)
       pcpus[p].softirqEvent = nil
     }
     let cur = pcpus[p].current
     let d: SchedDecision
-    if let c = credit { d = c.schedule(pcpu: p, now: now) } else { d = scheduler.schedule(pcpu: p, now: now) }
+    if let c = credit {
+      d = c._withUnsafeGuaranteedRef { $0.schedule(pcpu: p, now: now) }
+    } else {
+      d = scheduler.schedule(pcpu: p, now: now)
+    }
     decisions &+= 1
     if d.slice >= 0 {
       let deadline = now &+ d.slice
@@ -322,20 +369,7 @@ public final class Host: EventHandler {
       pcpus[p].sliceDeadline = -1
     }
     if d.vcpu == cur { return }
-    if cur >= 0 {
-      let v = vcpus[cur]
-      syncProgress(p, now: now)
-      if let e = pcpus[p].segmentEvent {
-        sim.cancel(e)
-        pcpus[p].segmentEvent = nil
-      }
-      if now < pcpus[p].switchEnd {
-        pcpus[p].switchNs &-= pcpus[p].switchEnd &- now
-        pcpus[p].switchEnd = now
-      }
-      v.pcpu = -1
-      v.setState(v.paused ? .parked : (v.ringCount > 0 ? .runnable : .blocked), at: now)
-    }
+    if cur >= 0 { vcpus.with(cur) { switchOut(p, $0, now: now) } }
     if d.vcpu < 0 {
       pcpus[p].current = -1
       pcpus[p].phase = .idle
@@ -344,7 +378,26 @@ public final class Host: EventHandler {
       return
     }
     if cur < 0 { pcpus[p].busySince = now }
-    let v = vcpus[d.vcpu]
+    vcpus.with(d.vcpu) { switchIn(p, $0, from: cur, now: now) }
+  }
+
+  /// Takes the running vCPU `v` off pCPU `p` at `now`.
+  @inline(__always) func switchOut(_ p: Int, _ v: VCPU, now: Int64) {
+    if pcpus[p].phase == .executing && now > pcpus[p].execStart { syncProgress(p, v, now: now) }
+    if let e = pcpus[p].segmentEvent {
+      cancelEvent(e)
+      pcpus[p].segmentEvent = nil
+    }
+    if now < pcpus[p].switchEnd {
+      pcpus[p].switchNs &-= pcpus[p].switchEnd &- now
+      pcpus[p].switchEnd = now
+    }
+    v.pcpu = -1
+    v.setState(v.paused ? .parked : (v.ringCount > 0 ? .runnable : .blocked), at: now)
+  }
+
+  /// Puts `v` on pCPU `p` (which ran vCPU `cur`, or was idle) at `now`.
+  @inline(__always) func switchIn(_ p: Int, _ v: VCPU, from cur: Int, now: Int64) {
     precondition(v.pcpu < 0 && v.isRunnable, "scheduler picked vCPU \(v.id), which cannot run")
     if traceLines != nil { traceSwitch(now, p, cur, v.id) }
     v.pcpu = p
@@ -352,20 +405,21 @@ public final class Host: EventHandler {
     v.runningSince = now
     v.switchesIn &+= 1
     if v.wokeAt >= 0 {
-      v.domain.latency.record(.ns(now &- v.wokeAt))
+      let wait = SimDuration.ns(now &- v.wokeAt)
+      v.domainRef._withUnsafeGuaranteedRef { $0.latency.record(wait) }
       v.wokeAt = -1
     }
     var cost: Int64 = 0
     if pcpus[p].lastVCPU != v.id {
       pcpus[p].switches &+= 1
-      if pcpus[p].lastDomain == v.domain.index {
+      if pcpus[p].lastDomain == v.domainIndex {
         cost = sameNs
       } else {
         cost = crossNs
         v.warmupRemaining &+= warmupNs
       }
       pcpus[p].lastVCPU = v.id
-      pcpus[p].lastDomain = v.domain.index
+      pcpus[p].lastDomain = v.domainIndex
     }
     pcpus[p].current = v.id
     pcpus[p].switchNs &+= cost
@@ -374,14 +428,12 @@ public final class Host: EventHandler {
     if v.itemStarted {
       pcpus[p].phase = .executing
       pcpus[p].execStart = start
-      pcpus[p].segmentEvent = sim.schedule(
-        at: SimTime(nanoseconds: start &+ v.warmupRemaining &+ v.itemRemaining), to: handler,
-        code: Self.codeSegment, arg: UInt64(p))
+      pcpus[p].segmentEvent = post(
+        at: start &+ v.warmupRemaining &+ v.itemRemaining, code: Self.codeSegment, arg: UInt64(p))
     } else if cost > 0 {
       pcpus[p].phase = .starting
       pcpus[p].execStart = start
-      pcpus[p].segmentEvent = sim.schedule(
-        at: SimTime(nanoseconds: start), to: handler, code: Self.codeSegment, arg: UInt64(p))
+      pcpus[p].segmentEvent = post(at: start, code: Self.codeSegment, arg: UInt64(p))
     } else {
       beginItem(p, v, now: now)
     }
@@ -391,18 +443,19 @@ public final class Host: EventHandler {
 /// vCPUs by id without reference counting: entries are unretained (the host's `allVCPUs`
 /// keeps them alive). The host frees it with `deallocate()` in its `deinit`.
 struct VCPUTable {
-  struct Entry {
-    unowned(unsafe) let vcpu: VCPU
-  }
-  var entries = PodArray<Entry>()
+  var entries = PodArray<Unmanaged<VCPU>>()
 
-  subscript(i: Int) -> VCPU {
-    @inline(__always) get { entries[i].vcpu }
+  /// The vCPU with id `i` (retained: for cold paths).
+  subscript(i: Int) -> VCPU { entries[i].takeUnretainedValue() }
+
+  /// Calls `body` with the vCPU with id `i`, without reference counting.
+  @inline(__always) func with<R>(_ i: Int, _ body: (VCPU) -> R) -> R {
+    entries[i]._withUnsafeGuaranteedRef(body)
   }
 
   var count: Int { entries.count }
 
-  mutating func append(_ v: VCPU) { entries.append(Entry(vcpu: v)) }
+  mutating func append(_ v: VCPU) { entries.append(.passUnretained(v)) }
 
   func deallocate() { entries.deallocate() }
 }
