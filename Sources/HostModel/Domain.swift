@@ -98,6 +98,9 @@ public final class VCPU {
   var itemRemaining: Int64 = 0
   /// Cache/TLB warm-up still to be executed before the head item progresses, in ns.
   var warmupRemaining: Int64 = 0
+  /// The cost of the last item begun, in cycles and in ns (a cache for `Host.ns(cycles:)`).
+  var lastItemCycles: Int64 = -1
+  var lastItemNs: Int64 = 0
 
   /// Paused by the scheduler (parked).
   var paused = false

@@ -316,7 +316,12 @@ public final class Host: EventHandler {
       $0.client.beginWork(tag: item.tag, arg: item.arg, on: v, at: time)
     }
     precondition(cycles >= 0, "beginWork returned a negative cost (\(cycles) cycles)")
-    v.itemRemaining = Self.ns(cycles: cycles, nsPerCycle: nsPerCycle)
+    // Most clients give a vCPU items of one cost: reuse the last conversion (same value).
+    if cycles != v.lastItemCycles {
+      v.lastItemCycles = cycles
+      v.lastItemNs = Self.ns(cycles: cycles, nsPerCycle: nsPerCycle)
+    }
+    v.itemRemaining = v.lastItemNs
     pcpus[p].segmentEvent = post(
       after: v.warmupRemaining &+ v.itemRemaining, code: Self.codeSegment, arg: UInt64(p))
   }
