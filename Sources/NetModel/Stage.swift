@@ -64,6 +64,13 @@ public final class Stage: WorkClient, EventHandler {
   public let batchLimit: Int
   /// Minimum time between notifications (interrupt throttling); zero = none.
   public let moderation: SimDuration
+  /// Cycles this stage pays for each notification its output causes (an event-channel send
+  /// hypercall, an IPI), charged to its next batch.
+  public let notifySendCost: Int64
+  private var owedCycles: Int64 = 0
+  private var downstream: [Stage]? = nil
+  /// Notifications this stage's output caused in its consumers, since the last reset.
+  public private(set) var notificationsSent: UInt64 = 0
   let inputs: [PacketRing]
   var routing: Routing
   private var batch: UnsafeMutablePointer<Packet>
@@ -99,7 +106,7 @@ public final class Stage: WorkClient, EventHandler {
   /// Creates a stage on `vcpu` draining `inputs` (each ring's consumer becomes this stage).
   public init(
     name: String, sim: Simulation, vcpu: VCPU, inputs: [PacketRing], cost: StageCost,
-    batchLimit: Int, routing: Routing, moderation: SimDuration = .zero
+    batchLimit: Int, routing: Routing, moderation: SimDuration = .zero, notifySendCost: Int64 = 0
   ) {
     precondition(batchLimit >= 1, "batch limit must be >= 1")
     precondition(!inputs.isEmpty, "a stage needs an input ring")
@@ -110,6 +117,7 @@ public final class Stage: WorkClient, EventHandler {
     self.batchLimit = batchLimit
     self.routing = routing
     self.moderation = moderation
+    self.notifySendCost = notifySendCost
     self.sim = sim
     batch = .allocate(capacity: batchLimit)
     handler = sim.register(self)
@@ -223,6 +231,8 @@ public final class Stage: WorkClient, EventHandler {
       c += cost.perNotification
       owesNotification = false
     }
+    c += owedCycles
+    owedCycles = 0
     batches &+= 1
     packets &+= UInt64(n)
     cycles &+= c
@@ -231,6 +241,9 @@ public final class Stage: WorkClient, EventHandler {
 
   public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {
     let t = now.nanoseconds
+    let consumers = downstreamStages()
+    var before: UInt64 = 0
+    for s in consumers { before &+= s.notifications }
     for i in 0..<batchCount {
       let d = t &- batch[i].enqueued
       residenceSum &+= d
@@ -246,11 +259,38 @@ public final class Stage: WorkClient, EventHandler {
       }
     }
     batchCount = 0
+    if !consumers.isEmpty {
+      var after: UInt64 = 0
+      for s in consumers { after &+= s.notifications }
+      let sent = after &- before
+      notificationsSent &+= sent
+      owedCycles &+= Int64(sent) &* notifySendCost
+    }
     if inputs.contains(where: { !$0.isEmpty }) {
       vcpu.submit(self, tag: 0, arg: 0)  // keep polling (NAPI: budget used, still work)
     } else {
       idle = true  // re-arm notifications
     }
+  }
+
+  /// The stages fed by this stage's output rings (resolved on first use: the consumers are
+  /// built after their producers).
+  private func downstreamStages() -> [Stage] {
+    if let d = downstream { return d }
+    var sinks: [any PacketSink] = []
+    switch routing {
+    case .one(let s): sinks = [s]
+    case .byFlow(let s): sinks = s
+    }
+    var seen = Set<ObjectIdentifier>()
+    var d: [Stage] = []
+    if notifySendCost > 0 {
+      for case let ring as PacketRing in sinks {
+        if let c = ring.consumer, seen.insert(ObjectIdentifier(c)).inserted { d.append(c) }
+      }
+    }
+    downstream = d
+    return d
   }
 
   /// Forgets the counters (warm-up deletion).
@@ -263,5 +303,6 @@ public final class Stage: WorkClient, EventHandler {
     cycles = 0
     residenceSum = 0
     residenceMax = 0
+    notificationsSent = 0
   }
 }

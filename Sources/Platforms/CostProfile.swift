@@ -39,16 +39,20 @@ public struct CostProfile: Sendable, Codable, Equatable {
   public var netbackRxPerPacket: Int64 = 4_300
   /// Netback guest-receive per byte copied.
   public var netbackRxPerByte: Double = 1.0
-  /// Netback guest-receive per batch (one grant-copy multicall, notifications).
-  public var netbackRxPerBatch: Int64 = 4_000
+  /// Netback guest-receive per batch (one grant-copy multicall).
+  public var netbackRxPerBatch: Int64 = 2_500
   /// Netback guest-transmit per packet: grant map, 72 B header copy, unmap, response.
   public var netbackTxPerPacket: Int64 = 5_100
   /// Netback guest-transmit per batch (one grant-map hypercall, one unmap batch).
   public var netbackTxPerBatch: Int64 = 4_000
   /// Queueing a packet towards a vif in dom0 (vif start_xmit, rx_queue).
   public var vifXmit: Int64 = 700
-  /// Event-channel upcall into a domain (per notification).
+  /// Event-channel upcall into a domain (per notification received).
   public var eventChannelUpcall: Int64 = 2_000
+  /// Sending an event-channel notification (`EVTCHNOP_send` hypercall), paid by the sender per
+  /// notification: netback once per guest whose ring it filled in a batch, netfront once per
+  /// transmit kick. More guests, more sends per dom0 batch.
+  public var eventChannelSend: Int64 = 1_500
   /// Netfront receive per packet (response, skb, refill share).
   public var netfrontRx: Int64 = 1_600
   /// Netfront transmit per packet (request, grant, push).

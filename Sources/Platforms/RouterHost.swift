@@ -102,7 +102,7 @@ public final class RouterHost {
             inputs: mine.map { vifQ[$0] },
             cost: StageCost(
               perPacket: p.netbackRxPerPacket, perByte: p.netbackRxPerByte, perBatch: p.netbackRxPerBatch),
-            batchLimit: p.netbackRxBatch, routing: .byFlow(vifRx)))
+            batchLimit: p.netbackRxBatch, routing: .byFlow(vifRx), notifySendCost: p.eventChannelSend))
         stages.append(
           Stage(
             name: "dom0.netback-tx\(d0.count > 1 ? "\(g)" : "")", sim: sim, vcpu: d0[g],
@@ -120,7 +120,7 @@ public final class RouterHost {
               perPacket: p.netfrontRx + p.ipForward + fibCost(spec.routers[i]) + p.guestForwardPenalty
                 + p.netfrontTx,
               perBatch: p.napiPoll, perNotification: p.eventChannelUpcall),
-            batchLimit: p.napiWeight, routing: .one(vifTx[i])))
+            batchLimit: p.napiWeight, routing: .one(vifTx[i]), notifySendCost: p.eventChannelSend))
       }
       rings = [rx] + vifQ + vifRx + vifTx
       rxRings = [rx]

@@ -255,3 +255,27 @@ struct ClusteringTests {
     #expect(highGuest / high.aggregate.forwardedPps <= 0.14)
   }
 }
+
+@Suite("Notification send cost")
+struct NotificationSendCostTests {
+  /// netback pays `eventChannelSend` for each guest it notifies: raising it from 0 to 10,000
+  /// cycles adds (guest notifications/s x 10,000 cycles / 3.06 GHz) of dom0 CPU. At 20 kp/s
+  /// on one router nearly every packet notifies, so the increase is large and exact up to the
+  /// small change in batching it causes (tolerance 5%).
+  @Test func senderPaysPerNotification() throws {
+    var cheap = CostProfile.paper2012
+    cheap.eventChannelSend = 0
+    var dear = CostProfile.paper2012
+    dear.eventChannelSend = 10_000
+    let a = try Fixture.run(
+      Fixture.spec(.xenBridge, routers: 1, totalPps: 20_000, profile: cheap), seconds: 0.2)
+    let b = try Fixture.run(
+      Fixture.spec(.xenBridge, routers: 1, totalPps: 20_000, profile: dear), seconds: 0.2)
+    let sent = b.notificationsByStage["vr0.netfront"] ?? 0  // netback-rx -> guest, per second
+    let expected = sent * 10_000 / 3.06e9
+    let measured = (b.cpuShare["dom0"] ?? 0) - (a.cpuShare["dom0"] ?? 0)
+    print("dom0 CPU increase \(measured), expected \(expected) from \(sent) notifications/s")
+    #expect(expected > 0.03)
+    #expect(abs(measured - expected) / expected < 0.05)
+  }
+}
