@@ -9,6 +9,7 @@ public enum CSVField: Sendable, Equatable, ExpressibleByStringLiteral {
   /// An empty field (a missing value).
   case empty
 
+  /// A text field from a string literal.
   public init(stringLiteral value: String) { self = .text(value) }
 }
 

@@ -304,9 +304,13 @@ public enum ArrivalSpec: Codable, Sendable, Equatable {
 
 /// One offered flow.
 public struct TrafficSpec: Codable, Sendable, Equatable {
+  /// Which routers the flow goes to (`each`, `all`, or one router).
   public var target: TrafficTarget
+  /// Offered rate, in packets or bits per second.
   public var rate: TrafficRate
+  /// Frame sizes.
   public var frame: FrameSpec
+  /// Arrival process.
   public var arrival: ArrivalSpec
 }
 
@@ -380,7 +384,9 @@ public struct SweepAxis: Codable, Sendable, Equatable {
 
 /// The sweep as written.
 public struct SweepSpec: Codable, Sendable, Equatable {
+  /// Cartesian product or element-wise zip of the axes.
   public var mode: SweepMode
+  /// The varied keys with their values, in the order written.
   public var axes: [SweepAxis]
 }
 
@@ -396,7 +402,9 @@ public struct SweepPoint: Codable, Sendable, Equatable {
 
 /// A key set to a value at a sweep point.
 public struct SweepAssignment: Codable, Sendable, Equatable {
+  /// The key path set at this point, e.g. `routers.count`.
   public var keyPath: String
+  /// The value as YAML text.
   public var value: String
 }
 

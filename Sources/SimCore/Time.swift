@@ -35,14 +35,19 @@ public struct SimDuration: Hashable, Comparable, Sendable, Codable, CustomString
   @inlinable public var seconds: Double { Double(nanoseconds) * 1e-9 }
 
   @inlinable public static func < (a: SimDuration, b: SimDuration) -> Bool { a.nanoseconds < b.nanoseconds }
+  /// Sum of two durations (traps on overflow).
   @inlinable public static func + (a: SimDuration, b: SimDuration) -> SimDuration {
     SimDuration(nanoseconds: a.nanoseconds + b.nanoseconds)
   }
+  /// Difference of two durations (traps on overflow).
   @inlinable public static func - (a: SimDuration, b: SimDuration) -> SimDuration {
     SimDuration(nanoseconds: a.nanoseconds - b.nanoseconds)
   }
+  /// Adds `b` to `a`.
   @inlinable public static func += (a: inout SimDuration, b: SimDuration) { a.nanoseconds += b.nanoseconds }
+  /// Subtracts `b` from `a`.
   @inlinable public static func -= (a: inout SimDuration, b: SimDuration) { a.nanoseconds -= b.nanoseconds }
+  /// `k` times `a` (traps on overflow).
   @inlinable public static func * (a: SimDuration, k: Int64) -> SimDuration {
     SimDuration(nanoseconds: a.nanoseconds * k)
   }
@@ -103,13 +108,17 @@ public struct SimTime: Hashable, Comparable, Sendable, Codable, CustomStringConv
   @inlinable public var seconds: Double { Double(nanoseconds) * 1e-9 }
 
   @inlinable public static func < (a: SimTime, b: SimTime) -> Bool { a.nanoseconds < b.nanoseconds }
+  /// The instant `d` after `a`.
   @inlinable public static func + (a: SimTime, d: SimDuration) -> SimTime {
     SimTime(nanoseconds: a.nanoseconds + d.nanoseconds)
   }
+  /// Moves `a` forward by `d`.
   @inlinable public static func += (a: inout SimTime, d: SimDuration) { a.nanoseconds += d.nanoseconds }
+  /// The instant `d` before `a`.
   @inlinable public static func - (a: SimTime, d: SimDuration) -> SimTime {
     SimTime(nanoseconds: a.nanoseconds - d.nanoseconds)
   }
+  /// The duration from `b` to `a`.
   @inlinable public static func - (a: SimTime, b: SimTime) -> SimDuration {
     SimDuration(nanoseconds: a.nanoseconds - b.nanoseconds)
   }
