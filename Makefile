@@ -12,6 +12,7 @@ run:
 test:
 	@scripts/install-deps.sh
 	swift format lint --strict -r Sources Tests
+	swift build -c release --product vrsim
 	swift build --build-tests
 	swift test --skip-build --parallel
 

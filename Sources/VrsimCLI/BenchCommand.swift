@@ -25,17 +25,18 @@ struct BenchEngineCommand: ParsableCommand {
   )
 
   @Option(
-    name: .long, parsing: .upToNextOption,
-    help: "Pending events in the hold model (one or more counts, >= 1).")
+    name: .long, parsing: .unconditionalSingleValue,
+    help: "Pending events in the hold model (>= 1; repeat the option for several sizes).")
   var pending: [Int] = [100, 10_000, 1_000_000]
 
-  @Option(name: .long, help: "Events executed per measured run (>= 1000).")
+  @Option(name: .long, parsing: .unconditional, help: "Events executed per measured run (>= 1000).")
   var events: Int = 10_000_000
 
-  @Option(name: .long, help: "Runs per figure; the median is reported (1...100).")
+  @Option(name: .long, parsing: .unconditional, help: "Runs per figure; the median is reported (1...100).")
   var runs: Int = 5
 
-  @Option(name: .long, help: "Packets per router micro-model run (>= 1000; 0 skips it).")
+  @Option(
+    name: .long, parsing: .unconditional, help: "Packets per router micro-model run (>= 1000; 0 skips it).")
   var packets: Int = 10_000_000
 
   @Flag(name: .long, help: "Print JSON instead of a table.")

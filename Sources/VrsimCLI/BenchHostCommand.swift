@@ -18,25 +18,29 @@ struct BenchHostCommand: ParsableCommand {
       """
   )
 
-  @Option(name: .long, help: "Domains in all (1 ... 4096).")
+  @Option(name: .long, parsing: .unconditional, help: "Domains in all (1 ... 4096).")
   var domains: Int = 64
 
-  @Option(name: .long, help: "Of which periodic I/O domains (0 ... --domains).")
+  @Option(name: .long, parsing: .unconditional, help: "Of which periodic I/O domains (0 ... --domains).")
   var ioDomains: Int = 32
 
-  @Option(name: .long, help: "pCPUs (1 ... 64).")
+  @Option(name: .long, parsing: .unconditional, help: "pCPUs (1 ... 64).")
   var cpus: Int = 8
 
-  @Option(name: .long, help: "Simulated time to run, with a unit (>= 2min), e.g. 1h.")
+  @Option(
+    name: .long, parsing: .unconditional, help: "Simulated time to run, with a unit (>= 2min), e.g. 1h.")
   var duration: String = "1h"
 
-  @Option(name: .long, help: "Wake-up period of the I/O domains, with a unit (100us ... 10s).")
+  @Option(
+    name: .long, parsing: .unconditional,
+    help: "Wake-up period of the I/O domains, with a unit (100us ... 10s).")
   var ioPeriod: String = "20ms"
 
-  @Option(name: .long, help: "CPU time per I/O wake-up, with a unit (1us ... the period).")
+  @Option(
+    name: .long, parsing: .unconditional, help: "CPU time per I/O wake-up, with a unit (1us ... the period).")
   var ioWork: String = "200us"
 
-  @Option(name: .long, help: "Master seed.")
+  @Option(name: .long, parsing: .unconditional, help: "Master seed.")
   var seed: UInt64 = 1
 
   @Flag(name: .long, help: "Print JSON instead of a table.")

@@ -20,13 +20,13 @@ struct BenchNetCommand: ParsableCommand {
       """
   )
 
-  @Option(name: .long, help: "Simulated duration of the xen-bridge case (e.g. 10s).")
+  @Option(name: .long, parsing: .unconditional, help: "Simulated duration of the xen-bridge case (e.g. 10s).")
   var xenSeconds: String = "10s"
 
-  @Option(name: .long, help: "Simulated duration of the native case (e.g. 1s).")
+  @Option(name: .long, parsing: .unconditional, help: "Simulated duration of the native case (e.g. 1s).")
   var nativeSeconds: String = "1s"
 
-  @Option(name: .long, help: "Runs per figure; the median is reported (1...20).")
+  @Option(name: .long, parsing: .unconditional, help: "Runs per figure; the median is reported (1...20).")
   var runs: Int = 3
 
   @Flag(name: .long, help: "Print JSON instead of text.")

@@ -16,19 +16,23 @@ struct HostDemoCommand: ParsableCommand {
       """
   )
 
-  @Option(name: .long, help: "Comma-separated weights, one domain each (1 ... 65535), e.g. 256,512.")
+  @Option(
+    name: .long, parsing: .unconditional,
+    help: "Comma-separated weights, one domain each (1 ... 65535), e.g. 256,512.")
   var weights: String = "256,512"
 
-  @Option(name: .long, help: "pCPUs (1 ... 64).")
+  @Option(name: .long, parsing: .unconditional, help: "pCPUs (1 ... 64).")
   var cpus: Int = 1
 
-  @Option(name: .long, help: "Simulated time, with a unit (1ms ... 1h), e.g. 10s.")
+  @Option(name: .long, parsing: .unconditional, help: "Simulated time, with a unit (1ms ... 1h), e.g. 10s.")
   var duration: String = "10s"
 
-  @Option(name: .long, help: "Scheduler: \(SchedulerConfig.names.joined(separator: ", ")).")
+  @Option(
+    name: .long, parsing: .unconditional, help: "Scheduler: \(SchedulerConfig.names.joined(separator: ", "))."
+  )
   var scheduler: String = "credit"
 
-  @Option(name: .long, help: "Master seed.")
+  @Option(name: .long, parsing: .unconditional, help: "Master seed.")
   var seed: UInt64 = 1
 
   func parsedWeights() throws -> [Int] {

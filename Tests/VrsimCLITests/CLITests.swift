@@ -20,9 +20,16 @@ struct CLIRun {
     return Bundle.main.bundleURL.appendingPathComponent("vrsim")
   }
 
-  init(_ arguments: [String]) throws {
+  /// The release build of vrsim (`swift build -c release`; `make test` builds it first):
+  /// allocation-free hot paths are a property of optimized code.
+  static func releaseBinary() -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent(".build/release/vrsim")
+  }
+
+  init(_ arguments: [String], binary: URL = CLIRun.binary()) throws {
     let p = Process()
-    p.executableURL = CLIRun.binary()
+    p.executableURL = binary
     p.arguments = arguments
     let out = Pipe()
     let err = Pipe()
@@ -48,7 +55,7 @@ struct CLITests {
   }
 
   @Test func negativePendingIsAUsageError() throws {
-    let r = try CLIRun(["bench", "engine", "--pending=-5"])
+    let r = try CLIRun(["bench", "engine", "--pending", "-5"])
     #expect(r.status == 2)
     #expect(r.stdout == "")
     #expect(r.stderr.contains("--pending -5 is out of range; allowed: 1 ... 16777215 events"))
@@ -80,6 +87,61 @@ struct CLITests {
       r.stderr
         == "vrsim: error: --set:1:15: routers.count: 'abc' is not an integer; allowed: an integer from 1 to 1024\n"
     )
+  }
+
+  /// Negative numbers reach validation (they are not mistaken for options) and get the
+  /// one-line "allowed:" message, exit code 2.
+  @Test(arguments: [
+    (["bench", "engine", "--runs", "-1"], "--runs -1 is out of range; allowed: 1 ... 100"),
+    (["run", "--jobs", "-1"], "--jobs -1 is out of range; allowed: 1 ... 256"),
+    (["run", "--replications", "-3"], "--replications -3 is out of range; allowed: 1 ... 10000"),
+  ])
+  func negativeNumbersAreValidated(arguments: [String], message: String) throws {
+    let r = try CLIRun(arguments)
+    #expect(r.status == 2)
+    #expect(r.stderr.contains(message), "\(r.stderr)")
+  }
+
+  /// The allocation counter counts: a fresh array allocates at least once (other test
+  /// threads may add more, never fewer).
+  @Test func allocationCounterCounts() {
+    #expect(ProcessProbes.canCountAllocations)
+    let (_, n) = ProcessProbes.countingAllocations {
+      let a = [Int](repeating: 7, count: 1_000 + Int.random(in: 0..<2))
+      return a.count
+    }
+    #expect(n >= 1)
+  }
+
+  /// No allocation per event, packet or scheduling decision once warm, measured by the
+  /// benchmarks themselves in a separate (single-threaded) process of the release build.
+  @Test func benchmarksAllocateNothingPerEvent() throws {
+    let release = CLIRun.releaseBinary()
+    try #require(
+      FileManager.default.isExecutableFile(atPath: release.path),
+      "build the release binary first: swift build -c release --product vrsim (make test does)")
+    let engine = try CLIRun(
+      [
+        "bench", "engine", "--pending", "100", "--pending", "100000", "--events", "200000", "--runs", "1",
+        "--packets", "20000", "--json",
+      ], binary: release)
+    #expect(engine.status == 0)
+    let e = try JSONSerialization.jsonObject(with: Data(engine.stdout.utf8)) as? [String: Any]
+    for h in (e?["hold"] as? [[String: Any]]) ?? [] {
+      #expect((h["allocationsPerEvent"] as? Double) == 0, "\(h)")
+    }
+    #expect(((e?["router"] as? [String: Any])?["allocationsPerPacket"] as? Double) == 0)
+    let net = try CLIRun(
+      ["bench", "net", "--xen-seconds", "200ms", "--native-seconds", "50ms", "--runs", "1", "--json"],
+      binary: release)
+    #expect(net.status == 0)
+    let n = try JSONSerialization.jsonObject(with: Data(net.stdout.utf8)) as? [[String: Any]]
+    #expect(n?.count == 2)
+    for f in n ?? [] { #expect((f["allocationsPerPacket"] as? Double) == 0, "\(f)") }
+    let host = try CLIRun(["bench", "host", "--duration", "2min", "--json"], binary: release)
+    #expect(host.status == 0)
+    let h = try JSONSerialization.jsonObject(with: Data(host.stdout.utf8)) as? [String: Any]
+    #expect((h?["allocationsPerDecision"] as? Double) == 0, "\(host.stdout)")
   }
 
   @Test func zeroEventsIsAUsageError() throws {
