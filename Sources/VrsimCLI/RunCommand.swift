@@ -12,7 +12,9 @@ struct ScenarioOptions: ParsableArguments {
   @Option(name: .customLong("set"), help: "Override a key, e.g. --set routers.count=8 (repeatable).")
   var overrides: [String] = []
 
-  @Option(name: .long, help: "Parallel workers (default: all cores); results do not depend on it.")
+  @Option(
+    name: .long, parsing: .unconditional,
+    help: "Parallel workers (default: all cores); results do not depend on it.")
   var jobs: Int?
 
   /// Workers to use: --jobs, or every core.
@@ -52,7 +54,7 @@ struct RunCommand: ParsableCommand {
   @Option(name: .long, help: "Campaign directory to keep the results in (resumable).")
   var out: String?
 
-  @Option(name: .long, help: "Replications per point (overrides run.replications).")
+  @Option(name: .long, parsing: .unconditional, help: "Replications per point (overrides run.replications).")
   var replications: Int?
 
   func validate() throws {
