@@ -11,12 +11,21 @@ import NetModel
 /// the modes, so a bridge hop (with bridge netfilter hooks and a promiscuous NIC) costs ~2,550
 /// cycles more than a route lookup; the netback costs are what remains of the router budget:
 /// dom0 ≈ 15,700 cycles (router, ~195 kp/s) and ≈ 20,800 (bridge, ~147 kp/s) per packet.
-/// Calibration (`vrsim calibrate`) replaces these by fitted values.
+/// Calibration against measured data (a later issue) will replace these by fitted values with
+/// residuals.
 public struct CostProfile: Sendable, Codable, Equatable {
   /// Name of the profile.
   public var name = "paper-2012"
   /// Where the numbers come from.
   public var provenance = "hand-derived from platform-facts.md (origin paper figures), not fitted"
+  /// How they were obtained: `hand-derived`, or the fitting method.
+  public var method = "hand-derived"
+  /// The data set they were derived from or fitted to.
+  public var dataSet = "shared/reference/platform-facts.md (origin paper, 2012)"
+  /// When (ISO 8601 date).
+  public var date = "2026-11-25"
+  /// Fit residuals (empty: not fitted).
+  public var residuals = "none (not fitted)"
 
   // Linux NIC driver and stack
   /// NIC interrupt entry and exit (per notification).
@@ -75,7 +84,7 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// VMkernel device emulation per packet and direction.
   public var vmkEmulation: Int64 = 4_500
   /// Offered rate per VM above which VMkernel clusters packets, packets per second.
-  public var vmkClusterThreshold: Double = 20_000
+  public var vmkClusterThresholdPps: Double = 20_000
   /// Interrupt coalescing interval when clustering, in ns.
   public var vmkClusterIntervalNs: Int64 = 100_000
   /// veth hop between namespaces, per packet.

@@ -127,6 +127,8 @@ public final class RouterHost {
       egress = [nicTx]
 
     case .xenSriov:
+      // dom0 exists on an SR-IOV host too, but no packet passes through it.
+      host.addDomain(spec.dom0)
       let guests = spec.routers.map { host.addDomain($0.domain) }
       for i in 0..<n {
         let vfRx = ring("vf\(i).rx", spec.nic.rxRing)
@@ -168,7 +170,7 @@ public final class RouterHost {
         backCost = p.vmkEmulation + p.driverTx
         // VMkernel clusters packets for a VM only while its packet rate is high.
         clustering = Stage.Clustering(
-          thresholdPps: p.vmkClusterThreshold, interval: .ns(p.vmkClusterIntervalNs))
+          thresholdPps: p.vmkClusterThresholdPps, interval: .ns(p.vmkClusterIntervalNs))
       case .netnsBridge:
         prefix = "veth"
         frontCost = p.driverRx + p.bridge + p.vethHop

@@ -145,14 +145,14 @@ struct PlatformTests {
     #expect(f[3] > 1.5 * f[0] && f[3] > 1.5 * f[1] && f[3] > 1.5 * f[2])
   }
 
-  /// SR-IOV keeps dom0 off the path: no dom0 domain exists and the routers' CPU grows with
+  /// SR-IOV keeps dom0 off the path: dom0 exists but uses < 0.1% of a pCPU, and the routers' CPU grows with
   /// their count; aggregate throughput scales while pCPUs remain.
   @Test func sriovScalesWithRouters() throws {
     var last = 0.0
     for n in [1, 2, 4] {
       let r = try Fixture.run(
         Fixture.spec(.xenSriov, routers: n, totalPps: 1_400_000, cpus: 4), seconds: 0.03)
-      #expect(r.cpuShare["dom0"] == nil)
+      #expect((r.cpuShare["dom0"] ?? 1) < 0.001, "dom0 is on the host but off the path")
       print("sr-iov \(n) routers: \(r.aggregate.forwardedPps) pps")
       #expect(r.aggregate.forwardedPps > last * 1.2 || r.aggregate.forwardedPps > 1_400_000)
       last = r.aggregate.forwardedPps

@@ -23,7 +23,9 @@ struct ProfileDriftTests {
     # 200 kp/s, so dom0 spends at least ~20,400 / ~15,300 cycles per packet, mostly in netback
     # grant copies and maps (Santos et al., USENIX ATC 2008); SR-IOV forwards about as much as
     # native. Costs are in cycles of the host clock, so the profile moves between clock rates.
-    # Residuals: none (no fit). `vrsim calibrate` replaces this profile by fitted values.
+    # Residuals: none (no fit). Calibration against measured data (a later issue) replaces this
+    # profile by fitted values. Units are in the key names: cycles unless a key says otherwise
+    # (...PerByte: cycles per byte, ...Ns: nanoseconds, ...Pps: packets/s, cacheBytes: bytes).
     #
     # This file is CostProfile.paper2012 (Sources/Platforms/CostProfile.swift) encoded by
     # ProfileLoader.yaml; Tests/VrsimCLITests/ProfileDriftTests.swift fails when they differ.
