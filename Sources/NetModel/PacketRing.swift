@@ -11,6 +11,11 @@ public final class PacketRing: PacketSink {
   public let name: String
   /// Slots.
   public let capacity: Int
+  /// Slots usable now (<= capacity): for a Xen vif RX ring, the receive buffers the guest has
+  /// posted (netfront's rx target); a packet arriving when `count >= limit` is dropped.
+  public var limit: Int {
+    didSet { precondition((1...capacity).contains(limit), "ring limit out of range") }
+  }
   /// The stage that drains it (owned by the platform that built both; not retained here,
   /// which keeps reference counting off the per-packet path).
   public unowned(unsafe) var consumer: Stage?
@@ -32,6 +37,7 @@ public final class PacketRing: PacketSink {
     precondition(capacity >= 1, "ring \(name) needs at least one slot")
     self.name = name
     self.capacity = capacity
+    self.limit = capacity
     buffer = .allocate(capacity: capacity)
     flowDrops = Array(repeating: 0, count: Swift.max(1, flows))
   }
@@ -41,12 +47,12 @@ public final class PacketRing: PacketSink {
   /// True when no packet is waiting.
   public var isEmpty: Bool { count == 0 }
 
-  /// Free slots.
-  public var free: Int { capacity - count }
+  /// Free usable slots.
+  public var free: Int { Swift.max(0, limit - count) }
 
   @discardableResult
   public func accept(_ packet: Packet, at now: SimTime) -> Bool {
-    if count == capacity {
+    if count >= limit {
       drops &+= 1
       windowDrops &+= 1
       flowDrops[Int(packet.flow)] &+= 1

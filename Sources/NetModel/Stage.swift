@@ -147,6 +147,28 @@ public final class Stage: WorkClient, EventHandler {
     }
   }
 
+  /// Netfront's receive-buffer refill (Linux 2.6.32 xen-netfront): the guest posts `target`
+  /// buffers into its vif RX ring (so netback can copy at most that many packets ahead of the
+  /// guest); after each poll the target doubles when fewer than a quarter of the posted
+  /// buffers are left free, and shrinks by one when more than three quarters are free,
+  /// within `minimum ... maximum`.
+  public struct RxRefill: Sendable, Equatable {
+    /// Lowest target (netfront's default target: 64 in mainline).
+    public var minimum: Int
+    /// Highest target (the ring size, 256).
+    public var maximum: Int
+    /// Creates a refill rule.
+    public init(minimum: Int, maximum: Int) {
+      self.minimum = minimum
+      self.maximum = maximum
+    }
+  }
+
+  /// Receive-buffer refill rule for the first input ring, if any.
+  public var rxRefill: RxRefill? {
+    didSet { if let r = rxRefill { inputs[0].limit = Swift.min(inputs[0].capacity, r.minimum) } }
+  }
+
   /// Clustering rule, if any (set by the platform; nil = fixed `moderation` only).
   public var clustering: Clustering?
   private var lastArrival: Int64 = .min
@@ -265,6 +287,15 @@ public final class Stage: WorkClient, EventHandler {
       let sent = after &- before
       notificationsSent &+= sent
       owedCycles &+= Int64(sent) &* notifySendCost
+    }
+    if let r = rxRefill {
+      let ring = inputs[0]
+      let freeBuffers = ring.limit - ring.count
+      if freeBuffers * 4 < ring.limit {
+        ring.limit = Swift.min(r.maximum, ring.limit * 2)
+      } else if freeBuffers * 4 > ring.limit * 3 && ring.limit > r.minimum {
+        ring.limit -= 1
+      }
     }
     if inputs.contains(where: { !$0.isEmpty }) {
       vcpu.submit(self, tag: 0, arg: 0)  // keep polling (NAPI: budget used, still work)

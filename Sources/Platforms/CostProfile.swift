@@ -97,6 +97,9 @@ public struct CostProfile: Sendable, Codable, Equatable {
   public var netbackRxBatch = 238
   /// Netback guest-transmit batch (pending requests).
   public var netbackTxBatch = 256
+  /// netfront's lowest receive-buffer target (mainline RX_DFL_MIN_TARGET 64; the target grows
+  /// up to the 256-slot ring under load).
+  public var netfrontRxTargetMin = 64
   /// Packets a dom0 vif may hold before netback copies them (rx_queue + qdisc).
   public var vifQueue = 288
   /// Per-CPU backlog (netdev_max_backlog) for software hops (venet, veth).

@@ -122,6 +122,9 @@ public final class RouterHost {
               perBatch: p.napiPoll, perNotification: p.eventChannelUpcall),
             batchLimit: p.napiWeight, routing: .one(vifTx[i]), notifySendCost: p.eventChannelSend))
       }
+      for s in stages where s.name.hasSuffix(".netfront") {
+        s.rxRefill = Stage.RxRefill(minimum: p.netfrontRxTargetMin, maximum: 256)
+      }
       rings = [rx] + vifQ + vifRx + vifTx
       rxRings = [rx]
       egress = [nicTx]
