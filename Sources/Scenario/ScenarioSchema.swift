@@ -58,7 +58,9 @@ public enum ScenarioSchema {
     SchemaEntry(
       "about", .text(maxLength: 2_000), "", "One-line description: what question the scenario answers."),
     SchemaEntry("host", .section, nil, note: "all keys at their defaults", "The physical host."),
-    SchemaEntry("host.cpus", .integer(1...1_024), "4", "Physical CPUs (cores) of the host."),
+    SchemaEntry(
+      "host.cpus", .integer(1...64), "4",
+      "Physical CPUs (cores) of the host (the model keeps pCPU sets as 64-bit masks)."),
     SchemaEntry(
       "host.clock", .quantity(.frequency, 100_000_000...10_000_000_000), "3.06GHz",
       "Core clock; profile costs in cycles are converted with it."),
@@ -105,7 +107,7 @@ public enum ScenarioSchema {
     SchemaEntry("dom0.weight", .integer(1...65_535), "256", "Scheduler weight of dom0."),
     SchemaEntry("dom0.cap", .integer(0...25_600), "0", "Cap in percent of one pCPU; 0 = uncapped."),
     SchemaEntry(
-      "dom0.pin", .integerList(0...4_095), "[]",
+      "dom0.pin", .integerList(0...63), "[]",
       "pCPUs dom0's vCPUs may run on (each below host.cpus); [] = any."),
     SchemaEntry(
       "routers", .section, nil, note: "all keys at their defaults", "The virtual routers vr0 ... vr(count-1)."

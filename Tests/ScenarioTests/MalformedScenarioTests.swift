@@ -32,6 +32,10 @@ import Testing
       "negative-rate.yaml:2:23: traffic[0].rate: '-5kpps' is not a valid packet rate: it is negative; allowed: a number with a unit (pps, kpps, Mpps)"
     ),
     (
+      "too-many-cpus.yaml",
+      "too-many-cpus.yaml:1:15: host.cpus: 65 is out of range; allowed: an integer from 1 to 64"
+    ),
+    (
       "zero-routers.yaml",
       "zero-routers.yaml:1:19: routers.count: 0 is out of range; allowed: an integer from 1 to 1024"
     ),
@@ -108,7 +112,7 @@ import Testing
     (
       "out-of-range.yaml",
       """
-      out-of-range.yaml:1:15: host.cpus: 5000 is out of range; allowed: an integer from 1 to 1024
+      out-of-range.yaml:1:15: host.cpus: 5000 is out of range; allowed: an integer from 1 to 64
       out-of-range.yaml:1:28: host.clock: '50GHz' is out of range; allowed: a frequency from 100MHz to 10GHz
       out-of-range.yaml:2:22: run.replications: 0 is out of range; allowed: an integer from 1 to 10000
       """
@@ -182,7 +186,7 @@ import Testing
     (
       "many-errors.yaml",
       """
-      many-errors.yaml:3:9: host.cpus: -1 is out of range; allowed: an integer from 1 to 1024
+      many-errors.yaml:3:9: host.cpus: -1 is out of range; allowed: an integer from 1 to 64
       many-errors.yaml:4:10: host.clock: 'fast' is not a valid frequency: unknown unit; allowed: a number with a unit (Hz, kHz, MHz, GHz)
       many-errors.yaml:5:1: platfrom: unknown key 'platfrom' (did you mean 'platform'?); allowed: the scenario keys: name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search
       many-errors.yaml:7:9: run.seed: 'lots' is not an integer; allowed: an integer of at least 0

@@ -213,7 +213,7 @@ let designExample = """
       diagnosticsText(
         text: "name: t\n", overrides: ["host.cpus=0", "scheduler.tslice=30mss", "routers.count"])
           == """
-          --set:1:11: host.cpus: 0 is out of range; allowed: an integer from 1 to 1024
+          --set:1:11: host.cpus: 0 is out of range; allowed: an integer from 1 to 64
           --set:2:18: scheduler.tslice: '30mss' is not a valid duration: unknown unit; allowed: a number with a unit (ns, us, µs, ms, s, min, h)
           --set:3:1: (--set): 'routers.count' is not key.path=value; allowed: key.path=value, e.g. routers.count=8
           """)
@@ -223,7 +223,7 @@ let designExample = """
     #expect(
       diagnosticsText(text: "host: { cpus: 0 }\n", overrides: ["traffic[3].rate=1kpps"])
         == """
-        x.yaml:1:15: host.cpus: 0 is out of range; allowed: an integer from 1 to 1024
+        x.yaml:1:15: host.cpus: 0 is out of range; allowed: an integer from 1 to 64
         --set:1:1: traffic[3].rate: traffic has no element 3; allowed: a path that exists in the scenario
         """)
   }
