@@ -42,13 +42,25 @@ extension ScenarioSpec {
     let guestKind: DomainKind =
       platform == .openvz || platform.rawValue.hasPrefix("netns") ? .container : .guest
     var routerSpecs: [Platforms.RouterSpec] = []
+    var tables: [String: RouteTable] = [:]
     for i in 0..<routers.count {
       let r = i < routers.perRouter.count ? routers.perRouter[i] : routers.each
       let fib = r.fib
+      let table: RouteTable
+      if let file = r.routesFile {
+        if let t = tables[file] {
+          table = t
+        } else {
+          table = try Self.loadRouteTable(file, base: source.baseDirectory)
+          tables[file] = table
+        }
+      } else {
+        table = .generated(routes: r.routes)
+      }
       routerSpecs.append(
         Platforms.RouterSpec(
           domain: DomainConfig(name: "vr\(i)", kind: guestKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap),
-          table: .generated(routes: r.routes), fib: fib))
+          table: table, fib: fib))
     }
     var flows: [FlowSpec] = []
     for t in traffic {
@@ -92,6 +104,20 @@ extension ScenarioSpec {
       host: HostConfig(cpus: cpus, clockGHz: clockGHz), scheduler: sched,
       kind: platform, nic: nic, dom0: dom0Config,
       routers: routerSpecs, flows: flows, profile: profile)
+  }
+
+  /// Reads a route table file (`routers.each.routes_file`): one prefix `a.b.c.d/len` per line.
+  /// - Throws: `PlatformError` naming the file (and the line of a malformed prefix).
+  static func loadRouteTable(_ file: String, base: String?) throws -> RouteTable {
+    let path = file.hasPrefix("/") || base == nil ? file : (base! as NSString).appendingPathComponent(file)
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw PlatformError("\(path): cannot read the route table file (routes_file)")
+    }
+    do {
+      return try RouteTable.parse(text, file: path)
+    } catch let e as RouteTableError {
+      throw PlatformError(e.description)
+    }
   }
 
   /// Reads a trace CSV: `timestamp,size[,flow]` per line, timestamps with units or in seconds.

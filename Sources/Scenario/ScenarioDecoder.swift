@@ -273,8 +273,22 @@ struct ScenarioDecoder {
     if given("cap"), case .integer(let v) = value("\(a).cap", in: node, concrete) {
       patches.append { $0.cap = Int(v) }
     }
+    let routesWritten = node?.entry("routes") != nil
     if given("routes"), case .integer(let v) = value("\(a).routes", in: node, concrete) {
-      patches.append { $0.routes = Int(v) }
+      // Routes written here replace a table file inherited from routers.each.
+      patches.append {
+        $0.routes = Int(v)
+        if routesWritten { $0.routesFile = nil }
+      }
+    }
+    if let e = node?.entry("routes_file") {
+      if routesWritten {
+        report(
+          e.value.origin, "\(concrete).routes_file", "both routes and routes_file are given",
+          "one of routes (a generated table) or routes_file (a table read from the file)")
+      } else if case .text(let v) = value("\(a).routes_file", in: node, concrete) {
+        patches.append { $0.routesFile = v }
+      }
     }
     if given("fib"), case .text(let v) = value("\(a).fib", in: node, concrete),
       let f = FIBAlgorithm(rawValue: v)

@@ -120,7 +120,13 @@ public enum ScenarioSchema {
     SchemaEntry("routers.each.vcpus", .integer(1...64), "1", "vCPUs per router."),
     SchemaEntry("routers.each.weight", .integer(1...65_535), "256", "Scheduler weight per router."),
     SchemaEntry("routers.each.cap", .integer(0...6_400), "0", "Cap in percent of one pCPU; 0 = uncapped."),
-    SchemaEntry("routers.each.routes", .integer(1...16_000_000), "1000", "Routes in each router's FIB."),
+    SchemaEntry(
+      "routers.each.routes", .integer(1...16_000_000), "1000",
+      "Routes in each router's FIB, a generated BGP-like mix of prefix lengths."),
+    SchemaEntry(
+      "routers.each.routes_file", .text(maxLength: 1_000), nil, note: "none (a generated table of routes)",
+      "Route table file: one IPv4 prefix a.b.c.d/len per line (# comments), relative to the scenario file's directory. Replaces routes; give one of routes or routes_file in a mapping (an override's routes clears an inherited file)."
+    ),
     SchemaEntry(
       "routers.each.fib", .choice(FIBAlgorithm.allCases.map(\.rawValue)), "route-cache",
       "FIB lookup algorithm (cost model): route-cache (Linux < 3.6 per-flow cache), fib_hash, fib_trie, dir-24-8."

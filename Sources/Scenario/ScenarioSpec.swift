@@ -197,10 +197,13 @@ public struct RouterSpec: Codable, Sendable, Equatable {
   public var weight: Int
   /// Cap in percent of one pCPU, 0 = uncapped.
   public var cap: Int
-  /// Routes in the FIB.
+  /// Routes in the FIB (a generated table), unless `routesFile` is given.
   public var routes: Int
   /// FIB algorithm.
   public var fib: FIBAlgorithm
+  /// The route table file (`routes_file`) as written, relative to the scenario file's
+  /// directory; nil for a generated table of `routes` prefixes.
+  public var routesFile: String? = nil
 }
 
 /// The virtual routers.
