@@ -12,6 +12,15 @@ public struct Packet: Sendable, Equatable {
   /// When it entered the ring it is in now (or last was), in ns: each stage measures how
   /// long packets spent between entering its input ring and leaving it (queueing + service).
   public var enqueued: Int64
+  /// Marks (`floodCopy`).
+  public var flags: UInt8 = 0
+  /// The router (vif) this copy is headed for inside the host: `flow` for every packet except
+  /// a bridge's flood copies, which keep their flow but go to another router.
+  public var port: UInt16
+
+  /// Set on a copy made by a bridge flooding an unknown destination: the receiving guest
+  /// discards it unless it is the addressee.
+  public static let floodCopy: UInt8 = 1
 
   /// Creates a packet that entered the host (and its first ring) at `born`.
   @inlinable public init(flow: UInt16, size: UInt16, born: Int64) {
@@ -19,6 +28,7 @@ public struct Packet: Sendable, Equatable {
     self.size = size
     self.born = born
     self.enqueued = born
+    self.port = flow
   }
 }
 

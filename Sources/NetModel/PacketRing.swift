@@ -53,6 +53,7 @@ public final class PacketRing: PacketSink {
   @discardableResult
   public func accept(_ packet: Packet, at now: SimTime) -> Bool {
     if count >= limit {
+      if packet.flags & Packet.floodCopy != 0 { return false }  // counted by the bridge
       drops &+= 1
       windowDrops &+= 1
       flowDrops[Int(packet.flow)] &+= 1

@@ -33,8 +33,13 @@ public struct StageCost: Sendable, Codable, Equatable {
 public enum Routing {
   /// Every packet to one sink.
   case one(any PacketSink)
-  /// Packet of flow f to sinks[f].
+  /// Packet headed for router r (`Packet.port`, its flow unless it is a flood copy) to sinks[r].
   case byFlow([any PacketSink])
+  /// Into a Linux bridge from its uplink: to the addressed router's vif, flooding when unknown.
+  case bridgeFromUplink(LinuxBridge, vifs: [any PacketSink])
+  /// Into a Linux bridge from a router's vif: to the uplink, flooding the other vifs when the
+  /// next hop is unknown.
+  case bridgeFromRouter(LinuxBridge, uplink: any PacketSink, vifs: [any PacketSink])
 }
 
 /// A step of a packet path executed by a vCPU: a NAPI poll, a netback tasklet, a guest's
@@ -69,6 +74,12 @@ public final class Stage: WorkClient, EventHandler {
   public let notifySendCost: Int64
   private var owedCycles: Int64 = 0
   private var downstream: [Stage]? = nil
+  /// Cycles per extra copy when this stage floods through a bridge.
+  public var floodCopyCost: Int64 = 0
+  /// True for a guest's receive stage: flood copies addressed to another guest end here.
+  public var discardsFloodCopies = false
+  /// Flood copies discarded here, whole run.
+  public private(set) var discardedCopies: UInt64 = 0
   /// Notifications this stage's output caused in its consumers, since the last reset.
   public private(set) var notificationsSent: UInt64 = 0
   let inputs: [PacketRing]
@@ -273,12 +284,31 @@ public final class Stage: WorkClient, EventHandler {
     }
     switch routing {
     case .one(let sink):
-      for i in 0..<batchCount { sink.accept(batch[i], at: now) }
+      for i in 0..<batchCount {
+        let p = batch[i]
+        if p.flags & Packet.floodCopy != 0 && discardsFloodCopies {
+          discardedCopies &+= 1  // a flooded frame for another guest: received, then dropped
+          continue
+        }
+        sink.accept(p, at: now)
+      }
     case .byFlow(let sinks):
       for i in 0..<batchCount {
         let p = batch[i]
-        sinks[Int(p.flow)].accept(p, at: now)
+        if p.flags & Packet.floodCopy != 0 && discardsFloodCopies {
+          discardedCopies &+= 1
+          continue
+        }
+        sinks[Int(p.port)].accept(p, at: now)
       }
+    case .bridgeFromUplink(let bridge, let vifs):
+      var copies = 0
+      for i in 0..<batchCount { copies += bridge.fromUplink(batch[i], to: vifs, at: now) }
+      owedCycles &+= Int64(copies) &* floodCopyCost
+    case .bridgeFromRouter(let bridge, let uplink, let vifs):
+      var copies = 0
+      for i in 0..<batchCount { copies += bridge.fromRouter(batch[i], uplink: uplink, vifs: vifs, at: now) }
+      owedCycles &+= Int64(copies) &* floodCopyCost
     }
     batchCount = 0
     if !consumers.isEmpty {
@@ -312,6 +342,8 @@ public final class Stage: WorkClient, EventHandler {
     switch routing {
     case .one(let s): sinks = [s]
     case .byFlow(let s): sinks = s
+    case .bridgeFromUplink(_, let vifs): sinks = vifs
+    case .bridgeFromRouter(_, let uplink, let vifs): sinks = [uplink] + vifs
     }
     var seen = Set<ObjectIdentifier>()
     var d: [Stage] = []

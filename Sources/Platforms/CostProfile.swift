@@ -40,6 +40,8 @@ public struct CostProfile: Sendable, Codable, Equatable {
   public var ipForward: Int64 = 1_400
   /// FIB lookup cost model.
   public var fib = FIBCostModel()
+  /// Each extra copy when the bridge floods a frame (skb clone, queueing to a vif).
+  public var bridgeFloodCopy: Int64 = 1_000
   /// Linux bridge per packet (MAC table lookup and forwarding).
   public var bridge: Int64 = 4_100
 

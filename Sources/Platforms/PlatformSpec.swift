@@ -55,6 +55,11 @@ public struct PlatformSpec: Sendable {
   public var flows: [FlowSpec]
   /// Stage costs.
   public var profile: CostProfile
+  /// The dom0 bridge's table is warm at the start (as after ARP), so nothing is flooded; when
+  /// false, frames to not-yet-learned MACs are flooded to every vif until learned.
+  public var bridgeStartsLearned = true
+  /// Bridge table aging time (Linux default 300 s).
+  public var bridgeAging: SimDuration = .s(300)
 
   /// Creates a spec.
   public init(

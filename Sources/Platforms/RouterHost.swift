@@ -25,6 +25,8 @@ public final class RouterHost {
   let ingress: IngressPort
   let metrics: FlowMetrics
   let wire: Wire
+  /// The dom0 bridge (xen-bridge only).
+  public private(set) var bridge: LinuxBridge?
   private var warmupEnd: SimTime = .zero
   private var started = false
 
@@ -86,12 +88,19 @@ public final class RouterHost {
       let dom0Hop =
         spec.kind == .xenBridge ? p.bridge : p.ipForward + fibCost(spec.routers[0])
       let d0 = dom0.vcpus
-      stages.append(
-        Stage(
-          name: "dom0.nic-rx", sim: sim, vcpu: d0[0], inputs: [rx],
-          cost: StageCost(
-            perPacket: p.driverRx + dom0Hop + p.vifXmit, perBatch: p.napiPoll, perNotification: p.irq),
-          batchLimit: p.napiWeight, routing: .byFlow(vifQ), moderation: moderation))
+      let lb =
+        spec.kind == .xenBridge
+        ? LinuxBridge(routers: n, aging: spec.bridgeAging, startsLearned: spec.bridgeStartsLearned) : nil
+      bridge = lb
+      let inbound: Routing = lb.map { .bridgeFromUplink($0, vifs: vifQ) } ?? .byFlow(vifQ)
+      let outbound: Routing = lb.map { .bridgeFromRouter($0, uplink: nicTx, vifs: vifQ) } ?? .one(nicTx)
+      let nicRx = Stage(
+        name: "dom0.nic-rx", sim: sim, vcpu: d0[0], inputs: [rx],
+        cost: StageCost(
+          perPacket: p.driverRx + dom0Hop + p.vifXmit, perBatch: p.napiPoll, perNotification: p.irq),
+        batchLimit: p.napiWeight, routing: inbound, moderation: moderation)
+      nicRx.floodCopyCost = p.bridgeFloodCopy
+      stages.append(nicRx)
       // One netback group per dom0 vCPU; router i is served by group i mod vCPUs.
       for g in 0..<d0.count {
         let mine = (0..<n).filter { $0 % d0.count == g }
@@ -110,7 +119,8 @@ public final class RouterHost {
             cost: StageCost(
               perPacket: p.netbackTxPerPacket + dom0Hop + p.driverTx, perBatch: p.netbackTxPerBatch,
               perNotification: p.eventChannelUpcall),
-            batchLimit: p.netbackTxBatch, routing: .one(nicTx)))
+            batchLimit: p.netbackTxBatch, routing: outbound))
+        stages.last!.floodCopyCost = p.bridgeFloodCopy
       }
       for i in 0..<n {
         stages.append(
@@ -123,6 +133,7 @@ public final class RouterHost {
             batchLimit: p.napiWeight, routing: .one(vifTx[i]), notifySendCost: p.eventChannelSend))
       }
       for s in stages where s.name.hasSuffix(".netfront") {
+        s.discardsFloodCopies = true
         s.rxRefill = Stage.RxRefill(minimum: p.netfrontRxTargetMin, maximum: 256)
       }
       rings = [rx] + vifQ + vifRx + vifTx
@@ -271,6 +282,14 @@ public final class RouterHost {
   /// Whole-run packet accounting: offered = forwarded + dropped + inside, exactly.
   public var conservation: (offered: UInt64, forwarded: UInt64, dropped: UInt64, inside: Int) {
     let dropped = rings.reduce(UInt64(0)) { $0 + $1.drops } + egress.reduce(UInt64(0)) { $0 + $1.drops }
-    return (ingress.offeredTotal, metrics.total, dropped, packetsInside)
+    return (ingress.offeredTotal, metrics.total, dropped, packetsInside - floodCopiesInside)
+  }
+
+  /// Bridge flood copies still inside (in rings or batches) at this instant: a copy made but
+  /// not yet discarded by the wrong guest nor dropped.
+  public var floodCopiesInside: Int {
+    guard let b = bridge else { return 0 }
+    let discarded = stages.reduce(UInt64(0)) { $0 + $1.discardedCopies }
+    return Int(b.floodCopies) - Int(discarded) - Int(b.droppedCopies)
   }
 }

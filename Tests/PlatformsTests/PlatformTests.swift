@@ -298,3 +298,44 @@ struct RxRefillTests {
     #expect(try limit(100_000, slowGuest) == 256)
   }
 }
+
+@Suite("dom0 bridge learning and flooding")
+struct BridgeFloodingTests {
+  /// With a cold table, frames to a router whose MAC the bridge has not seen yet are flooded
+  /// to all four vifs; once each router has transmitted, nothing more is flooded. The other
+  /// guests receive and discard the copies; every packet is still accounted for exactly.
+  @Test func coldTableFloodsUntilLearned() throws {
+    var spec = Fixture.spec(.xenBridge, routers: 4, totalPps: 40_000)
+    spec.bridgeStartsLearned = false
+    let h = try RouterHost(spec: spec, seed: 5)
+    let r = h.run(duration: .ms(100))
+    let b = try #require(h.bridge)
+    let discarded = h.stages.reduce(UInt64(0)) { $0 + $1.discardedCopies }
+    print(
+      "cold bridge: \(b.floods) floods, \(b.floodCopies) copies, \(discarded) discarded, \(b.droppedCopies) dropped"
+    )
+    #expect(discarded + b.droppedCopies == b.floodCopies)
+    #expect(b.floods >= 5)  // at least one per router inbound + the first outbound frame
+    #expect(b.floods < 40)  // learned within the first few frames (10 kp/s per router)
+    #expect(b.floodCopies == 3 * b.floods)
+    let c = h.conservation
+    #expect(c.offered == c.forwarded + c.dropped + UInt64(c.inside))
+    #expect(r.aggregate.droppedPps == 0)
+    let warm = try RouterHost(spec: Fixture.spec(.xenBridge, routers: 4, totalPps: 40_000), seed: 5)
+    _ = warm.run(duration: .ms(100))
+    #expect(warm.bridge?.floods == 0)
+  }
+
+  /// Entries age out: with a 50 us aging time and a router transmitting only every 100 us,
+  /// most frames find the router's entry expired and are flooded.
+  @Test func expiredEntriesFloodAgain() throws {
+    var spec = Fixture.spec(.xenBridge, routers: 2, totalPps: 20_000)
+    spec.bridgeAging = .us(50)
+    let h = try RouterHost(spec: spec, seed: 6)
+    _ = h.run(duration: .ms(50))
+    let b = try #require(h.bridge)
+    let offered = Double(h.conservation.offered)
+    print("50 us aging: \(b.floods) floods for \(offered) frames")
+    #expect(Double(b.floods) > 0.5 * offered)
+  }
+}
