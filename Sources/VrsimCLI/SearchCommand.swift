@@ -38,7 +38,7 @@ struct SearchCommand: ParsableCommand {
     name: .long, help: "Stop when the bracket is this narrow: a rate (e.g. 1kpps) or a share (e.g. 1%).")
   var resolution: String?
 
-  @Option(name: .long, help: "Largest acceptable loss, in percent (e.g. 0.1%; default 0%).")
+  @Option(name: .long, help: "Largest acceptable loss, with its unit: 0% to 100% (e.g. 0.1%; default 0%).")
   var maxLoss: String?
 
   func validate() throws {
@@ -47,6 +47,11 @@ struct SearchCommand: ParsableCommand {
       if let high { _ = try Self.parseRate(high, option: "--high") }
       if let resolution { _ = try Self.parseResolution(resolution) }
       if let maxLoss { _ = try Self.parseLoss(maxLoss) }
+      if let low, let high {
+        try Self.checkRange(
+          low: Double(try Self.parseRate(low, option: "--low")),
+          high: Double(try Self.parseRate(high, option: "--high")))
+      }
     } catch let error as RunError {
       throw ValidationError(error.message)
     }
@@ -80,20 +85,30 @@ struct SearchCommand: ParsableCommand {
     }
   }
 
+  /// The loss limit as a fraction: 0% to 100%, as the scenario key search.max_loss.
   static func parseLoss(_ text: String) throws -> Double {
     let share = try parsePercent(text, option: "--max-loss")
-    guard share < 1 else { throw RunError("--max-loss '\(text)' is out of range; allowed: 0% to below 100%") }
+    guard share <= 1 else { throw RunError("--max-loss '\(text)' is out of range; allowed: 0% to 100%") }
     return share
   }
 
-  /// "0.5%" (or "0.5") as a fraction.
+  /// A percentage with its unit ("0.5%") as a fraction; the `%` is required.
   static func parsePercent(_ text: String, option: String) throws -> Double {
-    var t = text.trimmingCharacters(in: .whitespaces)
-    if !t.hasSuffix("%") { t += "%" }
+    let t = text.trimmingCharacters(in: .whitespaces)
     do {
       let v = try QuantityParser.parse(t, kind: "percentage", units: [("%", 1_000_000)], allowNegative: false)
       return Double(v) / 100_000_000
     } catch { throw RunError("\(option): \(error)") }
+  }
+
+  /// Refuses an empty or inverted search range (a usage error, exit code 2).
+  static func checkRange(low: Double, high: Double) throws {
+    guard low < high else {
+      throw RunError(
+        "the search range is empty: low \(rateText(low)) is not below high \(rateText(high)); "
+          + "allowed: --low below --high (or search.low below search.high)",
+        exitCode: 2)
+    }
   }
 
   /// The `--set` overrides that make the total offered rate of `spec` equal `total` pps,
@@ -114,8 +129,10 @@ struct SearchCommand: ParsableCommand {
 
   func run() throws {
     let base = try ScenarioRuns.load(file: file, overrides: overrides)
-    guard !base.traffic.isEmpty else { throw RunError("the scenario has no traffic to search over") }
-    let profile = try ScenarioRuns.profile(for: base)
+    guard !base.traffic.isEmpty else {
+      throw RunError(
+        "the scenario has no traffic to search over; allowed: at least one traffic flow", exitCode: 2)
+    }
     let frame = base.traffic[0].frame.meanBytes
     let line = Double(base.host.nic.rateBitsPerSecond) / ((frame + 20) * 8)
     let lowRate =
@@ -127,11 +144,8 @@ struct SearchCommand: ParsableCommand {
     let res =
       try resolution.map { try Self.parseResolution($0) } ?? base.search?.resolution ?? .relative(0.01)
     let maxLossFraction = try maxLoss.map { try Self.parseLoss($0) } ?? base.search?.maxLoss ?? 0
-    guard lowRate < highRate else {
-      throw RunError(
-        "the search range is empty: low \(Self.rateText(lowRate)) is not below high \(Self.rateText(highRate))"
-      )
-    }
+    try Self.checkRange(low: lowRate, high: highRate)
+    let profile = try ScenarioRuns.profile(for: base)
 
     // Swept traffic rates are replaced by the search; other axes give one search each.
     let collapsed = try ScenarioRuns.load(

@@ -136,6 +136,49 @@ struct GoldenTests {
     #expect(!r.stdout.contains("FAILED"))
   }
 
+  @Test(arguments: [
+    (
+      ["--low", "500kpps", "--high", "100kpps"],
+      "Error: the search range is empty: low 500000pps is not below high 100000pps; allowed: --low below --high (or search.low below search.high)"
+    ),
+    (
+      ["--low", "100kpps", "--high", "100kpps"],
+      "Error: the search range is empty: low 100000pps is not below high 100000pps; allowed: --low below --high (or search.low below search.high)"
+    ),
+    (
+      ["--max-loss", "0.5"],
+      "Error: --max-loss: '0.5' is not a valid percentage: the unit is missing; allowed: a number with a unit (%)"
+    ),
+    (
+      ["--max-loss", "101%"],
+      "Error: --max-loss '101%' is out of range; allowed: 0% to 100%"
+    ),
+  ])
+  func searchUsageErrors(arguments: [String], message: String) throws {
+    let r = try GoldenRun(["search", Self.tiny] + arguments)
+    #expect(r.status == 2)
+    #expect(r.stderr.hasPrefix(message + "\n"), "\(r.stderr)")
+    #expect(r.stdout == "")
+  }
+
+  /// A range empty only with the scenario's defaults (--low above the 64B line rate, the default
+  /// --high) is found in run() and is a usage error too.
+  @Test func searchRangeFromTheScenarioIsAUsageError() throws {
+    let r = try GoldenRun(["search", Self.tiny, "--low", "2Mpps"])
+    #expect(r.status == 2)
+    #expect(
+      r.stderr
+        == "vrsim: error: the search range is empty: low 2000000pps is not below high 1488095pps; allowed: --low below --high (or search.low below search.high)\n"
+    )
+  }
+
+  /// --max-loss takes 0% to 100%, like the scenario key search.max_loss.
+  @Test func searchAcceptsLossLimitsFromZeroToAll() throws {
+    #expect(try SearchCommand.parseLoss("0%") == 0)
+    #expect(try SearchCommand.parseLoss("0.1%") == 0.001)
+    #expect(try SearchCommand.parseLoss("100%") == 1)
+  }
+
   @Test func reproduceNamesAMissingScenariosDirectory() throws {
     let r = try GoldenRun(["reproduce", "paper", "--scenarios", "/nonexistent/vrsim-scenarios"])
     #expect(r.status == 1)
