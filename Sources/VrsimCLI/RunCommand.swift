@@ -168,10 +168,21 @@ enum Campaigns {
     case .table:
       if let spec {
         Swift.print("scenario: \(spec.name): \(spec.about)")
-        Swift.print(
-          "platform \(spec.platform.rawValue), \(spec.routers.count) routers, seed \(plan.masterSeed), "
-            + "\(spec.run.duration) after \(spec.run.warmup) warm-up; mean ± 95% CI half-width over replications"
-        )
+        // Swept keys are named with their values instead of the base scenario's setting.
+        let axes = spec.sweep?.axes ?? []
+        let swept = Set(axes.map(\.keyPath))
+        var setting: [String] = []
+        if !swept.contains("platform") { setting.append("platform \(spec.platform.rawValue)") }
+        if !swept.contains("routers.count") { setting.append("\(spec.routers.count) routers") }
+        setting.append("seed \(plan.masterSeed)")
+        if !swept.contains("run.duration") && !swept.contains("run.warmup") {
+          setting.append("\(spec.run.duration) after \(spec.run.warmup) warm-up")
+        }
+        Swift.print(setting.joined(separator: ", ") + "; mean ± 95% CI half-width over replications")
+        let zipped = spec.sweep?.mode == .zip && axes.count > 1 ? " (zip)" : ""
+        for axis in axes {
+          Swift.print("\(axis.keyPath) swept\(zipped): \(axis.values.joined(separator: ", "))")
+        }
       }
       let traffic: Set<String> = [
         "offered_pps", "forwarded_pps", "loss", "latency_mean", "latency_p99", "wire_bps",

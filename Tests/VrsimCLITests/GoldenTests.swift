@@ -179,6 +179,21 @@ struct GoldenTests {
     #expect(try SearchCommand.parseLoss("100%") == 1)
   }
 
+  /// With routers.count swept, the table header names the swept values, not the base count.
+  @Test func sweptRouterCountIsNamedInTheHeader() throws {
+    let r = try GoldenRun([
+      "run", Self.tiny, "--set", "sweep={routers.count: [1, 2]}", "--set", "run.replications=2", "--jobs",
+      "2",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = r.stdout.split(separator: "\n").map(String.init)
+    try #require(lines.count > 3)
+    #expect(
+      lines[1]
+        == "platform native, seed 42, 20ms after 5ms warm-up; mean ± 95% CI half-width over replications")
+    #expect(lines[2] == "routers.count swept: 1, 2")
+  }
+
   @Test func reproduceNamesAMissingScenariosDirectory() throws {
     let r = try GoldenRun(["reproduce", "paper", "--scenarios", "/nonexistent/vrsim-scenarios"])
     #expect(r.status == 1)
