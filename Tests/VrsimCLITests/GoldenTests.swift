@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Testing
 
@@ -108,9 +109,13 @@ struct GoldenTests {
     #expect(one.stdout == two.stdout)
   }
 
-  @Test(arguments: [
-    ["run"], ["bench"], ["bench", "engine"], ["version"], ["reproduce"],
-  ])
+  /// Every command and subcommand of `vrsim`.
+  static let commands: [[String]] = [
+    ["run"], ["sweep"], ["results"], ["merge"], ["search"], ["bench"], ["bench", "engine"],
+    ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"],
+  ]
+
+  @Test(arguments: commands)
   func help(command: [String]) throws {
     let r = try GoldenRun(command + ["--help"])
     #expect(r.status == 0)
@@ -134,6 +139,18 @@ struct GoldenTests {
       #expect(r.stdout.contains("ok \(rel):"), "\(rel) did not load:\n\(r.stdout)")
     }
     #expect(!r.stdout.contains("FAILED"))
+  }
+
+  /// The help goldens list every subcommand of the command tree.
+  @Test func helpGoldensCoverEverySubcommand() {
+    func paths(_ command: any ParsableCommand.Type, _ prefix: [String]) -> [[String]] {
+      command.configuration.subcommands.flatMap { sub -> [[String]] in
+        let path = prefix + [sub._commandName]
+        return [path] + paths(sub, path)
+      }
+    }
+    let all = paths(VrsimCommand.self, [])
+    #expect(Set(all) == Set(Self.commands))
   }
 
   @Test(arguments: [
