@@ -100,10 +100,13 @@ extension ScenarioSpec {
         flows.append(FlowSpec(router: r, packetsPerSecond: share, frames: frames, arrivals: arrivals))
       }
     }
-    return PlatformSpec(
+    var platformSpec = PlatformSpec(
       host: HostConfig(cpus: cpus, clockGHz: clockGHz), scheduler: sched,
       kind: platform, nic: nic, dom0: dom0Config,
       routers: routerSpecs, flows: flows, profile: profile)
+    platformSpec.bridgeStartsLearned = dom0.bridgeLearned
+    platformSpec.bridgeAging = dom0.bridgeAging
+    return platformSpec
   }
 
   /// Reads a route table file (`routers.each.routes_file`): one prefix `a.b.c.d/len` per line.

@@ -164,10 +164,14 @@ struct ScenarioDecoder {
         origin("dom0.pin"), "dom0.pin", "CPU \(bad) does not exist (host.cpus is \(host.cpus))",
         "CPU numbers from 0 to \(host.cpus - 1)")
     }
+    var bridgeLearned = true
+    if case .boolean(let b) = value("dom0.bridge_learned", in: dom0Node, "dom0") { bridgeLearned = b }
     let dom0 = Dom0Spec(
       vcpus: int("dom0.vcpus", dom0Node, "dom0", or: 1),
       weight: int("dom0.weight", dom0Node, "dom0", or: 256),
-      cap: int("dom0.cap", dom0Node, "dom0", or: 0), pin: pin)
+      cap: int("dom0.cap", dom0Node, "dom0", or: 0), pin: pin, bridgeLearned: bridgeLearned,
+      bridgeAging: SimDuration(nanoseconds: int64("dom0.bridge_aging", dom0Node, "dom0", or: 300_000_000_000))
+    )
 
     let routers = decodeRouters(section(root, "routers", "", abstract: "routers"))
     if platform == .xenSriov && routers.count > host.nic.vfs {

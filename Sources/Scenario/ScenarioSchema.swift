@@ -110,6 +110,13 @@ public enum ScenarioSchema {
       "dom0.pin", .integerList(0...63), "[]",
       "pCPUs dom0's vCPUs may run on (each below host.cpus); [] = any."),
     SchemaEntry(
+      "dom0.bridge_learned", .boolean, "true",
+      "xen-bridge: the bridge's MAC table is warm at the start (as after ARP); false floods frames to "
+        + "not-yet-learned MACs to every vif until learned."),
+    SchemaEntry(
+      "dom0.bridge_aging", .quantity(.duration, 1_000...3_600_000_000_000), "300s",
+      "xen-bridge: how long a learned MAC lives without traffic (Linux default 300 s)."),
+    SchemaEntry(
       "routers", .section, nil, note: "all keys at their defaults", "The virtual routers vr0 ... vr(count-1)."
     ),
     SchemaEntry(

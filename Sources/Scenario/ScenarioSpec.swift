@@ -184,6 +184,10 @@ public struct Dom0Spec: Codable, Sendable, Equatable {
   public var cap: Int
   /// pCPUs the vCPUs may run on; empty = any.
   public var pin: [Int]
+  /// xen-bridge: the bridge's MAC table starts warm (no flooding).
+  public var bridgeLearned: Bool = true
+  /// xen-bridge: MAC table aging time.
+  public var bridgeAging: SimDuration = .s(300)
 }
 
 /// The lookup algorithm of a router's FIB: the model's own enum (NetModel).

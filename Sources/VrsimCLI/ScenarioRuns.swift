@@ -10,17 +10,28 @@ import SimCore
 /// The glue between a scenario, the models and the experiment layer: load, build, simulate one
 /// (point, replication), and turn a `NetworkResult` into tidy metric rows.
 enum ScenarioRuns {
-  /// Loads `file` (or the built-in default scenario) with `--set` overrides.
+  /// Loads `file` (or the built-in default scenario) with `--set` overrides, and checks that
+  /// every sweep point can be built (route and trace files read, routers and flows consistent),
+  /// so bad input is reported before anything runs, with exit code 2.
   static func load(file: String?, overrides: [String]) throws -> ScenarioSpec {
+    let spec: ScenarioSpec
     do {
       if let file {
-        return try ScenarioLoader.load(path: file, overrides: overrides)
+        spec = try ScenarioLoader.load(path: file, overrides: overrides)
+      } else {
+        spec = try ScenarioLoader.load(
+          text: ScenarioLoader.defaultScenarioText, fileName: "<built-in default>", overrides: overrides)
       }
-      return try ScenarioLoader.load(
-        text: ScenarioLoader.defaultScenarioText, fileName: "<built-in default>", overrides: overrides)
     } catch {
       throw RunError(error.description, exitCode: 2)
     }
+    for point in spec.sweepPoints() {
+      do { _ = try point.spec.platformSpec(profile: .paper2012) } catch {
+        let at = point.assignments.map { "\($0.keyPath)=\($0.value)" }.joined(separator: ", ")
+        throw RunError(at.isEmpty ? "\(error)" : "\(error) (sweep point \(point.index): \(at))", exitCode: 2)
+      }
+    }
+    return spec
   }
 
   /// The cost profile a scenario names: its file when found, else the built-in profile of the

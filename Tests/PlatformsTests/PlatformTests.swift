@@ -326,6 +326,16 @@ struct BridgeFloodingTests {
     #expect(warm.bridge?.floods == 0)
   }
 
+  /// The scenario keys reach the model.
+  @Test func scenarioKeysConfigureTheBridge() throws {
+    let spec = try ScenarioLoader.load(
+      text: ScenarioLoader.defaultScenarioText, fileName: "t.yaml",
+      overrides: ["dom0.bridge_learned=false", "dom0.bridge_aging=2s"])
+    let p = try spec.platformSpec(profile: .paper2012)
+    #expect(p.bridgeStartsLearned == false)
+    #expect(p.bridgeAging == .s(2))
+  }
+
   /// Entries age out: with a 50 us aging time and a router transmitting only every 100 us,
   /// most frames find the router's entry expired and are flooded.
   @Test func expiredEntriesFloodAgain() throws {
