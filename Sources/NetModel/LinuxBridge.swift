@@ -44,17 +44,7 @@ public final class LinuxBridge {
     let r = Int(p.flow)
     vifs[r].accept(p, at: now)
     guard !known(routerSeen[r], now.nanoseconds) else { return 0 }
-    floods &+= 1
-    var copies = 0
-    for j in vifs.indices where j != r {
-      var c = p
-      c.flags |= Packet.floodCopy
-      c.port = UInt16(j)
-      if !vifs[j].accept(c, at: now) { droppedCopies &+= 1 }
-      copies += 1
-    }
-    floodCopies &+= UInt64(copies)
-    return copies
+    return flood(p, except: r, to: vifs, at: now)
   }
 
   /// Forwards a frame from router `p.flow` to the uplink (learning the router's MAC and,
@@ -70,9 +60,14 @@ public final class LinuxBridge {
     nextHopSeen = t  // the router's ARP exchanges keep the next hop's entry fresh
     uplink.accept(p, at: now)
     if nextHopKnown { return 0 }
+    return flood(p, except: r, to: vifs, at: now)
+  }
+
+  /// Sends a marked copy of `p` to every vif but `except`; returns the number of copies.
+  private func flood(_ p: Packet, except: Int, to vifs: [any PacketSink], at now: SimTime) -> Int {
     floods &+= 1
     var copies = 0
-    for j in vifs.indices where j != r {
+    for j in vifs.indices where j != except {
       var c = p
       c.flags |= Packet.floodCopy
       c.port = UInt16(j)
