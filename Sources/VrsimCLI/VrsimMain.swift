@@ -27,8 +27,15 @@ public enum VrsimMain {
         if !message.isEmpty { print(message) }
         return 0
       }
+      if code == .validationFailure {
+        // Usage errors: one line naming the value and what is allowed (the usage summary is
+        // one `--help` away).
+        let line = VrsimCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? message
+        FileHandle.standardError.write(Data("vrsim: error: \(line)\n".utf8))
+        return 2
+      }
       if !message.isEmpty { FileHandle.standardError.write(Data("\(message)\n".utf8)) }
-      return code == .validationFailure ? 2 : code.rawValue
+      return code.rawValue
     }
   }
 }

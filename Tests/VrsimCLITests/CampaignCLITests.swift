@@ -165,7 +165,8 @@ struct CampaignCLITests {
     let r = try CLIRun(["sweep", s.file, "--campaign", s.path("c"), "--shard", "3/2"])
     #expect(r.status == 2)
     #expect(
-      r.stderr.hasPrefix("Error: --shard: invalid shard '3/2': expected k/n with 1 <= k <= n, e.g. 2/4"))
+      r.stderr.hasPrefix(
+        "vrsim: error: --shard: invalid shard '3/2': expected k/n with 1 <= k <= n, e.g. 2/4"))
   }
 
   /// The search finds the saturation rate `vrsim run` measures at overload, within the
@@ -210,7 +211,7 @@ struct CampaignCLITests {
     #expect(r.status == 2)
     #expect(
       r.stderr.hasPrefix(
-        "Error: --high: '5000' is not a valid packet rate: the unit is missing; allowed: a number with a unit (pps, kpps, Mpps)"
+        "vrsim: error: --high: '5000' is not a valid packet rate: the unit is missing; allowed: a number with a unit (pps, kpps, Mpps)"
       ))
   }
 }

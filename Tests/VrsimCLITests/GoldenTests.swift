@@ -156,25 +156,25 @@ struct GoldenTests {
   @Test(arguments: [
     (
       ["--low", "500kpps", "--high", "100kpps"],
-      "Error: the search range is empty: low 500000pps is not below high 100000pps; allowed: --low below --high (or search.low below search.high)"
+      "vrsim: error: the search range is empty: low 500000pps is not below high 100000pps; allowed: --low below --high (or search.low below search.high)"
     ),
     (
       ["--low", "100kpps", "--high", "100kpps"],
-      "Error: the search range is empty: low 100000pps is not below high 100000pps; allowed: --low below --high (or search.low below search.high)"
+      "vrsim: error: the search range is empty: low 100000pps is not below high 100000pps; allowed: --low below --high (or search.low below search.high)"
     ),
     (
       ["--max-loss", "0.5"],
-      "Error: --max-loss: '0.5' is not a valid percentage: the unit is missing; allowed: a number with a unit (%)"
+      "vrsim: error: --max-loss: '0.5' is not a valid percentage: the unit is missing; allowed: a number with a unit (%)"
     ),
     (
       ["--max-loss", "101%"],
-      "Error: --max-loss '101%' is out of range; allowed: 0% to 100%"
+      "vrsim: error: --max-loss '101%' is out of range; allowed: 0% to 100%"
     ),
   ])
   func searchUsageErrors(arguments: [String], message: String) throws {
     let r = try GoldenRun(["search", Self.tiny] + arguments)
     #expect(r.status == 2)
-    #expect(r.stderr.hasPrefix(message + "\n"), "\(r.stderr)")
+    #expect(r.stderr == message + "\n", "\(r.stderr)")
     #expect(r.stdout == "")
   }
 
