@@ -55,8 +55,10 @@ public final class PacketRing: PacketSink {
     if count >= limit {
       if packet.flags & Packet.floodCopy != 0 { return false }  // counted by the bridge
       drops &+= 1
-      windowDrops &+= 1
-      flowDrops[Int(packet.flow)] &+= 1
+      if packet.born >= windowStart {
+        windowDrops &+= 1
+        flowDrops[Int(packet.flow)] &+= 1
+      }
       return false
     }
     var i = head + count
@@ -80,7 +82,14 @@ public final class PacketRing: PacketSink {
   }
 
   /// Forgets the windowed drop counters (warm-up deletion); totals are kept.
-  public func resetStatistics() {
+  /// Packets that reached the host before this instant (ns) are outside the measured window:
+  /// their drops count in the totals only.
+  public private(set) var windowStart: Int64 = 0
+
+  /// Forgets the windowed drop counters (warm-up deletion) and measures from now on only the
+  /// packets that reach the host from `start` on; totals are kept.
+  public func resetStatistics(from start: SimTime = .zero) {
+    windowStart = start.nanoseconds
     windowDrops = 0
     for i in flowDrops.indices { flowDrops[i] = 0 }
   }

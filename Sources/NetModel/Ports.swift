@@ -183,8 +183,10 @@ public final class EgressPort: PacketSink {
     }
     if count == capacity {
       drops &+= 1
-      windowDrops &+= 1
-      wire.metrics.dropAtEgress(flow: Int(packet.flow))
+      if packet.born >= wire.metrics.windowStart {
+        windowDrops &+= 1
+        wire.metrics.dropAtEgress(flow: Int(packet.flow))
+      }
       return false
     }
     let dep =
@@ -225,17 +227,24 @@ public final class FlowMetrics {
   }
 
   @inline(__always) func forwarded(_ p: Packet, receivedAt: Int64) {
+    total &+= 1
+    guard p.born >= windowStart else { return }  // arrived during the warm-up
     let f = Int(p.flow)
     packets[f] &+= 1
     bytes[f] &+= UInt64(p.size)
-    total &+= 1
     latency[f].record(.ns(receivedAt - p.born))
   }
 
   func dropAtEgress(flow: Int) { egressDrops[flow] &+= 1 }
 
-  /// Forgets everything but the whole-run total (warm-up deletion).
-  public func resetStatistics() {
+  /// Packets that reached the host before this instant (ns) are not measured: a window counts
+  /// the packets that arrived in it, so forwarded + dropped never exceeds offered.
+  public private(set) var windowStart: Int64 = 0
+
+  /// Forgets everything but the whole-run total (warm-up deletion); from now on only packets
+  /// arriving from `start` on are measured.
+  public func resetStatistics(from start: SimTime = .zero) {
+    windowStart = start.nanoseconds
     for i in packets.indices {
       packets[i] = 0
       bytes[i] = 0

@@ -112,7 +112,9 @@ public final class Stage: WorkClient, EventHandler {
   public private(set) var residenceMax: Int64 = 0
 
   /// Mean time a packet spends in this stage (its ring and its batch), ns; 0 before any.
-  public var meanResidence: Double { packets > 0 ? Double(residenceSum) / Double(packets) : 0 }
+  public var meanResidence: Double { residenceCount > 0 ? Double(residenceSum) / Double(residenceCount) : 0 }
+  /// Packets whose residence was measured (those leaving the stage), since the last reset.
+  public private(set) var residenceCount: UInt64 = 0
 
   /// Creates a stage on `vcpu` draining `inputs` (each ring's consumer becomes this stage).
   public init(
@@ -280,6 +282,7 @@ public final class Stage: WorkClient, EventHandler {
     for i in 0..<batchCount {
       let d = t &- batch[i].enqueued
       residenceSum &+= d
+      residenceCount &+= 1
       if d > residenceMax { residenceMax = d }
     }
     switch routing {
@@ -365,6 +368,7 @@ public final class Stage: WorkClient, EventHandler {
     packets = 0
     cycles = 0
     residenceSum = 0
+    residenceCount = 0
     residenceMax = 0
     notificationsSent = 0
   }

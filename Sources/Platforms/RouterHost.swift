@@ -267,11 +267,12 @@ public final class RouterHost {
   /// Forgets all windowed statistics (warm-up deletion).
   public func resetStatistics() {
     host.resetStatistics()
-    for r in rings { r.resetStatistics() }
+    let start = sim.now
+    for r in rings { r.resetStatistics(from: start) }
     for s in stages { s.resetStatistics() }
     for e in egress { e.resetStatistics() }
     ingress.resetStatistics()
-    metrics.resetStatistics()
+    metrics.resetStatistics(from: start)
   }
 
   /// Packets inside the host at this instant (rings and batches being processed).

@@ -67,6 +67,12 @@ struct HostDemoCommand: ParsableCommand {
       throw ValidationError(
         "--scheduler '\(scheduler)' is unknown; allowed: \(SchedulerConfig.names.joined(separator: ", "))")
     }
+    let domains = try parsedWeights().count
+    if scheduler == "none" && domains > cpus {
+      throw ValidationError(
+        "--scheduler none gives every vCPU its own pCPU, but \(domains) domains need \(domains) pCPUs and "
+          + "--cpus is \(cpus); allowed: --cpus \(domains) or more, or a sharing scheduler")
+    }
   }
 
   func run() throws {

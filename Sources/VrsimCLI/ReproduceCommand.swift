@@ -96,7 +96,7 @@ struct ReproduceCommand: ParsableCommand {
     if let explicit {
       var isDir: ObjCBool = false
       guard fm.fileExists(atPath: explicit, isDirectory: &isDir), isDir.boolValue else {
-        throw RunError("--scenarios \(explicit): no such directory")
+        throw RunError("--scenarios \(explicit): no such directory", exitCode: 2)
       }
       return explicit
     }
@@ -113,7 +113,7 @@ struct ReproduceCommand: ParsableCommand {
     throw RunError(
       "cannot find the scenarios directory (a 'scenarios' holding 'paper/'); looked in: "
         + "\(looked.prefix(3).joined(separator: ", "))\(looked.count > 3 ? ", ..." : ""); "
-        + "run from the vrsim checkout or pass --scenarios DIR")
+        + "run from the vrsim checkout or pass --scenarios DIR", exitCode: 2)
   }
 
   /// Loads every scenario file under `dir` (except profiles), resolves its profile and builds

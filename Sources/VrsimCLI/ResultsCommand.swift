@@ -32,7 +32,7 @@ struct ResultsCommand: ParsableCommand {
     do {
       store = try CampaignStore.open(at: dir)
       records = try store.records()
-    } catch { throw RunError("\(error)") }
+    } catch { throw RunError("\(error)", exitCode: 2) }  // not a (readable) campaign directory
     let plan = store.plan
     if runs {
       switch format {
@@ -79,7 +79,7 @@ struct MergeCommand: ParsableCommand {
       summary = try CampaignStore.merge(
         sources: sources.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: destination),
         allowMismatch: allowMismatch)
-    } catch { throw RunError("\(error)") }
+    } catch { throw RunError("\(error)", exitCode: 2) }  // the campaigns given do not fit together
     print(
       "merged \(sources.count) campaign\(sources.count == 1 ? "" : "s") into \(destination): "
         + "\(summary.added) runs added, \(summary.identicalDuplicates) identical duplicates kept once, "

@@ -54,6 +54,9 @@ struct RunCommand: ParsableCommand {
   @Option(name: .long, help: "Campaign directory to keep the results in (resumable).")
   var out: String?
 
+  @Flag(name: .long, help: "With --out: add to a campaign made from a different scenario.")
+  var allowMismatch = false
+
   @Option(name: .long, parsing: .unconditional, help: "Replications per point (overrides run.replications).")
   var replications: Int?
 
@@ -80,7 +83,8 @@ struct RunCommand: ParsableCommand {
     let records: Campaigns.Outcome
     do {
       records = try Campaigns.execute(
-        plan: plan, directory: dir, allowMismatch: false, jobs: options.workers, shard: .all, label: spec.name
+        plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: .all,
+        label: spec.name
       ) { point, replication, seed in
         try ScenarioRuns.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
       }
@@ -121,7 +125,7 @@ enum Campaigns {
   ) throws -> Outcome {
     let store: CampaignStore
     do { store = try CampaignStore.open(at: directory, plan: plan, allowMismatch: allowMismatch) } catch {
-      throw RunError("\(error)")
+      throw RunError("\(error)", exitCode: 2)  // the directory given does not fit this scenario
     }
     let flag = CancellationFlag()
     let progress = ProgressLine()
@@ -173,7 +177,9 @@ enum Campaigns {
         let swept = Set(axes.map(\.keyPath))
         var setting: [String] = []
         if !swept.contains("platform") { setting.append("platform \(spec.platform.rawValue)") }
-        if !swept.contains("routers.count") { setting.append("\(spec.routers.count) routers") }
+        if !swept.contains("routers.count") {
+          setting.append(spec.routers.count == 1 ? "1 router" : "\(spec.routers.count) routers")
+        }
         setting.append("seed \(plan.masterSeed)")
         if !swept.contains("run.duration") && !swept.contains("run.warmup") {
           setting.append("\(spec.run.duration) after \(spec.run.warmup) warm-up")

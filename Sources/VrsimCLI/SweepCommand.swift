@@ -53,7 +53,8 @@ struct SweepCommand: ParsableCommand {
       let diffs = existing.plan.mismatches(with: plan)
       if !diffs.isEmpty {
         throw RunError(
-          CampaignDiff.message(directory: dir.path, old: existing.plan, new: plan, differences: diffs))
+          CampaignDiff.message(directory: dir.path, old: existing.plan, new: plan, differences: diffs),
+          exitCode: 2)
       }
     }
     let specs = spec.sweepPoints().map(\.spec)

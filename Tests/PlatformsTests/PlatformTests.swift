@@ -154,7 +154,9 @@ struct PlatformTests {
         Fixture.spec(.xenSriov, routers: n, totalPps: 1_400_000, cpus: 4), seconds: 0.03)
       #expect((r.cpuShare["dom0"] ?? 1) < 0.001, "dom0 is on the host but off the path")
       print("sr-iov \(n) routers: \(r.aggregate.forwardedPps) pps")
-      #expect(r.aggregate.forwardedPps > last * 1.2 || r.aggregate.forwardedPps > 1_400_000)
+      // Scales by > 20% per doubling until every offered packet is forwarded (within 1%).
+      #expect(
+        r.aggregate.forwardedPps > last * 1.2 || r.aggregate.forwardedPps >= 0.99 * r.aggregate.offeredPps)
       last = r.aggregate.forwardedPps
     }
   }

@@ -170,3 +170,15 @@ struct CLITests {
     #expect(obj?["router"] != nil)
   }
 }
+
+@Suite("input refusals")
+struct InputRefusalTests {
+  @Test func hostDemoNoneNeedsAPCPUPerDomain() throws {
+    let r = try CLIRun(["host-demo", "--weights", "256,512", "--scheduler", "none", "--cpus", "1"])
+    #expect(r.status == 2)
+    #expect(
+      r.stderr
+        == "vrsim: error: --scheduler none gives every vCPU its own pCPU, but 2 domains need 2 pCPUs and "
+        + "--cpus is 1; allowed: --cpus 2 or more, or a sharing scheduler\n")
+  }
+}

@@ -63,7 +63,7 @@ struct CampaignCLITests {
     let s = try TinyScenario()
     defer { s.cleanUp() }
     let r = try CLIRun(["results", s.path("nothing")])
-    #expect(r.status == 1)
+    #expect(r.status == 2)
     #expect(r.stdout == "")
     #expect(
       r.stderr == "vrsim: error: \(s.path("nothing")) is not a campaign directory (no campaign.sqlite)\n")
@@ -77,7 +77,7 @@ struct CampaignCLITests {
     let changed = try CLIRun([
       "sweep", s.file, "--campaign", s.path("c"), "--replications", "1", "--set", "run.duration=30ms",
     ])
-    #expect(changed.status == 1)
+    #expect(changed.status == 2)
     #expect(changed.stdout == "")
     #expect(
       changed.stderr

@@ -213,7 +213,7 @@ struct GoldenTests {
 
   @Test func reproduceNamesAMissingScenariosDirectory() throws {
     let r = try GoldenRun(["reproduce", "paper", "--scenarios", "/nonexistent/vrsim-scenarios"])
-    #expect(r.status == 1)
+    #expect(r.status == 2)
     #expect(r.stderr == "vrsim: error: --scenarios /nonexistent/vrsim-scenarios: no such directory\n")
   }
 
