@@ -233,7 +233,8 @@ struct ScenarioDecoder {
         report(
           origin("scheduler.kind"), "scheduler.kind",
           "'\(k.rawValue)' does not fit platform \(platform.rawValue)",
-          "\(fits) on \(platform.rawValue)")
+          "\(fits) on \(platform.rawValue) (changing the platform with --set? set the scheduler too: "
+            + "--set scheduler.kind=\(platform.schedulerKinds[0].rawValue))")
       }
     }
     let version =

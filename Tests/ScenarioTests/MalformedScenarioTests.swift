@@ -123,7 +123,7 @@ import Testing
     ),
     (
       "scheduler-platform-mismatch.yaml",
-      "scheduler-platform-mismatch.yaml:2:20: scheduler.kind: 'credit' does not fit platform native; allowed: none on native"
+      "scheduler-platform-mismatch.yaml:2:20: scheduler.kind: 'credit' does not fit platform native; allowed: none on native (changing the platform with --set? set the scheduler too: --set scheduler.kind=none)"
     ),
     (
       "ratelimit-needs-4-2.yaml",
