@@ -22,13 +22,34 @@ public enum NumberFormatting {
     return String(format: "%.*g", max(1, digits), value)
   }
 
+  /// `value` with six significant digits in plain decimal notation (`21819800`, `0.0922074`,
+  /// `73.9565`), so a column never mixes `21843000` with `2.18198e+07`; exponent notation only
+  /// outside 1e-4 ... 1e15. NaN prints as `-`.
+  public static func plain(_ value: Double) -> String {
+    if value.isNaN { return "-" }
+    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    if value == 0 { return "0" }
+    let magnitude = abs(value)
+    guard magnitude >= 1e-4, magnitude < 1e15 else { return significant(value) }
+    let exponent = Int(log10(magnitude).rounded(.down))
+    let decimals = max(0, 5 - exponent)
+    let quantum = pow(10, Double(exponent - 5))
+    let rounded = decimals == 0 ? (value / quantum).rounded() * quantum : value
+    var text = String(format: "%.*f", decimals, rounded)
+    if text.contains(".") {
+      while text.hasSuffix("0") { text.removeLast() }
+      if text.hasSuffix(".") { text.removeLast() }
+    }
+    return text == "-0" ? "0" : text
+  }
+
   /// A mean and its confidence half-width as `mean ± hw`: the half-width rounded to two
   /// significant digits and the mean to the same decimal place, so the text shows only the
   /// digits the interval supports (`750012 ± 1300`, `0.0412 ± 0.0021`). Without a usable
-  /// half-width (NaN, zero, infinite) only the mean is printed, with six significant digits.
+  /// half-width (NaN, zero, infinite) only the mean is printed, with six significant digits (`plain`).
   public static func withUncertainty(_ mean: Double, halfWidth: Double) -> String {
     guard mean.isFinite, halfWidth.isFinite, halfWidth > 0 else {
-      return significant(mean)
+      return plain(mean)
     }
     let exponent = Int(log10(halfWidth).rounded(.down))
     let quantum = pow(10, Double(exponent - 1))

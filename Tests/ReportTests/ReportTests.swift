@@ -102,3 +102,20 @@ import Testing
     #expect(CSV.escape("say \"hi\"") == "\"say \"\"hi\"\"\"")
   }
 }
+
+@Suite("plain number formatting")
+struct PlainFormattingTests {
+  @Test(
+    arguments: [
+      (21_819_800.4, "21819800"), (0.092207412, "0.0922074"), (73.95649, "73.9565"), (0, "0"), (1, "1"),
+      (-2.5, "-2.5"), (1.5e-6, "1.5e-06"), (2e16, "2e+16"), (129_993.6667, "129994"),
+    ] as [(Double, String)])
+  func sixSignificantDigitsWithoutExponent(value: Double, text: String) {
+    #expect(NumberFormatting.plain(value) == text)
+  }
+
+  @Test func zeroWidthIntervalsPrintPlainly() {
+    #expect(NumberFormatting.withUncertainty(21_819_800, halfWidth: 0) == "21819800")
+    #expect(NumberFormatting.withUncertainty(21_843_000, halfWidth: 43_000) == "21843000 ± 43000")
+  }
+}
