@@ -146,6 +146,7 @@ struct BenchHostCommand: ParsableCommand {
     if json {
       let enc = JSONEncoder()
       enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+      enc.keyEncodingStrategy = .convertToSnakeCase  // like every other JSON vrsim writes
       print(String(decoding: try enc.encode(report), as: UTF8.self))
       return
     }

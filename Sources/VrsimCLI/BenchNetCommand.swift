@@ -69,6 +69,7 @@ struct BenchNetCommand: ParsableCommand {
     if json {
       let enc = JSONEncoder()
       enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+      enc.keyEncodingStrategy = .convertToSnakeCase  // like every other JSON vrsim writes
       print(String(decoding: try enc.encode(figures), as: UTF8.self))
     }
   }

@@ -128,20 +128,20 @@ struct CLITests {
     #expect(engine.status == 0)
     let e = try JSONSerialization.jsonObject(with: Data(engine.stdout.utf8)) as? [String: Any]
     for h in (e?["hold"] as? [[String: Any]]) ?? [] {
-      #expect((h["allocationsPerEvent"] as? Double) == 0, "\(h)")
+      #expect((h["allocations_per_event"] as? Double) == 0, "\(h)")
     }
-    #expect(((e?["router"] as? [String: Any])?["allocationsPerPacket"] as? Double) == 0)
+    #expect(((e?["router"] as? [String: Any])?["allocations_per_packet"] as? Double) == 0)
     let net = try CLIRun(
       ["bench", "net", "--xen-seconds", "200ms", "--native-seconds", "50ms", "--runs", "1", "--json"],
       binary: release)
     #expect(net.status == 0)
     let n = try JSONSerialization.jsonObject(with: Data(net.stdout.utf8)) as? [[String: Any]]
     #expect(n?.count == 2)
-    for f in n ?? [] { #expect((f["allocationsPerPacket"] as? Double) == 0, "\(f)") }
+    for f in n ?? [] { #expect((f["allocations_per_packet"] as? Double) == 0, "\(f)") }
     let host = try CLIRun(["bench", "host", "--duration", "2min", "--json"], binary: release)
     #expect(host.status == 0)
     let h = try JSONSerialization.jsonObject(with: Data(host.stdout.utf8)) as? [String: Any]
-    #expect((h?["allocationsPerDecision"] as? Double) == 0, "\(host.stdout)")
+    #expect((h?["allocations_per_decision"] as? Double) == 0, "\(host.stdout)")
   }
 
   @Test func zeroEventsIsAUsageError() throws {
@@ -166,7 +166,7 @@ struct CLITests {
     let hold = obj?["hold"] as? [[String: Any]]
     #expect(hold?.count == 1)
     #expect((hold?.first?["pending"] as? Int) == 100)
-    #expect(((hold?.first?["eventsPerSecondMedian"] as? Double) ?? 0) > 0)
+    #expect(((hold?.first?["events_per_second_median"] as? Double) ?? 0) > 0)
     #expect(obj?["router"] != nil)
   }
 }
