@@ -77,7 +77,8 @@ public enum ScenarioSchema {
       "host.nic.vfs", .integer(0...256), "7",
       "SR-IOV virtual functions of the port (82576: 7). On xen-sriov each router needs one."),
     SchemaEntry(
-      "platform", .choice(platforms), "xen-bridge", "The I/O architecture: the packet path of DESIGN.md."),
+      "platform", .choice(platforms), "xen-bridge",
+      "The I/O architecture (each packet path is described in Sources/Platforms/PlatformKind.swift)."),
     SchemaEntry(
       "profile", .text(maxLength: 1_000), "paper-2012.yaml",
       "Cost profile: a path relative to the scenario file's directory, or to scenarios/profiles."),

@@ -14,7 +14,7 @@ struct ReproduceCommand: ParsableCommand {
       Runs scenarios/paper/fig9-forwarding.yaml, fig8a-udp.yaml, fig8b-routers.yaml and \
       routes.yaml (found from the current directory upwards, or in --scenarios DIR) and prints \
       one table: experiment, configuration, simulated value (mean ± 95% CI half-width over \
-      replications), the paper's value (shared/reference/platform-facts.md) and the relative \
+      replications), the paper's value (as listed in the project's platform facts, ../shared/reference/platform-facts.md) and the relative \
       error, or for the paper's upper bounds whether the bound holds. --check only loads and \
       validates every scenario file under the scenarios directory, without running anything.
       """
