@@ -77,7 +77,7 @@ public final class PeriodicIOWorkload: WorkClient, EventHandler {
 
 /// An open-loop work source: items arrive at the vCPU as a Poisson process (exponential gaps
 /// of mean `meanInterarrival`) with exponentially distributed cost of mean `meanCycles`, drawn
-/// when the item starts (streams `host/work/<name>/arrivals` and `.../cost`). Records sojourn
+/// when the item starts (streams `host/load/<name>/arrivals` and `.../cost`). Records sojourn
 /// times (arrival -> finish).
 public final class OpenLoopWorkload: WorkClient, EventHandler {
   /// The vCPU fed.
@@ -100,8 +100,8 @@ public final class OpenLoopWorkload: WorkClient, EventHandler {
     self.vcpu = vcpu
     self.meanInterarrival = meanInterarrival
     self.meanCycles = meanCycles
-    arrivals = sim.streams.stream("host/work/\(name)/arrivals")
-    costs = sim.streams.stream("host/work/\(name)/cost")
+    arrivals = sim.streams.stream("host/load/\(name)/arrivals")
+    costs = sim.streams.stream("host/load/\(name)/cost")
     handler = sim.register(self)
     sim.schedule(after: nextGap(), to: handler)
   }
