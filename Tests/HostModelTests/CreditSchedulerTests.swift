@@ -107,6 +107,7 @@ struct CreditSchedulerTests {
     }
     let off = run(nil)
     let on = run(CreditOptions.defaultRatelimit)
+    print("ratelimit: \(on.switchesPerSecond) switches/s with 1 ms, \(off.switchesPerSecond) without")
     // 8 domains waking ~4,000 times/s in all: without the limit nearly every wake preempts
     // the hog (two switches each); with 1 ms the hog keeps the pCPU for 1 ms and the wakers
     // that arrived meanwhile run back to back. Expect at least 30% fewer switches.
