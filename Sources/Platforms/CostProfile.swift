@@ -110,6 +110,24 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// The hand-derived profile of the origin paper's testbeds.
   public static let paper2012 = CostProfile()
 
+  /// The paper-2012 profile with a native path that costs exactly `cycles` per packet
+  /// (driver receive 1,200 + IP forward 1,400 + route-cache lookup 135 + driver transmit, the
+  /// rest) and nothing per batch or interrupt: a single-stage server whose saturation is
+  /// clock / `cycles` packets per second (4,080 cycles at 3.06 GHz: 750,000 pps). Reference
+  /// for saturation and throughput-search checks.
+  public static func flatNative(cyclesPerPacket cycles: Int64) -> CostProfile {
+    var p = CostProfile.paper2012
+    p.irq = 0
+    p.napiPoll = 0
+    p.driverRx = 1_200
+    p.ipForward = 1_400
+    p.fib.baseCycles = 120
+    p.fib.hitCycles = 15
+    p.driverTx = cycles - 1_200 - 1_400 - 135
+    precondition(p.driverTx >= 0, "a native path costs at least 2,735 cycles here")
+    return p
+  }
+
   /// Creates the default (paper-2012) profile.
   public init() {}
 }

@@ -30,19 +30,9 @@ enum Fixture {
       profile: profile)
   }
 
-  /// A profile whose native path costs exactly 4,080 cycles per packet and nothing per batch
-  /// or interrupt: 750 kp/s on one 3.06 GHz core.
-  static var flat4080: CostProfile {
-    var p = CostProfile.paper2012
-    p.irq = 0
-    p.napiPoll = 0
-    p.driverRx = 1_200
-    p.ipForward = 1_400
-    p.driverTx = 1_345
-    p.fib.baseCycles = 120
-    p.fib.hitCycles = 15  // route cache: 135 cycles; total 4,080
-    return p
-  }
+  /// 4,080 cycles per packet on the native path, nothing per batch or interrupt: 750 kp/s on
+  /// one 3.06 GHz core.
+  static let flat4080 = CostProfile.flatNative(cyclesPerPacket: 4_080)
 
   static func run(_ spec: PlatformSpec, seconds: Double, warmup: Double = 0.01, seed: UInt64 = 1) throws
     -> NetworkResult
@@ -55,10 +45,12 @@ enum Fixture {
 @Suite("Packet paths and platforms")
 struct PlatformTests {
   /// 4,080 cycles per packet at 3.06 GHz = 750,000 packets/s exactly; the NIC ring absorbs
-  /// the overload, so the forwarding rate over 50 ms is the service rate within 1%.
+  /// the overload. The window counts packets that arrived in it, so up to a ring and a batch
+  /// (320 packets) that arrived last are still inside at the end: over 200 ms that is at most
+  /// 1,600 pps (0.2%) below the service rate; tolerance 1%.
   @Test func nativeSaturatesAt750kpps() throws {
     let r = try Fixture.run(
-      Fixture.spec(.native, totalPps: 1_488_095, profile: Fixture.flat4080), seconds: 0.05)
+      Fixture.spec(.native, totalPps: 1_488_095, profile: Fixture.flat4080), seconds: 0.2)
     print("native 4080 cycles: forwarded \(r.aggregate.forwardedPps) pps, offered \(r.aggregate.offeredPps)")
     #expect(abs(r.aggregate.forwardedPps - 750_000) / 750_000 < 0.01)
     #expect(r.dropsByPlace["nic.rx"] ?? 0 > 0)

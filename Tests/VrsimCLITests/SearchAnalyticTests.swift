@@ -9,17 +9,9 @@ import Testing
 /// native forwarding at 4,080 cycles per packet on a 3.06 GHz core serves 750,000 packets/s.
 @Suite("throughput search on a simulated path")
 struct SearchAnalyticTests {
-  static var flat4080: CostProfile {
-    var p = CostProfile.paper2012
-    p.irq = 0
-    p.napiPoll = 0
-    p.driverRx = 1_200
-    p.ipForward = 1_400
-    p.driverTx = 1_345
-    p.fib.baseCycles = 120
-    p.fib.hitCycles = 15  // route cache 135 cycles: 4,080 in total
-    return p
-  }
+  /// 4,080 cycles per packet on the native path, nothing per batch or interrupt: 750 kp/s on
+  /// one 3.06 GHz core.
+  static let flat4080 = CostProfile.flatNative(cyclesPerPacket: 4_080)
 
   /// A trial offers `rate` for 200 ms after 20 ms of warm-up and counts drops. Loss below the
   /// service rate is exactly 0 (CBR arrivals are no faster than the server); above it the
