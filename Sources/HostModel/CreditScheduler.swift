@@ -85,10 +85,11 @@ final class CreditScheduler: VCPUScheduler {
 
   init(host: Host, options: CreditOptions) {
     precondition(
-      options.tslice >= .ms(1) && options.tslice <= .s(1),
-      "credit tslice \(options.tslice) is outside 1ms ... 1s")
+      CreditOptions.tsliceRange.contains(options.tslice),
+      "credit tslice \(options.tslice) is outside \(CreditOptions.tsliceRange)")
     if let r = options.ratelimit {
-      precondition(r >= .us(100) && r <= .ms(500), "credit ratelimit \(r) is outside 100us ... 500ms")
+      precondition(
+        CreditOptions.ratelimitRange.contains(r), "credit ratelimit \(r) is outside its declared range")
     }
     self.host = host
     hostRef = .passUnretained(host)

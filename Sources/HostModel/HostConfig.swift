@@ -98,6 +98,20 @@ public struct DomainConfig: Sendable, Equatable {
   }
 }
 
+/// The scheduler families: the one enum the scenario layer, the CLI and reports name them by.
+public enum SchedulerKind: String, Sendable, Codable, CaseIterable {
+  /// Xen credit1.
+  case credit
+  /// Xen credit2.
+  case credit2
+  /// Linux CFS shares and quota.
+  case cfs
+  /// VMware ESX proportional shares.
+  case vmware
+  /// No scheduler (native: one vCPU per pCPU).
+  case none
+}
+
 /// Which scheduler shares the pCPUs among vCPUs, with its options.
 public enum SchedulerConfig: Sendable, Equatable {
   /// Xen credit1 (xen/common/sched_credit.c), see `CreditScheduler`.
@@ -111,35 +125,43 @@ public enum SchedulerConfig: Sendable, Equatable {
   /// No scheduler: every vCPU is bound to one pCPU and runs until it blocks (native).
   case none
 
-  /// The scheduler's name as used on the command line and in reports.
-  public var name: String {
+  /// The scheduler's family.
+  public var kind: SchedulerKind {
     switch self {
-    case .credit: "credit"
-    case .credit2: "credit2"
-    case .cfs: "cfs"
-    case .vmware: "vmware"
-    case .none: "none"
+    case .credit: .credit
+    case .credit2: .credit2
+    case .cfs: .cfs
+    case .vmware: .vmware
+    case .none: .none
     }
   }
 
+  /// The scheduler's name as used on the command line and in reports.
+  public var name: String { kind.rawValue }
+
   /// Names accepted by `init?(name:)`.
-  public static let names = ["credit", "credit2", "cfs", "vmware", "none"]
+  public static let names = SchedulerKind.allCases.map(\.rawValue)
+
+  /// The scheduler of family `kind` with default options.
+  public init(kind: SchedulerKind) {
+    switch kind {
+    case .credit: self = .credit(CreditOptions())
+    case .credit2: self = .credit2(Credit2Options())
+    case .cfs: self = .cfs(CFSOptions())
+    case .vmware: self = .vmware(VMwareOptions())
+    case .none: self = .none
+    }
+  }
 
   /// The scheduler called `name` with default options, or nil for an unknown name.
   public init?(name: String) {
-    switch name {
-    case "credit": self = .credit(CreditOptions())
-    case "credit2": self = .credit2(Credit2Options())
-    case "cfs": self = .cfs(CFSOptions())
-    case "vmware": self = .vmware(VMwareOptions())
-    case "none": self = .none
-    default: return nil
-    }
+    guard let kind = SchedulerKind(rawValue: name) else { return nil }
+    self.init(kind: kind)
   }
 }
 
 /// Options of the Xen credit1 scheduler. Defaults are Xen 4.0's (the origin paper's Sec. VI).
-public struct CreditOptions: Sendable, Equatable {
+public struct CreditOptions: Sendable, Equatable, Codable {
   /// Which Xen release's charging and accounting rules to follow.
   public enum Version: String, Sendable, Codable, CaseIterable {
     /// Xen 3.2: the vCPU running at a tick pays 100 credits (sampling); accounting runs inside
@@ -178,7 +200,7 @@ public struct CreditOptions: Sendable, Equatable {
 }
 
 /// Options of the Xen credit2 scheduler. Defaults follow Xen 4.12 (sched_credit2.c).
-public struct Credit2Options: Sendable, Equatable {
+public struct Credit2Options: Sendable, Equatable, Codable {
   /// Credit given at each reset (`CSCHED2_CREDIT_INIT`), default 10 ms.
   public var creditInit: SimDuration
   /// Shortest slice (`CSCHED2_MIN_TIMER`), default 500 us.
@@ -204,7 +226,7 @@ public struct Credit2Options: Sendable, Equatable {
 }
 
 /// Options of the Linux CFS model (kernel/sched/fair.c defaults).
-public struct CFSOptions: Sendable, Equatable {
+public struct CFSOptions: Sendable, Equatable, Codable {
   /// Targeted scheduling latency (`sysctl_sched_latency`), default 6 ms, multiplied by
   /// 1 + log2(min(cpus, 8)) as the kernel does (`SCHED_TUNABLESCALING_LOG`).
   public var latency: SimDuration
@@ -229,7 +251,7 @@ public struct CFSOptions: Sendable, Equatable {
 }
 
 /// Options of the VMware ESX proportional-share model.
-public struct VMwareOptions: Sendable, Equatable {
+public struct VMwareOptions: Sendable, Equatable, Codable {
   /// Scheduling quantum, default 50 ms (ESX's documented default quantum) [lit].
   public var quantum: SimDuration
   /// Window over which reservations and limits (`cap`) are enforced, default 100 ms.

@@ -1,3 +1,4 @@
+import HostModel
 import NetModel
 
 /// The CPU cost parameters of every packet-path stage, in cycles of the host clock (so a
@@ -106,6 +107,10 @@ public struct CostProfile: Sendable, Codable, Equatable {
   public var vifQueue = 288
   /// Per-CPU backlog (netdev_max_backlog) for software hops (venet, veth).
   public var backlog = 1_000
+
+  // Host
+  /// What a context switch costs (direct and warm-up parts), see `ContextSwitchCosts`.
+  public var contextSwitch = ContextSwitchCosts()
 
   /// The hand-derived profile of the origin paper's testbeds.
   public static let paper2012 = CostProfile()

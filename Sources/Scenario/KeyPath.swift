@@ -92,6 +92,9 @@ enum KeyPathSyntax {
 }
 
 extension YNode {
+  /// Sections that may be written as a single scalar, with the key that scalar stands for.
+  static let shorthand = ["profile": "file"]
+
   /// Replaces (or creates) the node at `path` by `value`. Missing mappings are created; a
   /// missing list is created for index 0. Returns a problem text when the path does not fit
   /// the tree.
@@ -107,6 +110,12 @@ extension YNode {
     switch first {
     case .key(let k):
       if content == .null { content = .mapping([]) }
+      if case .scalar(let short) = content, let long = YNode.shorthand[KeyPathSyntax.abstract(walked)] {
+        // `profile: FILE` is short for `profile: {file: FILE}`; setting a key below it expands it.
+        content = .mapping([
+          YEntry(key: long, keyOrigin: origin, value: YNode(content: .scalar(short), origin: origin))
+        ])
+      }
       guard case .mapping(var entries) = content else {
         return "\(walked.isEmpty ? "the document" : KeyPathSyntax.concrete(walked)) is not a mapping"
       }

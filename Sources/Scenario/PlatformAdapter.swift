@@ -3,7 +3,6 @@ import HostModel
 import NetModel
 import Platforms
 import SimCore
-import Yams
 
 /// Turns a resolved scenario into the model's `PlatformSpec`: the only place where scenario
 /// keys meet model types (Scenario -> Platforms, never the other way).
@@ -13,20 +12,7 @@ extension ScenarioSpec {
   ///   that does not exist) or a trace file cannot be read.
   public func platformSpec(profile: CostProfile) throws -> PlatformSpec {
     let clockGHz = Double(host.clockHz) / 1e9
-    let sched: SchedulerConfig
-    switch scheduler.kind {
-    case .credit:
-      var o = CreditOptions()
-      o.version = scheduler.version == .v3_2 ? .v3_2 : .v4_0
-      o.tslice = scheduler.timeSlice
-      o.ratelimit = scheduler.version == .v4_2 ? (scheduler.rateLimit ?? .ms(1)) : scheduler.rateLimit
-      o.boost = scheduler.boost
-      sched = .credit(o)
-    case .credit2: sched = .credit2(Credit2Options())
-    case .cfs: sched = .cfs(CFSOptions())
-    case .vmware: sched = .vmware(VMwareOptions())
-    case .none: sched = .none
-    }
+    let sched = scheduler.config
     var nic = Platforms.NICSpec()
     nic.bitsPerSecond = Double(host.nic.rateBitsPerSecond)
     nic.rxRing = host.nic.rxRing
@@ -101,7 +87,8 @@ extension ScenarioSpec {
       }
     }
     var platformSpec = PlatformSpec(
-      host: HostConfig(cpus: cpus, clockGHz: clockGHz), scheduler: sched,
+      host: HostConfig(cpus: cpus, clockGHz: clockGHz, contextSwitch: profile.contextSwitch),
+      scheduler: sched,
       kind: platform, nic: nic, dom0: dom0Config,
       routers: routerSpecs, flows: flows, profile: profile)
     platformSpec.bridgeStartsLearned = dom0.bridgeLearned
@@ -204,37 +191,5 @@ enum PcapTrace {
     }
     guard !offsets.isEmpty else { throw fail("the trace has no packets") }
     return TrafficTrace(offsets: offsets.map { $0 - offsets[0] }, sizes: sizes)
-  }
-}
-
-/// Cost profiles in YAML (scenarios/profiles/*.yaml).
-public enum ProfileLoader {
-  /// Loads a profile; keys are the fields of `CostProfile` (every one required, so a profile
-  /// never silently falls back to a default).
-  /// - Throws: `PlatformError` naming the file and the key.
-  public static func load(path: String) throws -> CostProfile {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw PlatformError("\(path): cannot read the profile")
-    }
-    do {
-      return try YAMLDecoder().decode(CostProfile.self, from: text)
-    } catch let DecodingError.keyNotFound(key, ctx) {
-      let p = (ctx.codingPath + [key]).map(\.stringValue).joined(separator: ".")
-      throw PlatformError(
-        "\(path): \(p): missing; every profile key is required (see scenarios/profiles/paper-2012.yaml)")
-    } catch let DecodingError.typeMismatch(_, ctx) {
-      throw PlatformError(
-        "\(path): \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)")
-    } catch let DecodingError.dataCorrupted(ctx) {
-      throw PlatformError(
-        "\(path): \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)")
-    } catch {
-      throw PlatformError("\(path): \(error)")
-    }
-  }
-
-  /// The YAML text of `profile` (used to write scenarios/profiles/paper-2012.yaml).
-  public static func yaml(_ profile: CostProfile) throws -> String {
-    try YAMLEncoder().encode(profile)
   }
 }

@@ -17,6 +17,28 @@ enum QuantityKind: Sendable {
   case size
   /// millionths of a percent (1% = 1,000,000), resolved to a fraction by the decoder.
   case percentage
+  /// CPU cycles of the host clock.
+  case cycles
+  /// millionths of a CPU cycle per byte (`1.5cycles/B` = 1,500,000), a real number to the models.
+  case cyclesPerByte
+
+  /// The quantity a declared setting's unit is written as; nil for plain integers.
+  init?(_ unit: SettingUnit) {
+    switch unit {
+    case .count, .percentOfPCPU: return nil
+    case .cycles: self = .cycles
+    case .cyclesPerByte: self = .cyclesPerByte
+    case .nanoseconds: self = .duration
+    case .packetsPerSecond: self = .packetRate
+    case .bytes: self = .size
+    case .hertz: self = .frequency
+    case .bitsPerSecond: self = .bitRate
+    }
+  }
+
+  /// Base units per model unit for real-valued settings (the model reads cycles per byte, the
+  /// text is parsed exactly in millionths).
+  var realScale: Double { self == .cyclesPerByte ? 1_000_000 : 1 }
 
   /// The noun used in messages: "'x' is not a valid frequency".
   var noun: String {
@@ -27,6 +49,8 @@ enum QuantityKind: Sendable {
     case .duration: "duration"
     case .size: "size"
     case .percentage: "percentage"
+    case .cycles: "cycle count"
+    case .cyclesPerByte: "cost per byte"
     }
   }
 
@@ -41,8 +65,10 @@ enum QuantityKind: Sendable {
       ]
     case .packetRate: [("pps", 1), ("kpps", 1_000), ("Mpps", 1_000_000)]
     case .duration: SimDuration.units
-    case .size: [("B", 1), ("kB", 1_000), ("KiB", 1_024)]
+    case .size: [("B", 1), ("kB", 1_000), ("KiB", 1_024), ("MB", 1_000_000), ("MiB", 1_048_576)]
     case .percentage: [("%", 1_000_000)]
+    case .cycles: [("cycles", 1)]
+    case .cyclesPerByte: [("cycles/B", 1_000_000)]
     }
   }
 
@@ -50,8 +76,15 @@ enum QuantityKind: Sendable {
   private var formatUnits: [(String, Int64)] {
     switch self {
     case .size: [("B", 1)]
+    case .cyclesPerByte: [("cycles/B", 1_000_000)]
     default: units
     }
+  }
+
+  /// Base units of a real value in the model's unit, rounded to the nearest one.
+  func baseUnits(_ value: Double) -> Int64 {
+    let scaled = (value * realScale).rounded()
+    return scaled >= 9.2e18 ? .max : Int64(scaled)
   }
 
   /// Parses `text` into base units.

@@ -1,4 +1,6 @@
 import Foundation
+import HostModel
+import Platforms
 import SimCore
 
 /// Walks a scenario tree along the schema, resolving every value into base units and
@@ -20,9 +22,13 @@ struct ScenarioDecoder {
     var values: [YNode]
   }
 
-  init(fileName: String, baseDirectory: String?) {
+  /// Profile files already read during this load (every sweep point names the same few).
+  let profiles: ProfileCache
+
+  init(fileName: String, baseDirectory: String?, profiles: ProfileCache = ProfileCache()) {
     self.fileName = fileName
     self.baseDirectory = baseDirectory
+    self.profiles = profiles
   }
 
   private var fileStart: SourceOrigin { SourceOrigin(file: fileName, line: 1, column: 1) }
@@ -107,6 +113,35 @@ struct ScenarioDecoder {
 
   private func isGiven(_ key: String, in parent: YNode?) -> Bool { parent?.entry(key) != nil }
 
+  /// Reads the declared settings written in `node` (the mapping at the abstract path
+  /// `section`, concrete path `concrete`) into `root`; settings not written keep `root`'s
+  /// value. Each value is parsed with its declared kind and range; every problem is reported.
+  mutating func apply<Root>(
+    _ settings: [Setting<Root>], in node: YNode?, section: String, concrete: String, to root: inout Root
+  ) {
+    for s in settings {
+      let key = s.key.split(separator: ".").last.map(String.init) ?? s.key
+      let abstract = ScenarioDecoder.join(section, key)
+      guard let entry = ScenarioSchema.entry(abstract) else {
+        preconditionFailure("setting \(abstract) has no schema entry")
+      }
+      let concretePath = ScenarioDecoder.join(concrete, key)
+      guard let e = node?.entry(key) else {
+        origins[concretePath] = node?.origin ?? fileStart
+        continue
+      }
+      origins[concretePath] = e.value.origin
+      switch entry.kind.parse(e.value) {
+      case .success(let v):
+        if let value = v.settingValue, s.domain.contains(value) { s.set(value, in: &root) }
+      case .failure(let list):
+        for p in list.problems {
+          report(p.origin ?? e.value.origin, concretePath + p.pathSuffix, p.message, p.allowed)
+        }
+      }
+    }
+  }
+
   private mutating func int(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int) -> Int {
     if case .integer(let v) = value(path, in: parent, concrete) { return Int(v) }
     return fallback
@@ -141,37 +176,27 @@ struct ScenarioDecoder {
     let name = text("name", root, "") ?? stem
     let about = text("about", root, "") ?? ""
 
+    var spec = ScenarioSpec.defaults
     let hostNode = section(root, "host", "", abstract: "host")
+    apply(BoundKeys.host, in: hostNode, section: "host", concrete: "host", to: &spec)
     let nicNode = section(hostNode, "nic", "host", abstract: "host.nic")
-    let host = HostSpec(
-      cpus: int("host.cpus", hostNode, "host", or: 4),
-      clockHz: int64("host.clock", hostNode, "host", or: 3_060_000_000),
-      nic: NICSpec(
-        rateBitsPerSecond: int64("host.nic.rate", nicNode, "host.nic", or: 1_000_000_000),
-        rxRing: int("host.nic.rx_ring", nicNode, "host.nic", or: 256),
-        txRing: int("host.nic.tx_ring", nicNode, "host.nic", or: 256),
-        vfs: int("host.nic.vfs", nicNode, "host.nic", or: 7)))
+    apply(BoundKeys.nic, in: nicNode, section: "host.nic", concrete: "host.nic", to: &spec)
+    let host = spec.host
 
     let platform = text("platform", root, "").flatMap(Platform.init(rawValue:)) ?? .xenBridge
-    let profile = resolveProfile(text("profile", root, "") ?? "paper-2012.yaml")
+    let (profile, costs) = decodeProfile(root)
+    spec.costs = costs
     let scheduler = decodeScheduler(section(root, "scheduler", "", abstract: "scheduler"), platform: platform)
 
     let dom0Node = section(root, "dom0", "", abstract: "dom0")
-    var pin: [Int] = []
-    if case .integers(let list) = value("dom0.pin", in: dom0Node, "dom0") { pin = list.map { Int($0) } }
-    if let bad = pin.first(where: { $0 >= host.cpus }) {
+    apply(BoundKeys.dom0 + BoundKeys.bridge, in: dom0Node, section: "dom0", concrete: "dom0", to: &spec)
+    var dom0 = spec.dom0
+    if case .integers(let list) = value("dom0.pin", in: dom0Node, "dom0") { dom0.pin = list.map { Int($0) } }
+    if let bad = dom0.pin.first(where: { $0 >= host.cpus }) {
       report(
         origin("dom0.pin"), "dom0.pin", "CPU \(bad) does not exist (host.cpus is \(host.cpus))",
         "CPU numbers from 0 to \(host.cpus - 1)")
     }
-    var bridgeLearned = true
-    if case .boolean(let b) = value("dom0.bridge_learned", in: dom0Node, "dom0") { bridgeLearned = b }
-    let dom0 = Dom0Spec(
-      vcpus: int("dom0.vcpus", dom0Node, "dom0", or: 1),
-      weight: int("dom0.weight", dom0Node, "dom0", or: 256),
-      cap: int("dom0.cap", dom0Node, "dom0", or: 0), pin: pin, bridgeLearned: bridgeLearned,
-      bridgeAging: SimDuration(nanoseconds: int64("dom0.bridge_aging", dom0Node, "dom0", or: 300_000_000_000))
-    )
 
     let routers = decodeRouters(section(root, "routers", "", abstract: "routers"))
     if platform == .xenSriov && routers.count > host.nic.vfs {
@@ -181,16 +206,51 @@ struct ScenarioDecoder {
         "at most \(host.nic.vfs) routers on xen-sriov (one VF each)")
     }
     let traffic = decodeTraffic(root, routerCount: routers.count)
-    let run = decodeRun(section(root, "run", "", abstract: "run"))
+    let run = decodeRun(section(root, "run", "", abstract: "run"), into: spec.run)
     let search = decodeSearch(root, host: host)
     let sweep = decodeSweep(root)
 
     let placeholder = ScenarioSource(
       fileName: fileName, baseDirectory: baseDirectory, canonicalText: "", hash: "")
     return ScenarioSpec(
-      name: name, about: about, host: host, platform: platform, profile: profile, scheduler: scheduler,
-      dom0: dom0, routers: routers, traffic: traffic, run: run, sweep: sweep, search: search,
-      source: placeholder, points: [])
+      name: name, about: about, host: host, platform: platform, profile: profile, costs: spec.costs,
+      scheduler: scheduler, dom0: dom0, routers: routers, traffic: traffic, run: run, sweep: sweep,
+      search: search, source: placeholder, points: [])
+  }
+
+  /// The profile: its file (the short form `profile: FILE`, or `file` in the mapping form)
+  /// read over the model's default costs, then the costs written in the scenario itself.
+  private mutating func decodeProfile(_ root: YNode) -> (ProfileReference, CostProfile) {
+    var file = "paper-2012.yaml"
+    var node: YNode? = nil
+    if let e = root.entry("profile") {
+      origins["profile"] = e.value.origin
+      switch ScenarioSchema.entry("profile")!.kind.parse(e.value) {
+      case .success(.text(let f)): file = f
+      case .success:
+        checkKeys(e.value, "profile", "profile")
+        node = e.value
+        if let f = text("profile.file", node, "profile") { file = f }
+      case .failure(let list):
+        for p in list.problems { report(p.origin ?? e.value.origin, "profile", p.message, p.allowed) }
+      }
+    }
+    let reference = resolveProfile(file)
+    var costs = CostProfile()
+    if let path = reference.resolvedPath {
+      let read = profiles.read(path)
+      diagnostics += read.diagnostics
+      costs = read.profile
+    } else if !ProfileFile.isBuiltIn(file) {
+      let at = node?.entry("file")?.value.origin ?? origin("profile")
+      report(
+        at, node == nil ? "profile" : "profile.file",
+        "profile '\(file)' not found; looked in: "
+          + reference.candidates.joined(separator: ", "),
+        "a profile file relative to the scenario file's directory or to scenarios/profiles")
+    }
+    apply(CostProfile.settings, in: node, section: "profile", concrete: "profile", to: &costs)
+    return (reference, costs)
   }
 
   private func resolveProfile(_ path: String) -> ProfileReference {
@@ -237,29 +297,37 @@ struct ScenarioDecoder {
             + "--set scheduler.kind=\(platform.schedulerKinds[0].rawValue))")
       }
     }
-    let version =
+    var spec = SchedulerSpec(kind: kind)
+    spec.version =
       text("scheduler.version", node, "scheduler").flatMap(CreditVersion.init(rawValue:)) ?? .v4_0
-    let slice = int64("scheduler.tslice", node, "scheduler", or: 30_000_000)
-    var rateLimit: SimDuration? = nil
-    let limitGiven = isGiven("ratelimit", in: node)
-    switch value("scheduler.ratelimit", in: node, "scheduler") {
-    case .integer(let ns):
-      rateLimit = SimDuration(nanoseconds: ns)
-      if kind != .credit || version != .v4_2 {
-        report(
-          origin("scheduler.ratelimit"), "scheduler.ratelimit",
-          "a rate limit needs the credit scheduler version 4.2 (here: \(kind.rawValue)\(kind == .credit ? " \(version.rawValue)" : ""))",
-          "off, or scheduler.kind credit with scheduler.version \"4.2\"")
-      }
-    case .off: rateLimit = nil
-    default:
-      if !limitGiven && kind == .credit && version == .v4_2 { rateLimit = .ms(1) }
+    var whole = ScenarioSpec.defaults
+    whole.scheduler = spec
+    apply(BoundKeys.credit, in: node, section: "scheduler", concrete: "scheduler", to: &whole)
+    for (family, settings) in [
+      ("credit2", BoundKeys.credit2), ("cfs", BoundKeys.cfs), ("vmware", BoundKeys.vmware),
+    ] {
+      let sub = section(node, family, "scheduler", abstract: "scheduler.\(family)")
+      apply(settings, in: sub, section: "scheduler.\(family)", concrete: "scheduler.\(family)", to: &whole)
     }
-    var boost = true
-    if case .boolean(let b) = value("scheduler.boost", in: node, "scheduler") { boost = b }
-    return SchedulerSpec(
-      kind: kind, version: version, timeSlice: SimDuration(nanoseconds: slice), rateLimit: rateLimit,
-      boost: boost)
+    spec = whole.scheduler
+    // Rules that tie several keys together.
+    if spec.credit2.minTimer > spec.credit2.maxTimer {
+      report(
+        origin("scheduler.credit2.min_timer"), "scheduler.credit2.min_timer",
+        "\(spec.credit2.minTimer) is above scheduler.credit2.max_timer (\(spec.credit2.maxTimer))",
+        "a duration of at most scheduler.credit2.max_timer")
+    }
+    if isGiven("ratelimit", in: node), spec.credit.ratelimit != nil, kind != .credit || spec.version != .v4_2
+    {
+      report(
+        origin("scheduler.ratelimit"), "scheduler.ratelimit",
+        "a rate limit needs the credit scheduler version 4.2 (here: \(kind.rawValue)\(kind == .credit ? " \(spec.version.rawValue)" : ""))",
+        "off, or scheduler.kind credit with scheduler.version \"4.2\"")
+    }
+    if !isGiven("ratelimit", in: node) && kind == .credit && spec.version == .v4_2 {
+      spec.credit.ratelimit = CreditOptions.defaultRatelimit
+    }
+    return spec
   }
 
   /// Router fields present in a mapping (each or an override), applied over `base`.
@@ -269,14 +337,15 @@ struct ScenarioDecoder {
     let a = "routers.each"
     var patches: [(inout RouterSpec) -> Void] = []
     let given = { (key: String) in base == nil || node?.entry(key) != nil }
-    if given("vcpus"), case .integer(let v) = value("\(a).vcpus", in: node, concrete) {
-      patches.append { $0.vcpus = Int(v) }
-    }
-    if given("weight"), case .integer(let v) = value("\(a).weight", in: node, concrete) {
-      patches.append { $0.weight = Int(v) }
-    }
-    if given("cap"), case .integer(let v) = value("\(a).cap", in: node, concrete) {
-      patches.append { $0.cap = Int(v) }
+    // The declared settings written here, applied to whichever router the mapping changes.
+    var declared = RouterSpec()
+    let before = diagnostics.count
+    apply(RouterSpec.settings, in: node, section: a, concrete: concrete, to: &declared)
+    if diagnostics.count == before {
+      for s in RouterSpec.settings where given(s.key) {
+        let v = s.value(in: declared)
+        patches.append { s.set(v, in: &$0) }
+      }
     }
     let routesWritten = node?.entry("routes") != nil
     if given("routes"), case .integer(let v) = value("\(a).routes", in: node, concrete) {
@@ -295,11 +364,6 @@ struct ScenarioDecoder {
         patches.append { $0.routesFile = v }
       }
     }
-    if given("fib"), case .text(let v) = value("\(a).fib", in: node, concrete),
-      let f = FIBAlgorithm(rawValue: v)
-    {
-      patches.append { $0.fib = f }
-    }
     return { start in
       var r = start
       for p in patches { p(&r) }
@@ -309,7 +373,7 @@ struct ScenarioDecoder {
 
   private mutating func decodeRouters(_ node: YNode?) -> RoutersSpec {
     let count = int("routers.count", node, "routers", or: 1)
-    let fallback = RouterSpec(vcpus: 1, weight: 256, cap: 0, routes: 1_000, fib: .routeCache)
+    let fallback = RouterSpec()
     let eachNode = section(node, "each", "routers", abstract: "routers.each")
     let each = decodeRouter(eachNode, "routers.each", over: nil)(fallback)
     var perRouter = [RouterSpec](repeating: each, count: max(0, count))
@@ -453,31 +517,31 @@ struct ScenarioDecoder {
     }
   }
 
-  private mutating func decodeRun(_ node: YNode?) -> RunSpec {
-    let duration = int64("run.duration", node, "run", or: 2_000_000_000)
-    let warmup = int64("run.warmup", node, "run", or: 0)
+  private mutating func decodeRun(_ node: YNode?, into defaults: RunSpec) -> RunSpec {
+    var whole = ScenarioSpec.defaults
+    apply(BoundKeys.run, in: node, section: "run", concrete: "run", to: &whole)
+    var run = whole.run
+    let duration = run.duration.nanoseconds
+    let warmup = run.warmup.nanoseconds
     if warmup >= duration {
       report(
         origin("run.warmup"), "run.warmup",
         "the warm-up (\(SimDuration(nanoseconds: warmup))) is not shorter than run.duration (\(SimDuration(nanoseconds: duration)))",
         "a duration below run.duration")
     }
-    let replications = int("run.replications", node, "run", or: 5)
-    var ciTarget: Double? = nil
+    let replications = run.replications
     if case .integer(let micro) = value("run.ci_target", in: node, "run") {
-      ciTarget = Double(micro) / 100_000_000
+      run.ciTarget = Double(micro) / 100_000_000
     }
-    let maxReplications = int("run.max_replications", node, "run", or: 100)
+    let maxReplications = run.maxReplications
     if maxReplications < replications {
       report(
         origin("run.max_replications"), "run.max_replications",
         "\(maxReplications) is below run.replications (\(replications))",
         "an integer from \(replications) to 100000")
     }
-    let seed = int64("run.seed", node, "run", or: 42)
-    return RunSpec(
-      duration: SimDuration(nanoseconds: duration), warmup: SimDuration(nanoseconds: warmup),
-      replications: replications, ciTarget: ciTarget, maxReplications: maxReplications, seed: UInt64(seed))
+    run.seed = UInt64(int64("run.seed", node, "run", or: Int64(run.seed)))
+    return run
   }
 
   private mutating func decodeSearch(_ root: YNode, host: HostSpec) -> SearchSpec? {

@@ -122,7 +122,8 @@ public struct ScenarioDocument: Sendable {
   /// Validates and resolves the scenario, with every sweep point. All problems of the
   /// file, the overrides and every sweep point are reported together.
   public func resolve() throws(ScenarioError) -> ScenarioSpec {
-    var decoder = ScenarioDecoder(fileName: fileName, baseDirectory: baseDirectory)
+    let profiles = ProfileCache()
+    var decoder = ScenarioDecoder(fileName: fileName, baseDirectory: baseDirectory, profiles: profiles)
     var spec = decoder.decode(root)
     var problems = pending + decoder.diagnostics
     spec.source = Self.source(root, fileName, baseDirectory)
@@ -145,7 +146,8 @@ public struct ScenarioDocument: Sendable {
           }
           assignments.append(SweepAssignment(keyPath: axis.keyPath, value: value.canonicalText))
         }
-        var pointDecoder = ScenarioDecoder(fileName: fileName, baseDirectory: baseDirectory)
+        var pointDecoder = ScenarioDecoder(
+          fileName: fileName, baseDirectory: baseDirectory, profiles: profiles)
         var pointSpec = pointDecoder.decode(tree)
         pointSpec.source = Self.source(tree, fileName, baseDirectory)
         problems += pointDecoder.diagnostics

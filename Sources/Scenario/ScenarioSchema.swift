@@ -1,4 +1,7 @@
 import Foundation
+import HostModel
+import Platforms
+import SimCore
 
 /// One key of the scenario schema: its path, what it may hold, its default and what it
 /// means. Declared once, in `ScenarioSchema.entries`; the decoder, the error messages and
@@ -16,12 +19,32 @@ struct SchemaEntry: Sendable {
   /// What the key means.
   let doc: String
 
+  /// Calibration bounds of a declared cost or option (nil: not a fit parameter).
+  let calibration: CalibrationBounds?
+
   init(_ path: String, _ kind: ValueKind, _ defaultText: String?, note: String? = nil, _ doc: String) {
     self.path = path
     self.kind = kind
     self.defaultText = defaultText
     self.defaultNote = note
     self.doc = doc
+    calibration = nil
+  }
+
+  /// The entry of a declared setting: kind, range and doc from the declaration, the default
+  /// read from the default resolved scenario (so it is the model's own default).
+  init<Root>(_ path: String, declared s: Setting<Root>, defaults: Root, note: String? = nil) {
+    self.path = path
+    kind = ValueKind(s.domain)
+    defaultText = note == nil ? kind.text(of: s.value(in: defaults)) : nil
+    defaultNote = note
+    doc = s.doc
+    calibration = s.calibration
+  }
+
+  /// Entries of declared scenario keys (their key is their full path).
+  static func declared(_ settings: [Setting<ScenarioSpec>], note: [String: String] = [:]) -> [SchemaEntry] {
+    settings.map { SchemaEntry($0.key, declared: $0, defaults: .defaults, note: note[$0.key]) }
   }
 
   /// The last component: `rate` for `traffic[].rate`.
@@ -51,169 +74,160 @@ public enum ScenarioSchema {
   static let platforms = Platform.allCases.map(\.rawValue)
 
   /// Every key, in the order of the reference.
-  static let entries: [SchemaEntry] = [
-    SchemaEntry(
-      "name", .text(maxLength: 200), nil, note: "the file name without its extension",
-      "Short name of the scenario, used in reports and campaign directories."),
-    SchemaEntry(
-      "about", .text(maxLength: 2_000), "", "One-line description: what question the scenario answers."),
-    SchemaEntry("host", .section, nil, note: "all keys at their defaults", "The physical host."),
-    SchemaEntry(
-      "host.cpus", .integer(1...64), "4",
-      "Physical CPUs (cores) of the host (the model keeps pCPU sets as 64-bit masks)."),
-    SchemaEntry(
-      "host.clock", .quantity(.frequency, 100_000_000...10_000_000_000), "3.06GHz",
-      "Core clock; profile costs in cycles are converted with it."),
-    SchemaEntry(
-      "host.nic", .section, nil, note: "all keys at their defaults", "The physical network card (one port)."),
-    SchemaEntry(
-      "host.nic.rate", .quantity(.bitRate, 1_000_000...800_000_000_000), "1Gbps",
-      "Line rate; each frame also occupies 20 B of preamble and inter-frame gap."),
-    SchemaEntry(
-      "host.nic.rx_ring", .integer(8...65_536), "256",
-      "RX descriptor ring size, in packets (igb: 80 to 4096, default 256)."),
-    SchemaEntry("host.nic.tx_ring", .integer(8...65_536), "256", "TX descriptor ring size, in packets."),
-    SchemaEntry(
-      "host.nic.vfs", .integer(0...256), "7",
-      "SR-IOV virtual functions of the port (82576: 7). On xen-sriov each router needs one."),
-    SchemaEntry(
-      "platform", .choice(platforms), "xen-bridge",
-      "The I/O architecture (each packet path is described in Sources/Platforms/PlatformKind.swift)."),
-    SchemaEntry(
-      "profile", .text(maxLength: 1_000), "paper-2012.yaml",
-      "Cost profile: a path relative to the scenario file's directory, or to scenarios/profiles."),
-    SchemaEntry("scheduler", .section, nil, note: "all keys at their defaults", "The CPU scheduler."),
-    SchemaEntry(
-      "scheduler.kind", .choice(SchedulerKind.allCases.map(\.rawValue)), nil,
-      note:
-        "the platform's own: credit on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native",
-      "Scheduler family; it must fit the platform (credit or credit2 on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native)."
-    ),
-    SchemaEntry(
-      "scheduler.version", .choice(CreditVersion.allCases.map(\.rawValue)), "4.0",
-      "Xen credit1 semantics: 3.2 samples at ticks, 4.0 charges exactly, 4.2 adds the rate limit. Quote it: \"4.0\"."
-    ),
-    SchemaEntry("scheduler.tslice", .quantity(.duration, 1_000_000...1_000_000_000), "30ms", "Time slice."),
-    SchemaEntry(
-      "scheduler.ratelimit", .quantityOrOff(.duration, 100_000...500_000_000), nil,
-      note: "1ms with version 4.2, else off",
-      "Credit rate limit: a vCPU that ran less than this keeps its pCPU. Only with credit version 4.2."),
-    SchemaEntry(
-      "scheduler.boost", .boolean, "true",
-      "Whether a vCPU waking with credit left is BOOSTed ahead of others."),
-    SchemaEntry(
-      "dom0", .section, nil, note: "all keys at their defaults",
-      "The driver domain (Xen dom0); ignored on platforms without one."),
-    SchemaEntry("dom0.vcpus", .integer(1...256), "1", "vCPUs of dom0."),
-    SchemaEntry("dom0.weight", .integer(1...65_535), "256", "Scheduler weight of dom0."),
-    SchemaEntry("dom0.cap", .integer(0...25_600), "0", "Cap in percent of one pCPU; 0 = uncapped."),
-    SchemaEntry(
-      "dom0.pin", .integerList(0...63), "[]",
-      "pCPUs dom0's vCPUs may run on (each below host.cpus); [] = any."),
-    SchemaEntry(
-      "dom0.bridge_learned", .boolean, "true",
-      "xen-bridge: the bridge's MAC table is warm at the start (as after ARP); false floods frames to "
-        + "not-yet-learned MACs to every vif until learned."),
-    SchemaEntry(
-      "dom0.bridge_aging", .quantity(.duration, 1_000...3_600_000_000_000), "300s",
-      "xen-bridge: how long a learned MAC lives without traffic (Linux default 300 s)."),
-    SchemaEntry(
-      "routers", .section, nil, note: "all keys at their defaults", "The virtual routers vr0 ... vr(count-1)."
-    ),
-    SchemaEntry(
-      "routers.count", .integer(1...1_024), "1",
-      "How many virtual routers. On xen-sriov at most host.nic.vfs."),
-    SchemaEntry(
-      "routers.each", .section, nil, note: "all keys at their defaults", "Settings every router starts from."),
-    SchemaEntry("routers.each.vcpus", .integer(1...64), "1", "vCPUs per router."),
-    SchemaEntry("routers.each.weight", .integer(1...65_535), "256", "Scheduler weight per router."),
-    SchemaEntry("routers.each.cap", .integer(0...6_400), "0", "Cap in percent of one pCPU; 0 = uncapped."),
-    SchemaEntry(
-      "routers.each.routes", .integer(1...16_000_000), "1000",
-      "Routes in each router's FIB, a generated BGP-like mix of prefix lengths."),
-    SchemaEntry(
-      "routers.each.routes_file", .text(maxLength: 1_000), nil, note: "none (a generated table of routes)",
-      "Route table file: one IPv4 prefix a.b.c.d/len per line (# comments), relative to the scenario file's directory. Replaces routes; give one of routes or routes_file in a mapping (an override's routes clears an inherited file)."
-    ),
-    SchemaEntry(
-      "routers.each.fib", .choice(FIBAlgorithm.allCases.map(\.rawValue)), "route-cache",
-      "FIB lookup algorithm (cost model): route-cache (Linux < 3.6 per-flow cache), fib_hash, fib_trie, dir-24-8."
-    ),
-    SchemaEntry(
-      "routers.overrides", .list, "[]",
-      "Per-router changes: a list of {index or indices, plus any routers.each key}; later entries win."),
-    SchemaEntry(
-      "routers.overrides[].index", .integer(0...1_023), nil, note: "none (give index or indices)",
-      "The router changed (0-based, below routers.count)."),
-    SchemaEntry(
-      "routers.overrides[].indices", .integerList(0...1_023), nil, note: "none (give index or indices)",
-      "The routers changed (0-based, below routers.count)."),
-    SchemaEntry(
-      "traffic", .list, nil, note: "one flow at the defaults below", "Offered traffic: a list of flows."),
-    SchemaEntry("traffic[].to", .trafficTarget, "each", "Which routers the flow goes to."),
-    SchemaEntry(
-      "traffic[].rate", .trafficRate, "10kpps",
-      "Offered rate (per router with each, in total with all). Bit rates count frame bytes."),
-    SchemaEntry(
-      "traffic[].frame", .frame, "64B",
-      "Frame size (Ethernet frame with FCS), imix, or a weighted list such as [64B: 7, 1518B: 1]."),
-    SchemaEntry(
-      "traffic[].arrival", .arrival, "cbr",
-      "Arrival process: cbr, poisson, {kind: onoff, on, off} or {kind: trace, file}."),
-    SchemaEntry(
-      "traffic[].arrival.kind", .choice(["cbr", "poisson", "onoff", "trace"]), "cbr",
-      "Arrival process, in the mapping form."),
-    SchemaEntry(
-      "traffic[].arrival.on", .quantity(.duration, 1_000...3_600_000_000_000), "10ms",
-      "Mean on period of onoff (exponential)."),
-    SchemaEntry(
-      "traffic[].arrival.off", .quantity(.duration, 1_000...3_600_000_000_000), "90ms",
-      "Mean off period of onoff (exponential)."),
-    SchemaEntry(
-      "traffic[].arrival.file", .text(maxLength: 1_000), nil, note: "none (required with trace)",
-      "Trace file (CSV of timestamps and sizes, or pcap), relative to the scenario file's directory."),
-    SchemaEntry(
-      "run", .section, nil, note: "all keys at their defaults", "Run length, replications and seed."),
-    SchemaEntry(
-      "run.duration", .quantity(.duration, 1_000...3_600_000_000_000), "2s",
-      "Simulated time per replication, warm-up included."),
-    SchemaEntry(
-      "run.warmup", .quantity(.duration, 0...3_600_000_000_000), "200ms",
-      "Initial time whose statistics are deleted; below run.duration."),
-    SchemaEntry(
-      "run.replications", .integer(1...10_000), "5", "Independent replications (the minimum with ci_target)."),
-    SchemaEntry(
-      "run.ci_target", .quantityOrOff(.percentage, 10_000...50_000_000), "off",
-      "Stopping rule: add replications until the 95% CI half-width is below this share of the mean."),
-    SchemaEntry(
-      "run.max_replications", .integer(1...100_000), "100",
-      "Most replications the stopping rule may run; at least run.replications."),
-    SchemaEntry(
-      "run.seed", .integer(0...Int64.max), "42",
-      "Master seed; streams are derived per component, replication and sweep point."),
-    SchemaEntry(
-      "sweep", .section, nil, note: "no sweep",
-      "Keys to vary: {mode, keys: {key.path: values}}, or the short form {key.path: values}. Values are a list or {from, to, step}."
-    ),
-    SchemaEntry(
-      "sweep.mode", .choice(SweepMode.allCases.map(\.rawValue)), "product",
-      "product: every combination (last key fastest); zip: element-wise, lists of equal length."),
-    SchemaEntry(
-      "sweep.keys", .sweepKeys, nil, note: "none",
-      "Key paths (as for --set, e.g. routers.count, traffic[0].rate) mapped to their values."),
-    SchemaEntry(
-      "search", .section, nil, note: "no search",
-      "RFC 2544-style throughput search over the aggregate offered rate."),
-    SchemaEntry("search.metric", .choice(["loss"]), "loss", "The metric bounded."),
-    SchemaEntry("search.max_loss", .quantity(.percentage, 0...100_000_000), "0%", "Largest acceptable loss."),
-    SchemaEntry(
-      "search.resolution", .resolution, "1%",
-      "Stop when the bracket is narrower than this rate or share of the rate."),
-    SchemaEntry("search.low", .trafficRate, "1kpps", "Lowest aggregate rate tried."),
-    SchemaEntry(
-      "search.high", .trafficRate, nil, note: "the NIC line rate for 64B frames",
-      "Highest aggregate rate tried; above search.low."),
-  ]
+  static let entries: [SchemaEntry] =
+    [
+      SchemaEntry(
+        "name", .text(maxLength: 200), nil, note: "the file name without its extension",
+        "Short name of the scenario, used in reports and campaign directories."),
+      SchemaEntry(
+        "about", .text(maxLength: 2_000), "", "One-line description: what question the scenario answers."),
+      SchemaEntry("host", .section, nil, note: "all keys at their defaults", "The physical host."),
+    ]
+    + SchemaEntry.declared(BoundKeys.host)
+    + [
+      SchemaEntry(
+        "host.nic", .section, nil, note: "all keys at their defaults", "The physical network card (one port)."
+      )
+    ]
+    + SchemaEntry.declared(BoundKeys.nic)
+    + [
+      SchemaEntry(
+        "platform", .choice(platforms), "xen-bridge",
+        "The I/O architecture (each packet path is described in Sources/Platforms/PlatformKind.swift)."),
+      SchemaEntry(
+        "profile", .profile, "paper-2012.yaml",
+        "Cost profile: a file name, or a mapping {file, and any cost below} whose costs replace the file's."),
+      SchemaEntry(
+        "profile.file", .text(maxLength: 1_000), "paper-2012.yaml",
+        "Profile file: a path relative to the scenario file's directory, or to scenarios/profiles."),
+    ]
+    + SchemaEntry.declared(BoundKeys.profile)
+    + [
+      SchemaEntry("scheduler", .section, nil, note: "all keys at their defaults", "The CPU scheduler."),
+      SchemaEntry(
+        "scheduler.kind", .choice(SchedulerKind.allCases.map(\.rawValue)), nil,
+        note:
+          "the platform's own: credit on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native",
+        "Scheduler family; it must fit the platform (credit or credit2 on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native)."
+      ),
+      SchemaEntry(
+        "scheduler.version", .choice(CreditVersion.allCases.map(\.rawValue)), "4.0",
+        "Xen credit1 semantics: 3.2 samples at ticks, 4.0 charges exactly, 4.2 adds the rate limit. Quote it: \"4.0\"."
+      ),
+    ]
+    + SchemaEntry.declared(BoundKeys.credit, note: ["scheduler.ratelimit": "1ms with version 4.2, else off"])
+    + [
+      SchemaEntry(
+        "scheduler.credit2", .section, nil, note: "all keys at their defaults", "Options of credit2.")
+    ]
+    + SchemaEntry.declared(BoundKeys.credit2)
+    + [SchemaEntry("scheduler.cfs", .section, nil, note: "all keys at their defaults", "Options of cfs.")]
+    + SchemaEntry.declared(BoundKeys.cfs)
+    + [
+      SchemaEntry("scheduler.vmware", .section, nil, note: "all keys at their defaults", "Options of vmware.")
+    ]
+    + SchemaEntry.declared(BoundKeys.vmware)
+    + [
+      SchemaEntry(
+        "dom0", .section, nil, note: "all keys at their defaults",
+        "The driver domain (Xen dom0); ignored on platforms without one.")
+    ]
+    + SchemaEntry.declared(BoundKeys.dom0)
+    + [
+      SchemaEntry(
+        "dom0.pin", .integerList(0...63), "[]",
+        "pCPUs dom0's vCPUs may run on (each below host.cpus); [] = any.")
+    ]
+    + SchemaEntry.declared(BoundKeys.bridge)
+    + [
+      SchemaEntry(
+        "routers", .section, nil, note: "all keys at their defaults",
+        "The virtual routers vr0 ... vr(count-1)."
+      ),
+      SchemaEntry(
+        "routers.count", .integer(1...1_024), "1",
+        "How many virtual routers. On xen-sriov at most host.nic.vfs."),
+      SchemaEntry(
+        "routers.each", .section, nil, note: "all keys at their defaults",
+        "Settings every router starts from."),
+    ]
+    + RouterSpec.settings.map { SchemaEntry("routers.each." + $0.key, declared: $0, defaults: RouterSpec()) }
+    + [
+      SchemaEntry(
+        "routers.each.routes", .integer(1...16_000_000), "1000",
+        "Routes in each router's FIB, a generated BGP-like mix of prefix lengths."),
+      SchemaEntry(
+        "routers.each.routes_file", .text(maxLength: 1_000), nil, note: "none (a generated table of routes)",
+        "Route table file: one IPv4 prefix a.b.c.d/len per line (# comments), relative to the scenario file's directory. Replaces routes; give one of routes or routes_file in a mapping (an override's routes clears an inherited file)."
+      ),
+      SchemaEntry(
+        "routers.overrides", .list, "[]",
+        "Per-router changes: a list of {index or indices, plus any routers.each key}; later entries win."),
+      SchemaEntry(
+        "routers.overrides[].index", .integer(0...1_023), nil, note: "none (give index or indices)",
+        "The router changed (0-based, below routers.count)."),
+      SchemaEntry(
+        "routers.overrides[].indices", .integerList(0...1_023), nil, note: "none (give index or indices)",
+        "The routers changed (0-based, below routers.count)."),
+      SchemaEntry(
+        "traffic", .list, nil, note: "one flow at the defaults below", "Offered traffic: a list of flows."),
+      SchemaEntry("traffic[].to", .trafficTarget, "each", "Which routers the flow goes to."),
+      SchemaEntry(
+        "traffic[].rate", .trafficRate, "10kpps",
+        "Offered rate (per router with each, in total with all). Bit rates count frame bytes."),
+      SchemaEntry(
+        "traffic[].frame", .frame, "64B",
+        "Frame size (Ethernet frame with FCS), imix, or a weighted list such as [64B: 7, 1518B: 1]."),
+      SchemaEntry(
+        "traffic[].arrival", .arrival, "cbr",
+        "Arrival process: cbr, poisson, {kind: onoff, on, off} or {kind: trace, file}."),
+      SchemaEntry(
+        "traffic[].arrival.kind", .choice(["cbr", "poisson", "onoff", "trace"]), "cbr",
+        "Arrival process, in the mapping form."),
+      SchemaEntry(
+        "traffic[].arrival.on", .quantity(.duration, 1_000...3_600_000_000_000), "10ms",
+        "Mean on period of onoff (exponential)."),
+      SchemaEntry(
+        "traffic[].arrival.off", .quantity(.duration, 1_000...3_600_000_000_000), "90ms",
+        "Mean off period of onoff (exponential)."),
+      SchemaEntry(
+        "traffic[].arrival.file", .text(maxLength: 1_000), nil, note: "none (required with trace)",
+        "Trace file (CSV of timestamps and sizes, or pcap), relative to the scenario file's directory."),
+      SchemaEntry(
+        "run", .section, nil, note: "all keys at their defaults", "Run length, replications and seed."),
+    ]
+    + SchemaEntry.declared(BoundKeys.run)
+    + [
+      SchemaEntry(
+        "run.ci_target", .quantityOrOff(.percentage, 10_000...50_000_000), "off",
+        "Stopping rule: add replications until the 95% CI half-width is below this share of the mean."),
+      SchemaEntry(
+        "run.seed", .integer(0...Int64.max), "42",
+        "Master seed; streams are derived per component, replication and sweep point."),
+      SchemaEntry(
+        "sweep", .section, nil, note: "no sweep",
+        "Keys to vary: {mode, keys: {key.path: values}}, or the short form {key.path: values}. Values are a list or {from, to, step}."
+      ),
+      SchemaEntry(
+        "sweep.mode", .choice(SweepMode.allCases.map(\.rawValue)), "product",
+        "product: every combination (last key fastest); zip: element-wise, lists of equal length."),
+      SchemaEntry(
+        "sweep.keys", .sweepKeys, nil, note: "none",
+        "Key paths (as for --set, e.g. routers.count, traffic[0].rate) mapped to their values."),
+      SchemaEntry(
+        "search", .section, nil, note: "no search",
+        "RFC 2544-style throughput search over the aggregate offered rate."),
+      SchemaEntry("search.metric", .choice(["loss"]), "loss", "The metric bounded."),
+      SchemaEntry(
+        "search.max_loss", .quantity(.percentage, 0...100_000_000), "0%", "Largest acceptable loss."),
+      SchemaEntry(
+        "search.resolution", .resolution, "1%",
+        "Stop when the bracket is narrower than this rate or share of the rate."),
+      SchemaEntry("search.low", .trafficRate, "1kpps", "Lowest aggregate rate tried."),
+      SchemaEntry(
+        "search.high", .trafficRate, nil, note: "the NIC line rate for 64B frames",
+        "Highest aggregate rate tried; above search.low."),
+    ]
 
   private static let byPath: [String: SchemaEntry] = Dictionary(
     uniqueKeysWithValues: entries.map { ($0.path, $0) })
@@ -289,7 +303,7 @@ public enum ScenarioSchema {
     let header = "| key | allowed | default | meaning |\n|---|---|---|---|\n"
     func isStructure(_ e: SchemaEntry) -> Bool {
       switch e.kind {
-      case .section, .list: true
+      case .section, .list, .profile: true
       default: false
       }
     }

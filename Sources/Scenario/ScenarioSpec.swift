@@ -1,3 +1,4 @@
+import HostModel
 import NetModel
 import Platforms
 import SimCore
@@ -16,8 +17,11 @@ public struct ScenarioSpec: Codable, Sendable, Equatable {
   public var host: HostSpec
   /// The I/O architecture being simulated.
   public var platform: Platform
-  /// The cost profile the models read.
+  /// The cost profile file the scenario names.
   public var profile: ProfileReference
+  /// The costs the models read: the model's defaults, then the profile file, then the
+  /// scenario's own `profile.<key>` values (and `--set profile.<key>=...`), in that order.
+  public var costs: CostProfile
   /// The CPU scheduler and its settings.
   public var scheduler: SchedulerSpec
   /// The driver domain (Xen dom0); ignored on platforms without one.
@@ -36,6 +40,17 @@ public struct ScenarioSpec: Codable, Sendable, Equatable {
   public var source: ScenarioSource
   /// The resolved sweep points (empty when there is no sweep).
   var points: [SweepPoint]
+
+  /// Every key at its default: the starting point the decoder writes a file's values into.
+  static let defaults = ScenarioSpec(
+    name: "", about: "", host: HostSpec(), platform: .xenBridge,
+    profile: ProfileReference(path: "paper-2012.yaml", candidates: [], resolvedPath: nil),
+    costs: CostProfile(),
+    scheduler: SchedulerSpec(kind: .credit), dom0: Dom0Spec(),
+    routers: RoutersSpec(count: 1, each: RouterSpec(), perRouter: [RouterSpec()]), traffic: [],
+    run: RunSpec(),
+    sweep: nil, search: nil,
+    source: ScenarioSource(fileName: "", baseDirectory: nil, canonicalText: "", hash: ""), points: [])
 
   /// The points of the sweep, in order: the cartesian product of the axes in the order
   /// written (the last axis varies fastest), or their element-wise zip. Without a sweep,
@@ -86,6 +101,13 @@ public struct HostSpec: Codable, Sendable, Equatable {
   public var clockHz: Int64
   /// The network card.
   public var nic: NICSpec
+
+  /// A host; the defaults are the origin paper's Sec. VI machine (4 cores at 3.06 GHz).
+  public init(cpus: Int = 4, clockHz: Int64 = 3_060_000_000, nic: NICSpec = NICSpec()) {
+    self.cpus = cpus
+    self.clockHz = clockHz
+    self.nic = nic
+  }
 }
 
 /// The physical NIC.
@@ -98,6 +120,14 @@ public struct NICSpec: Codable, Sendable, Equatable {
   public var txRing: Int
   /// SR-IOV virtual functions available.
   public var vfs: Int
+
+  /// A NIC; the defaults are the paper's Intel 82576 (1 Gb/s, igb's 256 descriptors, 7 VFs).
+  public init(rateBitsPerSecond: Int64 = 1_000_000_000, rxRing: Int = 256, txRing: Int = 256, vfs: Int = 7) {
+    self.rateBitsPerSecond = rateBitsPerSecond
+    self.rxRing = rxRing
+    self.txRing = txRing
+    self.vfs = vfs
+  }
 }
 
 /// A reference to a cost profile.
@@ -112,10 +142,8 @@ public struct ProfileReference: Codable, Sendable, Equatable {
   public var resolvedPath: String?
 }
 
-/// The scheduler families.
-public enum SchedulerKind: String, Codable, Sendable, CaseIterable {
-  case credit, credit2, cfs, vmware, none
-}
+/// The scheduler families: the host model's own enum.
+public typealias SchedulerKind = HostModel.SchedulerKind
 
 /// Xen credit1 versions with distinct semantics (see shared/reference/platform-facts.md).
 public enum CreditVersion: String, Codable, Sendable, CaseIterable {
@@ -130,60 +158,57 @@ public enum CreditVersion: String, Codable, Sendable, CaseIterable {
   case v4_2 = "4.2"
 }
 
-/// Scheduler settings.
+/// Scheduler settings: the family, the credit1 version, and every family's own options (the
+/// host model's option types, so their defaults and ranges are the model's).
 public struct SchedulerSpec: Codable, Sendable, Equatable {
   /// Scheduler family.
   public var kind: SchedulerKind
   /// Credit1 version (meaningful for `credit`).
-  public var version: CreditVersion
-  /// Time slice.
-  public var timeSlice: SimDuration
+  public var version: CreditVersion = .v4_0
+  /// Credit1 options (`scheduler.tslice`, `scheduler.ratelimit`, `scheduler.boost`).
+  public var credit = CreditOptions()
+  /// Credit2 options (`scheduler.credit2.*`).
+  public var credit2 = Credit2Options()
+  /// CFS options (`scheduler.cfs.*`).
+  public var cfs = CFSOptions()
+  /// VMware options (`scheduler.vmware.*`).
+  public var vmware = VMwareOptions()
+
+  /// Settings of family `kind`, everything else at the model's defaults.
+  public init(kind: SchedulerKind) { self.kind = kind }
+
+  /// Time slice of credit1.
+  public var timeSlice: SimDuration { credit.tslice }
   /// Credit rate limit (4.2+), nil when off.
-  public var rateLimit: SimDuration?
+  public var rateLimit: SimDuration? { credit.ratelimit }
   /// Whether waking vCPUs are BOOSTed.
-  public var boost: Bool
+  public var boost: Bool { credit.boost }
 
-  enum CodingKeys: String, CodingKey { case kind, version, timeSliceNs, rateLimitNs, boost }
-
-  init(
-    kind: SchedulerKind, version: CreditVersion, timeSlice: SimDuration, rateLimit: SimDuration?, boost: Bool
-  ) {
-    self.kind = kind
-    self.version = version
-    self.timeSlice = timeSlice
-    self.rateLimit = rateLimit
-    self.boost = boost
-  }
-
-  public init(from decoder: any Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    kind = try c.decode(SchedulerKind.self, forKey: .kind)
-    version = try c.decode(CreditVersion.self, forKey: .version)
-    timeSlice = SimDuration(nanoseconds: try c.decode(Int64.self, forKey: .timeSliceNs))
-    rateLimit = try c.decodeIfPresent(Int64.self, forKey: .rateLimitNs).map { SimDuration(nanoseconds: $0) }
-    boost = try c.decode(Bool.self, forKey: .boost)
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(kind, forKey: .kind)
-    try c.encode(version, forKey: .version)
-    try c.encode(timeSlice.nanoseconds, forKey: .timeSliceNs)
-    try c.encodeIfPresent(rateLimit?.nanoseconds, forKey: .rateLimitNs)
-    try c.encode(boost, forKey: .boost)
+  /// The host model's scheduler configuration.
+  public var config: SchedulerConfig {
+    switch kind {
+    case .credit:
+      var o = credit
+      o.version = version == .v3_2 ? .v3_2 : .v4_0
+      return .credit(o)
+    case .credit2: return .credit2(credit2)
+    case .cfs: return .cfs(cfs)
+    case .vmware: return .vmware(vmware)
+    case .none: return .none
+    }
   }
 }
 
 /// The driver domain.
 public struct Dom0Spec: Codable, Sendable, Equatable {
   /// vCPUs.
-  public var vcpus: Int
-  /// Credit weight.
-  public var weight: Int
+  public var vcpus: Int = 1
+  /// Credit weight (Xen's default 256).
+  public var weight: Int = 256
   /// Cap in percent of one pCPU, 0 = uncapped.
-  public var cap: Int
+  public var cap: Int = 0
   /// pCPUs the vCPUs may run on; empty = any.
-  public var pin: [Int]
+  public var pin: [Int] = []
   /// xen-bridge: the bridge's MAC table starts warm (no flooding).
   public var bridgeLearned: Bool = true
   /// xen-bridge: MAC table aging time.
@@ -196,15 +221,15 @@ public typealias FIBAlgorithm = NetModel.FIBAlgorithm
 /// One virtual router.
 public struct RouterSpec: Codable, Sendable, Equatable {
   /// vCPUs.
-  public var vcpus: Int
+  public var vcpus: Int = 1
   /// Scheduler weight.
-  public var weight: Int
+  public var weight: Int = 256
   /// Cap in percent of one pCPU, 0 = uncapped.
-  public var cap: Int
+  public var cap: Int = 0
   /// Routes in the FIB (a generated table), unless `routesFile` is given.
-  public var routes: Int
+  public var routes: Int = 1_000
   /// FIB algorithm.
-  public var fib: FIBAlgorithm
+  public var fib: FIBAlgorithm = .routeCache
   /// The route table file (`routes_file`) as written, relative to the scenario file's
   /// directory; nil for a generated table of `routes` prefixes.
   public var routesFile: String? = nil
@@ -324,17 +349,20 @@ public struct TrafficSpec: Codable, Sendable, Equatable {
 /// Run length and replications.
 public struct RunSpec: Codable, Sendable, Equatable {
   /// Simulated time per replication, warm-up included.
-  public var duration: SimDuration
+  public var duration: SimDuration = .s(2)
   /// Initial time whose statistics are deleted.
-  public var warmup: SimDuration
+  public var warmup: SimDuration = .ms(200)
   /// Replications (the minimum when `ciTarget` is set).
-  public var replications: Int
+  public var replications: Int = 5
   /// Stopping rule: relative CI half-width target as a fraction (0.02 = 2%), nil = off.
   public var ciTarget: Double?
   /// Most replications the stopping rule may run.
-  public var maxReplications: Int
+  public var maxReplications: Int = 100
   /// Master seed.
-  public var seed: UInt64
+  public var seed: UInt64 = 42
+
+  /// A run at the defaults: 2 s with 200 ms of warm-up, 5 replications, seed 42.
+  public init() {}
 
   enum CodingKeys: String, CodingKey {
     case durationNs, warmupNs, replications, ciTarget, maxReplications, seed

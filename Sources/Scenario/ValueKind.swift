@@ -10,6 +10,9 @@ enum ValueKind: Sendable {
   case quantity(QuantityKind, ClosedRange<Int64>)
   /// A quantity, or `off`.
   case quantityOrOff(QuantityKind, ClosedRange<Int64>)
+  /// A quantity read exactly and handed to the model as a real number in its unit
+  /// (`QuantityKind.realScale` base units each), within a range in that unit.
+  case real(QuantityKind, ClosedRange<Double>)
   /// `true` or `false`.
   case boolean
   /// Free text up to a length.
@@ -30,6 +33,8 @@ enum ValueKind: Sendable {
   case resolution
   /// A mapping of further keys.
   case section
+  /// A profile: a file name (the short form), or a mapping with `file` and costs.
+  case profile
   /// A list of mappings.
   case list
   /// Sweep axes: key paths to lists or ranges.
@@ -49,6 +54,8 @@ enum ValueKind: Sendable {
     case .quantity(let q, let r): "a \(q.noun) from \(q.format(r.lowerBound)) to \(q.format(r.upperBound))"
     case .quantityOrOff(let q, let r):
       "off, or a \(q.noun) from \(q.format(r.lowerBound)) to \(q.format(r.upperBound))"
+    case .real(let q, let r):
+      "a \(q.noun) from \(q.format(q.baseUnits(r.lowerBound))) to \(q.format(q.baseUnits(r.upperBound)))"
     case .boolean: "true or false"
     case .text(let n): "text of at most \(n) characters"
     case .choice(let names): "one of \(names.joined(separator: ", "))"
@@ -63,6 +70,7 @@ enum ValueKind: Sendable {
       "cbr, poisson, onoff (with on, off) or trace (with file); a mapping with kind and its parameters"
     case .resolution: "a packet rate (e.g. 1kpps) or a percentage of the rate (e.g. 1%)"
     case .section: "a mapping"
+    case .profile: "a profile file name, or a mapping with file and any profile key"
     case .list: "a list of mappings"
     case .sweepKeys: "key paths mapped to a list of values or to {from, to, step}"
     }
@@ -74,6 +82,7 @@ enum ValueKind: Sendable {
     case .integer: "an integer"
     case .quantity(let q, _): "a \(q.noun)"
     case .quantityOrOff(let q, _): "a \(q.noun) or off"
+    case .real(let q, _): "a \(q.noun)"
     case .boolean: "true or false"
     case .text: "text"
     case .choice: "a name"
@@ -84,6 +93,7 @@ enum ValueKind: Sendable {
     case .arrival: "an arrival process"
     case .resolution: "a resolution"
     case .section: "a mapping"
+    case .profile: "a profile"
     case .list: "a list"
     case .sweepKeys: "a mapping of key paths"
     }
@@ -119,6 +129,46 @@ enum ValueKind: Sendable {
   }
 }
 
+extension ValueKind {
+  /// The kind of a declared setting's domain.
+  init(_ domain: SettingDomain) {
+    switch domain {
+    case .integer(let r, let unit): self = QuantityKind(unit).map { .quantity($0, r) } ?? .integer(r)
+    case .optionalInteger(let r, let unit): self = .quantityOrOff(QuantityKind(unit) ?? .duration, r)
+    case .real(let r, let unit): self = .real(QuantityKind(unit) ?? .cycles, r)
+    case .boolean: self = .boolean
+    case .choice(let names): self = .choice(names)
+    }
+  }
+
+  /// The text of a setting's value as written in files (`30ms`, `1250cycles`, `off`).
+  func text(of value: SettingValue) -> String {
+    switch (self, value) {
+    case (.quantity(let q, _), .integer(let v)), (.quantityOrOff(let q, _), .integer(let v)): q.format(v)
+    case (.real(let q, _), .real(let v)): q.format(q.baseUnits(v))
+    case (_, .integer(let v)): "\(v)"
+    case (_, .real(let v)): "\(v)"
+    case (_, .boolean(let b)): b ? "true" : "false"
+    case (_, .text(let t)): t
+    case (_, .off): "off"
+    }
+  }
+}
+
+extension ParsedValue {
+  /// The value as a declared setting takes it; nil for shapes no setting has.
+  var settingValue: SettingValue? {
+    switch self {
+    case .integer(let v): .integer(v)
+    case .real(let v): .real(v)
+    case .boolean(let b): .boolean(b)
+    case .text(let t): .text(t)
+    case .off: .off
+    default: nil
+    }
+  }
+}
+
 /// A problem found in one value: where (if not at the value itself), what, and what is allowed.
 struct ValueProblem: Sendable {
   var origin: SourceOrigin?
@@ -137,6 +187,7 @@ struct ValueProblem: Sendable {
 /// A parsed value in base units.
 enum ParsedValue: Sendable, Equatable {
   case integer(Int64)
+  case real(Double)
   case boolean(Bool)
   case text(String)
   case off
@@ -158,6 +209,8 @@ extension ValueKind {
     switch self {
     case .section, .list, .sweepKeys:
       return .success(.structure)
+    case .profile:
+      if node.entries != nil { return .success(.structure) }
     case .integerList(let r):
       let items: [YNode]
       switch node.content {
@@ -205,12 +258,18 @@ extension ValueKind {
     case .quantityOrOff(let q, let r):
       if s == "off" { return .success(.off) }
       return ValueKind.parseQuantity(s, q, r, allowed: allowed).map { .integer($0) }
+    case .real(let q, let r):
+      let base = q.baseUnits(r.lowerBound)...q.baseUnits(r.upperBound)
+      return ValueKind.parseQuantity(s, q, base, allowed: allowed).map { .real(Double($0) / q.realScale) }
     case .boolean:
       switch s {
       case "true", "True", "TRUE", "yes", "on": return .success(.boolean(true))
       case "false", "False", "FALSE", "no", "off": return .success(.boolean(false))
       default: return fail("'\(s)' is not true or false")
       }
+    case .profile:
+      if s.count > 1_000 { return fail("the file name has \(s.count) characters") }
+      return .success(.text(s))
     case .text(let n):
       if s.count > n { return fail("the text has \(s.count) characters") }
       return .success(.text(s))

@@ -34,18 +34,9 @@ enum ScenarioRuns {
     return spec
   }
 
-  /// The cost profile a scenario names: its file when found, else the built-in profile of the
-  /// same name (`paper-2012`), else an error listing where it looked.
-  static func profile(for spec: ScenarioSpec) throws -> CostProfile {
-    if let path = spec.profile.resolvedPath {
-      do { return try ProfileLoader.load(path: path) } catch { throw RunError("\(error)") }
-    }
-    let base = (spec.profile.path as NSString).lastPathComponent
-    if base == "paper-2012.yaml" || base == "paper-2012" { return .paper2012 }
-    throw RunError(
-      "profile '\(spec.profile.path)' not found; looked in: \(spec.profile.candidates.joined(separator: ", "))"
-    )
-  }
+  /// The costs of a scenario: resolved at load (the profile file it names, or the built-in
+  /// paper-2012, with the scenario's own `profile.<key>` values over it).
+  static func profile(for spec: ScenarioSpec) throws -> CostProfile { spec.costs }
 
   /// The campaign plan of a scenario: its sweep points and replications.
   static func plan(_ spec: ScenarioSpec, replications: Int? = nil) -> CampaignPlan {

@@ -151,15 +151,22 @@ let designExample = """
     #expect(back == spec)
   }
 
-  @Test func profileIsLookedUpBesideTheFileThenInScenariosProfiles() throws {
-    let spec = try ScenarioLoader.load(
-      text: "profile: profiles/p.yaml\n", fileName: "x.yaml", baseDirectory: "/repo/scenarios/paper")
-    #expect(
-      spec.profile.candidates == [
-        "/repo/scenarios/paper/profiles/p.yaml", "/repo/scenarios/profiles/profiles/p.yaml",
-        "/repo/scenarios/profiles/p.yaml",
-      ])
-    #expect(spec.profile.resolvedPath == nil)
+  @Test func profileIsLookedUpBesideTheFileThenInScenariosProfiles() {
+    // A profile that exists nowhere is an input error at load, listing where it was looked for:
+    // beside the scenario file, then in the nearest scenarios/profiles (by path, then by name).
+    do {
+      _ = try ScenarioLoader.load(
+        text: "profile: profiles/p.yaml\n", fileName: "x.yaml", baseDirectory: "/repo/scenarios/paper")
+      Issue.record("a missing profile was accepted")
+    } catch {
+      #expect(
+        error.diagnostics.map(\.description) == [
+          "x.yaml:1:10: profile: profile 'profiles/p.yaml' not found; looked in: "
+            + "/repo/scenarios/paper/profiles/p.yaml, /repo/scenarios/profiles/profiles/p.yaml, "
+            + "/repo/scenarios/profiles/p.yaml; allowed: a profile file relative to the scenario file's "
+            + "directory or to scenarios/profiles"
+        ])
+    }
   }
 
   // MARK: Overrides

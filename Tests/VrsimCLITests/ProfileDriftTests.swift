@@ -4,7 +4,7 @@ import Scenario
 import Testing
 
 /// scenarios/profiles/paper-2012.yaml is the built-in `CostProfile.paper2012` written out: a
-/// comment header, then exactly `ProfileLoader.yaml(.paper2012)`. These tests keep the two
+/// comment header, then exactly `ProfileFile.text(.paper2012)`. These tests keep the two
 /// from drifting apart; `VRSIM_UPDATE_GOLDEN=1` rewrites the file from the built-in profile.
 @Suite("paper-2012 profile file")
 struct ProfileDriftTests {
@@ -24,17 +24,18 @@ struct ProfileDriftTests {
     # grant copies and maps (Santos et al., USENIX ATC 2008); SR-IOV forwards about as much as
     # native. Costs are in cycles of the host clock, so the profile moves between clock rates.
     # Residuals: none (no fit). Calibration against measured data (a later issue) replaces this
-    # profile by fitted values. Units are in the key names: cycles unless a key says otherwise
-    # (...PerByte: cycles per byte, ...Ns: nanoseconds, ...Pps: packets/s, cacheBytes: bytes).
+    # profile by fitted values. Every value carries its unit; every key, its range and its
+    # meaning are listed in scenarios/README.md (section profile), and any of them can be set
+    # in a scenario (profile: {file: ..., driver_rx: 1300cycles}) or with --set profile.KEY=...
     #
-    # This file is CostProfile.paper2012 (Sources/Platforms/CostProfile.swift) encoded by
-    # ProfileLoader.yaml; Tests/VrsimCLITests/ProfileDriftTests.swift fails when they differ.
+    # This file is CostProfile.paper2012 (Sources/Platforms/CostProfile.swift) written by
+    # ProfileFile.text; Tests/VrsimCLITests/ProfileDriftTests.swift fails when they differ.
     # Rewrite it with: VRSIM_UPDATE_GOLDEN=1 swift test --filter ProfileDriftTests
 
     """
 
   @Test func fileIsTheEncodedBuiltInProfile() throws {
-    let expected = Self.header + (try ProfileLoader.yaml(.paper2012))
+    let expected = ProfileFile.text(.paper2012, header: Self.header)
     if ProcessInfo.processInfo.environment["VRSIM_UPDATE_GOLDEN"] == "1" {
       try expected.write(toFile: Self.path, atomically: true, encoding: .utf8)
     }
@@ -43,7 +44,7 @@ struct ProfileDriftTests {
   }
 
   @Test func fileDecodesToTheBuiltInProfile() throws {
-    let decoded = try ProfileLoader.load(path: Self.path)
+    let decoded = try ProfileFile.load(path: Self.path)
     #expect(decoded == CostProfile.paper2012)
   }
 }

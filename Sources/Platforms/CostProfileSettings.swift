@@ -1,0 +1,127 @@
+import HostModel
+import NetModel
+import SimCore
+
+// Every cost of a profile, declared once: its key in profile files and under `profile.` in
+// scenarios and `--set`, its unit, valid range, calibration bounds and meaning, bound to the
+// `CostProfile` property the packet paths read. Defaults are `CostProfile()`'s (paper-2012).
+// Calibration bounds are wide (about 0 ... 4x the hand-derived value, more where the paper's
+// figures leave a cost weakly constrained): they bound the search, they are no claim.
+
+extension FIBCostModel {
+  /// Settings of the FIB lookup cost model.
+  public static let settings: [Setting<FIBCostModel>] = [
+    .cycles(
+      "fib_base", \.baseCycles, fit: 0...2_000, "Fixed cost of a FIB lookup (hashing, function calls)."),
+    .cycles("fib_hit", \.hitCycles, fit: 0...200, "A FIB memory access that hits the last-level cache."),
+    .cycles(
+      "fib_miss", \.missCycles, fit: 0...2_000, "A FIB memory access that misses the last-level cache."),
+    .integer(
+      "fib_cache", \.cacheBytes, 4_096...1_099_511_627_776, unit: .bytes,
+      "Bytes of last-level cache available to the routing table."),
+  ]
+}
+
+extension CostProfile {
+  /// Descriptive keys of a profile file (text, not costs): where the numbers come from.
+  public static let provenanceKeys:
+    [(key: String, path: any WritableKeyPath<CostProfile, String> & Sendable, doc: String)] =
+      [
+        ("name", \.name, "Name of the profile."),
+        ("provenance", \.provenance, "Where the numbers come from."),
+        ("method", \.method, "How they were obtained: hand-derived, or the fitting method."),
+        ("data_set", \.dataSet, "The data set they were derived from or fitted to."),
+        ("date", \.date, "When (ISO 8601 date)."),
+        ("residuals", \.residuals, "Fit residuals, or why there are none."),
+      ]
+
+  /// Every cost and batching parameter, in profile-file order.
+  public static let settings: [Setting<CostProfile>] =
+    [
+      .cycles("irq", \.irq, fit: 0...10_000, "NIC interrupt entry and exit, per notification."),
+      .cycles("napi_poll", \.napiPoll, fit: 0...5_000, "One NAPI poll invocation, per batch."),
+      .cycles(
+        "driver_rx", \.driverRx, fit: 0...10_000,
+        "Driver receive work per packet (descriptor, skb, netif_receive_skb)."),
+      .cycles(
+        "driver_tx", \.driverTx, fit: 0...10_000,
+        "Driver transmit work per packet (qdisc, descriptor, completion)."),
+      .cycles(
+        "ip_forward", \.ipForward, fit: 0...10_000,
+        "IP forwarding per packet, excluding the FIB lookup (checks, TTL, neighbour, output)."),
+    ]
+    + FIBCostModel.settings.map { $0.mounted(at: \CostProfile.fib, prefix: "") }
+    + [
+      .cycles(
+        "bridge_flood_copy", \.bridgeFloodCopy, fit: 0...10_000,
+        "Each extra copy when the bridge floods a frame (skb clone, queueing to a vif)."),
+      .cycles(
+        "bridge", \.bridge, fit: 0...20_000, "Linux bridge per packet (MAC table lookup and forwarding)."),
+      .cycles(
+        "netback_rx_per_packet", \.netbackRxPerPacket, fit: 0...20_000,
+        "Netback guest-receive per packet: grant copy of the frame into the guest's buffer."),
+      .real(
+        "netback_rx_per_byte", \.netbackRxPerByte, 0...1_000, unit: .cyclesPerByte,
+        calibration: CalibrationBounds(0...10), "Netback guest-receive per byte copied."),
+      .cycles(
+        "netback_rx_per_batch", \.netbackRxPerBatch, fit: 0...20_000,
+        "Netback guest-receive per batch (one grant-copy multicall)."),
+      .cycles(
+        "netback_tx_per_packet", \.netbackTxPerPacket, fit: 0...20_000,
+        "Netback guest-transmit per packet: grant map, 72 B header copy, unmap, response."),
+      .cycles(
+        "netback_tx_per_batch", \.netbackTxPerBatch, fit: 0...20_000,
+        "Netback guest-transmit per batch (one grant-map hypercall, one unmap batch)."),
+      .cycles(
+        "vif_xmit", \.vifXmit, fit: 0...5_000,
+        "Queueing a packet towards a vif in dom0 (vif start_xmit, rx_queue)."),
+      .cycles(
+        "event_channel_upcall", \.eventChannelUpcall, fit: 0...10_000,
+        "Event-channel upcall into a domain, per notification received."),
+      .cycles(
+        "event_channel_send", \.eventChannelSend, fit: 0...10_000,
+        "Sending an event-channel notification (EVTCHNOP_send hypercall), paid by the sender."),
+      .cycles(
+        "netfront_rx", \.netfrontRx, fit: 0...10_000,
+        "Netfront receive per packet (response, skb, refill share)."),
+      .cycles(
+        "netfront_tx", \.netfrontTx, fit: 0...10_000, "Netfront transmit per packet (request, grant, push)."),
+      .cycles(
+        "guest_forward_penalty", \.guestForwardPenalty, fit: 0...10_000,
+        "Per-packet penalty of forwarding inside a paravirtual guest (TLB and cache misses; Xenoprof, VEE 2005)."
+      ),
+      .cycles(
+        "sriov_injection", \.sriovInjection, fit: 0...20_000,
+        "Hypervisor interrupt injection into the guest for a VF interrupt, per notification."),
+      .cycles("vf_driver_rx", \.vfDriverRx, fit: 0...10_000, "VF driver (igbvf) receive per packet."),
+      .cycles("vf_driver_tx", \.vfDriverTx, fit: 0...10_000, "VF driver transmit per packet."),
+      .cycles(
+        "venet_hop", \.venetHop, fit: 0...10_000,
+        "venet hop between the host and a container, per packet and direction."),
+      .cycles(
+        "vmk_emulation", \.vmkEmulation, fit: 0...20_000,
+        "VMkernel device emulation per packet and direction."),
+      .real(
+        "vmk_cluster_threshold", \.vmkClusterThresholdPps, 1...1_000_000_000, unit: .packetsPerSecond,
+        "Offered rate per VM above which VMkernel clusters packets."),
+      .integer64(
+        "vmk_cluster_interval", \.vmkClusterIntervalNs, 1_000...1_000_000_000, unit: .nanoseconds,
+        "Interrupt coalescing interval while VMkernel clusters packets."),
+      .cycles("veth_hop", \.vethHop, fit: 0...10_000, "veth hop between namespaces, per packet."),
+      .integer("napi_weight", \.napiWeight, 1...4_096, "NAPI weight: packets per poll (Linux default 64)."),
+      .integer(
+        "netback_rx_batch", \.netbackRxBatch, 1...4_096,
+        "Netback guest-receive batch: slots per grant-copy multicall (256 - 18)."),
+      .integer(
+        "netback_tx_batch", \.netbackTxBatch, 1...4_096, "Netback guest-transmit batch: pending requests."),
+      .integer(
+        "netfront_rx_target_min", \.netfrontRxTargetMin, 1...256,
+        "netfront's lowest receive-buffer target (RX_DFL_MIN_TARGET 64); it grows up to the 256-slot ring."),
+      .integer(
+        "vif_queue", \.vifQueue, 1...1_000_000, "Packets a dom0 vif may hold before netback copies them."),
+      .integer(
+        "backlog", \.backlog, 1...1_000_000,
+        "Per-CPU backlog (netdev_max_backlog) of the software hops (venet, veth)."),
+    ]
+    + ContextSwitchCosts.settings.map { $0.mounted(at: \CostProfile.contextSwitch, prefix: "") }
+}

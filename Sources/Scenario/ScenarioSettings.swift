@@ -1,0 +1,104 @@
+import HostModel
+import Platforms
+import SimCore
+
+// The scenario's own settings (host, dom0, routers, run), declared once with key, unit, range
+// and meaning, bound to the resolved scenario's fields. Defaults are those fields' initial
+// values. Scheduler options and profile costs are declared by the models (HostModel's
+// HostSettings.swift, Platforms' CostProfileSettings.swift) and mounted here.
+
+extension HostSpec {
+  static let settings: [Setting<HostSpec>] = [
+    .integer(
+      "cpus", \.cpus, 1...64, "Physical CPUs (cores) of the host (the model keeps pCPU sets as 64-bit masks)."
+    ),
+    .integer64(
+      "clock", \.clockHz, 100_000_000...10_000_000_000, unit: .hertz,
+      "Core clock; profile costs in cycles are converted with it."),
+  ]
+}
+
+extension NICSpec {
+  static let settings: [Setting<NICSpec>] = [
+    .integer64(
+      "rate", \.rateBitsPerSecond, 1_000_000...800_000_000_000, unit: .bitsPerSecond,
+      "Line rate; each frame also occupies 20 B of preamble and inter-frame gap."),
+    .integer(
+      "rx_ring", \.rxRing, 8...65_536, "RX descriptor ring size, in packets (igb: 80 to 4096, default 256)."),
+    .integer("tx_ring", \.txRing, 8...65_536, "TX descriptor ring size, in packets."),
+    .integer(
+      "vfs", \.vfs, 0...256,
+      "SR-IOV virtual functions of the port (82576: 7). On xen-sriov each router needs one."),
+  ]
+}
+
+extension Dom0Spec {
+  static let settings: [Setting<Dom0Spec>] = [
+    .integer("vcpus", \.vcpus, 1...256, "vCPUs of dom0."),
+    .integer("weight", \.weight, 1...65_535, "Scheduler weight of dom0."),
+    .integer("cap", \.cap, 0...25_600, unit: .percentOfPCPU, "Cap in percent of one pCPU; 0 = uncapped."),
+  ]
+
+  static let bridgeSettings: [Setting<Dom0Spec>] = [
+    .boolean(
+      "bridge_learned", \.bridgeLearned,
+      "xen-bridge: the bridge's MAC table is warm at the start (as after ARP); false floods frames to "
+        + "not-yet-learned MACs to every vif until learned."),
+    .duration(
+      "bridge_aging", \.bridgeAging, SimDuration.us(1)...SimDuration.s(3_600),
+      "xen-bridge: how long a learned MAC lives without traffic (Linux default 300 s)."),
+  ]
+}
+
+extension RouterSpec {
+  static let settings: [Setting<RouterSpec>] = [
+    .integer("vcpus", \.vcpus, 1...64, "vCPUs per router."),
+    .integer("weight", \.weight, 1...65_535, "Scheduler weight per router."),
+    .integer("cap", \.cap, 0...6_400, unit: .percentOfPCPU, "Cap in percent of one pCPU; 0 = uncapped."),
+    .choice(
+      "fib", \.fib,
+      "FIB lookup algorithm (cost model): route-cache (Linux < 3.6 per-flow cache), fib_hash, fib_trie, dir-24-8."
+    ),
+  ]
+}
+
+extension RunSpec {
+  static let settings: [Setting<RunSpec>] = [
+    .duration(
+      "duration", \.duration, SimDuration.us(1)...SimDuration.s(3_600),
+      "Simulated time per replication, warm-up included."),
+    .duration(
+      "warmup", \.warmup, SimDuration.zero...SimDuration.s(3_600),
+      "Initial time whose statistics are deleted; below run.duration."),
+    .integer(
+      "replications", \.replications, 1...10_000, "Independent replications (the minimum with ci_target)."),
+    .integer(
+      "max_replications", \.maxReplications, 1...100_000,
+      "Most replications the stopping rule may run; at least run.replications."),
+  ]
+}
+
+extension Setting {
+  /// The setting as a scenario key under `prefix` of the resolved scenario.
+  func at(_ path: any WritableKeyPath<ScenarioSpec, Root> & Sendable, _ prefix: String) -> Setting<
+    ScenarioSpec
+  > {
+    mounted(at: path, prefix: prefix)
+  }
+}
+
+/// Every bound scenario key, by its full path: what the decoder writes into a resolved
+/// scenario. Keys of `routers.each` are bound to one router's settings instead (they apply to
+/// each router and to overrides).
+enum BoundKeys {
+  static let host = HostSpec.settings.map { $0.at(\.host, "host.") }
+  static let nic = NICSpec.settings.map { $0.mounted(at: \HostSpec.nic, prefix: "").at(\.host, "host.nic.") }
+  static let credit = CreditOptions.settings.map { $0.at(\.scheduler.credit, "scheduler.") }
+  static let credit2 = Credit2Options.settings.map { $0.at(\.scheduler.credit2, "scheduler.credit2.") }
+  static let cfs = CFSOptions.settings.map { $0.at(\.scheduler.cfs, "scheduler.cfs.") }
+  static let vmware = VMwareOptions.settings.map { $0.at(\.scheduler.vmware, "scheduler.vmware.") }
+  static let dom0 = Dom0Spec.settings.map { $0.at(\.dom0, "dom0.") }
+  static let bridge = Dom0Spec.bridgeSettings.map { $0.at(\.dom0, "dom0.") }
+  static let run = RunSpec.settings.map { $0.at(\.run, "run.") }
+  static let profile = CostProfile.settings.map { $0.at(\.costs, "profile.") }
+}

@@ -1,0 +1,238 @@
+/// The unit a declared setting is stated in (its base unit): what a value is written with in
+/// scenario and profile files, and what its number means.
+public enum SettingUnit: String, Sendable, Equatable, CaseIterable {
+  /// A plain count (vCPUs, packets per batch, ring slots): written as an integer.
+  case count
+  /// CPU cycles of the host clock (written `1250cycles`).
+  case cycles
+  /// CPU cycles per byte of frame (written `1.5cycles/B`).
+  case cyclesPerByte
+  /// Nanoseconds (written with any duration unit: `30ms`).
+  case nanoseconds
+  /// Packets per second (`20kpps`).
+  case packetsPerSecond
+  /// Bytes (`8MiB`).
+  case bytes
+  /// Hertz (`3.06GHz`).
+  case hertz
+  /// Bits per second (`1Gbps`).
+  case bitsPerSecond
+  /// Percent of one pCPU (caps and reservations), written as an integer.
+  case percentOfPCPU
+}
+
+/// The values a setting takes, in its base unit: the range is the model's own.
+public enum SettingDomain: Sendable, Equatable {
+  /// An integer within a range.
+  case integer(ClosedRange<Int64>, SettingUnit)
+  /// A real number within a range (written as an exact decimal).
+  case real(ClosedRange<Double>, SettingUnit)
+  /// A duration within a range, or `off` (nil in the model).
+  case optionalInteger(ClosedRange<Int64>, SettingUnit)
+  /// `true` or `false`.
+  case boolean
+  /// One of a fixed set of names.
+  case choice([String])
+}
+
+/// A setting's value in base units, as the declarations move it between text and a model.
+public enum SettingValue: Sendable, Equatable {
+  /// An integer in the setting's base unit.
+  case integer(Int64)
+  /// A real number in the setting's base unit.
+  case real(Double)
+  /// A switch.
+  case boolean(Bool)
+  /// A name of a choice.
+  case text(String)
+  /// Switched off (an optional setting that is nil).
+  case off
+}
+
+/// How calibration may move a parameter: the bounds it searches within and an optional prior
+/// (a centre and a standard deviation, in the setting's base unit).
+public struct CalibrationBounds: Sendable, Equatable {
+  /// Lowest value calibration tries.
+  public var lower: Double
+  /// Highest value calibration tries.
+  public var upper: Double
+  /// Prior mean and standard deviation, if the literature gives one.
+  public var prior: (mean: Double, sd: Double)?
+
+  /// Bounds, with an optional prior.
+  public init(_ range: ClosedRange<Double>, prior: (mean: Double, sd: Double)? = nil) {
+    lower = range.lowerBound
+    upper = range.upperBound
+    self.prior = prior
+  }
+
+  public static func == (a: CalibrationBounds, b: CalibrationBounds) -> Bool {
+    a.lower == b.lower && a.upper == b.upper && a.prior?.mean == b.prior?.mean && a.prior?.sd == b.prior?.sd
+  }
+}
+
+/// One setting of a model's configuration, declared once: its key (as written in files and
+/// `--set`), the values it takes with their unit and range, what it means, how calibration may
+/// move it, and the key path that binds it to the configuration type `Root`.
+///
+/// The default is not stated here: it is `Root`'s own default (read through the binding from
+/// a default instance), so the model's initialiser is the only place a default is written. The
+/// scenario layer builds its decoder, `--set`, sweeps and the generated reference from these
+/// declarations, in the spirit of ns-3's `TypeId::AddAttribute(name, help, default, accessor,
+/// checker)`.
+public struct Setting<Root>: Sendable {
+  /// The key below the place the configuration is mounted (`tslice`, `driver_rx`).
+  public let key: String
+  /// Type, unit and valid range.
+  public let domain: SettingDomain
+  /// What it means (one or two sentences, with the source it follows).
+  public let doc: String
+  /// Calibration bounds and prior; nil when the setting is not a fit parameter.
+  public let calibration: CalibrationBounds?
+  private let read: @Sendable (Root) -> SettingValue
+  private let write: @Sendable (inout Root, SettingValue) -> Void
+
+  /// A setting with explicit accessors (prefer the typed factories below).
+  public init(
+    key: String, domain: SettingDomain, doc: String, calibration: CalibrationBounds? = nil,
+    read: @escaping @Sendable (Root) -> SettingValue,
+    write: @escaping @Sendable (inout Root, SettingValue) -> Void
+  ) {
+    self.key = key
+    self.domain = domain
+    self.doc = doc
+    self.calibration = calibration
+    self.read = read
+    self.write = write
+  }
+
+  /// The setting's value in `root`.
+  public func value(in root: Root) -> SettingValue { read(root) }
+
+  /// Stores `value` in `root`. The value must lie in `domain` (the scenario layer checks it
+  /// first and reports the file, line and key when it does not).
+  public func set(_ value: SettingValue, in root: inout Root) {
+    precondition(domain.contains(value), "\(key): \(value) is outside its declared domain")
+    write(&root, value)
+  }
+
+  /// The same setting seen from an enclosing configuration, under `prefix` (`scheduler.cfs.`).
+  public func mounted<Outer>(at path: any WritableKeyPath<Outer, Root> & Sendable, prefix: String) -> Setting<
+    Outer
+  > {
+    let read = self.read
+    let write = self.write
+    return Setting<Outer>(
+      key: prefix + key, domain: domain, doc: doc, calibration: calibration,
+      read: { read($0[keyPath: path]) }, write: { write(&$0[keyPath: path], $1) })
+  }
+}
+
+extension SettingDomain {
+  /// Whether `value` is of this domain's type and inside its range.
+  public func contains(_ value: SettingValue) -> Bool {
+    switch (self, value) {
+    case (.integer(let r, _), .integer(let v)): r.contains(v)
+    case (.real(let r, _), .real(let v)): r.contains(v)
+    case (.optionalInteger(let r, _), .integer(let v)): r.contains(v)
+    case (.optionalInteger, .off): true
+    case (.boolean, .boolean): true
+    case (.choice(let names), .text(let s)): names.contains(s)
+    default: false
+    }
+  }
+}
+
+extension Setting {
+  /// An `Int` count, duration-free (`napi_weight`, `vcpus`).
+  public static func integer(
+    _ key: String, _ path: any WritableKeyPath<Root, Int> & Sendable, _ range: ClosedRange<Int64>,
+    unit: SettingUnit = .count, calibration: CalibrationBounds? = nil, _ doc: String
+  ) -> Setting {
+    Setting(
+      key: key, domain: .integer(range, unit), doc: doc, calibration: calibration,
+      read: { .integer(Int64($0[keyPath: path])) },
+      write: { root, v in if case .integer(let x) = v { root[keyPath: path] = Int(x) } })
+  }
+
+  /// An `Int64` quantity (cycles, nanoseconds, bytes).
+  public static func integer64(
+    _ key: String, _ path: any WritableKeyPath<Root, Int64> & Sendable, _ range: ClosedRange<Int64>,
+    unit: SettingUnit, calibration: CalibrationBounds? = nil, _ doc: String
+  ) -> Setting {
+    Setting(
+      key: key, domain: .integer(range, unit), doc: doc, calibration: calibration,
+      read: { .integer($0[keyPath: path]) },
+      write: { root, v in if case .integer(let x) = v { root[keyPath: path] = x } })
+  }
+
+  /// A CPU cost in cycles, 0 ... 100,000,000, with its calibration bounds.
+  public static func cycles(
+    _ key: String, _ path: any WritableKeyPath<Root, Int64> & Sendable, fit: ClosedRange<Double>,
+    _ doc: String
+  ) -> Setting {
+    integer64(key, path, 0...100_000_000, unit: .cycles, calibration: CalibrationBounds(fit), doc)
+  }
+
+  /// A duration.
+  public static func duration(
+    _ key: String, _ path: any WritableKeyPath<Root, SimDuration> & Sendable,
+    _ range: ClosedRange<SimDuration>,
+    calibration: CalibrationBounds? = nil, _ doc: String
+  ) -> Setting {
+    Setting(
+      key: key, domain: .integer(range.lowerBound.nanoseconds...range.upperBound.nanoseconds, .nanoseconds),
+      doc: doc, calibration: calibration,
+      read: { .integer($0[keyPath: path].nanoseconds) },
+      write: { root, v in if case .integer(let x) = v { root[keyPath: path] = SimDuration(nanoseconds: x) } })
+  }
+
+  /// A duration that may be `off` (nil).
+  public static func optionalDuration(
+    _ key: String, _ path: any WritableKeyPath<Root, SimDuration?> & Sendable,
+    _ range: ClosedRange<SimDuration>,
+    _ doc: String
+  ) -> Setting {
+    Setting(
+      key: key,
+      domain: .optionalInteger(range.lowerBound.nanoseconds...range.upperBound.nanoseconds, .nanoseconds),
+      doc: doc,
+      read: { $0[keyPath: path].map { .integer($0.nanoseconds) } ?? .off },
+      write: { root, v in
+        switch v {
+        case .integer(let x): root[keyPath: path] = SimDuration(nanoseconds: x)
+        default: root[keyPath: path] = nil
+        }
+      })
+  }
+
+  /// A real number (cycles per byte, packets per second).
+  public static func real(
+    _ key: String, _ path: any WritableKeyPath<Root, Double> & Sendable, _ range: ClosedRange<Double>,
+    unit: SettingUnit, calibration: CalibrationBounds? = nil, _ doc: String
+  ) -> Setting {
+    Setting(
+      key: key, domain: .real(range, unit), doc: doc, calibration: calibration,
+      read: { .real($0[keyPath: path]) },
+      write: { root, v in if case .real(let x) = v { root[keyPath: path] = x } })
+  }
+
+  /// A switch.
+  public static func boolean(_ key: String, _ path: any WritableKeyPath<Root, Bool> & Sendable, _ doc: String)
+    -> Setting
+  {
+    Setting(
+      key: key, domain: .boolean, doc: doc, read: { .boolean($0[keyPath: path]) },
+      write: { root, v in if case .boolean(let b) = v { root[keyPath: path] = b } })
+  }
+
+  /// One of the cases of a string enum.
+  public static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+    _ key: String, _ path: any WritableKeyPath<Root, E> & Sendable, _ doc: String
+  ) -> Setting where E.RawValue == String {
+    Setting(
+      key: key, domain: .choice(E.allCases.map(\.rawValue)), doc: doc,
+      read: { .text($0[keyPath: path].rawValue) },
+      write: { root, v in if case .text(let s) = v, let e = E(rawValue: s) { root[keyPath: path] = e } })
+  }
+}

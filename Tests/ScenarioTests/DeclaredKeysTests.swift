@@ -1,0 +1,153 @@
+import Foundation
+import SimCore
+import Testing
+
+@testable import Scenario
+
+/// Every declared key (scenario settings, scheduler options of every family, profile costs)
+/// goes through YAML and `--set` to the resolved scenario, and values just outside its
+/// declared range are refused with a diagnostic naming the key.
+///
+/// The values tried come from each declaration's own range: the lowest value (or the highest
+/// when the lowest is the default), so every key is moved off its default; out of range is the
+/// lowest minus one base unit and the highest plus one.
+@Suite("Declared keys")
+struct DeclaredKeysTests {
+  /// One declared key as the tests see it: full path, domain, and how to read it back.
+  struct Key: Sendable {
+    var path: String
+    var domain: SettingDomain
+    var read: @Sendable (ScenarioSpec) -> SettingValue
+  }
+
+  static let keys: [Key] = {
+    var out: [Key] = []
+    let lists = [
+      BoundKeys.host, BoundKeys.nic, BoundKeys.credit, BoundKeys.credit2, BoundKeys.cfs, BoundKeys.vmware,
+      BoundKeys.dom0, BoundKeys.bridge, BoundKeys.run, BoundKeys.profile,
+    ]
+    for list in lists {
+      for s in list { out.append(Key(path: s.key, domain: s.domain, read: { s.value(in: $0) })) }
+    }
+    for s in RouterSpec.settings {
+      out.append(
+        Key(path: "routers.each." + s.key, domain: s.domain, read: { s.value(in: $0.routers.perRouter[0]) }))
+    }
+    return out
+  }()
+
+  /// Overrides that keep cross-key rules satisfied whatever single key is moved: a rate limit
+  /// needs credit 4.2, credit2's min_timer must not exceed max_timer, the warm-up must be
+  /// shorter than the duration, max_replications must not be below replications.
+  static let context = [
+    "scheduler.version=\"4.2\"", "scheduler.credit2.min_timer=10us", "scheduler.credit2.max_timer=1s",
+    "run.warmup=0s", "run.replications=1", "run.max_replications=100000",
+  ]
+
+  /// `context` without the override of the key under test.
+  static func context(for path: String) -> [String] { context.filter { !$0.hasPrefix(path + "=") } }
+
+  /// A value inside the domain that differs from `current`.
+  static func inRange(_ d: SettingDomain, _ current: SettingValue) -> SettingValue {
+    switch d {
+    case .integer(let r, _), .optionalInteger(let r, _):
+      return current == .integer(r.lowerBound) ? .integer(r.upperBound) : .integer(r.lowerBound)
+    case .real(let r, _):
+      return current == .real(r.lowerBound) ? .real(r.upperBound) : .real(r.lowerBound)
+    case .boolean: return current == .boolean(true) ? .boolean(false) : .boolean(true)
+    case .choice(let names): return .text(names.first { .text($0) != current } ?? names[0])
+    }
+  }
+
+  static func load(_ path: String, _ overrides: [String]) throws(ScenarioError) -> ScenarioSpec {
+    try ScenarioLoader.load(text: "name: t\n", fileName: "t.yaml", overrides: context(for: path) + overrides)
+  }
+
+  /// `a.b.c` and a value as nested YAML flow mappings: `a: {b: {c: v}}`.
+  static func yaml(_ path: String, _ value: String) -> String {
+    let parts = path.split(separator: ".")
+    var text = "\(parts.last!): \(value)"
+    for p in parts.dropLast().reversed() { text = "\(p): {\(text)}" }
+    return "name: t\n" + text + "\n"
+  }
+
+  @Test func thereAreDeclaredKeysOfEveryKind() {
+    // 2 host + 4 NIC + 3 credit + 5 credit2 + 4 cfs + 3 vmware + 5 dom0 + 4 run + 4 router, and
+    // 39 profile keys: 5 Linux stack, 4 FIB, 21 bridge/Xen/SR-IOV/OpenVZ/VMware/veth costs,
+    // 6 batch and queue sizes, 3 context-switch costs.
+    #expect(Self.keys.count == 2 + 4 + 3 + 5 + 4 + 3 + 5 + 4 + 4 + 39)
+    #expect(Set(Self.keys.map(\.path)).count == Self.keys.count, "a key is declared twice")
+  }
+
+  @Test func everyKeyRoundTripsThroughSetAndYAML() throws {
+    for key in Self.keys {
+      let kind = ValueKind(key.domain)
+      let wanted = Self.inRange(key.domain, key.read(try Self.load(key.path, [])))
+      let text = kind.text(of: wanted)
+      let viaSet = try Self.load(key.path, ["\(key.path)=\(text)"])
+      #expect(key.read(viaSet) == wanted, "--set \(key.path)=\(text)")
+      let viaYAML = try ScenarioLoader.load(
+        text: Self.yaml(key.path, text), fileName: "t.yaml", overrides: Self.context(for: key.path))
+      #expect(key.read(viaYAML) == wanted, "YAML \(key.path): \(text)")
+    }
+  }
+
+  @Test func everyKeyRefusesValuesOutsideItsRange() {
+    for key in Self.keys {
+      let kind = ValueKind(key.domain)
+      var outside: [String] = []
+      switch key.domain {
+      case .integer(let r, _), .optionalInteger(let r, _):
+        if r.lowerBound > .min { outside.append(kind.text(of: .integer(r.lowerBound - 1))) }
+        if r.upperBound < .max { outside.append(kind.text(of: .integer(r.upperBound + 1))) }
+      case .real(let r, _):
+        outside.append(kind.text(of: .real(r.upperBound * 2 + 1)))
+      case .boolean: outside.append("maybe")
+      case .choice: outside.append("no-such-choice")
+      }
+      for text in outside {
+        do {
+          _ = try Self.load(key.path, ["\(key.path)=\(text)"])
+          Issue.record("\(key.path)=\(text) was accepted")
+        } catch {
+          #expect(error.diagnostics.contains { $0.keyPath == key.path }, "\(key.path)=\(text): \(error)")
+        }
+      }
+    }
+  }
+
+  @Test func aProfileCostSetOnTheShortFormKeepsTheFile() throws {
+    let spec = try ScenarioLoader.load(
+      text: "name: t\nprofile: paper-2012.yaml\n", fileName: "t.yaml",
+      overrides: ["profile.driver_rx=1300cycles"])
+    #expect(spec.costs.driverRx == 1_300)
+    #expect(spec.profile.path == "paper-2012.yaml")
+    // Every other cost stays at the built-in paper-2012 value (CostProfile.swift: 1150 cycles).
+    #expect(spec.costs.driverTx == 1_150)
+  }
+
+  @Test func profileFilesAreCheckedWithLocatedErrors() {
+    let text = """
+      name: bad
+      irq: 1500
+      napi_poll: 0cycles
+      napiWeight: 64
+
+      """
+    do {
+      _ = try ProfileFile.load(text: text, file: "bad.yaml")
+      Issue.record("a bad profile was accepted")
+    } catch {
+      let lines = error.diagnostics.map(\.description)
+      #expect(
+        lines.contains {
+          $0.hasPrefix("bad.yaml:2:6: irq: '1500' is not a valid cycle count: the unit is missing")
+        })
+      #expect(
+        lines.contains {
+          $0.hasPrefix("bad.yaml:4:1: napiWeight: unknown key 'napiWeight' (did you mean 'napi_weight'?)")
+        })
+      #expect(lines.contains { $0.contains("costs missing: driver_rx") })
+    }
+  }
+}
