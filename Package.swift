@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // vrsim: a discrete-event simulator of virtualized routers.
-// Module arrows point one way (see DESIGN.md):
+// Module arrows point one way (see docs/DESIGN.md):
 // vrsim -> VrsimCLI -> {Experiment, Report} -> Scenario -> Platforms -> {NetModel, HostModel}
 //   -> SimCore -> GSLKit -> CGSL.
 import PackageDescription

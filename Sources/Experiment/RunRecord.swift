@@ -1,3 +1,5 @@
+import Report
+
 /// One measured value of one run, in tidy form: what it is about (`scope`), what it is
 /// (`metric`), its unit and the value.
 ///
@@ -19,6 +21,11 @@ public struct MetricRow: Sendable, Equatable, Codable {
     self.metric = metric
     self.unit = unit
     self.value = value
+  }
+
+  /// The row `scope metric = value`, with the metric's name and unit.
+  public init(scope: String, _ metric: Metric, value: Double) {
+    self.init(scope: scope, metric: metric.name, unit: metric.unit, value: value)
   }
 
   /// True when both rows say the same thing, NaN values included (bitwise value equality).

@@ -167,17 +167,25 @@ final class CreditScheduler: VCPUScheduler {
   /// schedules events at the current instant or its own next tick, so nothing can come
   /// between the per-pCPU ticks of one instant).
   func start(now: Int64) {
-    host.armTimer(after: tickNs, code: 0, arg: 0)
-    if exact { host.armTimer(after: tsliceNs, code: 1, arg: 0) }
+    host.armTimer(after: tickNs, code: Timer.tick.rawValue, arg: 0)
+    if exact { host.armTimer(after: tsliceNs, code: Timer.accounting.rawValue, arg: 0) }
+  }
+
+  /// The credit scheduler's timers.
+  enum Timer: UInt32 {
+    /// `csched_tick`, every tslice / 3 for all pCPUs.
+    case tick = 0
+    /// `csched_acct`, every tslice (4.0; 3.2 accounts inside the master's tick).
+    case accounting = 1
   }
 
   func timer(code: UInt32, arg: UInt64, now: Int64) {
-    if code == 0 {
+    if code == Timer.tick.rawValue {
       for p in 0..<ncpu { tick(p, now: now) }
-      _ = hostRef._withUnsafeGuaranteedRef { $0.armTimer(after: tickNs, code: 0, arg: 0) }
+      _ = hostRef._withUnsafeGuaranteedRef { $0.armTimer(after: tickNs, code: Timer.tick.rawValue, arg: 0) }
     } else {
       account(now: now)
-      host.armTimer(after: tsliceNs, code: 1, arg: 0)
+      host.armTimer(after: tsliceNs, code: Timer.accounting.rawValue, arg: 0)
     }
   }
 

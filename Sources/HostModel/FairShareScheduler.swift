@@ -98,7 +98,7 @@ final class FairShareScheduler: VCPUScheduler {
 
   func start(now: Int64) {
     if quota.contains(where: { $0 > 0 }) || reserve.contains(where: { $0 > 0 }) {
-      host.armTimer(after: periodNs, code: 0, arg: 0)
+      host.armTimer(after: periodNs, code: Timer.period.rawValue, arg: 0)
     }
   }
 
@@ -128,6 +128,12 @@ final class FairShareScheduler: VCPUScheduler {
     lastUpdate[i] = now
   }
 
+  /// The fair-share scheduler's timers.
+  enum Timer: UInt32 {
+    /// Bandwidth period refresh (cfs `cfs_period_us`, vmware's enforcement window).
+    case period = 0
+  }
+
   func timer(code: UInt32, arg: UInt64, now: Int64) {
     // Period refresh: charge running vCPUs to the old period, then refill.
     for p in 0..<ncpu {
@@ -141,7 +147,7 @@ final class FairShareScheduler: VCPUScheduler {
         for i in domVCPUs[d] { host.unpark(host.vcpus[i]) }
       }
     }
-    host.armTimer(after: periodNs, code: 0, arg: 0)
+    host.armTimer(after: periodNs, code: Timer.period.rawValue, arg: 0)
     // A new window may change reservation priorities or end a quota clip: re-decide busy pCPUs.
     if reserve.contains(where: { $0 > 0 }) { for p in 0..<ncpu { host.raiseSoftirq(p) } }
   }

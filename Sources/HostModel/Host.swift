@@ -1,7 +1,7 @@
 import SimCore
 
 /// A host: physical CPUs, the domains and vCPUs sharing them, and the scheduler that decides
-/// which vCPU runs where (DESIGN.md, "Host model").
+/// which vCPU runs where (docs/DESIGN.md, "The life of a scheduling decision").
 ///
 /// How it runs: each pCPU executes its current vCPU's head work item; the item's remaining
 /// time (its cycles at the host clock) survives preemption. A pCPU has one pending "segment"
@@ -53,10 +53,21 @@ public final class Host: EventHandler {
   var decisions: UInt64 = 0
   var traceLines: [String]?
 
-  static let codeSegment: UInt32 = 0
-  static let codeSlice: UInt32 = 1
-  static let codeSoftirq: UInt32 = 2
-  static let codeSchedulerBase: UInt32 = 16
+  /// The host's own event codes; scheduler timers are offset by `schedulerBase`.
+  enum EventCode: UInt32 {
+    /// A pCPU's current work segment ends.
+    case segment = 0
+    /// A pCPU's slice timer fires.
+    case slice = 1
+    /// A pCPU re-decides after a softirq-style wake-up.
+    case softirq = 2
+    /// First code of the scheduler's own timers (`SchedulerTimer.rawValue` is added).
+    case schedulerBase = 16
+  }
+  static let codeSegment = EventCode.segment.rawValue
+  static let codeSlice = EventCode.slice.rawValue
+  static let codeSoftirq = EventCode.softirq.rawValue
+  static let codeSchedulerBase = EventCode.schedulerBase.rawValue
 
   /// Creates a host in `sim`. Preconditions (programmer errors): 1 ... 64 pCPUs, a positive
   /// clock, non-negative switch costs.

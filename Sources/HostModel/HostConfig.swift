@@ -3,7 +3,7 @@ import SimCore
 /// The physical side of a host: how many pCPUs, their clock, and what a context switch costs.
 ///
 /// Every cost in the host model is stated in CPU cycles and turned into time with `clockGHz`,
-/// so a profile calibrated on one machine can be moved to another (DESIGN.md, "Host model").
+/// so a profile calibrated on one machine can be moved to another (docs/DESIGN.md, "The life of a scheduling decision").
 public struct HostConfig: Sendable, Equatable {
   /// Number of physical CPUs (1 ... 64).
   public var cpus: Int

@@ -7,7 +7,7 @@ struct SchedDecision {
   var slice: Int64
 }
 
-/// The protocol every scheduler implements (DESIGN.md: wake, block, pick next, tick, account).
+/// The protocol every scheduler implements (docs/DESIGN.md, "Recipe: add a scheduler": wake, block, pick next, timers).
 ///
 /// The host calls `schedule(pcpu:now:)` whenever a pCPU must decide (slice end, the current
 /// vCPU blocked or was parked, a tickle); the current vCPU is `host.current(p)` and may no

@@ -74,7 +74,7 @@ public struct ScenarioSource: Codable, Sendable, Equatable {
   public var hash: String
 }
 
-/// The platforms vrsim models (see DESIGN.md, "Packet path"): the model's own enum, so the
+/// The platforms vrsim models (see docs/DESIGN.md, "Recipe: add a platform"): the model's own enum, so the
 /// scenario layer and the models cannot disagree on names.
 public typealias Platform = PlatformKind
 

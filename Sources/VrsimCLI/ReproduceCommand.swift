@@ -306,7 +306,7 @@ enum PaperExperiments {
 
   static func fig9(_ index: SummaryIndex) -> [PaperRow] {
     var rows: [PaperRow] = []
-    let forwarded = index.all("aggregate", "forwarded_pps")
+    let forwarded = index.all("aggregate", Metric.forwardedPps.name)
     func saturation(_ platform: String) -> MetricSummary? {
       forwarded.filter { s in s.parameters.contains { $0.key == "platform" && $0.value == platform } }
         .max { $0.mean < $1.mean }
@@ -339,14 +339,14 @@ enum PaperExperiments {
     let toMbps = ipBytesPer1518Frame * 8 / 1e6
     for n in 1...4 {
       let p = ["routers.count": "\(n)"]
-      guard let agg = index.find("aggregate", "forwarded_pps", where: p) else { continue }
+      guard let agg = index.find("aggregate", Metric.forwardedPps.name, where: p) else { continue }
       rows.append(
         .value(
           experiment, "\(n) VM\(n > 1 ? "s" : ""), aggregate (IP bytes)", unit: "Mb/s",
           mean: agg.mean * toMbps,
           halfWidth: agg.halfWidth * toMbps, paper: 969, paperText: "969 Mb/s"))
       guard n > 1 else { continue }
-      let perVM = (0..<n).compactMap { index.find("vr\($0)", "forwarded_pps", where: p) }
+      let perVM = (0..<n).compactMap { index.find("vr\($0)", Metric.forwardedPps.name, where: p) }
       guard perVM.count == n else { continue }
       let means = perVM.map { $0.mean * toMbps }
       let mean = means.reduce(0, +) / Double(n)
@@ -368,7 +368,7 @@ enum PaperExperiments {
     let experiment = "Fig. 8b 130 kpps, 64 B"
     var byCount: [Int: MetricSummary] = [:]
     for n in 1...4 {
-      guard let s = index.find("aggregate", "forwarded_pps", where: ["routers.count": "\(n)"]) else {
+      guard let s = index.find("aggregate", Metric.forwardedPps.name, where: ["routers.count": "\(n)"]) else {
         continue
       }
       byCount[n] = s
@@ -407,9 +407,11 @@ enum PaperExperiments {
   static func routes(_ index: SummaryIndex) -> [PaperRow] {
     var rows: [PaperRow] = []
     let experiment = "Sec. V routes, route cache"
-    let base = index.find("aggregate", "forwarded_pps", where: ["routers.each.routes": "1000"])
+    let base = index.find("aggregate", Metric.forwardedPps.name, where: ["routers.each.routes": "1000"])
     for routes in [1000, 10000, 100000] {
-      guard let s = index.find("aggregate", "forwarded_pps", where: ["routers.each.routes": "\(routes)"]),
+      guard
+        let s = index.find(
+          "aggregate", Metric.forwardedPps.name, where: ["routers.each.routes": "\(routes)"]),
         let base
       else { continue }
       let (m, h) = kpps(s)

@@ -190,16 +190,15 @@ enum Campaigns {
           Swift.print("\(axis.keyPath) swept\(zipped): \(axis.values.joined(separator: ", "))")
         }
       }
-      let traffic: Set<String> = [
-        "offered_pps", "forwarded_pps", "loss", "latency_mean", "latency_p99", "wire_bps",
-      ]
+      let traffic = Set(
+        [Metric.offeredPps, .forwardedPps, .loss, .latencyMean, .latencyP99, .wireBps].map(\.name))
       let t = summaries.filter {
         traffic.contains($0.metric) && ($0.scope == "aggregate" || $0.scope.hasPrefix("vr"))
       }
       Swift.print(SummaryReport.table(t))
       let host = summaries.filter {
         !traffic.contains($0.metric)
-          && !($0.scope == "aggregate" || $0.scope.hasPrefix("vr") && $0.metric != "cpu")
+          && !($0.scope == "aggregate" || $0.scope.hasPrefix("vr") && $0.metric != Metric.cpu.name)
           && !$0.scope.hasPrefix("drop:") && !$0.scope.hasPrefix("pcpu") && !$0.scope.hasPrefix("stage:")
       }
       if !host.isEmpty {

@@ -50,7 +50,7 @@ enum ScenarioRuns {
     } else if let target = spec.run.ciTarget {
       policy = .stoppingRule(
         StoppingRule(
-          scope: "aggregate", metric: "forwarded_pps", relativeHalfWidth: target,
+          scope: "aggregate", metric: Metric.forwardedPps.name, relativeHalfWidth: target,
           minReplications: max(2, spec.run.replications), maxReplications: spec.run.maxReplications))
     } else {
       policy = .fixed(spec.run.replications)
@@ -81,42 +81,42 @@ enum ScenarioRuns {
     var out: [MetricRow] = []
     for x in [r.aggregate] + r.routers {
       out += [
-        MetricRow(scope: x.name, metric: "offered_pps", unit: "pps", value: x.offeredPps),
-        MetricRow(scope: x.name, metric: "forwarded_pps", unit: "pps", value: x.forwardedPps),
-        MetricRow(scope: x.name, metric: "frame_bps", unit: "bit/s", value: x.frameBps),
-        MetricRow(scope: x.name, metric: "wire_bps", unit: "bit/s", value: x.wireBps),
-        MetricRow(scope: x.name, metric: "dropped_pps", unit: "pps", value: x.droppedPps),
-        MetricRow(scope: x.name, metric: "loss", unit: "fraction", value: x.lossFraction),
-        MetricRow(scope: x.name, metric: "latency_mean", unit: "us", value: x.latencyMeanUs),
-        MetricRow(scope: x.name, metric: "latency_p50", unit: "us", value: x.latencyP50Us),
-        MetricRow(scope: x.name, metric: "latency_p99", unit: "us", value: x.latencyP99Us),
-        MetricRow(scope: x.name, metric: "latency_max", unit: "us", value: x.latencyMaxUs),
+        MetricRow(scope: x.name, .offeredPps, value: x.offeredPps),
+        MetricRow(scope: x.name, .forwardedPps, value: x.forwardedPps),
+        MetricRow(scope: x.name, .frameBps, value: x.frameBps),
+        MetricRow(scope: x.name, .wireBps, value: x.wireBps),
+        MetricRow(scope: x.name, .droppedPps, value: x.droppedPps),
+        MetricRow(scope: x.name, .loss, value: x.lossFraction),
+        MetricRow(scope: x.name, .latencyMean, value: x.latencyMeanUs),
+        MetricRow(scope: x.name, .latencyP50, value: x.latencyP50Us),
+        MetricRow(scope: x.name, .latencyP99, value: x.latencyP99Us),
+        MetricRow(scope: x.name, .latencyMax, value: x.latencyMaxUs),
       ]
     }
     out += [
-      MetricRow(scope: "host", metric: "jain_index", unit: "1", value: r.jainIndex),
-      MetricRow(scope: "host", metric: "switches", unit: "1/s", value: r.switchesPerSecond),
-      MetricRow(scope: "host", metric: "notifications", unit: "1/s", value: r.notificationsPerSecond),
+      MetricRow(scope: "host", .jainIndex, value: r.jainIndex),
+      MetricRow(scope: "host", .switches, value: r.switchesPerSecond),
+      MetricRow(scope: "host", .notifications, value: r.notificationsPerSecond),
       MetricRow(
-        scope: "host", metric: "notifications_per_packet", unit: "1", value: r.notificationsPerPacket),
-      MetricRow(scope: "host", metric: "boost_wakeups", unit: "1/s", value: r.boostWakeupsPerSecond),
+        scope: "host", .notificationsPerPacket, value: r.notificationsPerPacket),
+      MetricRow(scope: "host", .boostWakeups, value: r.boostWakeupsPerSecond),
     ]
     for (i, u) in r.pcpuUtilisation.enumerated() {
-      out.append(MetricRow(scope: "pcpu\(i)", metric: "utilisation", unit: "fraction", value: u))
+      out.append(MetricRow(scope: "pcpu\(i)", .utilisation, value: u))
     }
     for name in r.cpuShare.keys.sorted() {
-      out.append(MetricRow(scope: name, metric: "cpu", unit: "pCPU", value: r.cpuShare[name]!))
+      out.append(MetricRow(scope: name, .cpu, value: r.cpuShare[name]!))
     }
     for stage in r.stageDelayUs.keys.sorted() {
       out.append(
-        MetricRow(scope: "stage:\(stage)", metric: "delay_mean", unit: "us", value: r.stageDelayUs[stage]!))
+        MetricRow(scope: "stage:\(stage)", .delayMean, value: r.stageDelayUs[stage]!))
       out.append(
-        MetricRow(scope: "stage:\(stage)", metric: "delay_max", unit: "us", value: r.stageDelayMaxUs[stage]!))
+        MetricRow(scope: "stage:\(stage)", .delayMax, value: r.stageDelayMaxUs[stage]!))
     }
     for place in r.dropsByPlace.keys.sorted() {
       out.append(
         MetricRow(
-          scope: "drop:\(place)", metric: "drops", unit: "pps",
+          scope: "drop:\(place)", .drops,
           value: Double(r.dropsByPlace[place]!) / r.seconds))
     }
     return out

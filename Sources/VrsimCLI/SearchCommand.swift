@@ -174,10 +174,10 @@ struct SearchCommand: ParsableCommand {
         func value(_ metric: String) -> Double {
           rows.first { $0.scope == "aggregate" && $0.metric == metric }?.value ?? .nan
         }
-        let offered = value("offered_pps")
-        let dropped = value("dropped_pps")
-        let loss = offered > 0 ? dropped / offered : value("loss")
-        cache[rate] = (offered, value("forwarded_pps"), loss)
+        let offered = value(Metric.offeredPps.name)
+        let dropped = value(Metric.droppedPps.name)
+        let loss = offered > 0 ? dropped / offered : value(Metric.loss.name)
+        cache[rate] = (offered, value(Metric.forwardedPps.name), loss)
         return (offered, loss)
       }
       var result: ThroughputSearch.SearchResult

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Scenario
 
-/// The DESIGN.md example, verbatim.
+/// The example scenario of the product's design card, verbatim.
 let designExample = """
   name: xen-bridge-4vr
   about: Four virtual routers behind the dom0 bridge, 130 kp/s of 64 B frames in total
