@@ -102,3 +102,72 @@ enum BoundKeys {
   static let run = RunSpec.settings.map { $0.at(\.run, "run.") }
   static let profile = CostProfile.settings.map { $0.at(\.costs, "profile.") }
 }
+
+/// A numeric declared key as calibration and other tools see it: what it is, its unit, the
+/// values it may take, its calibration bounds and its default. Obtained from
+/// `ScenarioSchema.parameter(_:)`; set a value with `--set KEY=\(text(value))`.
+public struct DeclaredParameter: Sendable {
+  /// Full key path, e.g. `profile.driver_rx`, `scheduler.tslice`.
+  public let key: String
+  /// Unit of `range`, `calibration` and `defaultValue` (the key's base unit).
+  public let unit: SettingUnit
+  /// Valid values, in `unit`.
+  public let range: ClosedRange<Double>
+  /// True when the key takes whole numbers of its unit only.
+  public let isInteger: Bool
+  /// Calibration bounds and prior (nil: declared without; calibration may still use `range`).
+  public let calibration: CalibrationBounds?
+  /// The model's default, in `unit` (nil when the default is `off`).
+  public let defaultValue: Double?
+  /// What the key means.
+  public let doc: String
+  let kind: ValueKind
+
+  /// The text of `value` (in `unit`) as a scenario or `--set` takes it, e.g. `1250cycles`;
+  /// integer keys are rounded to the nearest whole unit and every value is clamped to `range`.
+  public func text(_ value: Double) -> String {
+    let v = Swift.min(range.upperBound, Swift.max(range.lowerBound, value))
+    return isInteger ? kind.text(of: .integer(Int64(v.rounded()))) : kind.text(of: .real(v))
+  }
+
+  init?<Root>(_ key: String, _ s: Setting<Root>, defaults: Root) {
+    let d: SettingValue = s.value(in: defaults)
+    switch s.domain {
+    case .integer(let r, let u), .optionalInteger(let r, let u):
+      unit = u
+      range = Double(r.lowerBound)...Double(r.upperBound)
+      isInteger = true
+      if case .integer(let x) = d { defaultValue = Double(x) } else { defaultValue = nil }
+    case .real(let r, let u):
+      unit = u
+      range = r
+      isInteger = false
+      if case .real(let x) = d { defaultValue = x } else { defaultValue = nil }
+    case .boolean, .choice: return nil
+    }
+    self.key = key
+    calibration = s.calibration
+    doc = s.doc
+    kind = ValueKind(s.domain)
+  }
+}
+
+extension ScenarioSchema {
+  /// Every numeric declared key (scenario settings, scheduler options, profile costs).
+  public static let parameters: [DeclaredParameter] = {
+    let lists = [
+      BoundKeys.host, BoundKeys.nic, BoundKeys.credit, BoundKeys.credit2, BoundKeys.cfs, BoundKeys.vmware,
+      BoundKeys.dom0, BoundKeys.bridge, BoundKeys.run, BoundKeys.profile,
+    ]
+    var out = lists.flatMap {
+      $0.compactMap { DeclaredParameter($0.key, $0, defaults: ScenarioSpec.defaults) }
+    }
+    out += RouterSpec.settings.compactMap {
+      DeclaredParameter("routers.each." + $0.key, $0, defaults: RouterSpec())
+    }
+    return out
+  }()
+
+  /// The numeric declared key `key` (e.g. `profile.driver_rx`), if there is one.
+  public static func parameter(_ key: String) -> DeclaredParameter? { parameters.first { $0.key == key } }
+}
