@@ -20,8 +20,16 @@ import SimCore
 /// waking vCPUs get at most `wakeBonus` of virtual-time credit and preempt as in CFS with a
 /// 1 ms granularity. [lit: VMware "The CPU Scheduler in VMware vSphere 5.1"; approximate]
 ///
-/// Departure from Linux: one global run queue instead of per-CPU queues with load balancing
-/// (the balanced limit of SMP CFS); group scheduling is flattened to per-vCPU weights.
+/// SMP: one global run queue that keeps every pCPU busy while runnable vCPUs exist. A waking
+/// vCPU tickles an idle pCPU it may run on that is not already about to decide (as Xen
+/// tickles one idler per wake-up), else preempts the pCPU whose current vCPU is furthest
+/// ahead; after each decision, idle pCPUs that could run a still-queued vCPU are tickled to
+/// pull it (Linux's idle balancing). A single-vCPU domain therefore never exceeds one pCPU and
+/// the remaining pCPUs are shared by weight (weights 1:2:4 on 2 pCPUs give 1/3, 2/3 and 1).
+///
+/// Departure from Linux: one global run queue instead of per-CPU queues with periodic load
+/// balancing (the perfectly balanced limit of SMP CFS, without migration costs or balancing
+/// delay); group scheduling is flattened to per-vCPU weights.
 final class FairShareScheduler: VCPUScheduler {
   unowned(unsafe) let host: Host
   let isCFS: Bool
@@ -167,12 +175,14 @@ final class FairShareScheduler: VCPUScheduler {
     let floor = minV &- wakeBonusNs
     if vruntime[i] < floor { vruntime[i] = floor }
     enqueue(i)
-    // Wake-up preemption: an idle allowed pCPU, else the one whose current is furthest ahead.
+    // Wake-up preemption: an idle allowed pCPU not already tickled, else the one whose current
+    // is furthest ahead.
     var target = -1
     var worst = Int64.min
     for q in 0..<ncpu where affinity[i] & (1 << UInt64(q)) != 0 {
       let c = host.current(q)
       if c < 0 {
+        if host.softirqPending(q) { continue }
         host.raiseSoftirq(q)
         return
       }
@@ -183,6 +193,20 @@ final class FairShareScheduler: VCPUScheduler {
       }
     }
     if target >= 0 && worst &- vruntime[i] > wakeGranNs &* 1024 / weight[i] { host.raiseSoftirq(target) }
+  }
+
+  /// Tickles every idle pCPU (other than `p`, not already tickled) that may run a queued vCPU,
+  /// so none stays idle while work waits (idle balancing).
+  func pullToIdle(except p: Int) {
+    var waiting: UInt64 = 0
+    for k in 0..<queue.count { waiting |= affinity[Int(queue[k])] }
+    var pulled = 0
+    for q in 0..<ncpu where q != p && waiting & (1 << UInt64(q)) != 0 {
+      guard host.current(q) < 0, !host.softirqPending(q) else { continue }
+      host.raiseSoftirq(q)
+      pulled += 1
+      if pulled == queue.count { return }
+    }
   }
 
   func schedule(pcpu p: Int, now: Int64) -> SchedDecision {
@@ -216,6 +240,7 @@ final class FairShareScheduler: VCPUScheduler {
     guard best >= 0 else { return SchedDecision(vcpu: -1, slice: -1) }
     dequeue(best)
     lastUpdate[best] = now
+    if !queue.isEmpty && ncpu > 1 { pullToIdle(except: p) }
     var slice: Int64
     if isCFS {
       var running = 0
@@ -233,7 +258,20 @@ final class FairShareScheduler: VCPUScheduler {
       slice = quantumNs
     }
     let d = domainOf[best]
-    if quota[d] > 0 { slice = min(slice, max(1_000, quota[d] &- used[d])) }
+    if quota[d] > 0 {
+      // The quota is the domain's, shared by its vCPUs running in parallel: each may use its
+      // part of what is left, so together they stop at the quota (Linux hands runtime to each
+      // CPU from the group's pool in small slices, sched_cfs_bandwidth_slice).
+      var running: Int64 = 1
+      for q in 0..<ncpu where q != p {
+        let c = host.current(q)
+        if c >= 0 && domainOf[c] == d {
+          update(c, now: now)
+          running += 1
+        }
+      }
+      slice = min(slice, max(1_000, (quota[d] &- used[d]) / running))
+    }
     if reserve[d] > used[d] { slice = min(slice, max(1_000, reserve[d] &- used[d])) }
     return SchedDecision(vcpu: best, slice: slice)
   }

@@ -167,6 +167,9 @@ public final class Host: EventHandler {
 
   /// Raises the schedule softirq on pCPU `p`: it re-schedules at the current instant, once
   /// however many times it is raised before it runs.
+  /// Whether pCPU `p` has a re-scheduling pending (tickled, not yet decided).
+  @inline(__always) func softirqPending(_ p: Int) -> Bool { pcpus[p].softirqEvent != nil }
+
   @inline(__always) func raiseSoftirq(_ p: Int) {
     if pcpus[p].softirqEvent == nil {
       pcpus[p].softirqEvent = post(after: 0, code: Self.codeSoftirq, arg: UInt64(p))

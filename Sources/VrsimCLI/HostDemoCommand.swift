@@ -21,6 +21,13 @@ struct HostDemoCommand: ParsableCommand {
     help: "Comma-separated weights, one domain each (1 ... 65535), e.g. 256,512.")
   var weights: String = "256,512"
 
+  @Option(
+    name: .long, parsing: .unconditional,
+    help:
+      "Comma-separated caps in percent of one pCPU, one per domain (0 = uncapped, at most 100), e.g. 30,0; default: none."
+  )
+  var caps: String?
+
   @Option(name: .long, parsing: .unconditional, help: "pCPUs (1 ... 64).")
   var cpus: Int = 1
 
@@ -48,6 +55,25 @@ struct HostDemoCommand: ParsableCommand {
     }
   }
 
+  func parsedCaps(domains: Int) throws -> [Int] {
+    guard let caps else { return Array(repeating: 0, count: domains) }
+    let parts = caps.split(separator: ",", omittingEmptySubsequences: false)
+    let values = try parts.map { part in
+      let t = part.trimmingCharacters(in: .whitespaces)
+      guard let c = Int(t), (0...100).contains(c) else {
+        throw ValidationError(
+          "--caps '\(caps)': '\(t)' is not a cap; allowed: comma-separated percentages 0 ... 100 (0 = uncapped)"
+        )
+      }
+      return c
+    }
+    guard values.count == domains else {
+      throw ValidationError(
+        "--caps has \(values.count) values but --weights has \(domains) domains; allowed: one cap per domain")
+    }
+    return values
+  }
+
   func parsedDuration() throws -> SimDuration {
     let d: SimDuration
     do { d = try SimDuration(parsing: duration) } catch { throw ValidationError("--duration \(error)") }
@@ -68,6 +94,12 @@ struct HostDemoCommand: ParsableCommand {
         "--scheduler '\(scheduler)' is unknown; allowed: \(SchedulerConfig.names.joined(separator: ", "))")
     }
     let domains = try parsedWeights().count
+    let caps = try parsedCaps(domains: domains)
+    if caps.contains(where: { $0 > 0 }) && (scheduler == "none" || scheduler == "credit2") {
+      throw ValidationError(
+        "--caps needs a scheduler with caps; allowed: credit, cfs (quota) or vmware (limit), not \(scheduler)"
+      )
+    }
     if scheduler == "none" && domains > cpus {
       throw ValidationError(
         "--scheduler none gives every vCPU its own pCPU, but \(domains) domains need \(domains) pCPUs and "
@@ -77,12 +109,13 @@ struct HostDemoCommand: ParsableCommand {
 
   func run() throws {
     let ws = try parsedWeights()
+    let caps = try parsedCaps(domains: ws.count)
     let d = try parsedDuration()
     let sim = Simulation(seed: seed)
     let host = Host(
       sim: sim, config: HostConfig(cpus: cpus, clockGHz: 3.06), scheduler: SchedulerConfig(name: scheduler)!)
     for (k, w) in ws.enumerated() {
-      CPUBoundWorkload().attach(to: host.addDomain(DomainConfig(name: "vm\(k + 1)", weight: w)))
+      CPUBoundWorkload().attach(to: host.addDomain(DomainConfig(name: "vm\(k + 1)", weight: w, cap: caps[k])))
     }
     host.start()
     sim.run(until: SimTime(nanoseconds: 1_000_000_000))
@@ -92,12 +125,15 @@ struct HostDemoCommand: ParsableCommand {
     let used = r.domains.reduce(0) { $0 + $1.cpuSeconds }
     print(
       "\(scheduler) scheduler, \(cpus) pCPU(s) at 3.06 GHz, \(d) simulated after 1s warm-up, seed \(seed)")
-    print("domain   weight   CPU time   share of a pCPU   of total   switches/s")
-    for x in r.domains {
+    let capped = caps.contains { $0 > 0 }
+    print("domain   weight\(capped ? "   cap" : "")   CPU time   share of a pCPU   of total   switches/s")
+    for (k, x) in r.domains.enumerated() {
+      let cap = capped ? (caps[k] > 0 ? String(format: " %4d%%", caps[k]) : "     -") : ""
       print(
         String(
-          format: "%@ %6d %9.3f s %16.2f %% %8.2f %% %12.1f",
-          x.name.padding(toLength: 8, withPad: " ", startingAt: 0), x.weight, x.cpuSeconds, 100 * x.share,
+          format: "%@ %6d%@ %9.3f s %16.2f %% %8.2f %% %12.1f",
+          x.name.padding(toLength: 8, withPad: " ", startingAt: 0), x.weight, cap, x.cpuSeconds,
+          100 * x.share,
           used > 0 ? 100 * x.cpuSeconds / used : 0, Double(x.switchesIn) / r.elapsedSeconds))
     }
     print(String(format: "Jain fairness of CPU/weight: %.4f", r.weightedFairness))
