@@ -18,6 +18,10 @@ extension ScenarioSpec {
     nic.rxRing = host.nic.rxRing
     nic.txRing = host.nic.txRing
     nic.vfs = host.nic.vfs
+    let offered = traffic.map { $0.rate.packetsPerSecond(meanFrameBytes: $0.frame.meanBytes) }
+    let bytes = zip(traffic, offered).reduce(0.0) { $0 + $1.0.frame.meanBytes * $1.1 }
+    let total = offered.reduce(0, +)
+    nic.interruptGapNs = host.nic.itr.gap(meanFrameBytes: total > 0 ? bytes / total : 64).nanoseconds
     let cpus = host.cpus
     func affinity(_ pins: [Int]) -> [Int]? { pins.isEmpty ? nil : pins.filter { $0 < cpus } }
     let dom0Kind: DomainKind = platform == .openvz || platform.rawValue.hasPrefix("netns") ? .native : .dom0

@@ -181,6 +181,11 @@ struct ScenarioDecoder {
     apply(BoundKeys.host, in: hostNode, section: "host", concrete: "host", to: &spec)
     let nicNode = section(hostNode, "nic", "host", abstract: "host.nic")
     apply(BoundKeys.nic, in: nicNode, section: "host.nic", concrete: "host.nic", to: &spec)
+    switch value("host.nic.itr", in: nicNode, "host.nic") {
+    case .integer(let ns): spec.host.nic.itr = .interval(SimDuration(nanoseconds: ns))
+    case .text: spec.host.nic.itr = .dynamic
+    default: break
+    }
     let host = spec.host
 
     let platform = text("platform", root, "").flatMap(Platform.init(rawValue:)) ?? .xenBridge

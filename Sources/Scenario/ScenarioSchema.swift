@@ -92,6 +92,12 @@ public enum ScenarioSchema {
     + SchemaEntry.declared(BoundKeys.nic)
     + [
       SchemaEntry(
+        "host.nic.itr", .interruptThrottle, "off",
+        "Receive interrupt throttling (igb InterruptThrottleRate): off, dynamic, or the least gap between interrupts. Applies to the NIC and to SR-IOV VFs (so the interrupt injection is paid per interrupt)."
+      )
+    ]
+    + [
+      SchemaEntry(
         "platform", .choice(platforms), "xen-bridge",
         "The I/O architecture (each packet path is described in Sources/Platforms/PlatformKind.swift)."),
       SchemaEntry(

@@ -31,6 +31,8 @@ enum ValueKind: Sendable {
   case arrival
   /// A packet rate or a percentage.
   case resolution
+  /// `off`, `dynamic`, or a duration (the least gap between interrupts).
+  case interruptThrottle
   /// A mapping of further keys.
   case section
   /// A profile: a file name (the short form), or a mapping with `file` and costs.
@@ -69,6 +71,8 @@ enum ValueKind: Sendable {
     case .arrival:
       "cbr, poisson, onoff (with on, off) or trace (with file); a mapping with kind and its parameters"
     case .resolution: "a packet rate (e.g. 1kpps) or a percentage of the rate (e.g. 1%)"
+    case .interruptThrottle:
+      "off, dynamic (igb's default mode: at most 20000 interrupts/s for frames below 1200B, 4000/s above), or the least gap between interrupts, a duration from 1us to 10ms (50us = 20000 interrupts/s)"
     case .section: "a mapping"
     case .profile: "a profile file name, or a mapping with file and any profile key"
     case .list: "a list of mappings"
@@ -92,6 +96,7 @@ enum ValueKind: Sendable {
     case .frame: "a frame size"
     case .arrival: "an arrival process"
     case .resolution: "a resolution"
+    case .interruptThrottle: "an interrupt throttling mode"
     case .section: "a mapping"
     case .profile: "a profile"
     case .list: "a list"
@@ -308,6 +313,10 @@ extension ValueKind {
           "unknown arrival process '\(s)'\(Suggestion.didYouMean(s, among: ["cbr", "poisson", "onoff", "trace"]))"
         )
       }
+    case .interruptThrottle:
+      if s == "off" { return .success(.off) }
+      if s == "dynamic" { return .success(.text(s)) }
+      return ValueKind.parseQuantity(s, .duration, 1_000...10_000_000, allowed: allowed).map { .integer($0) }
     case .resolution:
       if s.hasSuffix("%") {
         return ValueKind.parseQuantity(
