@@ -49,7 +49,9 @@ extension ScenarioSpec {
       }
       routerSpecs.append(
         Platforms.RouterSpec(
-          domain: DomainConfig(name: "vr\(i)", kind: guestKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap),
+          domain: DomainConfig(
+            name: "vr\(i)", kind: guestKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap,
+            affinity: affinity(r.pin)),
           table: table, fib: fib))
     }
     var flows: [FlowSpec] = []

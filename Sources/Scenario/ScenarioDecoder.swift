@@ -210,6 +210,15 @@ struct ScenarioDecoder {
         "\(routers.count) routers need \(routers.count) virtual functions but host.nic.vfs is \(host.nic.vfs)",
         "at most \(host.nic.vfs) routers on xen-sriov (one VF each)")
     }
+    for (i, r) in routers.perRouter.enumerated() {
+      if let bad = r.pin.first(where: { $0 >= host.cpus }) {
+        report(
+          origin("routers.each.pin"), "routers.each.pin",
+          "vr\(i) is pinned to CPU \(bad), which does not exist (host.cpus is \(host.cpus))",
+          "CPU numbers from 0 to \(host.cpus - 1)")
+        break
+      }
+    }
     let traffic = decodeTraffic(root, routerCount: routers.count)
     let run = decodeRun(section(root, "run", "", abstract: "run"), into: spec.run)
     let search = decodeSearch(root, host: host)
@@ -359,6 +368,10 @@ struct ScenarioDecoder {
         $0.routes = Int(v)
         if routesWritten { $0.routesFile = nil }
       }
+    }
+    if given("pin"), case .integers(let list) = value("\(a).pin", in: node, concrete) {
+      let pins = list.map { Int($0) }
+      patches.append { $0.pin = pins }
     }
     if let e = node?.entry("routes_file") {
       if routesWritten {

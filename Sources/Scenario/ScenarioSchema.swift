@@ -160,6 +160,10 @@ public enum ScenarioSchema {
     + RouterSpec.settings.map { SchemaEntry("routers.each." + $0.key, declared: $0, defaults: RouterSpec()) }
     + [
       SchemaEntry(
+        "routers.each.pin", .integerList(0...63), "[]",
+        "pCPUs the router's vCPUs may run on (each below host.cpus); [] = any (Xen's default: guests are not pinned)."
+      ),
+      SchemaEntry(
         "routers.each.routes", .integer(1...16_000_000), "1000",
         "Routes in each router's FIB, a generated BGP-like mix of prefix lengths."),
       SchemaEntry(

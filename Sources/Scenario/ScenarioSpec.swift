@@ -254,6 +254,8 @@ public struct RouterSpec: Codable, Sendable, Equatable {
   public var routes: Int = 1_000
   /// FIB algorithm.
   public var fib: FIBAlgorithm = .routeCache
+  /// pCPUs the router's vCPUs may run on; empty = any.
+  public var pin: [Int] = []
   /// The route table file (`routes_file`) as written, relative to the scenario file's
   /// directory; nil for a generated table of `routes` prefixes.
   public var routesFile: String? = nil

@@ -52,3 +52,21 @@ struct InterruptThrottleTests {
     }
   }
 }
+
+/// `routers.each.pin` and `dom0.pin`: vCPUs run only where they are pinned.
+@Suite("Placement (pin)")
+struct PlacementTests {
+  @Test func pinnedRoutersUseOnlyTheirPCPU() throws {
+    // dom0 on pCPU 0, the four routers on pCPU 1: pCPU 1's busy time is exactly the routers'
+    // CPU (switches included), pCPUs 2 and 3 stay idle, and pCPU 0 carries dom0.
+    let spec = try ScenarioLoader.load(
+      text: ScenarioLoader.defaultScenarioText, fileName: "default.yaml",
+      overrides: ["dom0.pin=[0]", "routers.each.pin=[1]"])
+    let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
+    let r = host.run(duration: .ms(300), warmup: .ms(50))
+    let routers = (0..<4).reduce(0.0) { $0 + r.cpuShare["vr\($1)"]! }
+    #expect(abs(r.pcpuUtilisation[1] - routers) < 1e-3, "pCPU 1 \(r.pcpuUtilisation[1]), routers \(routers)")
+    #expect(r.pcpuUtilisation[2] == 0 && r.pcpuUtilisation[3] == 0)
+    #expect(abs(r.pcpuUtilisation[0] - r.cpuShare["dom0"]!) < 1e-3)
+  }
+}
