@@ -22,6 +22,9 @@ struct ScenarioDecoder {
     var values: [YNode]
   }
 
+  /// Most packet slots the rings of one simulated host may hold (32 bytes each: 2 GiB).
+  static let maxRingSlots = 1 << 26
+
   /// Profile files already read during this load (every sweep point names the same few).
   let profiles: ProfileCache
 
@@ -218,6 +221,18 @@ struct ScenarioDecoder {
           "CPU numbers from 0 to \(host.cpus - 1)")
         break
       }
+    }
+    // Rings are allocated whole: bound the packet slots of the whole path (an upper bound over
+    // the platforms' rings per router) so no input can ask for more memory than the machine has.
+    let perRouter =
+      costs.vifQueue + 2 * costs.backlog + 2 * 256 + host.nic.rxRing + host.nic.txRing
+    if routers.count * perRouter > ScenarioDecoder.maxRingSlots {
+      report(
+        origin("routers.count"), "routers.count",
+        "\(routers.count) routers with rings of \(perRouter) packets each need "
+          + "\(routers.count * perRouter) packet slots, more than the limit of \(ScenarioDecoder.maxRingSlots) "
+          + "(\((ScenarioDecoder.maxRingSlots * 32) >> 30) GiB)",
+        "fewer routers, or smaller profile.vif_queue, profile.backlog, host.nic.rx_ring, host.nic.tx_ring")
     }
     let traffic = decodeTraffic(root, routerCount: routers.count)
     let run = decodeRun(section(root, "run", "", abstract: "run"), into: spec.run)

@@ -150,4 +150,17 @@ struct DeclaredKeysTests {
       #expect(lines.contains { $0.contains("costs missing: driver_rx") })
     }
   }
+
+  @Test func ringMemoryIsBoundedBeforeAnythingIsAllocated() {
+    // 1024 routers x (1,000,000 vif slots + 2 x 1000 backlog + 2 x 256 vif rings + 256 + 256
+    // NIC slots) = 1,027,096,576 slots of 32 B (~31 GiB), above the 2^26-slot (2 GiB) limit.
+    do {
+      _ = try ScenarioLoader.load(
+        text: "name: t\n", fileName: "t.yaml", overrides: ["routers.count=1024", "profile.vif_queue=1000000"])
+      Issue.record("a 31 GiB path was accepted")
+    } catch {
+      #expect(
+        error.diagnostics.contains { $0.keyPath == "routers.count" && $0.message.contains("1027096576") })
+    }
+  }
 }
