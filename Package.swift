@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // vrsim: a discrete-event simulator of virtualized routers.
 // Module arrows point one way (see DESIGN.md):
-// vrsim -> VrsimCLI -> {Experiment, Report} -> Scenario -> Platforms -> {NetModel, HostModel}
+// vrsim -> VrsimCLI -> {Experiment, Report, Testbed} -> Scenario -> Platforms -> {NetModel, HostModel}
 //   -> SimCore -> GSLKit -> CGSL.
 import PackageDescription
 
@@ -50,12 +50,13 @@ let package = Package(
       name: "VrsimCLI",
       dependencies: [
         "SimCore", "GSLKit", "CAllocCounter", "HostModel", "NetModel", "Platforms", "Scenario", "Experiment",
-        "Report",
+        "Report", "Testbed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
     ),
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
+    .target(name: "Testbed", dependencies: ["Scenario", "SimCore"], swiftSettings: strict),
     .target(
       name: "Experiment",
       dependencies: ["SimCore", "Report", .product(name: "GRDB", package: "GRDB.swift")],
@@ -72,6 +73,9 @@ let package = Package(
       name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], exclude: ["Fixtures"], swiftSettings: strict),
     .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
+    .testTarget(
+      name: "TestbedTests", dependencies: ["Testbed", "Scenario", "SimCore", "vrsim"], exclude: ["Goldens"],
+      swiftSettings: strict),
     .executableTarget(
       name: "vrsim-campaign-fixture",
       dependencies: ["Experiment"],
