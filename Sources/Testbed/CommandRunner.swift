@@ -116,7 +116,8 @@ public struct SystemCommandRunner: CommandRunner {
     let stderr = errSink.text()
     process.waitUntilExit()
     let status =
-      process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+      process.terminationReason == .uncaughtSignal
+      ? 128 + process.terminationStatus : process.terminationStatus
     return CommandResult(status: status, stdout: stdout, stderr: stderr)
   }
 

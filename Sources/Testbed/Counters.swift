@@ -73,7 +73,8 @@ public struct CounterReader: Sendable {
       let snmp = try runner.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"])
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
     }
-    return CounterSnapshot(time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: Self.readCPU())
+    return CounterSnapshot(
+      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: Self.readCPU())
   }
 
   /// Parses `ip -s -j link show` output: interface name -> counters.
@@ -83,7 +84,9 @@ public struct CounterReader: Sendable {
     }
     var out: [String: LinkCounters] = [:]
     for entry in arr {
-      guard let name = entry["ifname"] as? String, let stats = entry["stats64"] as? [String: Any] else { continue }
+      guard let name = entry["ifname"] as? String, let stats = entry["stats64"] as? [String: Any] else {
+        continue
+      }
       let rx = stats["rx"] as? [String: Any] ?? [:]
       let tx = stats["tx"] as? [String: Any] ?? [:]
       func v(_ d: [String: Any], _ k: String) -> UInt64 { (d[k] as? NSNumber)?.uint64Value ?? 0 }

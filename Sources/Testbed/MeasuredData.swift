@@ -31,7 +31,8 @@ public struct MeasuredRow: Sendable, Equatable {
 
   /// Creates a row from its fields.
   public init(
-    source: String, experiment: String, scenario: String, set: String, scope: String, metric: String, unit: String,
+    source: String, experiment: String, scenario: String, set: String, scope: String, metric: String,
+    unit: String,
     value: Double, ciLow: Double?, ciHigh: Double?, n: Int, kind: String
   ) {
     self.source = source
@@ -49,12 +50,14 @@ public struct MeasuredRow: Sendable, Equatable {
   }
 
   /// The CSV header.
-  public static let header = "source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind"
+  public static let header =
+    "source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind"
 
   /// This row as a CSV line (fields with commas or quotes are quoted).
   public var csvLine: String {
     func q(_ s: String) -> String {
-      s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+      s.contains(",") || s.contains("\"") || s.contains("\n")
+        ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
     func num(_ v: Double?) -> String {
       guard let v, v.isFinite else { return "" }
@@ -62,7 +65,8 @@ public struct MeasuredRow: Sendable, Equatable {
       return String(format: "%.6g", v)
     }
     return [
-      q(source), q(experiment), q(scenario), q(set), q(scope), q(metric), q(unit), num(value), num(ciLow), num(ciHigh),
+      q(source), q(experiment), q(scenario), q(set), q(scope), q(metric), q(unit), num(value), num(ciLow),
+      num(ciHigh),
       String(n), q(kind),
     ].joined(separator: ",")
   }
@@ -90,7 +94,8 @@ public struct MeasuredRow: Sendable, Equatable {
       let m = meta[key]!
       let ci = ConfidenceInterval(v)
       return MeasuredRow(
-        source: "testbed", experiment: experiment, scenario: scenario, set: set, scope: m.scope, metric: m.metric,
+        source: "testbed", experiment: experiment, scenario: scenario, set: set, scope: m.scope,
+        metric: m.metric,
         unit: m.unit, value: ci.mean, ciLow: ci.halfWidth.isNaN ? nil : ci.low,
         ciHigh: ci.halfWidth.isNaN ? nil : ci.high, n: v.count, kind: kind)
     }
@@ -102,7 +107,8 @@ public struct MeasuredRow: Sendable, Equatable {
   ) -> [MeasuredRow] {
     trial.map {
       MeasuredRow(
-        source: "testbed", experiment: experiment, scenario: scenario, set: set, scope: $0.scope, metric: $0.metric,
+        source: "testbed", experiment: experiment, scenario: scenario, set: set, scope: $0.scope,
+        metric: $0.metric,
         unit: $0.unit, value: $0.value, ciLow: nil, ciHigh: nil, n: 1, kind: kind)
     }
   }

@@ -18,7 +18,8 @@ public struct RunPrefix: Sendable, Equatable, CustomStringConvertible {
 
   /// A prefix with a given hex tag (plans and tests use a fixed one).
   public init(tag: String) {
-    precondition(tag.allSatisfy(\.isHexDigit) && !tag.isEmpty && tag.count <= 6, "prefix tag must be 1...6 hex digits")
+    precondition(
+      tag.allSatisfy(\.isHexDigit) && !tag.isEmpty && tag.count <= 6, "prefix tag must be 1...6 hex digits")
     text = "vrt" + tag.lowercased() + "-"
   }
 

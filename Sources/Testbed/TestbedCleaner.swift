@@ -14,7 +14,8 @@ public enum TestbedCleaner {
   }
 
   /// Cleans up with `runner`; `cgroupRoot` is where the hierarchies are mounted.
-  public static func clean(runner: any CommandRunner, cgroupRoot: String = "/sys/fs/cgroup") throws -> Report {
+  public static func clean(runner: any CommandRunner, cgroupRoot: String = "/sys/fs/cgroup") throws -> Report
+  {
     let lock = try TestbedLock()
     defer { withExtendedLifetime(lock) {} }
     var removed: [String] = []
@@ -25,12 +26,22 @@ public enum TestbedCleaner {
       for e in entries.sorted() where RunPrefix.isFamily(e) {
         let path = dir + "/" + e
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else { continue }
-        if CgroupFiles.remove(path) { removed.append("cgroup \(path)") } else { failed.append("cgroup \(path)") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+          continue
+        }
+        if CgroupFiles.remove(path) {
+          removed.append("cgroup \(path)")
+        } else {
+          failed.append("cgroup \(path)")
+        }
       }
     }
     for ns in NamespaceTools.list(runner: runner).sorted() where RunPrefix.isFamily(ns) {
-      if NamespaceTools.remove(ns, runner: runner) { removed.append("netns \(ns)") } else { failed.append("netns \(ns)") }
+      if NamespaceTools.remove(ns, runner: runner) {
+        removed.append("netns \(ns)")
+      } else {
+        failed.append("netns \(ns)")
+      }
     }
     // Links in the host's namespace (a run never makes any, but an interrupted `ip link add`
     // of another tool version might): only family names.
@@ -38,12 +49,21 @@ public enum TestbedCleaner {
       let r = try? runner.run(["ip", "link", "del", "dev", link], input: nil)
       if r?.status == 0 { removed.append("link \(link)") } else { failed.append("link \(link)") }
     }
+    // Work directories (trafgen configurations) of killed runs.
+    let tmp = FileManager.default.temporaryDirectory.path
+    for e in ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).sorted()
+    where RunPrefix.isFamily(e) && e.hasSuffix("-work") {
+      let path = (tmp as NSString).appendingPathComponent(e)
+      if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append("directory \(path)") }
+    }
     return Report(removed: removed, failed: failed)
   }
 
   /// What is left of the family right now (namespaces, host links, cgroups), optionally only
   /// of one prefix: what tests check after a run.
-  public static func leftovers(prefix: String? = nil, runner: any CommandRunner, cgroupRoot: String = "/sys/fs/cgroup")
+  public static func leftovers(
+    prefix: String? = nil, runner: any CommandRunner, cgroupRoot: String = "/sys/fs/cgroup"
+  )
     -> [String]
   {
     func mine(_ name: String) -> Bool {
@@ -64,7 +84,8 @@ public enum TestbedCleaner {
   /// The directories cgroups may be made in: each mounted v1 controller and the v2 root.
   static func cgroupDirectories(root: String) -> [String] {
     var dirs: [String] = []
-    for c in ["cpu", "cpuset", "cpuacct", "memory", "unified"] where FileManager.default.fileExists(atPath: root + "/" + c) {
+    for c in ["cpu", "cpuset", "cpuacct", "memory", "unified"]
+    where FileManager.default.fileExists(atPath: root + "/" + c) {
       dirs.append(root + "/" + c)
     }
     if FileManager.default.fileExists(atPath: root + "/cgroup.controllers") { dirs.append(root) }

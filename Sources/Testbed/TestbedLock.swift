@@ -17,14 +17,18 @@ public final class TestbedLock: @unchecked Sendable {
   public init(path: String = TestbedLock.defaultPath) throws {
     let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
-      throw TestbedError("cannot open the lock file \(path): \(String(cString: strerror(errno)))", usage: true)
+      throw TestbedError(
+        "cannot open the lock file \(path): \(String(cString: strerror(errno)))", usage: true)
     }
     if flock(fd, LOCK_EX | LOCK_NB) != 0 {
       var buf = [UInt8](repeating: 0, count: 64)
       let n = pread(fd, &buf, 63, 0)
-      let holder = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+      let holder =
+        n > 0
+        ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
       close(fd)
-      throw TestbedError("another testbed run (pid \(holder)) holds \(path); wait for it to finish", usage: true)
+      throw TestbedError(
+        "another testbed run (pid \(holder)) holds \(path); wait for it to finish", usage: true)
     }
     let me = "\(getpid())\n"
     _ = ftruncate(fd, 0)

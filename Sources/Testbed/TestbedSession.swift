@@ -43,7 +43,9 @@ public final class TestbedSession: @unchecked Sendable {
     }
     let stale = TestbedCleaner.leftovers(runner: runner)
     if !stale.isEmpty {
-      log("note: \(stale.count) item(s) left by an earlier killed run (e.g. \(stale[0])); vrsim testbed clean removes them")
+      log(
+        "note: \(stale.count) item(s) left by an earlier killed run (e.g. \(stale[0])); vrsim testbed clean removes them"
+      )
     }
     ledger = ResourceLedger(runner: runner)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent(prefix.name("work")).path
@@ -63,7 +65,8 @@ public final class TestbedSession: @unchecked Sendable {
       source.setEventHandler {
         let removed = ledger.teardown()
         try? FileManager.default.removeItem(atPath: dir)
-        log("interrupted (signal \(sig)); removed \(removed.count) item(s): \(removed.joined(separator: ", "))")
+        log(
+          "interrupted (signal \(sig)); removed \(removed.count) item(s): \(removed.joined(separator: ", "))")
         exit(code)
       }
       source.resume()
@@ -90,7 +93,9 @@ public final class TestbedSession: @unchecked Sendable {
 
   /// Builds the topology of `setup` and hands it to `body` (with a trial runner), tearing
   /// it down afterwards: what the throughput search and the benchmarks use.
-  public func withTopology<T>(_ setup: TestbedSetup, _ body: (TopologyPlan, TrafficTrial) throws -> T) throws -> T {
+  public func withTopology<T>(_ setup: TestbedSetup, _ body: (TopologyPlan, TrafficTrial) throws -> T) throws
+    -> T
+  {
     let plan = TopologyPlan(setup: setup, prefix: prefix, cgroups: cgroups)
     defer { ledger.teardown(final: false) }
     try TopologyBuilder.build(plan, runner: runner, ledger: ledger)

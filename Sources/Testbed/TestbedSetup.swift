@@ -80,12 +80,14 @@ public struct TestbedSetup: Sendable, Equatable {
     guard let platform = TestbedPlatform(rawValue: spec.platform.rawValue) else {
       throw TestbedError(
         "platform \(spec.platform.rawValue) has no Linux testbed; allowed: "
-          + TestbedPlatform.allCases.map(\.rawValue).joined(separator: ", ") + " (e.g. --set platform=netns-bridge)",
+          + TestbedPlatform.allCases.map(\.rawValue).joined(separator: ", ")
+          + " (e.g. --set platform=netns-bridge)",
         usage: true)
     }
     let count = spec.routers.count
     guard (1...Self.maxRouters).contains(count) else {
-      throw TestbedError("routers.count \(count) is out of range for the testbed; allowed: 1 ... 99", usage: true)
+      throw TestbedError(
+        "routers.count \(count) is out of range for the testbed; allowed: 1 ... 99", usage: true)
     }
     var routers: [TestbedRouter] = []
     var files: [String: [String]] = [:]
@@ -131,7 +133,8 @@ public struct TestbedSetup: Sendable, Equatable {
         }
       case .router(let i):
         guard i < count else {
-          throw TestbedError("traffic[\(k)].to: router \(i) does not exist (routers.count \(count))", usage: true)
+          throw TestbedError(
+            "traffic[\(k)].to: router \(i) does not exist (routers.count \(count))", usage: true)
         }
         flows.append(TestbedFlow(router: i, packetsPerSecond: pps, frames: frames))
       }

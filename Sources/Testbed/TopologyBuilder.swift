@@ -67,7 +67,8 @@ public enum Preflight {
       input: nil)
     guard veth.status == 0 else {
       throw TestbedError(
-        "veth pairs are not available: \(veth.stderr.trimmingCharacters(in: .whitespacesAndNewlines))", usage: true)
+        "veth pairs are not available: \(veth.stderr.trimmingCharacters(in: .whitespacesAndNewlines))",
+        usage: true)
     }
   }
 

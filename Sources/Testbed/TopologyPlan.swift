@@ -12,7 +12,8 @@ public enum CgroupLayout: Sendable, Equatable {
   /// under /sys/fs/cgroup, else v2 when /sys/fs/cgroup is the unified hierarchy, else nil.
   public static func detect(root: String = "/sys/fs/cgroup") -> CgroupLayout? {
     let fm = FileManager.default
-    if fm.fileExists(atPath: root + "/cpu/cpu.shares") && fm.fileExists(atPath: root + "/cpuset/cpuset.cpus") {
+    if fm.fileExists(atPath: root + "/cpu/cpu.shares") && fm.fileExists(atPath: root + "/cpuset/cpuset.cpus")
+    {
       return .v1(root: root)
     }
     if fm.fileExists(atPath: root + "/cgroup.controllers") { return .v2(root: root) }
@@ -148,9 +149,12 @@ public struct TopologyPlan: Sendable {
     var allPorts: [TopologyPort] = []
     func veth(_ a: TopologyPort, _ b: TopologyPort, prefixLength: Int = 24) {
       create[a.namespace, default: []].append(
-        "link add \(a.name) address \(a.mac) type veth peer name \(b.name) address \(b.mac) netns \(b.namespace)")
+        "link add \(a.name) address \(a.mac) type veth peer name \(b.name) address \(b.mac) netns \(b.namespace)"
+      )
       for e in [a, b] {
-        if let addr = e.address { config[e.namespace, default: []].append("addr add \(addr)/\(prefixLength) dev \(e.name)") }
+        if let addr = e.address {
+          config[e.namespace, default: []].append("addr add \(addr)/\(prefixLength) dev \(e.name)")
+        }
         config[e.namespace, default: []].append("link set dev \(e.name) up")
       }
       allPorts += [a, b]
@@ -274,13 +278,19 @@ public struct TopologyPlan: Sendable {
     // 3. Links, created from the namespace that owns the first end (the peer is created
     //    directly in its own namespace: nothing ever appears in the host's namespace).
     for ns in namespaces {
-      if let lines = create[ns] { steps.append(.command(["ip", "-n", ns, "-batch", "-"], input: Self.script(lines))) }
+      if let lines = create[ns] {
+        steps.append(.command(["ip", "-n", ns, "-batch", "-"], input: Self.script(lines)))
+      }
     }
     // 4. Addresses, links up, static neighbours, policy rules.
     for ns in namespaces {
-      if let lines = config[ns] { steps.append(.command(["ip", "-n", ns, "-batch", "-"], input: Self.script(lines))) }
+      if let lines = config[ns] {
+        steps.append(.command(["ip", "-n", ns, "-batch", "-"], input: Self.script(lines)))
+      }
     }
-    if !fdb.isEmpty { steps.append(.command(["bridge", "-n", dom0, "-batch", "-"], input: Self.script(fdb))) }
+    if !fdb.isEmpty {
+      steps.append(.command(["bridge", "-n", dom0, "-batch", "-"], input: Self.script(fdb)))
+    }
     // 5. Route tables, in bulk.
     for (i, r) in setup.routers.enumerated() {
       let (out, via) = routeNextHop[i]
@@ -289,7 +299,8 @@ public struct TopologyPlan: Sendable {
         for pfx in prefixes { lines.append("route replace \(pfx) via \(via) dev \(out.name)") }
       } else {
         for k in 0..<r.generatedRoutes {
-          lines.append("route add \(16 + (k >> 16)).\((k >> 8) & 0xff).\(k & 0xff).0/24 via \(via) dev \(out.name)")
+          lines.append(
+            "route add \(16 + (k >> 16)).\((k >> 8) & 0xff).\(k & 0xff).0/24 via \(via) dev \(out.name)")
         }
       }
       steps.append(.command(["ip", "-n", p.name("vr\(i)"), "-batch", "-"], input: Self.script(lines)))
@@ -343,7 +354,8 @@ public struct TopologyPlan: Sendable {
   /// The plan as text: one command per line (`$ argv`), stdin scripts indented below it
   /// (at most `maxInputLines` lines each, then a count), cgroups as mkdir and writes.
   public func render(maxInputLines: Int = 40) -> String {
-    var out = "# testbed plan: \(setup.platform.rawValue), \(setup.routers.count) router(s), prefix \(prefix)\n"
+    var out =
+      "# testbed plan: \(setup.platform.rawValue), \(setup.routers.count) router(s), prefix \(prefix)\n"
     for step in steps {
       switch step {
       case .namespace(let ns): out += "$ ip netns add \(ns)\n"

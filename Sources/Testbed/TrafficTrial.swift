@@ -118,7 +118,8 @@ public final class TrafficTrial: @unchecked Sendable {
       let count = max(1, Int((pps * seconds).rounded()))
       argvs.append(
         Trafgen.command(
-          ns: plan.generatorNamespace, device: dev.port.name, config: cfg, pps: Int(pps.rounded()), count: count,
+          ns: plan.generatorNamespace, device: dev.port.name, config: cfg, pps: Int(pps.rounded()),
+          count: count,
           cpu: k % max(1, setup.hostCPUs)))
     }
     let before = try reader.snapshot(namespaces: plan.namespaces)
@@ -144,7 +145,9 @@ public final class TrafficTrial: @unchecked Sendable {
       Double((after.ip[ns]?[field] ?? 0) &- (before.ip[ns]?[field] ?? 0))
     }
     func ipDrops(_ ns: String) -> Double {
-      ["InDiscards", "OutDiscards", "OutNoRoutes", "InAddrErrors", "InHdrErrors"].reduce(0) { $0 + ipDelta(ns, $1) }
+      ["InDiscards", "OutDiscards", "OutNoRoutes", "InAddrErrors", "InHdrErrors"].reduce(0) {
+        $0 + ipDelta(ns, $1)
+      }
     }
     var m: [HopMeasurement] = []
     func add(_ scope: String, _ metric: String, _ unit: String, _ value: Double) {
@@ -194,7 +197,9 @@ public final class TrafficTrial: @unchecked Sendable {
     let backlog = zip(a.softnetDropped, b.softnetDropped).reduce(0.0) { $0 + Double($1.0 &- $1.1) }
     attributed += backlog
     add("host", "softnet_dropped", "packets", backlog)
-    add("host", "softnet_squeezed", "count", zip(a.softnetSqueezed, b.softnetSqueezed).reduce(0.0) { $0 + Double($1.0 &- $1.1) })
+    add(
+      "host", "softnet_squeezed", "count",
+      zip(a.softnetSqueezed, b.softnetSqueezed).reduce(0.0) { $0 + Double($1.0 &- $1.1) })
     add("host", "generator_tx_dropped", "packets", genDropped)
     add("aggregate", "drops_unattributed", "packets", max(0, sent - received - attributed - genDropped))
     var busyTotal = 0.0

@@ -32,7 +32,9 @@ public enum Trafgen {
   /// The configuration for one device: the frames of each flow leaving through it, repeated
   /// in the ratio of their rates and frame weights (trafgen sends the frames of its
   /// configuration in turn).
-  public static func configuration(device: GeneratorDevice, plan: TopologyPlan, flows: [TestbedFlow]) -> String {
+  public static func configuration(device: GeneratorDevice, plan: TopologyPlan, flows: [TestbedFlow])
+    -> String
+  {
     let mine = flows.filter { device.routers.contains($0.router) && $0.packetsPerSecond > 0 }
     guard let smallest = mine.map(\.packetsPerSecond).min() else { return "" }
     var text = "/* vrsim testbed: \(device.port.name) */\n"
@@ -42,7 +44,8 @@ public enum Trafgen {
         for fr in f.frames {
           for _ in 0..<max(1, fr.weight) {
             text += frame(
-              srcMAC: device.port.mac, dstMAC: plan.nextHopMAC(router: f.router), source: device.port.address ?? "10.1.0.1",
+              srcMAC: device.port.mac, dstMAC: plan.nextHopMAC(router: f.router),
+              source: device.port.address ?? "10.1.0.1",
               destination: TopologyPlan.destination(router: f.router), bytes: fr.bytes)
           }
         }
@@ -53,7 +56,9 @@ public enum Trafgen {
 
   /// The command that sends `count` frames of `config` on `device` in namespace `ns`, at
   /// `pps` (nil: as fast as it can), pinned to `cpu`.
-  public static func command(ns: String, device: String, config: String, pps: Int?, count: Int, cpu: Int) -> [String] {
+  public static func command(ns: String, device: String, config: String, pps: Int?, count: Int, cpu: Int)
+    -> [String]
+  {
     var argv = [
       "ip", "netns", "exec", ns, "taskset", "-c", String(cpu), "trafgen", "--in", config, "--dev", device,
       "--num", String(count), "--cpus", "1", "--no-sock-mem",

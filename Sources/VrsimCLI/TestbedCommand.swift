@@ -38,7 +38,9 @@ enum TestbedCLI {
 
   /// The scenario's sweep points as testbed setups with the labels of the `set` column: the
   /// `--set` overrides, then the point's sweep assignments (a later key replaces an earlier).
-  static func points(file: String, overrides: [String]) throws -> (ScenarioSpec, [(setup: TestbedSetup, label: String)]) {
+  static func points(file: String, overrides: [String]) throws -> (
+    ScenarioSpec, [(setup: TestbedSetup, label: String)]
+  ) {
     let spec = try ScenarioRuns.load(file: file, overrides: overrides)
     let cpus = ProcessInfo.processInfo.activeProcessorCount
     var out: [(TestbedSetup, String)] = []
@@ -131,15 +133,19 @@ struct TestbedRunCommand: ParsableCommand {
     let session: TestbedSession
     do { session = try TestbedSession(log: TestbedCLI.note) } catch { throw TestbedCLI.mapped(error) }
     defer { session.close() }
-    TestbedCLI.note("testbed prefix \(session.prefix), cgroups \(session.cgroups.label), \(points.count) point(s)")
+    TestbedCLI.note(
+      "testbed prefix \(session.prefix), cgroups \(session.cgroups.label), \(points.count) point(s)")
     var rows: [MeasuredRow] = []
     var timing: [[String: Any]] = []
     for (setup, label) in points {
       let result: (trials: [[HopMeasurement]], seconds: Double, ceiling: Double)
-      do { result = try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets) } catch {
+      do {
+        result = try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets)
+      } catch {
         throw TestbedCLI.mapped(error)
       }
-      let summary = MeasuredRow.summarize(result.trials, experiment: experiment, scenario: spec.name, set: label)
+      let summary = MeasuredRow.summarize(
+        result.trials, experiment: experiment, scenario: spec.name, set: label)
       rows += summary
       timing.append(["set": label, "seconds": result.seconds, "trials": result.trials.count])
       print(TestbedCLI.summary(label, summary, seconds: result.seconds))
@@ -176,7 +182,9 @@ struct TestbedCleanCommand: ParsableCommand {
   func run() throws {
     guard geteuid() == 0 else { throw RunError("vrsim testbed clean needs root", exitCode: 2) }
     let report: TestbedCleaner.Report
-    do { report = try TestbedCleaner.clean(runner: SystemCommandRunner()) } catch { throw TestbedCLI.mapped(error) }
+    do { report = try TestbedCleaner.clean(runner: SystemCommandRunner()) } catch {
+      throw TestbedCLI.mapped(error)
+    }
     for r in report.removed { print("removed \(r)") }
     if report.removed.isEmpty { print("nothing to remove") }
     if !report.failed.isEmpty {
@@ -211,7 +219,9 @@ struct TestbedPlanCommand: ParsableCommand {
     let layout = CgroupLayout.detect() ?? .v1(root: "/sys/fs/cgroup")
     for (setup, label) in points {
       if !label.isEmpty { print("# point: \(label)") }
-      print(TopologyPlan(setup: setup, prefix: RunPrefix(tag: "0"), cgroups: layout).render(maxInputLines: maxLines), terminator: "")
+      print(
+        TopologyPlan(setup: setup, prefix: RunPrefix(tag: "0"), cgroups: layout).render(
+          maxInputLines: maxLines), terminator: "")
     }
   }
 }

@@ -50,7 +50,8 @@ struct TestbedSearchCommand: ParsableCommand {
   func run() throws {
     let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides)
     guard points.count == 1, let (setup, label) = points.first else {
-      throw RunError("testbed search takes a scenario without a sweep (fix the point with --set)", exitCode: 2)
+      throw RunError(
+        "testbed search takes a scenario without a sweep (fix the point with --set)", exitCode: 2)
     }
     let base = setup.offeredPacketsPerSecond
     let meanFrame = 64.0
@@ -63,7 +64,8 @@ struct TestbedSearchCommand: ParsableCommand {
     let session: TestbedSession
     do { session = try TestbedSession(log: TestbedCLI.note) } catch { throw TestbedCLI.mapped(error) }
     defer { session.close() }
-    let search = ThroughputSearch(low: lo, high: hi, resolution: resolution, trials: setup.replications, pdrLoss: pdrLoss)
+    let search = ThroughputSearch(
+      low: lo, high: hi, resolution: resolution, trials: setup.replications, pdrLoss: pdrLoss)
     let t0 = Date()
     var rows: [MeasuredRow] = []
     let outcome: ThroughputSearch.Outcome
@@ -82,22 +84,27 @@ struct TestbedSearchCommand: ParsableCommand {
     for t in outcome.trials {
       let k = perPhase[t.phase, default: 0]
       perPhase[t.phase] = k + 1
-      let set = [label, String(format: "load=%.0f", t.load), "phase=\(t.phase)", "trial=\(k)"].filter { !$0.isEmpty }
-        .joined(separator: ";")
+      let set = [label, String(format: "load=%.0f", t.load), "phase=\(t.phase)", "trial=\(k)"].filter {
+        !$0.isEmpty
+      }
+      .joined(separator: ";")
       rows += MeasuredRow.trialRows(
-        t.measurements, experiment: "search", scenario: spec.name, set: set, kind: t.phase == "warmup" ? "warmup" : "trial")
+        t.measurements, experiment: "search", scenario: spec.name, set: set,
+        kind: t.phase == "warmup" ? "warmup" : "trial")
     }
     for (kind, v) in [("ndr", outcome.ndr), ("pdr", outcome.pdr)] {
       rows.append(
         MeasuredRow(
           source: "testbed", experiment: "search", scenario: spec.name, set: label, scope: "aggregate",
-          metric: "throughput_pps", unit: "pps", value: v ?? 0, ciLow: nil, ciHigh: nil, n: setup.replications,
+          metric: "throughput_pps", unit: "pps", value: v ?? 0, ciLow: nil, ciHigh: nil,
+          n: setup.replications,
           kind: kind))
     }
     let seconds = Date().timeIntervalSince(t0)
     print(
       String(
-        format: "NDR %@ pps, PDR (%.2f%% loss) %@ pps; %d trials of %.1f s, %.0f s in all", outcome.ndr.map { String(format: "%.0f", $0) } ?? "none",
+        format: "NDR %@ pps, PDR (%.2f%% loss) %@ pps; %d trials of %.1f s, %.0f s in all",
+        outcome.ndr.map { String(format: "%.0f", $0) } ?? "none",
         pdrLoss * 100, outcome.pdr.map { String(format: "%.0f", $0) } ?? "none", outcome.trials.count,
         setup.duration.seconds, seconds))
     if let out {
