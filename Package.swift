@@ -15,6 +15,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "vrsim", targets: ["vrsim"]),
+    .executable(name: "vrsim-benchmarks", targets: ["vrsim-benchmarks"]),
     .library(name: "SimCore", targets: ["SimCore"]),
   ],
   dependencies: [
@@ -63,6 +64,10 @@ let package = Package(
       swiftSettings: strict
     ),
     .executableTarget(name: "vrsim", dependencies: ["VrsimCLI"], swiftSettings: strict),
+    // The paper's guest benchmarks in C (Super Pi with GNU MPFR, MASR, ZFG), run by
+    // `vrsim testbed bench` inside router namespaces.
+    .executableTarget(
+      name: "vrsim-benchmarks", linkerSettings: [.linkedLibrary("mpfr"), .linkedLibrary("gmp")]),
     .testTarget(name: "GSLKitTests", dependencies: ["GSLKit"], swiftSettings: strict),
     .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
     .testTarget(name: "HostModelTests", dependencies: ["HostModel", "SimCore"], swiftSettings: strict),

@@ -28,13 +28,13 @@ public final class TestbedSession: @unchecked Sendable {
   /// run holds the lock.
   public init(
     runner: any CommandRunner = SystemCommandRunner(), prefix: RunPrefix = .current,
-    log: @escaping @Sendable (String) -> Void
+    tools: [String] = Preflight.tools, log: @escaping @Sendable (String) -> Void
   ) throws {
     self.runner = runner
     self.prefix = prefix
     self.log = log
     lock = try TestbedLock()
-    cgroups = try Preflight.check(runner: runner, prefix: prefix)
+    cgroups = try Preflight.check(runner: runner, prefix: prefix, tools: tools)
     let taken = TestbedCleaner.leftovers(prefix: prefix.text, runner: runner)
     guard taken.isEmpty else {
       throw TestbedError(

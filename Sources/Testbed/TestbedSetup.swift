@@ -24,6 +24,15 @@ public struct TestbedRouter: Sendable, Equatable {
   public var generatedRoutes: Int
   /// ... or the prefixes of `routes_file`, when given.
   public var routePrefixes: [String]?
+
+  /// Creates a router's settings.
+  public init(vcpus: Int, weight: Int, cap: Int, generatedRoutes: Int, routePrefixes: [String]?) {
+    self.vcpus = vcpus
+    self.weight = weight
+    self.cap = cap
+    self.generatedRoutes = generatedRoutes
+    self.routePrefixes = routePrefixes
+  }
 }
 
 /// One packet stream the generator sends to one router.
@@ -34,6 +43,13 @@ public struct TestbedFlow: Sendable, Equatable {
   public var packetsPerSecond: Double
   /// Frame sizes (with FCS) and their relative weights.
   public var frames: [(bytes: Int, weight: Int)]
+
+  /// Creates a flow.
+  public init(router: Int, packetsPerSecond: Double, frames: [(bytes: Int, weight: Int)]) {
+    self.router = router
+    self.packetsPerSecond = packetsPerSecond
+    self.frames = frames
+  }
 
   public static func == (a: TestbedFlow, b: TestbedFlow) -> Bool {
     a.router == b.router && a.packetsPerSecond == b.packetsPerSecond

@@ -9,7 +9,12 @@ import Foundation
 public enum TopologyBuilder {
   /// Runs every step of `plan`; on a failure the caller tears the ledger down.
   public static func build(_ plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger) throws {
-    for step in plan.steps {
+    try build(steps: plan.steps, runner: runner, ledger: ledger)
+  }
+
+  /// Runs `steps` in order, recording what they create in `ledger`.
+  public static func build(steps: [PlanStep], runner: any CommandRunner, ledger: ResourceLedger) throws {
+    for step in steps {
       switch step {
       case .namespace(let ns):
         try ledger.createNamespace(ns) { try runner.check(["ip", "netns", "add", ns]) }

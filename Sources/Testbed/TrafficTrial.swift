@@ -14,6 +14,14 @@ public struct HopMeasurement: Sendable, Equatable {
   public var unit: String
   /// The value.
   public var value: Double
+
+  /// Creates a measurement.
+  public init(scope: String, metric: String, unit: String, value: Double) {
+    self.scope = scope
+    self.metric = metric
+    self.unit = unit
+    self.value = value
+  }
 }
 
 /// Sends traffic through a built topology and measures it at every hop.

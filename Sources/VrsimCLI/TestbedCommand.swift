@@ -18,7 +18,7 @@ struct TestbedCommand: ParsableCommand {
       """,
     subcommands: [
       TestbedRunCommand.self, TestbedSearchCommand.self, TestbedBenchCommand.self, TestbedCleanCommand.self,
-      TestbedPlanCommand.self,
+      TestbedPlanCommand.self, TestbedTimekeeperCommand.self, TestbedTimedCommand.self,
     ]
   )
 }
