@@ -145,4 +145,28 @@ struct LiveTestbedTests {
     #expect(TestbedCleaner.leftovers(runner: runner) == [])
     try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/" + prefix + "work")
   }
+
+  /// The external ICMP timer against a 1 s in-process sleep: the time-keeper's interval
+  /// agrees with the sleeping process's clock within 1 ms, is at least the 1 s slept, and at
+  /// most the time this test saw the whole command take.
+  @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
+  func externalTimerAgreesWithTheClock() throws {
+    let t0 = Date()
+    let (status, output) = try Live.run([
+      "testbed", "bench", "sleep", "--seconds", "1", "--repeats", "1", "--where-run", "virtual",
+    ])
+    let elapsed = Date().timeIntervalSince(t0)
+    #expect(status == 0, "\(output)")
+    func value(_ metric: String) -> Double? {
+      for line in output.split(separator: "\n") {
+        let f = line.split(separator: ",", omittingEmptySubsequences: false)
+        if f.count == 12 && f[5] == Substring(metric) { return Double(f[7]) }
+      }
+      return nil
+    }
+    let external = try #require(value("external_seconds"), "\(output)")
+    let wall = try #require(value("wall_seconds"), "\(output)")
+    #expect(abs(external - wall) < 0.001, "external \(external) s, wall clock \(wall) s")
+    #expect(external >= 1.0 && external < elapsed, "external \(external) s, command took \(elapsed) s")
+  }
 }

@@ -114,7 +114,7 @@ struct GoldenTests {
     ["run"], ["sweep"], ["results"], ["merge"], ["search"], ["bench"], ["bench", "engine"],
     ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"], ["testbed"],
     ["testbed", "run"], ["testbed", "search"], ["testbed", "bench"], ["testbed", "clean"],
-    ["testbed", "plan"],
+    ["testbed", "plan"], ["testbed", "_timekeeper"], ["testbed", "_timed"],
   ]
 
   @Test(arguments: commands)
