@@ -1,7 +1,9 @@
 import Foundation
 
 /// A CSIT-style throughput search on the real path: for each load, `trials` trials of the
-/// setup's duration; a load passes when every trial's loss is at most the bound. NDR is the
+/// setup's duration; a load passes when every trial's loss is at most the bound. The loss is
+/// `loss_vs_target` when the trial reports it (frames received against frames the load asked
+/// for: a generator that could not send at the load fails it), else `loss`. NDR is the
 /// highest passing load with 0% loss, PDR with at most 0.5% (by default). The very first
 /// trial is a warm-up and is discarded (but reported); every trial is reported.
 ///
@@ -58,7 +60,9 @@ public struct ThroughputSearch: Sendable {
     func trial(_ phase: String, _ load: Double) throws -> Trial {
       let m = try measure(load, index)
       index += 1
-      let loss = m.first { $0.scope == "aggregate" && $0.metric == "loss" }?.value ?? 1
+      let loss =
+        (m.first { $0.scope == "aggregate" && $0.metric == "loss_vs_target" }
+        ?? m.first { $0.scope == "aggregate" && $0.metric == "loss" })?.value ?? 1
       let t = Trial(phase: phase, load: load, measurements: m, loss: loss)
       all.append(t)
       return t
@@ -69,19 +73,21 @@ public struct ThroughputSearch: Sendable {
       for _ in 0..<trials where try trial(phase, load).loss > bound { ok = false }
       return ok
     }
-    func bisect(_ phase: String, _ bound: Double, from lo0: Double) throws -> Double? {
+    // `known`: `lo0` already passed a stricter bound (the NDR, for the PDR search), so it
+    // is not measured again.
+    func bisect(_ phase: String, _ bound: Double, from lo0: Double, known: Bool) throws -> Double? {
       var lo = lo0
       var hi = high
       if try passes(phase, hi, bound) { return hi }
-      if try !passes(phase, lo, bound) { return nil }
+      if try !known && !passes(phase, lo, bound) { return nil }
       while (hi - lo) > resolution * hi {
         let mid = (lo + hi) / 2
         if try passes(phase, mid, bound) { lo = mid } else { hi = mid }
       }
       return lo
     }
-    let ndr = try bisect("ndr", 0, from: low)
-    let pdr = try bisect("pdr", pdrLoss, from: ndr ?? low)
+    let ndr = try bisect("ndr", 0, from: low, known: false)
+    let pdr = try bisect("pdr", pdrLoss, from: ndr ?? low, known: ndr != nil)
     return Outcome(ndr: ndr, pdr: pdr, trials: all)
   }
 }

@@ -11,7 +11,9 @@ struct TestbedSearchCommand: ParsableCommand {
     discussion: """
       FD.io CSIT style: at each load run.replications trials of run.duration (a load passes \
       when every trial does); bisection between search.low and search.high (or --low/--high, \
-      aggregate packets per second) until the bracket is narrower than --resolution. The first \
+      aggregate packets per second) until the bracket is narrower than --resolution. Loss is \
+      counted against the load asked for (loss_vs_target), so a load the generator could not \
+      send fails. The first \
       trial is a warm-up, discarded. Every trial is reported (kind trial or warmup, set \
       load=...;phase=...;trial=...), then the ndr and pdr rows (metric throughput_pps).
       """
@@ -74,7 +76,7 @@ struct TestbedSearchCommand: ParsableCommand {
         try trial.measureCeiling()
         return try search.run { load, index in
           let m = try trial.run(setup.scaled(by: load / base), index: index)
-          let loss = m.first { $0.metric == "loss" }?.value ?? .nan
+          let loss = m.first { $0.metric == "loss_vs_target" }?.value ?? .nan
           TestbedCLI.note(String(format: "trial %d at %.0f pps: loss %.4f%%", index, load, loss * 100))
           return m
         }
