@@ -12,6 +12,17 @@ public enum TestbedPlatform: String, Sendable, CaseIterable {
   case direct = "netns-direct"
 }
 
+/// The traffic generator of a run.
+public enum TestbedGenerator: String, Sendable, CaseIterable {
+  /// trafgen (netsniff-ng): raw frames of any size at `--rate` pps; the sink drops them in
+  /// its route lookup.
+  case trafgen
+  /// iperf3 UDP with 1472 B datagrams (1518 B frames; the paper's Fig. 8a): a client per
+  /// router in the generator namespace, a server per router in the sink (which then
+  /// delivers 198.18.N.1 locally and returns the control connection over the direct link).
+  case iperf3
+}
+
 /// One router namespace's settings.
 public struct TestbedRouter: Sendable, Equatable {
   /// vCPUs: how many host CPUs its cpuset holds.
@@ -72,6 +83,8 @@ public struct TestbedSetup: Sendable, Equatable {
   public var replications: Int
   /// CPUs the cpusets and generator pinning spread over.
   public var hostCPUs: Int
+  /// The traffic generator.
+  public var generator: TestbedGenerator = .trafgen
 
   /// Most routers a topology may hold (link names must stay within 15 bytes).
   public static let maxRouters = 99

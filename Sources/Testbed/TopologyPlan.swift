@@ -253,6 +253,32 @@ public struct TopologyPlan: Sendable {
     veth(cg, cs)
     ceilingPorts = (cg, cs)
     config[sink, default: []].append("route add blackhole 198.18.0.0/15")
+    if setup.generator == .iperf3 {
+      // iperf3 needs a server at each destination and a way back for its control
+      // connection: 198.18.N.1 is local in the sink, whose replies to the generator take the
+      // direct link (the generator accepts them there: rp_filter is off).
+      neigh(cs, cg)
+      config[sink, default: []].append("route add 10.0.0.0/8 via \(cg.address!) dev \(cs.name)")
+      for i in 0..<n {
+        config[sink, default: []].append("addr add \(Self.destination(router: i))/32 dev lo")
+        let (rx, _) = routerPorts[i]
+        switch setup.platform {
+        case .bridge, .direct:
+          let dev = setup.platform == .bridge ? generators[0].port : generators[i].port
+          config[gen, default: []].append(
+            "neigh replace \(rx.address!) lladdr \(rx.mac) dev \(dev.name) nud permanent")
+          config[gen, default: []].append("route add 198.18.\(i).0/24 via \(rx.address!) dev \(dev.name)")
+        case .router:
+          let g0 = generators[0].port
+          if i == 0 {
+            config[gen, default: []].append(
+              "neigh replace 10.1.0.2 lladdr \(generators[0].nextHopMAC) dev \(g0.name) nud permanent")
+          }
+          config[gen, default: []].append("route add 198.18.\(i).0/24 via 10.1.0.2 dev \(g0.name)")
+        }
+      }
+      config[sink, default: []].append("link set dev lo up")
+    }
     ports = allPorts
 
     // 1. Namespaces.

@@ -114,6 +114,7 @@ public final class TrafficTrial: @unchecked Sendable {
   /// Runs one trial of `setup`'s flows (already scaled to the load wanted) for its duration
   /// and returns every measurement.
   public func run(_ setup: TestbedSetup, index: Int) throws -> [HopMeasurement] {
+    if setup.generator == .iperf3 { return try runIperf3(setup) }
     let reader = CounterReader(runner: runner)
     let seconds = setup.duration.seconds
     var argvs: [[String]] = []
@@ -139,6 +140,43 @@ public final class TrafficTrial: @unchecked Sendable {
     let after = try reader.snapshot(namespaces: plan.namespaces)
     let sendTime = outputs.compactMap(Trafgen.reportedSeconds).max() ?? wall
     return measure(setup: setup, before: before, after: after, seconds: max(sendTime, 1e-3))
+  }
+
+  /// One trial with iperf3: a server per router in the sink (one test each, `-1`), a client
+  /// per router flow in the generator namespace sending UDP datagrams of 1472 B at the
+  /// flow's rate (`-b` counts the datagrams' payload bits) for the trial's duration.
+  func runIperf3(_ setup: TestbedSetup) throws -> [HopMeasurement] {
+    let reader = CounterReader(runner: runner)
+    let seconds = setup.duration.seconds
+    var servers: [Sender] = []
+    for i in 0..<setup.routers.count {
+      servers.append(
+        try start([
+          "ip", "netns", "exec", plan.sinkNamespace, "iperf3", "-s", "-1", "-B",
+          TopologyPlan.destination(router: i),
+        ]))
+    }
+    usleep(300_000)  // let the servers listen
+    let before = try reader.snapshot(namespaces: plan.namespaces)
+    var clients: [Sender] = []
+    for (k, f) in setup.flows.enumerated() where f.packetsPerSecond > 0 {
+      let bits = Int((f.packetsPerSecond * 1472 * 8).rounded())
+      clients.append(
+        try start([
+          "ip", "netns", "exec", plan.generatorNamespace, "taskset", "-c", String(k % max(1, setup.hostCPUs)),
+          "iperf3",
+          "-c", TopologyPlan.destination(router: f.router), "-u", "-l", "1472", "-b", String(bits), "-t",
+          String(format: "%.3f", seconds),
+        ]))
+    }
+    let outputs = wait(clients, deadline: seconds * 3 + 10)
+    usleep(100_000)
+    let after = try reader.snapshot(namespaces: plan.namespaces)
+    _ = wait(servers, deadline: 2)
+    if let bad = outputs.first(where: { $0.contains("error") }) {
+      throw TestbedError("iperf3 failed: \(bad.split(separator: "\n").prefix(2).joined(separator: "; "))")
+    }
+    return measure(setup: setup, before: before, after: after, seconds: seconds)
   }
 
   /// Turns two snapshots into measurements over `seconds` of sending.

@@ -24,10 +24,17 @@ struct TestbedCommand: ParsableCommand {
 }
 
 /// Helpers shared by the testbed subcommands.
+extension TestbedGenerator: ExpressibleByArgument {}
+
 enum TestbedCLI {
   /// Writes a progress line to stderr.
   static func note(_ text: String) {
     FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
+  }
+
+  /// The programs a traffic run with `generator` needs.
+  static func tools(_ generator: TestbedGenerator) -> [String] {
+    generator == .iperf3 ? Preflight.tools + ["iperf3"] : Preflight.tools
   }
 
   /// Maps a testbed error to the CLI's error (exit 2 for usage and environment, 1 otherwise).
@@ -38,7 +45,7 @@ enum TestbedCLI {
 
   /// The scenario's sweep points as testbed setups with the labels of the `set` column: the
   /// `--set` overrides, then the point's sweep assignments (a later key replaces an earlier).
-  static func points(file: String, overrides: [String]) throws -> (
+  static func points(file: String, overrides: [String], generator: TestbedGenerator = .trafgen) throws -> (
     ScenarioSpec, [(setup: TestbedSetup, label: String)]
   ) {
     let spec = try ScenarioRuns.load(file: file, overrides: overrides)
@@ -56,8 +63,14 @@ enum TestbedCLI {
         if values[k] == nil { keys.append(k) }
         values[k] = v
       }
-      let setup: TestbedSetup
+      var setup: TestbedSetup
       do { setup = try TestbedSetup(spec: point.spec, hostCPUs: cpus) } catch { throw mapped(error) }
+      setup.generator = generator
+      if generator == .iperf3 {
+        for i in setup.flows.indices { setup.flows[i].frames = [(1518, 1)] }
+        keys.append("generator")
+        values["generator"] = "iperf3"
+      }
       out.append((setup, keys.map { "\($0)=\(values[$0]!)" }.joined(separator: ";")))
     }
     return (spec, out)
@@ -116,6 +129,9 @@ struct TestbedRunCommand: ParsableCommand {
   @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
   var out: String?
 
+  @Option(name: .long, help: "Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B).")
+  var generator: TestbedGenerator = .trafgen
+
   @Option(name: .long, help: "The experiment column of the rows (default: run).")
   var experiment = "run"
 
@@ -129,9 +145,11 @@ struct TestbedRunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides)
+    let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, generator: generator)
     let session: TestbedSession
-    do { session = try TestbedSession(log: TestbedCLI.note) } catch { throw TestbedCLI.mapped(error) }
+    do { session = try TestbedSession(tools: TestbedCLI.tools(generator), log: TestbedCLI.note) } catch {
+      throw TestbedCLI.mapped(error)
+    }
     defer { session.close() }
     TestbedCLI.note(
       "testbed prefix \(session.prefix), cgroups \(session.cgroups.label), \(points.count) point(s)")

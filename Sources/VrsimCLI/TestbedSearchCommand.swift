@@ -40,6 +40,9 @@ struct TestbedSearchCommand: ParsableCommand {
   @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
   var out: String?
 
+  @Option(name: .long, help: "Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B).")
+  var generator: TestbedGenerator = .trafgen
+
   func validate() throws {
     if !(0.001...0.5).contains(resolution) {
       throw ValidationError("--resolution \(resolution) is out of range; allowed: 0.001 ... 0.5")
@@ -50,7 +53,7 @@ struct TestbedSearchCommand: ParsableCommand {
   }
 
   func run() throws {
-    let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides)
+    let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, generator: generator)
     guard points.count == 1, let (setup, label) = points.first else {
       throw RunError(
         "testbed search takes a scenario without a sweep (fix the point with --set)", exitCode: 2)
@@ -64,7 +67,9 @@ struct TestbedSearchCommand: ParsableCommand {
     }
     guard base > 0 else { throw RunError("the scenario offers no traffic", exitCode: 2) }
     let session: TestbedSession
-    do { session = try TestbedSession(log: TestbedCLI.note) } catch { throw TestbedCLI.mapped(error) }
+    do { session = try TestbedSession(tools: TestbedCLI.tools(generator), log: TestbedCLI.note) } catch {
+      throw TestbedCLI.mapped(error)
+    }
     defer { session.close() }
     let search = ThroughputSearch(
       low: lo, high: hi, resolution: resolution, trials: setup.replications, pdrLoss: pdrLoss)

@@ -46,6 +46,14 @@ struct PlanGoldenTests {
     try expectPlanGolden(plan.render(), "plan-\(platform.rawValue).txt")
   }
 
+  /// iperf3 mode adds the servers' local addresses and the return path over the direct link.
+  @Test func iperf3PlanMatchesGolden() throws {
+    var setup = Self.setup(.bridge)
+    setup.generator = .iperf3
+    let plan = TopologyPlan(setup: setup, prefix: RunPrefix(tag: "0"), cgroups: .v1(root: "/sys/fs/cgroup"))
+    try expectPlanGolden(plan.render(), "plan-netns-bridge-iperf3.txt")
+  }
+
   @Test func cgroupV2UsesItsOwnControlFiles() {
     let plan = TopologyPlan(
       setup: Self.setup(.direct), prefix: RunPrefix(tag: "0"), cgroups: .v2(root: "/cg"))
