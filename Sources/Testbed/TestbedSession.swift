@@ -33,6 +33,10 @@ public final class TestbedSession: @unchecked Sendable {
     self.runner = runner
     self.prefix = prefix
     self.log = log
+    guard geteuid() == 0 else {
+      throw TestbedError(
+        "the testbed needs root (network namespaces, veth pairs, cgroups); run it as root", usage: true)
+    }
     lock = try TestbedLock()
     cgroups = try Preflight.check(runner: runner, prefix: prefix, tools: tools)
     let taken = TestbedCleaner.leftovers(prefix: prefix.text, runner: runner)

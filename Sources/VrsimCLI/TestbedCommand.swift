@@ -166,7 +166,9 @@ struct TestbedRunCommand: ParsableCommand {
         result.trials, experiment: experiment, scenario: spec.name, set: label)
       rows += summary
       timing.append(["set": label, "seconds": result.seconds, "trials": result.trials.count])
-      print(TestbedCLI.summary(label, summary, seconds: result.seconds))
+      // Written at once (not buffered): a long run shows each point as it ends.
+      FileHandle.standardOutput.write(
+        Data((TestbedCLI.summary(label, summary, seconds: result.seconds) + "\n").utf8))
     }
     if let out {
       var facts = session.hostFacts(sample: points[0].setup)
