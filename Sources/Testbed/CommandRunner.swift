@@ -29,7 +29,7 @@ public struct TestbedError: Error, CustomStringConvertible, Sendable {
 ///
 /// Every command is an array of words handed to `execve` through Foundation's `Process`;
 /// no shell ever parses a string built from input. Implementations: `SystemCommandRunner`
-/// (the real machine) and `RecordingCommandRunner` (records the vectors, for plans and tests).
+/// (the real machine); tests may substitute their own.
 public protocol CommandRunner: Sendable {
   /// Runs `argv` to completion with `input` on stdin and returns its status and output.
   func run(_ argv: [String], input: String?) throws -> CommandResult
@@ -130,29 +130,5 @@ public struct SystemCommandRunner: CommandRunner {
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = Array(argv.dropFirst())
     return process
-  }
-}
-
-/// Records every command instead of running it, answering success with empty output: how a
-/// topology plan is printed and compared with its golden file.
-public final class RecordingCommandRunner: CommandRunner, @unchecked Sendable {
-  private let lock = NSLock()
-  private var recorded: [(argv: [String], input: String?)] = []
-
-  /// Creates an empty recorder.
-  public init() {}
-
-  public func run(_ argv: [String], input: String?) throws -> CommandResult {
-    lock.lock()
-    recorded.append((argv, input))
-    lock.unlock()
-    return CommandResult(status: 0, stdout: "", stderr: "")
-  }
-
-  /// The commands recorded so far, in order.
-  public var commands: [(argv: [String], input: String?)] {
-    lock.lock()
-    defer { lock.unlock() }
-    return recorded
   }
 }

@@ -110,7 +110,15 @@ public final class TestbedSession: @unchecked Sendable {
   /// The host facts, with the offloads of a veth in a topology built for the purpose.
   public func hostFacts(sample setup: TestbedSetup) -> [String: Any] {
     (try? withTopology(setup) { plan, _ in
-      HostFacts.collect(runner: runner, offloadsOf: (plan.generatorNamespace, plan.ceilingPorts.gen.name))
+      var facts = HostFacts.collect(
+        runner: runner, offloadsOf: (plan.generatorNamespace, plan.ceilingPorts.gen.name))
+      // The sysctls each namespace is given (role names without the run's prefix).
+      var sysctls: [String: [String]] = [:]
+      for case .command(let argv, _) in plan.steps where argv.count > 4 && argv[4] == "sysctl" {
+        sysctls[String(argv[3].dropFirst(prefix.text.count))] = argv.filter { $0.contains("=") }
+      }
+      facts["namespace_sysctls"] = sysctls
+      return facts
     }) ?? HostFacts.collect(runner: runner)
   }
 
