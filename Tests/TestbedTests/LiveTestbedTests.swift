@@ -169,4 +169,58 @@ struct LiveTestbedTests {
     #expect(abs(external - wall) < 0.001, "external \(external) s, wall clock \(wall) s")
     #expect(external >= 1.0 && external < elapsed, "external \(external) s, command took \(elapsed) s")
   }
+
+  /// The router and direct platforms with 2 routers forward everything at 10 kp/s each, and
+  /// every router's counters see its share.
+  @Test(
+    .enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"),
+    arguments: ["netns-router", "netns-direct"])
+  func otherPlatformsForwardEverything(platform: String) throws {
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vrsim-live-\(UUID().uuidString).csv")
+    defer {
+      try? FileManager.default.removeItem(at: out)
+      try? FileManager.default.removeItem(at: out.deletingPathExtension().appendingPathExtension("json"))
+    }
+    let (status, output) = try Live.run([
+      "testbed", "run", Self.smoke, "--set", "platform=\(platform)", "--set", "routers.count=2", "--set",
+      "run.duration=1s", "--out", out.path,
+    ])
+    #expect(status == 0, "\(output)")
+    let csv = try String(contentsOf: out, encoding: .utf8)
+    let sent = try #require(Live.aggregate(csv, "sent"))
+    let received = try #require(Live.aggregate(csv, "received"))
+    #expect(abs(sent - 20_000) <= 200, "sent \(sent)")
+    #expect(abs(received - sent) <= 0.01 * sent, "received \(received) of \(sent)")
+    for vr in ["vr0", "vr1"] {
+      let line = csv.split(separator: "\n").first { $0.contains(",\(vr),ip_forwarded,") }
+      let forwarded = try #require(line.flatMap { Double($0.split(separator: ",")[7]) })
+      #expect(abs(forwarded - 10_000) <= 100, "\(vr) forwarded \(forwarded)")
+    }
+    #expect(TestbedCleaner.leftovers(runner: SystemCommandRunner()) == [])
+  }
+
+  /// SIGTERM in the middle of a trial: exit 143 and nothing left behind.
+  @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
+  func sigtermTearsDown() throws {
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vrsim-live-\(UUID().uuidString).log")
+    defer { try? FileManager.default.removeItem(at: log) }
+    let p = try Live.start(["testbed", "run", Self.smoke, "--set", "run.duration=20s"], log: log)
+    let prefix = RunPrefix(pid: p.processIdentifier).text
+    let deadline = Date().addingTimeInterval(30)
+    while Date() < deadline && p.isRunning {
+      let cfgs =
+        (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory() + "/" + prefix + "work"))
+        ?? []
+      if cfgs.contains(where: { $0.hasPrefix("gen") }) { break }
+      usleep(50_000)
+    }
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    #expect(p.terminationStatus == 143, "\(output)")
+    #expect(output.contains("interrupted"), "\(output)")
+    #expect(TestbedCleaner.leftovers(prefix: prefix, runner: SystemCommandRunner()) == [])
+  }
 }
