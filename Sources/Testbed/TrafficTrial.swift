@@ -214,6 +214,7 @@ public final class TrafficTrial: @unchecked Sendable {
     let loss = sent > 0 ? max(0, sent - received) / sent : 0
     let shortfall = target > 0 ? max(0, 1 - (received / seconds) / target) : 0
     add("aggregate", "loss_vs_target", "fraction", shortfall > 0.01 ? max(loss, shortfall) : loss)
+    add("aggregate", "dropped_pps", "pps", max(0, sent - received) / seconds)
     add("aggregate", "sent", "packets", sent)
     add("aggregate", "received", "packets", received)
     add("aggregate", "send_time", "s", seconds)
@@ -233,6 +234,7 @@ public final class TrafficTrial: @unchecked Sendable {
       add("vr\(i)", "forwarded_pps", "pps", Double(tx.txPackets) / seconds)
       add("vr\(i)", "ip_forwarded", "packets", ipDelta(ns, "ForwDatagrams"))
       add("vr\(i)", "drops", "packets", drops)
+      add("vr\(i)", "dropped_pps", "pps", drops / seconds)
     }
     if plan.setup.platform != .direct, let sinkSide = plan.dom0SinkPort {
       let ns = plan.dom0Namespace
@@ -242,6 +244,7 @@ public final class TrafficTrial: @unchecked Sendable {
       add("dom0", "forwarded_pps", "pps", Double(d(sinkSide).txPackets) / seconds)
       add("dom0", "ip_forwarded", "packets", ipDelta(ns, "ForwDatagrams"))
       add("dom0", "drops", "packets", drops)
+      add("dom0", "dropped_pps", "pps", drops / seconds)
     }
     // The host: softnet backlog drops (per CPU, any namespace), CPU busy and softirq time.
     let b = before.cpu
@@ -266,7 +269,7 @@ public final class TrafficTrial: @unchecked Sendable {
         add("host", "cpu\(k)_net_rx", "1/s", Double(a.netRx[k] &- b.netRx[k]) / seconds)
       }
     }
-    add("host", "cpu", "cores", busyTotal)
+    add("host", "cpu", "pCPU", busyTotal)  // busy CPUs, the simulator's host cpu
     return m
   }
 }
