@@ -70,7 +70,9 @@ public struct GeneratorDevice: Sendable, Equatable {
   public var port: TopologyPort
   /// The routers whose flows leave through this port.
   public var routers: [Int]
-  /// Destination MAC of its frames (the next hop's).
+  /// Destination MAC of its frames where one next hop serves every router on the device
+  /// (dom0's on the router platform, the router's own on direct); empty on the bridge
+  /// platform, whose frames carry each router's MAC: use `TopologyPlan.nextHopMAC(router:)`.
   public var nextHopMAC: String
 }
 
@@ -200,7 +202,6 @@ public struct TopologyPlan: Sendable {
         rxMACs.append(inr.mac)
       }
       generators = [GeneratorDevice(port: g0, routers: Array(0..<n), nextHopMAC: "")]
-      // One device, frames to each router's own MAC: kept per router in `routerPorts`.
       sinkPorts = [s0s]
       dom0SinkPort = s0d
     case .router:
