@@ -25,6 +25,9 @@ public struct BenchResult: Sendable {
   public var ownSeconds: Double
   /// Exit status of the benchmark.
   public var status: Int32
+  /// Time the environment's cgroup was throttled by its cap during the run (CFS bandwidth
+  /// control: cpu.stat `throttled_time` in v1, `throttled_usec` in v2); nil without a cgroup.
+  public var throttledSeconds: Double?
 }
 
 /// The bench topology and the timed runs: a time-keeper namespace linked to router
@@ -157,6 +160,7 @@ public final class BenchRunner: @unchecked Sendable {
     // `ip netns exec` remounts /sys, so the child cannot see the cgroup files: it is moved
     // into the router's cgroups from here (ip execs the child in place: same pid), then told
     // to start; what it runs inherits the cgroups.
+    let throttledBefore = env == .virtual ? throttledSeconds() : nil
     if env == .virtual {
       for path in cgroupProcs { try CgroupFiles.write(String(p.processIdentifier), to: path) }
     }
@@ -181,8 +185,26 @@ public final class BenchRunner: @unchecked Sendable {
     guard let t1 = stamp(1), let t2 = stamp(2) else {
       throw TestbedError("the time-keeper did not see both echo requests of run \(id)")
     }
+    var throttled: Double? = nil
+    if env == .virtual, let after = throttledSeconds() { throttled = after - (throttledBefore ?? 0) }
     return BenchResult(
-      externalSeconds: Double(t2 - t1) * 1e-9, wallSeconds: wall, ownSeconds: own, status: status)
+      externalSeconds: Double(t2 - t1) * 1e-9, wallSeconds: wall, ownSeconds: own, status: status,
+      throttledSeconds: throttled)
+  }
+
+  /// The cpu cgroup's throttled time so far, seconds (nil when unreadable).
+  func throttledSeconds() -> Double? {
+    for procs in cgroupProcs {
+      let dir = (procs as NSString).deletingLastPathComponent
+      guard let text = try? String(contentsOfFile: dir + "/cpu.stat", encoding: .utf8) else { continue }
+      for line in text.split(separator: "\n") {
+        let f = line.split(separator: " ")
+        guard f.count == 2, let v = Double(f[1]) else { continue }
+        if f[0] == "throttled_time" { return v * 1e-9 }
+        if f[0] == "throttled_usec" { return v * 1e-6 }
+      }
+    }
+    return nil
   }
 
   /// The timed child's work (run by `vrsim testbed _timed` inside the environment's

@@ -153,17 +153,22 @@ struct TestbedBenchCommand: ParsableCommand {
             throw RunError("\(name.rawValue) exited with status \(r.status) in \(env)")
           }
           let scope = env == .virtual ? "vr0" : "host"
-          trials.append([
+          var m = [
             HopMeasurement(scope: scope, metric: "external_seconds", unit: "s", value: r.externalSeconds),
             HopMeasurement(scope: scope, metric: "own_seconds", unit: "s", value: r.ownSeconds),
             HopMeasurement(scope: scope, metric: "wall_seconds", unit: "s", value: r.wallSeconds),
             HopMeasurement(
               scope: scope, metric: "timer_difference", unit: "s", value: r.externalSeconds - r.wallSeconds),
-          ])
+          ]
+          if let t = r.throttledSeconds {
+            m.append(HopMeasurement(scope: scope, metric: "cgroup_throttled_seconds", unit: "s", value: t))
+          }
+          trials.append(m)
+          let throttled = r.throttledSeconds.map { String(format: ", cgroup throttled %.3f s", $0) } ?? ""
           print(
             String(
               format: "%@ in %@: external %.6f s, own %.6f s, wall %.6f s", name.rawValue, env.rawValue,
-              r.externalSeconds, r.ownSeconds, r.wallSeconds))
+              r.externalSeconds, r.ownSeconds, r.wallSeconds) + throttled)
         }
         rows += MeasuredRow.summarize(
           trials, experiment: "bench", scenario: scenario ?? "-", set: label + ";env=\(env.rawValue)")

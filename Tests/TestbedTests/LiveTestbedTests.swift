@@ -223,4 +223,26 @@ struct LiveTestbedTests {
     #expect(output.contains("interrupted"), "\(output)")
     #expect(TestbedCleaner.leftovers(prefix: prefix, runner: SystemCommandRunner()) == [])
   }
+
+  /// A router's cap reaches what runs in its namespace: Super Pi under a 25% cap is throttled
+  /// by CFS bandwidth control (cpu.stat), uncapped it is not.
+  @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
+  func capThrottlesWhatRunsInTheRouter() throws {
+    func throttled(cap: Int) throws -> Double {
+      let (status, output) = try Live.run([
+        "testbed", "bench", "superpi", "--digits-log2", "18", "--repeats", "1", "--where-run", "virtual",
+        "--scenario",
+        Self.smoke, "--set", "routers.each.cap=\(cap)",
+      ])
+      #expect(status == 0, "\(output)")
+      for line in output.split(separator: "\n") {
+        let f = line.split(separator: ",", omittingEmptySubsequences: false)
+        if f.count == 12 && f[5] == "cgroup_throttled_seconds", let v = Double(f[7]) { return v }
+      }
+      Issue.record("no cgroup_throttled_seconds row: \(output)")
+      return .nan
+    }
+    #expect(try throttled(cap: 0) == 0)
+    #expect(try throttled(cap: 25) > 0.05)
+  }
 }
