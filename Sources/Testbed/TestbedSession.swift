@@ -85,14 +85,11 @@ public final class TestbedSession: @unchecked Sendable {
     -> (trials: [[HopMeasurement]], seconds: Double, ceiling: Double)
   {
     let t0 = Date()
-    let plan = TopologyPlan(setup: setup, prefix: prefix, cgroups: cgroups)
-    defer { ledger.teardown(final: false) }
-    try TopologyBuilder.build(plan, runner: runner, ledger: ledger)
-    let trial = TrafficTrial(plan: plan, runner: runner, ledger: ledger, workDirectory: workDirectory)
-    let ceiling = try trial.measureCeiling(packets: ceilingPackets)
-    var out: [[HopMeasurement]] = []
-    for i in 0..<trials { out.append(try trial.run(setup, index: i)) }
-    return (out, Date().timeIntervalSince(t0), ceiling)
+    return try withTopology(setup) { _, trial in
+      let ceiling = try trial.measureCeiling(packets: ceilingPackets)
+      let out = try (0..<trials).map { try trial.run(setup, index: $0) }
+      return (out, Date().timeIntervalSince(t0), ceiling)
+    }
   }
 
   /// Builds the topology of `setup` and hands it to `body` (with a trial runner), tearing
