@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // vrsim: a discrete-event simulator of virtualized routers.
 // Module arrows point one way (see docs/DESIGN.md):
-// vrsim -> VrsimCLI -> {Experiment, Report} -> Scenario -> Platforms -> {NetModel, HostModel}
+// vrsim -> VrsimCLI -> {Experiment, Report, Testbed} -> Scenario -> Platforms -> {NetModel, HostModel}
 //   -> SimCore -> GSLKit -> CGSL.
 import PackageDescription
 
@@ -15,6 +15,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "vrsim", targets: ["vrsim"]),
+    .executable(name: "vrsim-benchmarks", targets: ["vrsim-benchmarks"]),
     .library(name: "SimCore", targets: ["SimCore"]),
   ],
   dependencies: [
@@ -50,18 +51,23 @@ let package = Package(
       name: "VrsimCLI",
       dependencies: [
         "SimCore", "GSLKit", "CAllocCounter", "HostModel", "NetModel", "Platforms", "Scenario", "Experiment",
-        "Report",
+        "Report", "Testbed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
     ),
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
+    .target(name: "Testbed", dependencies: ["Scenario", "SimCore"], swiftSettings: strict),
     .target(
       name: "Experiment",
       dependencies: ["SimCore", "Report", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: strict
     ),
     .executableTarget(name: "vrsim", dependencies: ["VrsimCLI"], swiftSettings: strict),
+    // The paper's guest benchmarks in C (Super Pi with GNU MPFR, MASR, ZFG), run by
+    // `vrsim testbed bench` inside router namespaces.
+    .executableTarget(
+      name: "vrsim-benchmarks", linkerSettings: [.linkedLibrary("mpfr"), .linkedLibrary("gmp")]),
     .testTarget(name: "GSLKitTests", dependencies: ["GSLKit"], swiftSettings: strict),
     .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
     .testTarget(name: "HostModelTests", dependencies: ["HostModel", "SimCore"], swiftSettings: strict),
@@ -72,6 +78,9 @@ let package = Package(
       name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], exclude: ["Fixtures"], swiftSettings: strict),
     .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
+    .testTarget(
+      name: "TestbedTests", dependencies: ["Testbed", "Scenario", "SimCore", "vrsim"], exclude: ["Goldens"],
+      swiftSettings: strict),
     .executableTarget(
       name: "vrsim-campaign-fixture",
       dependencies: ["Experiment"],

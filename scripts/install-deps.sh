@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # Installs what vrsim needs on a Debian/Ubuntu machine: GNU GSL (libgsl-dev), SQLite headers
-# (libsqlite3-dev, for the campaign store) and pkg-config.
+# (libsqlite3-dev, for the campaign store), pkg-config, GNU MPFR (libmpfr-dev, the Super Pi
+# benchmark), and the testbed's tools (docs/testbed.md): iproute2 (ip, bridge), netsniff-ng
+# (trafgen), util-linux (taskset), procps (sysctl), iperf3, iputils-ping, ethtool, bonnie++.
 # Runs apt-get only when something is missing; needs root (or sudo) in that case.
 set -euo pipefail
 missing=()
 pkg-config --exists gsl 2>/dev/null || missing+=(libgsl-dev)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -e /usr/include/mpfr.h ] || missing+=(libmpfr-dev)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v trafgen >/dev/null 2>&1 || missing+=(netsniff-ng)
+command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+command -v sysctl >/dev/null 2>&1 || missing+=(procps)
+command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
+command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+command -v ethtool >/dev/null 2>&1 || missing+=(ethtool)
+command -v bonnie++ >/dev/null 2>&1 || missing+=(bonnie++)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "vrsim: installing ${missing[*]}" >&2
   SUDO=""

@@ -1,0 +1,139 @@
+import Foundation
+
+/// The counters of one interface (from `ip -s -j link show`, i.e. the kernel's stats64).
+public struct LinkCounters: Sendable, Equatable {
+  /// Received packets.
+  public var rxPackets: UInt64 = 0
+  /// Received bytes.
+  public var rxBytes: UInt64 = 0
+  /// Packets dropped on receive.
+  public var rxDropped: UInt64 = 0
+  /// Sent packets.
+  public var txPackets: UInt64 = 0
+  /// Sent bytes.
+  public var txBytes: UInt64 = 0
+  /// Packets dropped on send (on a veth: the peer's backlog was full).
+  public var txDropped: UInt64 = 0
+
+  /// Field-wise difference `self - earlier` (counters only grow).
+  public func minus(_ e: LinkCounters) -> LinkCounters {
+    LinkCounters(
+      rxPackets: rxPackets &- e.rxPackets, rxBytes: rxBytes &- e.rxBytes, rxDropped: rxDropped &- e.rxDropped,
+      txPackets: txPackets &- e.txPackets, txBytes: txBytes &- e.txBytes, txDropped: txDropped &- e.txDropped)
+  }
+}
+
+/// Per-CPU time and softirq counts of the host.
+public struct CPUCounters: Sendable, Equatable {
+  /// Per CPU: total jiffies (all /proc/stat fields).
+  public var total: [UInt64] = []
+  /// Per CPU: busy jiffies (total minus idle and iowait).
+  public var busy: [UInt64] = []
+  /// Per CPU: softirq jiffies.
+  public var softirq: [UInt64] = []
+  /// Per CPU: NET_RX softirqs raised (/proc/softirqs).
+  public var netRx: [UInt64] = []
+  /// Per CPU: NET_TX softirqs.
+  public var netTx: [UInt64] = []
+  /// Per CPU: packets processed, dropped (backlog full), time squeezes (/proc/net/softnet_stat).
+  public var softnetProcessed: [UInt64] = []
+  /// See `softnetProcessed`.
+  public var softnetDropped: [UInt64] = []
+  /// See `softnetProcessed`.
+  public var softnetSqueezed: [UInt64] = []
+}
+
+/// A snapshot of every counter the testbed reads at once: each port's link counters, each
+/// namespace's IP MIB (/proc/net/snmp, what `netstat -s` prints) and the host's CPU counters.
+public struct CounterSnapshot: Sendable {
+  /// Monotonic time of the snapshot, nanoseconds.
+  public var time: UInt64
+  /// "namespace/interface" -> counters.
+  public var links: [String: LinkCounters]
+  /// namespace -> Ip MIB field -> value.
+  public var ip: [String: [String: UInt64]]
+  /// Host CPUs.
+  public var cpu: CPUCounters
+}
+
+/// Reads counters through `ip` (inside each namespace) and /proc.
+public struct CounterReader: Sendable {
+  let runner: any CommandRunner
+
+  /// A reader that runs its commands with `runner`.
+  public init(runner: any CommandRunner) { self.runner = runner }
+
+  /// Reads everything for `namespaces`.
+  public func snapshot(namespaces: [String]) throws -> CounterSnapshot {
+    var links: [String: LinkCounters] = [:]
+    var ip: [String: [String: UInt64]] = [:]
+    for ns in namespaces {
+      let out = try runner.check(["ip", "-n", ns, "-s", "-j", "link", "show"])
+      for (name, c) in try Self.parseLinks(out) { links["\(ns)/\(name)"] = c }
+      let snmp = try runner.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"])
+      ip[ns] = Self.parseSNMP(snmp, table: "Ip")
+    }
+    return CounterSnapshot(
+      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: Self.readCPU())
+  }
+
+  /// Parses `ip -s -j link show` output: interface name -> counters.
+  public static func parseLinks(_ json: String) throws -> [String: LinkCounters] {
+    guard let arr = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else {
+      throw TestbedError("unexpected output of ip -s -j link show")
+    }
+    var out: [String: LinkCounters] = [:]
+    for entry in arr {
+      guard let name = entry["ifname"] as? String, let stats = entry["stats64"] as? [String: Any] else {
+        continue
+      }
+      let rx = stats["rx"] as? [String: Any] ?? [:]
+      let tx = stats["tx"] as? [String: Any] ?? [:]
+      func v(_ d: [String: Any], _ k: String) -> UInt64 { (d[k] as? NSNumber)?.uint64Value ?? 0 }
+      out[name] = LinkCounters(
+        rxPackets: v(rx, "packets"), rxBytes: v(rx, "bytes"), rxDropped: v(rx, "dropped"),
+        txPackets: v(tx, "packets"), txBytes: v(tx, "bytes"), txDropped: v(tx, "dropped"))
+    }
+    return out
+  }
+
+  /// Parses one table (e.g. `Ip`) of /proc/net/snmp: a header line and a value line.
+  public static func parseSNMP(_ text: String, table: String) -> [String: UInt64] {
+    let lines = text.split(separator: "\n").filter { $0.hasPrefix(table + ":") }
+    guard lines.count >= 2 else { return [:] }
+    let keys = lines[0].split(separator: " ").dropFirst()
+    let values = lines[1].split(separator: " ").dropFirst()
+    var out: [String: UInt64] = [:]
+    for (k, v) in zip(keys, values) { out[String(k)] = UInt64(v) ?? 0 }
+    return out
+  }
+
+  /// Reads /proc/stat, /proc/softirqs and /proc/net/softnet_stat.
+  public static func readCPU() -> CPUCounters {
+    var c = CPUCounters()
+    let stat = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)) ?? ""
+    for line in stat.split(separator: "\n") where line.hasPrefix("cpu") && !line.hasPrefix("cpu ") {
+      let f = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+      guard f.count >= 7 else { continue }
+      let total = f.prefix(8).reduce(0, +)  // user nice system idle iowait irq softirq steal
+      c.total.append(total)
+      c.busy.append(total - f[3] - f[4])
+      c.softirq.append(f[6])
+    }
+    let soft = (try? String(contentsOfFile: "/proc/softirqs", encoding: .utf8)) ?? ""
+    for line in soft.split(separator: "\n") {
+      let f = line.split(separator: " ")
+      if f.first == "NET_RX:" { c.netRx = f.dropFirst().compactMap { UInt64($0) } }
+      if f.first == "NET_TX:" { c.netTx = f.dropFirst().compactMap { UInt64($0) } }
+    }
+    let softnet = (try? String(contentsOfFile: "/proc/net/softnet_stat", encoding: .utf8)) ?? ""
+    for line in softnet.split(separator: "\n") {
+      let f = line.split(separator: " ").compactMap { UInt64($0, radix: 16) }
+      guard f.count >= 3 else { continue }
+      c.softnetProcessed.append(f[0])
+      c.softnetDropped.append(f[1])
+      c.softnetSqueezed.append(f[2])
+    }
+    return c
+  }
+}

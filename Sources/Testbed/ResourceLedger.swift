@@ -1,0 +1,168 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What one run created, so that it can be removed whatever way the run ends: namespaces,
+/// cgroup directories and child processes, recorded *before* each is created.
+///
+/// Creation and teardown hold the same lock: a signal handler that tears down while the main
+/// thread is creating waits for that one step, and once torn down the ledger refuses new
+/// entries (the main thread's next step fails instead of leaking).
+public final class ResourceLedger: @unchecked Sendable {
+  private let lock = NSLock()
+  private var namespaces: [String] = []
+  private var cgroups: [String] = []
+  private var processes: [Int32: Process] = [:]
+  private var closed = false
+  private let runner: any CommandRunner
+
+  /// A ledger that runs its teardown commands with `runner`.
+  public init(runner: any CommandRunner) { self.runner = runner }
+
+  /// Records namespace `name` and creates it with `create`, under the lock.
+  public func createNamespace(_ name: String, _ create: () throws -> Void) throws {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !closed else { throw TestbedError("interrupted") }
+    namespaces.append(name)
+    try create()
+  }
+
+  /// Records cgroup directory `path` and creates it with `create`, under the lock.
+  public func createCgroup(_ path: String, _ create: () throws -> Void) throws {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !closed else { throw TestbedError("interrupted") }
+    cgroups.append(path)
+    try create()
+  }
+
+  /// Runs `body` under the lock unless torn down (a command that must not race teardown).
+  public func whileOpen<T>(_ body: () throws -> T) throws -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !closed else { throw TestbedError("interrupted") }
+    return try body()
+  }
+
+  /// Starts `process` and records it (killed at teardown if still running).
+  public func start(_ process: Process) throws {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !closed else { throw TestbedError("interrupted") }
+    try process.run()
+    processes[process.processIdentifier] = process
+  }
+
+  /// Forgets a process that has exited.
+  public func finished(_ process: Process) {
+    lock.lock()
+    processes[process.processIdentifier] = nil
+    lock.unlock()
+  }
+
+  /// Namespaces created so far.
+  public var createdNamespaces: [String] {
+    lock.lock()
+    defer { lock.unlock() }
+    return namespaces
+  }
+
+  /// Removes everything recorded, newest first: kills child processes, then whatever still
+  /// runs in the run's cgroups and namespaces (all of it started by this run), removes the
+  /// cgroups, deletes the namespaces (their links go with them). Idempotent; returns what
+  /// was removed. With `final`, later creations are refused.
+  @discardableResult
+  public func teardown(final: Bool = true) -> [String] {
+    lock.lock()
+    defer { lock.unlock() }
+    if final { closed = true }
+    var removed: [String] = []
+    for (pid, p) in processes where p.isRunning { kill(pid, SIGKILL) }
+    for (_, p) in processes { p.waitUntilExit() }
+    processes = [:]
+    for path in cgroups.reversed() {
+      if CgroupFiles.remove(path) { removed.append("cgroup \(path)") }
+    }
+    cgroups = []
+    for ns in namespaces.reversed() {
+      if NamespaceTools.remove(ns, runner: runner) { removed.append("netns \(ns)") }
+    }
+    namespaces = []
+    return removed
+  }
+}
+
+/// cgroup directories: create, write settings, kill members, remove.
+enum CgroupFiles {
+  /// Creates `step.path` and writes its settings.
+  static func create(_ step: CgroupStep) throws {
+    do {
+      try FileManager.default.createDirectory(atPath: step.path, withIntermediateDirectories: false)
+    } catch {
+      throw TestbedError("cannot create cgroup \(step.path): \(error.localizedDescription)")
+    }
+    for s in step.settings {
+      let file = step.path + "/" + s.file
+      guard FileManager.default.fileExists(atPath: file) else {
+        throw TestbedError("cgroup control file \(file) does not exist on this kernel")
+      }
+      do { try write(s.value, to: file) } catch {
+        throw TestbedError("cannot write '\(s.value)' to \(file): \(error)")
+      }
+    }
+  }
+
+  /// Writes `value` to a control file (one write, as the kernel expects).
+  static func write(_ value: String, to file: String) throws {
+    guard let h = FileHandle(forWritingAtPath: file) else {
+      throw TestbedError("cannot open \(file)")
+    }
+    defer { try? h.close() }
+    try h.write(contentsOf: Data(value.utf8))
+  }
+
+  /// Kills every process in the cgroup at `path` (they were started by the run that owns
+  /// it), then removes the directory. True when it existed and is gone.
+  static func remove(_ path: String) -> Bool {
+    guard FileManager.default.fileExists(atPath: path) else { return false }
+    for _ in 0..<50 {
+      let procs = (try? String(contentsOfFile: path + "/cgroup.procs", encoding: .utf8)) ?? ""
+      let pids = procs.split(separator: "\n").compactMap { Int32($0) }
+      if pids.isEmpty { break }
+      for pid in pids { kill(pid, SIGKILL) }
+      usleep(20_000)
+    }
+    for _ in 0..<50 {
+      if rmdir(path) == 0 { return true }
+      usleep(20_000)
+    }
+    return !FileManager.default.fileExists(atPath: path)
+  }
+}
+
+/// Network namespace helpers.
+enum NamespaceTools {
+  /// Names in `ip netns list`.
+  static func list(runner: any CommandRunner) -> [String] {
+    guard let out = try? runner.run(["ip", "netns", "list"], input: nil), out.status == 0 else { return [] }
+    return out.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+  }
+
+  /// Kills the processes inside namespace `ns` (started by the run that owns it), then
+  /// deletes it. True when it was deleted.
+  static func remove(_ ns: String, runner: any CommandRunner) -> Bool {
+    for _ in 0..<20 {
+      let pids =
+        ((try? runner.run(["ip", "netns", "pids", ns], input: nil))?.stdout ?? "")
+        .split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+      if pids.isEmpty { break }
+      for pid in pids where pid != getpid() { kill(pid, SIGKILL) }
+      usleep(20_000)
+    }
+    guard let r = try? runner.run(["ip", "netns", "del", ns], input: nil) else { return false }
+    return r.status == 0
+  }
+}

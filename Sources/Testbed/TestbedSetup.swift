@@ -1,0 +1,207 @@
+import Foundation
+import Scenario
+import SimCore
+
+/// The three Linux testbed platforms, named as in scenarios.
+public enum TestbedPlatform: String, Sendable, CaseIterable {
+  /// A dom0-like namespace bridges (two Linux bridges: toward and back from the routers).
+  case bridge = "netns-bridge"
+  /// A dom0-like namespace routes, with policy routing by input interface.
+  case router = "netns-router"
+  /// The generator reaches each router namespace directly (no dom0 hop).
+  case direct = "netns-direct"
+}
+
+/// The traffic generator of a run.
+public enum TestbedGenerator: String, Sendable, CaseIterable {
+  /// trafgen (netsniff-ng): raw frames of any size at `--rate` pps; the sink drops them in
+  /// its route lookup.
+  case trafgen
+  /// iperf3 UDP with 1472 B datagrams (1518 B frames; the paper's Fig. 8a): a client per
+  /// router in the generator namespace, a server per router in the sink (which then
+  /// delivers 198.18.N.1 locally and returns the control connection over the direct link).
+  case iperf3
+}
+
+/// One router namespace's settings.
+public struct TestbedRouter: Sendable, Equatable {
+  /// vCPUs: how many host CPUs its cpuset holds.
+  public var vcpus: Int
+  /// Scheduler weight (Xen-style, 256 = default): cpu.shares = 4 x weight.
+  public var weight: Int
+  /// Cap in percent of one CPU, 0 = none: the CFS quota.
+  public var cap: Int
+  /// Prefixes in its FIB besides the traffic's own destination: generated ones...
+  public var generatedRoutes: Int
+  /// ... or the prefixes of `routes_file`, when given.
+  public var routePrefixes: [String]?
+
+  /// Creates a router's settings.
+  public init(vcpus: Int, weight: Int, cap: Int, generatedRoutes: Int, routePrefixes: [String]?) {
+    self.vcpus = vcpus
+    self.weight = weight
+    self.cap = cap
+    self.generatedRoutes = generatedRoutes
+    self.routePrefixes = routePrefixes
+  }
+}
+
+/// One packet stream the generator sends to one router.
+public struct TestbedFlow: Sendable, Equatable {
+  /// The router it goes to (0-based).
+  public var router: Int
+  /// Packets per second.
+  public var packetsPerSecond: Double
+  /// Frame sizes (with FCS) and their relative weights.
+  public var frames: [(bytes: Int, weight: Int)]
+
+  /// Creates a flow.
+  public init(router: Int, packetsPerSecond: Double, frames: [(bytes: Int, weight: Int)]) {
+    self.router = router
+    self.packetsPerSecond = packetsPerSecond
+    self.frames = frames
+  }
+
+  public static func == (a: TestbedFlow, b: TestbedFlow) -> Bool {
+    a.router == b.router && a.packetsPerSecond == b.packetsPerSecond
+      && a.frames.map(\.bytes) == b.frames.map(\.bytes) && a.frames.map(\.weight) == b.frames.map(\.weight)
+  }
+}
+
+/// What the testbed needs of a scenario: the platform, the routers, the flows and the run
+/// length. Made from a `ScenarioSpec` (read-only use of its public fields).
+public struct TestbedSetup: Sendable, Equatable {
+  /// Which topology.
+  public var platform: TestbedPlatform
+  /// The routers, vr0 ... vr(N-1).
+  public var routers: [TestbedRouter]
+  /// The offered flows.
+  public var flows: [TestbedFlow]
+  /// Length of one trial.
+  public var duration: SimDuration
+  /// Trials per load (replications).
+  public var replications: Int
+  /// CPUs the cpusets and generator pinning spread over.
+  public var hostCPUs: Int
+  /// The traffic generator.
+  public var generator: TestbedGenerator = .trafgen
+
+  /// Most routers a topology may hold (link names must stay within 15 bytes).
+  public static let maxRouters = 99
+
+  /// Creates a setup from its parts.
+  public init(
+    platform: TestbedPlatform, routers: [TestbedRouter], flows: [TestbedFlow], duration: SimDuration,
+    replications: Int, hostCPUs: Int
+  ) {
+    self.platform = platform
+    self.routers = routers
+    self.flows = flows
+    self.duration = duration
+    self.replications = replications
+    self.hostCPUs = hostCPUs
+  }
+
+  /// The setup of `spec`, with cpusets over `hostCPUs` CPUs (the machine's, not the
+  /// simulated host's). Throws (a usage error) for what a Linux testbed cannot run: a
+  /// non-netns platform, a non-CBR arrival process, too many routers.
+  public init(spec: ScenarioSpec, hostCPUs: Int) throws {
+    guard let platform = TestbedPlatform(rawValue: spec.platform.rawValue) else {
+      throw TestbedError(
+        "platform \(spec.platform.rawValue) has no Linux testbed; allowed: "
+          + TestbedPlatform.allCases.map(\.rawValue).joined(separator: ", ")
+          + " (e.g. --set platform=netns-bridge)",
+        usage: true)
+    }
+    let count = spec.routers.count
+    guard (1...Self.maxRouters).contains(count) else {
+      throw TestbedError(
+        "routers.count \(count) is out of range for the testbed; allowed: 1 ... 99", usage: true)
+    }
+    var routers: [TestbedRouter] = []
+    var files: [String: [String]] = [:]
+    for i in 0..<count {
+      let r = i < spec.routers.perRouter.count ? spec.routers.perRouter[i] : spec.routers.each
+      var prefixes: [String]? = nil
+      if let file = r.routesFile {
+        if let cached = files[file] {
+          prefixes = cached
+        } else {
+          let loaded = try Self.readPrefixes(file, base: spec.source.baseDirectory)
+          files[file] = loaded
+          prefixes = loaded
+        }
+      }
+      routers.append(
+        TestbedRouter(
+          vcpus: r.vcpus, weight: r.weight, cap: r.cap, generatedRoutes: max(0, r.routes - 1),
+          routePrefixes: prefixes))
+    }
+    var flows: [TestbedFlow] = []
+    for (k, t) in spec.traffic.enumerated() {
+      guard case .cbr = t.arrival else {
+        throw TestbedError(
+          "traffic[\(k)].arrival: the testbed generator (trafgen --rate) sends CBR only; set traffic[\(k)].arrival=cbr",
+          usage: true)
+      }
+      let frames: [(bytes: Int, weight: Int)]
+      switch t.frame {
+      case .fixed(let b): frames = [(b, 1)]
+      case .mix(let shares): frames = shares.map { ($0.bytes, $0.weight) }
+      }
+      for f in frames where !(64...1518).contains(f.bytes) {
+        throw TestbedError("traffic[\(k)].frame: \(f.bytes) B is outside 64 ... 1518 B", usage: true)
+      }
+      let pps = t.rate.packetsPerSecond(meanFrameBytes: t.frame.meanBytes)
+      switch t.target {
+      case .each:
+        for i in 0..<count { flows.append(TestbedFlow(router: i, packetsPerSecond: pps, frames: frames)) }
+      case .all:
+        for i in 0..<count {
+          flows.append(TestbedFlow(router: i, packetsPerSecond: pps / Double(count), frames: frames))
+        }
+      case .router(let i):
+        guard i < count else {
+          throw TestbedError(
+            "traffic[\(k)].to: router \(i) does not exist (routers.count \(count))", usage: true)
+        }
+        flows.append(TestbedFlow(router: i, packetsPerSecond: pps, frames: frames))
+      }
+    }
+    self.init(
+      platform: platform, routers: routers, flows: flows, duration: spec.run.duration,
+      replications: spec.run.replications, hostCPUs: max(1, hostCPUs))
+  }
+
+  /// The same setup with every flow's rate multiplied by `factor` (the throughput search).
+  public func scaled(by factor: Double) -> TestbedSetup {
+    var s = self
+    for i in s.flows.indices { s.flows[i].packetsPerSecond *= factor }
+    return s
+  }
+
+  /// The offered rate over all flows, packets per second.
+  public var offeredPacketsPerSecond: Double { flows.reduce(0) { $0 + $1.packetsPerSecond } }
+
+  /// Reads `a.b.c.d/len` lines (the format of the simulator's `routes_file`).
+  static func readPrefixes(_ file: String, base: String?) throws -> [String] {
+    let path = file.hasPrefix("/") || base == nil ? file : (base! as NSString).appendingPathComponent(file)
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw TestbedError("\(path): cannot read the route table file (routes_file)", usage: true)
+    }
+    var out: [String] = []
+    for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = raw.trimmingCharacters(in: .whitespaces)
+      if line.isEmpty || line.hasPrefix("#") { continue }
+      let parts = line.split(separator: "/")
+      let octets = parts.first?.split(separator: ".").compactMap { Int($0) } ?? []
+      guard parts.count == 2, let len = Int(parts[1]), (0...32).contains(len), octets.count == 4,
+        octets.allSatisfy({ (0...255).contains($0) })
+      else {
+        throw TestbedError("\(path):\(i + 1): '\(line)' is not an IPv4 prefix a.b.c.d/len", usage: true)
+      }
+      out.append("\(octets.map(String.init).joined(separator: "."))/\(len)")
+    }
+    return out
+  }
+}

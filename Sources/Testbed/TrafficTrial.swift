@@ -1,0 +1,275 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One measured quantity of one trial: where (scope), what (metric), its unit and value.
+public struct HopMeasurement: Sendable, Equatable {
+  /// `aggregate`, `vrN`, `dom0` or `host`.
+  public var scope: String
+  /// e.g. `forwarded_pps`.
+  public var metric: String
+  /// e.g. `pps`.
+  public var unit: String
+  /// The value.
+  public var value: Double
+
+  /// Creates a measurement.
+  public init(scope: String, metric: String, unit: String, value: Double) {
+    self.scope = scope
+    self.metric = metric
+    self.unit = unit
+    self.value = value
+  }
+}
+
+/// Sends traffic through a built topology and measures it at every hop.
+///
+/// The rate is counted at the receiver (the sink's interface counters), never trusted from
+/// the sender; drops are attributed to the place whose counters saw them (a router's ports
+/// and IP MIB, dom0's, the host's softnet backlog), as the simulator attributes them.
+public final class TrafficTrial: @unchecked Sendable {
+  let plan: TopologyPlan
+  let runner: any CommandRunner
+  let ledger: ResourceLedger
+  let workDirectory: String
+  /// The generator's ceiling (packets per second straight to the sink), once measured.
+  public private(set) var ceiling: Double?
+
+  /// A trial runner for `plan`, writing trafgen configurations under `workDirectory`.
+  public init(plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger, workDirectory: String) {
+    self.plan = plan
+    self.runner = runner
+    self.ledger = ledger
+    self.workDirectory = workDirectory
+  }
+
+  struct Sender {
+    var process: Process
+    var output: PipeSink
+  }
+
+  /// Starts `argv` in the ledger with stdout captured.
+  func start(_ argv: [String]) throws -> Sender {
+    let p = try SystemCommandRunner.makeProcess(argv)
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    p.standardInput = FileHandle.nullDevice
+    try ledger.start(p)
+    return Sender(process: p, output: PipeSink(out.fileHandleForReading))
+  }
+
+  /// Waits for `senders` until `deadline` (seconds from now), killing those still running;
+  /// returns each one's output.
+  func wait(_ senders: [Sender], deadline: Double) -> [String] {
+    let end = Date().addingTimeInterval(deadline)
+    for s in senders {
+      while s.process.isRunning && Date() < end { usleep(5_000) }
+      if s.process.isRunning { kill(s.process.processIdentifier, SIGKILL) }
+      s.process.waitUntilExit()
+      ledger.finished(s.process)
+    }
+    return senders.map { $0.output.text() }
+  }
+
+  func writeConfig(_ name: String, _ text: String) throws -> String {
+    let path = (workDirectory as NSString).appendingPathComponent(name)
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  /// Measures the generator's own ceiling: `packets` frames (the first flow's sizes) as fast
+  /// as trafgen sends them on the generator's direct link to the sink, counted at the sink.
+  @discardableResult
+  public func measureCeiling(packets: Int = 200_000) throws -> Double {
+    let (g, s) = plan.ceilingPorts
+    let frames = plan.setup.flows.first?.frames ?? [(64, 1)]
+    var text = ""
+    for f in frames {
+      for _ in 0..<max(1, f.weight) {
+        text += Trafgen.frame(
+          srcMAC: g.mac, dstMAC: s.mac, source: g.address!, destination: TopologyPlan.destination(router: 0),
+          bytes: f.bytes)
+      }
+    }
+    let cfg = try writeConfig("ceiling.cfg", text)
+    let key = "\(s.namespace)/\(s.name)"
+    let before = try CounterReader(runner: runner).snapshot(namespaces: [plan.sinkNamespace])
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let sender = try start(
+      Trafgen.command(ns: g.namespace, device: g.name, config: cfg, pps: nil, count: packets, cpu: 0))
+    let out = wait([sender], deadline: 30)
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+    usleep(50_000)
+    let after = try CounterReader(runner: runner).snapshot(namespaces: [plan.sinkNamespace])
+    let got = Double((after.links[key]?.rxPackets ?? 0) &- (before.links[key]?.rxPackets ?? 0))
+    let seconds = Trafgen.reportedSeconds(out[0]) ?? wall
+    let c = got / max(seconds, 1e-3)
+    ceiling = c
+    return c
+  }
+
+  /// Runs one trial of `setup`'s flows (already scaled to the load wanted) for its duration
+  /// and returns every measurement.
+  public func run(_ setup: TestbedSetup, index: Int) throws -> [HopMeasurement] {
+    if setup.generator == .iperf3 { return try runIperf3(setup) }
+    let reader = CounterReader(runner: runner)
+    let seconds = setup.duration.seconds
+    var argvs: [[String]] = []
+    for (k, dev) in plan.generators.enumerated() {
+      let flows = setup.flows.filter { dev.routers.contains($0.router) }
+      let pps = flows.reduce(0) { $0 + $1.packetsPerSecond }
+      guard pps > 0 else { continue }
+      let cfg = try writeConfig(
+        "gen\(k)-t\(index).cfg", Trafgen.configuration(device: dev, plan: plan, flows: setup.flows))
+      let count = max(1, Int((pps * seconds).rounded()))
+      argvs.append(
+        Trafgen.command(
+          ns: plan.generatorNamespace, device: dev.port.name, config: cfg, pps: Int(pps.rounded()),
+          count: count,
+          cpu: k % max(1, setup.hostCPUs)))
+    }
+    let before = try reader.snapshot(namespaces: plan.namespaces)
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let senders = try argvs.map { try start($0) }
+    let outputs = wait(senders, deadline: seconds * 3 + 5)
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+    usleep(100_000)  // let the last packets drain through the backlogs
+    let after = try reader.snapshot(namespaces: plan.namespaces)
+    let sendTime = outputs.compactMap(Trafgen.reportedSeconds).max() ?? wall
+    return measure(setup: setup, before: before, after: after, seconds: max(sendTime, 1e-3))
+  }
+
+  /// One trial with iperf3: a server per router in the sink (one test each, `-1`), a client
+  /// per router flow in the generator namespace sending UDP datagrams of 1472 B at the
+  /// flow's rate (`-b` counts the datagrams' payload bits) for the trial's duration.
+  func runIperf3(_ setup: TestbedSetup) throws -> [HopMeasurement] {
+    let reader = CounterReader(runner: runner)
+    let seconds = setup.duration.seconds
+    var servers: [Sender] = []
+    for i in 0..<setup.routers.count {
+      servers.append(
+        try start([
+          "ip", "netns", "exec", plan.sinkNamespace, "iperf3", "-s", "-1", "-B",
+          TopologyPlan.destination(router: i),
+        ]))
+    }
+    usleep(300_000)  // let the servers listen
+    let before = try reader.snapshot(namespaces: plan.namespaces)
+    var clients: [Sender] = []
+    for (k, f) in setup.flows.enumerated() where f.packetsPerSecond > 0 {
+      let bits = Int((f.packetsPerSecond * 1472 * 8).rounded())
+      clients.append(
+        try start([
+          "ip", "netns", "exec", plan.generatorNamespace, "taskset", "-c", String(k % max(1, setup.hostCPUs)),
+          "iperf3",
+          "-c", TopologyPlan.destination(router: f.router), "-u", "-l", "1472", "-b", String(bits), "-t",
+          String(format: "%.3f", seconds),
+        ]))
+    }
+    let outputs = wait(clients, deadline: seconds * 3 + 10)
+    usleep(100_000)
+    let after = try reader.snapshot(namespaces: plan.namespaces)
+    _ = wait(servers, deadline: 2)
+    if let bad = outputs.first(where: { $0.contains("error") }) {
+      throw TestbedError("iperf3 failed: \(bad.split(separator: "\n").prefix(2).joined(separator: "; "))")
+    }
+    return measure(setup: setup, before: before, after: after, seconds: seconds)
+  }
+
+  /// Turns two snapshots into measurements over `seconds` of sending.
+  func measure(setup: TestbedSetup, before: CounterSnapshot, after: CounterSnapshot, seconds: Double)
+    -> [HopMeasurement]
+  {
+    func d(_ p: TopologyPort) -> LinkCounters {
+      let key = "\(p.namespace)/\(p.name)"
+      return (after.links[key] ?? LinkCounters()).minus(before.links[key] ?? LinkCounters())
+    }
+    func ipDelta(_ ns: String, _ field: String) -> Double {
+      Double((after.ip[ns]?[field] ?? 0) &- (before.ip[ns]?[field] ?? 0))
+    }
+    func ipDrops(_ ns: String) -> Double {
+      ["InDiscards", "OutDiscards", "OutNoRoutes", "InAddrErrors", "InHdrErrors"].reduce(0) {
+        $0 + ipDelta(ns, $1)
+      }
+    }
+    var m: [HopMeasurement] = []
+    func add(_ scope: String, _ metric: String, _ unit: String, _ value: Double) {
+      m.append(HopMeasurement(scope: scope, metric: metric, unit: unit, value: value))
+    }
+    let sent = plan.generators.reduce(0.0) { $0 + Double(d($1.port).txPackets) }
+    let genDropped = plan.generators.reduce(0.0) { $0 + Double(d($1.port).txDropped) }
+    let received = plan.sinkPorts.reduce(0.0) { $0 + Double(d($1).rxPackets) }
+    let target = setup.offeredPacketsPerSecond
+    let offered = sent / seconds
+    add("aggregate", "target_pps", "pps", target)
+    add("aggregate", "offered_pps", "pps", offered)
+    add("aggregate", "forwarded_pps", "pps", received / seconds)
+    add("aggregate", "loss", "fraction", sent > 0 ? max(0, sent - received) / sent : 0)
+    // Loss against what the trial asked for (CSIT counts frames a generator failed to send
+    // at the rate as lost): on veth an overloaded path slows the sender instead of dropping.
+    // A shortfall within 1% is the rate's timing accuracy and counts as none.
+    let loss = sent > 0 ? max(0, sent - received) / sent : 0
+    let shortfall = target > 0 ? max(0, 1 - (received / seconds) / target) : 0
+    add("aggregate", "loss_vs_target", "fraction", shortfall > 0.01 ? max(loss, shortfall) : loss)
+    add("aggregate", "dropped_pps", "pps", max(0, sent - received) / seconds)
+    add("aggregate", "sent", "packets", sent)
+    add("aggregate", "received", "packets", received)
+    add("aggregate", "send_time", "s", seconds)
+    if let ceiling {
+      add("aggregate", "generator_ceiling_pps", "pps", ceiling)
+      let bound = offered < 0.97 * target || target >= 0.9 * ceiling
+      add("aggregate", "generator_bound", "flag", bound ? 1 : 0)
+    }
+    var attributed = 0.0
+    for (i, ports) in plan.routerPorts.enumerated() {
+      let ns = plan.routerNamespace(i)
+      let rx = d(ports.rx)
+      let tx = d(ports.tx)
+      let drops = Double(rx.rxDropped + tx.txDropped + rx.txDropped + tx.rxDropped) + ipDrops(ns)
+      attributed += drops
+      add("vr\(i)", "offered_pps", "pps", Double(rx.rxPackets) / seconds)
+      add("vr\(i)", "forwarded_pps", "pps", Double(tx.txPackets) / seconds)
+      add("vr\(i)", "ip_forwarded", "packets", ipDelta(ns, "ForwDatagrams"))
+      add("vr\(i)", "drops", "packets", drops)
+      add("vr\(i)", "dropped_pps", "pps", drops / seconds)
+    }
+    if plan.setup.platform != .direct, let sinkSide = plan.dom0SinkPort {
+      let ns = plan.dom0Namespace
+      let dom0Ports = plan.ports.filter { $0.namespace == ns }
+      let drops = dom0Ports.reduce(0.0) { $0 + Double(d($1).rxDropped + d($1).txDropped) } + ipDrops(ns)
+      attributed += drops
+      add("dom0", "forwarded_pps", "pps", Double(d(sinkSide).txPackets) / seconds)
+      add("dom0", "ip_forwarded", "packets", ipDelta(ns, "ForwDatagrams"))
+      add("dom0", "drops", "packets", drops)
+      add("dom0", "dropped_pps", "pps", drops / seconds)
+    }
+    // The host: softnet backlog drops (per CPU, any namespace), CPU busy and softirq time.
+    let b = before.cpu
+    let a = after.cpu
+    let backlog = zip(a.softnetDropped, b.softnetDropped).reduce(0.0) { $0 + Double($1.0 &- $1.1) }
+    attributed += backlog
+    add("host", "softnet_dropped", "packets", backlog)
+    add(
+      "host", "softnet_squeezed", "count",
+      zip(a.softnetSqueezed, b.softnetSqueezed).reduce(0.0) { $0 + Double($1.0 &- $1.1) })
+    add("host", "generator_tx_dropped", "packets", genDropped)
+    add("aggregate", "drops_unattributed", "packets", max(0, sent - received - attributed - genDropped))
+    var busyTotal = 0.0
+    for k in 0..<min(a.total.count, b.total.count) {
+      let total = Double(a.total[k] &- b.total[k])
+      guard total > 0 else { continue }
+      let busy = Double(a.busy[k] &- b.busy[k]) / total
+      busyTotal += busy
+      add("host", "cpu\(k)_busy", "fraction", busy)
+      add("host", "cpu\(k)_softirq", "fraction", Double(a.softirq[k] &- b.softirq[k]) / total)
+      if k < a.netRx.count && k < b.netRx.count {
+        add("host", "cpu\(k)_net_rx", "1/s", Double(a.netRx[k] &- b.netRx[k]) / seconds)
+      }
+    }
+    add("host", "cpu", "pCPU", busyTotal)  // busy CPUs, the simulator's host cpu
+    return m
+  }
+}

@@ -1,0 +1,247 @@
+import ArgumentParser
+import Foundation
+import Scenario
+import Testbed
+
+/// `vrsim testbed`: the real-hardware validation harness (Linux network namespaces, the
+/// kernel's forwarding, trafgen), writing the measured-data schema.
+struct TestbedCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "testbed",
+    abstract: "Run a scenario on the real Linux forwarder in network namespaces (root).",
+    discussion: """
+      Builds the scenario's topology (netns-direct, netns-router or netns-bridge) out of \
+      network namespaces, veth pairs and a Linux bridge, sends real traffic with trafgen and \
+      counts it at the sink and at every hop. Every name carries a per-run prefix \
+      (vrt<pid-hex>-); everything is removed on exit, error, SIGINT and SIGTERM, and \
+      `vrsim testbed clean` removes what a killed run left. Needs root; see docs/testbed.md.
+      """,
+    subcommands: [
+      TestbedRunCommand.self, TestbedSearchCommand.self, TestbedBenchCommand.self, TestbedCleanCommand.self,
+      TestbedPlanCommand.self, TestbedTimekeeperCommand.self, TestbedTimedCommand.self,
+    ]
+  )
+}
+
+/// Helpers shared by the testbed subcommands.
+extension TestbedGenerator: ExpressibleByArgument {}
+
+enum TestbedCLI {
+  /// Writes a progress line to stderr.
+  static func note(_ text: String) {
+    FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
+  }
+
+  /// The programs a traffic run with `generator` needs.
+  static func tools(_ generator: TestbedGenerator) -> [String] {
+    generator == .iperf3 ? Preflight.tools + ["iperf3"] : Preflight.tools
+  }
+
+  /// Maps a testbed error to the CLI's error (exit 2 for usage and environment, 1 otherwise).
+  static func mapped(_ error: any Error) -> any Error {
+    if let e = error as? TestbedError { return RunError(e.message, exitCode: e.isUsage ? 2 : 1) }
+    return error
+  }
+
+  /// The scenario's sweep points as testbed setups with the labels of the `set` column: the
+  /// `--set` overrides, then the point's sweep assignments (a later key replaces an earlier).
+  static func points(file: String, overrides: [String], generator: TestbedGenerator = .trafgen) throws -> (
+    ScenarioSpec, [(setup: TestbedSetup, label: String)]
+  ) {
+    let spec = try ScenarioRuns.load(file: file, overrides: overrides)
+    let cpus = ProcessInfo.processInfo.activeProcessorCount
+    var out: [(TestbedSetup, String)] = []
+    for point in spec.sweepPoints() {
+      var keys: [String] = []
+      var values: [String: String] = [:]
+      let pairs =
+        overrides.compactMap { o -> (String, String)? in
+          guard let eq = o.firstIndex(of: "=") else { return nil }
+          return (String(o[..<eq]), String(o[o.index(after: eq)...]))
+        } + point.assignments.map { ($0.keyPath, $0.value) }
+      for (k, v) in pairs {
+        if values[k] == nil { keys.append(k) }
+        values[k] = v
+      }
+      var setup: TestbedSetup
+      do { setup = try TestbedSetup(spec: point.spec, hostCPUs: cpus) } catch { throw mapped(error) }
+      setup.generator = generator
+      if generator == .iperf3 {
+        for i in setup.flows.indices { setup.flows[i].frames = [(1518, 1)] }
+        keys.append("generator")
+        values["generator"] = "iperf3"
+      }
+      out.append((setup, keys.map { "\($0)=\(values[$0]!)" }.joined(separator: ";")))
+    }
+    return (spec, out)
+  }
+
+  /// Writes `rows` to `path` (CSV) and `facts` beside it (same name, `.json`).
+  static func write(rows: [MeasuredRow], facts: [String: Any], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    do {
+      try Data(MeasuredRow.csv(rows).utf8).write(to: url)
+      let sidecar = url.deletingPathExtension().appendingPathExtension("json")
+      try Data(HostFacts.json(facts).utf8).write(to: sidecar)
+    } catch {
+      throw RunError("cannot write \(path): \(error.localizedDescription)")
+    }
+  }
+
+  /// A one-line human summary of a point.
+  static func summary(_ label: String, _ rows: [MeasuredRow], seconds: Double) -> String {
+    func v(_ m: String) -> MeasuredRow? { rows.first { $0.scope == "aggregate" && $0.metric == m } }
+    func pps(_ r: MeasuredRow?) -> String {
+      guard let r else { return "?" }
+      let ci = r.ciHigh.map { String(format: " ± %.0f", $0 - r.value) } ?? ""
+      return String(format: "%.0f", r.value) + ci
+    }
+    let loss = v("loss").map { String(format: "%.3f%%", $0.value * 100) } ?? "?"
+    let bound = (v("generator_bound")?.value ?? 0) > 0 ? " [generator-bound]" : ""
+    let ceiling = v("generator_ceiling_pps").map { String(format: "%.0f", $0.value) } ?? "?"
+    return
+      "\(label.isEmpty ? "(base)" : label): target \(pps(v("target_pps"))) pps, offered \(pps(v("offered_pps"))), forwarded \(pps(v("forwarded_pps"))) pps, loss \(loss), generator ceiling \(ceiling) pps\(bound) (\(String(format: "%.1f", seconds)) s)"
+  }
+}
+
+/// `vrsim testbed run FILE`: every sweep point of a scenario, its replications as trials.
+struct TestbedRunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Measure a scenario on the testbed: forwarded rate, loss and drops per hop, with 95% CIs.",
+    discussion: """
+      For every sweep point: builds the topology, measures the generator's own ceiling \
+      (generator straight to the sink), runs run.replications trials of run.duration each \
+      and tears the topology down. Rows follow the measured-data schema \
+      (source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind); with \
+      --out the CSV is written there with a sidecar JSON of host facts (same name, .json), \
+      else printed. Results at or above 90% of the generator's ceiling are flagged \
+      generator_bound.
+      """
+  )
+
+  @Argument(help: "Scenario file (YAML) with platform netns-direct, netns-router or netns-bridge.")
+  var file: String
+
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set routers.count=2 (repeatable).")
+  var overrides: [String] = []
+
+  @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
+  var out: String?
+
+  @Option(name: .long, help: "Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B).")
+  var generator: TestbedGenerator = .trafgen
+
+  @Option(name: .long, help: "The experiment column of the rows (default: run).")
+  var experiment = "run"
+
+  @Option(name: .long, parsing: .unconditional, help: "Frames sent to measure the generator's ceiling.")
+  var ceilingPackets = 200_000
+
+  func validate() throws {
+    if !(1_000...50_000_000).contains(ceilingPackets) {
+      throw ValidationError("--ceiling-packets \(ceilingPackets) is out of range; allowed: 1000 ... 50000000")
+    }
+  }
+
+  func run() throws {
+    let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, generator: generator)
+    let session: TestbedSession
+    do { session = try TestbedSession(tools: TestbedCLI.tools(generator), log: TestbedCLI.note) } catch {
+      throw TestbedCLI.mapped(error)
+    }
+    defer { session.close() }
+    TestbedCLI.note(
+      "testbed prefix \(session.prefix), cgroups \(session.cgroups.label), \(points.count) point(s)")
+    var rows: [MeasuredRow] = []
+    var timing: [[String: Any]] = []
+    for (setup, label) in points {
+      let result: (trials: [[HopMeasurement]], seconds: Double, ceiling: Double)
+      do {
+        result = try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets)
+      } catch {
+        throw TestbedCLI.mapped(error)
+      }
+      let summary = MeasuredRow.summarize(
+        result.trials, experiment: experiment, scenario: spec.name, set: label)
+      rows += summary
+      timing.append(["set": label, "seconds": result.seconds, "trials": result.trials.count])
+      // Written at once (not buffered): a long run shows each point as it ends.
+      FileHandle.standardOutput.write(
+        Data((TestbedCLI.summary(label, summary, seconds: result.seconds) + "\n").utf8))
+    }
+    if let out {
+      var facts = session.hostFacts(sample: points[0].setup)
+      facts["experiments"] = timing
+      facts["scenario"] = spec.name
+      facts["scenario_hash"] = spec.source.hash
+      facts["vrsim"] = VrsimVersion.string
+      facts["date"] = ISO8601DateFormatter().string(from: Date())
+      facts["prefix"] = session.prefix.text
+      try TestbedCLI.write(rows: rows, facts: facts, to: out)
+      TestbedCLI.note("wrote \(rows.count) rows to \(out)")
+    } else {
+      print(MeasuredRow.csv(rows), terminator: "")
+    }
+  }
+}
+
+/// `vrsim testbed clean`: removes what killed runs left.
+struct TestbedCleanCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "clean",
+    abstract: "Remove the namespaces, links and cgroups that killed testbed runs left.",
+    discussion: """
+      Finds everything named in the testbed's prefix family (vrt<hex>-): network namespaces, \
+      links in the host namespace, cgroups; kills the processes inside them (started by the \
+      run that made them), removes them and prints each one. Waits for no run: it refuses \
+      while a run holds the testbed lock. Nothing outside the family is touched.
+      """
+  )
+
+  func run() throws {
+    guard geteuid() == 0 else { throw RunError("vrsim testbed clean needs root", exitCode: 2) }
+    let report: TestbedCleaner.Report
+    do { report = try TestbedCleaner.clean(runner: SystemCommandRunner()) } catch {
+      throw TestbedCLI.mapped(error)
+    }
+    for r in report.removed { print("removed \(r)") }
+    if report.removed.isEmpty { print("nothing to remove") }
+    if !report.failed.isEmpty {
+      throw RunError("could not remove: \(report.failed.joined(separator: ", "))")
+    }
+  }
+}
+
+/// `vrsim testbed plan FILE`: prints the commands a run would execute.
+struct TestbedPlanCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "plan",
+    abstract: "Print the topology plan (namespaces, command vectors, cgroups) without running it.",
+    discussion: """
+      Prints, for every sweep point, each command as the argument vector the run executes \
+      (stdin scripts of ip -batch indented below it) and each cgroup with its settings. Needs \
+      no root. Names use the prefix vrt0- instead of the run's own.
+      """
+  )
+
+  @Argument(help: "Scenario file (YAML).")
+  var file: String
+
+  @Option(name: .customLong("set"), help: "Override a key (repeatable).")
+  var overrides: [String] = []
+
+  @Option(name: .long, parsing: .unconditional, help: "Most stdin lines printed per command.")
+  var maxLines = 40
+
+  func run() throws {
+    let (_, points) = try TestbedCLI.points(file: file, overrides: overrides)
+    let layout = CgroupLayout.detect() ?? .v1(root: "/sys/fs/cgroup")
+    for (setup, label) in points {
+      if !label.isEmpty { print("# point: \(label)") }
+      print(
+        TopologyPlan(setup: setup, prefix: RunPrefix(tag: "0"), cgroups: layout).render(
+          maxInputLines: maxLines), terminator: "")
+    }
+  }
+}
