@@ -304,7 +304,7 @@ struct BridgeFloodingTests {
     let h = try RouterHost(spec: spec, seed: 5)
     let r = h.run(duration: .ms(100))
     let b = try #require(h.bridge)
-    let discarded = h.stages.reduce(UInt64(0)) { $0 + $1.discardedCopies }
+    let discarded = h.discardedFloodCopies
     print(
       "cold bridge: \(b.floods) floods, \(b.floodCopies) copies, \(discarded) discarded, \(b.droppedCopies) dropped"
     )
