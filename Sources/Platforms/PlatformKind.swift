@@ -28,7 +28,7 @@ public enum PlatformKind: String, Sendable, Codable, CaseIterable {
   /// to the wire, router numbers read `N`.
   public var path: String {
     let spec = PlatformSpec(
-      host: HostConfig(cpus: 4, clockGHz: 3.06), scheduler: sampleScheduler, kind: self,
+      host: HostConfig(cpus: 4, clockGHz: 3.06), scheduler: sampleScheduler, kind: self, dom0: sampleFront,
       routers: [RouterSpec(domain: DomainConfig(name: "vr0", kind: .guest))], flows: [])
     let sim = Simulation(seed: 0)
     let b = PathBuilder(
@@ -36,6 +36,15 @@ public enum PlatformKind: String, Sendable, Codable, CaseIterable {
       metrics: FlowMetrics(flows: 1))
     pathType.build(into: b)
     return b.description
+  }
+
+  /// The front domain as scenarios name it (for building a sample path).
+  private var sampleFront: DomainConfig {
+    switch self {
+    case .vmware: DomainConfig(name: "vmkernel", kind: .dom0)
+    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: DomainConfig(name: "host", kind: .native)
+    default: DomainConfig(name: "dom0", kind: .dom0)
+    }
   }
 
   /// A scheduler of the kind the platform runs (for building a sample path).

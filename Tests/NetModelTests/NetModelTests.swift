@@ -27,18 +27,20 @@ final class Pusher: EventHandler {
 }
 
 /// A one-pCPU host at 1 GHz (1 cycle = 1 ns) with no context-switch costs and one
-/// single-vCPU domain: time on the manual clock is exactly the stage costs.
-func rig() -> (Simulation, Host, VCPU) {
+/// single-vCPU domain (plus, with `guest`, a second one on its own pCPU): time on the manual
+/// clock is exactly the stage costs.
+func rig(guest: Bool = false) -> (Simulation, VCPU, VCPU?) {
   let sim = Simulation(seed: 1)
   let host = Host(
     sim: sim,
     config: HostConfig(
-      cpus: 1, clockGHz: 1.0,
+      cpus: guest ? 2 : 1, clockGHz: 1.0,
       contextSwitch: ContextSwitchCosts(crossDomainCycles: 0, warmupCycles: 0, sameDomainCycles: 0)),
     scheduler: .none)
   let d = host.addDomain(DomainConfig(name: "kernel", kind: .native, vcpus: 1))
+  let g = guest ? host.addDomain(DomainConfig(name: "guest", kind: .guest, vcpus: 1)).vcpus[0] : nil
   host.start()
-  return (sim, host, d.vcpus[0])
+  return (sim, d.vcpus[0], g)
 }
 
 func packet(flow: UInt16 = 0, size: UInt16 = 64, born: Int64 = 0) -> Packet {
@@ -106,7 +108,7 @@ struct StageTests {
   /// + perNotification 300 = 1,000 + 300 + 182 + 300 = 1,782 cycles; at 1 GHz the packets
   /// leave together at t = 1,782 ns, each having resided 1,782 ns.
   @Test func batchCostArithmetic() {
-    let (sim, _, vcpu) = rig()
+    let (sim, vcpu, _) = rig()
     let rx = PacketRing(name: "rx", capacity: 8, flows: 1)
     for s in [64, 100, 200] as [UInt16] { rx.accept(packet(size: s), at: .zero) }  // no consumer yet
     let out = RecordingSink()
@@ -128,7 +130,7 @@ struct StageTests {
   /// batch 2: 10 + 40 + 128 = 178; batch 3: 10 + 20 + 64 = 94. Total 183 + 178 + 94 = 455;
   /// the last packet leaves at 455 ns.
   @Test func batchLimitSplitsTheBacklog() {
-    let (sim, _, vcpu) = rig()
+    let (sim, vcpu, _) = rig()
     let rx = PacketRing(name: "rx", capacity: 8, flows: 1)
     for _ in 0..<5 { rx.accept(packet(), at: .zero) }
     let out = RecordingSink()
@@ -149,7 +151,7 @@ struct StageTests {
   /// rings are empty and the stage re-arms, so the push at 100,000 notifies again.
   /// Expected: notifications 2, suppressed 1, batches 3, exits at 1,000, 2,000, 101,000.
   @Test func suppressionWhilePollingAndRearmWhenIdle() {
-    let (sim, _, vcpu) = rig()
+    let (sim, vcpu, _) = rig()
     let rx = PacketRing(name: "rx", capacity: 8, flows: 1)
     let out = RecordingSink()
     let st = Stage(
@@ -168,7 +170,7 @@ struct StageTests {
   /// at 2,000 must wait for 0 + 10,000 = 10,000 ns: one timer, then notification 2; its
   /// packet leaves at 10,000 + 1,000 = 11,000 ns.
   @Test func moderationDefersTheNextNotification() {
-    let (sim, _, vcpu) = rig()
+    let (sim, vcpu, _) = rig()
     let rx = PacketRing(name: "rx", capacity: 8, flows: 1)
     let out = RecordingSink()
     let st = Stage(
@@ -185,8 +187,8 @@ struct StageTests {
   /// consumer once, so its next batch owes 50 more cycles. Producer batches: 100 (the packet
   /// at 0), then 100 + 50 = 150 (the packet at 10,000).
   @Test func senderPaysForTheNotificationsItCauses() {
-    let (sim, host, vcpu) = rig()
-    let other = host.addDomain(DomainConfig(name: "guest", kind: .guest, vcpus: 1)).vcpus[0]
+    let (sim, vcpu, guest) = rig(guest: true)
+    let other = guest!
     let rx = PacketRing(name: "rx", capacity: 8, flows: 1)
     let mid = PacketRing(name: "mid", capacity: 8, flows: 1)
     let out = RecordingSink()

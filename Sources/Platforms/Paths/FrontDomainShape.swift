@@ -47,7 +47,8 @@ enum FrontDomainShape {
     for i in 0..<b.routers {
       let hop = router(i)
       b.stage(
-        "vr\(i).\(link)", does: hop.does, on: guests[i].vcpus[0], from: [toGuest[i]], cost: cost(hop.perPacket),
+        "vr\(i).\(link)", does: hop.does, on: guests[i].vcpus[0], from: [toGuest[i]],
+        cost: cost(hop.perPacket),
         batch: p.napiWeight, to: ToSink(fromGuest[i]), clustering: clustering(i))
     }
 

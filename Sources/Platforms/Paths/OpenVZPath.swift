@@ -8,8 +8,12 @@ enum OpenVZPath: PlatformPath {
     let p = b.profile
     FrontDomainShape.build(
       into: b, link: "venet",
-      front: .init(does: "NAPI + route to venet", perPacket: p.driverRx + p.ipForward + b.fibCost(router: 0) + p.venetHop),
-      router: { .init(does: "IP forward + venet", perPacket: p.ipForward + b.fibCost(router: $0) + p.venetHop) },
+      front: .init(
+        does: "NAPI + route to venet", perPacket: p.driverRx + p.ipForward + b.fibCost(router: 0) + p.venetHop
+      ),
+      router: {
+        .init(does: "IP forward + venet", perPacket: p.ipForward + b.fibCost(router: $0) + p.venetHop)
+      },
       back: .init(does: "route + driver transmit", perPacket: p.ipForward + p.driverTx))
   }
 }

@@ -74,7 +74,9 @@ public final class PathBuilder {
   public var moderation: SimDuration { .ns(spec.nic.interruptGapNs) }
 
   /// Cycles of router r's FIB lookup (its algorithm and table).
-  public func fibCost(router r: Int) -> Int64 { profile.fib.cycles(spec.routers[r].fib, spec.routers[r].table) }
+  public func fibCost(router r: Int) -> Int64 {
+    profile.fib.cycles(spec.routers[r].fib, spec.routers[r].table)
+  }
 
   /// Adds a domain to the host.
   @discardableResult
@@ -152,9 +154,9 @@ public final class PathBuilder {
     return s
   }
 
-  /// The stages a group of routers is served by when a domain has several vCPUs: router i
-  /// by vCPU i mod `vcpus` (netback groups, per-CPU backlogs). Returns (group, routers) for
-  /// every group that serves at least one router.
+  /// How a domain with `vcpus` vCPUs splits the routers between per-vCPU stages: router i
+  /// goes to group i mod `vcpus` (netback groups, per-CPU backlogs). Returns (group, its
+  /// routers) for every group that serves at least one router.
   public func groups(vcpus: Int) -> [(group: Int, routers: [Int])] {
     (0..<vcpus).compactMap { g in
       let mine = (0..<routers).filter { $0 % vcpus == g }

@@ -11,7 +11,8 @@ enum VMwarePath: PlatformPath {
       router: {
         .init(
           does: "vmxnet + IP forward",
-          perPacket: p.netfrontRx + p.ipForward + b.fibCost(router: $0) + p.netfrontTx + p.guestForwardPenalty)
+          perPacket: p.netfrontRx + p.ipForward + b.fibCost(router: $0) + p.netfrontTx + p.guestForwardPenalty
+        )
       },
       back: .init(does: "device emulation + driver transmit", perPacket: p.vmkEmulation + p.driverTx),
       // VMkernel clusters packets for a VM only while its packet rate is high.

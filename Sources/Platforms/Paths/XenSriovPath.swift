@@ -16,7 +16,8 @@ enum XenSriovPath: PlatformPath {
       let vfTx = b.egressPort("vf\(i).tx", capacity: b.spec.nic.txRing)
       // Xen injects the VF interrupt -> domU: VF driver (igbvf) NAPI + IP forward -> VF TX ring -> wire
       b.stage(
-        "vr\(i).vf", does: "interrupt injection + VF driver + IP forward", on: guests[i].vcpus[0], from: [vfRx],
+        "vr\(i).vf", does: "interrupt injection + VF driver + IP forward", on: guests[i].vcpus[0],
+        from: [vfRx],
         cost: StageCost(
           perPacket: p.vfDriverRx + p.ipForward + b.fibCost(router: i) + p.vfDriverTx,
           perBatch: p.napiPoll, perNotification: p.sriovInjection + p.irq),
