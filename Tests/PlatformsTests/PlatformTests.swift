@@ -350,12 +350,13 @@ struct PathDescriptionTests {
   /// through every ring and stage (with what it does) back to the wire. Expected texts are
   /// read off the path files (NativePath, XenSplitDriverPath, XenSriovPath, VMwarePath).
   @Test func generatedFromTheGraph() {
+    for kind in PlatformKind.allCases { print("\(kind.rawValue): \(kind.path)") }
     #expect(
       PlatformKind.native.path == "wire -> nic.rx -> kernel.napi [NAPI + IP forward (FIB)] -> nic.tx -> wire")
     #expect(
       PlatformKind.xenBridge.path
         == "wire -> nic.rx -> dom0.nic-rx [NAPI + bridge] -> vrN.vif.q -> dom0.netback-rx [netback grant copy] "
-        + "-> vrN.vif.rx -> vrN.netfront [netfront + IP forward] -> vrN.vif.tx "
+        + "-> vrN.vif.rx -> vrN.netfront [netfront + IP forward; rx buffer refill] -> vrN.vif.tx "
         + "-> dom0.netback-tx [netback grant map + bridge] -> nic.tx -> wire")
     #expect(PlatformKind.xenRouter.path.contains("dom0.nic-rx [NAPI + FIB lookup]"))
     #expect(
@@ -364,7 +365,7 @@ struct PathDescriptionTests {
     #expect(
       PlatformKind.vmware.path
         == "wire -> nic.rx -> vmkernel.nic-rx [NAPI + device emulation] -> vrN.vmxnet.rx "
-        + "-> vrN.vmxnet [vmxnet + IP forward] -> vrN.vmxnet.tx "
+        + "-> vrN.vmxnet [vmxnet + IP forward; packet clustering] -> vrN.vmxnet.tx "
         + "-> vmkernel.tx [device emulation + driver transmit] -> nic.tx -> wire")
   }
 

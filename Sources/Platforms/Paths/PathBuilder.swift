@@ -165,8 +165,8 @@ public final class PathBuilder {
   }
 
   /// One-line description of the built path, as router 0's packets see it: every queue and
-  /// stage from the wire back to the wire, with what each stage does; router numbers read `N`
-  /// (`vrN.vif.rx`).
+  /// stage from the wire back to the wire, with what each stage does and its input and
+  /// notification policies; router numbers read `N` (`vrN.vif.rx`).
   public var description: String {
     var parts = ["wire"]
     guard !rxRings.isEmpty, !ringOfFlow.isEmpty else { return "wire" }
@@ -174,7 +174,10 @@ public final class PathBuilder {
     for _ in 0..<64 {
       parts.append(Self.generic(sink.name))
       guard let ring = sink as? PacketRing, let stage = ring.consumer else { break }
-      let role = roles[ObjectIdentifier(stage)].map { " [\($0)]" } ?? ""
+      var does = roles[ObjectIdentifier(stage)].map { [$0] } ?? []
+      if stage.refill != nil { does.append("rx buffer refill") }
+      if stage.clustering != nil { does.append("packet clustering") }
+      let role = does.isEmpty ? "" : " [" + does.joined(separator: "; ") + "]"
       parts.append(Self.generic(stage.name) + role)
       sink = stage.output.target(forPort: 0)
     }
