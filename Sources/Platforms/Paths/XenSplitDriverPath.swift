@@ -39,7 +39,8 @@ enum XenSplitDriverPath: PlatformPath {
       to: bridge.map { BridgeFromUplink($0, vifs: vifQ, copyCycles: p.bridgeFloodCopy) } ?? ByPort(vifQ),
       moderation: b.moderation)
 
-    // dom0: netback grant-copies into the guests' posted buffers, notifies over the event channel
+    // dom0: netback grant-copies into the guests' posted buffers (netback.c: net_rx_action, one
+    // multicall per batch), then notifies each guest it filled over its event channel
     for (g, mine) in b.groups(vcpus: d0.count) {
       b.stage(
         "dom0.netback-rx\(group(g))", does: "netback grant copy", on: d0[g], from: mine.map { vifQ[$0] },
@@ -48,7 +49,8 @@ enum XenSplitDriverPath: PlatformPath {
         batch: p.netbackRxBatch, to: ByPort(vifRx), notifySendCost: p.eventChannelSend)
     }
 
-    // domU: netfront NAPI (with its receive-buffer refill) + IP forward -> vif TX ring
+    // domU: netfront NAPI (xen-netfront.c: xennet_poll, with its receive-buffer refill), flood
+    // copies for other guests discarded, IP forward -> vif TX ring, kick over the event channel
     for i in 0..<n {
       b.stage(
         "vr\(i).netfront", does: "netfront + IP forward", on: guests[i].vcpus[0], from: [vifRx[i]],
@@ -59,7 +61,8 @@ enum XenSplitDriverPath: PlatformPath {
         refill: RxBufferRefill(ring: vifRx[i], minimum: p.netfrontRxTargetMin, maximum: 256))
     }
 
-    // dom0: netback grant map + 72 B copy, bridge (or route) -> NIC TX ring -> wire
+    // dom0: netback grant map + 72 B copy (netback.c: net_tx_action, one vif per turn), bridge
+    // (or route) -> NIC TX ring -> wire
     for (g, mine) in b.groups(vcpus: d0.count) {
       b.stage(
         "dom0.netback-tx\(group(g))", does: "netback grant map + \(hopName)", on: d0[g],
