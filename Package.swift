@@ -71,6 +71,7 @@ let package = Package(
     .testTarget(name: "GSLKitTests", dependencies: ["GSLKit"], swiftSettings: strict),
     .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
     .testTarget(name: "HostModelTests", dependencies: ["HostModel", "SimCore"], swiftSettings: strict),
+    .testTarget(name: "NetModelTests", dependencies: ["NetModel", "HostModel", "SimCore"], swiftSettings: strict),
     .testTarget(
       name: "PlatformsTests", dependencies: ["Platforms", "NetModel", "HostModel", "SimCore", "Scenario"],
       swiftSettings: strict),

@@ -8,7 +8,7 @@ import SimCore
 /// to the next hop beyond the NIC, learned when it answers r's ARP request (modelled as r's
 /// first transmission). A frame to an unknown destination is flooded: every other port gets
 /// a copy. Copies that reach the wrong guest cost that guest's receive path and are then
-/// discarded (counted in the guest stage's `discardedCopies`, never as forwarded or lost
+/// discarded (counted by the guest's `FloodCopyDiscard`, never as forwarded or lost
 /// traffic).
 ///
 /// With `startsLearned` (the default) the table is warm, as after the ARP exchanges that

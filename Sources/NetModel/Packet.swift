@@ -34,6 +34,8 @@ public struct Packet: Sendable, Equatable {
 
 /// Something packets can be handed to: a bounded ring in front of a stage, or an egress port.
 public protocol PacketSink: AnyObject {
+  /// Where it is, e.g. `nic.rx`, `vr3.vif.tx`: the place its drops are counted under.
+  var name: String { get }
   /// Offers `packet` at `now`. Returns false when it was dropped (the sink counts the drop).
   @discardableResult
   func accept(_ packet: Packet, at now: SimTime) -> Bool

@@ -11,6 +11,12 @@ import SimCore
 /// past `maxBacklog`, are not sent (`unsent`, not part of the offered load). One event per
 /// frame: its arrival at the NIC.
 public final class IngressPort: EventHandler {
+  /// Events the port schedules for itself (the `Event.code`).
+  public enum EventCode: UInt32, Sendable {
+    /// The pending frame's last bit reaches the NIC.
+    case frameArrival = 0
+  }
+
   /// Link rate in bits per second.
   public let bitsPerSecond: Double
   /// Propagation delay of the wire.
@@ -95,12 +101,13 @@ public final class IngressPort: EventHandler {
       wireFree = done
       let arrival = done + propagation.nanoseconds
       pending = Packet(flow: UInt16(flow), size: UInt16(size), born: arrival)
-      sim.schedule(at: SimTime(nanoseconds: arrival), to: handler)
+      sim.schedule(at: SimTime(nanoseconds: arrival), to: handler, code: EventCode.frameArrival.rawValue)
       return
     }
   }
 
   public func handle(_ event: Event, in sim: Simulation) {
+    assert(event.code == EventCode.frameArrival.rawValue, "ingress: unknown event code \(event.code)")
     guard let p = pending else { return }
     pending = nil
     let f = Int(p.flow)

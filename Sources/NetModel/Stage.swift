@@ -29,36 +29,38 @@ public struct StageCost: Sendable, Codable, Equatable {
   }
 }
 
-/// Where a stage sends each packet.
-public enum Routing {
-  /// Every packet to one sink.
-  case one(any PacketSink)
-  /// Packet headed for router r (`Packet.port`, its flow unless it is a flood copy) to sinks[r].
-  case byFlow([any PacketSink])
-  /// Into a Linux bridge from its uplink: to the addressed router's vif, flooding when unknown.
-  case bridgeFromUplink(LinuxBridge, vifs: [any PacketSink])
-  /// Into a Linux bridge from a router's vif: to the uplink, flooding the other vifs when the
-  /// next hop is unknown.
-  case bridgeFromRouter(LinuxBridge, uplink: any PacketSink, vifs: [any PacketSink])
-}
-
 /// A step of a packet path executed by a vCPU: a NAPI poll, a netback tasklet, a guest's
-/// netfront + IP forward. It drains one or more input rings in batches and hands every packet
-/// to the next sink.
+/// netfront + IP forward. Its one job: drain its input rings onto its vCPU in batches, at a
+/// cost, and hand each finished batch to its `output` (which routes, bridges or filters).
 ///
 /// Notifications follow the Xen/Linux discipline: a stage that is polling (a work item queued
 /// or running on its vCPU) needs no notification — pushes into its rings are suppressed, as
 /// ring event indices and NAPI's disabled interrupts do. An idle stage is notified (interrupt
 /// or event channel): it submits a work item to its vCPU, which wakes a blocked vCPU through
 /// the scheduler's wake path (BOOST, tickle). With interrupt moderation (`moderation` > 0, the
-/// NIC's ITR), notifications are at least that far apart. After a batch the stage keeps polling
-/// while packets wait, and goes idle (re-arms notifications) when its rings are empty.
+/// NIC's ITR), notifications are at least that far apart; a `PacketClustering` policy may
+/// widen that gap while the rate is high. After a batch the stage keeps polling while packets
+/// wait, and goes idle (re-arms notifications) when its rings are empty.
 ///
 /// Cost of a batch of n packets of sizes s_i: perBatch + Σ(perPacket + perByte·s_i), plus
-/// perNotification for the first batch after a notification. The batch is taken when the vCPU
-/// starts the work item and its packets move on together when it completes (latency is exact
-/// at low load, batch-granular at high load). No allocation per packet or batch.
+/// perNotification for the first batch after a notification, plus what the previous batch's
+/// hand-over left owing (flood copies, `notifySendCost` per consumer notified). The batch is
+/// taken when the vCPU starts the work item and its packets move on together when it
+/// completes (latency is exact at low load, batch-granular at high load). No allocation per
+/// packet or batch.
 public final class Stage: WorkClient, EventHandler {
+  /// Work items a stage gives its vCPU (the `WorkClient` tag).
+  public enum WorkCode: UInt32, Sendable {
+    /// Drain one batch from the input rings.
+    case poll = 0
+  }
+
+  /// Events a stage schedules for itself (the `Event.code`).
+  public enum TimerCode: UInt32, Sendable {
+    /// The moderation (interrupt throttling) timer: a deferred notification is due.
+    case moderation = 0
+  }
+
   /// Name used in reports, e.g. `dom0.nic-rx`, `vr2.netfront`.
   public let name: String
   /// The vCPU that executes it.
@@ -72,18 +74,18 @@ public final class Stage: WorkClient, EventHandler {
   /// Cycles this stage pays for each notification its output causes (an event-channel send
   /// hypercall, an IPI), charged to its next batch.
   public let notifySendCost: Int64
+  /// Where finished batches go.
+  public let output: any StageOutput
+  /// Receive-buffer refill of the first input ring (netfront), if any.
+  public let refill: RxBufferRefill?
+  /// Rate-triggered notification coalescing (VMware), if any.
+  public let clustering: PacketClustering?
   private var owedCycles: Int64 = 0
   private var downstream: [Stage]? = nil
-  /// Cycles per extra copy when this stage floods through a bridge.
-  public var floodCopyCost: Int64 = 0
-  /// True for a guest's receive stage: flood copies addressed to another guest end here.
-  public var discardsFloodCopies = false
-  /// Flood copies discarded here, whole run.
-  public private(set) var discardedCopies: UInt64 = 0
   /// Notifications this stage's output caused in its consumers, since the last reset.
   public private(set) var notificationsSent: UInt64 = 0
-  let inputs: [PacketRing]
-  var routing: Routing
+  /// The rings it drains, in round-robin order.
+  public let inputs: [PacketRing]
   private var batch: UnsafeMutablePointer<Packet>
   private var batchCount = 0
   private var rr = 0
@@ -116,21 +118,26 @@ public final class Stage: WorkClient, EventHandler {
   /// Packets whose residence was measured (those leaving the stage), since the last reset.
   public private(set) var residenceCount: UInt64 = 0
 
-  /// Creates a stage on `vcpu` draining `inputs` (each ring's consumer becomes this stage).
+  /// Creates a stage on `vcpu` draining `inputs` (each ring's consumer becomes this stage)
+  /// into `output`. `refill`, if given, must manage `inputs[0]`.
   public init(
     name: String, sim: Simulation, vcpu: VCPU, inputs: [PacketRing], cost: StageCost,
-    batchLimit: Int, routing: Routing, moderation: SimDuration = .zero, notifySendCost: Int64 = 0
+    batchLimit: Int, output: any StageOutput, moderation: SimDuration = .zero, notifySendCost: Int64 = 0,
+    refill: RxBufferRefill? = nil, clustering: PacketClustering? = nil
   ) {
     precondition(batchLimit >= 1, "batch limit must be >= 1")
     precondition(!inputs.isEmpty, "a stage needs an input ring")
+    precondition(refill.map { $0.ring === inputs[0] } ?? true, "refill must manage the first input ring")
     self.name = name
     self.vcpu = vcpu
     self.inputs = inputs
     self.cost = cost
     self.batchLimit = batchLimit
-    self.routing = routing
+    self.output = output
     self.moderation = moderation
     self.notifySendCost = notifySendCost
+    self.refill = refill
+    self.clustering = clustering
     self.sim = sim
     batch = .allocate(capacity: batchLimit)
     handler = sim.register(self)
@@ -145,72 +152,21 @@ public final class Stage: WorkClient, EventHandler {
   /// Packets waiting in the input rings plus those in the current batch.
   public var backlog: Int { inputs.reduce(batchCount) { $0 + $1.count } }
 
-  /// Rate-triggered coalescing (VMware's packet clustering): while the arrival rate, smoothed
-  /// over about 16 packets, is above `thresholdPps`, notifications are at least `interval`
-  /// apart; below it every packet may notify at once, so light traffic sees no added delay.
-  public struct Clustering: Sendable, Equatable {
-    /// Arrival rate above which clustering starts, packets per second.
-    public var thresholdPps: Double
-    /// Minimum gap between notifications while clustering.
-    public var interval: SimDuration
-    /// Creates a clustering rule.
-    public init(thresholdPps: Double, interval: SimDuration) {
-      self.thresholdPps = thresholdPps
-      self.interval = interval
-    }
-  }
-
-  /// Netfront's receive-buffer refill (Linux 2.6.32 xen-netfront): the guest posts `target`
-  /// buffers into its vif RX ring (so netback can copy at most that many packets ahead of the
-  /// guest); after each poll the target doubles when fewer than a quarter of the posted
-  /// buffers are left free, and shrinks by one when more than three quarters are free,
-  /// within `minimum ... maximum`.
-  public struct RxRefill: Sendable, Equatable {
-    /// Lowest target (netfront's default target: 64 in mainline).
-    public var minimum: Int
-    /// Highest target (the ring size, 256).
-    public var maximum: Int
-    /// Creates a refill rule.
-    public init(minimum: Int, maximum: Int) {
-      self.minimum = minimum
-      self.maximum = maximum
-    }
-  }
-
-  /// Receive-buffer refill rule for the first input ring, if any.
-  public var rxRefill: RxRefill? {
-    didSet { if let r = rxRefill { inputs[0].limit = Swift.min(inputs[0].capacity, r.minimum) } }
-  }
-
-  /// Clustering rule, if any (set by the platform; nil = fixed `moderation` only).
-  public var clustering: Clustering?
-  private var lastArrival: Int64 = .min
-  private var meanGapNs: Double = .infinity
-  /// Notifications deferred because the stage was clustering, since the last reset.
-  public private(set) var clustered: UInt64 = 0
-
   /// Called by an input ring when a packet arrives: wakes the stage unless it is polling.
   public func notify(at now: SimTime) {
     var gap = moderation.nanoseconds
-    if let c = clustering {
-      let t = now.nanoseconds
-      if lastArrival != .min {
-        let d = Double(t - lastArrival)
-        meanGapNs = meanGapNs.isFinite ? meanGapNs + (d - meanGapNs) / 16 : d
-      }
-      lastArrival = t
-      if meanGapNs < 1e9 / c.thresholdPps { gap = Swift.max(gap, c.interval.nanoseconds) }
-    }
+    if let c = clustering { gap = c.gap(arrivalAt: now.nanoseconds, base: gap) }
     guard idle else {
       suppressed &+= 1
       return
     }
     if gap > 0 {
       let earliest = lastNotification &+ gap
-      if gap > moderation.nanoseconds && now.nanoseconds < earliest { clustered &+= 1 }
+      if gap > moderation.nanoseconds && now.nanoseconds < earliest { clustering?.deferred &+= 1 }
       if now.nanoseconds < earliest {
         if moderationTimer == nil {
-          moderationTimer = sim.schedule(at: SimTime(nanoseconds: earliest), to: handler)
+          moderationTimer = sim.schedule(
+            at: SimTime(nanoseconds: earliest), to: handler, code: TimerCode.moderation.rawValue)
         }
         return
       }
@@ -218,21 +174,27 @@ public final class Stage: WorkClient, EventHandler {
     fire(at: now.nanoseconds)
   }
 
+  @inline(__always) private func submitPoll() {
+    vcpu.submit(self, tag: WorkCode.poll.rawValue, arg: 0)
+  }
+
   private func fire(at now: Int64) {
     notifications &+= 1
     lastNotification = now
     owesNotification = true
     idle = false
-    vcpu.submit(self, tag: 0, arg: 0)
+    submitPoll()
   }
 
   /// The moderation timer: the delayed interrupt fires now if packets still wait.
   public func handle(_ event: Event, in sim: Simulation) {
+    assert(event.code == TimerCode.moderation.rawValue, "stage \(name): unknown event code \(event.code)")
     moderationTimer = nil
     if idle && inputs.contains(where: { !$0.isEmpty }) { fire(at: event.time.nanoseconds) }
   }
 
   public func beginWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) -> Int64 {
+    assert(tag == WorkCode.poll.rawValue, "stage \(name): unknown work code \(tag)")
     var n = 0
     var bytes = 0
     if inputs.count == 1 {
@@ -275,6 +237,7 @@ public final class Stage: WorkClient, EventHandler {
   }
 
   public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {
+    assert(tag == WorkCode.poll.rawValue, "stage \(name): unknown work code \(tag)")
     let t = now.nanoseconds
     let consumers = downstreamStages()
     var before: UInt64 = 0
@@ -285,34 +248,7 @@ public final class Stage: WorkClient, EventHandler {
       residenceCount &+= 1
       if d > residenceMax { residenceMax = d }
     }
-    switch routing {
-    case .one(let sink):
-      for i in 0..<batchCount {
-        let p = batch[i]
-        if p.flags & Packet.floodCopy != 0 && discardsFloodCopies {
-          discardedCopies &+= 1  // a flooded frame for another guest: received, then dropped
-          continue
-        }
-        sink.accept(p, at: now)
-      }
-    case .byFlow(let sinks):
-      for i in 0..<batchCount {
-        let p = batch[i]
-        if p.flags & Packet.floodCopy != 0 && discardsFloodCopies {
-          discardedCopies &+= 1
-          continue
-        }
-        sinks[Int(p.port)].accept(p, at: now)
-      }
-    case .bridgeFromUplink(let bridge, let vifs):
-      var copies = 0
-      for i in 0..<batchCount { copies += bridge.fromUplink(batch[i], to: vifs, at: now) }
-      owedCycles &+= Int64(copies) &* floodCopyCost
-    case .bridgeFromRouter(let bridge, let uplink, let vifs):
-      var copies = 0
-      for i in 0..<batchCount { copies += bridge.fromRouter(batch[i], uplink: uplink, vifs: vifs, at: now) }
-      owedCycles &+= Int64(copies) &* floodCopyCost
-    }
+    owedCycles &+= output.deliver(UnsafeBufferPointer(start: batch, count: batchCount), at: now)
     batchCount = 0
     if !consumers.isEmpty {
       var after: UInt64 = 0
@@ -321,37 +257,22 @@ public final class Stage: WorkClient, EventHandler {
       notificationsSent &+= sent
       owedCycles &+= Int64(sent) &* notifySendCost
     }
-    if let r = rxRefill {
-      let ring = inputs[0]
-      let freeBuffers = ring.limit - ring.count
-      if freeBuffers * 4 < ring.limit {
-        ring.limit = Swift.min(r.maximum, ring.limit * 2)
-      } else if freeBuffers * 4 > ring.limit * 3 && ring.limit > r.minimum {
-        ring.limit -= 1
-      }
-    }
+    refill?.afterPoll()
     if inputs.contains(where: { !$0.isEmpty }) {
-      vcpu.submit(self, tag: 0, arg: 0)  // keep polling (NAPI: budget used, still work)
+      submitPoll()  // keep polling (NAPI: budget used, still work)
     } else {
       idle = true  // re-arm notifications
     }
   }
 
   /// The stages fed by this stage's output rings (resolved on first use: the consumers are
-  /// built after their producers).
+  /// built after their producers). Empty when notifying costs this stage nothing.
   private func downstreamStages() -> [Stage] {
     if let d = downstream { return d }
-    var sinks: [any PacketSink] = []
-    switch routing {
-    case .one(let s): sinks = [s]
-    case .byFlow(let s): sinks = s
-    case .bridgeFromUplink(_, let vifs): sinks = vifs
-    case .bridgeFromRouter(_, let uplink, let vifs): sinks = [uplink] + vifs
-    }
     var seen = Set<ObjectIdentifier>()
     var d: [Stage] = []
     if notifySendCost > 0 {
-      for case let ring as PacketRing in sinks {
+      for case let ring as PacketRing in output.targets {
         if let c = ring.consumer, seen.insert(ObjectIdentifier(c)).inserted { d.append(c) }
       }
     }
@@ -363,7 +284,7 @@ public final class Stage: WorkClient, EventHandler {
   public func resetStatistics() {
     notifications = 0
     suppressed = 0
-    clustered = 0
+    clustering?.resetStatistics()
     batches = 0
     packets = 0
     cycles = 0

@@ -1,3 +1,7 @@
+import HostModel
+import NetModel
+import SimCore
+
 /// The virtualization platforms vrsim assembles, each a named packet path (DESIGN.md).
 public enum PlatformKind: String, Sendable, Codable, CaseIterable {
   /// Linux forwarding on the bare host: NIC -> NAPI + IP forward -> NIC.
@@ -19,27 +23,37 @@ public enum PlatformKind: String, Sendable, Codable, CaseIterable {
   /// Linux testbed: router namespaces reached directly (no dom0-like hop).
   case netnsDirect = "netns-direct"
 
-  /// One-line description of the path.
+  /// One-line description of the path, generated from the graph its path file (under
+  /// Sources/Platforms/Paths) builds for one router: every queue and stage from the wire back
+  /// to the wire, router numbers read `N`.
   public var path: String {
+    let spec = PlatformSpec(
+      host: HostConfig(cpus: 4, clockGHz: 3.06), scheduler: sampleScheduler, kind: self, dom0: sampleFront,
+      routers: [RouterSpec(domain: DomainConfig(name: "vr0", kind: .guest))], flows: [])
+    let sim = Simulation(seed: 0)
+    let b = PathBuilder(
+      sim: sim, host: Host(sim: sim, config: spec.host, scheduler: spec.scheduler), spec: spec,
+      metrics: FlowMetrics(flows: 1))
+    pathType.build(into: b)
+    return b.description
+  }
+
+  /// The front domain as scenarios name it (for building a sample path).
+  private var sampleFront: DomainConfig {
     switch self {
-    case .native: return "wire -> nic.rx -> kernel: NAPI + IP forward (FIB) -> nic.tx -> wire"
-    case .xenBridge:
-      return "wire -> nic.rx -> dom0: NAPI + bridge -> vrN.vif.q -> netback grant copy -> vrN.vif.rx "
-        + "-> evtchn -> vrN: netfront + IP forward -> vrN.vif.tx -> evtchn -> dom0: netback grant map "
-        + "+ bridge -> nic.tx -> wire"
-    case .xenRouter: return "as xen-bridge, with a dom0 FIB lookup instead of the bridge"
-    case .xenSriov:
-      return
-        "wire -> L2 sorter -> vfN.rx -> Xen interrupt injection -> vrN: VF driver + IP forward -> vfN.tx -> wire"
-    case .openvz:
-      return "wire -> nic.rx -> host: NAPI + route -> vrN.venet -> container: IP forward + venet -> nic.tx"
-    case .vmware:
-      return
-        "wire -> nic.rx -> VMkernel: emulation (+ clustering) -> vrN.vmxnet.rx -> guest: vmxnet + IP forward -> VMkernel -> nic.tx"
-    case .netnsBridge: return "veth -> bridge ns -> vrN.veth -> router ns: IP forward -> bridge ns -> veth"
-    case .netnsRouter:
-      return "veth -> router ns (FIB) -> vrN.veth -> router ns: IP forward -> router ns -> veth"
-    case .netnsDirect: return "veth -> vrN.veth -> router ns: IP forward -> veth"
+    case .vmware: DomainConfig(name: "vmkernel", kind: .dom0)
+    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: DomainConfig(name: "host", kind: .native)
+    default: DomainConfig(name: "dom0", kind: .dom0)
+    }
+  }
+
+  /// A scheduler of the kind the platform runs (for building a sample path).
+  private var sampleScheduler: SchedulerConfig {
+    switch self {
+    case .native: .none
+    case .xenBridge, .xenRouter, .xenSriov: .credit(CreditOptions())
+    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: .cfs(CFSOptions())
+    case .vmware: .vmware(VMwareOptions())
     }
   }
 }

@@ -304,7 +304,7 @@ struct BridgeFloodingTests {
     let h = try RouterHost(spec: spec, seed: 5)
     let r = h.run(duration: .ms(100))
     let b = try #require(h.bridge)
-    let discarded = h.stages.reduce(UInt64(0)) { $0 + $1.discardedCopies }
+    let discarded = h.discardedFloodCopies
     print(
       "cold bridge: \(b.floods) floods, \(b.floodCopies) copies, \(discarded) discarded, \(b.droppedCopies) dropped"
     )
@@ -341,5 +341,41 @@ struct BridgeFloodingTests {
     let offered = Double(h.conservation.offered)
     print("50 us aging: \(b.floods) floods for \(offered) frames")
     #expect(Double(b.floods) > 0.5 * offered)
+  }
+}
+
+@Suite("Path descriptions")
+struct PathDescriptionTests {
+  /// The description is generated from the built graph: router 0's packets from the wire
+  /// through every ring and stage (with what it does) back to the wire. Expected texts are
+  /// read off the path files (NativePath, XenSplitDriverPath, XenSriovPath, VMwarePath).
+  @Test func generatedFromTheGraph() {
+    for kind in PlatformKind.allCases { print("\(kind.rawValue): \(kind.path)") }
+    #expect(
+      PlatformKind.native.path == "wire -> nic.rx -> kernel.napi [NAPI + IP forward (FIB)] -> nic.tx -> wire")
+    #expect(
+      PlatformKind.xenBridge.path
+        == "wire -> nic.rx -> dom0.nic-rx [NAPI + bridge] -> vrN.vif.q -> dom0.netback-rx [netback grant copy] "
+        + "-> vrN.vif.rx -> vrN.netfront [netfront + IP forward; rx buffer refill] -> vrN.vif.tx "
+        + "-> dom0.netback-tx [netback grant map + bridge] -> nic.tx -> wire")
+    #expect(PlatformKind.xenRouter.path.contains("dom0.nic-rx [NAPI + FIB lookup]"))
+    #expect(
+      PlatformKind.xenSriov.path
+        == "wire -> vfN.rx -> vrN.vf [interrupt injection + VF driver + IP forward] -> vfN.tx -> wire")
+    #expect(
+      PlatformKind.vmware.path
+        == "wire -> nic.rx -> vmkernel.nic-rx [NAPI + device emulation] -> vrN.vmxnet.rx "
+        + "-> vrN.vmxnet [vmxnet + IP forward; packet clustering] -> vrN.vmxnet.tx "
+        + "-> vmkernel.tx [device emulation + driver transmit] -> nic.tx -> wire")
+  }
+
+  /// Drop places are the built graph's queues: xen-bridge with 2 routers has nic.rx, two
+  /// vif queues, two vif RX rings, two vif TX rings (7 rings) and the NIC's TX ring.
+  @Test func dropPlacesComeFromTheGraph() throws {
+    let h = try RouterHost(spec: Fixture.spec(.xenBridge, routers: 2, totalPps: 1_000), seed: 1)
+    #expect(
+      h.dropPlaces == [
+        "nic.rx", "vr0.vif.q", "vr1.vif.q", "vr0.vif.rx", "vr1.vif.rx", "vr0.vif.tx", "vr1.vif.tx", "nic.tx",
+      ])
   }
 }

@@ -1,0 +1,195 @@
+import HostModel
+import NetModel
+import SimCore
+
+/// One platform's packet path, as data: a file per platform under Sources/Platforms/Paths
+/// builds its rings, stages and connections into a `PathBuilder`, top to bottom in packet
+/// order.
+protocol PlatformPath {
+  /// Adds the platform's domains, rings, stages and connections to `b`.
+  static func build(into b: PathBuilder)
+}
+
+extension PlatformKind {
+  /// The file that builds this platform's packet path.
+  var pathType: any PlatformPath.Type {
+    switch self {
+    case .native: NativePath.self
+    case .xenBridge, .xenRouter: XenSplitDriverPath.self
+    case .xenSriov: XenSriovPath.self
+    case .openvz: OpenVZPath.self
+    case .vmware: VMwarePath.self
+    case .netnsBridge, .netnsRouter, .netnsDirect: NetnsPath.self
+    }
+  }
+}
+
+/// Collects a packet path while a platform's path file builds it: the domains it adds to the
+/// host, every bounded queue (whose names are the drop places), the stages with what each
+/// does, where the wire delivers each flow, and the components beside the stages (the bridge,
+/// guests' flood-copy filters). Cold code: it runs once per host.
+public final class PathBuilder {
+  /// The simulation the path runs in.
+  public let sim: Simulation
+  /// The host model (domains are added to it).
+  public let host: Host
+  /// What is being built.
+  public let spec: PlatformSpec
+  /// The link behind every egress port.
+  public let wire: Wire
+  /// The NIC's transmit ring (unused by SR-IOV, whose VFs transmit).
+  public let nicTx: EgressPort
+  /// Every bounded queue in front of a stage, in the order created.
+  public private(set) var rings: [PacketRing] = []
+  /// Every stage, in the order created.
+  public private(set) var stages: [Stage] = []
+  /// The transmit rings the path uses.
+  public private(set) var egress: [EgressPort] = []
+  /// The rings the wire delivers into.
+  public private(set) var rxRings: [PacketRing] = []
+  /// `ringOfFlow[f]`: index in `rxRings` of flow f's ring.
+  public private(set) var ringOfFlow: [Int]
+  /// The dom0 bridge, if the path has one.
+  public private(set) var bridge: LinuxBridge?
+  /// The guests' flood-copy filters.
+  public private(set) var floodCopyDiscards: [FloodCopyDiscard] = []
+  /// What each stage does, by stage (for the path description).
+  private(set) var roles: [ObjectIdentifier: String] = [:]
+
+  /// Starts an empty path for `spec` on `host`; the wire reports into `metrics`.
+  public init(sim: Simulation, host: Host, spec: PlatformSpec, metrics: FlowMetrics) {
+    self.sim = sim
+    self.host = host
+    self.spec = spec
+    wire = Wire(bitsPerSecond: spec.nic.bitsPerSecond, metrics: metrics)
+    nicTx = EgressPort(name: "nic.tx", capacity: spec.nic.txRing, wire: wire)
+    ringOfFlow = Array(repeating: 0, count: spec.routers.count)
+  }
+
+  /// The stage costs.
+  public var profile: CostProfile { spec.profile }
+  /// Number of virtual routers.
+  public var routers: Int { spec.routers.count }
+  /// The NIC's interrupt throttling gap.
+  public var moderation: SimDuration { .ns(spec.nic.interruptGapNs) }
+
+  /// Cycles of router r's FIB lookup (its algorithm and table).
+  public func fibCost(router r: Int) -> Int64 {
+    profile.fib.cycles(spec.routers[r].fib, spec.routers[r].table)
+  }
+
+  /// Adds a domain to the host.
+  @discardableResult
+  public func domain(_ config: DomainConfig) -> Domain { host.addDomain(config) }
+
+  /// Adds every router's domain, in router order.
+  public func routerDomains() -> [Domain] { spec.routers.map { host.addDomain($0.domain) } }
+
+  /// A bounded queue named `name` (a drop place) of `capacity` packets.
+  public func ring(_ name: String, capacity: Int) -> PacketRing {
+    let r = PacketRing(name: name, capacity: capacity, flows: routers)
+    rings.append(r)
+    return r
+  }
+
+  /// One ring per router, named `vr<i>.<suffix>`.
+  public func routerRings(_ suffix: String, capacity: Int) -> [PacketRing] {
+    (0..<routers).map { ring("vr\($0).\(suffix)", capacity: capacity) }
+  }
+
+  /// The NIC's receive ring, into which the wire delivers every flow.
+  public func nicRx() -> PacketRing {
+    let rx = ring("nic.rx", capacity: spec.nic.rxRing)
+    rxRings = [rx]
+    for f in ringOfFlow.indices { ringOfFlow[f] = 0 }
+    return rx
+  }
+
+  /// The wire delivers router r's flow into `ring` (the NIC's layer-2 sorter, SR-IOV).
+  public func wireDelivers(router r: Int, to ring: PacketRing) {
+    ringOfFlow[r] = rxRings.count
+    rxRings.append(ring)
+  }
+
+  /// Uses the NIC's transmit ring; returns it.
+  public func useNicTx() -> EgressPort {
+    if !egress.contains(where: { $0 === nicTx }) { egress.append(nicTx) }
+    return nicTx
+  }
+
+  /// A transmit ring of its own on the wire (an SR-IOV VF's).
+  public func egressPort(_ name: String, capacity: Int) -> EgressPort {
+    let e = EgressPort(name: name, capacity: capacity, wire: wire)
+    egress.append(e)
+    return e
+  }
+
+  /// The dom0 bridge of the path.
+  public func addBridge() -> LinuxBridge {
+    let b = LinuxBridge(routers: routers, aging: spec.bridgeAging, startsLearned: spec.bridgeStartsLearned)
+    bridge = b
+    return b
+  }
+
+  /// A guest's flood-copy filter in front of `sink`.
+  public func discardingFloodCopies(then sink: any PacketSink) -> FloodCopyDiscard {
+    let d = FloodCopyDiscard(then: sink)
+    floodCopyDiscards.append(d)
+    return d
+  }
+
+  /// A stage named `name` doing `does` (a few words for the path description) on `vcpu`,
+  /// draining `inputs` in batches of at most `batch` into `output`.
+  @discardableResult
+  public func stage(
+    _ name: String, does: String, on vcpu: VCPU, from inputs: [PacketRing], cost: StageCost, batch: Int,
+    to output: any StageOutput, moderation: SimDuration = .zero, notifySendCost: Int64 = 0,
+    refill: RxBufferRefill? = nil, clustering: PacketClustering? = nil
+  ) -> Stage {
+    let s = Stage(
+      name: name, sim: sim, vcpu: vcpu, inputs: inputs, cost: cost, batchLimit: batch, output: output,
+      moderation: moderation, notifySendCost: notifySendCost, refill: refill, clustering: clustering)
+    stages.append(s)
+    roles[ObjectIdentifier(s)] = does
+    return s
+  }
+
+  /// How a domain with `vcpus` vCPUs splits the routers between per-vCPU stages: router i
+  /// goes to group i mod `vcpus` (netback groups, per-CPU backlogs). Returns (group, its
+  /// routers) for every group that serves at least one router.
+  public func groups(vcpus: Int) -> [(group: Int, routers: [Int])] {
+    (0..<vcpus).compactMap { g in
+      let mine = (0..<routers).filter { $0 % vcpus == g }
+      return mine.isEmpty ? nil : (g, mine)
+    }
+  }
+
+  /// One-line description of the built path, as router 0's packets see it: every queue and
+  /// stage from the wire back to the wire, with what each stage does and its input and
+  /// notification policies; router numbers read `N` (`vrN.vif.rx`).
+  public var description: String {
+    var parts = ["wire"]
+    guard !rxRings.isEmpty, !ringOfFlow.isEmpty else { return "wire" }
+    var sink: any PacketSink = rxRings[ringOfFlow[0]]
+    for _ in 0..<64 {
+      parts.append(Self.generic(sink.name))
+      guard let ring = sink as? PacketRing, let stage = ring.consumer else { break }
+      var does = roles[ObjectIdentifier(stage)].map { [$0] } ?? []
+      if stage.refill != nil { does.append("rx buffer refill") }
+      if stage.clustering != nil { does.append("packet clustering") }
+      let role = does.isEmpty ? "" : " [" + does.joined(separator: "; ") + "]"
+      parts.append(Self.generic(stage.name) + role)
+      sink = stage.output.target(forPort: 0)
+    }
+    if sink is EgressPort { parts.append("wire") }
+    return parts.joined(separator: " -> ")
+  }
+
+  /// `vr0.vif.rx` -> `vrN.vif.rx`, `vf0.rx` -> `vfN.rx`.
+  static func generic(_ name: String) -> String {
+    for prefix in ["vr0.", "vf0."] where name.hasPrefix(prefix) {
+      return String(prefix.prefix(2)) + "N." + name.dropFirst(prefix.count)
+    }
+    return name
+  }
+}

@@ -1,0 +1,23 @@
+import NetModel
+
+/// VMware ESX: wire -> NIC -> VMkernel: device emulation -> vmxnet queue, clustered while the
+/// VM's packet rate is high -> guest: vmxnet + IP forward -> VMkernel: emulation -> NIC -> wire.
+enum VMwarePath: PlatformPath {
+  static func build(into b: PathBuilder) {
+    let p = b.profile
+    FrontDomainShape.build(
+      into: b, link: "vmxnet",
+      front: .init(does: "NAPI + device emulation", perPacket: p.driverRx + p.vmkEmulation),
+      router: {
+        .init(
+          does: "vmxnet + IP forward",
+          perPacket: p.netfrontRx + p.ipForward + b.fibCost(router: $0) + p.netfrontTx + p.guestForwardPenalty
+        )
+      },
+      back: .init(does: "device emulation + driver transmit", perPacket: p.vmkEmulation + p.driverTx),
+      // VMkernel clusters packets for a VM only while its packet rate is high.
+      clustering: { _ in
+        PacketClustering(thresholdPps: p.vmkClusterThresholdPps, interval: .ns(p.vmkClusterIntervalNs))
+      })
+  }
+}
