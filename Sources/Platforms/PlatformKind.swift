@@ -2,7 +2,7 @@ import HostModel
 import NetModel
 import SimCore
 
-/// The virtualization platforms vrsim assembles, each a named packet path (DESIGN.md).
+/// The virtualization platforms vrsim assembles, each a named packet path (docs/DESIGN.md, "The life of a packet").
 public enum PlatformKind: String, Sendable, Codable, CaseIterable {
   /// Linux forwarding on the bare host: NIC -> NAPI + IP forward -> NIC.
   case native
