@@ -89,10 +89,9 @@ extension ScenarioSpec {
     let allowedTime = "seconds (0 ... \(maxTraceSeconds)) or a duration with a unit (e.g. 12.5us)"
     var lineNumber = 0
     var dataLines = 0
-    for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    // "\r\n" is one Character: split on both line ends.
+    for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
       lineNumber += 1
-      var raw = Substring(rawLine)
-      if raw.hasSuffix("\r") { raw = raw.dropLast() }
       let lead = raw.prefix { $0 == " " || $0 == "\t" }.count
       let l = raw.trimmingCharacters(in: .whitespaces)
       if l.isEmpty || l.hasPrefix("#") { continue }

@@ -46,7 +46,6 @@ public final class Simulation {
   @usableFromInline var handlers: UnsafeMutablePointer<UnownedHandler>
   private var handlerCapacity = 16
   private var owners: [HandlerBox] = []
-  private var closed = false
   @usableFromInline var stopRequested = false
   /// Number of events executed so far (cancelled events not counted).
   public private(set) var eventsExecuted: UInt64 = 0
@@ -71,7 +70,6 @@ public final class Simulation {
   /// Registers a handler and returns the id to address events to it.
   @discardableResult
   public func register(_ handler: any EventHandler) -> HandlerID {
-    precondition(!closed, "register after close()")
     precondition(owners.count < Int(UInt32.max), "too many handlers")
     if owners.count == handlerCapacity {
       let bigger = UnsafeMutablePointer<UnownedHandler>.allocate(capacity: handlerCapacity * 2)
@@ -113,18 +111,6 @@ public final class Simulation {
   @discardableResult
   public func cancel(_ id: EventID) -> Bool { queue.cancel(id) }
 
-  /// Releases every registered handler and one-off action, for a simulation that will not run
-  /// again. Handlers usually hold their simulation (to schedule events), and the simulation
-  /// owns its handlers, so without this a finished run's whole model stays allocated until
-  /// the process ends. After `close()`, `run` and `register` are programmer errors.
-  public func close() {
-    precondition(!closed, "close() called twice")
-    closed = true
-    hooks.actions.removeAll()
-    owners.removeSubrange(1...)
-    queue = EventQueue(initialCapacity: 1)
-  }
-
   /// Asks the run loop to return after the current event. `run` may be called again later.
   public func stop() { stopRequested = true }
 
@@ -133,7 +119,6 @@ public final class Simulation {
   /// - Returns: the number of events executed by this call.
   @discardableResult
   public func run(until limit: SimTime = .max) -> UInt64 {
-    precondition(!closed, "run after close()")
     stopRequested = false
     let before = eventsExecuted
     let limitNs = limit.nanoseconds

@@ -227,7 +227,7 @@ enum Campaigns {
   {
     switch format {
     case .csv:
-      Swift.print(SummaryReport.csv(summaries), terminator: "")
+      SummaryReport.writeCSV(summaries) { Swift.print($0, terminator: "") }
     case .json:
       Swift.print(
         try SummaryReport.json(

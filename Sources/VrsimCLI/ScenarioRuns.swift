@@ -80,9 +80,6 @@ enum ScenarioRuns {
     do { host = try RouterHost(spec: platform, seed: seed, replication: replication) } catch {
       throw RunError("\(error)")
     }
-    // Frees the model as soon as the run ends (it holds its simulation, which owns it): a
-    // sweep then holds only the runs in flight.
-    defer { host.sim.close() }
     let result = host.run(duration: spec.run.duration, warmup: spec.run.warmup)
     return rows(result)
   }
