@@ -5,7 +5,8 @@ import Testing
 /// are mutated (numbers to 0, -1, huge or NaN; truncation; duplicated and dropped lines) and
 /// each mutant is run through the vrsim binary. Every one must end with exit code 2 and a
 /// message naming the input it came from, or succeed: never a signal, never exit code 1,
-/// never more than `timeout` seconds. Seeded, so a failure names a mutant that replays.
+/// never more than `timeout` seconds. Seeded, so a failure names a mutant that replays. The
+/// run length is pinned with `--set` (duration mutations are covered by the scenario tests).
 @Suite("mutated inputs")
 struct MutationTests {
   /// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator for the mutator.
@@ -136,7 +137,12 @@ struct MutationTests {
 
       let p = Process()
       p.executableURL = CLIRun.binary()
-      p.arguments = ["run", dir.appendingPathComponent("s.yaml").path, "--format", "csv", "--jobs", "1"]
+      // The run length is pinned: a mutant that loses its `run:` line is valid and would run
+      // the default length (seconds per replication), which says nothing about input handling.
+      p.arguments = [
+        "run", dir.appendingPathComponent("s.yaml").path, "--format", "csv", "--jobs", "1", "--set",
+        "run.duration=2ms", "--set", "run.warmup=1ms", "--set", "run.replications=1",
+      ]
       let err = Pipe()
       p.standardOutput = FileHandle.nullDevice
       p.standardError = err
