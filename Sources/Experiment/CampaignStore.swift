@@ -20,9 +20,9 @@ import GRDB
 /// - `runs(point, replication, seed, wall_seconds, scenario_hash)`;
 /// - `metrics(point, replication, ordinal, scope, metric, unit, value)`, NaN stored as NULL.
 ///
-/// Reading only (`open(at:)`): the database is opened read-only; on read-only media (where WAL
-/// mode cannot create its `-shm` side file) it is read from a private temporary copy of the
-/// database and its WAL, so nothing is written next to the campaign.
+/// Reading only (`open(at:)`): nothing is written to the campaign. On read-only media (where WAL
+/// mode cannot create its `-shm` side file) the database and its WAL are read from a private
+/// temporary copy, opened read-only.
 ///
 /// Thread-safety: a store may be shared between threads; GRDB serialises writes.
 public final class CampaignStore: Sendable {
@@ -221,7 +221,9 @@ public final class CampaignStore: Sendable {
       }
       if !readOnlyMedia(directory) {
         do {
-          let db = try connectReadOnly(directory.appendingPathComponent(databaseName))
+          // A normal connection (it only reads): the last one to close removes the WAL side
+          // files, so nothing is left next to the campaign.
+          let db = try connect(directory, create: false)
           return CampaignStore(directory: directory, plan: try load(db), db: db)
         } catch let error as CampaignError {
           throw error

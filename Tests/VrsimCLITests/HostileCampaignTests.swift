@@ -79,8 +79,10 @@ struct HostileCampaignTests {
     let c = s.path("c")
     #expect(
       try CLIRun(["sweep", s.file, "--campaign", c, "--replications", "1", "--format", "csv"]).status == 0)
+    let listing = try FileManager.default.contentsOfDirectory(atPath: c).sorted()
     let writable = try CLIRun(["results", c, "--format", "csv"])
     #expect(writable.status == 0)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: c).sorted() == listing)
     // Root ignores permissions, so read-only media are a read-only bind mount when the test
     // may mount, else a directory without write permission (which non-root users honour).
     let ro = s.path("ro")
