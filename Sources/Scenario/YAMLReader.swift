@@ -166,6 +166,8 @@ enum YAMLReader {
       var node: YNode
       var count: Int
       var height: Int
+      /// The text of a scalar as written (a key `null` or `~` is that name, not nothing).
+      var scalarText: String? = nil
     }
 
     /// Owns one libyaml event for its lifetime.
@@ -265,7 +267,8 @@ enum YAMLReader {
         let plain = data.style == YAML_PLAIN_SCALAR_STYLE
         let isNull = plain && ["", "~", "null", "Null", "NULL"].contains(value)
         composed = Composed(
-          node: YNode(content: isNull ? .null : .scalar(value), origin: at), count: 1, height: 1)
+          node: YNode(content: isNull ? .null : .scalar(value), origin: at), count: 1, height: 1,
+          scalarText: value)
       case YAML_SEQUENCE_START_EVENT:
         anchor = event.raw.data.sequence_start.anchor
         var items: [YNode] = []
@@ -295,10 +298,9 @@ enum YAMLReader {
           guard let key = compose(keyEvent, path: path, depth: depth + 1, counting: false) else { return nil }
           guard let valueEvent = next() else { return nil }
           var keep = counting
-          var name = ""
+          let name = key.scalarText ?? ""
           switch key.node.content {
-          case .scalar(let s): name = s
-          case .null: name = ""
+          case .scalar, .null: break
           case .mapping, .sequence:
             if counting {
               report(
@@ -319,7 +321,7 @@ enum YAMLReader {
           guard let value = compose(valueEvent, path: childPath, depth: depth + 1, counting: keep) else {
             return nil
           }
-          if keep || (!counting && seen[name] == nil && key.node.scalar != nil) {
+          if keep || (!counting && seen[name] == nil && key.scalarText != nil) {
             seen[name] = keyAt
             entries.append(YEntry(key: name, keyOrigin: keyAt, value: value.node))
             count += value.count
