@@ -59,7 +59,8 @@ extension CampaignStore {
     try absorb(firstStore)
     for source in sources.dropFirst() { try absorb(try CampaignStore.open(at: source)) }
 
-    let target = try CampaignStore.open(at: destination, plan: plan, allowMismatch: allowMismatch)
+    let target = try CampaignStore.open(
+      at: destination, plan: plan, allowMismatch: allowMismatch, setAsideMismatched: false)
     let new = merged.filter { !destinationKeys.contains($0.key) }.map(\.value.record).sorted {
       $0.key < $1.key
     }

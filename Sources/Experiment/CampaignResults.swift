@@ -84,6 +84,15 @@ public enum CampaignResults {
     return out
   }
 
+  /// `summarize(plan:records:)` over every run in `store`, read one point at a time, so that
+  /// memory holds one point's records plus the summaries, not every record of the campaign.
+  /// Gives the same summaries, in the same order, as summarizing all records at once.
+  public static func summarize(plan: CampaignPlan, store: CampaignStore) throws -> [MetricSummary] {
+    var out: [MetricSummary] = []
+    try store.forEachPoint { _, records in out += summarize(plan: plan, records: records) }
+    return out
+  }
+
   /// Tidy CSV of raw runs, one line per metric row: `point`, one column per sweep key,
   /// `replication`, `seed`, `scope`, `metric`, `unit`, `value` (and `wall_seconds` when asked;
   /// it varies between runs, so byte-identical output needs it off). Sorted by (point,

@@ -83,7 +83,14 @@ public struct CampaignRunner: Sendable {
   /// missing (point, replication). Blocks until done; see the type's documentation.
   public func run(store: CampaignStore, simulate: @escaping Simulate) throws -> CampaignOutcome {
     let plan = store.plan
-    var scheduler = try ReplicationScheduler(plan: plan, shard: shard, completed: try store.records())
+    // Only what the scheduler needs of the stored runs: their keys, and the stopping rule's
+    // metric when there is one (not every metric of every run).
+    let stored: [RunRecord]
+    switch plan.replications {
+    case .fixed: stored = try store.recordsWithoutMetrics()
+    case .stoppingRule(let rule): stored = try store.records(scope: rule.scope, metric: rule.metric)
+    }
+    var scheduler = try ReplicationScheduler(plan: plan, shard: shard, completed: stored)
     let previously = scheduler.completedPlanned
     let pointsByIndex = plan.points
     let clock = ContinuousClock()

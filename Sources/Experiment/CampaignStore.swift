@@ -20,6 +20,10 @@ import GRDB
 /// - `runs(point, replication, seed, wall_seconds, scenario_hash)`;
 /// - `metrics(point, replication, ordinal, scope, metric, unit, value)`, NaN stored as NULL.
 ///
+/// Reading only (`open(at:)`): nothing is written to the campaign. On read-only media (where WAL
+/// mode cannot create its `-shm` side file) the database and its WAL are read from a private
+/// temporary copy, opened read-only.
+///
 /// Thread-safety: a store may be shared between threads; GRDB serialises writes.
 public final class CampaignStore: Sendable {
   /// Name of the database file inside a campaign directory.
@@ -31,12 +35,42 @@ public final class CampaignStore: Sendable {
   public let directory: URL
   /// The plan recorded in the manifest (the caller's plan when opened with one).
   public let plan: CampaignPlan
+  /// What opening changed about the stored campaign, one sentence each (the CLI prints them):
+  /// runs set aside after an allowed mismatch, a replication count kept instead of shrunk.
+  public let notes: [String]
   private let db: DatabaseQueue
+  /// A temporary copy the store reads from (read-only media), removed on deinit.
+  private let copy: URL?
 
-  private init(directory: URL, plan: CampaignPlan, db: DatabaseQueue) {
+  private init(directory: URL, plan: CampaignPlan, db: DatabaseQueue, notes: [String] = [], copy: URL? = nil)
+  {
     self.directory = directory
     self.plan = plan
     self.db = db
+    self.notes = notes
+    self.copy = copy
+  }
+
+  deinit {
+    if let copy { try? FileManager.default.removeItem(at: copy) }
+  }
+
+  /// Refuses a campaign path that cannot be a directory: empty, or an existing file.
+  /// - Throws: `CampaignError.store` saying what the path is.
+  public static func checkDirectoryPath(_ directory: URL, given: String? = nil) throws {
+    let text = given ?? directory.path
+    if let given, given.isEmpty {
+      throw CampaignError.store(
+        directory: "''", message: "the campaign directory name is empty; give a directory path")
+    }
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
+      !isDirectory.boolValue
+    {
+      throw CampaignError.store(
+        directory: text,
+        message: "is a file, not a directory; give a campaign directory (created when missing)")
+    }
   }
 
   /// True when `directory` holds a campaign database.
@@ -55,16 +89,34 @@ public final class CampaignStore: Sendable {
   public static func open(at directory: URL, plan: CampaignPlan, allowMismatch: Bool = false) throws
     -> CampaignStore
   {
-    try plan.validate()
+    try open(at: directory, plan: plan, allowMismatch: allowMismatch, setAsideMismatched: true)
+  }
+
+  /// `open(at:plan:allowMismatch:)`; with `setAsideMismatched` (the default for sweeps), the runs
+  /// of a mismatched campaign that is added to anyway are moved to `set_aside_runs` and
+  /// `set_aside_metrics` (tagged with a generation number), so that they are never counted
+  /// under the labels of the new plan. Merge keeps them (it joins what it was given).
+  ///
+  /// The stored replication count never shrinks: a fixed count lower than the one stored (or
+  /// than the runs stored) keeps the stored plan's count, and `notes` says so.
+  static func open(
+    at directory: URL, plan requested: CampaignPlan, allowMismatch: Bool, setAsideMismatched: Bool
+  ) throws -> CampaignStore {
+    try requested.validate()
     let dirText = directory.path
+    try checkDirectoryPath(directory)
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     } catch {
-      throw CampaignError.store(directory: dirText, message: "cannot create the directory: \(error)")
+      throw CampaignError.store(
+        directory: dirText, message: "cannot create the directory: \((error as NSError).localizedDescription)"
+      )
     }
     return try wrap(dirText) {
       let db = try connect(directory, create: true)
-      try db.write { db in
+      var notes: [String] = []
+      let plan = try db.write { db -> CampaignPlan in
+        var plan = requested
         let stored = try readManifestPlan(db, directory: dirText)
         var previous = try String.fetchOne(
           db, sql: "SELECT value FROM manifest WHERE key = 'previous_scenario_hashes'")
@@ -77,6 +129,30 @@ public final class CampaignStore: Sendable {
             if stored.scenarioHash != plan.scenarioHash {
               previous = [previous, stored.scenarioHash].compactMap { $0 }.joined(separator: ",")
             }
+            if setAsideMismatched {
+              let moved = try setAsideRuns(db)
+              if moved > 0 {
+                notes.append(
+                  "the campaign's \(moved) runs were made from a different experiment; they are set aside "
+                    + "(tables set_aside_runs, set_aside_metrics), not reused")
+              }
+            }
+          } else if case .fixed(let n) = plan.replications {
+            let storedMax = try Int.fetchOne(db, sql: "SELECT max(replication) + 1 FROM runs") ?? 0
+            switch stored.replications {
+            case .fixed(let m) where max(m, storedMax) > n:
+              plan.replications = .fixed(max(m, storedMax))
+            case .stoppingRule where storedMax > n:
+              plan.replications = stored.replications
+            default:
+              break
+            }
+            if plan.replications != requested.replications {
+              notes.append(
+                "the campaign already holds up to \(storedMax) replications per point; keeping its plan "
+                  + "(\(Self.describe(plan.replications))) instead of \(n) replications, so results are not shrunk"
+              )
+            }
           }
         } else {
           try setManifest(db, "format_version", String(formatVersion))
@@ -85,9 +161,45 @@ public final class CampaignStore: Sendable {
         try setManifest(db, "scenario_hash", plan.scenarioHash)
         try setManifest(db, "master_seed", String(plan.masterSeed))
         if let previous { try setManifest(db, "previous_scenario_hashes", previous) }
+        return plan
       }
-      return CampaignStore(directory: directory, plan: plan, db: db)
+      return CampaignStore(directory: directory, plan: plan, db: db, notes: notes)
     }
+  }
+
+  private static func describe(_ policy: ReplicationPolicy) -> String {
+    switch policy {
+    case .fixed(let n): "\(n) replications per point"
+    case .stoppingRule(let rule): "a stopping rule of up to \(rule.maxReplications) replications"
+    }
+  }
+
+  /// Moves every run (and its metrics) to the set-aside tables under a new generation number;
+  /// returns how many runs moved.
+  private static func setAsideRuns(_ db: Database) throws -> Int {
+    let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") ?? 0
+    guard count > 0 else { return 0 }
+    try db.execute(
+      sql: """
+        CREATE TABLE IF NOT EXISTS set_aside_runs (
+          generation INTEGER NOT NULL, point INTEGER NOT NULL, replication INTEGER NOT NULL,
+          seed TEXT NOT NULL, wall_seconds REAL NOT NULL, scenario_hash TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS set_aside_metrics (
+          generation INTEGER NOT NULL, point INTEGER NOT NULL, replication INTEGER NOT NULL,
+          ordinal INTEGER NOT NULL, scope TEXT NOT NULL, metric TEXT NOT NULL, unit TEXT NOT NULL, value REAL);
+        """)
+    let generation = (try Int.fetchOne(db, sql: "SELECT max(generation) FROM set_aside_runs") ?? 0) + 1
+    try db.execute(
+      sql: """
+        INSERT INTO set_aside_runs SELECT ?, point, replication, seed, wall_seconds, scenario_hash FROM runs;
+        """, arguments: [generation])
+    try db.execute(
+      sql: """
+        INSERT INTO set_aside_metrics
+          SELECT ?, point, replication, ordinal, scope, metric, unit, value FROM metrics;
+        """, arguments: [generation])
+    try db.execute(sql: "DELETE FROM metrics; DELETE FROM runs;")
+    return count
   }
 
   /// Opens an existing campaign with the plan from its manifest (for `vrsim results`, merging).
@@ -96,17 +208,64 @@ public final class CampaignStore: Sendable {
     let dirText = directory.path
     guard exists(at: directory) else { throw CampaignError.notACampaign(directory: dirText) }
     return try wrap(dirText) {
-      let db = try connect(directory, create: false)
-      let plan = try db.read { db -> CampaignPlan? in
-        guard try db.tableExists("manifest") else { return nil }
-        return try readManifestPlan(db, directory: dirText)
+      func load(_ db: DatabaseQueue) throws -> CampaignPlan {
+        let plan = try db.read { db -> CampaignPlan? in
+          guard try db.tableExists("manifest") else { return nil }
+          return try readManifestPlan(db, directory: dirText)
+        }
+        guard let plan else {
+          throw CampaignError.store(
+            directory: dirText, message: "the campaign is not initialised yet (no plan)")
+        }
+        return plan
       }
-      guard let plan else {
-        throw CampaignError.store(
-          directory: dirText, message: "the campaign is not initialised yet (no plan)")
+      if !readOnlyMedia(directory) {
+        do {
+          // A normal connection (it only reads): the last one to close removes the WAL side
+          // files, so nothing is left next to the campaign.
+          let db = try connect(directory, create: false)
+          return CampaignStore(directory: directory, plan: try load(db), db: db)
+        } catch let error as CampaignError {
+          throw error
+        } catch {
+          // Fall through: read a private copy (a WAL side file could not be created).
+        }
       }
-      return CampaignStore(directory: directory, plan: plan, db: db)
+      let copy = try privateCopy(of: directory)
+      do {
+        let db = try connectReadOnly(copy.appendingPathComponent(databaseName))
+        return CampaignStore(directory: directory, plan: try load(db), db: db, copy: copy)
+      } catch {
+        try? FileManager.default.removeItem(at: copy)
+        throw error
+      }
     }
+  }
+
+  /// True when files cannot be created in `directory` (read-only media, or no permission).
+  static func readOnlyMedia(_ directory: URL) -> Bool {
+    access(directory.path, W_OK) != 0
+  }
+
+  /// Copies the database and its WAL (when present) into a new temporary directory.
+  private static func privateCopy(of directory: URL) throws -> URL {
+    let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vrsim-campaign-copy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+    for suffix in ["", "-wal"] {
+      let source = directory.appendingPathComponent(databaseName + suffix)
+      guard FileManager.default.fileExists(atPath: source.path) else { continue }
+      try FileManager.default.copyItem(at: source, to: copy.appendingPathComponent(databaseName + suffix))
+    }
+    return copy
+  }
+
+  /// A read-only connection: no journal-mode change, nothing written.
+  private static func connectReadOnly(_ file: URL) throws -> DatabaseQueue {
+    var config = Configuration()
+    config.readonly = true
+    config.busyMode = .timeout(30)
+    return try DatabaseQueue(path: file.path, configuration: config)
   }
 
   /// What `insert` did with a record.
@@ -159,14 +318,48 @@ public final class CampaignStore: Sendable {
     try wrap(directory.path) { try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") ?? 0 } }
   }
 
+  /// Every stored record with only the metric rows of `scope`/`metric` (what a stopping rule
+  /// needs to resume), sorted by (point, replication).
+  public func records(scope: String, metric: String) throws -> [RunRecord] {
+    try records(where: "WHERE scope = ? AND metric = ?", [scope, metric])
+  }
+
+  /// Keys of the stored runs as records without metrics, sorted by (point, replication).
+  func recordsWithoutMetrics() throws -> [RunRecord] {
+    try records(where: "WHERE 0", [])
+  }
+
+  /// Calls `body` with the records of each point in turn (points ascending, records by
+  /// replication), holding one point's records at a time: memory stays bounded by the largest
+  /// point, whatever the campaign's size.
+  public func forEachPoint(_ body: (Int, [RunRecord]) throws -> Void) throws {
+    let points = try wrap(directory.path) {
+      try db.read { try Int.fetchAll($0, sql: "SELECT DISTINCT point FROM runs ORDER BY point") }
+    }
+    for point in points {
+      try body(point, try records(where: "WHERE point = ?", [point], runsWhere: "WHERE point = ?"))
+    }
+  }
+
   /// Every stored record, sorted by (point, replication), metrics in their original order.
   public func records() throws -> [RunRecord] {
-    try wrap(directory.path) {
+    try records(where: "", [])
+  }
+
+  private func records(
+    where metricFilter: String, _ arguments: StatementArguments, runsWhere: String = ""
+  ) throws -> [RunRecord] {
+    let runArguments: StatementArguments = runsWhere.isEmpty ? [] : arguments
+    let metricArguments = arguments
+    return try wrap(directory.path) {
       try db.read { db in
         var records: [RunRecord] = []
         var index: [RunKey: Int] = [:]
         let runs = try Row.fetchCursor(
-          db, sql: "SELECT point, replication, seed, wall_seconds FROM runs ORDER BY point, replication")
+          db,
+          sql:
+            "SELECT point, replication, seed, wall_seconds FROM runs \(runsWhere) ORDER BY point, replication",
+          arguments: runArguments)
         while let row = try runs.next() {
           let seedText: String = row["seed"]
           guard let seed = UInt64(seedText) else {
@@ -181,9 +374,9 @@ public final class CampaignStore: Sendable {
         let metrics = try Row.fetchCursor(
           db,
           sql: """
-            SELECT point, replication, scope, metric, unit, value FROM metrics
+            SELECT point, replication, scope, metric, unit, value FROM metrics \(metricFilter)
             ORDER BY point, replication, ordinal
-            """)
+            """, arguments: metricArguments)
         while let row = try metrics.next() {
           let key = RunKey(point: row["point"], replication: row["replication"])
           guard let i = index[key] else { continue }

@@ -33,42 +33,117 @@ public struct RouteTable: Sendable, Equatable, Codable {
     return RouteTable(routes: routes, prefixLengths: lengths, longerThan24: routes >= 10_000 ? 0.01 : 0)
   }
 
+  /// Most prefixes a route file may hold (a full BGP table holds about a million).
+  public static let maxRoutes = 2_000_000
+
   /// Reads a table from text with one prefix per line, `a.b.c.d/len` (blank lines and lines
-  /// starting with # ignored).
-  /// - Throws: `RouteTableError` naming the line of the first malformed prefix.
+  /// starting with # ignored; LF or CRLF line ends). Octets are 0 ... 255 in decimal without
+  /// sign, the length 0 ... 32, the address a network address (no bits set past the length),
+  /// and each prefix appears once.
+  /// - Throws: `RouteTableError` at the line and column of the first bad prefix, or at the line
+  ///   past `maxRoutes`.
+  /// - Complexity: O(n) in the text length (duplicates found with one hash set).
   public static func parse(_ text: String, file: String) throws -> RouteTable {
     var lengths = Set<Int>()
+    var seen: [UInt64: Int] = [:]
     var count = 0
     var longer = 0
-    for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      let line = raw.trimmingCharacters(in: .whitespaces)
-      if line.isEmpty || line.hasPrefix("#") { continue }
-      let parts = line.split(separator: "/")
-      let octets = parts.first?.split(separator: ".").compactMap { Int($0) } ?? []
-      guard parts.count == 2, let len = Int(parts[1]), (0...32).contains(len), octets.count == 4,
-        octets.allSatisfy({ (0...255).contains($0) })
-      else {
-        throw RouteTableError(file: file, line: i + 1, message: "'\(line)' is not an IPv4 prefix a.b.c.d/len")
+    let form = "an IPv4 prefix a.b.c.d/len (octets 0 ... 255, len 0 ... 32)"
+    var lineNumber = 0
+    for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+      lineNumber += 1
+      var raw = rawLine[...]
+      if raw.last == UInt8(ascii: "\r") { raw = raw.dropLast() }
+      let lead = raw.prefix { $0 == 0x20 || $0 == 0x09 }.count
+      var body = raw.dropFirst(lead)
+      while let last = body.last, last == 0x20 || last == 0x09 { body = body.dropLast() }
+      if body.isEmpty || body.first == UInt8(ascii: "#") { continue }
+      let line = String(decoding: body, as: UTF8.self)
+      func fail(_ message: String, allowed: String = form) -> RouteTableError {
+        RouteTableError(file: file, line: lineNumber, column: lead + 1, message: message, allowed: allowed)
       }
+      guard count < maxRoutes else {
+        throw fail("more than \(maxRoutes) prefixes", allowed: "at most \(maxRoutes) prefixes per file")
+      }
+      guard let (address, len) = parsePrefix(body) else {
+        throw fail("'\(line.prefix(60))' is not an IPv4 prefix a.b.c.d/len")
+      }
+      let mask: UInt32 = len == 0 ? 0 : UInt32.max << UInt32(32 - len)
+      if address & ~mask != 0 {
+        let network = address & mask
+        let text = (0..<4).map { String((network >> UInt32(24 - 8 * $0)) & 0xFF) }.joined(separator: ".")
+        throw fail(
+          "'\(line)' has host bits set past /\(len)", allowed: "the network address, \(text)/\(len)")
+      }
+      let key = UInt64(address) << 8 | UInt64(len)
+      if let first = seen[key] {
+        throw fail("duplicate prefix '\(line)' (first at line \(first))", allowed: "each prefix once")
+      }
+      seen[key] = lineNumber
       lengths.insert(len)
       count += 1
       if len > 24 { longer += 1 }
     }
-    guard count > 0 else { throw RouteTableError(file: file, line: 1, message: "no prefixes") }
+    guard count > 0 else {
+      throw RouteTableError(
+        file: file, line: 1, column: 1, message: "no prefixes", allowed: "at least one prefix a.b.c.d/len")
+    }
     return RouteTable(
       routes: count, prefixLengths: lengths.count, longerThan24: Double(longer) / Double(count))
   }
+
+  /// `a.b.c.d/len` in strict decimal (1 ... 3 digits per octet, 1 ... 2 for the length).
+  private static func parsePrefix(_ b: Substring.UTF8View) -> (UInt32, Int)? {
+    var octets: [UInt32] = []
+    var value: UInt32 = 0
+    var digits = 0
+    var inLength = false
+    for c in b {
+      switch c {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"):
+        digits += 1
+        if digits > 3 { return nil }
+        value = value * 10 + UInt32(c - UInt8(ascii: "0"))
+      case UInt8(ascii: "."):
+        guard digits > 0, octets.count < 3, !inLength, value <= 255 else { return nil }
+        octets.append(value)
+        (value, digits) = (0, 0)
+      case UInt8(ascii: "/"):
+        guard digits > 0, octets.count == 3, !inLength, value <= 255 else { return nil }
+        octets.append(value)
+        (value, digits) = (0, 0)
+        inLength = true
+      default:
+        return nil
+      }
+    }
+    guard inLength, octets.count == 4, digits > 0, digits <= 2, value <= 32 else { return nil }
+    let address = octets.reduce(UInt32(0)) { $0 << 8 | $1 }
+    return (address, Int(value))
+  }
 }
 
-/// A malformed route file.
+/// A malformed route file: printed as `file:line:column: what is wrong; allowed: ...`.
 public struct RouteTableError: Error, CustomStringConvertible, Equatable {
   /// The file.
   public var file: String
   /// 1-based line.
   public var line: Int
+  /// 1-based column of the prefix on its line.
+  public var column: Int
   /// What is wrong.
   public var message: String
-  public var description: String { "\(file):\(line): \(message)" }
+  /// What would be accepted instead.
+  public var allowed: String
+  /// A located error.
+  public init(file: String, line: Int, column: Int, message: String, allowed: String) {
+    self.file = file
+    self.line = line
+    self.column = column
+    self.message = message
+    self.allowed = allowed
+  }
+  public var description: String { "\(file):\(line):\(column): \(message); allowed: \(allowed)" }
 }
 
 /// Per-lookup cost of an algorithm on a table, in cycles.

@@ -63,8 +63,11 @@ public final class Stage: WorkClient, EventHandler {
 
   /// Name used in reports, e.g. `dom0.nic-rx`, `vr2.netfront`.
   public let name: String
-  /// The vCPU that executes it.
-  public let vcpu: VCPU
+  /// The vCPU that executes it. Unowned: the vCPU keeps every client it was given (this
+  /// stage) alive, and the host owns the vCPU for the model's lifetime, so a strong reference
+  /// here is a cycle that kept each finished run's model (with its latency histograms, about
+  /// 0.2 MB) allocated until the process ended.
+  public unowned(unsafe) let vcpu: VCPU
   /// Its cost model.
   public let cost: StageCost
   /// Most packets per batch (NAPI weight 64; netback 256).

@@ -95,23 +95,42 @@ public enum SummaryReport {
   public static func csv(_ rows: [MetricSummary]) -> String {
     let keys = parameterKeys(rows)
     let header = ["point"] + keys + csvValueColumns
-    let lines: [[CSVField]] = rows.map { r in
-      var fields: [CSVField] = [.integer(r.point)]
-      for key in keys {
-        if let a = r.parameters.first(where: { $0.key == key }) {
-          fields.append(.text(a.value))
-        } else {
-          fields.append(.empty)
-        }
+    return CSV.render(header: header, rows: rows.map { csvFields($0, keys: keys) })
+  }
+
+  /// The bytes of `csv(rows)`, handed to `write` in pieces of at most `chunk` rows, so that the
+  /// whole text and every row's fields are never held at once (a 10,000-point sweep's table
+  /// is tens of megabytes of text).
+  public static func writeCSV(_ rows: [MetricSummary], chunk: Int = 4096, to write: (String) -> Void) {
+    let keys = parameterKeys(rows)
+    write(CSV.render(header: ["point"] + keys + csvValueColumns, rows: []))
+    var start = 0
+    while start < rows.count {
+      let end = Swift.min(rows.count, start + Swift.max(1, chunk))
+      var text = ""
+      for r in rows[start..<end] {
+        text += csvFields(r, keys: keys).map(CSV.text).joined(separator: ",") + "\n"
       }
-      fields += [
-        .text(r.scope), .text(r.metric), .text(r.unit), .integer(r.count), .number(r.mean),
-        .number(r.halfWidth), .number(r.low), .number(r.high), .number(r.level),
-        .number(r.standardDeviation), .number(r.min), .number(r.max),
-      ]
-      return fields
+      write(text)
+      start = end
     }
-    return CSV.render(header: header, rows: lines)
+  }
+
+  private static func csvFields(_ r: MetricSummary, keys: [String]) -> [CSVField] {
+    var fields: [CSVField] = [.integer(r.point)]
+    for key in keys {
+      if let a = r.parameters.first(where: { $0.key == key }) {
+        fields.append(.text(a.value))
+      } else {
+        fields.append(.empty)
+      }
+    }
+    fields += [
+      .text(r.scope), .text(r.metric), .text(r.unit), .integer(r.count), .number(r.mean),
+      .number(r.halfWidth), .number(r.low), .number(r.high), .number(r.level),
+      .number(r.standardDeviation), .number(r.min), .number(r.max),
+    ]
+    return fields
   }
 
   // MARK: JSON

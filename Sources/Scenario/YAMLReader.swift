@@ -1,14 +1,17 @@
+import CYaml
 import Foundation
-import Yams
 
 /// Reads scenario text into a `YNode` tree, refusing what is not a sane YAML document
-/// (too large, not UTF-8, binary, empty, tabs in indentation, syntax errors, too deep) with
-/// a located diagnostic instead of crashing.
+/// (too large, not UTF-8, binary, empty, tabs in indentation, syntax errors, too deep, too
+/// many nodes) with a located diagnostic instead of crashing.
 ///
-/// Yams (libyaml) stops at the first duplicate key of a document. To report every duplicate
-/// at once, the reader renames the first occurrence it was told about (a prefix inserted in
-/// the text), composes again, and maps the positions back; the conversion then reports each
-/// later occurrence at its own position and keeps the first.
+/// One pass: the tree is built straight from libyaml's event stream (`YAMLEvents`), so every
+/// duplicate key is found with one hash set per mapping and reported at its own position (the
+/// first occurrence is kept). The size limit is checked before any parsing; the node limit
+/// while events arrive, counting each alias as the size of what it expands to, so an alias
+/// bomb stops at the limit without being expanded.
+///
+/// - Complexity: O(n) in the size of the text; at most `maxNodes` nodes are counted.
 enum YAMLReader {
   /// Largest scenario file accepted, in bytes.
   static let maxBytes = 1 << 20
@@ -120,8 +123,8 @@ enum YAMLReader {
     return out
   }
 
-  /// libyaml's limit is 1000 levels; Yams composes recursively, so the work runs on a thread
-  /// with a stack large enough for that depth whatever thread the caller is on.
+  /// Composes on a thread with a large stack: libyaml allows 1000 levels of nesting and the
+  /// composer recurses once per level, whatever thread the caller is on.
   private static func composeOnLargeStack(_ text: String, file: String) -> Outcome {
     final class Box: @unchecked Sendable {
       var outcome = Outcome(root: nil, diagnostics: [])
@@ -138,198 +141,260 @@ enum YAMLReader {
     return box.outcome
   }
 
-  /// A text edit made to get past a duplicate key: `length` scalars inserted at `column`.
-  private struct Edit {
-    var line: Int
-    var column: Int
-    var length: Int
-  }
-
-  private static let renamePrefix = "vrsim__dup"
-
-  private static func compose(_ original: String, file: String) -> Outcome {
-    var text = original
-    var edits: [Edit] = []
-    func origin(_ mark: Mark?) -> SourceOrigin {
-      guard let mark else { return SourceOrigin(file: file, line: 1, column: 1) }
-      var column = mark.column
-      for e in edits.reversed() where e.line == mark.line && column > e.column { column -= e.length }
-      return SourceOrigin(file: file, line: mark.line, column: column)
-    }
-    for attempt in 0..<200 {
-      do {
-        guard let node = try Yams.compose(yaml: text) else {
-          return fileProblem(
-            file, 1, 1, "the file is empty", allowed: "a YAML mapping of scenario keys (\(topKeysText))")
-        }
-        var converter = Converter(file: file, origin: origin)
-        let root = converter.convert(node, path: "", depth: 1)
-        if root?.content == .null {
-          return fileProblem(
-            file, 1, 1, "the file is empty", allowed: "a YAML mapping of scenario keys (\(topKeysText))")
-        }
-        return Outcome(root: converter.fatal ? nil : root, diagnostics: converter.diagnostics)
-      } catch YamlError.duplicatedKeysInMapping(_, let context) {
-        let prefix = "\(renamePrefix)\(attempt)_"
-        guard let edited = insert(prefix, into: text, at: context.mark) else { break }
-        edits.append(
-          Edit(line: context.mark.line, column: edited.column, length: prefix.unicodeScalars.count))
-        text = edited.text
-      } catch let error as YamlError {
-        return Outcome(root: nil, diagnostics: [syntaxDiagnostic(error, origin: origin)])
-      } catch {
-        return fileProblem(file, 1, 1, "the YAML reader failed: \(error)", allowed: "well-formed YAML")
-      }
-    }
-    return Outcome(
-      root: nil,
-      diagnostics: [
-        ScenarioDiagnostic(
-          file: file, line: 1, column: 1, keyPath: "(yaml)", message: "too many duplicate keys to report",
-          allowed: "each key once in a mapping")
-      ])
-  }
-
-  /// Inserts `prefix` at the start of the key scalar at `mark` (after its quote, if quoted).
-  private static func insert(_ prefix: String, into text: String, at mark: Mark) -> (
-    text: String, column: Int
-  )? {
-    var scalars = Array(text.unicodeScalars)
-    var line = 1
-    var index = 0
-    while line < mark.line && index < scalars.count {
-      if scalars[index] == "\n" { line += 1 }
-      index += 1
-    }
-    var column = mark.column
-    index += mark.column - 1
-    guard index < scalars.count else { return nil }
-    if scalars[index] == "\"" || scalars[index] == "'" {
-      index += 1
-      column += 1
-    }
-    let c = scalars[index]
-    guard c.properties.isAlphabetic || c.properties.numericType != nil || c == "_" || c == "-" else {
-      return nil
-    }
-    scalars.insert(contentsOf: prefix.unicodeScalars, at: index)
-    var out = String.UnicodeScalarView()
-    out.append(contentsOf: scalars)
-    return (String(out), column)
-  }
-
-  private static func syntaxDiagnostic(
-    _ error: YamlError, origin: (Mark?) -> SourceOrigin
-  ) -> ScenarioDiagnostic {
-    func make(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> ScenarioDiagnostic {
-      if problem.hasPrefix("Maximum nesting level") {
-        return ScenarioDiagnostic(
-          origin(mark), "(yaml)", "nesting is deeper than \(maxDepth) levels",
-          allowed: "at most \(maxDepth) nested mappings and lists")
-      }
-      var message = "YAML syntax error: \(problem)"
-      if let context {
-        let at = origin(context.mark)
-        message += " (\(context.text) at line \(at.line), column \(at.column))"
-      }
-      return ScenarioDiagnostic(origin(mark), "(yaml)", message, allowed: "well-formed YAML")
-    }
-    switch error {
-    case .scanner(let context, let problem, let mark, _): return make(context, problem, mark)
-    case .parser(let context, let problem, let mark, _): return make(context, problem, mark)
-    case .composer(let context, let problem, let mark, _): return make(context, problem, mark)
-    default:
-      return ScenarioDiagnostic(origin(nil), "(yaml)", "YAML error: \(error)", allowed: "well-formed YAML")
+  private static func compose(_ text: String, file: String) -> Outcome {
+    var bytes = Array(text.utf8)
+    if bytes.isEmpty { bytes = [0x0A] }  // libyaml needs a non-null buffer
+    return bytes.withUnsafeMutableBufferPointer { buffer in
+      var composer = Composer(file: file, input: UnsafeBufferPointer(buffer))
+      return composer.document()
     }
   }
 
-  /// Converts Yams nodes, reporting duplicate keys, non-name keys, depth and size limits.
-  private struct Converter {
+  /// Builds `YNode`s from libyaml events, with the checks of the reader: duplicate and
+  /// non-name keys, depth, node budget. A node is composed as (tree, nodes it counts for,
+  /// height) so that an alias costs its anchor's size without being walked.
+  private struct Composer {
     let file: String
-    let origin: (Mark?) -> SourceOrigin
+    var parser = yaml_parser_t()
     var diagnostics: [ScenarioDiagnostic] = []
     var fatal = false
     var budget = YAMLReader.maxNodes
+    var anchors: [String: Composed] = [:]
+    var failed: ScenarioDiagnostic?
 
-    init(file: String, origin: @escaping (Mark?) -> SourceOrigin) {
-      self.file = file
-      self.origin = origin
+    struct Composed {
+      var node: YNode
+      var count: Int
+      var height: Int
+      /// The text of a scalar as written (a key `null` or `~` is that name, not nothing).
+      var scalarText: String? = nil
     }
 
-    mutating func convert(_ node: Node, path: String, depth: Int) -> YNode? {
-      if fatal { return nil }
-      let at = origin(node.mark)
-      if depth > YAMLReader.maxDepth {
-        fatal = true
-        diagnostics.append(
-          ScenarioDiagnostic(
-            at, "(yaml)", "nesting is deeper than \(YAMLReader.maxDepth) levels",
-            allowed: "at most \(YAMLReader.maxDepth) nested mappings and lists"))
+    /// Owns one libyaml event for its lifetime.
+    final class Event {
+      var raw = yaml_event_t()
+      deinit { yaml_event_delete(&raw) }
+      var type: yaml_event_type_t { raw.type }
+      var mark: (Int, Int) { (raw.start_mark.line + 1, raw.start_mark.column + 1) }
+    }
+
+    init(file: String, input: UnsafeBufferPointer<UInt8>) {
+      self.file = file
+      yaml_parser_initialize(&parser)
+      yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+      yaml_parser_set_input_string(&parser, input.baseAddress, input.count)
+    }
+
+    func origin(_ mark: (Int, Int)) -> SourceOrigin { SourceOrigin(file: file, line: mark.0, column: mark.1) }
+
+    /// The next event, or nil after a parse error (recorded in `failed`).
+    mutating func next() -> Event? {
+      let event = Event()
+      guard yaml_parser_parse(&parser, &event.raw) == 1 else {
+        failed = syntaxDiagnostic()
         return nil
       }
-      budget -= 1
-      if budget < 0 {
-        fatal = true
-        diagnostics.append(
-          ScenarioDiagnostic(
-            at, "(yaml)", "the document expands to more than \(YAMLReader.maxNodes) nodes",
-            allowed: "a scenario of at most \(YAMLReader.maxNodes) values (beware of aliases)"))
-        return nil
+      return event
+    }
+
+    mutating func document() -> Outcome {
+      defer { yaml_parser_delete(&parser) }
+      func problem(_ d: ScenarioDiagnostic) -> Outcome { Outcome(root: nil, diagnostics: [d]) }
+      func empty() -> Outcome {
+        YAMLReader.fileProblem(
+          file, 1, 1, "the file is empty", allowed: "a YAML mapping of scenario keys (\(topKeysText))")
       }
-      switch node {
-      case .scalar(let s):
-        if s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string) {
-          return YNode(content: .null, origin: at)
+      guard next() != nil, let start = next() else { return problem(failed!) }  // stream start
+      if start.type == YAML_STREAM_END_EVENT { return empty() }
+      guard let first = next() else { return problem(failed!) }
+      let root = compose(first, path: "", depth: 1, counting: true)
+      if let failed { return problem(failed) }
+      if fatal { return Outcome(root: nil, diagnostics: diagnostics) }
+      guard let root else { return Outcome(root: nil, diagnostics: diagnostics) }
+      guard next() != nil, let after = next() else { return problem(failed!) }  // document end
+      if after.type != YAML_STREAM_END_EVENT {
+        return problem(
+          ScenarioDiagnostic(
+            origin(after.mark), "(yaml)",
+            "YAML syntax error: but found another document (expected a single document in the stream at line 1, column 1)",
+            allowed: "well-formed YAML"))
+      }
+      if root.node.content == .null { return empty() }
+      return Outcome(root: root.node, diagnostics: diagnostics)
+    }
+
+    mutating func report(_ at: SourceOrigin, _ path: String, _ message: String, allowed: String) {
+      diagnostics.append(ScenarioDiagnostic(at, path, message, allowed: allowed))
+    }
+
+    /// Composes the node starting with `event`. With `counting` false (the value of a
+    /// dropped duplicate key) nothing is reported and nothing counts, but anchors are kept.
+    /// Returns nil when reading must stop (parse error, depth or budget exceeded).
+    mutating func compose(_ event: Event, path: String, depth: Int, counting: Bool) -> Composed? {
+      if fatal || failed != nil { return nil }
+      let at = origin(event.mark)
+      if event.type == YAML_ALIAS_EVENT {
+        let name = String(cString: event.raw.data.alias.anchor)
+        guard let target = anchors[name] else {
+          failed = ScenarioDiagnostic(
+            at, "(yaml)", "YAML syntax error: found undefined alias", allowed: "well-formed YAML")
+          return nil
         }
-        return YNode(content: .scalar(s.string), origin: at)
-      case .sequence(let seq):
+        if counting {
+          if depth + target.height - 1 > YAMLReader.maxDepth {
+            return tooDeep(at)
+          }
+          if target.count > budget {
+            return overBudget(YAMLReader.preorderOrigin(target.node, index: budget) ?? at)
+          }
+          budget -= target.count
+        }
+        return target
+      }
+      if counting {
+        if depth > YAMLReader.maxDepth { return tooDeep(at) }
+        budget -= 1
+        if budget < 0 { return overBudget(at) }
+      }
+      let composed: Composed
+      let anchor: UnsafeMutablePointer<yaml_char_t>?
+      switch event.type {
+      case YAML_SCALAR_EVENT:
+        let data = event.raw.data.scalar
+        anchor = data.anchor
+        let value = String(
+          decoding: UnsafeBufferPointer(start: data.value, count: data.length), as: UTF8.self)
+        let plain = data.style == YAML_PLAIN_SCALAR_STYLE
+        let isNull = plain && ["", "~", "null", "Null", "NULL"].contains(value)
+        composed = Composed(
+          node: YNode(content: isNull ? .null : .scalar(value), origin: at), count: 1, height: 1,
+          scalarText: value)
+      case YAML_SEQUENCE_START_EVENT:
+        anchor = event.raw.data.sequence_start.anchor
         var items: [YNode] = []
-        for (i, item) in seq.enumerated() {
-          guard let y = convert(item, path: "\(path)[\(i)]", depth: depth + 1) else { return nil }
-          items.append(y)
+        var count = 1
+        var height = 1
+        while true {
+          guard let item = next() else { return nil }
+          if item.type == YAML_SEQUENCE_END_EVENT { break }
+          guard let c = compose(item, path: "\(path)[\(items.count)]", depth: depth + 1, counting: counting)
+          else { return nil }
+          items.append(c.node)
+          count += c.count
+          height = max(height, c.height + 1)
         }
-        return YNode(content: .sequence(items), origin: at)
-      case .mapping(let map):
+        composed = Composed(node: YNode(content: .sequence(items), origin: at), count: count, height: height)
+      case YAML_MAPPING_START_EVENT:
+        anchor = event.raw.data.mapping_start.anchor
         var entries: [YEntry] = []
         var seen: [String: SourceOrigin] = [:]
-        for (k, v) in map {
-          let keyAt = origin(k.mark)
-          guard case .scalar(let ks) = k else {
-            diagnostics.append(
-              ScenarioDiagnostic(
+        var count = 1
+        var height = 1
+        while true {
+          guard let keyEvent = next() else { return nil }
+          if keyEvent.type == YAML_MAPPING_END_EVENT { break }
+          let keyAt = origin(keyEvent.mark)
+          // Keys are composed without counting (as values of the tree they are not).
+          guard let key = compose(keyEvent, path: path, depth: depth + 1, counting: false) else { return nil }
+          guard let valueEvent = next() else { return nil }
+          var keep = counting
+          let name = key.scalarText ?? ""
+          switch key.node.content {
+          case .scalar, .null: break
+          case .mapping, .sequence:
+            if counting {
+              report(
                 keyAt, path.isEmpty ? "(document)" : path,
-                "a key must be a name, found a \(k.mapping != nil ? "mapping" : "list")",
-                allowed: "names as keys"))
-            continue
+                "a key must be a name, found a \(key.node.entries != nil ? "mapping" : "list")",
+                allowed: "names as keys")
+            }
+            keep = false
           }
-          let key = YAMLReader.originalKey(ks.string)
-          let childPath = path.isEmpty ? key : "\(path).\(key)"
-          if let first = seen[key] {
-            diagnostics.append(
-              ScenarioDiagnostic(
-                keyAt, childPath,
-                "duplicate key '\(key)' (first at line \(first.line), column \(first.column))",
-                allowed: "each key once in a mapping"))
-            continue
+          let childPath = path.isEmpty ? name : "\(path).\(name)"
+          if keep, let first = seen[name] {
+            report(
+              keyAt, childPath,
+              "duplicate key '\(name)' (first at line \(first.line), column \(first.column))",
+              allowed: "each key once in a mapping")
+            keep = false
           }
-          seen[key] = keyAt
-          guard let value = convert(v, path: childPath, depth: depth + 1) else { return nil }
-          entries.append(YEntry(key: key, keyOrigin: keyAt, value: value))
+          guard let value = compose(valueEvent, path: childPath, depth: depth + 1, counting: keep) else {
+            return nil
+          }
+          if keep || (!counting && seen[name] == nil && key.scalarText != nil) {
+            seen[name] = keyAt
+            entries.append(YEntry(key: name, keyOrigin: keyAt, value: value.node))
+            count += value.count
+            height = max(height, value.height + 1)
+          }
         }
-        return YNode(content: .mapping(entries), origin: at)
-      case .alias:
-        diagnostics.append(ScenarioDiagnostic(at, path, "an unresolved alias", allowed: "plain values"))
-        return YNode(content: .null, origin: at)
+        composed = Composed(node: YNode(content: .mapping(entries), origin: at), count: count, height: height)
+      default:
+        failed = ScenarioDiagnostic(at, "(yaml)", "YAML error: unexpected event", allowed: "well-formed YAML")
+        return nil
+      }
+      if let anchor { anchors[String(cString: anchor)] = composed }
+      return composed
+    }
+
+    mutating func tooDeep(_ at: SourceOrigin) -> Composed? {
+      fatal = true
+      report(
+        at, "(yaml)", "nesting is deeper than \(YAMLReader.maxDepth) levels",
+        allowed: "at most \(YAMLReader.maxDepth) nested mappings and lists")
+      return nil
+    }
+
+    mutating func overBudget(_ at: SourceOrigin) -> Composed? {
+      fatal = true
+      report(
+        at, "(yaml)", "the document expands to more than \(YAMLReader.maxNodes) nodes",
+        allowed: "a scenario of at most \(YAMLReader.maxNodes) values (beware of aliases)")
+      return nil
+    }
+
+    /// libyaml's error as a diagnostic, worded as Yams words it.
+    func syntaxDiagnostic() -> ScenarioDiagnostic {
+      let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
+      let mark = origin((parser.problem_mark.line + 1, parser.problem_mark.column + 1))
+      switch parser.error {
+      case YAML_SCANNER_ERROR, YAML_PARSER_ERROR, YAML_COMPOSER_ERROR:
+        if problem.hasPrefix("Maximum nesting level") {
+          return ScenarioDiagnostic(
+            mark, "(yaml)", "nesting is deeper than \(maxDepth) levels",
+            allowed: "at most \(maxDepth) nested mappings and lists")
+        }
+        var message = "YAML syntax error: \(problem)"
+        if let context = parser.context {
+          let at = origin((parser.context_mark.line + 1, parser.context_mark.column + 1))
+          message += " (\(String(cString: context)) at line \(at.line), column \(at.column))"
+        }
+        return ScenarioDiagnostic(mark, "(yaml)", message, allowed: "well-formed YAML")
+      default:
+        return ScenarioDiagnostic(
+          origin((1, 1)), "(yaml)", "YAML error: \(problem)", allowed: "well-formed YAML")
       }
     }
   }
 
-  /// Undoes the duplicate-key renaming.
-  static func originalKey(_ key: String) -> String {
-    guard key.hasPrefix(renamePrefix) else { return key }
-    let rest = key.dropFirst(renamePrefix.count).drop { $0.isNumber }
-    guard rest.hasPrefix("_") else { return key }
-    return String(rest.dropFirst())
+  /// The origin of the node at pre-order position `index` (0-based, mapping values and list
+  /// items, keys not counted) of `node`: where the node limit is crossed inside an alias.
+  /// Walks at most `index + 1` nodes.
+  static func preorderOrigin(_ node: YNode, index: Int) -> SourceOrigin? {
+    var remaining = index
+    func walk(_ n: YNode) -> SourceOrigin? {
+      if remaining == 0 { return n.origin }
+      remaining -= 1
+      switch n.content {
+      case .scalar, .null: return nil
+      case .sequence(let items):
+        for i in items { if let o = walk(i) { return o } }
+      case .mapping(let entries):
+        for e in entries { if let o = walk(e.value) { return o } }
+      }
+      return nil
+    }
+    return walk(node)
   }
 
   /// Offset of the first byte that is not valid UTF-8, if any.

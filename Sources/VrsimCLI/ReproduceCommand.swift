@@ -77,8 +77,8 @@ struct ReproduceCommand: ParsableCommand {
       ) { point, replication, seed in
         try ScenarioRuns.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
       }
-      if outcome.interrupted { throw ExitCode(130) }
-      let summaries = CampaignResults.summarize(plan: plan, records: outcome.records)
+      if let code = outcome.interruptedExitCode { throw ExitCode(code) }
+      let summaries = try outcome.summaries()
       rows += experiment.analyze(SummaryIndex(summaries))
       settings.append(
         "\(experiment.id): \(specs.count) points x \(spec.run.replications) replications of \(spec.run.duration) "

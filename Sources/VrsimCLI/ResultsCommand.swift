@@ -28,13 +28,13 @@ struct ResultsCommand: ParsableCommand {
   func run() throws {
     let dir = URL(fileURLWithPath: directory)
     let store: CampaignStore
-    let records: [RunRecord]
-    do {
-      store = try CampaignStore.open(at: dir)
-      records = try store.records()
-    } catch { throw RunError("\(error)", exitCode: 2) }  // not a (readable) campaign directory
+    do { store = try CampaignStore.open(at: dir) } catch {
+      throw RunError("\(error)", exitCode: 2)  // not a (readable) campaign directory
+    }
     let plan = store.plan
     if runs {
+      let records: [RunRecord]
+      do { records = try store.records() } catch { throw RunError("\(error)", exitCode: 2) }
       switch format {
       case .json: print(try CampaignResults.recordsJSON(plan: plan, records: records))
       case .csv, .table: print(CampaignResults.recordsCSV(plan: plan, records: records), terminator: "")
@@ -42,7 +42,10 @@ struct ResultsCommand: ParsableCommand {
       return
     }
     let spec = try? ScenarioLoader.load(text: plan.scenarioText, fileName: "<campaign>", overrides: [])
-    let summaries = CampaignResults.summarize(plan: plan, records: records)
+    let summaries: [MetricSummary]
+    do { summaries = try CampaignResults.summarize(plan: plan, store: store) } catch {
+      throw RunError("\(error)", exitCode: 2)
+    }
     try Campaigns.print(summaries: summaries, format: format, spec: spec, plan: plan)
   }
 }

@@ -64,6 +64,7 @@ struct RunCommand: ParsableCommand {
     if let r = replications, !(1...10_000).contains(r) {
       throw ValidationError("--replications \(r) is out of range; allowed: 1 ... 10000")
     }
+    if let out { try Campaigns.validateDirectory(out, option: "--out") }
   }
 
   func run() throws {
@@ -93,50 +94,114 @@ struct RunCommand: ParsableCommand {
       if keep { Self.note("finished runs kept in \(dir.path); resume with --out \(dir.path)") }
       throw error
     }
-    let summaries = CampaignResults.summarize(plan: plan, records: records.records)
-    try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: plan)
-    if records.interrupted {
+    let summaries = try records.summaries()
+    try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: records.store.plan)
+    if let code = records.interruptedExitCode {
       keep = temporary
       if keep {
         let again = (["vrsim"] + CommandLine.arguments.dropFirst() + ["--out", dir.path]).joined(
           separator: " ")
         Self.note("resume with: \(again)")
       }
-      throw ExitCode(130)
+      throw ExitCode(code)
+    }
+  }
+
+  static func note(_ text: String) { Campaigns.note(text) }
+}
+
+/// Running and printing campaigns (shared by run, sweep and results).
+enum Campaigns {
+  struct Outcome {
+    /// The campaign's store; its plan is the effective one (never fewer replications than stored).
+    var store: CampaignStore
+    /// Set when SIGINT or SIGTERM stopped the session; the exit code to end with (130 or 143).
+    var interruptedExitCode: Int32?
+    var interrupted: Bool { interruptedExitCode != nil }
+    /// The summaries of every point, read from the store one point at a time.
+    func summaries() throws -> [MetricSummary] {
+      do { return try CampaignResults.summarize(plan: store.plan, store: store) } catch {
+        throw RunError("\(error)")
+      }
+    }
+  }
+
+  /// Refuses a campaign path that cannot be a directory (empty, an existing file), for
+  /// `validate()`: exit code 2 with one line.
+  static func validateDirectory(_ path: String, option: String) throws {
+    if path.isEmpty {
+      throw ValidationError("\(option) '': the directory name is empty; allowed: a directory path")
+    }
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+      throw ValidationError(
+        "\(option) \(path): is a file, not a directory; allowed: a campaign directory (created when missing)")
+    }
+  }
+
+  /// Which signal stopped a session: SIGINT and SIGTERM both stop scheduling, keep the finished
+  /// runs and print the same message; the exit code is 128 + the signal (130 or 143).
+  private final class StopSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var number: Int32?
+    func record(_ n: Int32) {
+      lock.lock()
+      if number == nil { number = n }
+      lock.unlock()
+    }
+    var value: Int32? {
+      lock.lock()
+      defer { lock.unlock() }
+      return number
     }
   }
 
   static func note(_ text: String) {
     FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
   }
-}
 
-/// Running and printing campaigns (shared by run, sweep and results).
-enum Campaigns {
-  struct Outcome {
-    var records: [RunRecord]
-    var interrupted: Bool
-  }
-
-  /// Opens (or resumes) the campaign in `directory` and runs what is missing.
+  /// Opens (or resumes) the campaign in `directory` and runs what is missing. Holds the
+  /// campaign's lock while running: a second sweep into the same directory waits (saying so)
+  /// and then runs only what the first left undone.
   static func execute(
     plan: CampaignPlan, directory: URL, allowMismatch: Bool, jobs: Int, shard: Shard, label: String,
     simulate: @escaping CampaignRunner.Simulate
   ) throws -> Outcome {
+    let flag = CancellationFlag()
+    let stop = StopSignal()
+    var sources: [any DispatchSourceSignal] = []
+    for number in [SIGINT, SIGTERM] {
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        stop.record(number)
+        flag.cancel()
+      }
+      source.resume()
+      sources.append(source)
+    }
+    defer {
+      for source in sources { source.cancel() }
+      signal(SIGINT, SIG_DFL)
+      signal(SIGTERM, SIG_DFL)
+    }
+    let lock: CampaignLock?
+    do {
+      lock = try CampaignLock.acquire(directory: directory, cancellation: flag) { pid in
+        let who = pid.map { "another vrsim (pid \($0))" } ?? "another vrsim"
+        note(
+          "campaign \(directory.path) is in use by \(who); waiting for it to finish, "
+            + "then running only the runs still missing")
+      }
+    } catch { throw RunError("\(error)", exitCode: 2) }
+    guard let lock else { throw ExitCode(128 + (stop.value ?? SIGINT)) }
+    defer { withExtendedLifetime(lock) {} }
     let store: CampaignStore
     do { store = try CampaignStore.open(at: directory, plan: plan, allowMismatch: allowMismatch) } catch {
       throw RunError("\(error)", exitCode: 2)  // the directory given does not fit this scenario
     }
-    let flag = CancellationFlag()
+    for text in store.notes { note("campaign \(directory.path): \(text)") }
     let progress = ProgressLine()
-    signal(SIGINT, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    source.setEventHandler { flag.cancel() }
-    source.resume()
-    defer {
-      source.cancel()
-      signal(SIGINT, SIG_DFL)
-    }
     let runner = CampaignRunner(
       jobs: jobs, shard: shard, cancellation: flag, progress: { progress.update($0, label: label) })
     let outcome: CampaignOutcome
@@ -145,13 +210,15 @@ enum Campaigns {
       throw RunError("\(error)")
     }
     progress.finish()
+    var code: Int32?
     if outcome.status == .interrupted {
       FileHandle.standardError.write(
         Data(
           "vrsim: interrupted; \(outcome.previouslyCompleted + outcome.ranThisSession) runs kept in \(directory.path)\n"
             .utf8))
+      code = 128 + (stop.value ?? SIGINT)
     }
-    return Outcome(records: try store.records(), interrupted: outcome.status == .interrupted)
+    return Outcome(store: store, interruptedExitCode: code)
   }
 
   /// Prints summaries in the chosen format.
@@ -160,7 +227,7 @@ enum Campaigns {
   {
     switch format {
     case .csv:
-      Swift.print(SummaryReport.csv(summaries), terminator: "")
+      SummaryReport.writeCSV(summaries) { Swift.print($0, terminator: "") }
     case .json:
       Swift.print(
         try SummaryReport.json(

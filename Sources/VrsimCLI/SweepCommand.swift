@@ -15,8 +15,9 @@ struct SweepCommand: ParsableCommand {
       committed as it finishes, so a killed sweep resumes where it stopped: nothing lost, nothing \
       run twice) and prints the aggregated results. A campaign made from a different scenario is \
       refused unless --allow-mismatch. --shard k/n runs a deterministic slice of the runs, so that \
-      several machines can split a campaign; join the shards with `vrsim merge`. Ctrl-C keeps the \
-      finished runs and exits with status 130.
+      several machines can split a campaign; join the shards with `vrsim merge`. A second sweep into \
+      a campaign in use waits for the first, then runs only what is missing. Ctrl-C (SIGINT) or \
+      SIGTERM keeps the finished runs and exits with status 130 or 143.
       """
   )
 
@@ -41,6 +42,7 @@ struct SweepCommand: ParsableCommand {
     if let shard {
       do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
     }
+    try Campaigns.validateDirectory(campaign, option: "--campaign")
   }
 
   func run() throws {
@@ -64,9 +66,9 @@ struct SweepCommand: ParsableCommand {
     ) { point, replication, seed in
       try ScenarioRuns.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
     }
-    let summaries = CampaignResults.summarize(plan: plan, records: outcome.records)
-    try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: plan)
-    if outcome.interrupted { throw ExitCode(130) }
+    let summaries = try outcome.summaries()
+    try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: outcome.store.plan)
+    if let code = outcome.interruptedExitCode { throw ExitCode(code) }
   }
 }
 

@@ -52,7 +52,11 @@ import Testing
     ])
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let spec = try ScenarioLoader.load(path: dir + "/s.yaml")
-    #expect(throws: PlatformError("\(dir)/routes.txt:6: '10.1.2/16' is not an IPv4 prefix a.b.c.d/len")) {
+    #expect(
+      throws: PlatformError(
+        "\(dir)/routes.txt:6:1: '10.1.2/16' is not an IPv4 prefix a.b.c.d/len; "
+          + "allowed: an IPv4 prefix a.b.c.d/len (octets 0 ... 255, len 0 ... 32)")
+    ) {
       try spec.platformSpec(profile: .paper2012)
     }
   }
@@ -61,7 +65,11 @@ import Testing
     let dir = try Self.directory(["s.yaml": "routers: { each: { routes_file: nope.txt } }\n"])
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let spec = try ScenarioLoader.load(path: dir + "/s.yaml")
-    #expect(throws: PlatformError("\(dir)/nope.txt: cannot read the route table file (routes_file)")) {
+    #expect(
+      throws: PlatformError(
+        "\(dir)/nope.txt: cannot read the route table file (routes_file) (no such file); allowed: a readable file"
+      )
+    ) {
       try spec.platformSpec(profile: .paper2012)
     }
   }
