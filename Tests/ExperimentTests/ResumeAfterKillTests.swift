@@ -34,11 +34,19 @@ import Testing
     }
   }
 
-  static func launch(_ dir: URL, points: Int, replications: Int, sleepMs: Int) throws -> Process {
+  static func launch(_ dir: URL, points: Int, replications: Int, sleepMs: Int, stderr: URL? = nil) throws
+    -> Process
+  {
     let p = Process()
     p.executableURL = try fixtureURL()
     p.arguments = [dir.path, String(points), String(replications), String(sleepMs), "2"]
     p.standardOutput = FileHandle.nullDevice
+    if let stderr {
+      try FileManager.default.createDirectory(
+        at: stderr.deletingLastPathComponent(), withIntermediateDirectories: true)
+      FileManager.default.createFile(atPath: stderr.path, contents: nil)
+      p.standardError = try FileHandle(forWritingTo: stderr)
+    }
     try p.run()
     return p
   }
@@ -58,7 +66,11 @@ import Testing
 
     let dir = temporaryCampaignDirectory("killed")
     defer { removeTemporary(dir) }
-    let victim = try Self.launch(dir, points: points, replications: replications, sleepMs: 40)
+    let victimErrors = dir.deletingLastPathComponent().appendingPathComponent(
+      dir.lastPathComponent + ".stderr")
+    defer { try? FileManager.default.removeItem(at: victimErrors) }
+    let victim = try Self.launch(
+      dir, points: points, replications: replications, sleepMs: 40, stderr: victimErrors)
     let deadline = Date(timeIntervalSinceNow: 30)
     var seen = 0
     while Date() < deadline {
@@ -68,7 +80,10 @@ import Testing
     }
     kill(victim.processIdentifier, SIGKILL)
     victim.waitUntilExit()
-    #expect(victim.terminationReason == .uncaughtSignal)
+    let said = (try? String(contentsOf: victimErrors, encoding: .utf8)) ?? ""
+    #expect(
+      victim.terminationReason == .uncaughtSignal,
+      "the campaign ended before it was killed (status \(victim.terminationStatus)): \(said)")
     let survived = try CampaignStore.open(at: dir).count()
     #expect(survived >= 6 && survived < total, "killed after \(survived) of \(total) runs")
 
