@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // vrsim: a discrete-event simulator of virtualized routers.
 // Module arrows point one way (see docs/DESIGN.md):
-// vrsim -> VrsimCLI -> {Experiment, Report} -> Scenario -> Platforms -> {NetModel, HostModel}
+// vrsim -> VrsimCLI -> {Experiment, Calibration, Report} -> Scenario -> Platforms -> {NetModel, HostModel}
 //   -> SimCore -> GSLKit -> CGSL.
 import PackageDescription
 
@@ -22,6 +22,7 @@ let package = Package(
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/swiftcsv/SwiftCSV", exact: "0.10.0"),
   ],
   targets: [
     .systemLibrary(
@@ -50,12 +51,20 @@ let package = Package(
       name: "VrsimCLI",
       dependencies: [
         "SimCore", "GSLKit", "CAllocCounter", "HostModel", "NetModel", "Platforms", "Scenario", "Experiment",
-        "Report",
+        "Report", "Calibration",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
     ),
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
+    .target(
+      name: "Calibration",
+      dependencies: [
+        "GSLKit", "SimCore", "Platforms", "Scenario", "Report",
+        .product(name: "SwiftCSV", package: "SwiftCSV"),
+      ],
+      swiftSettings: strict
+    ),
     .target(
       name: "Experiment",
       dependencies: ["SimCore", "Report", .product(name: "GRDB", package: "GRDB.swift")],
@@ -72,6 +81,9 @@ let package = Package(
       name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], exclude: ["Fixtures"], swiftSettings: strict),
     .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
+    .testTarget(
+      name: "CalibrationTests", dependencies: ["Calibration", "Scenario", "Report", "GSLKit"],
+      swiftSettings: strict),
     .executableTarget(
       name: "vrsim-campaign-fixture",
       dependencies: ["Experiment"],
