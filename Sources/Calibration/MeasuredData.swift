@@ -51,6 +51,29 @@ public struct MeasuredRow: Sendable, Equatable {
   /// 1-based line of the row in `file`.
   public var line: Int
 
+  /// A row; see the properties for the meaning of each field.
+  public init(
+    source: String, experiment: String, scenario: String, scenarioPath: String?, set: [String], scope: String,
+    metric: Metric, value: Double, ci95Low: Double?, ci95High: Double?, n: Int?, kind: Kind, stated: String,
+    file: String, line: Int
+  ) {
+    self.source = source
+    self.experiment = experiment
+    self.scenario = scenario
+    self.scenarioPath = scenarioPath
+    self.set = set
+    self.scope = scope
+    self.metric = metric
+    self.value = value
+    self.ci95Low = ci95Low
+    self.ci95High = ci95High
+    self.n = n
+    self.kind = kind
+    self.stated = stated
+    self.file = file
+    self.line = line
+  }
+
   /// True when a model of vrsim produces this row (it names a scenario).
   public var isSimulated: Bool { scenarioPath != nil }
 
@@ -356,8 +379,11 @@ struct ScenarioCheckCache {
       if let path {
         spec = try ScenarioLoader.load(path: path, overrides: overrides)
       } else {
-        spec = try ScenarioLoader.load(
-          text: ScenarioLoader.defaultScenarioText, fileName: "<built-in default>", overrides: overrides)
+        // No scenario: the keys must exist (in the built-in default scenario); values are
+        // not resolved, as no model runs the row.
+        var doc = try ScenarioDocument.parse(text: ScenarioLoader.defaultScenarioText, fileName: "<built-in default>")
+        try doc.applyOverrides(overrides)
+        return nil
       }
       let points = spec.sweepPoints()
       if path != nil && points.count > 1 {

@@ -92,7 +92,8 @@ struct ValidateCommand: ParsableCommand {
       let (s, sci) = simulatedText(l.simulated)
       t.append([
         String(l.row.line), l.row.experiment, l.row.set.joined(separator: ";"), l.row.scope, l.row.metric.name,
-        l.row.kind.rawValue, String(format: "%.6g", l.row.value), interval(l.row.ci95Low, l.row.ci95High), s, sci,
+        l.row.kind.rawValue, String(format: "%.6g", l.row.value),
+        l.row.kind == .rank ? "-" : interval(l.row.ci95Low, l.row.ci95High), s, sci,
         l.intervalsOverlap.map { $0 ? "yes" : "no" } ?? "-", l.status,
       ])
     }

@@ -112,7 +112,7 @@ struct GoldenTests {
   /// Every command and subcommand of `vrsim`.
   static let commands: [[String]] = [
     ["run"], ["sweep"], ["results"], ["merge"], ["search"], ["bench"], ["bench", "engine"],
-    ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"],
+    ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"], ["calibrate"], ["validate"],
   ]
 
   @Test(arguments: commands)
