@@ -68,7 +68,8 @@ public struct Calibrator {
     let theta0 = try start ?? evaluator.startValues()
     guard theta0.count == params.count else { throw CalibrationError("start has \(theta0.count) values") }
     guard !objective.terms.isEmpty else {
-      throw CalibrationError("no training row can be simulated (every row lacks a scenario, or the filter left none)")
+      throw CalibrationError(
+        "no training row can be simulated (every row lacks a scenario, or the filter left none)")
     }
     let cache = try EvaluationCache(path: options.checkpoint, identity: identity)
     let counter = Counter()
@@ -90,7 +91,8 @@ public struct Calibrator {
         progress(
           String(
             format: "calibrate: %@ evaluation %d, best loss %.6g (%.1f s, %d simulated, %d from checkpoint)",
-            phase, counter.count, counter.best, Date().timeIntervalSince(began), cache.simulated, cache.replayed))
+            phase, counter.count, counter.best, Date().timeIntervalSince(began), cache.simulated,
+            cache.replayed))
       }
       return all
     }
@@ -111,7 +113,8 @@ public struct Calibrator {
       var local = best
       do {
         _ = try Simplex.minimize(
-          start: best.u, step: Array(repeating: step, count: params.count), sizeTolerance: options.simplexTolerance,
+          start: best.u, step: Array(repeating: step, count: params.count),
+          sizeTolerance: options.simplexTolerance,
           maxIterations: 10_000
         ) { u in
           guard used < budgetLeft else { throw Budget() }
@@ -179,7 +182,8 @@ public struct Calibrator {
     let seconds = Date().timeIntervalSince(began)
     return CalibrationResult(
       fitted: fitted, correlation: analysis.correlation, conditionNumber: analysis.conditionNumber,
-      warnings: analysis.warnings, startLoss: startLoss, loss: Self.sum(finalResiduals), residuals: finalResiduals,
+      warnings: analysis.warnings, startLoss: startLoss, loss: Self.sum(finalResiduals),
+      residuals: finalResiduals,
       labels: objective.terms.indices.map(objective.label), rows: evaluator.rows, outcomes: finalOutcomes,
       evaluations: counter.count, simulatedEvaluations: cache.simulated, replayedEvaluations: cache.replayed,
       seconds: seconds, lmNote: lmNote)
@@ -250,7 +254,9 @@ enum Identifiability {
     var warnings: [String]
   }
 
-  static func analyse(jacobian j: [[Double]], keys: [String], conditionLimit: Double, correlationLimit: Double) throws
+  static func analyse(
+    jacobian j: [[Double]], keys: [String], conditionLimit: Double, correlationLimit: Double
+  ) throws
     -> Analysis
   {
     let p = keys.count
@@ -280,7 +286,8 @@ enum Identifiability {
         bad.formUnion(involved)
         warnings.append(
           String(
-            format: "rank deficiency (condition number %@): only a combination of %@ is determined by the data",
+            format:
+              "rank deficiency (condition number %@): only a combination of %@ is determined by the data",
             condition.isFinite ? String(format: "%.3g", condition) : "inf", involved.joined(separator: ", ")))
       }
       // Pseudo-inverse of the scaled JᵀJ over the constrained directions.
@@ -318,7 +325,9 @@ enum Identifiability {
           bad.insert(keys[a])
           bad.insert(keys[b])
           warnings.append(
-            String(format: "%@ and %@ are correlated (r = %.3f): the data cannot tell them apart", keys[a], keys[b], r))
+            String(
+              format: "%@ and %@ are correlated (r = %.3f): the data cannot tell them apart", keys[a],
+              keys[b], r))
         }
       }
     }
@@ -333,7 +342,8 @@ enum Identifiability {
     var a = m
     var inv = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
     for col in 0..<n {
-      guard let pivot = (col..<n).max(by: { abs(a[$0][col]) < abs(a[$1][col]) }), abs(a[pivot][col]) > 1e-300 else {
+      guard let pivot = (col..<n).max(by: { abs(a[$0][col]) < abs(a[$1][col]) }), abs(a[pivot][col]) > 1e-300
+      else {
         return nil
       }
       a.swapAt(col, pivot)

@@ -23,8 +23,10 @@ final class EvaluationCache: @unchecked Sendable {
     let fm = FileManager.default
     if let data = fm.contents(atPath: path), let text = String(data: data, encoding: .utf8) {
       let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-      guard let first = lines.first, let head = try? JSONDecoder().decode(Head.self, from: Data(first.utf8)) else {
-        throw CalibrationError("\(path): not a calibration checkpoint; remove it or pass another --checkpoint")
+      guard let first = lines.first, let head = try? JSONDecoder().decode(Head.self, from: Data(first.utf8))
+      else {
+        throw CalibrationError(
+          "\(path): not a calibration checkpoint; remove it or pass another --checkpoint")
       }
       guard head.problem == hash else {
         throw CalibrationError(
@@ -46,7 +48,8 @@ final class EvaluationCache: @unchecked Sendable {
       try handle?.seekToEnd()
       if !text.hasSuffix("\n") { try handle?.write(contentsOf: Data("\n".utf8)) }
     } else {
-      guard fm.createFile(atPath: path, contents: Data((try Self.json(Head(problem: hash))) + "\n".utf8)) else {
+      guard fm.createFile(atPath: path, contents: Data((try Self.json(Head(problem: hash))) + "\n".utf8))
+      else {
         throw CalibrationError("\(path): cannot create the checkpoint file")
       }
       handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -92,7 +95,12 @@ final class EvaluationCache: @unchecked Sendable {
     guard let handle else { return }
     let entry = Entry(
       u: k.map { String($0, radix: 16) },
-      o: o.map { [String($0.mean.bitPattern, radix: 16), String($0.standardDeviation.bitPattern, radix: 16), String($0.count)] })
+      o: o.map {
+        [
+          String($0.mean.bitPattern, radix: 16), String($0.standardDeviation.bitPattern, radix: 16),
+          String($0.count),
+        ]
+      })
     var line = try Self.json(entry)
     line.append(contentsOf: "\n".utf8)
     try handle.write(contentsOf: line)

@@ -53,8 +53,11 @@ public struct FitReport: Sendable {
         + result.rows.map { String($0.line) }.joined(separator: ",") + ")")
     p.date = self.date
     p.residuals = Self.cut(
-      String(format: "loss %.6g (start %.6g) over %d terms; ", result.loss, result.startLoss, result.residuals.count)
-        + zip(result.labels, result.residuals).map { String(format: "%@: %+.3g", $0, $1) }.joined(separator: "; "))
+      String(
+        format: "loss %.6g (start %.6g) over %d terms; ", result.loss, result.startLoss,
+        result.residuals.count)
+        + zip(result.labels, result.residuals).map { String(format: "%@: %+.3g", $0, $1) }.joined(
+          separator: "; "))
     self.profile = p
   }
 
@@ -79,7 +82,8 @@ public struct FitReport: Sendable {
       let se = f.standardError.isFinite ? String(format: "%.4g", f.standardError) : "inf"
       return String(
         format: "%-34@ start %-10.6g fitted %-10.6g se %-9@ 95%% [%.6g, %.6g] %@%@", f.parameter.key, f.start,
-        f.value, se, f.low, f.high, f.parameter.declared.unit.rawValue, f.identifiable ? "" : "  NOT IDENTIFIABLE")
+        f.value, se, f.low, f.high, f.parameter.declared.unit.rawValue,
+        f.identifiable ? "" : "  NOT IDENTIFIABLE")
     }
   }
 
@@ -91,7 +95,8 @@ public struct FitReport: Sendable {
       case .row(let i, _):
         let r = result.rows[i]
         return String(
-          format: "%+8.3f  measured %-12.6g simulated %-12.6g %@ %@", result.residuals[k], r.value, result.outcomes[i].mean,
+          format: "%+8.3f  measured %-12.6g simulated %-12.6g %@ %@", result.residuals[k], r.value,
+          result.outcomes[i].mean,
           r.kind.rawValue, objective.label(k))
       case .rank:
         return String(format: "%+8.3f  %@", result.residuals[k], objective.label(k))
@@ -102,7 +107,8 @@ public struct FitReport: Sendable {
   /// The summary of the run: evaluations, time, rate.
   public var runLine: String {
     String(
-      format: "%d evaluations (%d simulated here, %d from the checkpoint) in %.1f s: %.2f evaluations/s on %d workers; "
+      format:
+        "%d evaluations (%d simulated here, %d from the checkpoint) in %.1f s: %.2f evaluations/s on %d workers; "
         + "Levenberg-Marquardt: %@",
       result.evaluations, result.simulatedEvaluations, result.replayedEvaluations, result.seconds,
       Double(result.simulatedEvaluations) / max(result.seconds, 1e-9), jobs, result.lmNote)
@@ -116,7 +122,9 @@ public struct FitReport: Sendable {
     h += "# Seed: \(seed.map(String.init) ?? "each scenario's run.seed") (common random numbers).\n"
     h += "# Method: \(Self.method).\n"
     h += "# \(runLine)\n"
-    h += String(format: "# Loss: %.6g at the start, %.6g fitted (%d terms).\n#\n", result.startLoss, result.loss, result.residuals.count)
+    h += String(
+      format: "# Loss: %.6g at the start, %.6g fitted (%d terms).\n#\n", result.startLoss, result.loss,
+      result.residuals.count)
     h += "# Fitted values (95% intervals):\n"
     for l in parameterLines { h += "#   \(l)\n" }
     h += String(format: "# Condition number of the scaled J^T J: %.3g\n", result.conditionNumber)

@@ -134,7 +134,8 @@ public struct MeasuredDataError: Error, Sendable, CustomStringConvertible {
 public enum MeasuredData {
   /// The columns every data file has.
   public static let requiredColumns = [
-    "source", "experiment", "scenario", "set", "scope", "metric", "unit", "value", "ci95_low", "ci95_high", "n",
+    "source", "experiment", "scenario", "set", "scope", "metric", "unit", "value", "ci95_low", "ci95_high",
+    "n",
     "kind",
   ]
 
@@ -155,20 +156,28 @@ public enum MeasuredData {
   /// Reads and checks one file: its rows and its problems (rows with problems left out).
   public static func read(path: String) -> (rows: [MeasuredRow], problems: [MeasuredDataProblem]) {
     guard let data = FileManager.default.contents(atPath: path) else {
-      return ([], [MeasuredDataProblem(file: path, line: 1, column: 1, field: "(file)", message: "cannot be read")])
+      return (
+        [], [MeasuredDataProblem(file: path, line: 1, column: 1, field: "(file)", message: "cannot be read")]
+      )
     }
     guard let text = String(data: data, encoding: .utf8) else {
-      return ([], [MeasuredDataProblem(file: path, line: 1, column: 1, field: "(file)", message: "is not UTF-8 text")])
+      return (
+        [],
+        [MeasuredDataProblem(file: path, line: 1, column: 1, field: "(file)", message: "is not UTF-8 text")]
+      )
     }
     return read(text: text, file: path)
   }
 
   /// Reads and checks CSV `text`; `file` names it in messages and anchors relative scenario
   /// paths (its folder, then the repository holding it).
-  public static func read(text: String, file: String) -> (rows: [MeasuredRow], problems: [MeasuredDataProblem]) {
+  public static func read(text: String, file: String) -> (
+    rows: [MeasuredRow], problems: [MeasuredDataProblem]
+  ) {
     var problems: [MeasuredDataProblem] = []
     func problem(_ line: Int, _ column: Int, _ field: String, _ message: String) {
-      problems.append(MeasuredDataProblem(file: file, line: line, column: column, field: field, message: message))
+      problems.append(
+        MeasuredDataProblem(file: file, line: line, column: column, field: field, message: message))
     }
     let csv: EnumeratedCSV
     var raw: [[String]] = []
@@ -209,17 +218,22 @@ public enum MeasuredData {
       func field(_ name: String) -> (text: String, column: Int)? {
         let i = index[name]!
         guard i < fields.count else {
-          problem(rowLine, i + 1, name, "missing column (the row has \(fields.count) fields, the header \(names.count))")
+          problem(
+            rowLine, i + 1, name,
+            "missing column (the row has \(fields.count) fields, the header \(names.count))")
           return nil
         }
         return (fields[i].trimmingCharacters(in: .whitespaces), i + 1)
       }
-      guard let source = field("source"), let experiment = field("experiment"), let scenario = field("scenario"),
+      guard let source = field("source"), let experiment = field("experiment"),
+        let scenario = field("scenario"),
         let setText = field("set"), let scope = field("scope"), let metricText = field("metric"),
         let unit = field("unit"), let valueText = field("value"), let lowText = field("ci95_low"),
         let highText = field("ci95_high"), let nText = field("n"), let kindText = field("kind")
       else { continue }
-      if experiment.text.isEmpty { problem(rowLine, experiment.column, "experiment", "empty; name the experiment") }
+      if experiment.text.isEmpty {
+        problem(rowLine, experiment.column, "experiment", "empty; name the experiment")
+      }
       let kind = MeasuredRow.Kind(rawValue: kindText.text)
       if kind == nil {
         problem(
@@ -235,7 +249,8 @@ public enum MeasuredData {
       }
       if let metric, unit.text != metric.unit {
         problem(
-          rowLine, unit.column, "unit", "'\(unit.text)' is not the unit of \(metric.name); it is '\(metric.unit)'")
+          rowLine, unit.column, "unit",
+          "'\(unit.text)' is not the unit of \(metric.name); it is '\(metric.unit)'")
       }
       if !isKnownScope(scope.text) {
         problem(
@@ -267,7 +282,8 @@ public enum MeasuredData {
             rowLine, highText.column, "ci95_high",
             "negative interval width: ci95_high \(highText.text) is below ci95_low \(lowText.text)")
         } else if kind == .value, case .some(.some(let v)) = value, v < lo || v > hi {
-          problem(rowLine, valueText.column, "value", "\(valueText.text) lies outside its interval [\(lo), \(hi)]")
+          problem(
+            rowLine, valueText.column, "value", "\(valueText.text) lies outside its interval [\(lo), \(hi)]")
         }
       } else if case .some(.some) = low, case .some(.none) = high {
         problem(rowLine, highText.column, "ci95_high", "empty while ci95_low is given; give both or neither")
@@ -276,7 +292,9 @@ public enum MeasuredData {
       }
       var count: Int?
       if !nText.text.isEmpty {
-        if let c = Int(nText.text), c > 0 { count = c } else {
+        if let c = Int(nText.text), c > 0 {
+          count = c
+        } else {
           problem(rowLine, nText.column, "n", "'\(nText.text)' is not a positive whole number")
         }
       }
@@ -311,7 +329,8 @@ public enum MeasuredData {
       let stated = index["stated"].flatMap { $0 < fields.count ? fields[$0] : nil } ?? ""
       rows.append(
         MeasuredRow(
-          source: source.text, experiment: experiment.text, scenario: scenario.text, scenarioPath: scenarioPath,
+          source: source.text, experiment: experiment.text, scenario: scenario.text,
+          scenarioPath: scenarioPath,
           set: overrides, scope: scope.text, metric: metric, value: v, ci95Low: lo, ci95High: hi, n: count,
           kind: kind, stated: stated, file: file, line: rowLine))
     }
@@ -381,7 +400,8 @@ struct ScenarioCheckCache {
       } else {
         // No scenario: the keys must exist (in the built-in default scenario); values are
         // not resolved, as no model runs the row.
-        var doc = try ScenarioDocument.parse(text: ScenarioLoader.defaultScenarioText, fileName: "<built-in default>")
+        var doc = try ScenarioDocument.parse(
+          text: ScenarioLoader.defaultScenarioText, fileName: "<built-in default>")
         try doc.applyOverrides(overrides)
         return nil
       }
@@ -394,8 +414,8 @@ struct ScenarioCheckCache {
       return nil
     } catch {
       let lines = error.diagnostics.map { d -> String in
-        let where_ = d.file == "--set" ? "override \(d.line) (\(overrides[safe: d.line - 1] ?? "?"))" : d.file
-        return "\(where_): \(d.keyPath): \(d.message)"
+        let place = d.file == "--set" ? "override \(d.line) (\(overrides[safe: d.line - 1] ?? "?"))" : d.file
+        return "\(place): \(d.keyPath): \(d.message)"
       }
       return lines.joined(separator: "; ")
     }

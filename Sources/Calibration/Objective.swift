@@ -89,7 +89,8 @@ public struct Objective: Sendable {
       return "\(r.experiment) \(r.scope) \(r.metric.name) [\(r.set.joined(separator: ";"))] (line \(r.line))"
     case .rank(let a, let b, let tie):
       let (x, y) = (rows[a], rows[b])
-      return "\(x.experiment) rank \(x.setLabel) \(tie ? "~" : ">=") \(y.setLabel) (lines \(x.line), \(y.line))"
+      return
+        "\(x.experiment) rank \(x.setLabel) \(tie ? "~" : ">=") \(y.setLabel) (lines \(x.line), \(y.line))"
     }
   }
 }

@@ -125,7 +125,8 @@ public final class RowEvaluator: Sendable {
         try doc.applyOverrides(all)
         let spec = try doc.resolve()
         guard spec.sweepPoints().count == 1 else {
-          throw CalibrationError("\(row.location): the row's scenario with its set has \(spec.sweepPoints().count) points")
+          throw CalibrationError(
+            "\(row.location): the row's scenario with its set has \(spec.sweepPoints().count) points")
         }
         byKey[key] = runs.count
         rowRun.append(runs.count)

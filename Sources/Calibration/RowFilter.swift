@@ -77,7 +77,9 @@ public struct RowFilter: Sendable, CustomStringConvertible {
     var rest: String { String(chars[i...]) }
 
     func error(_ message: String) -> CalibrationError {
-      CalibrationError("filter '\(text)', column \(i + 1): \(message); e.g. 'experiment in [fig9, fig8a] and set has routers.count=4'")
+      CalibrationError(
+        "filter '\(text)', column \(i + 1): \(message); e.g. 'experiment in [fig9, fig8a] and set has routers.count=4'"
+      )
     }
 
     mutating func skipSpaces() { while i < chars.count, chars[i] == " " { i += 1 } }

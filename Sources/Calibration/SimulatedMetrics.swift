@@ -19,7 +19,9 @@ public enum SimulatedMetrics {
   /// The figures of a result.
   public static func values(_ r: NetworkResult) -> [SimulatedValue] {
     var out: [SimulatedValue] = []
-    func add(_ scope: String, _ m: Metric, _ v: Double) { out.append(SimulatedValue(scope: scope, metric: m, value: v)) }
+    func add(_ scope: String, _ m: Metric, _ v: Double) {
+      out.append(SimulatedValue(scope: scope, metric: m, value: v))
+    }
     for x in [r.aggregate] + r.routers {
       add(x.name, .offeredPps, x.offeredPps)
       add(x.name, .forwardedPps, x.forwardedPps)
@@ -51,7 +53,8 @@ public enum SimulatedMetrics {
 
   /// Simulates one replication of a scenario without a sweep (its costs: `spec.costs`).
   /// - Throws: `CalibrationError` when the scenario's platform cannot be built.
-  public static func simulate(_ spec: ScenarioSpec, seed: UInt64, replication: Int) throws -> [SimulatedValue] {
+  public static func simulate(_ spec: ScenarioSpec, seed: UInt64, replication: Int) throws -> [SimulatedValue]
+  {
     let host: RouterHost
     do {
       let platform = try spec.platformSpec(profile: spec.costs)

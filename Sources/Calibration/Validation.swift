@@ -42,7 +42,8 @@ public struct ValidationReport: Sendable {
       guard let s else {
         lines.append(
           ValidationLine(
-            row: row, simulated: nil, relativeError: nil, intervalsOverlap: nil, holds: nil, status: "not simulated"))
+            row: row, simulated: nil, relativeError: nil, intervalsOverlap: nil, holds: nil,
+            status: "not simulated"))
         continue
       }
       var line = ValidationLine(
@@ -58,10 +59,14 @@ public struct ValidationReport: Sendable {
         line.status = String(format: "%+.1f%%", e * 100)
       case .upperBound:
         line.holds = s.mean <= row.value
-        line.status = line.holds! ? "bound holds" : String(format: "bound violated (%+.1f%%)", (s.mean / row.value - 1) * 100)
+        line.status =
+          line.holds!
+          ? "bound holds" : String(format: "bound violated (%+.1f%%)", (s.mean / row.value - 1) * 100)
       case .lowerBound:
         line.holds = s.mean >= row.value
-        line.status = line.holds! ? "bound holds" : String(format: "bound violated (%+.1f%%)", (s.mean / row.value - 1) * 100)
+        line.status =
+          line.holds!
+          ? "bound holds" : String(format: "bound violated (%+.1f%%)", (s.mean / row.value - 1) * 100)
       case .rank: break
       }
       lines.append(line)
@@ -89,9 +94,11 @@ public struct ValidationReport: Sendable {
       let errors = ls.compactMap(\.relativeError).filter { !$0.isNaN }
       let checked = ls.compactMap(\.holds)
       return ExperimentError(
-        experiment: name, mape: errors.isEmpty ? .nan : errors.reduce(0) { $0 + abs($1) } / Double(errors.count),
+        experiment: name,
+        mape: errors.isEmpty ? .nan : errors.reduce(0) { $0 + abs($1) } / Double(errors.count),
         count: errors.count, holds: checked.filter { $0 }.count, checked: checked.count)
     }
-    experiments = order.map { e in summary(e, lines.filter { $0.row.experiment == e }) } + [summary("overall", lines)]
+    experiments =
+      order.map { e in summary(e, lines.filter { $0.row.experiment == e }) } + [summary("overall", lines)]
   }
 }

@@ -24,10 +24,12 @@ public enum Simplex {
     _ objective: ([Double]) throws -> Double
   ) throws -> Result {
     guard !start.isEmpty, step.count == start.count else {
-      throw GSLError(function: "Simplex.minimize", message: "start and step must be non-empty and of one length")
+      throw GSLError(
+        function: "Simplex.minimize", message: "start and step must be non-empty and of one length")
     }
     let r = try GSL.nmsimplex2(
-      start: start, step: step, sizeTolerance: sizeTolerance, maxIterations: maxIterations, objective: objective)
+      start: start, step: step, sizeTolerance: sizeTolerance, maxIterations: maxIterations,
+      objective: objective)
     return Result(x: r.x, value: r.value, iterations: r.iterations, converged: r.converged)
   }
 }
@@ -85,14 +87,16 @@ public enum LevenbergMarquardt {
     residuals: ([Double]) throws -> [Double], jacobian: (([Double]) throws -> [[Double]])? = nil
   ) throws -> Result {
     guard !start.isEmpty, residualCount > 0 else {
-      throw GSLError(function: "LevenbergMarquardt.fit", message: "need at least one parameter and one residual")
+      throw GSLError(
+        function: "LevenbergMarquardt.fit", message: "need at least one parameter and one residual")
     }
     let r = try GSL.levenbergMarquardt(
       start: start, residualCount: residualCount, step: options.finiteDifferenceStep,
       maxIterations: options.maxIterations, xtol: options.xtol, gtol: options.gtol, ftol: options.ftol,
       covarianceEpsrel: options.covarianceEpsrel, residuals: residuals, jacobian: jacobian)
     return Result(
-      x: r.x, residuals: r.residuals, jacobian: r.jacobian, covariance: r.covariance, reciprocalCondition: r.rcond,
+      x: r.x, residuals: r.residuals, jacobian: r.jacobian, covariance: r.covariance,
+      reciprocalCondition: r.rcond,
       iterations: r.iterations, converged: r.converged)
   }
 }

@@ -67,8 +67,12 @@ struct CalibrateCommand: ParsableCommand {
     if let jobs, !(1...256).contains(jobs) {
       throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
     }
-    guard (0...100).contains(restarts) else { throw ValidationError("--restarts \(restarts): allowed 0 ... 100") }
-    guard (0...100_000).contains(budget) else { throw ValidationError("--budget \(budget): allowed 0 ... 100000") }
+    guard (0...100).contains(restarts) else {
+      throw ValidationError("--restarts \(restarts): allowed 0 ... 100")
+    }
+    guard (0...100_000).contains(budget) else {
+      throw ValidationError("--budget \(budget): allowed 0 ... 100000")
+    }
     guard (0...1_000).contains(lmIterations) else {
       throw ValidationError("--lm-iterations \(lmIterations): allowed 0 ... 1000")
     }
@@ -78,16 +82,21 @@ struct CalibrateCommand: ParsableCommand {
     let all = try CalibrationInputs.rows(data)
     let filter = try CalibrationInputs.filter(train)
     let rows = all.filter(filter.matches)
-    let keys = fit.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    let keys = fit.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+      !$0.isEmpty
+    }
     guard !keys.isEmpty else { throw RunError("--fit names no key", exitCode: 2) }
     guard Set(keys).count == keys.count else { throw RunError("--fit names a key twice", exitCode: 2) }
     let parameters: [FitParameter]
-    do { parameters = try keys.map(FitParameter.init(key:)) } catch { throw RunError("\(error)", exitCode: 2) }
+    do { parameters = try keys.map(FitParameter.init(key:)) } catch {
+      throw RunError("\(error)", exitCode: 2)
+    }
     let overrides = try CalibrationInputs.profileOverride(profile) + set
     let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
     let evaluator: RowEvaluator
     do {
-      evaluator = try RowEvaluator(rows: rows, parameters: parameters, overrides: overrides, seed: seed, jobs: workers)
+      evaluator = try RowEvaluator(
+        rows: rows, parameters: parameters, overrides: overrides, seed: seed, jobs: workers)
     } catch { throw RunError("\(error)", exitCode: 2) }
     guard !evaluator.rows.isEmpty else {
       throw RunError("no training row can be simulated (train: \(filter))", exitCode: 2)
@@ -106,12 +115,15 @@ struct CalibrateCommand: ParsableCommand {
           + "(\(evaluator.replicationsPerCandidate) replications per evaluation), \(workers) workers")
     }
     let result: CalibrationResult
-    do { result = try calibrator.run() } catch let e as RunError { throw e } catch { throw RunError("\(error)") }
+    do { result = try calibrator.run() } catch let e as RunError { throw e } catch {
+      throw RunError("\(error)")
+    }
     let fittedSpec = try evaluator.resolvedSpec(result.fitted.map(\.value))
     let name = out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "fitted"
     let fitReport = FitReport(
       result: result, profile: fittedSpec.costs, name: name, dataFiles: data, train: filter.description,
-      overrides: overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 }, seed: seed,
+      overrides: overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 },
+      seed: seed,
       version: VrsimVersion.string, jobs: workers)
     print("vrsim calibrate: \(result.rows.count) training rows, \(keys.count) keys")
     print(String(format: "loss %.6g at the start, %.6g fitted", result.startLoss, result.loss))
@@ -137,11 +149,14 @@ struct CalibrateCommand: ParsableCommand {
   }
 
   /// What makes two calibrations the same problem (for the checkpoint).
-  func identityText(rows: [MeasuredRow], keys: [String], overrides: [String], options: Calibrator.Options) throws
+  func identityText(rows: [MeasuredRow], keys: [String], overrides: [String], options: Calibrator.Options)
+    throws
     -> String
   {
-    var s = "vrsim \(VrsimVersion.string)\nkeys \(keys)\noverrides \(overrides)\nseed \(seed.map(String.init) ?? "-")\n"
-    s += "options \(options.restarts) \(options.simplexStep) \(options.simplexTolerance) \(options.simplexBudget) "
+    var s =
+      "vrsim \(VrsimVersion.string)\nkeys \(keys)\noverrides \(overrides)\nseed \(seed.map(String.init) ?? "-")\n"
+    s +=
+      "options \(options.restarts) \(options.simplexStep) \(options.simplexTolerance) \(options.simplexBudget) "
     s += "\(options.lmIterations) \(options.jacobianStep)\n"
     for r in rows {
       s += "\(r.location) \(r.experiment) \(r.scenario) \(r.set) \(r.scope) \(r.metric.name) \(r.value) "
@@ -158,7 +173,8 @@ struct CalibrateCommand: ParsableCommand {
 
   static func markdown(_ r: FitReport) -> String {
     var s = "# Fit: \(r.profile.name)\n\n"
-    s += "vrsim \(r.version), \(r.date). Data: \(r.dataFiles.joined(separator: ", ")); train: `\(r.train)`.\n\n"
+    s +=
+      "vrsim \(r.version), \(r.date). Data: \(r.dataFiles.joined(separator: ", ")); train: `\(r.train)`.\n\n"
     s += "Method: \(FitReport.methodText)\n\n"
     s += "\(r.runLine)\n\n"
     s += String(format: "Loss: %.6g at the start, %.6g fitted.\n\n", r.result.startLoss, r.result.loss)

@@ -304,7 +304,9 @@ struct PaperData {
   }
 
   /// The rows of `experiment` that compare `metric` of `scope` (not ranks unless asked).
-  func rows(_ experiment: String, scope: String = "aggregate", metric: Metric = .forwardedPps, ranks: Bool = false)
+  func rows(
+    _ experiment: String, scope: String = "aggregate", metric: Metric = .forwardedPps, ranks: Bool = false
+  )
     -> [MeasuredRow]
   {
     rows.filter {
@@ -416,7 +418,8 @@ enum PaperExperiments {
         paperValue[n] = v.value
         rows.append(
           .value(
-            experiment, config, unit: "kpps", mean: m, halfWidth: h, paper: v.value / 1000, paperText: v.stated))
+            experiment, config, unit: "kpps", mean: m, halfWidth: h, paper: v.value / 1000,
+            paperText: v.stated))
       } else {
         rows.append(
           PaperRow(
@@ -425,7 +428,9 @@ enum PaperExperiments {
             comparison: "-"))
       }
     }
-    if let one = byCount[1], let four = byCount[4], one.mean > 0, let p1 = paperValue[1], let p4 = paperValue[4] {
+    if let one = byCount[1], let four = byCount[4], one.mean > 0, let p1 = paperValue[1],
+      let p4 = paperValue[4]
+    {
       // The paper states the change as a whole percentage (-30%); its 91 kp/s is 130 less 30%.
       let paperChange = ((p4 / p1 - 1) * 100).rounded()
       let change = (four.mean / one.mean - 1) * 100
@@ -463,7 +468,8 @@ enum PaperExperiments {
           mean: m, halfWidth: h, paperText: row.stated, paperValue: nil,
           relativeError: routes == first ? nil : delta / 100, boundHolds: flat,
           comparison: routes == first
-            ? "reference" : String(format: "%+.1f%% vs %dk: ", delta, first / 1000) + (flat ? "flat" : "not flat")))
+            ? "reference"
+            : String(format: "%+.1f%% vs %dk: ", delta, first / 1000) + (flat ? "flat" : "not flat")))
     }
     return rows
   }

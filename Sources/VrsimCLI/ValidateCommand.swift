@@ -72,7 +72,7 @@ struct ValidateCommand: ParsableCommand {
 
   static func interval(_ lo: Double?, _ hi: Double?) -> String {
     guard let lo, let hi else { return "-" }
-    return "[\(NumberFormatting.exact(lo)), \(NumberFormatting.exact(hi))]"
+    return String(format: "[%.6g, %.6g]", lo, hi)
   }
 
   static func simulatedText(_ o: RowOutcome?) -> (String, String) {
@@ -91,7 +91,8 @@ struct ValidateCommand: ParsableCommand {
     for l in r.lines {
       let (s, sci) = simulatedText(l.simulated)
       t.append([
-        String(l.row.line), l.row.experiment, l.row.set.joined(separator: ";"), l.row.scope, l.row.metric.name,
+        String(l.row.line), l.row.experiment, l.row.set.joined(separator: ";"), l.row.scope,
+        l.row.metric.name,
         l.row.kind.rawValue, String(format: "%.6g", l.row.value),
         l.row.kind == .rank ? "-" : interval(l.row.ci95Low, l.row.ci95High), s, sci,
         l.intervalsOverlap.map { $0 ? "yes" : "no" } ?? "-", l.status,
@@ -112,7 +113,8 @@ struct ValidateCommand: ParsableCommand {
 
   static func csv(_ r: ValidationReport) -> String {
     let header = [
-      "file", "line", "source", "experiment", "scenario", "set", "scope", "metric", "unit", "kind", "measured",
+      "file", "line", "source", "experiment", "scenario", "set", "scope", "metric", "unit", "kind",
+      "measured",
       "ci95_low", "ci95_high", "simulated", "simulated_ci95_low", "simulated_ci95_high", "replications",
       "relative_error", "intervals_overlap", "holds", "comparison",
     ]
@@ -120,7 +122,8 @@ struct ValidateCommand: ParsableCommand {
       let s = l.simulated
       let h = s.map { $0.halfWidth.isFinite ? $0.halfWidth : Double.nan } ?? .nan
       return [
-        .text(l.row.file), .integer(l.row.line), .text(l.row.source), .text(l.row.experiment), .text(l.row.scenario),
+        .text(l.row.file), .integer(l.row.line), .text(l.row.source), .text(l.row.experiment),
+        .text(l.row.scenario),
         .text(l.row.set.joined(separator: ";")), .text(l.row.scope), .text(l.row.metric.name),
         .text(l.row.metric.unit), .text(l.row.kind.rawValue), .number(l.row.value),
         l.row.ci95Low.map(CSVField.number) ?? .empty, l.row.ci95High.map(CSVField.number) ?? .empty,
@@ -171,9 +174,11 @@ private struct ValidationJSON: Encodable {
       Line(
         file: l.row.file, line: l.row.line, experiment: l.row.experiment, set: l.row.set, scope: l.row.scope,
         metric: l.row.metric.name, unit: l.row.metric.unit, kind: l.row.kind.rawValue, measured: l.row.value,
-        ci95Low: l.row.ci95Low, ci95High: l.row.ci95High, simulated: l.simulated.flatMap { JSONText.finite($0.mean) },
+        ci95Low: l.row.ci95Low, ci95High: l.row.ci95High,
+        simulated: l.simulated.flatMap { JSONText.finite($0.mean) },
         simulatedHalfWidth: l.simulated.flatMap { JSONText.finite($0.halfWidth) },
-        relativeError: l.relativeError.flatMap(JSONText.finite), intervalsOverlap: l.intervalsOverlap, holds: l.holds,
+        relativeError: l.relativeError.flatMap(JSONText.finite), intervalsOverlap: l.intervalsOverlap,
+        holds: l.holds,
         comparison: l.status)
     }
     experiments = r.experiments.map {

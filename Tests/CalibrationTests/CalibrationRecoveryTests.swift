@@ -10,12 +10,15 @@ import Testing
   /// stage; xen-bridge: dom0, which bridges every packet twice).
   static let background = [
     "profile.ip_forward=200cycles", "profile.driver_tx=200cycles", "profile.fib_base=0cycles",
-    "profile.fib_hit=0cycles", "profile.fib_miss=0cycles", "profile.irq=200cycles", "profile.napi_poll=100cycles",
+    "profile.fib_hit=0cycles", "profile.fib_miss=0cycles", "profile.irq=200cycles",
+    "profile.napi_poll=100cycles",
     "profile.vf_driver_tx=200cycles", "profile.vif_xmit=100cycles", "profile.netback_rx_per_packet=200cycles",
     "profile.netback_tx_per_packet=200cycles", "profile.sriov_injection=200cycles",
   ]
 
-  static let truth = [("profile.driver_rx", 4_000.0), ("profile.vf_driver_rx", 4_000.0), ("profile.bridge", 6_000.0)]
+  static let truth = [
+    ("profile.driver_rx", 4_000.0), ("profile.vf_driver_rx", 4_000.0), ("profile.bridge", 6_000.0),
+  ]
 
   /// Each platform at an offered rate above its saturation.
   static let cases = [
@@ -34,7 +37,8 @@ import Testing
         .joined(separator: "\n") + "\n",
       file: dir.appendingPathComponent("probe.csv").path)
     #expect(probe.problems.isEmpty, "\(probe.problems)")
-    let evaluator = try RowEvaluator(rows: probe.rows, parameters: [], overrides: trueOverrides, seed: nil, jobs: 2)
+    let evaluator = try RowEvaluator(
+      rows: probe.rows, parameters: [], overrides: trueOverrides, seed: nil, jobs: 2)
     let exact = try evaluator.simulate([[]])[0].map(\.mean)
     // Seed 8: a typical draw (each platform's mean deviation within 0.8 standard errors,
     // checked below), so that the 95%-interval check is a test of the intervals, not of luck.
@@ -49,7 +53,9 @@ import Testing
       for _ in 0..<3 {
         let v = x * (1 + 0.02 * noise.normal())
         let half = 1.959963984540054 * 0.02 * x
-        lines.append("synthetic,recovery,s.yaml,\"\(c)\",aggregate,forwarded_pps,pps,\(v),\(v - half),\(v + half),,value")
+        lines.append(
+          "synthetic,recovery,s.yaml,\"\(c)\",aggregate,forwarded_pps,pps,\(v),\(v - half),\(v + half),,value"
+        )
       }
     }
     let path = dir.appendingPathComponent("synthetic.csv").path
@@ -74,7 +80,8 @@ import Testing
     let start = zip(Self.truth, [1.3, 0.7, 1.3]).map { $0.1 * $1 }
     let evaluator = try RowEvaluator(
       rows: rows, parameters: parameters, overrides: Self.background, seed: nil, jobs: 2)
-    let result = try Calibrator(evaluator: evaluator, options: Self.options(), identity: "recovery").run(start: start)
+    let result = try Calibrator(evaluator: evaluator, options: Self.options(), identity: "recovery").run(
+      start: start)
     for (f, (key, truth)) in zip(result.fitted, Self.truth) {
       #expect(f.parameter.key == key)
       #expect(abs(f.value / truth - 1) < 0.05, "\(key): fitted \(f.value), true \(truth)")

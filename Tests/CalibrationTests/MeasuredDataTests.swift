@@ -42,14 +42,28 @@ import Testing
     ("test,fig,s.yaml,platform=native,aggregate,fwd_pps,pps,1,0,2,,value", 6, "metric", "unknown metric"),
     ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,kpps,1,0,2,,value", 7, "unit", "not the unit"),
     ("test,fig,s.yaml,platfrom=native,aggregate,forwarded_pps,pps,1,0,2,,value", 4, "set", "platfrom"),
-    ("test,fig,s.yaml,profile.driver_rxx=5cycles,aggregate,forwarded_pps,pps,1,0,2,,value", 4, "set", "driver_rxx"),
+    (
+      "test,fig,s.yaml,profile.driver_rxx=5cycles,aggregate,forwarded_pps,pps,1,0,2,,value", 4, "set",
+      "driver_rxx"
+    ),
     ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,nan,0,2,,value", 8, "value", "not finite"),
-    ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,NaN,,value", 10, "ci95_high", "not finite"),
-    ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,3,2,,value", 10, "ci95_high", "negative interval width"),
-    ("test,fig,missing.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,2,,value", 3, "scenario", "does not exist"),
+    (
+      "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,NaN,,value", 10, "ci95_high",
+      "not finite"
+    ),
+    (
+      "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,3,2,,value", 10, "ci95_high",
+      "negative interval width"
+    ),
+    (
+      "test,fig,missing.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,2,,value", 3, "scenario",
+      "does not exist"
+    ),
     ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,2,,guess", 12, "kind", "unknown kind"),
     ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,2", 11, "n", "missing column"),
-    ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,one,0,2,,value", 8, "value", "not a number"),
+    (
+      "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,one,0,2,,value", 8, "value", "not a number"
+    ),
   ]
 
   @Test(arguments: 0..<badCases.count) func aBadRowIsReportedAtItsLineAndColumn(_ k: Int) throws {
@@ -77,7 +91,8 @@ import Testing
     let dir = scratchDirectory("header")
     defer { try? FileManager.default.removeItem(at: dir) }
     let path = try Self.write(
-      "source,experiment,scenario,set,scope,metric,value,ci95_low,ci95_high,n,kind\n" + Self.good + "\n", in: dir)
+      "source,experiment,scenario,set,scope,metric,value,ci95_low,ci95_high,n,kind\n" + Self.good + "\n",
+      in: dir)
     do {
       _ = try MeasuredData.load(paths: [path])
       Issue.record("accepted a header without 'unit'")
@@ -118,7 +133,8 @@ import Testing
   static func row(_ experiment: String, _ set: [String]) -> MeasuredRow {
     MeasuredRow(
       source: "s", experiment: experiment, scenario: "", scenarioPath: nil, set: set, scope: "aggregate",
-      metric: .forwardedPps, value: 1, ci95Low: nil, ci95High: nil, n: nil, kind: .value, stated: "", file: "f",
+      metric: .forwardedPps, value: 1, ci95Low: nil, ci95High: nil, n: nil, kind: .value, stated: "",
+      file: "f",
       line: 2)
   }
 
@@ -138,7 +154,9 @@ import Testing
   }
 
   @Test func aBadFilterIsAnError() {
-    for text in ["experiment in fig9", "color = red", "set is x", "experiment in [a, b", "experiment = a junk"] {
+    for text in [
+      "experiment in fig9", "color = red", "set is x", "experiment in [a, b", "experiment = a junk",
+    ] {
       #expect(throws: CalibrationError.self, "\(text)") { _ = try RowFilter(text) }
     }
   }

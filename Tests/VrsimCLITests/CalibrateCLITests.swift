@@ -40,7 +40,8 @@ import Testing
 
   static func arguments(_ dir: URL, out: String) -> [String] {
     [
-      "calibrate", dir.appendingPathComponent("data.csv").path, "--fit", "profile.driver_rx,profile.vf_driver_rx",
+      "calibrate", dir.appendingPathComponent("data.csv").path, "--fit",
+      "profile.driver_rx,profile.vf_driver_rx",
       "--out", out, "--jobs", "2", "--budget", "24", "--restarts", "1", "--lm-iterations", "4",
       "--checkpoint", out + ".ckpt",
     ]
@@ -74,7 +75,8 @@ import Testing
     let deadline = Date().addingTimeInterval(60)
     var lines = 0
     while Date() < deadline && p.isRunning {
-      lines = ((try? String(contentsOfFile: out + ".ckpt", encoding: .utf8)) ?? "").split(separator: "\n").count
+      lines =
+        ((try? String(contentsOfFile: out + ".ckpt", encoding: .utf8)) ?? "").split(separator: "\n").count
       if lines >= 6 { break }
       usleep(20_000)
     }
@@ -93,7 +95,8 @@ import Testing
     let dir = try Self.folder("bad")
     defer { try? FileManager.default.removeItem(at: dir) }
     let path = dir.appendingPathComponent("data.csv").path
-    try (Self.header + "\n" + "x,fwd,s.yaml,platform=native,aggregate,forwarded_pps,pps,nan,1,2,,value\n"
+    try
+      (Self.header + "\n" + "x,fwd,s.yaml,platform=native,aggregate,forwarded_pps,pps,nan,1,2,,value\n"
       + "x,fwd,nope.yaml,platform=native,aggregate,forwarded_pps,pps,1,1,2,,value\n").write(
         toFile: path, atomically: true, encoding: .utf8)
     for command in [["calibrate", path, "--fit", "profile.driver_rx"], ["validate", path]] {

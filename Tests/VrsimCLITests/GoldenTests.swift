@@ -112,7 +112,8 @@ struct GoldenTests {
   /// Every command and subcommand of `vrsim`.
   static let commands: [[String]] = [
     ["run"], ["sweep"], ["results"], ["merge"], ["search"], ["bench"], ["bench", "engine"],
-    ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"], ["calibrate"], ["validate"],
+    ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"], ["calibrate"],
+    ["validate"],
   ]
 
   @Test(arguments: commands)
