@@ -154,7 +154,10 @@ public struct Calibrator {
         start: best.u, residualCount: objective.terms.count, options: lmOptions,
         residuals: { try residuals($0, "levenberg-marquardt") }, jacobian: jacobian)
       if lm.chiSquare < best.loss { best = (lm.x, lm.chiSquare) }
-      lmNote = "\(lm.iterations) iterations\(lm.converged ? "" : " (stopped at the limit)")"
+      let reason =
+        lm.converged
+        ? "converged" : lm.iterations >= options.lmIterations ? "iteration limit" : "no further progress"
+      lmNote = "\(lm.iterations) iterations, \(reason)"
     } catch let e as GSLError {
       lmNote = "stopped: \(e)"
     }
