@@ -166,6 +166,9 @@ public struct Calibrator {
     let analysis = try Identifiability.analyse(
       jacobian: jac, keys: params.map(\.key), conditionLimit: options.conditionLimit,
       correlationLimit: options.correlationLimit)
+    // A key that changes no training row keeps its start value (the search drifted it at no
+    // cost); it is reported as not identifiable below.
+    for (j, p) in params.enumerated() where analysis.dead.contains(p.key) { best.u[j] = u0[j] }
     let finalOutcomes = try evaluate([best.u], phase: "final")[0]
     let finalResiduals = objective.residuals(finalOutcomes.map(\.mean))
     var fitted: [FittedValue] = []
@@ -182,10 +185,18 @@ public struct Calibrator {
           high: identifiable ? p.value(u + 1.959963984540054 * seU) : p.upper,
           identifiable: identifiable))
     }
+    // Keys whose interval covers most of their bounds are not pinned down by the data either.
+    var warnings = analysis.warnings
+    for (j, f) in fitted.enumerated()
+    where f.identifiable && f.high - f.low > 0.9 * (f.parameter.upper - f.parameter.lower) {
+      fitted[j].identifiable = false
+      warnings.append(
+        "\(f.parameter.key): its 95% interval covers most of its bounds: the data barely constrain it")
+    }
     let seconds = Date().timeIntervalSince(began)
     return CalibrationResult(
       fitted: fitted, correlation: analysis.correlation, conditionNumber: analysis.conditionNumber,
-      warnings: analysis.warnings, startLoss: startLoss, loss: Self.sum(finalResiduals),
+      warnings: warnings, startLoss: startLoss, loss: Self.sum(finalResiduals),
       residuals: finalResiduals,
       labels: objective.terms.indices.map(objective.label), rows: evaluator.rows, outcomes: finalOutcomes,
       evaluations: counter.count, simulatedEvaluations: cache.simulated, replayedEvaluations: cache.replayed,
@@ -254,6 +265,7 @@ enum Identifiability {
     var correlation: [[Double]]
     var conditionNumber: Double
     var notIdentifiable: Set<String>
+    var dead: Set<String>
     var warnings: [String]
   }
 
@@ -336,7 +348,7 @@ enum Identifiability {
     }
     return Analysis(
       covariance: covariance, correlation: correlation, conditionNumber: condition, notIdentifiable: bad,
-      warnings: warnings)
+      dead: Set(dead.map { keys[$0] }), warnings: warnings)
   }
 
   /// Gauss-Jordan inverse with partial pivoting; nil when singular.
