@@ -74,6 +74,14 @@ public struct Calibrator {
     let cache = try EvaluationCache(path: options.checkpoint, identity: identity)
     let counter = Counter()
     let theta = { (u: [Double]) in zip(params, u).map { $0.value($1) } }
+    // Declared priors (CalibrationBounds.prior) add one residual each: (θ − mean) / sd.
+    let priors = params.enumerated().compactMap { j, p in
+      p.declared.calibration?.prior.map { (j, $0.mean, $0.sd) }
+    }
+    let objective = self.objective
+    func all(_ u: [Double], _ outcomes: [RowOutcome]) -> [Double] {
+      objective.residuals(outcomes.map(\.mean)) + priors.map { (params[$0.0].value(u[$0.0]) - $0.1) / $0.2 }
+    }
 
     func evaluate(_ us: [[Double]], phase: String) throws -> [[RowOutcome]] {
       var missing: [[Double]] = []
@@ -82,11 +90,8 @@ public struct Calibrator {
         let outcomes = try evaluator.simulate(missing.map(theta))
         for (u, o) in zip(missing, outcomes) { try cache.store(u, o) }
       }
-      let all = us.map { cache.outcome($0)! }
-      for o in all {
-        let loss = Self.sum(objective.residuals(o.map(\.mean)))
-        counter.record(loss)
-      }
+      let outcomes = us.map { cache.outcome($0)! }
+      for (u, o) in zip(us, outcomes) { counter.record(Self.sum(all(u, o))) }
       if let progress = options.progress {
         progress(
           String(
@@ -94,10 +99,10 @@ public struct Calibrator {
             phase, counter.count, counter.best, Date().timeIntervalSince(began), cache.simulated,
             cache.replayed))
       }
-      return all
+      return outcomes
     }
     func residuals(_ u: [Double], _ phase: String) throws -> [Double] {
-      objective.residuals(try evaluate([u], phase: phase)[0].map(\.mean))
+      all(u, try evaluate([u], phase: phase)[0])
     }
 
     let u0 = zip(params, theta0).map { $0.internalValue($1) }
@@ -140,7 +145,7 @@ public struct Calibrator {
         points.append(v)
       }
       let outs = try evaluate(points, phase: "jacobian")
-      let r = outs.map { objective.residuals($0.map(\.mean)) }
+      let r = zip(points, outs).map { all($0, $1) }
       return (0..<r[0].count).map { i in u.indices.map { j in (r[j + 1][i] - r[0][i]) / h } }
     }
     var lmOptions = LevenbergMarquardt.Options()
@@ -151,7 +156,7 @@ public struct Calibrator {
     var lmNote = ""
     do {
       let lm = try LevenbergMarquardt.fit(
-        start: best.u, residualCount: objective.terms.count, options: lmOptions,
+        start: best.u, residualCount: objective.terms.count + priors.count, options: lmOptions,
         residuals: { try residuals($0, "levenberg-marquardt") }, jacobian: jacobian)
       if lm.chiSquare < best.loss { best = (lm.x, lm.chiSquare) }
       let reason =
@@ -170,7 +175,7 @@ public struct Calibrator {
     // cost); it is reported as not identifiable below.
     for (j, p) in params.enumerated() where analysis.dead.contains(p.key) { best.u[j] = u0[j] }
     let finalOutcomes = try evaluate([best.u], phase: "final")[0]
-    let finalResiduals = objective.residuals(finalOutcomes.map(\.mean))
+    let finalResiduals = all(best.u, finalOutcomes)
     var fitted: [FittedValue] = []
     for (j, p) in params.enumerated() {
       let u = best.u[j]
@@ -198,7 +203,8 @@ public struct Calibrator {
       fitted: fitted, correlation: analysis.correlation, conditionNumber: analysis.conditionNumber,
       warnings: warnings, startLoss: startLoss, loss: Self.sum(finalResiduals),
       residuals: finalResiduals,
-      labels: objective.terms.indices.map(objective.label), rows: evaluator.rows, outcomes: finalOutcomes,
+      labels: objective.terms.indices.map(objective.label) + priors.map { "prior \(params[$0.0].key)" },
+      rows: evaluator.rows, outcomes: finalOutcomes,
       evaluations: counter.count, simulatedEvaluations: cache.simulated, replayedEvaluations: cache.replayed,
       seconds: seconds, lmNote: lmNote)
   }
