@@ -158,6 +158,17 @@ private struct ValidationJSON: Encodable {
     var intervalsOverlap: Bool?
     var holds: Bool?
     var comparison: String
+
+    enum CodingKeys: String, CodingKey {
+      case file, line, experiment, set, scope, metric, unit, kind, measured
+      case ci95Low = "ci95_low"
+      case ci95High = "ci95_high"
+      case simulated
+      case simulatedHalfWidth = "simulated_half_width"
+      case relativeError = "relative_error"
+      case intervalsOverlap = "intervals_overlap"
+      case holds, comparison
+    }
   }
   struct Experiment: Encodable {
     var experiment: String
@@ -165,6 +176,12 @@ private struct ValidationJSON: Encodable {
     var valueRows: Int
     var holds: Int
     var checked: Int
+
+    enum CodingKeys: String, CodingKey {
+      case experiment, mape
+      case valueRows = "value_rows"
+      case holds, checked
+    }
   }
   var rows: [Line]
   var experiments: [Experiment]
