@@ -154,17 +154,25 @@ public struct Calibrator {
     lmOptions.gtol = 1e-6
     lmOptions.ftol = 1e-6
     var lmNote = ""
-    do {
-      let lm = try LevenbergMarquardt.fit(
-        start: best.u, residualCount: objective.terms.count + priors.count, options: lmOptions,
-        residuals: { try residuals($0, "levenberg-marquardt") }, jacobian: jacobian)
-      if lm.chiSquare < best.loss { best = (lm.x, lm.chiSquare) }
-      let reason =
-        lm.converged
-        ? "converged" : lm.iterations >= options.lmIterations ? "iteration limit" : "no further progress"
-      lmNote = "\(lm.iterations) iterations, \(reason)"
-    } catch let e as GSLError {
-      lmNote = "stopped: \(e)"
+    let residualCount = objective.terms.count + priors.count
+    if residualCount < params.count || options.lmIterations == 0 {
+      lmNote =
+        options.lmIterations == 0
+        ? "skipped (--lm-iterations 0)"
+        : "skipped: \(residualCount) residuals for \(params.count) keys (it needs at least as many)"
+    } else {
+      do {
+        let lm = try LevenbergMarquardt.fit(
+          start: best.u, residualCount: residualCount, options: lmOptions,
+          residuals: { try residuals($0, "levenberg-marquardt") }, jacobian: jacobian)
+        if lm.chiSquare < best.loss { best = (lm.x, lm.chiSquare) }
+        let reason =
+          lm.converged
+          ? "converged" : lm.iterations >= options.lmIterations ? "iteration limit" : "no further progress"
+        lmNote = "\(lm.iterations) iterations, \(reason)"
+      } catch let e as GSLError {
+        lmNote = "stopped: \(e)"
+      }
     }
     // Uncertainty and identifiability at the optimum.
     let jac = try jacobian(best.u)
