@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // vrsim: a discrete-event simulator of virtualized routers.
 // Module arrows point one way (see docs/DESIGN.md):
-// vrsim -> VrsimCLI -> {Experiment, Report, Testbed} -> Scenario -> Platforms -> {NetModel, HostModel}
+// vrsim -> VrsimCLI -> {Experiment, Calibration, Testbed, Report} -> Scenario -> Platforms -> {NetModel, HostModel}
 //   -> SimCore -> GSLKit -> CGSL.
 import PackageDescription
 
@@ -23,6 +23,7 @@ let package = Package(
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/swiftcsv/SwiftCSV", exact: "0.10.0"),
   ],
   targets: [
     .systemLibrary(
@@ -51,13 +52,21 @@ let package = Package(
       name: "VrsimCLI",
       dependencies: [
         "SimCore", "GSLKit", "CAllocCounter", "HostModel", "NetModel", "Platforms", "Scenario", "Experiment",
-        "Report", "Testbed",
+        "Report", "Testbed", "Calibration",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
     ),
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
     .target(name: "Testbed", dependencies: ["Scenario", "SimCore"], swiftSettings: strict),
+    .target(
+      name: "Calibration",
+      dependencies: [
+        "GSLKit", "SimCore", "Platforms", "Scenario", "Report",
+        .product(name: "SwiftCSV", package: "SwiftCSV"),
+      ],
+      swiftSettings: strict
+    ),
     .target(
       name: "Experiment",
       dependencies: ["SimCore", "Report", .product(name: "GRDB", package: "GRDB.swift")],
@@ -81,6 +90,9 @@ let package = Package(
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
     .testTarget(
       name: "TestbedTests", dependencies: ["Testbed", "Scenario", "SimCore", "vrsim"], exclude: ["Goldens"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "CalibrationTests", dependencies: ["Calibration", "Scenario", "Report", "GSLKit"],
       swiftSettings: strict),
     .executableTarget(
       name: "vrsim-campaign-fixture",

@@ -110,3 +110,228 @@ enum GSL {
     return gsl_cdf_chisq_Q(x, nu)
   }
 }
+
+// MARK: Minimisation and nonlinear least squares (gsl_multimin, gsl_multifit_nlinear)
+
+/// A Swift closure and the first error it threw, passed to GSL as the `params` pointer of a
+/// callback. GSL calls back on the calling thread only, so no locking is needed.
+final class CallbackBox<F> {
+  let body: F
+  var error: (any Error)?
+  init(_ body: F) { self.body = body }
+}
+
+extension GSL {
+  static func vector(_ values: [Double]) -> UnsafeMutablePointer<gsl_vector> {
+    let v = gsl_vector_alloc(values.count)!
+    for (i, x) in values.enumerated() { gsl_vector_set(v, i, x) }
+    return v
+  }
+
+  static func array(_ v: UnsafePointer<gsl_vector>) -> [Double] {
+    (0..<v.pointee.size).map { gsl_vector_get(v, $0) }
+  }
+
+  static func rows(_ m: UnsafePointer<gsl_matrix>) -> [[Double]] {
+    (0..<m.pointee.size1).map { i in (0..<m.pointee.size2).map { j in gsl_matrix_get(m, i, j) } }
+  }
+
+  /// Nelder-Mead simplex (`gsl_multimin_fminimizer_nmsimplex2`) from `start` with initial
+  /// steps `step`, until the simplex size falls below `sizeTolerance` or `maxIterations`.
+  /// A non-finite objective value or a thrown error stops the search with that error.
+  static func nmsimplex2(
+    start: [Double], step: [Double], sizeTolerance: Double, maxIterations: Int,
+    objective: ([Double]) throws -> Double
+  ) throws -> (x: [Double], value: Double, iterations: Int, converged: Bool) {
+    prepare()
+    let n = start.count
+    return try withoutActuallyEscaping(objective) { objective in
+      let box = CallbackBox<([Double]) throws -> Double>(objective)
+      let context = Unmanaged.passUnretained(box).toOpaque()
+      let x = vector(start)
+      let steps = vector(step)
+      defer {
+        gsl_vector_free(x)
+        gsl_vector_free(steps)
+      }
+      guard let s = gsl_multimin_fminimizer_alloc(vrsim_gsl_nmsimplex2(), n) else {
+        throw GSLError(function: "gsl_multimin_fminimizer_alloc", message: "out of memory")
+      }
+      defer { gsl_multimin_fminimizer_free(s) }
+      var function = gsl_multimin_function(
+        f: { v, params in
+          let box = Unmanaged<CallbackBox<([Double]) throws -> Double>>.fromOpaque(params!)
+            .takeUnretainedValue()
+          if box.error != nil { return .nan }
+          do {
+            return try box.body(GSL.array(v!))
+          } catch {
+            box.error = error
+            return .nan
+          }
+        }, n: n, params: context)
+      let setStatus = gsl_multimin_fminimizer_set(s, &function, x, steps)
+      if let e = box.error { throw e }
+      guard setStatus == GSL_SUCCESS else {
+        throw GSLError(function: "gsl_multimin_fminimizer_set", message: message(setStatus))
+      }
+      var iterations = 0
+      var converged = false
+      while iterations < maxIterations {
+        iterations += 1
+        let status = gsl_multimin_fminimizer_iterate(s)
+        if let e = box.error { throw e }
+        guard status == GSL_SUCCESS else {
+          throw GSLError(function: "gsl_multimin_fminimizer_iterate", message: message(status))
+        }
+        if gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), sizeTolerance) == GSL_SUCCESS {
+          converged = true
+          break
+        }
+      }
+      return (array(gsl_multimin_fminimizer_x(s)), gsl_multimin_fminimizer_minimum(s), iterations, converged)
+    }
+  }
+
+  typealias Residuals = ([Double]) throws -> [Double]
+  typealias Jacobian = ([Double]) throws -> [[Double]]
+
+  /// Levenberg-Marquardt (`gsl_multifit_nlinear_trust` with `trs_lm`, SVD solver) minimising
+  /// the sum of squared `residuals` from `start`. Without `jacobian` GSL differentiates
+  /// forward with relative step `step`. Returns the optimum, its residuals and Jacobian, the
+  /// covariance `(JᵀJ)⁻¹` (columns with relative pivot below `epsrel` dropped, as zero), the
+  /// reciprocal condition number of J, the iterations and GSL's stopping reason (1: small step,
+  /// 2: small gradient; 0 with `converged == false`: maxIterations reached).
+  static func levenbergMarquardt(
+    start: [Double], residualCount n: Int, step: Double, maxIterations: Int, xtol: Double, gtol: Double,
+    ftol: Double, covarianceEpsrel: Double, residuals: Residuals, jacobian: Jacobian?
+  ) throws -> (
+    x: [Double], residuals: [Double], jacobian: [[Double]], covariance: [[Double]], rcond: Double,
+    iterations: Int, info: Int32, converged: Bool
+  ) {
+    prepare()
+    let p = start.count
+    typealias Pair = (residuals: Residuals, jacobian: Jacobian?)
+    return try withoutActuallyEscaping(residuals) { residuals in
+      let box = CallbackBox<Pair>((residuals, nil))
+      func run(_ box: CallbackBox<Pair>) throws -> (
+        x: [Double], residuals: [Double], jacobian: [[Double]], covariance: [[Double]], rcond: Double,
+        iterations: Int, info: Int32, converged: Bool
+      ) {
+        let context = Unmanaged.passUnretained(box).toOpaque()
+        var params = gsl_multifit_nlinear_default_parameters()
+        params.trs = vrsim_gsl_nlinear_trs_lm()
+        params.solver = vrsim_gsl_nlinear_solver_svd()
+        params.scale = vrsim_gsl_nlinear_scale_more()
+        params.fdtype = GSL_MULTIFIT_NLINEAR_FWDIFF
+        params.h_df = step
+        guard let w = gsl_multifit_nlinear_alloc(vrsim_gsl_nlinear_trust(), &params, n, p) else {
+          throw GSLError(function: "gsl_multifit_nlinear_alloc", message: "cannot allocate (n \(n), p \(p))")
+        }
+        defer { gsl_multifit_nlinear_free(w) }
+        var fdf = gsl_multifit_nlinear_fdf()
+        fdf.f = { v, params, f in
+          let box = Unmanaged<CallbackBox<Pair>>.fromOpaque(params!).takeUnretainedValue()
+          if box.error != nil { return Int32(GSL_EBADFUNC) }
+          do {
+            let r = try box.body.residuals(GSL.array(v!))
+            guard r.count == f!.pointee.size, r.allSatisfy(\.isFinite) else { return Int32(GSL_EBADFUNC) }
+            for (i, x) in r.enumerated() { gsl_vector_set(f, i, x) }
+            return Int32(GSL_SUCCESS)
+          } catch {
+            box.error = error
+            return Int32(GSL_EBADFUNC)
+          }
+        }
+        if box.body.jacobian != nil {
+          fdf.df = { v, params, m in
+            let box = Unmanaged<CallbackBox<Pair>>.fromOpaque(params!).takeUnretainedValue()
+            if box.error != nil { return Int32(GSL_EBADFUNC) }
+            do {
+              let x = GSL.array(v!)
+              let j = try box.body.jacobian!(x)
+              for (i, row) in j.enumerated() {
+                for (k, d) in row.enumerated() {
+                  guard d.isFinite else { return Int32(GSL_EBADFUNC) }
+                  gsl_matrix_set(m, i, k, d)
+                }
+              }
+              return Int32(GSL_SUCCESS)
+            } catch {
+              box.error = error
+              return Int32(GSL_EBADFUNC)
+            }
+          }
+        }
+        fdf.fvv = nil
+        fdf.n = n
+        fdf.p = p
+        fdf.params = context
+        let x0 = vector(start)
+        defer { gsl_vector_free(x0) }
+        let initStatus = gsl_multifit_nlinear_init(x0, &fdf, w)
+        if let e = box.error { throw e }
+        guard initStatus == GSL_SUCCESS else {
+          throw GSLError(function: "gsl_multifit_nlinear_init", message: message(initStatus))
+        }
+        var info: Int32 = 0
+        let status = gsl_multifit_nlinear_driver(maxIterations, xtol, gtol, ftol, nil, nil, &info, w)
+        if let e = box.error { throw e }
+        let converged: Bool
+        if status == GSL_SUCCESS {
+          converged = true
+        } else if status == GSL_EMAXITER || status == GSL_ENOPROG {
+          converged = false
+        } else {
+          throw GSLError(function: "gsl_multifit_nlinear_driver", message: message(status))
+        }
+        let jac = gsl_multifit_nlinear_jac(w)!
+        let covar = gsl_matrix_alloc(p, p)!
+        defer { gsl_matrix_free(covar) }
+        let covStatus = gsl_multifit_nlinear_covar(jac, covarianceEpsrel, covar)
+        guard covStatus == GSL_SUCCESS else {
+          throw GSLError(function: "gsl_multifit_nlinear_covar", message: message(covStatus))
+        }
+        var rcond = 0.0
+        _ = gsl_multifit_nlinear_rcond(&rcond, w)
+        return (
+          array(gsl_multifit_nlinear_position(w)), array(gsl_multifit_nlinear_residual(w)), rows(jac),
+          rows(covar), rcond, Int(gsl_multifit_nlinear_niter(w)), info, converged
+        )
+      }
+      if let jacobian {
+        return try withoutActuallyEscaping(jacobian) { jacobian in
+          try run(CallbackBox<Pair>((residuals, jacobian)))
+        }
+      }
+      return try run(box)
+    }
+  }
+
+  /// Eigenvalues (ascending) and unit eigenvectors (`vectors[k]` belongs to `values[k]`) of
+  /// the symmetric matrix `a` (`gsl_eigen_symmv`).
+  static func symmetricEigen(_ a: [[Double]]) throws -> (values: [Double], vectors: [[Double]]) {
+    prepare()
+    let n = a.count
+    guard n > 0, a.allSatisfy({ $0.count == n }) else {
+      throw GSLError(function: "gsl_eigen_symmv", message: "expected a non-empty square matrix")
+    }
+    let m = gsl_matrix_alloc(n, n)!
+    let values = gsl_vector_alloc(n)!
+    let vectors = gsl_matrix_alloc(n, n)!
+    let w = gsl_eigen_symmv_alloc(n)!
+    defer {
+      gsl_matrix_free(m)
+      gsl_vector_free(values)
+      gsl_matrix_free(vectors)
+      gsl_eigen_symmv_free(w)
+    }
+    for i in 0..<n { for j in 0..<n { gsl_matrix_set(m, i, j, a[i][j]) } }
+    let status = gsl_eigen_symmv(m, values, vectors, w)
+    guard status == GSL_SUCCESS else { throw GSLError(function: "gsl_eigen_symmv", message: message(status)) }
+    _ = gsl_eigen_symmv_sort(values, vectors, GSL_EIGEN_SORT_VAL_ASC)
+    let vals = array(values)
+    let cols = (0..<n).map { k in (0..<n).map { i in gsl_matrix_get(vectors, i, k) } }
+    return (vals, cols)
+  }
+}

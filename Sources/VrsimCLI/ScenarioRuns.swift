@@ -1,3 +1,4 @@
+import Calibration
 import Experiment
 import Foundation
 import HostModel
@@ -76,50 +77,9 @@ enum ScenarioRuns {
   }
 
   /// The tidy rows of a result: per router and aggregate traffic, per domain CPU, host figures,
-  /// drops by place.
+  /// drops by place (`SimulatedMetrics.values`, which calibration compares with measured rows).
   static func rows(_ r: NetworkResult) -> [MetricRow] {
-    var out: [MetricRow] = []
-    for x in [r.aggregate] + r.routers {
-      out += [
-        MetricRow(scope: x.name, .offeredPps, value: x.offeredPps),
-        MetricRow(scope: x.name, .forwardedPps, value: x.forwardedPps),
-        MetricRow(scope: x.name, .frameBps, value: x.frameBps),
-        MetricRow(scope: x.name, .wireBps, value: x.wireBps),
-        MetricRow(scope: x.name, .droppedPps, value: x.droppedPps),
-        MetricRow(scope: x.name, .loss, value: x.lossFraction),
-        MetricRow(scope: x.name, .latencyMean, value: x.latencyMeanUs),
-        MetricRow(scope: x.name, .latencyP50, value: x.latencyP50Us),
-        MetricRow(scope: x.name, .latencyP99, value: x.latencyP99Us),
-        MetricRow(scope: x.name, .latencyMax, value: x.latencyMaxUs),
-      ]
-    }
-    out += [
-      MetricRow(scope: "host", .jainIndex, value: r.jainIndex),
-      MetricRow(scope: "host", .switches, value: r.switchesPerSecond),
-      MetricRow(scope: "host", .notifications, value: r.notificationsPerSecond),
-      MetricRow(
-        scope: "host", .notificationsPerPacket, value: r.notificationsPerPacket),
-      MetricRow(scope: "host", .boostWakeups, value: r.boostWakeupsPerSecond),
-    ]
-    for (i, u) in r.pcpuUtilisation.enumerated() {
-      out.append(MetricRow(scope: "pcpu\(i)", .utilisation, value: u))
-    }
-    for name in r.cpuShare.keys.sorted() {
-      out.append(MetricRow(scope: name, .cpu, value: r.cpuShare[name]!))
-    }
-    for stage in r.stageDelayUs.keys.sorted() {
-      out.append(
-        MetricRow(scope: "stage:\(stage)", .delayMean, value: r.stageDelayUs[stage]!))
-      out.append(
-        MetricRow(scope: "stage:\(stage)", .delayMax, value: r.stageDelayMaxUs[stage]!))
-    }
-    for place in r.dropsByPlace.keys.sorted() {
-      out.append(
-        MetricRow(
-          scope: "drop:\(place)", .drops,
-          value: Double(r.dropsByPlace[place]!) / r.seconds))
-    }
-    return out
+    SimulatedMetrics.values(r).map { MetricRow(scope: $0.scope, $0.metric, value: $0.value) }
   }
 }
 

@@ -68,7 +68,8 @@ struct VrsimCommand: ParsableCommand {
     version: VrsimVersion.string,
     subcommands: [
       RunCommand.self, VersionCommand.self, BenchCommand.self, HostDemoCommand.self, ReproduceCommand.self,
-      SweepCommand.self, ResultsCommand.self, MergeCommand.self, SearchCommand.self, TestbedCommand.self,
+      SweepCommand.self, ResultsCommand.self, MergeCommand.self, SearchCommand.self, CalibrateCommand.self,
+      ValidateCommand.self, TestbedCommand.self,
     ]
   )
 }

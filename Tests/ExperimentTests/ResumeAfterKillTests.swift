@@ -44,7 +44,7 @@ import Testing
     if let stderr {
       try FileManager.default.createDirectory(
         at: stderr.deletingLastPathComponent(), withIntermediateDirectories: true)
-      FileManager.default.createFile(atPath: stderr.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
       p.standardError = try FileHandle(forWritingTo: stderr)
     }
     try p.run()

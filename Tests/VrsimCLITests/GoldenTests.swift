@@ -112,9 +112,9 @@ struct GoldenTests {
   /// Every command and subcommand of `vrsim`.
   static let commands: [[String]] = [
     ["run"], ["sweep"], ["results"], ["merge"], ["search"], ["bench"], ["bench", "engine"],
-    ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"], ["testbed"],
-    ["testbed", "run"], ["testbed", "search"], ["testbed", "bench"], ["testbed", "clean"],
-    ["testbed", "plan"], ["testbed", "_timekeeper"], ["testbed", "_timed"],
+    ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"], ["calibrate"],
+    ["validate"], ["testbed"], ["testbed", "run"], ["testbed", "search"], ["testbed", "bench"],
+    ["testbed", "clean"], ["testbed", "plan"], ["testbed", "_timekeeper"], ["testbed", "_timed"],
   ]
 
   @Test(arguments: commands)

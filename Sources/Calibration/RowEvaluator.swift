@@ -1,0 +1,272 @@
+import Dispatch
+import Foundation
+import GSLKit
+import Scenario
+
+/// A declared key being fitted, with the bounds of its search: the declaration's calibration
+/// bounds, else its valid range. The search runs on an unbounded internal coordinate
+/// `u = logit((θ − lower) / (upper − lower))`, so every candidate lies strictly inside the
+/// bounds (bounds by transformation).
+public struct FitParameter: Sendable {
+  /// The declaration (unit, range, calibration bounds, default, `--set` text).
+  public let declared: DeclaredParameter
+  /// Lowest value the fit may take, in `declared.unit`.
+  public let lower: Double
+  /// Highest value the fit may take.
+  public let upper: Double
+
+  /// The key's full path, e.g. `profile.bridge`.
+  public var key: String { declared.key }
+
+  /// The declared key `key`, bounded by its calibration bounds (or its range).
+  /// - Throws: `CalibrationError` for an unknown or non-numeric key, or empty bounds.
+  public init(key: String) throws {
+    guard let d = ScenarioSchema.parameter(key) else {
+      let known = ScenarioSchema.parameters.map(\.key).filter { $0.hasPrefix("profile.") }.prefix(6)
+      throw CalibrationError(
+        "--fit \(key): not a numeric declared key (e.g. \(known.joined(separator: ", ")); every key is in "
+          + "scenarios/README.md)")
+    }
+    declared = d
+    lower = d.calibration?.lower ?? d.range.lowerBound
+    upper = d.calibration?.upper ?? d.range.upperBound
+    guard upper > lower, lower.isFinite, upper.isFinite else {
+      throw CalibrationError("--fit \(key): empty or unbounded calibration bounds \(lower) ... \(upper)")
+    }
+  }
+
+  /// The internal coordinate of `value` (clamped just inside the bounds).
+  public func internalValue(_ value: Double) -> Double {
+    let p = min(1 - 1e-9, max(1e-9, (value - lower) / (upper - lower)))
+    return log(p / (1 - p))
+  }
+
+  /// The value of internal coordinate `u`.
+  public func value(_ u: Double) -> Double { lower + (upper - lower) / (1 + exp(-u)) }
+
+  /// dθ/du at `u`.
+  public func derivative(_ u: Double) -> Double {
+    let s = 1 / (1 + exp(-u))
+    return (upper - lower) * s * (1 - s)
+  }
+}
+
+/// The simulated counterpart of one measured row: mean over replications, its standard
+/// deviation and count.
+public struct RowOutcome: Sendable, Equatable {
+  /// Mean over replications.
+  public var mean: Double
+  /// Sample standard deviation over replications (0 with one replication).
+  public var standardDeviation: Double
+  /// Replications.
+  public var count: Int
+
+  /// Half-width of the 95% Student-t interval of the mean (NaN with one replication).
+  public var halfWidth: Double {
+    guard count > 1 else { return .nan }
+    let t = (try? Quantiles.studentT(0.975, dof: Double(count - 1))) ?? 1.96
+    return t * standardDeviation / Double(count).squareRoot()
+  }
+}
+
+/// Simulates the measured rows of a data set at candidate parameter values.
+///
+/// Rows that share a scenario and `set` share one simulation (a run). Every candidate uses
+/// the same seed and replication numbers for a run (common random numbers), so differences
+/// between candidates are the parameters' doing, not the noise's. Candidates, runs and
+/// replications are spread over `jobs` worker threads; results do not depend on `jobs`.
+public final class RowEvaluator: Sendable {
+  /// The rows, in the order given (only simulated rows).
+  public let rows: [MeasuredRow]
+  /// The fitted keys, in order.
+  public let parameters: [FitParameter]
+  /// Worker threads.
+  public let jobs: Int
+  private let runs: [PreparedRun]
+  private let rowRun: [Int]
+  private let seed: UInt64?
+
+  struct PreparedRun: Sendable {
+    var document: ScenarioDocument
+    var label: String
+    var replications: Int
+    var seed: UInt64
+  }
+
+  /// Prepares `rows` (rows without a scenario are skipped): each run's scenario is parsed
+  /// once with its `set` and then `overrides` (given to every row, e.g. `run.duration=300ms`).
+  /// `seed` replaces the scenarios' own `run.seed`.
+  /// - Throws: `CalibrationError` when a scenario does not load.
+  public init(
+    rows: [MeasuredRow], parameters: [FitParameter], overrides: [String], seed: UInt64?, jobs: Int
+  ) throws {
+    let simulated = rows.filter(\.isSimulated)
+    self.rows = simulated
+    self.parameters = parameters
+    self.jobs = max(1, jobs)
+    self.seed = seed
+    var runs: [PreparedRun] = []
+    var byKey: [String: Int] = [:]
+    var rowRun: [Int] = []
+    for row in simulated {
+      let all = row.set + overrides
+      let key = row.scenarioPath! + "\u{0}" + all.joined(separator: "\u{0}")
+      if let i = byKey[key] {
+        rowRun.append(i)
+        continue
+      }
+      let path = row.scenarioPath!
+      do {
+        guard let data = FileManager.default.contents(atPath: path) else {
+          throw CalibrationError("\(path): cannot be read")
+        }
+        var doc = try ScenarioDocument.parse(
+          bytes: Array(data), fileName: path, baseDirectory: (path as NSString).deletingLastPathComponent)
+        try doc.applyOverrides(all)
+        let spec = try doc.resolve()
+        guard spec.sweepPoints().count == 1 else {
+          throw CalibrationError(
+            "\(row.location): the row's scenario with its set has \(spec.sweepPoints().count) points")
+        }
+        byKey[key] = runs.count
+        rowRun.append(runs.count)
+        runs.append(
+          PreparedRun(
+            document: doc, label: "\(row.scenario) [\(all.joined(separator: ";"))]",
+            replications: spec.run.replications, seed: seed ?? spec.run.seed))
+      } catch let e as CalibrationError {
+        throw e
+      } catch {
+        throw CalibrationError("\(row.location): \(error)")
+      }
+    }
+    self.runs = runs
+    self.rowRun = rowRun
+  }
+
+  /// Number of distinct simulations (scenario with set) behind the rows.
+  public var runCount: Int { runs.count }
+
+  /// Replications simulated per candidate (all runs).
+  public var replicationsPerCandidate: Int { runs.reduce(0) { $0 + $1.replications } }
+
+  /// The `--set` overrides that give the fitted keys the values `theta`.
+  public func overrides(_ theta: [Double]) -> [String] {
+    zip(parameters, theta).map { "\($0.key)=\($0.declared.text($1))" }
+  }
+
+  /// The resolved scenario of the first run at `theta` (for reading the fitted profile).
+  public func resolvedSpec(_ theta: [Double]) throws -> ScenarioSpec {
+    guard let run = runs.first else { throw CalibrationError("no simulated rows") }
+    return try spec(run, theta)
+  }
+
+  /// The start values: each fitted key's value in the first run's scenario (its profile
+  /// and overrides), else the declared default, else the middle of the bounds.
+  public func startValues() throws -> [Double] {
+    let spec = try resolvedSpec([])
+    return parameters.map { p in
+      ScenarioSchema.value(of: p.key, in: spec) ?? p.declared.defaultValue ?? (p.lower + p.upper) / 2
+    }
+  }
+
+  private func spec(_ run: PreparedRun, _ theta: [Double]) throws -> ScenarioSpec {
+    var doc = run.document
+    do {
+      try doc.applyOverrides(theta.isEmpty ? [] : overrides(theta))
+      return try doc.resolve().sweepPoints()[0].spec
+    } catch {
+      throw CalibrationError("\(run.label): \(error)")
+    }
+  }
+
+  /// Simulates every row at each candidate (`theta` values in the parameters' units).
+  /// - Returns: per candidate, per row, the simulated outcome.
+  public func simulate(_ candidates: [[Double]]) throws -> [[RowOutcome]] {
+    struct Task {
+      var candidate: Int
+      var run: Int
+      var replication: Int
+    }
+    var list: [Task] = []
+    for c in candidates.indices {
+      for (r, run) in runs.enumerated() {
+        for k in 0..<run.replications { list.append(Task(candidate: c, run: r, replication: k)) }
+      }
+    }
+    let tasks = list
+    let results = TaskResults(count: tasks.count)
+    let workers = min(jobs, max(1, tasks.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while let i = results.next() {
+        let t = tasks[i]
+        let run = runs[t.run]
+        do {
+          let spec = try spec(run, candidates[t.candidate])
+          let values = try SimulatedMetrics.simulate(spec, seed: run.seed, replication: t.replication)
+          results.store(i, .success(values))
+        } catch {
+          results.store(i, .failure(error))
+        }
+      }
+    }
+    var byTask: [[SimulatedValue]] = []
+    for r in results.all() {
+      switch r {
+      case .success(let v): byTask.append(v)
+      case .failure(let e): throw e
+      case nil: throw CalibrationError("internal: a simulation did not run")
+      }
+    }
+    var out: [[RowOutcome]] = []
+    var offset = 0
+    for _ in candidates {
+      var perRun: [[[SimulatedValue]]] = []
+      for run in runs {
+        perRun.append(Array(byTask[offset..<(offset + run.replications)]))
+        offset += run.replications
+      }
+      out.append(
+        rows.enumerated().map { i, row in
+          let reps = perRun[rowRun[i]]
+          let xs = reps.map { vs in
+            vs.first { $0.scope == row.scope && $0.metric == row.metric }?.value ?? .nan
+          }
+          let mean = xs.reduce(0, +) / Double(xs.count)
+          let variance =
+            xs.count > 1 ? xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1) : 0
+          return RowOutcome(mean: mean, standardDeviation: variance.squareRoot(), count: xs.count)
+        })
+    }
+    return out
+  }
+}
+
+/// Results of a batch of tasks, filled by worker threads.
+private final class TaskResults: @unchecked Sendable {
+  private let lock = NSLock()
+  private var slots: [Result<[SimulatedValue], any Error>?]
+  private var nextIndex = 0
+
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+  func next() -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard nextIndex < slots.count else { return nil }
+    nextIndex += 1
+    return nextIndex - 1
+  }
+
+  func store(_ i: Int, _ r: Result<[SimulatedValue], any Error>) {
+    lock.lock()
+    slots[i] = r
+    lock.unlock()
+  }
+
+  func all() -> [Result<[SimulatedValue], any Error>?] {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots
+  }
+}

@@ -1,0 +1,77 @@
+import Platforms
+import Report
+import Scenario
+
+/// One simulated figure: a metric of a scope.
+public struct SimulatedValue: Sendable, Equatable {
+  /// `aggregate`, `vr0`, `host`, `pcpu0`, `dom0`, `stage:NAME`, `drop:PLACE`.
+  public var scope: String
+  /// The metric (its unit is the metric's).
+  public var metric: Metric
+  /// The value in the metric's unit.
+  public var value: Double
+}
+
+/// The figures vrsim reports for one simulated replication, in report order: per router and
+/// aggregate traffic, host figures, per pCPU utilisation, per domain CPU, stage delays and
+/// drops by place. `vrsim run` prints these, and calibration compares measured rows with them.
+public enum SimulatedMetrics {
+  /// The figures of a result.
+  public static func values(_ r: NetworkResult) -> [SimulatedValue] {
+    var out: [SimulatedValue] = []
+    func add(_ scope: String, _ m: Metric, _ v: Double) {
+      out.append(SimulatedValue(scope: scope, metric: m, value: v))
+    }
+    for x in [r.aggregate] + r.routers {
+      add(x.name, .offeredPps, x.offeredPps)
+      add(x.name, .forwardedPps, x.forwardedPps)
+      add(x.name, .frameBps, x.frameBps)
+      add(x.name, .wireBps, x.wireBps)
+      add(x.name, .droppedPps, x.droppedPps)
+      add(x.name, .loss, x.lossFraction)
+      add(x.name, .latencyMean, x.latencyMeanUs)
+      add(x.name, .latencyP50, x.latencyP50Us)
+      add(x.name, .latencyP99, x.latencyP99Us)
+      add(x.name, .latencyMax, x.latencyMaxUs)
+    }
+    add("host", .jainIndex, r.jainIndex)
+    add("host", .switches, r.switchesPerSecond)
+    add("host", .notifications, r.notificationsPerSecond)
+    add("host", .notificationsPerPacket, r.notificationsPerPacket)
+    add("host", .boostWakeups, r.boostWakeupsPerSecond)
+    for (i, u) in r.pcpuUtilisation.enumerated() { add("pcpu\(i)", .utilisation, u) }
+    for name in r.cpuShare.keys.sorted() { add(name, .cpu, r.cpuShare[name]!) }
+    for stage in r.stageDelayUs.keys.sorted() {
+      add("stage:\(stage)", .delayMean, r.stageDelayUs[stage]!)
+      add("stage:\(stage)", .delayMax, r.stageDelayMaxUs[stage]!)
+    }
+    for place in r.dropsByPlace.keys.sorted() {
+      add("drop:\(place)", .drops, Double(r.dropsByPlace[place]!) / r.seconds)
+    }
+    return out
+  }
+
+  /// Simulates one replication of a scenario without a sweep (its costs: `spec.costs`).
+  /// - Throws: `CalibrationError` when the scenario's platform cannot be built.
+  public static func simulate(_ spec: ScenarioSpec, seed: UInt64, replication: Int) throws -> [SimulatedValue]
+  {
+    let host: RouterHost
+    do {
+      let platform = try spec.platformSpec(profile: spec.costs)
+      host = try RouterHost(spec: platform, seed: seed, replication: replication)
+    } catch {
+      throw CalibrationError("\(spec.source.fileName): \(error)")
+    }
+    return values(host.run(duration: spec.run.duration, warmup: spec.run.warmup))
+  }
+}
+
+/// A calibration or validation failure that is not a data-file problem: a parameter that
+/// cannot be fitted, a scenario that does not build, a checkpoint of another problem.
+public struct CalibrationError: Error, Sendable, CustomStringConvertible {
+  /// What went wrong.
+  public var message: String
+  /// Creates an error.
+  public init(_ message: String) { self.message = message }
+  public var description: String { message }
+}

@@ -1,0 +1,163 @@
+import Calibration
+import Foundation
+import Testing
+
+/// The measured-data reader: good files in every CSV dialect the schema allows, and every
+/// bad row reported at its file, line and column.
+@Suite struct MeasuredDataTests {
+  static func write(_ text: String, in dir: URL, name: String = "data.csv") throws -> String {
+    try forwarderScenario.write(to: dir.appendingPathComponent("s.yaml"), atomically: true, encoding: .utf8)
+    let path = dir.appendingPathComponent(name).path
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  static let good = "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,700000,680000,720000,5,value"
+
+  @Test func quotesCRLFAndByteOrderMarkAreRead() throws {
+    let dir = scratchDirectory("good")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let text =
+      "\u{FEFF}" + header + ",note\r\n" + Self.good + ",plain\r\n"
+      + "test,fig,s.yaml,\"platform=native;traffic[0].rate=500kpps\",aggregate,loss,fraction,0,0,0.01,,value,"
+      + "\"two\r\nlines, with \"\"quotes\"\"\"\r\n"
+      + "test,fig,,platform=vmware,host,benchmark_time,s,1,1,1,,rank,\r\n"
+    let path = try Self.write(text, in: dir)
+    let rows = try MeasuredData.load(paths: [path])
+    #expect(rows.count == 3)
+    #expect(rows[0].value == 700_000)
+    #expect(rows[0].n == 5)
+    #expect(rows[0].line == 2)
+    #expect(rows[1].set == ["platform=native", "traffic[0].rate=500kpps"])
+    #expect(rows[1].line == 3)
+    // The quoted note spans two lines, so the next row starts on line 5.
+    #expect(rows[2].line == 5)
+    #expect(!rows[2].isSimulated)
+    // sd from the interval: (720000 - 680000) / (2 x 1.96).
+    #expect(abs(rows[0].standardDeviation! - 40_000 / 3.919927969080108) < 1e-6)
+  }
+
+  /// Each bad case: the text of its data row, the column (field number) and a word of the message.
+  static let badCases: [(row: String, column: Int, field: String, words: String)] = [
+    ("test,fig,s.yaml,platform=native,aggregate,fwd_pps,pps,1,0,2,,value", 6, "metric", "unknown metric"),
+    ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,kpps,1,0,2,,value", 7, "unit", "not the unit"),
+    ("test,fig,s.yaml,platfrom=native,aggregate,forwarded_pps,pps,1,0,2,,value", 4, "set", "platfrom"),
+    (
+      "test,fig,s.yaml,profile.driver_rxx=5cycles,aggregate,forwarded_pps,pps,1,0,2,,value", 4, "set",
+      "driver_rxx"
+    ),
+    ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,nan,0,2,,value", 8, "value", "not finite"),
+    (
+      "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,NaN,,value", 10, "ci95_high",
+      "not finite"
+    ),
+    (
+      "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,3,2,,value", 10, "ci95_high",
+      "negative interval width"
+    ),
+    (
+      "test,fig,missing.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,2,,value", 3, "scenario",
+      "does not exist"
+    ),
+    ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,2,,guess", 12, "kind", "unknown kind"),
+    ("test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,1,0,2", 11, "n", "missing column"),
+    (
+      "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,one,0,2,,value", 8, "value", "not a number"
+    ),
+  ]
+
+  @Test(arguments: 0..<badCases.count) func aBadRowIsReportedAtItsLineAndColumn(_ k: Int) throws {
+    let c = Self.badCases[k]
+    let dir = scratchDirectory("bad\(k)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // The bad row is the third line, after one good row.
+    let path = try Self.write(header + "\n" + Self.good + "\n" + c.row + "\n", in: dir)
+    do {
+      _ = try MeasuredData.load(paths: [path])
+      Issue.record("case \(k) (\(c.field)) was accepted")
+    } catch {
+      #expect(error.problems.count == 1, "\(error)")
+      let p = error.problems[0]
+      #expect(p.file == path)
+      #expect(p.line == 3)
+      #expect(p.column == c.column, "\(p)")
+      #expect(p.field == c.field, "\(p)")
+      #expect(p.message.contains(c.words), "\(p)")
+      #expect(p.description.hasPrefix("\(path):3:\(c.column): \(c.field): "))
+    }
+  }
+
+  @Test func aMissingColumnIsReportedInTheHeader() throws {
+    let dir = scratchDirectory("header")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = try Self.write(
+      "source,experiment,scenario,set,scope,metric,value,ci95_low,ci95_high,n,kind\n" + Self.good + "\n",
+      in: dir)
+    do {
+      _ = try MeasuredData.load(paths: [path])
+      Issue.record("accepted a header without 'unit'")
+    } catch {
+      #expect(error.problems.count == 1)
+      #expect(error.problems[0].line == 1)
+      #expect(error.problems[0].message.contains("'unit'"))
+    }
+  }
+
+  @Test func anUnreadableFileAndMalformedQuotingAreErrorsNotCrashes() throws {
+    let dir = scratchDirectory("files")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    do {
+      _ = try MeasuredData.load(paths: [dir.appendingPathComponent("none.csv").path])
+      Issue.record("accepted a missing file")
+    } catch {
+      #expect(error.problems[0].field == "(file)")
+    }
+    let path = try Self.write(header + "\n" + "a,\"b\"c,d\n", in: dir)
+    #expect(throws: MeasuredDataError.self) { _ = try MeasuredData.load(paths: [path]) }
+    let empty = try Self.write("", in: dir, name: "empty.csv")
+    #expect(throws: MeasuredDataError.self) { _ = try MeasuredData.load(paths: [empty]) }
+  }
+
+  @Test func theRepositoryPaperDataLoads() throws {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let rows = try MeasuredData.load(paths: [repo.appendingPathComponent("validation/paper-2012.csv").path])
+    #expect(rows.contains { $0.experiment == "fig8b" && $0.kind == .value })
+    #expect(rows.contains { !$0.isSimulated && $0.metric.name == "benchmark_time" })
+    #expect(rows.filter(\.isSimulated).allSatisfy { $0.source == "paper-2012" })
+  }
+}
+
+/// `--train` / `--test` filters.
+@Suite struct RowFilterTests {
+  static func row(_ experiment: String, _ set: [String]) -> MeasuredRow {
+    MeasuredRow(
+      source: "s", experiment: experiment, scenario: "", scenarioPath: nil, set: set, scope: "aggregate",
+      metric: .forwardedPps, value: 1, ci95Low: nil, ci95High: nil, n: nil, kind: .value, stated: "",
+      file: "f",
+      line: 2)
+  }
+
+  @Test func experimentListsSetMembershipAndBooleans() throws {
+    let a = Self.row("fig9", ["platform=native"])
+    let b = Self.row("fig8a", ["routers.count=4"])
+    let c = Self.row("fig8b", ["routers.count=4"])
+    let f = try RowFilter("experiment in [fig9, fig8a]")
+    #expect(f.matches(a) && f.matches(b) && !f.matches(c))
+    let g = try RowFilter("set has routers.count=4")
+    #expect(!g.matches(a) && g.matches(b) && g.matches(c))
+    let h = try RowFilter("experiment in [fig9, fig8a] and not set has routers.count=4")
+    #expect(h.matches(a) && !h.matches(b) && !h.matches(c))
+    let i = try RowFilter("experiment = fig8b or set has platform")
+    #expect(i.matches(a) && !i.matches(b) && i.matches(c))
+    #expect(try RowFilter("experiment != fig9").matches(b))
+  }
+
+  @Test func aBadFilterIsAnError() {
+    for text in [
+      "experiment in fig9", "color = red", "set is x", "experiment in [a, b", "experiment = a junk",
+    ] {
+      #expect(throws: CalibrationError.self, "\(text)") { _ = try RowFilter(text) }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `vrsim calibrate` and `vrsim validate` run as the built binary: bad data exits with code 2
+/// naming file, line and column; a calibration killed part way resumes from its checkpoint
+/// to the same fitted profile.
+@Suite(.serialized) struct CalibrateCLITests {
+  static let scenario = """
+    name: calibrate-cli
+    host: { cpus: 4, clock: 3.06GHz, nic: { rate: 1Gbps, rx_ring: 256, tx_ring: 256, vfs: 7 } }
+    platform: native
+    profile: paper-2012.yaml
+    routers: { count: 1, each: { vcpus: 1, routes: 1000 } }
+    traffic: [ { to: all, rate: 1000kpps, frame: 64B, arrival: cbr } ]
+    run: { duration: 10ms, warmup: 2ms, replications: 1, seed: 3 }
+
+    """
+
+  static let header = "source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind"
+
+  static func folder(_ label: String) throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vrsim-calibrate-cli-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try scenario.write(to: dir.appendingPathComponent("s.yaml"), atomically: true, encoding: .utf8)
+    return dir
+  }
+
+  static let data =
+    header + "\n"
+    + "synthetic,fwd,s.yaml,platform=native,aggregate,forwarded_pps,pps,650000,630000,670000,,value\n"
+    + "synthetic,fwd,s.yaml,\"platform=xen-sriov;traffic[0].rate=1400kpps\",aggregate,forwarded_pps,pps,"
+    + "600000,580000,620000,,value\n"
+
+  static func arguments(_ dir: URL, out: String) -> [String] {
+    [
+      "calibrate", dir.appendingPathComponent("data.csv").path, "--fit",
+      "profile.driver_rx,profile.vf_driver_rx",
+      "--out", out, "--jobs", "2", "--budget", "24", "--restarts", "1", "--lm-iterations", "4",
+      "--checkpoint", out + ".ckpt",
+    ]
+  }
+
+  /// The profile's keys and values (comments, which hold timings, left out).
+  static func values(_ path: String) throws -> [String] {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+      .map(String.init)
+  }
+
+  @Test(.timeLimit(.minutes(3))) func aKilledCalibrationResumesToTheSameResult() throws {
+    let dir = try Self.folder("resume")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Self.data.write(to: dir.appendingPathComponent("data.csv"), atomically: true, encoding: .utf8)
+    let a = dir.appendingPathComponent("a")
+    let b = dir.appendingPathComponent("b")
+    for d in [a, b] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+    let reference = a.appendingPathComponent("fit.yaml").path
+    let full = try CLIRun(Self.arguments(dir, out: reference) + ["--quiet"])
+    #expect(full.status == 0, "\(full.stderr)")
+
+    // The same calibration, killed once its checkpoint holds a few evaluations.
+    let out = b.appendingPathComponent("fit.yaml").path
+    let p = Process()
+    p.executableURL = CLIRun.binary()
+    p.arguments = Self.arguments(dir, out: out) + ["--quiet"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let deadline = Date().addingTimeInterval(60)
+    var lines = 0
+    while Date() < deadline && p.isRunning {
+      lines =
+        ((try? String(contentsOfFile: out + ".ckpt", encoding: .utf8)) ?? "").split(separator: "\n").count
+      if lines >= 6 { break }
+      usleep(20_000)
+    }
+    #expect(p.isRunning, "the calibration ended before it could be killed (\(lines) checkpoint lines)")
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    #expect(!FileManager.default.fileExists(atPath: out))
+
+    let resumed = try CLIRun(Self.arguments(dir, out: out))
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(!resumed.stdout.contains(" 0 from the checkpoint"), "\(resumed.stdout)")
+    #expect(try Self.values(out) == Self.values(reference))
+  }
+
+  @Test func badDataExitsWithCodeTwoNamingFileLineAndColumn() throws {
+    let dir = try Self.folder("bad")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("data.csv").path
+    try
+      (Self.header + "\n" + "x,fwd,s.yaml,platform=native,aggregate,forwarded_pps,pps,nan,1,2,,value\n"
+      + "x,fwd,nope.yaml,platform=native,aggregate,forwarded_pps,pps,1,1,2,,value\n").write(
+        toFile: path, atomically: true, encoding: .utf8)
+    for command in [["calibrate", path, "--fit", "profile.driver_rx"], ["validate", path]] {
+      let r = try CLIRun(command)
+      #expect(r.status == 2)
+      #expect(r.stderr.contains("\(path):2:8: value:"), "\(r.stderr)")
+      #expect(r.stderr.contains("\(path):3:3: scenario:"), "\(r.stderr)")
+    }
+  }
+
+  @Test func validatePrintsEveryRowAndTheErrorPerExperiment() throws {
+    let dir = try Self.folder("validate")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("data.csv").path
+    try (Self.data + "synthetic,bench,,platform=native,host,benchmark_time,s,1,1,1,,rank\n").write(
+      toFile: path, atomically: true, encoding: .utf8)
+    let r = try CLIRun(["validate", path, "--format", "csv", "--jobs", "2"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = r.stdout.split(separator: "\n")
+    #expect(lines.count == 4)
+    #expect(lines[3].hasSuffix("not simulated"))
+    let table = try CLIRun(["validate", path, "--test", "experiment = fwd"])
+    #expect(table.status == 0)
+    #expect(table.stdout.contains("MAPE") && table.stdout.contains("overall"))
+  }
+}
