@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// A generated mutation test of issue 13: valid scenarios, CSV and pcap traces and route files
+/// A generated mutation test of issue 13: valid scenarios, profiles, CSV and pcap traces and route files
 /// are mutated (numbers to 0, -1, huge or NaN; truncation; duplicated and dropped lines) and
 /// each mutant is run through the vrsim binary. Every one must end with exit code 2 and a
 /// message naming the input it came from, or succeed: never a signal, never exit code 1,
@@ -26,6 +26,7 @@ struct MutationTests {
     about: one native router replaying a trace, a route file, 2 ms
     host: { cpus: 2, clock: 3GHz, nic: { rate: 1Gbps, rx_ring: 256, tx_ring: 256, vfs: 0 } }
     platform: native
+    profile: p.yaml
     routers: { count: 1, each: { vcpus: 1, weight: 256, cap: 0, routes_file: r.txt } }
     traffic:
       - { to: all, rate: 20kpps, frame: 64B, arrival: { kind: trace, file: t.csv } }
@@ -33,6 +34,12 @@ struct MutationTests {
     run: { duration: 2ms, warmup: 1ms, replications: 1, seed: 5 }
 
     """
+  /// The committed paper-2012 profile file (every cost with its unit).
+  static let profile: [UInt8] = {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("scenarios/profiles/paper-2012.yaml")
+    return Array((try? Data(contentsOf: url)) ?? Data())
+  }()
   static let trace = "timestamp,size\n0,64\n10us,1518\n0.000025,64\n40us,512\n"
   static let routes = "# table\n10.0.0.0/8\n192.168.1.0/24\n172.16.0.0/12\n"
   static var pcap: [UInt8] {
@@ -114,15 +121,16 @@ struct MutationTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     var outcomes: [Int32: Int] = [:]
     let started = Date()
-    for index in 0..<96 {
+    #expect(!Self.profile.isEmpty, "scenarios/profiles/paper-2012.yaml not found")
+    for index in 0..<120 {
       try? FileManager.default.removeItem(at: dir)
       try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
       var files: [String: [UInt8]] = [
         "s.yaml": Array(Self.scenario.utf8), "t.csv": Array(Self.trace.utf8),
         "r.txt": Array(Self.routes.utf8),
-        "t.pcap": Self.pcap,
+        "t.pcap": Self.pcap, "p.yaml": Self.profile,
       ]
-      let target = ["s.yaml", "t.csv", "r.txt", "t.pcap"][index % 4]
+      let target = ["s.yaml", "t.csv", "r.txt", "t.pcap", "p.yaml"][index % 5]
       let rounds = 1 + Int.random(in: 0..<2, using: &rng)
       for _ in 0..<rounds {
         if target == "t.pcap" {
@@ -163,7 +171,9 @@ struct MutationTests {
         break
       case 2:
         let first = stderr.split(separator: "\n").first.map(String.init) ?? ""
-        let located = ["s.yaml:", "t.csv", "r.txt:", "t.pcap:", "--set:"].contains { first.contains($0) }
+        let located = ["s.yaml:", "t.csv", "r.txt:", "t.pcap:", "p.yaml:", "--set:"].contains {
+          first.contains($0)
+        }
         #expect(first.hasPrefix("vrsim: error: ") && located, "unlocated message '\(first)': \(what)")
       default:
         Issue.record("exit code \(p.terminationStatus), stderr '\(stderr)': \(what)")
