@@ -68,6 +68,12 @@ public final class RouterHost {
   /// `PathBuilder.description`).
   public var pathDescription: String { path.description }
 
+  /// Notifications caused for or by router `r`'s vif since the last reset (every ring and
+  /// event protocol of the path that keeps them per router); nil on paths that do not.
+  public func notifications(router r: Int) -> UInt64? {
+    path.routerEvents.isEmpty ? nil : path.routerEvents.reduce(UInt64(0)) { $0 + $1.notifications(router: r) }
+  }
+
   /// The places packets can be dropped at, generated from the built graph: every bounded
   /// queue and transmit ring, in the order the path created them.
   public var dropPlaces: [String] { rings.map(\.name) + egress.map(\.name) }
@@ -104,6 +110,7 @@ public final class RouterHost {
     for r in rings { r.resetStatistics(from: start) }
     for s in stages { s.resetStatistics() }
     for e in egress { e.resetStatistics() }
+    for c in path.routerEvents { c.resetStatistics() }
     ingress.resetStatistics()
     metrics.resetStatistics(from: start)
   }

@@ -18,6 +18,7 @@ extension ScenarioSpec {
     nic.rxRing = host.nic.rxRing
     nic.txRing = host.nic.txRing
     nic.vfs = host.nic.vfs
+    nic.rxQueues = host.nic.rxQueues
     let offered = traffic.map { $0.rate.packetsPerSecond(meanFrameBytes: $0.frame.meanBytes) }
     let bytes = zip(traffic, offered).reduce(0.0) { $0 + $1.0.frame.meanBytes * $1.1 }
     let total = offered.reduce(0, +)

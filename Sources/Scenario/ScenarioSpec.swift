@@ -122,6 +122,8 @@ public struct NICSpec: Codable, Sendable, Equatable {
   public var vfs: Int
   /// Receive interrupt throttling.
   public var itr: InterruptThrottle = .off
+  /// Receive queues dom0's driver spreads flows over (RSS); Xen split-driver paths only.
+  public var rxQueues: Int = 1
 
   /// A NIC; the defaults are the paper's Intel 82576 (1 Gb/s, igb's 256 descriptors, 7 VFs).
   public init(rateBitsPerSecond: Int64 = 1_000_000_000, rxRing: Int = 256, txRing: Int = 256, vfs: Int = 7) {

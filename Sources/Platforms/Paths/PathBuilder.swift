@@ -53,6 +53,9 @@ public final class PathBuilder {
   public private(set) var bridge: LinuxBridge?
   /// The guests' flood-copy filters.
   public private(set) var floodCopyDiscards: [FloodCopyDiscard] = []
+  /// Per-router notification counters of the path's event-channel protocols (Xen split driver
+  /// only; empty elsewhere, where notifications are not kept per router).
+  public private(set) var routerEvents: [any RouterEventCounter] = []
   /// What each stage does, by stage (for the path description).
   private(set) var roles: [ObjectIdentifier: String] = [:]
 
@@ -95,6 +98,20 @@ public final class PathBuilder {
   /// One ring per router, named `vr<i>.<suffix>`.
   public func routerRings(_ suffix: String, capacity: Int) -> [PacketRing] {
     (0..<routers).map { ring("vr\($0).\(suffix)", capacity: capacity) }
+  }
+
+  /// Counts `counter`'s notifications per router.
+  public func countsRouterEvents(_ counter: any RouterEventCounter) { routerEvents.append(counter) }
+
+  /// The NIC's receive queues with receive-side scaling: `queues` rings (`nic.rx` when one,
+  /// else `nic.rx0` ...), router r's flow hashed onto queue r mod `queues` (the flows' hashes
+  /// spread evenly over the indirection table).
+  public func nicRxQueues(_ queues: Int) -> [PacketRing] {
+    guard queues > 1 else { return [nicRx()] }
+    let qs = (0..<queues).map { ring("nic.rx\($0)", capacity: spec.nic.rxRing) }
+    rxRings = qs
+    for f in ringOfFlow.indices { ringOfFlow[f] = f % queues }
+    return qs
   }
 
   /// The NIC's receive ring, into which the wire delivers every flow.
@@ -144,11 +161,12 @@ public final class PathBuilder {
   public func stage(
     _ name: String, does: String, on vcpu: VCPU, from inputs: [PacketRing], cost: StageCost, batch: Int,
     to output: any StageOutput, moderation: SimDuration = .zero, notifySendCost: Int64 = 0,
-    refill: RxBufferRefill? = nil, clustering: PacketClustering? = nil
+    refill: RxBufferRefill? = nil, clustering: PacketClustering? = nil, scope: NotificationScope = .stage
   ) -> Stage {
     let s = Stage(
       name: name, sim: sim, vcpu: vcpu, inputs: inputs, cost: cost, batchLimit: batch, output: output,
-      moderation: moderation, notifySendCost: notifySendCost, refill: refill, clustering: clustering)
+      moderation: moderation, notifySendCost: notifySendCost, refill: refill, clustering: clustering,
+      scope: scope)
     stages.append(s)
     roles[ObjectIdentifier(s)] = does
     return s
@@ -172,6 +190,11 @@ public final class PathBuilder {
     guard !rxRings.isEmpty, !ringOfFlow.isEmpty else { return "wire" }
     var sink: any PacketSink = rxRings[ringOfFlow[0]]
     for _ in 0..<64 {
+      if let f = sink as? any ForwardingSink {
+        if let label = f.pathLabel { parts.append(Self.generic(label)) }
+        sink = f.next
+        continue
+      }
       parts.append(Self.generic(sink.name))
       guard let ring = sink as? PacketRing, let stage = ring.consumer else { break }
       var does = roles[ObjectIdentifier(stage)].map { [$0] } ?? []
