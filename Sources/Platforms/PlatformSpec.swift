@@ -29,13 +29,17 @@ public struct RouterSpec: Sendable {
   public var table: RouteTable
   /// Its lookup algorithm.
   public var fib: FIBAlgorithm
+  /// Receive queues of its VF (xen-sriov), flows spread over them by RSS.
+  public var rxQueues: Int
   /// Creates a router.
   public init(
-    domain: DomainConfig, table: RouteTable = .generated(routes: 1_000), fib: FIBAlgorithm = .routeCache
+    domain: DomainConfig, table: RouteTable = .generated(routes: 1_000), fib: FIBAlgorithm = .routeCache,
+    rxQueues: Int = 1
   ) {
     self.domain = domain
     self.table = table
     self.fib = fib
+    self.rxQueues = rxQueues
   }
 }
 

@@ -61,7 +61,7 @@ public final class RouterHost {
     self.path = path
     ingress = try IngressPort(
       sim: sim, flows: spec.flows, bitsPerSecond: spec.nic.bitsPerSecond, rxRings: path.rxRings,
-      ringOfFlow: path.ringOfFlow)
+      ringOfFlow: path.ringOfFlow, ringOfSource: spec.flows.indices.map(path.ringOfSource))
   }
 
   /// One-line description of the path, generated from the built graph (see

@@ -53,7 +53,7 @@ extension ScenarioSpec {
           domain: DomainConfig(
             name: "vr\(i)", kind: guestKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap,
             affinity: affinity(r.pin)),
-          table: table, fib: fib))
+          table: table, fib: fib, rxQueues: r.rxQueues))
     }
     var flows: [FlowSpec] = []
     for t in traffic {

@@ -213,6 +213,19 @@ struct ScenarioDecoder {
         "\(routers.count) routers need \(routers.count) virtual functions but host.nic.vfs is \(host.nic.vfs)",
         "at most \(host.nic.vfs) routers on xen-sriov (one VF each)")
     }
+    if host.nic.rxQueues > 1 && platform != .xenBridge && platform != .xenRouter {
+      report(
+        origin("host.nic.rx_queues"), "host.nic.rx_queues",
+        "\(host.nic.rxQueues) receive queues, but only dom0's NIC on xen-bridge and xen-router has several",
+        "1 on \(platform.rawValue)")
+    }
+    if let i = routers.perRouter.firstIndex(where: { $0.rxQueues > 1 }), platform != .xenSriov {
+      report(
+        origin("routers.each.rx_queues"), "routers.each.rx_queues",
+        "vr\(i) has \(routers.perRouter[i].rxQueues) receive queues, but only a router's VF (xen-sriov) has several "
+          + "(the split driver's vif and the software links have one queue in the modelled kernels)",
+        "1 on \(platform.rawValue)")
+    }
     for (i, r) in routers.perRouter.enumerated() {
       if let bad = r.pin.first(where: { $0 >= host.cpus }) {
         report(

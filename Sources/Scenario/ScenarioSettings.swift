@@ -60,6 +60,11 @@ extension RouterSpec {
     .integer("vcpus", \.vcpus, 1...64, "vCPUs per router."),
     .integer("weight", \.weight, 1...65_535, "Scheduler weight per router."),
     .integer("cap", \.cap, 0...6_400, unit: .percentOfPCPU, "Cap in percent of one pCPU; 0 = uncapped."),
+    .integer(
+      "rx_queues", \.rxQueues, 1...64,
+      "xen-sriov only: receive queues of the router's VF; the router's flows are spread over them by RSS "
+        + "(its k-th flow on queue k mod rx_queues) and each queue's NAPI runs on the router's vCPU q mod vcpus, "
+        + "so a multi-vCPU router forwards in parallel. 1 = the 82576's VF (igbvf: one queue pair)."),
     .choice(
       "fib", \.fib,
       "FIB lookup algorithm (cost model): route-cache (Linux < 3.6 per-flow cache), fib_hash, fib_trie, dir-24-8."

@@ -258,6 +258,8 @@ public struct RouterSpec: Codable, Sendable, Equatable {
   public var fib: FIBAlgorithm = .routeCache
   /// pCPUs the router's vCPUs may run on; empty = any.
   public var pin: [Int] = []
+  /// Receive queues of the router's VF (xen-sriov), flows spread over them by RSS.
+  public var rxQueues: Int = 1
   /// The route table file (`routes_file`) as written, relative to the scenario file's
   /// directory; nil for a generated table of `routes` prefixes.
   public var routesFile: String? = nil

@@ -49,6 +49,11 @@ public final class PathBuilder {
   public private(set) var rxRings: [PacketRing] = []
   /// `ringOfFlow[f]`: index in `rxRings` of flow f's ring.
   public private(set) var ringOfFlow: [Int]
+  /// Receive queues of the NIC spread over by RSS (`nicRxQueues`); 1 = none.
+  public private(set) var nicQueues = 1
+  /// Per router, the indices in `rxRings` of its own receive queues (`wireDelivers(router:lanes:)`),
+  /// empty when it has none.
+  public private(set) var laneRings: [[Int]]
   /// The dom0 bridge, if the path has one.
   public private(set) var bridge: LinuxBridge?
   /// The guests' flood-copy filters.
@@ -67,6 +72,22 @@ public final class PathBuilder {
     wire = Wire(bitsPerSecond: spec.nic.bitsPerSecond, metrics: metrics)
     nicTx = EgressPort(name: "nic.tx", capacity: spec.nic.txRing, wire: wire)
     ringOfFlow = Array(repeating: 0, count: spec.routers.count)
+    laneRings = Array(repeating: [], count: spec.routers.count)
+  }
+
+  /// The index in `rxRings` of the ring that receives the frames of `spec.flows[i]`: the k-th
+  /// flow of its router goes to that router's queue k mod queues (RSS over the router's own
+  /// queues), else flow i to the NIC's queue i mod queues (RSS over dom0's NIC queues), else to
+  /// its router's ring. Departure: RSS hashes each flow's headers into an indirection table;
+  /// here the flows are spread evenly, as the table does on average.
+  public func ringOfSource(_ i: Int) -> Int {
+    let r = spec.flows[i].router
+    let lanes = laneRings[r]
+    if !lanes.isEmpty {
+      let k = spec.flows[..<i].filter { $0.router == r }.count
+      return lanes[k % lanes.count]
+    }
+    return nicQueues > 1 ? i % nicQueues : ringOfFlow[r]
   }
 
   /// The stage costs.
@@ -110,6 +131,7 @@ public final class PathBuilder {
     guard queues > 1 else { return [nicRx()] }
     let qs = (0..<queues).map { ring("nic.rx\($0)", capacity: spec.nic.rxRing) }
     rxRings = qs
+    nicQueues = queues
     for f in ringOfFlow.indices { ringOfFlow[f] = f % queues }
     return qs
   }
@@ -126,6 +148,15 @@ public final class PathBuilder {
   public func wireDelivers(router r: Int, to ring: PacketRing) {
     ringOfFlow[r] = rxRings.count
     rxRings.append(ring)
+  }
+
+  /// The wire delivers router r's flows into its queues `lanes` by RSS (the layer-2 sorter to
+  /// the router's VF, then the VF's RSS over its queues): see `ringOfSource`.
+  public func wireDelivers(router r: Int, lanes: [PacketRing]) {
+    precondition(!lanes.isEmpty, "a router needs a receive queue")
+    ringOfFlow[r] = rxRings.count
+    laneRings[r] = lanes.indices.map { rxRings.count + $0 }
+    rxRings += lanes
   }
 
   /// Uses the NIC's transmit ring; returns it.
