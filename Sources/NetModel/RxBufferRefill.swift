@@ -33,7 +33,9 @@ public final class RxBufferRefill {
     let freeBuffers = ring.limit - ring.count
     if freeBuffers * 4 < ring.limit {
       ring.limit = Swift.min(maximum, ring.limit * 2)
-    } else if freeBuffers * 4 > ring.limit * 3 && ring.limit > minimum && ring.limit > ring.count + ring.reserved {
+    } else if freeBuffers * 4 > ring.limit * 3 && ring.limit > minimum
+      && ring.limit > ring.count + ring.reserved
+    {
       ring.limit -= 1
     }
   }

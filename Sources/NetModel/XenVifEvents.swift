@@ -73,7 +73,8 @@ public final class NetbackVifQueue: RouterEventCounter {
     qdiscs: [PacketRing], guestRings: [PacketRing], rxQueues: [PacketRing], upcallCycles: Int64,
     sendCycles: Int64
   ) {
-    precondition(qdiscs.count == guestRings.count && rxQueues.count == guestRings.count, "one of each per vif")
+    precondition(
+      qdiscs.count == guestRings.count && rxQueues.count == guestRings.count, "one of each per vif")
     self.qdiscs = qdiscs
     self.guestRings = guestRings
     self.rxQueues = rxQueues
@@ -136,7 +137,9 @@ public final class VifStartXmit: ForwardingSink {
   public var next: any PacketSink { queue.rxQueues[router] }
   public var pathLabel: String? { "\(queue.qdiscs[router].name) (only while the queue is stopped)" }
   @discardableResult
-  public func accept(_ packet: Packet, at now: SimTime) -> Bool { queue.start(packet, router: router, at: now) }
+  public func accept(_ packet: Packet, at now: SimTime) -> Bool {
+    queue.start(packet, router: router, at: now)
+  }
 }
 
 /// netback's copy into one guest's posted buffer: releases the claim and fills the ring.
@@ -151,7 +154,9 @@ public final class VifRxCopy: ForwardingSink {
   public var next: any PacketSink { queue.guestRings[router] }
   public var pathLabel: String? { nil }
   @discardableResult
-  public func accept(_ packet: Packet, at now: SimTime) -> Bool { queue.copy(packet, router: router, at: now) }
+  public func accept(_ packet: Packet, at now: SimTime) -> Bool {
+    queue.copy(packet, router: router, at: now)
+  }
 }
 
 /// Xen's TX completion events (xen/include/public/io/ring.h event indices, Linux

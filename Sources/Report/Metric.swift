@@ -89,7 +89,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Every metric vrsim reports or the measured data may name, in report order.
   public static let all: [Metric] = [
     offeredPps, forwardedPps, frameBps, wireBps, droppedPps, loss, latencyMean, latencyP50, latencyP99,
-    latencyMax, jainIndex, switches, notifications, routerNotifications, notificationsPerPacket, boostWakeups, utilisation, cpu,
+    latencyMax, jainIndex, switches, notifications, routerNotifications, notificationsPerPacket, boostWakeups,
+    utilisation, cpu,
     delayMean, delayMax, drops, benchmarkTime,
   ]
 

@@ -33,7 +33,7 @@ extension NICSpec {
       "rx_queues", \.rxQueues, 1...64,
       "xen-bridge, xen-router: receive queues dom0's NIC driver spreads flows over by RSS (flow hash), each "
         + "with its own NAPI context on dom0 vCPU q mod dom0.vcpus. 1 = one queue (bnx2 under the paper's "
-        + "2.6.26 dom0; igb in 2.6.32 opens one per CPU). Other platforms ignore it."),
+        + "2.6.26 dom0; igb in 2.6.32 opens one per CPU). Other platforms refuse more than 1."),
   ]
 }
 

@@ -34,7 +34,8 @@ struct XenEventTests {
     let rings = (0..<4).map { PacketRing(name: "vr\($0).vif.tx", capacity: 256, flows: 4) }
     let out = RecordingSink()
     let st = Stage(
-      name: "netback-tx", sim: sim, vcpu: vcpu, inputs: rings, cost: StageCost(perPacket: 1_000, perNotification: 300),
+      name: "netback-tx", sim: sim, vcpu: vcpu, inputs: rings,
+      cost: StageCost(perPacket: 1_000, perNotification: 300),
       batchLimit: 256, output: ToSink(out), scope: scope)
     let h = sim.register(BurstPusher(rings, burst: 8))
     sim.schedule(at: .zero, to: h)
@@ -96,7 +97,8 @@ struct XenEventTests {
     #expect(events.responded(routers: [0]) == 1_500)
     #expect(events.notifications(router: 0) == 2)
     sim.run()
-    #expect(guest.notifications == 2 && guest.cycles == 4_000, "two upcalls of 2,000 cycles on the guest's vCPU")
+    #expect(
+      guest.notifications == 2 && guest.cycles == 4_000, "two upcalls of 2,000 cycles on the guest's vCPU")
   }
 
   /// netback's queue check before the copy: the guest posted 4 buffers, the vif's qdisc holds 2.
@@ -115,7 +117,8 @@ struct XenEventTests {
     let vifs = NetbackVifQueue(
       qdiscs: [qdisc], guestRings: [guestRing], rxQueues: [rxq], upcallCycles: 2_000, sendCycles: 1_500)
     let copy = Stage(
-      name: "dom0.netback-rx", sim: sim, vcpu: vcpu, inputs: [rxq], cost: StageCost(perPacket: 100, perBatch: 1_000),
+      name: "dom0.netback-rx", sim: sim, vcpu: vcpu, inputs: [rxq],
+      cost: StageCost(perPacket: 100, perBatch: 1_000),
       batchLimit: 238, output: ByPort(vifs.copied))
     vifs.wakeStages = [StageRef(copy)]
     let accepted = (0..<8).map { _ in vifs.admit[0].accept(packet(), at: .zero) }

@@ -376,7 +376,8 @@ struct PathDescriptionTests {
     let h = try RouterHost(spec: Fixture.spec(.xenBridge, routers: 2, totalPps: 1_000), seed: 1)
     #expect(
       h.dropPlaces == [
-        "nic.rx", "vr0.vif.qdisc", "vr1.vif.qdisc", "dom0.netback.rx_queue", "vr0.vif.rx", "vr1.vif.rx", "vr0.vif.tx", "vr1.vif.tx", "nic.tx",
+        "nic.rx", "vr0.vif.qdisc", "vr1.vif.qdisc", "dom0.netback.rx_queue", "vr0.vif.rx", "vr1.vif.rx",
+        "vr0.vif.tx", "vr1.vif.tx", "nic.tx",
       ])
   }
 }

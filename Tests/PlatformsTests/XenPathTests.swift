@@ -41,7 +41,8 @@ struct XenPathTests {
       #expect(abs(v - 3_000) / 3_000 < 0.01, "vr\(i): \(v) notifications/s, expected 3,000")
     }
     let tx = r.notificationsByStage["dom0.netback-tx"] ?? 0
-    #expect(abs(tx - 4_000) / 4_000 < 0.01, "netback-tx upcalls \(tx)/s, expected 4 per burst x 1,000 bursts/s")
+    #expect(
+      abs(tx - 4_000) / 4_000 < 0.01, "netback-tx upcalls \(tx)/s, expected 4 per burst x 1,000 bursts/s")
   }
 
   /// Platforms without per-router event channels report none (their outputs stay as they were).
@@ -49,7 +50,8 @@ struct XenPathTests {
     for platform in ["native", "xen-sriov", "openvz", "netns-bridge"] {
       let (r, _) = try Self.run(
         [
-          "platform=\(platform)", "scheduler.kind=\(platform == "native" ? "none" : platform.hasPrefix("xen") ? "credit" : "cfs")",
+          "platform=\(platform)",
+          "scheduler.kind=\(platform == "native" ? "none" : platform.hasPrefix("xen") ? "credit" : "cfs")",
           "traffic[0]={to: all, rate: 10kpps, frame: 64B, arrival: cbr}",
         ], duration: "100ms")
       #expect(r.routerNotificationsPerSecond == nil, "\(platform)")
@@ -77,14 +79,18 @@ struct XenPathTests {
     let guestRate = 3.06e9 / 304_635
     let guest = try #require(host.stages.first { $0.name == "vr0.netfront" })
     let guestPps = Double(guest.packets) / r.seconds
-    #expect(abs(guestPps - guestRate) / guestRate < 0.03, "guest forwards \(guestPps)/s, hand figure \(guestRate)")
+    #expect(
+      abs(guestPps - guestRate) / guestRate < 0.03, "guest forwards \(guestPps)/s, hand figure \(guestRate)")
     #expect(r.dropsByPlace["vr0.vif.rx"] == nil, "no packet dropped after its copy: \(r.dropsByPlace)")
     let qdiscDrops = Double(r.dropsByPlace["vr0.vif.qdisc"] ?? 0) / r.seconds
-    #expect(abs(qdiscDrops - (40_000 - guestRate)) / (40_000 - guestRate) < 0.03, "qdisc drops \(qdiscDrops)/s")
+    #expect(
+      abs(qdiscDrops - (40_000 - guestRate)) / (40_000 - guestRate) < 0.03, "qdisc drops \(qdiscDrops)/s")
     let copy = try #require(host.stages.first { $0.name == "dom0.netback-rx" })
     let copiedPps = Double(copy.packets) / r.seconds
     print("guest \(guestPps)/s (hand \(guestRate)), copied \(copiedPps)/s, qdisc drops \(qdiscDrops)/s")
-    #expect(abs(copiedPps - guestRate) / guestRate < 0.03, "netback copied \(copiedPps)/s, guest takes \(guestRate)")
+    #expect(
+      abs(copiedPps - guestRate) / guestRate < 0.03, "netback copied \(copiedPps)/s, guest takes \(guestRate)"
+    )
     // Every cycle of the copy stage is for a copied packet, a batch, a notification sent or an
     // upcall taken: at most 4,364 + 2,500 + 1,500 + 2,000 per copied packet, far below what
     // copying the 40 kp/s offered would cost (4,364 x 40,000 = 174.6 M cycles/s).
@@ -143,7 +149,9 @@ struct XenPathTests {
       #expect(throws: (any Error).self, "\(platform) with \(key)") {
         _ = try ScenarioLoader.load(
           text: "name: q\n", fileName: "q.yaml",
-          overrides: ["platform=\(platform)", "scheduler.kind=\(platform == "native" ? "none" : "credit")", key])
+          overrides: [
+            "platform=\(platform)", "scheduler.kind=\(platform == "native" ? "none" : "credit")", key,
+          ])
       }
     }
   }

@@ -47,7 +47,8 @@ struct DeclaredKeysTests {
 
   /// `context` without the override of the key under test.
   static func context(for path: String) -> [String] {
-    context.filter { !$0.hasPrefix(path + "=") } + (path == "routers.each.rx_queues" ? ["platform=xen-sriov"] : [])
+    context.filter { !$0.hasPrefix(path + "=") }
+      + (path == "routers.each.rx_queues" ? ["platform=xen-sriov"] : [])
   }
 
   /// A value inside the domain that differs from `current`.

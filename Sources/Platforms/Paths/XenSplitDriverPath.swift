@@ -106,7 +106,9 @@ enum XenSplitDriverPath: PlatformPath {
           perPacket: p.netbackTxPerPacket + dom0Hop + p.driverTx, perBatch: p.netbackTxPerBatch,
           perNotification: p.eventChannelUpcall),
         batch: p.netbackTxBatch,
-        to: bridge.map { BridgeFromRouters($0, uplink: nicTx, vifs: vifs.admit, copyCycles: p.bridgeFloodCopy) }
+        to: bridge.map {
+          BridgeFromRouters($0, uplink: nicTx, vifs: vifs.admit, copyCycles: p.bridgeFloodCopy)
+        }
           ?? ToSink(nicTx),
         scope: .ringAtGather)
       s.hook = NetbackTxEvents(routers: mine, tx: completions)

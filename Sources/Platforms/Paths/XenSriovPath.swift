@@ -24,7 +24,8 @@ enum XenSriovPath: PlatformPath {
       // Xen injects the VF interrupt -> domU: VF driver (igbvf) NAPI + IP forward -> VF TX ring -> wire
       for q in 0..<queues {
         b.stage(
-          "vr\(i).vf\(suffix(q))", does: "interrupt injection + VF driver + IP forward", on: vcpus[q % vcpus.count],
+          "vr\(i).vf\(suffix(q))", does: "interrupt injection + VF driver + IP forward",
+          on: vcpus[q % vcpus.count],
           from: [vfRx[q]],
           cost: StageCost(
             perPacket: p.vfDriverRx + p.ipForward + b.fibCost(router: i) + p.vfDriverTx,
