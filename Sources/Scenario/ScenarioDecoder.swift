@@ -236,9 +236,13 @@ struct ScenarioDecoder {
       }
     }
     // Rings are allocated whole: bound the packet slots of the whole path (an upper bound over
-    // the platforms' rings per router) so no input can ask for more memory than the machine has.
+    // the platforms' rings per router: a vif's qdisc, netback's rx_queue share and two vif rings,
+    // or two backlogs; the NIC's or a VF's queues) so no input can ask for more memory than the
+    // machine has.
     let perRouter =
-      costs.vifQueue + 2 * costs.backlog + 2 * 256 + host.nic.rxRing + host.nic.txRing
+      costs.vifQueue + 2 * costs.backlog + 3 * 256 + host.nic.rxRing
+      * Swift.max(host.nic.rxQueues, routers.perRouter.map(\.rxQueues).max() ?? 1)
+      + host.nic.txRing
     if routers.count * perRouter > ScenarioDecoder.maxRingSlots {
       report(
         origin("routers.count"), "routers.count",

@@ -156,15 +156,16 @@ struct DeclaredKeysTests {
   }
 
   @Test func ringMemoryIsBoundedBeforeAnythingIsAllocated() {
-    // 1024 routers x (1,000,000 vif slots + 2 x 1000 backlog + 2 x 256 vif rings + 256 + 256
-    // NIC slots) = 1,027,096,576 slots of 32 B (~31 GiB), above the 2^26-slot (2 GiB) limit.
+    // 1024 routers x (1,000,000 vif slots + 2 x 1000 backlog + 3 x 256 for netback's rx_queue
+    // and the vif rings + 256 + 256 NIC slots) = 1024 x 1,003,280 = 1,027,358,720 slots of 32 B
+    // (~31 GiB), above the 2^26-slot (2 GiB) limit.
     do {
       _ = try ScenarioLoader.load(
         text: "name: t\n", fileName: "t.yaml", overrides: ["routers.count=1024", "profile.vif_queue=1000000"])
       Issue.record("a 31 GiB path was accepted")
     } catch {
       #expect(
-        error.diagnostics.contains { $0.keyPath == "routers.count" && $0.message.contains("1027096576") })
+        error.diagnostics.contains { $0.keyPath == "routers.count" && $0.message.contains("1027358720") })
     }
   }
 }
