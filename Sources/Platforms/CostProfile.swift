@@ -103,8 +103,12 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// netfront's lowest receive-buffer target (mainline RX_DFL_MIN_TARGET 64; the target grows
   /// up to the 256-slot ring under load).
   public var netfrontRxTargetMin = 64
-  /// Packets a dom0 vif may hold before netback copies them (rx_queue + qdisc).
-  public var vifQueue = 288
+  /// The txqueuelen of a dom0 vif: packets its qdisc holds while netback has stopped the vif's
+  /// queue (the guest has no free receive buffer); more are dropped there, before any copy.
+  /// netback sets it to `netbk_queue_length` = 32 (drivers/xen/netback/interface.c,
+  /// `dev->tx_queue_len = netbk_queue_length`, in the XenLinux and 2.6.32 netbacks; mainline
+  /// xen-netback's `XENVIF_QUEUE_LENGTH` is 32 too).
+  public var vifQueue = 32
   /// Per-CPU backlog (netdev_max_backlog) for software hops (venet, veth).
   public var backlog = 1_000
 

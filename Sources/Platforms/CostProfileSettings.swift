@@ -118,7 +118,9 @@ extension CostProfile {
         "netfront_rx_target_min", \.netfrontRxTargetMin, 1...256,
         "netfront's lowest receive-buffer target (RX_DFL_MIN_TARGET 64); it grows up to the 256-slot ring."),
       .integer(
-        "vif_queue", \.vifQueue, 1...1_000_000, "Packets a dom0 vif may hold before netback copies them."),
+        "vif_queue", \.vifQueue, 1...1_000_000,
+        "txqueuelen of a dom0 vif: packets its qdisc holds while netback's queue is stopped (no free guest "
+          + "buffer); netback sets netbk_queue_length = 32 (drivers/xen/netback/interface.c)."),
       .integer(
         "backlog", \.backlog, 1...1_000_000,
         "Per-CPU backlog (netdev_max_backlog) of the software hops (venet, veth)."),

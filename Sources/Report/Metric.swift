@@ -55,6 +55,11 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Notifications (interrupts, event-channel upcalls) per second.
   public static let notifications = Metric(
     "notifications", "1/s", "Notifications taken (interrupts, event-channel upcalls) per second.")
+  /// Event-channel notifications of one router's vif per second (scope `vrN`, Xen split driver).
+  public static let routerNotifications = Metric(
+    "vif_notifications", "1/s",
+    "Event-channel notifications of one router's vif per second, both directions (RX responses, TX requests, TX completions, queue wake-ups); Xen split driver only."
+  )
   /// Notifications per forwarded packet.
   public static let notificationsPerPacket = Metric(
     "notifications_per_packet", "1", "Notifications taken per forwarded packet.")
@@ -84,7 +89,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Every metric vrsim reports or the measured data may name, in report order.
   public static let all: [Metric] = [
     offeredPps, forwardedPps, frameBps, wireBps, droppedPps, loss, latencyMean, latencyP50, latencyP99,
-    latencyMax, jainIndex, switches, notifications, notificationsPerPacket, boostWakeups, utilisation, cpu,
+    latencyMax, jainIndex, switches, notifications, routerNotifications, notificationsPerPacket, boostWakeups,
+    utilisation, cpu,
     delayMean, delayMax, drops, benchmarkTime,
   ]
 

@@ -122,6 +122,8 @@ public struct NICSpec: Codable, Sendable, Equatable {
   public var vfs: Int
   /// Receive interrupt throttling.
   public var itr: InterruptThrottle = .off
+  /// Receive queues dom0's driver spreads flows over (RSS); Xen split-driver paths only.
+  public var rxQueues: Int = 1
 
   /// A NIC; the defaults are the paper's Intel 82576 (1 Gb/s, igb's 256 descriptors, 7 VFs).
   public init(rateBitsPerSecond: Int64 = 1_000_000_000, rxRing: Int = 256, txRing: Int = 256, vfs: Int = 7) {
@@ -256,6 +258,8 @@ public struct RouterSpec: Codable, Sendable, Equatable {
   public var fib: FIBAlgorithm = .routeCache
   /// pCPUs the router's vCPUs may run on; empty = any.
   public var pin: [Int] = []
+  /// Receive queues of the router's VF (xen-sriov), flows spread over them by RSS.
+  public var rxQueues: Int = 1
   /// The route table file (`routes_file`) as written, relative to the scenario file's
   /// directory; nil for a generated table of `routes` prefixes.
   public var routesFile: String? = nil
