@@ -21,6 +21,8 @@ enum XenSplitDriverPath: PlatformPath {
     let group = { (g: Int) in d0.count > 1 ? "\(g)" : "" }
     let dom0Hop = bridged ? p.bridge : p.ipForward + b.fibCost(router: 0)
     let hopName = bridged ? "bridge" : "FIB lookup"
+    // dom0 work per vif a stage serves, per batch (`vif_scan`, 0 = off)
+    let scan = { (vifs: Int) in p.vifScan * Int64(vifs) }
 
     // wire -> NIC RX ring
     let rx = b.nicRx()
@@ -34,7 +36,7 @@ enum XenSplitDriverPath: PlatformPath {
     b.stage(
       "dom0.nic-rx", does: "NAPI + \(hopName)", on: d0[0], from: [rx],
       cost: StageCost(
-        perPacket: p.driverRx + dom0Hop + p.vifXmit, perBatch: p.napiPoll, perNotification: p.irq),
+        perPacket: p.driverRx + dom0Hop + p.vifXmit, perBatch: p.napiPoll + scan(n), perNotification: p.irq),
       batch: p.napiWeight,
       to: bridge.map { BridgeFromUplink($0, vifs: vifQ, copyCycles: p.bridgeFloodCopy) } ?? ByPort(vifQ),
       moderation: b.moderation)
@@ -45,7 +47,8 @@ enum XenSplitDriverPath: PlatformPath {
       b.stage(
         "dom0.netback-rx\(group(g))", does: "netback grant copy", on: d0[g], from: mine.map { vifQ[$0] },
         cost: StageCost(
-          perPacket: p.netbackRxPerPacket, perByte: p.netbackRxPerByte, perBatch: p.netbackRxPerBatch),
+          perPacket: p.netbackRxPerPacket, perByte: p.netbackRxPerByte,
+          perBatch: p.netbackRxPerBatch + scan(mine.count)),
         batch: p.netbackRxBatch, to: ByPort(vifRx), notifySendCost: p.eventChannelSend)
     }
 
@@ -68,7 +71,8 @@ enum XenSplitDriverPath: PlatformPath {
         "dom0.netback-tx\(group(g))", does: "netback grant map + \(hopName)", on: d0[g],
         from: mine.map { vifTx[$0] },
         cost: StageCost(
-          perPacket: p.netbackTxPerPacket + dom0Hop + p.driverTx, perBatch: p.netbackTxPerBatch,
+          perPacket: p.netbackTxPerPacket + dom0Hop + p.driverTx,
+          perBatch: p.netbackTxPerBatch + scan(mine.count),
           perNotification: p.eventChannelUpcall),
         batch: p.netbackTxBatch,
         to: bridge.map { BridgeFromRouters($0, uplink: nicTx, vifs: vifQ, copyCycles: p.bridgeFloodCopy) }
