@@ -49,7 +49,8 @@ struct GrowthCostPlatformTests {
     // 131,799 pps: a drop of 14,799 pps. Both runs share the scheduling effects CapacityTests
     // allows for (up to 2.5%, nearly the same in both), so the drop is checked within 3%.
     func rate(_ extra: [String]) throws -> Double {
-      try CapacityTests.forwarded("xen-bridge", "credit", rate: "200kpps", extra: extra).aggregate.forwardedPps
+      try CapacityTests.forwarded("xen-bridge", "credit", rate: "200kpps", extra: extra).aggregate
+        .forwardedPps
     }
     let base = try rate([])
     let scanned = try rate(["profile.vif_scan=50000cycles"])
@@ -93,5 +94,21 @@ struct GrowthCostPlatformTests {
     let h = try Self.build(
       "xen-bridge", routers: 3, extra: ["profile.dom0_footprint=2MiB", "profile.guest_footprint=1MiB"])
     #expect(h.host.domains.map(\.config.footprintBytes) == [2 << 20, 1 << 20, 1 << 20, 1 << 20])
+  }
+
+  @Test("scheduler.version selects the credit rules: 4.1 and 4.2 the 4.1 rules, 4.3 the rework")
+  func creditVersions() throws {
+    func config(_ v: String, _ extra: String = "") throws -> SchedulerConfig {
+      try ScenarioLoader.load(
+        text: "scheduler: { kind: credit, version: \"\(v)\"\(extra) }\n", fileName: "v.yaml"
+      ).scheduler.config
+    }
+    // docs/credit-versions.md section 4: 4.1 has no rate limit; 4.2 and 4.3 default to 1 ms.
+    #expect(try config("4.1") == .credit(CreditOptions(version: .v4_1)))
+    #expect(try config("4.2") == .credit(CreditOptions(version: .v4_1, ratelimit: .ms(1))))
+    #expect(try config("4.3") == .credit(CreditOptions(version: .v4_3, ratelimit: .ms(1))))
+    #expect(
+      try config("4.3", ", ratelimit: 500us") == .credit(CreditOptions(version: .v4_3, ratelimit: .us(500))))
+    #expect(throws: (any Error).self) { try config("4.1", ", ratelimit: 1ms") }
   }
 }
