@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the README table "Costs that grow with the router count": the Fig. 8b sweep
 # (scenarios/paper/fig8b-routers.yaml) and the 16-core what-if on the dom0 bridge
-# (scenarios/whatif/routers-16core-bridge.yaml), all mechanisms off, then each one on alone.
+# (scenarios/whatif/routers-16core-bridge.yaml), all mechanisms off, then each one on alone,
+# then the credit 4.1 and 4.3 rules (Fig. 8b runs credit 3.2, the what-if 4.0).
 # Usage: scripts/growth-table.sh [path/to/vrsim]   (default: .build/release/vrsim)
 set -euo pipefail
 VRSIM=${1:-.build/release/vrsim}
@@ -12,6 +13,8 @@ rows=(
   "scheduler time per decision|--set profile.sched_decision=2000cycles"
   "Xen event delivery|--set profile.event_delivery=1000cycles"
   "IPI wake-up latency|--set profile.ipi_latency=3us"
+  "credit 4.1 rules|--set scheduler.version=\"4.1\""
+  "credit 4.3 rules (1 ms rate limit)|--set scheduler.version=\"4.3\""
 )
 # Aggregate forwarded kp/s per sweep point, "a / b / c".
 kpps() { awk -F, '$3 == "aggregate" && $4 == "forwarded_pps" { printf "%s%.1f", (n++ ? " / " : ""), $7 / 1000 }'; }
