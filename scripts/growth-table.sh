@@ -8,7 +8,7 @@ set -euo pipefail
 VRSIM=${1:-.build/release/vrsim}
 rows=(
   "all off|"
-  "working-set refill|--set profile.cache_refill=3.125cycles/B --set profile.dom0_footprint=2MiB --set profile.guest_footprint=2MiB"
+  "working-set refill|--set profile.cache_refill=0.3cycles/B --set profile.dom0_footprint=2MiB --set profile.guest_footprint=2MiB"
   "per-vif dom0 work|--set profile.vif_scan=200cycles"
   "scheduler time per decision|--set profile.sched_decision=2000cycles"
   "Xen event delivery|--set profile.event_delivery=1000cycles"

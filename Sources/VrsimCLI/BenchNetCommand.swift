@@ -103,7 +103,7 @@ struct BenchNetCommand: ParsableCommand {
     spec.profile.eventDelivery = 1_000
     spec.profile.dom0Footprint = 2 << 20
     spec.profile.guestFootprint = 2 << 20
-    spec.host.contextSwitch.refillCyclesPerByte = 3.125
+    spec.host.contextSwitch.refillCyclesPerByte = 0.3
     spec.host.contextSwitch.decisionCycles = 2_000
     spec.host.contextSwitch.ipiLatencyNs = 3_000
     return spec
