@@ -108,9 +108,8 @@ struct GrowthCostTests {
       a.vcpus[0].submit(ra, tag: 0, arg: 0)
       sim.run(until: SimTime(nanoseconds: 10_000_000))
       #expect(ra.begun.map(\.1) == [0])
-      let line = host.traceCSV!.split(separator: "\n").first {
-        $0.hasSuffix(",1,switch,1,b,-1") || $0.contains(",1,switch,1,b,")
-      }
+      // The trace line "time,1,switch,1,b,-1": pCPU 1 switches from idle to B (vCPU id 1).
+      let line = host.traceCSV!.split(separator: "\n").first { $0.contains(",1,switch,1,b,") }
       let t = line.flatMap { Int64($0.split(separator: ",")[0]) } ?? -1
       return (t, rb.finished.first?.1 ?? -1)
     }
