@@ -150,6 +150,28 @@ struct GrowthCostTests {
     #expect(Self.wakeOntoBusy(.v4_3) == (1, 1))
   }
 
+  @Test("4.3: with no usable idler a BOOSTed waker still preempts its own pCPU")
+  func tickle43Preempts() {
+    // 2 pCPUs, the hog pinned to pCPU 0, W pinned to pCPU 0 too; pCPU 1 is idle but not in
+    // W's affinity: 4.3-a's last branch preempts pCPU 0 (BOOST > the hog): 1 decision, W on
+    // pCPU 0. On 1 pCPU (no idler anywhere) the same: W preempts, 1 decision.
+    for cpus in [2, 1] {
+      let (sim, host) = makeHost(cpus: cpus, scheduler: .credit(CreditOptions(version: .v4_3)), costs: .free)
+      host.enableTrace()
+      let hog = host.addDomain(DomainConfig(name: "hog", affinity: [0]))
+      CPUBoundWorkload().attach(to: hog)
+      let w = host.addDomain(DomainConfig(name: "w", affinity: [0]))
+      host.start()
+      sim.run(until: SimTime(nanoseconds: 100_000_000))
+      let before = host.schedulingDecisions
+      w.vcpus[0].submit(Recorder(cost: cycles(.us(50))), tag: 0, arg: 0)
+      sim.run(until: SimTime(nanoseconds: 100_000_001))
+      let line = host.traceCSV!.split(separator: "\n").first { $0.contains(",switch,1,w,") }
+      #expect(host.schedulingDecisions - before == 1, "\(cpus) pCPUs")
+      #expect(line?.hasPrefix("100000000,0,") == true, "\(cpus) pCPUs: \(line ?? "no switch")")
+    }
+  }
+
   @Test("4.1 one-idler cursor: successive wakes from one pCPU go round the idlers")
   func tickleCursor() {
     // Cursor of pCPU 0 starts at 0; idlers {1, 2, 3}: cycle_cpu gives 1, then 2, 3, then 1.
