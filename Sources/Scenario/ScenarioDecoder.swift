@@ -363,14 +363,15 @@ struct ScenarioDecoder {
         "\(spec.credit2.minTimer) is above scheduler.credit2.max_timer (\(spec.credit2.maxTimer))",
         "a duration of at most scheduler.credit2.max_timer")
     }
-    if isGiven("ratelimit", in: node), spec.credit.ratelimit != nil, kind != .credit || spec.version != .v4_2
+    if isGiven("ratelimit", in: node), spec.credit.ratelimit != nil,
+      kind != .credit || !spec.version.hasRatelimit
     {
       report(
         origin("scheduler.ratelimit"), "scheduler.ratelimit",
-        "a rate limit needs the credit scheduler version 4.2 (here: \(kind.rawValue)\(kind == .credit ? " \(spec.version.rawValue)" : ""))",
-        "off, or scheduler.kind credit with scheduler.version \"4.2\"")
+        "a rate limit needs the credit scheduler version 4.2 or 4.3 (here: \(kind.rawValue)\(kind == .credit ? " \(spec.version.rawValue)" : ""))",
+        "off, or scheduler.kind credit with scheduler.version \"4.2\" or \"4.3\"")
     }
-    if !isGiven("ratelimit", in: node) && kind == .credit && spec.version == .v4_2 {
+    if !isGiven("ratelimit", in: node) && kind == .credit && spec.version.hasRatelimit {
       spec.credit.ratelimit = CreditOptions.defaultRatelimit
     }
     return spec

@@ -118,10 +118,11 @@ public enum ScenarioSchema {
       ),
       SchemaEntry(
         "scheduler.version", .choice(CreditVersion.allCases.map(\.rawValue)), "4.0",
-        "Xen credit1 semantics: 3.2 samples at ticks, 4.0 charges exactly, 4.2 adds the rate limit. Quote it: \"4.0\"."
+        "Xen credit1 semantics (docs/credit-versions.md): 3.2 samples at ticks; 4.0 charges exactly; 4.1 adds credit halving, per-vCPU weights and one-idler tickling; 4.2 adds the 1ms rate limit; 4.3 adds the tickle rework (a waker goes to an idler, no preemption). Quote it: \"4.0\"."
       ),
     ]
-    + SchemaEntry.declared(BoundKeys.credit, note: ["scheduler.ratelimit": "1ms with version 4.2, else off"])
+    + SchemaEntry.declared(
+      BoundKeys.credit, note: ["scheduler.ratelimit": "1ms with version 4.2 or 4.3, else off"])
     + [
       SchemaEntry(
         "scheduler.credit2", .section, nil, note: "all keys at their defaults", "Options of credit2.")

@@ -102,12 +102,24 @@ public final class PathBuilder {
     profile.fib.cycles(spec.routers[r].fib, spec.routers[r].table)
   }
 
-  /// Adds a domain to the host.
+  /// Adds a domain to the host, with its working set from the profile (`dom0_footprint` for
+  /// a dom0-kind domain, `guest_footprint` for a guest or container).
   @discardableResult
-  public func domain(_ config: DomainConfig) -> Domain { host.addDomain(config) }
+  public func domain(_ config: DomainConfig) -> Domain {
+    var c = config
+    switch c.kind {
+    case .dom0: c.footprintBytes = profile.dom0Footprint
+    case .guest, .container: c.footprintBytes = profile.guestFootprint
+    case .native: break
+    }
+    return host.addDomain(c)
+  }
 
   /// Adds every router's domain, in router order.
-  public func routerDomains() -> [Domain] { spec.routers.map { host.addDomain($0.domain) } }
+  public func routerDomains() -> [Domain] { spec.routers.map { domain($0.domain) } }
+
+  /// Whether notifications go through Xen (its event delivery is charged on them).
+  var throughXen: Bool { [.xenBridge, .xenRouter, .xenSriov].contains(spec.kind) }
 
   /// A bounded queue named `name` (a drop place) of `capacity` packets.
   public func ring(_ name: String, capacity: Int) -> PacketRing {
@@ -194,6 +206,9 @@ public final class PathBuilder {
     to output: any StageOutput, moderation: SimDuration = .zero, notifySendCost: Int64 = 0,
     refill: RxBufferRefill? = nil, clustering: PacketClustering? = nil, scope: NotificationScope = .stage
   ) -> Stage {
+    var cost = cost
+    // Xen delivers every notification a Xen platform's stage takes (`event_delivery`).
+    if throughXen && cost.perNotification > 0 { cost.perNotification += profile.eventDelivery }
     let s = Stage(
       name: name, sim: sim, vcpu: vcpu, inputs: inputs, cost: cost, batchLimit: batch, output: output,
       moderation: moderation, notifySendCost: notifySendCost, refill: refill, clustering: clustering,

@@ -35,6 +35,8 @@ enum XenSplitDriverPath: PlatformPath {
     for (g, mine) in groups { for i in mine { groupOf[i] = g } }
     let dom0Hop = bridged ? p.bridge : p.ipForward + b.fibCost(router: 0)
     let hopName = bridged ? "bridge" : "FIB lookup"
+    // dom0 work per vif a stage serves, per batch (`vif_scan`, 0 = off)
+    let scan = { (vifs: Int) in p.vifScan * Int64(vifs) }
 
     // wire -> NIC RX queue(s)
     let rxQueues = b.nicRxQueues(b.spec.nic.rxQueues)
@@ -59,7 +61,7 @@ enum XenSplitDriverPath: PlatformPath {
         "dom0.nic-rx\(rxQueues.count > 1 ? "\(q)" : "")", does: "NAPI + \(hopName)", on: d0[q % d0.count],
         from: [ring],
         cost: StageCost(
-          perPacket: p.driverRx + dom0Hop + p.vifXmit, perBatch: p.napiPoll, perNotification: p.irq),
+          perPacket: p.driverRx + dom0Hop + p.vifXmit, perBatch: p.napiPoll + scan(n), perNotification: p.irq),
         batch: p.napiWeight,
         to: bridge.map { BridgeFromUplink($0, vifs: vifs.admit, copyCycles: p.bridgeFloodCopy) }
           ?? ByPort(vifs.admit),
@@ -70,11 +72,12 @@ enum XenSplitDriverPath: PlatformPath {
     // (net_rx_action, one multicall per batch), then notifies each guest whose ring's rsp_event
     // the batch crossed, once per batch
     var copyStage: [Int: Stage] = [:]
-    for (g, _) in groups {
+    for (g, mine) in groups {
       copyStage[g] = b.stage(
         "dom0.netback-rx\(group(g))", does: "netback grant copy", on: d0[g], from: [rxq[g]!],
         cost: StageCost(
-          perPacket: p.netbackRxPerPacket, perByte: p.netbackRxPerByte, perBatch: p.netbackRxPerBatch),
+          perPacket: p.netbackRxPerPacket, perByte: p.netbackRxPerByte,
+          perBatch: p.netbackRxPerBatch + scan(mine.count)),
         batch: p.netbackRxBatch, to: ByPort(vifs.copied), notifySendCost: p.eventChannelSend)
     }
     vifs.wakeStages = (0..<n).map { StageRef(copyStage[groupOf[$0]]!) }
@@ -103,7 +106,8 @@ enum XenSplitDriverPath: PlatformPath {
         "dom0.netback-tx\(group(g))", does: "netback grant map + \(hopName)", on: d0[g],
         from: mine.map { vifTx[$0] },
         cost: StageCost(
-          perPacket: p.netbackTxPerPacket + dom0Hop + p.driverTx, perBatch: p.netbackTxPerBatch,
+          perPacket: p.netbackTxPerPacket + dom0Hop + p.driverTx,
+          perBatch: p.netbackTxPerBatch + scan(mine.count),
           perNotification: p.eventChannelUpcall),
         batch: p.netbackTxBatch,
         to: bridge.map {
