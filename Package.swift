@@ -58,7 +58,7 @@ let package = Package(
       swiftSettings: strict
     ),
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
-    .target(name: "Testbed", dependencies: ["Scenario", "SimCore"], swiftSettings: strict),
+    .target(name: "Testbed", dependencies: ["Scenario", "SimCore", "Report"], swiftSettings: strict),
     .target(
       name: "Calibration",
       dependencies: [
