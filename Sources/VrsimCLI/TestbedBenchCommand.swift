@@ -17,9 +17,9 @@ struct TestbedBenchCommand: ParsableCommand {
     discussion: """
       The paper's method (Sec. III): the benchmark's environment sends an ICMP echo request to \
       a time-keeper namespace at start and at end; the time-keeper stamps both on its own clock \
-      (an AF_PACKET socket) and the difference, external_seconds, is reported beside the \
-      benchmark's own time (own_seconds) and its process's clock (wall_seconds). Environments: \
-      virtual (router namespace vr0 in its cgroup: weight, cap and cpuset of the scenario's \
+      (an AF_PACKET socket) and the difference, benchmark_time, is reported beside the \
+      benchmark's own time (benchmark_own_time) and its process's clock \
+      (benchmark_wall_time). Environments: virtual (router namespace vr0 in its cgroup: weight, cap and cpuset of the scenario's \
       router 0, given with --scenario) and host (no cgroup limit). Benchmarks: sleep (an \
       in-process sleep, the timer's own check), superpi (Gauss-Legendre pi to 2^K digits with \
       GNU MPFR), masr (allocate, set, read), zfg (a zero-filled file written --rounds times \

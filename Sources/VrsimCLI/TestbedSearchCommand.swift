@@ -15,8 +15,10 @@ struct TestbedSearchCommand: ParsableCommand {
       aggregate packets per second) until the bracket is narrower than --resolution. Loss is \
       counted against the load asked for (loss_vs_target), so a load the generator could not \
       send fails. The first \
-      trial is a warm-up, discarded. Every trial is reported (kind trial or warmup, set \
-      load=...;phase=...;trial=...), then the ndr and pdr rows (metric throughput_pps).
+      trial is a warm-up, discarded. Every trial is reported (experiment search, the warm-up \
+      search-warmup; set: the scenario with every traffic rate scaled to the trial's load; \
+      note: load=...;phase=...;trial=...), then the NDR and PDR rows (metrics ndr_pps, \
+      pdr_pps, measured only).
       """
   )
 

@@ -131,7 +131,8 @@ struct TestbedUnitTests {
     #expect(line.hasPrefix("testbed,e,s,a=1;b=2,aggregate,forwarded_pps,pps,2,"))
     #expect(line.hasSuffix(",3,value,"))
     #expect(
-      MeasuredRow.header == "source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind,note"
+      MeasuredRow.header
+        == "source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind,note"
     )
   }
 

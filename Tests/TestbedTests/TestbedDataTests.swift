@@ -13,14 +13,15 @@ struct TestbedDataTests {
 
   /// A fresh temporary folder outside the repository, removed by the caller.
   static func folder() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vrsim-tbdata-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vrsim-tbdata-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir
   }
 
   /// The rows a 10 kp/s trial on the smoke scenario gives (as `TrafficTrial.measure` names
   /// them), summarised over two trials.
-  static func rows(scenario: String) -> [MeasuredRow] {
+  static func rows(scenario: String) -> [Testbed.MeasuredRow] {
     let trial = { (forwarded: Double) -> [MetricRow] in
       [
         MetricRow(scope: "aggregate", .offeredPps, value: 10_000),
@@ -32,7 +33,7 @@ struct TestbedDataTests {
         MetricRow(scope: "pcpu0", .softirq, value: 0.05),
       ]
     }
-    return MeasuredRow.summarize(
+    return Testbed.MeasuredRow.summarize(
       [trial(9_800), trial(10_000)], experiment: "run", scenario: scenario, set: "routers.count=1",
       note: "generator=iperf3")
   }
@@ -56,7 +57,8 @@ struct TestbedDataTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let ref = ScenarioReference.path(of: Self.smoke, csv: dir.appendingPathComponent("d.csv").path)
     #expect(ref.hasPrefix("../"))
-    let resolved = URL(fileURLWithPath: ref, relativeTo: dir).standardizedFileURL.resolvingSymlinksInPath().path
+    let resolved = URL(fileURLWithPath: ref, relativeTo: dir).standardizedFileURL.resolvingSymlinksInPath()
+      .path
     #expect(resolved == URL(fileURLWithPath: Self.smoke).resolvingSymlinksInPath().path)
   }
 
@@ -71,7 +73,7 @@ struct TestbedDataTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let csv = dir.appendingPathComponent("tb.csv")
     let rows = Self.rows(scenario: ScenarioReference.path(of: Self.smoke, csv: csv.path))
-    try Data(MeasuredRow.csv(rows).utf8).write(to: csv)
+    try Data(Testbed.MeasuredRow.csv(rows).utf8).write(to: csv)
     let read = Calibration.MeasuredData.read(path: csv.path)
     #expect(read.problems.isEmpty, "\(read.problems)")
     #expect(read.rows.count == rows.count)
@@ -102,7 +104,7 @@ struct TestbedDataTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let csv = dir.appendingPathComponent("old.csv")
     let text =
-      MeasuredRow.header + "\n"
+      Testbed.MeasuredRow.header + "\n"
       + "testbed,run,testbed-smoke,routers.count=1,aggregate,forwarded_pps,pps,1,,,1,value,\n"
       + "testbed,run,,,aggregate,sent,packets,1,,,1,value,\n"
       + "testbed,run,,,vr0,dropped_pps,packets,1,,,1,value,\n"
@@ -110,9 +112,11 @@ struct TestbedDataTests {
     try Data(text.utf8).write(to: csv)
     let problems = Calibration.MeasuredData.read(path: csv.path).problems.map(\.description)
     let p = csv.path
-    #expect(problems.contains { $0.hasPrefix("\(p):2:3: scenario: scenario file 'testbed-smoke' does not exist") })
+    #expect(
+      problems.contains { $0.hasPrefix("\(p):2:3: scenario: scenario file 'testbed-smoke' does not exist") })
     #expect(problems.contains { $0.hasPrefix("\(p):3:6: metric: unknown metric 'sent'") })
-    #expect(problems.contains { $0 == "\(p):4:7: unit: 'packets' is not the unit of dropped_pps; it is 'pps'" })
+    #expect(
+      problems.contains { $0 == "\(p):4:7: unit: 'packets' is not the unit of dropped_pps; it is 'pps'" })
     #expect(problems.contains { $0.hasPrefix("\(p):5:12: kind: unknown kind 'trial'") })
   }
 }
