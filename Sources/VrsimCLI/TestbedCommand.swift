@@ -118,7 +118,9 @@ struct TestbedRunCommand: ParsableCommand {
       For every sweep point: builds the topology, measures the generator's own ceiling \
       (generator straight to the sink), runs run.replications trials of run.duration each \
       and tears the topology down. Rows follow the measured-data schema \
-      (source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind); with \
+      (source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind,note) \
+      that vrsim validate reads as it is: the scenario file's path, Metric names and units, \
+      testbed-only counters as measured-only metrics. With \
       --out the CSV is written there with a sidecar JSON of host facts (same name, .json), \
       else printed. Results at or above 90% of the generator's ceiling are flagged \
       generator_bound.

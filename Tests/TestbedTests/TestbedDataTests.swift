@@ -120,3 +120,50 @@ struct TestbedDataTests {
     #expect(problems.contains { $0.hasPrefix("\(p):5:12: kind: unknown kind 'trial'") })
   }
 }
+
+/// In the serialized live suite: testbed runs must not overlap (one lock, one prefix family).
+extension LiveTestbedTests {
+  /// A real testbed run (netns-bridge, 1 router, 10 kp/s for 1 s) written with --out is read
+  /// by the calibration reader without a problem and evaluated: the simulator forwards the
+  /// 10 000 pps offered (far below the model's ~100 kp/s and more on this path), within 1%;
+  /// the testbed received what it sent within 1% (issue 11's smoke check), so the relative
+  /// error of the aggregate forwarded rate is within 2%; every measured-only row is listed as
+  /// not simulated and every other row has a simulated figure (no NaN: each names a metric
+  /// and scope the simulator reports).
+  @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
+  func liveRunIsReadAndEvaluated() throws {
+    let dir = try TestbedDataTests.folder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let csv = dir.appendingPathComponent("live.csv")
+    let (status, output) = try Live.run([
+      "testbed", "run", "scenarios/testbed/smoke.yaml", "--set", "routers.count=1", "--set",
+      "traffic[0].rate=10kpps", "--set", "run.duration=1s", "--set", "run.replications=1", "--out", csv.path,
+    ])
+    #expect(status == 0, "\(output)")
+    let read = Calibration.MeasuredData.read(path: csv.path)
+    #expect(read.problems.isEmpty, "\(read.problems)")
+    let evaluator = try RowEvaluator(
+      rows: read.rows, parameters: [], overrides: ["run.duration=200ms", "run.warmup=50ms"], seed: 1, jobs: 1)
+    let outcomes = try evaluator.simulate([[]])[0]
+    #expect(outcomes.count == read.rows.filter(\.isSimulated).count)
+    for (row, o) in zip(read.rows.filter(\.isSimulated), outcomes) {
+      #expect(!o.mean.isNaN, "\(row.scope) \(row.metric.name) has no simulated figure")
+    }
+    var next = 0
+    let perRow: [RowOutcome?] = read.rows.map { r in
+      guard r.isSimulated else { return nil }
+      next += 1
+      return outcomes[next - 1]
+    }
+    let report = ValidationReport(rows: read.rows, simulated: perRow)
+    let forwarded = try #require(
+      report.lines.first { $0.row.scope == "aggregate" && $0.row.metric == .forwardedPps })
+    #expect(abs(forwarded.simulated!.mean - 10_000) <= 100, "simulated \(forwarded.simulated!.mean)")
+    #expect(abs(forwarded.relativeError!) < 0.02, "relative error \(forwarded.relativeError!)")
+    #expect(
+      report.lines.filter { $0.status == "not simulated" }.count
+        == read.rows.filter(\.metric.measuredOnly).count)
+    #expect(read.rows.contains { $0.metric == .targetPps && $0.scope == "aggregate" })
+    #expect(read.rows.contains { $0.metric == .utilisation && $0.scope == "pcpu0" })
+  }
+}
