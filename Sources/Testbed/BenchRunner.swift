@@ -174,7 +174,7 @@ public final class BenchRunner: @unchecked Sendable {
         "the timed benchmark printed no result (status \(p.terminationStatus)): \(text.suffix(300))")
     }
     let f = line.split(separator: " ")
-    guard f.count == 4, let wall = Double(f[1]), let status = Int32(f[2]), let own = Double(f[3]) else {
+    guard f.count >= 4, let wall = Double(f[1]), let status = Int32(f[2]), let own = Double(f[3]) else {
       throw TestbedError("unexpected result line: \(line)")
     }
     func stamp(_ seq: Int) -> UInt64? {
@@ -209,7 +209,7 @@ public final class BenchRunner: @unchecked Sendable {
 
   /// The timed child's work (run by `vrsim testbed _timed` inside the environment's
   /// namespace): waits for the parent's go on stdin, sends the start echo, runs the benchmark, sends the end
-  /// echo, prints `timed <wall s> <status> <own s>`.
+  /// echo, prints `timed <wall s> <status> <own s> <cpu s>`.
   public static func timedChild(keeper: String, id: UInt16, sleep: Double?, argv: [String]) throws -> Never {
     _ = readLine()  // the parent's go, once this process is in its cgroups
     let echo = try ExternalTimer.EchoSender(destination: keeper)
@@ -239,7 +239,13 @@ public final class BenchRunner: @unchecked Sendable {
     }
     let t1 = try echo.send(id: id, seq: 2)
     let wall = Double(t1 - t0) * 1e-9
-    FileHandle.standardOutput.write(Data("timed \(wall) \(status) \(own)\n".utf8))
+    // The benchmark's CPU time (user + system of the waited-for child; 0 for the sleep).
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+    let cpu =
+      Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+      + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+    FileHandle.standardOutput.write(Data("timed \(wall) \(status) \(own) \(cpu)\n".utf8))
     exit(0)
   }
 }

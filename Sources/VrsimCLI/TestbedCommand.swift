@@ -19,6 +19,7 @@ struct TestbedCommand: ParsableCommand {
     subcommands: [
       TestbedRunCommand.self, TestbedSearchCommand.self, TestbedBenchCommand.self, TestbedCleanCommand.self,
       TestbedPlanCommand.self, TestbedTimekeeperCommand.self, TestbedTimedCommand.self,
+      TestbedCPULoopCommand.self,
     ]
   )
 }
@@ -146,6 +147,15 @@ struct TestbedRunCommand: ParsableCommand {
 
   func run() throws {
     let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, generator: generator)
+    let jobs: [TestbedJob]
+    do { jobs = try TestbedJob.jobs(of: spec) } catch { throw TestbedCLI.mapped(error) }
+    if jobs.contains(where: { if case .superpi = $0.work { true } else { false } }),
+      !FileManager.default.isExecutableFile(atPath: TestbedBenchCommand.benchmarksPath)
+    {
+      throw RunError(
+        "\(TestbedBenchCommand.benchmarksPath) not found: build it with swift build --product vrsim-benchmarks",
+        exitCode: 2)
+    }
     let session: TestbedSession
     do { session = try TestbedSession(tools: TestbedCLI.tools(generator), log: TestbedCLI.note) } catch {
       throw TestbedCLI.mapped(error)
@@ -158,7 +168,12 @@ struct TestbedRunCommand: ParsableCommand {
     for (setup, label) in points {
       let result: (trials: [[HopMeasurement]], seconds: Double, ceiling: Double)
       do {
-        result = try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets)
+        result =
+          jobs.isEmpty
+          ? try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets)
+          : try session.measure(
+            setup, jobs: jobs, trials: setup.replications, ceilingPackets: ceilingPackets,
+            selfPath: TestbedBenchCommand.selfPath, benchmarks: TestbedBenchCommand.benchmarksPath)
       } catch {
         throw TestbedCLI.mapped(error)
       }
