@@ -103,9 +103,12 @@ public final class BenchRunner: @unchecked Sendable {
     return (steps, procs)
   }
 
-  /// Builds the bench topology in `session` and starts the time-keeper. `selfPath` is the
-  /// vrsim executable (run inside the namespaces for the time-keeper and the timed child).
-  public init(session: TestbedSession, router: TestbedRouter, selfPath: String) throws {
+  /// Builds the bench topology in `session` and, unless `startKeeper` is false, starts the
+  /// time-keeper locally. `selfPath` is the vrsim executable (run inside the namespaces for
+  /// the time-keeper and the timed child).
+  public init(session: TestbedSession, router: TestbedRouter, selfPath: String, startKeeper: Bool = true)
+    throws
+  {
     self.session = session
     self.selfPath = selfPath
     let (steps, procs) = Self.plan(
@@ -114,16 +117,32 @@ public final class BenchRunner: @unchecked Sendable {
     self.steps = steps
     cgroupProcs = procs
     try TopologyBuilder.build(steps: steps, runner: session.runner, ledger: session.ledger)
-    let p = try SystemCommandRunner.makeProcess([
-      "ip", "netns", "exec", session.prefix.name("tk"), selfPath, "testbed", "_timekeeper",
-    ])
+    if startKeeper { try self.startKeeper() }
+  }
+
+  /// The time-keeper's namespace.
+  public var keeperNamespace: String { session.prefix.name("tk") }
+
+  /// Starts the time-keeper: in its namespace, or through `remote` (the time-keeper role
+  /// over ssh: the same program started by the remote host's sshd, its stamps read from the
+  /// ssh connection).
+  public func startKeeper(via remote: RemoteLauncher? = nil) throws {
+    let local = ["ip", "netns", "exec", keeperNamespace, selfPath, "testbed", "_timekeeper"]
+    // ssh closes every descriptor it inherits, including the one Foundation's Process watches
+    // for the child's exit (which then blocks in waitpid on a live process); `setsid --fork
+    // --wait` keeps a parent that holds it and exits with ssh.
+    let argv =
+      try remote.map {
+        ["setsid", "--fork", "--wait"] + (try $0.argv([selfPath, "testbed", "_timekeeper"]))
+      } ?? local
+    let p = try SystemCommandRunner.makeProcess(argv)
     let out = Pipe()
     p.standardOutput = out
     p.standardInput = FileHandle.nullDevice
     try session.ledger.start(p)
     let reader = LineReader(out.fileHandleForReading)
     guard reader.wait(timeout: 10, { $0 == "ready" }) != nil else {
-      throw TestbedError("the time-keeper did not start (AF_PACKET socket in \(session.prefix.name("tk")))")
+      throw TestbedError("the time-keeper did not start (\(argv.joined(separator: " ")))")
     }
     keeper = reader
   }
