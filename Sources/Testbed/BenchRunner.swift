@@ -211,6 +211,49 @@ public final class BenchRunner: @unchecked Sendable {
       throttledSeconds: throttled)
   }
 
+  /// Runs `argv` (stdin /dev/null, stdout captured, stderr inherited) with posix_spawn and
+  /// waitpid, and returns its exit status (128 + signal when killed) and output. Not
+  /// Foundation's Process: its exit notification was seen to miss a benchmark's end now and
+  /// then, leaving the timed child waiting forever.
+  static func spawnAndWait(_ argv: [String]) throws -> (status: Int32, output: String) {
+    guard let name = argv.first, let path = ProgramPath.resolve(name) else {
+      throw TestbedError("program '\(argv.first ?? "")' not found on PATH")
+    }
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw TestbedError("pipe: \(String(cString: strerror(errno)))") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    posix_spawn_file_actions_addclose(&actions, fds[1])
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for a in cargs { free(a) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, nil, &cargs, environ)
+    close(fds[1])
+    guard rc == 0 else {
+      close(fds[0])
+      throw TestbedError("cannot start \(path): \(String(cString: strerror(rc)))")
+    }
+    var data: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+      let n = read(fds[0], &buffer, buffer.count)
+      if n > 0 {
+        data += buffer[0..<n]
+      } else if n == 0 || errno != EINTR {
+        break
+      }
+    }
+    close(fds[0])
+    var st: Int32 = 0
+    while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+    let status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
+    return (status, String(decoding: data, as: UTF8.self))
+  }
+
   /// The cpu cgroup's throttled time so far, seconds (nil when unreadable).
   func throttledSeconds() -> Double? {
     for procs in cgroupProcs {
@@ -239,16 +282,10 @@ public final class BenchRunner: @unchecked Sendable {
       Thread.sleep(forTimeInterval: sleep)
       own = Double(ExternalTimer.monotonicNanoseconds() - t0) * 1e-9
     } else {
-      let p = try SystemCommandRunner.makeProcess(argv)
-      let out = Pipe()
-      p.standardOutput = out
-      p.standardInput = FileHandle.nullDevice
       let s0 = ExternalTimer.monotonicNanoseconds()
-      try p.run()
-      let text = PipeSink(out.fileHandleForReading).text()
-      p.waitUntilExit()
+      let (code, text) = try spawnAndWait(argv)
       let ran = Double(ExternalTimer.monotonicNanoseconds() - s0) * 1e-9
-      status = p.terminationStatus
+      status = code
       FileHandle.standardError.write(Data(text.utf8))
       own =
         text.split(separator: "\n").last { $0.hasPrefix("own_seconds ") }.flatMap {
