@@ -19,7 +19,7 @@ struct TestbedCommand: ParsableCommand {
     subcommands: [
       TestbedRunCommand.self, TestbedSearchCommand.self, TestbedBenchCommand.self, TestbedCleanCommand.self,
       TestbedPlanCommand.self, TestbedTimekeeperCommand.self, TestbedTimedCommand.self,
-      TestbedCPULoopCommand.self,
+      TestbedCPULoopCommand.self, TestbedSSHDCommand.self,
     ]
   )
 }

@@ -50,3 +50,27 @@ struct TestbedCPULoopCommand: ParsableCommand {
     print("job_response_us \(count > 0 ? sum / Double(count) : 0)")
   }
 }
+
+/// `vrsim testbed _sshd`: starts the bench topology with an OpenSSH server in the
+/// time-keeper's namespace (as the ssh tests do), prints `ready <pid>` and waits until killed;
+/// the SIGKILL test of `vrsim testbed clean` uses it.
+struct TestbedSSHDCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "_sshd", abstract: "Internal: an sshd in a testbed namespace until killed (clean's test).",
+    shouldDisplay: false)
+
+  func run() throws {
+    do {
+      let session = try TestbedSession(tools: ["ip", "sysctl"], log: TestbedCLI.note)
+      let router = TestbedRouter(vcpus: 1, weight: 256, cap: 0, generatedRoutes: 0, routePrefixes: nil)
+      let bench = try BenchRunner(
+        session: session, router: router, selfPath: TestbedBenchCommand.selfPath, startKeeper: false)
+      let server = try NamespaceSSHServer(
+        session: session, namespace: bench.keeperNamespace, address: BenchRunner.keeperAddress(.host),
+        port: 2222, clientNamespace: session.prefix.name("host"))
+      FileHandle.standardOutput.write(Data("ready \(server.pid) \(session.prefix)\n".utf8))
+      withExtendedLifetime((session, bench, server)) {}
+      while true { sleep(60) }
+    } catch { throw TestbedCLI.mapped(error) }
+  }
+}

@@ -3,10 +3,11 @@ import Testing
 
 @testable import Testbed
 
-@Suite("workloads: jobs on the real testbed (root, namespaces)", .serialized)
-struct LiveJobTests {
+/// The live job test belongs to the serialized live suite: live runs take the testbed lock, so
+/// they must never run in parallel.
+extension LiveTestbedTests {
   /// The value of (scope, metric) in a testbed CSV.
-  static func value(_ csv: String, _ scope: String, _ metric: String) -> Double? {
+  static func jobValue(_ csv: String, _ scope: String, _ metric: String) -> Double? {
     for line in csv.split(separator: "\n") {
       let f = line.split(separator: ",", omittingEmptySubsequences: false)
       if f.count == 12 && f[4] == scope && f[5] == metric { return Double(f[7]) }
@@ -41,8 +42,8 @@ struct LiveJobTests {
     #expect(status == 0, "vrsim testbed run failed: \(log.suffix(600))")
     let csv = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
     let seconds = try #require(
-      Self.value(csv, "job:spin", "job_seconds"), "no job_seconds row: \(csv.suffix(400))")
-    let share = try #require(Self.value(csv, "job:spin", "job_share"))
+      Self.jobValue(csv, "job:spin", "job_seconds"), "no job_seconds row: \(csv.suffix(400))")
+    let share = try #require(Self.jobValue(csv, "job:spin", "job_share"))
     let cpu = share * seconds
     #expect(abs(cpu - 0.5) / 0.5 < 0.20, "CPU time \(cpu) s of the 0.5 s job")
     #expect(seconds >= cpu - 0.001, "external \(seconds) s below the CPU time \(cpu) s")

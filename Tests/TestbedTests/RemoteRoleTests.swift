@@ -75,9 +75,9 @@ struct RemoteCommandTests {
   }
 }
 
-@Suite("roles over ssh for real: sshd in a testbed namespace (root)", .serialized)
-struct LiveRemoteRoleTests {
-  static let sshdReason: String? = {
+/// Whether the live ssh tests can run (root, namespaces, OpenSSH), the reason printed when not.
+enum LiveSSH {
+  static let reason: String? = {
     if let r = Live.reason { return r }
     if ProgramPath.resolve("sshd") == nil || ProgramPath.resolve("ssh") == nil {
       let r = "sshd or ssh missing (openssh-server, openssh-client)"
@@ -86,15 +86,18 @@ struct LiveRemoteRoleTests {
     }
     return nil
   }()
+}
 
+/// Live ssh tests run in the serialized live suite (they take the testbed lock).
+extension LiveTestbedTests {
   /// The time-keeper role run over ssh (sshd in the keeper's namespace, the client in the
   /// host environment's namespace) times a 1 s sleep as the local time-keeper does: each
   /// external time is within 1 ms of the benchmarked process's own clock (the bound of the
   /// local timer test: both stamps are kernel receive times in the same namespace, only their
-  /// report travels over ssh), so the remote and local means agree within 2 ms. Hostile
+  /// report travels over ssh), so the two timers' errors agree within 1 ms. Hostile
   /// arguments come back unchanged through the real ssh and the remote shell. Afterwards
   /// sshd is gone (by pid), its keys are removed and nothing with the prefix is left.
-  @Test(.enabled(if: sshdReason == nil, "needs root, network namespaces and OpenSSH"))
+  @Test(.enabled(if: LiveSSH.reason == nil, "needs root, network namespaces and OpenSSH"))
   func timeKeeperOverSSHMatchesLocal() throws {
     let session = try TestbedSession(tools: ["ip", "sysctl"], log: { print($0) })
     defer { session.close() }
@@ -133,10 +136,18 @@ struct LiveRemoteRoleTests {
         abs(x.externalSeconds - x.wallSeconds) < 0.001,
         "external \(x.externalSeconds) vs wall \(x.wallSeconds)")
     }
-    let mean = { (a: [BenchResult]) in a.map(\.externalSeconds).reduce(0, +) / Double(a.count) }
-    let (ml, mr) = (mean(local), mean(viaSSH))
-    #expect(abs(ml - mr) < 0.002, "local \(ml) s vs over ssh \(mr) s")
-    print("LiveRemoteRoleTests: 1 s sleep, external mean local \(ml) s, time-keeper over ssh \(mr) s")
+    // The timer's error (external - the process's clock) agrees within 1 ms; the sleeps
+    // themselves overshoot 1 s by a load-dependent few ms (measured 0.2 ... 3 ms on this
+    // loaded 2-core machine), so their means agree within 10 ms.
+    let mean = { (a: [Double]) in a.reduce(0, +) / Double(a.count) }
+    let (ml, mr) = (mean(local.map(\.externalSeconds)), mean(viaSSH.map(\.externalSeconds)))
+    let (el, er) = (
+      mean(local.map { $0.externalSeconds - $0.wallSeconds }),
+      mean(viaSSH.map { $0.externalSeconds - $0.wallSeconds })
+    )
+    #expect(abs(el - er) < 0.001, "timer error local \(el) s vs over ssh \(er) s")
+    #expect(abs(ml - mr) < 0.010, "local \(ml) s vs over ssh \(mr) s")
+    print("LiveSSH: 1 s sleep, external mean local \(ml) s (timer error \(el) s), over ssh \(mr) s (\(er) s)")
     let pid = server.pid
     let dir = session.workDirectory + "/ssh"
     server.stop()
@@ -147,5 +158,43 @@ struct LiveRemoteRoleTests {
     #expect(!FileManager.default.fileExists(atPath: dir), "keys left in \(dir)")
     session.close()
     #expect(TestbedCleaner.leftovers(prefix: session.prefix.text, runner: SystemCommandRunner()) == [])
+  }
+}
+
+extension LiveTestbedTests {
+  /// `vrsim testbed _sshd` (a session with sshd in its time-keeper namespace) is killed with
+  /// SIGKILL; `vrsim testbed clean` then leaves no sshd of that run (it ran in the run's
+  /// namespace), no keys (the run's work directory) and nothing with the prefix.
+  @Test(.enabled(if: LiveSSH.reason == nil, "needs root, network namespaces and OpenSSH"))
+  func sigkilledSSHDIsCleaned() throws {
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vrsim-sshd-\(UUID().uuidString).log")
+    defer { try? FileManager.default.removeItem(at: log) }
+    let privsepExisted = FileManager.default.fileExists(atPath: NamespaceSSHServer.privsepDirectory)
+    let p = try Live.start(["testbed", "_sshd"], log: log)
+    var line: Substring? = nil
+    for _ in 0..<300 {
+      let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+      line = text.split(separator: "\n").first { $0.hasPrefix("ready ") }
+      if line != nil || !p.isRunning { break }
+      usleep(50_000)
+    }
+    let f = try #require(line, "vrsim testbed _sshd did not start").split(separator: " ")
+    let (pid, prefix) = (try #require(Int32(f[1])), String(f[2]))
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent(prefix + "work/ssh").path
+    #expect(FileManager.default.fileExists(atPath: work), "the killed run's keys should still be there")
+    let (status, out) = try Live.run(["testbed", "clean"])
+    #expect(status == 0, "clean failed: \(out)")
+    let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map {
+      String(decoding: $0, as: UTF8.self)
+    }
+    #expect(cmdline?.contains(prefix) != true, "sshd \(pid) of the killed run still runs")
+    #expect(!FileManager.default.fileExists(atPath: work), "keys left in \(work)")
+    #expect(TestbedCleaner.leftovers(prefix: prefix, runner: SystemCommandRunner()) == [])
+    // The privilege separation directory is the one thing a SIGKILL leaves (empty, as the
+    // package's tmpfiles.d would make it); removed here only when the killed run made it.
+    if !privsepExisted { rmdir(NamespaceSSHServer.privsepDirectory) }
   }
 }
