@@ -2,7 +2,8 @@
 # Installs what vrsim needs on a Debian/Ubuntu machine: GNU GSL (libgsl-dev), SQLite headers
 # (libsqlite3-dev, for the campaign store), pkg-config, GNU MPFR (libmpfr-dev, the Super Pi
 # benchmark), and the testbed's tools (docs/testbed.md): iproute2 (ip, bridge), netsniff-ng
-# (trafgen), util-linux (taskset), procps (sysctl), iperf3, iputils-ping, ethtool, bonnie++.
+# (trafgen), util-linux (taskset), procps (sysctl), iperf3, iputils-ping, ethtool, bonnie++,
+# openssh-client and openssh-server (roles over ssh; the test starts its own sshd in a namespace).
 # Runs apt-get only when something is missing; needs root (or sudo) in that case.
 set -euo pipefail
 missing=()
@@ -18,6 +19,8 @@ command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 command -v ethtool >/dev/null 2>&1 || missing+=(ethtool)
 command -v bonnie++ >/dev/null 2>&1 || missing+=(bonnie++)
+command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "vrsim: installing ${missing[*]}" >&2
   SUDO=""

@@ -51,6 +51,11 @@ public enum SimulatedMetrics {
     for place in r.dropsByPlace.keys.sorted() {
       add("drop:\(place)", .drops, Double(r.dropsByPlace[place]!) / r.seconds)
     }
+    for j in r.jobs ?? [] {
+      if let t = j.seconds { add("job:\(j.name)", .jobSeconds, t) }
+      add("job:\(j.name)", .jobShare, j.share)
+      if let us = j.responseMeanUs { add("job:\(j.name)", .jobResponse, us) }
+    }
     return out
   }
 

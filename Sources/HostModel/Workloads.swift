@@ -124,3 +124,52 @@ public final class OpenLoopWorkload: WorkClient, EventHandler {
     sojourn.record(.ns(now.nanoseconds - Int64(arg)))
   }
 }
+
+/// A finite CPU-bound job (a Super Pi run, a calibrated loop): `totalCycles` of work on one
+/// vCPU, starting at `start`, submitted in chunks of at most `chunkCycles` so that other work
+/// on the same vCPU (a router's forwarding) waits at most one chunk. Records when it finished.
+///
+/// Alone on a pCPU it finishes at `start + totalCycles / clock`; sharing one pCPU with an
+/// equal-weight busy domain under a proportional-share scheduler, at about twice that.
+public final class FiniteCPUJob: WorkClient, EventHandler {
+  /// The vCPU it runs on.
+  public let vcpu: VCPU
+  /// Work in cycles.
+  public let totalCycles: Int64
+  /// Largest work item.
+  public let chunkCycles: Int64
+  /// When it was submitted.
+  public let start: SimTime
+  /// Cycles completed so far.
+  public private(set) var doneCycles: Int64 = 0
+  /// When the last chunk finished (nil while running).
+  public private(set) var finish: SimTime?
+  private var inFlight: Int64 = 0
+
+  /// A job of `totalCycles` (> 0) on `vcpu` from `start`, in chunks of `chunkCycles` (> 0).
+  public init(sim: Simulation, vcpu: VCPU, totalCycles: Int64, chunkCycles: Int64, start: SimDuration) {
+    precondition(totalCycles > 0 && chunkCycles > 0, "a job needs positive cycles and chunks")
+    self.vcpu = vcpu
+    self.totalCycles = totalCycles
+    self.chunkCycles = chunkCycles
+    self.start = .zero + start
+    sim.schedule(after: start, to: sim.register(self))
+  }
+
+  public func handle(_ event: Event, in sim: Simulation) { vcpu.submit(self, tag: 0, arg: 0) }
+
+  public func beginWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) -> Int64 {
+    inFlight = min(chunkCycles, totalCycles - doneCycles)
+    return inFlight
+  }
+
+  public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {
+    doneCycles += inFlight
+    inFlight = 0
+    if doneCycles >= totalCycles {
+      finish = now
+    } else {
+      vcpu.submit(self, tag: 0, arg: 0)
+    }
+  }
+}

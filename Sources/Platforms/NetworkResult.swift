@@ -42,6 +42,9 @@ public struct NetworkResult: Codable, Sendable, Equatable {
   public var boostWakeupsPerSecond: Double
   /// Jain's fairness index of the routers' forwarding rates.
   public var jainIndex: Double
+  /// The CPU jobs of the scenario's `workloads:` (nil without any, so results without jobs
+  /// encode as before).
+  public var jobs: [JobResult]? = nil
 }
 
 /// One router's (or the aggregate's) traffic figures.
@@ -109,7 +112,7 @@ extension RouterHost {
     }
     var share: [String: Double] = [:]
     for d in report.domains { share[d.name] = d.cpuSeconds / s }
-    return NetworkResult(
+    var result = NetworkResult(
       seconds: s, routers: routers,
       aggregate: Self.row("aggregate", totals.off, totals.fwd, totals.bytes, totals.drop, all, s),
       dropsByPlace: drops, cpuShare: share, pcpuUtilisation: report.pcpus.map(\.utilisation),
@@ -120,6 +123,8 @@ extension RouterHost {
         ? nil : (0..<n).map { Double(notifications(router: $0) ?? 0) / s },
       boostWakeupsPerSecond: Double(report.domains.reduce(0) { $0 + $1.boostWakeups }) / s,
       jainIndex: jainFairnessIndex(routers.map(\.forwardedPps)))
+    if !jobs.isEmpty { result.jobs = jobs.results(now: sim.now) }
+    return result
   }
 
   static func row(

@@ -67,6 +67,8 @@ public struct PlatformSpec: Sendable {
   public var bridgeStartsLearned = true
   /// Bridge table aging time (Linux default 300 s).
   public var bridgeAging: SimDuration = .s(300)
+  /// CPU jobs run beside the routers (the scenario's `workloads:`), none by default.
+  public var jobs: [JobSpec] = []
 
   /// Creates a spec.
   public init(

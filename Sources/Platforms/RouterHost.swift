@@ -30,6 +30,7 @@ public final class RouterHost {
   /// The guests' flood-copy filters (xen-bridge, xen-router).
   public let floodCopyDiscards: [FloodCopyDiscard]
   private let path: PathBuilder
+  let jobs: JobSet
   private var warmupEnd: SimTime = .zero
   private var started = false
 
@@ -62,6 +63,7 @@ public final class RouterHost {
     ingress = try IngressPort(
       sim: sim, flows: spec.flows, bitsPerSecond: spec.nic.bitsPerSecond, rxRings: path.rxRings,
       ringOfFlow: path.ringOfFlow, ringOfSource: spec.flows.indices.map(path.ringOfSource))
+    jobs = try JobSet(spec.jobs, host: host, sim: sim)
   }
 
   /// One-line description of the path, generated from the built graph (see
@@ -113,6 +115,7 @@ public final class RouterHost {
     for c in path.routerEvents { c.resetStatistics() }
     ingress.resetStatistics()
     metrics.resetStatistics(from: start)
+    jobs.resetStatistics(at: start)
   }
 
   /// Packets inside the host at this instant (rings and batches being processed).

@@ -84,6 +84,18 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Packets dropped per second at one place (scope `drop:PLACE`).
   public static let drops = Metric("drops", "pps", "Packets dropped per second at one place of the path.")
 
+  // CPU jobs of the scenario's `workloads:` (scope `job:NAME`), simulated and measured alike.
+  /// Start-to-finish time of a finite job (cpu, superpi).
+  public static let jobSeconds = Metric(
+    "job_seconds", "s",
+    "Start-to-finish time of a workloads: job (cpu, superpi); testbed: external ICMP time.")
+  /// Share of one CPU a job got.
+  public static let jobShare = Metric(
+    "job_share", "pCPU", "Share of one CPU a workloads: job got (its CPU time over its elapsed time).")
+  /// Mean wake-up-to-done time of a periodic job.
+  public static let jobResponse = Metric(
+    "job_response", "us", "Mean time from a periodic job's wake-up to the end of its work.")
+
   // Measured only (the testbed's counters and benchmarks, the origin paper's Figs. 5-6): no
   // model of vrsim produces them, so calibration and validation list their rows as not
   // simulated.
@@ -196,8 +208,7 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   public static let all: [Metric] = [
     offeredPps, forwardedPps, frameBps, wireBps, droppedPps, loss, latencyMean, latencyP50, latencyP99,
     latencyMax, jainIndex, switches, notifications, routerNotifications, notificationsPerPacket, boostWakeups,
-    utilisation, cpu,
-    delayMean, delayMax, drops,
+    utilisation, cpu, delayMean, delayMax, drops, jobSeconds, jobShare, jobResponse,
     benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, cgroupThrottledTime, targetPps,
     lossVsTarget, sentPackets, receivedPackets, sendTime, generatorCeilingPps, generatorBound,
     generatorDroppedPps, ipForwardedPps, hopForwardedPps, hopDroppedPps, softnetDroppedPps, softnetSqueezed,

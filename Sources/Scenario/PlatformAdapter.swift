@@ -100,6 +100,12 @@ extension ScenarioSpec {
       routers: routerSpecs, flows: flows, profile: profile)
     platformSpec.bridgeStartsLearned = dom0.bridgeLearned
     platformSpec.bridgeAging = dom0.bridgeAging
+    platformSpec.jobs = jobs.map { j in
+      let work: JobSpec.Work =
+        j.totalCycles(clockHz: host.clockHz).map { .cycles($0) }
+        ?? .periodic(period: j.period, cycles: j.cyclesPerPeriod)
+      return JobSpec(name: j.name, domain: j.place == "dom0" ? dom0Name : j.place, work: work, start: j.start)
+    }
     return platformSpec
   }
 }

@@ -253,7 +253,48 @@ public enum ScenarioSchema {
       SchemaEntry(
         "search.high", .trafficRate, nil, note: "the NIC line rate for 64B frames",
         "Highest aggregate rate tried; above search.low."),
+      SchemaEntry(
+        "workloads", .list, "[]",
+        "CPU jobs run beside the forwarding routers: a list of {name, in, kind, and the kind's keys}. The simulator runs them on the placed domain's first vCPU; the testbed runs them in the router's namespace and cgroup, timed by the external ICMP timer (docs/testbed.md). Reported under scope job:NAME as job_seconds and job_share (periodic: job_share and job_response)."
+      ),
+      SchemaEntry(
+        "workloads[].name", .text(maxLength: 40), nil, note: "job0, job1, ... by position",
+        "Name of the job in reports (letters, digits, - and _)."),
+      SchemaEntry(
+        "workloads[].in", .text(maxLength: 10), "vr0",
+        "Where the job runs: a router vrN (its domain; on the testbed its namespace and cgroup, with its weight, cap and cpuset) or dom0 (the driver domain; the host on netns platforms)."
+      ),
     ]
+    + WorkloadSpec.settings.map {
+      SchemaEntry("workloads[]." + $0.key, declared: $0, defaults: WorkloadSpec())
+    }
+    + [
+      SchemaEntry(
+        "testbed", .section, nil, note: "every role local",
+        "Where each role of `vrsim testbed` runs: generator, dut, sink, time_keeper. A role without an entry runs in local namespaces; {ssh: {...}} runs it on a remote host over ssh (an argument vector, never a shell string)."
+      )
+    ]
+    + TestbedRole.allCases.flatMap { role -> [SchemaEntry] in
+      let r = "testbed.\(role.rawValue)"
+      return [
+        SchemaEntry(r, .section, nil, note: "local", "Where the \(role.rawValue) runs."),
+        SchemaEntry(
+          r + ".ssh", .section, nil, note: "none (local namespaces)",
+          "The remote host the role runs on, over ssh."),
+        SchemaEntry(
+          r + ".ssh.host", .text(maxLength: 253), nil, note: "none (required)", "Host name or address."),
+        SchemaEntry(
+          r + ".ssh.user", .text(maxLength: 64), nil, note: "ssh's default", "Login name (ssh -l)."),
+        SchemaEntry(r + ".ssh.port", .integer(1...65_535), "22", "TCP port (ssh -p)."),
+        SchemaEntry(
+          r + ".ssh.identity", .text(maxLength: 1_000), nil, note: "ssh's default",
+          "Private key file (ssh -i), relative to the scenario file's directory."),
+        SchemaEntry(
+          r + ".ssh.options", .section, nil, note: "none",
+          "ssh options as a mapping NAME: VALUE, each passed as -o NAME=VALUE (e.g. {StrictHostKeyChecking: accept-new})."
+        ),
+      ]
+    }
 
   private static let byPath: [String: SchemaEntry] = Dictionary(
     uniqueKeysWithValues: entries.map { ($0.path, $0) })

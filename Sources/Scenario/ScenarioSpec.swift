@@ -36,10 +36,18 @@ public struct ScenarioSpec: Codable, Sendable, Equatable {
   public var sweep: SweepSpec?
   /// The throughput search, if asked for.
   public var search: SearchSpec?
+  /// The `workloads:` section: CPU jobs beside the forwarding routers (nil when absent, so
+  /// scenarios without one encode as before).
+  public var workloads: [WorkloadSpec]? = nil
+  /// The `testbed:` section: where each testbed role runs (nil: everything local).
+  public var testbed: TestbedRolesSpec? = nil
   /// Where the scenario came from and its canonical hash.
   public var source: ScenarioSource
   /// The resolved sweep points (empty when there is no sweep).
   var points: [SweepPoint]
+
+  /// The jobs of the `workloads:` section, in file order (empty without one).
+  public var jobs: [WorkloadSpec] { workloads ?? [] }
 
   /// Every key at its default: the starting point the decoder writes a file's values into.
   static let defaults = ScenarioSpec(

@@ -103,9 +103,12 @@ public final class BenchRunner: @unchecked Sendable {
     return (steps, procs)
   }
 
-  /// Builds the bench topology in `session` and starts the time-keeper. `selfPath` is the
-  /// vrsim executable (run inside the namespaces for the time-keeper and the timed child).
-  public init(session: TestbedSession, router: TestbedRouter, selfPath: String) throws {
+  /// Builds the bench topology in `session` and, unless `startKeeper` is false, starts the
+  /// time-keeper locally. `selfPath` is the vrsim executable (run inside the namespaces for
+  /// the time-keeper and the timed child).
+  public init(session: TestbedSession, router: TestbedRouter, selfPath: String, startKeeper: Bool = true)
+    throws
+  {
     self.session = session
     self.selfPath = selfPath
     let (steps, procs) = Self.plan(
@@ -114,16 +117,32 @@ public final class BenchRunner: @unchecked Sendable {
     self.steps = steps
     cgroupProcs = procs
     try TopologyBuilder.build(steps: steps, runner: session.runner, ledger: session.ledger)
-    let p = try SystemCommandRunner.makeProcess([
-      "ip", "netns", "exec", session.prefix.name("tk"), selfPath, "testbed", "_timekeeper",
-    ])
+    if startKeeper { try self.startKeeper() }
+  }
+
+  /// The time-keeper's namespace.
+  public var keeperNamespace: String { session.prefix.name("tk") }
+
+  /// Starts the time-keeper: in its namespace, or through `remote` (the time-keeper role
+  /// over ssh: the same program started by the remote host's sshd, its stamps read from the
+  /// ssh connection).
+  public func startKeeper(via remote: RemoteLauncher? = nil) throws {
+    let local = ["ip", "netns", "exec", keeperNamespace, selfPath, "testbed", "_timekeeper"]
+    // ssh closes every descriptor it inherits, including the one Foundation's Process watches
+    // for the child's exit (which then blocks in waitpid on a live process); `setsid --fork
+    // --wait` keeps a parent that holds it and exits with ssh.
+    let argv =
+      try remote.map {
+        ["setsid", "--fork", "--wait"] + (try $0.argv([selfPath, "testbed", "_timekeeper"]))
+      } ?? local
+    let p = try SystemCommandRunner.makeProcess(argv)
     let out = Pipe()
     p.standardOutput = out
     p.standardInput = FileHandle.nullDevice
     try session.ledger.start(p)
     let reader = LineReader(out.fileHandleForReading)
     guard reader.wait(timeout: 10, { $0 == "ready" }) != nil else {
-      throw TestbedError("the time-keeper did not start (AF_PACKET socket in \(session.prefix.name("tk")))")
+      throw TestbedError("the time-keeper did not start (\(argv.joined(separator: " ")))")
     }
     keeper = reader
   }
@@ -174,7 +193,7 @@ public final class BenchRunner: @unchecked Sendable {
         "the timed benchmark printed no result (status \(p.terminationStatus)): \(text.suffix(300))")
     }
     let f = line.split(separator: " ")
-    guard f.count == 4, let wall = Double(f[1]), let status = Int32(f[2]), let own = Double(f[3]) else {
+    guard f.count >= 4, let wall = Double(f[1]), let status = Int32(f[2]), let own = Double(f[3]) else {
       throw TestbedError("unexpected result line: \(line)")
     }
     func stamp(_ seq: Int) -> UInt64? {
@@ -190,6 +209,49 @@ public final class BenchRunner: @unchecked Sendable {
     return BenchResult(
       externalSeconds: Double(t2 - t1) * 1e-9, wallSeconds: wall, ownSeconds: own, status: status,
       throttledSeconds: throttled)
+  }
+
+  /// Runs `argv` (stdin /dev/null, stdout captured, stderr inherited) with posix_spawn and
+  /// waitpid, and returns its exit status (128 + signal when killed) and output. Not
+  /// Foundation's Process: its exit notification was seen to miss a benchmark's end now and
+  /// then, leaving the timed child waiting forever.
+  static func spawnAndWait(_ argv: [String]) throws -> (status: Int32, output: String) {
+    guard let name = argv.first, let path = ProgramPath.resolve(name) else {
+      throw TestbedError("program '\(argv.first ?? "")' not found on PATH")
+    }
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw TestbedError("pipe: \(String(cString: strerror(errno)))") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    posix_spawn_file_actions_addclose(&actions, fds[1])
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for a in cargs { free(a) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, nil, &cargs, environ)
+    close(fds[1])
+    guard rc == 0 else {
+      close(fds[0])
+      throw TestbedError("cannot start \(path): \(String(cString: strerror(rc)))")
+    }
+    var data: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+      let n = read(fds[0], &buffer, buffer.count)
+      if n > 0 {
+        data += buffer[0..<n]
+      } else if n == 0 || errno != EINTR {
+        break
+      }
+    }
+    close(fds[0])
+    var st: Int32 = 0
+    while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+    let status = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f)
+    return (status, String(decoding: data, as: UTF8.self))
   }
 
   /// The cpu cgroup's throttled time so far, seconds (nil when unreadable).
@@ -209,7 +271,7 @@ public final class BenchRunner: @unchecked Sendable {
 
   /// The timed child's work (run by `vrsim testbed _timed` inside the environment's
   /// namespace): waits for the parent's go on stdin, sends the start echo, runs the benchmark, sends the end
-  /// echo, prints `timed <wall s> <status> <own s>`.
+  /// echo, prints `timed <wall s> <status> <own s> <cpu s>`.
   public static func timedChild(keeper: String, id: UInt16, sleep: Double?, argv: [String]) throws -> Never {
     _ = readLine()  // the parent's go, once this process is in its cgroups
     let echo = try ExternalTimer.EchoSender(destination: keeper)
@@ -220,16 +282,10 @@ public final class BenchRunner: @unchecked Sendable {
       Thread.sleep(forTimeInterval: sleep)
       own = Double(ExternalTimer.monotonicNanoseconds() - t0) * 1e-9
     } else {
-      let p = try SystemCommandRunner.makeProcess(argv)
-      let out = Pipe()
-      p.standardOutput = out
-      p.standardInput = FileHandle.nullDevice
       let s0 = ExternalTimer.monotonicNanoseconds()
-      try p.run()
-      let text = PipeSink(out.fileHandleForReading).text()
-      p.waitUntilExit()
+      let (code, text) = try spawnAndWait(argv)
       let ran = Double(ExternalTimer.monotonicNanoseconds() - s0) * 1e-9
-      status = p.terminationStatus
+      status = code
       FileHandle.standardError.write(Data(text.utf8))
       own =
         text.split(separator: "\n").last { $0.hasPrefix("own_seconds ") }.flatMap {
@@ -239,7 +295,13 @@ public final class BenchRunner: @unchecked Sendable {
     }
     let t1 = try echo.send(id: id, seq: 2)
     let wall = Double(t1 - t0) * 1e-9
-    FileHandle.standardOutput.write(Data("timed \(wall) \(status) \(own)\n".utf8))
+    // The benchmark's CPU time (user + system of the waited-for child; 0 for the sleep).
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+    let cpu =
+      Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+      + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+    FileHandle.standardOutput.write(Data("timed \(wall) \(status) \(own) \(cpu)\n".utf8))
     exit(0)
   }
 }

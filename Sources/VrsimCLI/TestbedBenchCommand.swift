@@ -87,6 +87,11 @@ struct TestbedBenchCommand: ParsableCommand {
 
   static var selfPath: String { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path }
 
+  /// The benchmark program built next to vrsim.
+  static var benchmarksPath: String {
+    URL(fileURLWithPath: selfPath).deletingLastPathComponent().appendingPathComponent("vrsim-benchmarks").path
+  }
+
   func run() throws {
     var router = TestbedRouter(vcpus: 1, weight: 256, cap: 0, generatedRoutes: 0, routePrefixes: nil)
     var scenarioSet = ""  // the overrides and sweep values of the point router 0 comes from

@@ -20,6 +20,7 @@ struct TestbedCommand: ParsableCommand {
     subcommands: [
       TestbedRunCommand.self, TestbedSearchCommand.self, TestbedBenchCommand.self, TestbedCleanCommand.self,
       TestbedPlanCommand.self, TestbedTimekeeperCommand.self, TestbedTimedCommand.self,
+      TestbedCPULoopCommand.self, TestbedSSHDCommand.self,
     ]
   )
 }
@@ -46,10 +47,20 @@ enum TestbedCLI {
 
   /// The scenario's sweep points as testbed setups with the labels of the `set` column: the
   /// `--set` overrides, then the point's sweep assignments (a later key replaces an earlier).
-  static func points(file: String, overrides: [String], generator: TestbedGenerator = .trafgen) throws -> (
+  static func points(
+    file: String, overrides: [String], generator: TestbedGenerator = .trafgen, allowRemote: Bool = false
+  ) throws -> (
     ScenarioSpec, [(setup: TestbedSetup, label: String)]
   ) {
     let spec = try ScenarioRuns.load(file: file, overrides: overrides)
+    if !allowRemote, let role = TestbedRole.allCases.first(where: { spec.testbed?.target($0) != nil }) {
+      throw RunError(
+        "testbed.\(role.rawValue).ssh: the commands run every role in local namespaces for now (a remote "
+          + "generator, dut or sink needs physical links instead of veth pairs, a remote time-keeper a "
+          + "route from the benchmark's namespace); vrsim testbed plan prints the ssh command of each remote "
+          + "role (docs/testbed.md, Roles over ssh)",
+        exitCode: 2)
+    }
     let cpus = ProcessInfo.processInfo.activeProcessorCount
     var out: [(TestbedSetup, String)] = []
     for point in spec.sweepPoints() {
@@ -123,7 +134,11 @@ struct TestbedRunCommand: ParsableCommand {
       testbed-only counters as measured-only metrics. With \
       --out the CSV is written there with a sidecar JSON of host facts (same name, .json), \
       else printed. Results at or above 90% of the generator's ceiling are flagged \
-      generator_bound.
+      generator_bound. The scenario's workloads: jobs run in every trial beside the traffic, \
+      each in its router's namespace and cgroup (dom0 jobs in the dom0 namespace), timed by \
+      the external ICMP time-keeper: rows job_seconds, job_share (and job_response for \
+      periodic jobs) under scope job:NAME, the metric names of vrsim run. A scenario whose \
+      testbed: section puts a role on a remote host is refused for now (see testbed plan).
       """
   )
 
@@ -153,6 +168,15 @@ struct TestbedRunCommand: ParsableCommand {
 
   func run() throws {
     let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, generator: generator)
+    let jobs: [TestbedJob]
+    do { jobs = try TestbedJob.jobs(of: spec) } catch { throw TestbedCLI.mapped(error) }
+    if jobs.contains(where: { if case .superpi = $0.work { true } else { false } }),
+      !FileManager.default.isExecutableFile(atPath: TestbedBenchCommand.benchmarksPath)
+    {
+      throw RunError(
+        "\(TestbedBenchCommand.benchmarksPath) not found: build it with swift build --product vrsim-benchmarks",
+        exitCode: 2)
+    }
     let session: TestbedSession
     do { session = try TestbedSession(tools: TestbedCLI.tools(generator), log: TestbedCLI.note) } catch {
       throw TestbedCLI.mapped(error)
@@ -165,7 +189,12 @@ struct TestbedRunCommand: ParsableCommand {
     for (setup, label) in points {
       let result: (trials: [[MetricRow]], seconds: Double, ceiling: Double)
       do {
-        result = try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets)
+        result =
+          jobs.isEmpty
+          ? try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets)
+          : try session.measure(
+            setup, jobs: jobs, trials: setup.replications, ceilingPackets: ceilingPackets,
+            selfPath: TestbedBenchCommand.selfPath, benchmarks: TestbedBenchCommand.benchmarksPath)
       } catch {
         throw TestbedCLI.mapped(error)
       }
@@ -230,7 +259,9 @@ struct TestbedPlanCommand: ParsableCommand {
     discussion: """
       Prints, for every sweep point, each command as the argument vector the run executes \
       (stdin scripts of ip -batch indented below it) and each cgroup with its settings. Needs \
-      no root. Names use the prefix vrt0- instead of the run's own.
+      no root. Names use the prefix vrt0- instead of the run's own. Roles the scenario's \
+      testbed: section puts on a remote host are printed first with the ssh argument vector \
+      their programs start with (each remote word quoted for the remote shell).
       """
   )
 
@@ -244,8 +275,18 @@ struct TestbedPlanCommand: ParsableCommand {
   var maxLines = 40
 
   func run() throws {
-    let (_, points) = try TestbedCLI.points(file: file, overrides: overrides)
+    let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, allowRemote: true)
     let layout = CgroupLayout.detect() ?? .v1(root: "/sys/fs/cgroup")
+    for role in TestbedRole.allCases {
+      guard let target = spec.testbed?.target(role) else { continue }
+      // How the role's programs are started there (the time-keeper's own; others as a pattern).
+      let argv: [String]
+      let program = role == .timeKeeper ? ["vrsim", "testbed", "_timekeeper"] : ["PROGRAM", "ARG"]
+      do { argv = try RemoteLauncher(target: target).argv(program) } catch {
+        throw TestbedCLI.mapped(error)
+      }
+      print("# role \(role.rawValue) over ssh: " + argv.map { "[\($0)]" }.joined(separator: " "))
+    }
     for (setup, label) in points {
       if !label.isEmpty { print("# point: \(label)") }
       print(

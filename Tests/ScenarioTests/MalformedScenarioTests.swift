@@ -9,7 +9,7 @@ import Testing
   static let cases: [(String, String)] = [
     (
       "unknown-key.yaml",
-      "unknown-key.yaml:2:1: hots: unknown key 'hots' (did you mean 'host'?); allowed: the scenario keys: name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search"
+      "unknown-key.yaml:2:1: hots: unknown key 'hots' (did you mean 'host'?); allowed: the scenario keys: name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search, workloads, testbed"
     ),
     (
       "typo-nested-key.yaml",
@@ -17,7 +17,7 @@ import Testing
     ),
     (
       "key-in-wrong-section.yaml",
-      "key-in-wrong-section.yaml:2:1: tslice: unknown key 'tslice' (did you mean 'scheduler.tslice'?); allowed: the scenario keys: name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search"
+      "key-in-wrong-section.yaml:2:1: tslice: unknown key 'tslice' (did you mean 'scheduler.tslice'?); allowed: the scenario keys: name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search, workloads, testbed"
     ),
     (
       "bad-unit.yaml",
@@ -59,11 +59,11 @@ import Testing
     ),
     (
       "empty.yaml",
-      "empty.yaml:1:1: (file): the file is empty; allowed: a YAML mapping of scenario keys (name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search)"
+      "empty.yaml:1:1: (file): the file is empty; allowed: a YAML mapping of scenario keys (name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search, workloads, testbed)"
     ),
     (
       "comments-only.yaml",
-      "comments-only.yaml:1:1: (file): the file is empty; allowed: a YAML mapping of scenario keys (name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search)"
+      "comments-only.yaml:1:1: (file): the file is empty; allowed: a YAML mapping of scenario keys (name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search, workloads, testbed)"
     ),
     (
       "binary-garbage.bin",
@@ -99,7 +99,7 @@ import Testing
     ),
     (
       "top-level-list.yaml",
-      "top-level-list.yaml:1:1: (document): expected a mapping of scenario keys, found a list; allowed: a mapping with the keys name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search"
+      "top-level-list.yaml:1:1: (document): expected a mapping of scenario keys, found a list; allowed: a mapping with the keys name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search, workloads, testbed"
     ),
     (
       "wrong-types.yaml",
@@ -188,7 +188,7 @@ import Testing
       """
       many-errors.yaml:3:9: host.cpus: -1 is out of range; allowed: an integer from 1 to 64
       many-errors.yaml:4:10: host.clock: 'fast' is not a valid frequency: unknown unit; allowed: a number with a unit (Hz, kHz, MHz, GHz)
-      many-errors.yaml:5:1: platfrom: unknown key 'platfrom' (did you mean 'platform'?); allowed: the scenario keys: name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search
+      many-errors.yaml:5:1: platfrom: unknown key 'platfrom' (did you mean 'platform'?); allowed: the scenario keys: name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search, workloads, testbed
       many-errors.yaml:7:9: run.seed: 'lots' is not an integer; allowed: an integer of at least 0
       many-errors.yaml:9:21: run.max_replications: 2 is below run.replications (3); allowed: an integer from 3 to 100000
       """

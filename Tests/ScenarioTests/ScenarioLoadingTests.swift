@@ -211,7 +211,7 @@ let designExample = """
     )
     #expect(
       diagnosticsText(text: designExample, overrides: ["routers.count=8", "hots.cpus=2"])
-        == "--set:2:1: hots.cpus: unknown key 'hots' (did you mean 'host'?); allowed: the scenario keys: name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search"
+        == "--set:2:1: hots.cpus: unknown key 'hots' (did you mean 'host'?); allowed: the scenario keys: name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search, workloads, testbed"
     )
   }
 

@@ -74,7 +74,7 @@ struct CLITests {
     #expect(
       r.stderr == """
         vrsim: error: \(path):2:1: hots: unknown key 'hots' (did you mean 'host'?); allowed: the scenario keys: \
-        name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search
+        name, about, host, platform, profile, scheduler, dom0, routers, traffic, run, sweep, search, workloads, testbed
         \(path):3:18: routers.count: 0 is out of range; allowed: an integer from 1 to 1024
 
         """)
