@@ -64,7 +64,9 @@ public final class IngressPort: EventHandler {
       gens.append(try FlowGenerator(spec: f, random: sim.streams.stream(name), start: 0))
     }
     generators = gens
-    let n = (flows.map(\.router).max() ?? 0) + 1
+    // one counter per router of the host (`ringOfFlow` has one entry per router), so a router
+    // no flow goes to still has its (zero) count
+    let n = Swift.max(ringOfFlow.count, (flows.map(\.router).max() ?? 0) + 1)
     offered = Array(repeating: 0, count: n)
     offeredBytes = Array(repeating: 0, count: n)
     unsent = Array(repeating: 0, count: n)

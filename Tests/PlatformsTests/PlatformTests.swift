@@ -56,6 +56,20 @@ struct PlatformTests {
     #expect(r.dropsByPlace["nic.rx"] ?? 0 > 0)
   }
 
+  /// Traffic to only some routers: two routers, one CBR flow of 10 kp/s to vr0 (far below every
+  /// path's saturation, so nothing is lost). Expected by construction: vr0 offered and
+  /// forwarded 10,000 pps (1%: a 200 ms window's edge packets), vr1 offered and forwarded 0,
+  /// on every platform (this crashed before: the per-router counters had one entry per flow).
+  @Test(arguments: PlatformKind.allCases)
+  func routerWithoutTrafficReportsZero(_ kind: PlatformKind) throws {
+    var spec = Fixture.spec(kind, routers: 2, totalPps: 20_000)
+    spec.flows = [FlowSpec(router: 0, packetsPerSecond: 10_000)]
+    let r = try Fixture.run(spec, seconds: 0.2, warmup: 0.02)
+    #expect(r.routers.count == 2)
+    #expect(abs(r.routers[0].forwardedPps - 10_000) / 10_000 < 0.01, "\(kind): \(r.routers[0].forwardedPps)")
+    #expect(r.routers[1].offeredPps == 0 && r.routers[1].forwardedPps == 0)
+  }
+
   /// The wire carries at most 1e9 / (84 * 8) = 1,488,095 frames/s of 64 B; offering 2 Mp/s
   /// reaches the NIC at that rate (within 0.5%: edge effects of a 20 ms window).
   @Test func wireCapsOfferedLoad() throws {
