@@ -105,6 +105,8 @@ let package = Package(
       dependencies: ["Experiment", "Report", "SimCore", "vrsim-campaign-fixture"],
       swiftSettings: strict
     ),
+    // A real single-node Slurm (munged, slurmctld, slurmd) started by the test; skipped unless root.
+    .testTarget(name: "SlurmTests", dependencies: ["Experiment", "vrsim"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

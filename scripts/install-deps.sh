@@ -18,6 +18,11 @@ command -v iperf3 >/dev/null 2>&1 || missing+=(iperf3)
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 command -v ethtool >/dev/null 2>&1 || missing+=(ethtool)
 command -v bonnie++ >/dev/null 2>&1 || missing+=(bonnie++)
+# Slurm and munge for the single-node Slurm test (Tests/SlurmTests; vrsim slurm submit).
+command -v slurmctld >/dev/null 2>&1 || [ -x /usr/sbin/slurmctld ] || missing+=(slurmctld)
+command -v slurmd >/dev/null 2>&1 || [ -x /usr/sbin/slurmd ] || missing+=(slurmd)
+command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
+command -v munged >/dev/null 2>&1 || [ -x /usr/sbin/munged ] || missing+=(munge)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "vrsim: installing ${missing[*]}" >&2
   SUDO=""
