@@ -2,7 +2,7 @@
 # make run   installs what is missing, builds in release mode and runs the default job
 # make test  installs what is missing and runs the whole test suite (plus the format lint)
 
-.PHONY: run test build lint format bench clean
+.PHONY: run test build lint format bench clean docs
 
 run:
 	@scripts/install-deps.sh
@@ -15,6 +15,7 @@ test:
 	swift build -c release --product vrsim
 	swift build --build-tests
 	swift test --skip-build --parallel
+	$(MAKE) docs
 
 build:
 	@scripts/install-deps.sh
@@ -30,6 +31,10 @@ bench: build
 	.build/release/vrsim bench engine
 	.build/release/vrsim bench net
 	.build/release/vrsim bench host
+
+# API documentation (DocC catalogs in Sources/Experiment and Sources/Calibration); a warning fails.
+docs:
+	swift package generate-documentation --target Experiment --target Calibration --warnings-as-errors
 
 clean:
 	rm -rf .build

@@ -24,6 +24,8 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/swiftcsv/SwiftCSV", exact: "0.10.0"),
+    // `swift package generate-documentation` (the DocC catalog in Sources/Experiment).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     .systemLibrary(
@@ -105,6 +107,8 @@ let package = Package(
       dependencies: ["Experiment", "Report", "SimCore", "vrsim-campaign-fixture"],
       swiftSettings: strict
     ),
+    // A real single-node Slurm (munged, slurmctld, slurmd) started by the test; skipped unless root.
+    .testTarget(name: "SlurmTests", dependencies: ["Experiment", "vrsim"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -21,6 +21,11 @@ command -v ethtool >/dev/null 2>&1 || missing+=(ethtool)
 command -v bonnie++ >/dev/null 2>&1 || missing+=(bonnie++)
 command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+# Slurm and munge for the single-node Slurm test (Tests/SlurmTests; vrsim slurm submit).
+command -v slurmctld >/dev/null 2>&1 || [ -x /usr/sbin/slurmctld ] || missing+=(slurmctld)
+command -v slurmd >/dev/null 2>&1 || [ -x /usr/sbin/slurmd ] || missing+=(slurmd)
+command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
+command -v munged >/dev/null 2>&1 || [ -x /usr/sbin/munged ] || missing+=(munge)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "vrsim: installing ${missing[*]}" >&2
   SUDO=""

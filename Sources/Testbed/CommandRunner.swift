@@ -49,8 +49,9 @@ extension CommandRunner {
 }
 
 /// Resolves a program name the way `execvp` would, plus the sbin directories root uses.
-enum ProgramPath {
-  static func resolve(_ name: String) -> String? {
+public enum ProgramPath {
+  /// The absolute path of the program `name` (a path when it holds a `/`), or nil.
+  public static func resolve(_ name: String) -> String? {
     if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
     let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
     var dirs = path.split(separator: ":").map(String.init)

@@ -1,0 +1,309 @@
+import ArgumentParser
+import Experiment
+import Foundation
+import Testbed
+
+/// `vrsim slurm`: run a campaign on a Slurm cluster.
+struct SlurmCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "slurm",
+    abstract: "Run a campaign on a Slurm cluster as a job array of shards.",
+    subcommands: [SlurmSubmitCommand.self]
+  )
+}
+
+/// `vrsim slurm submit`: write the job array script of a campaign's shards and submit it with
+/// `sbatch`, splitting it when it has more tasks than the cluster's `MaxArraySize` allows.
+struct SlurmSubmitCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "submit",
+    abstract: "Submit a sweep as a Slurm job array of --tasks shards (sbatch), resumable per task.",
+    discussion: """
+      Task k of N runs `vrsim sweep FILE --campaign DIR/shard-k --shard k/N --jobs C`. The job \
+      script goes to DIR/slurm/array-T.sh (T counts the submissions) and each task's output to \
+      DIR/slurm/array-T-JOBID_TASKID.out; prints the job id of every submission and the merge \
+      and results commands to run when all tasks have finished. Slices are deterministic, so a \
+      failed or cancelled task K is resubmitted alone with the same --tasks and --only K and \
+      resumes its shard (N is recorded in DIR/slurm/array.json; another N, scenario or --set is \
+      refused). An array with more tasks than the cluster's MaxArraySize allows (array task ids \
+      0 ... MaxArraySize-1, read with `scontrol show config`) is split into several submissions, \
+      each of at most MaxArraySize-1 tasks, and the split is printed (--max-array-size gives \
+      the value instead, e.g. for a dry run away from the cluster). Needs sbatch and scontrol \
+      on PATH; FILE, DIR and the vrsim executable must be at the same paths on the compute nodes \
+      (a shared file system).
+      """
+  )
+
+  @Argument(help: "Scenario file (YAML).")
+  var file: String
+
+  @Option(
+    name: .long, help: "Campaign directory (created when missing): shards in DIR/shard-K, merged into DIR.")
+  var campaign: String
+
+  @Option(name: .long, help: "Number of shards, one array task each (1 ... 100000).")
+  var tasks: Int
+
+  @Option(name: .customLong("set"), help: "Override a key, e.g. --set routers.count=8 (repeatable).")
+  var overrides: [String] = []
+
+  @Option(
+    name: .long,
+    help: "CPUs per task (Slurm --cpus-per-task), also the task's vrsim sweep --jobs (1 ... 256).")
+  var cpusPerTask: Int = 1
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Time limit per task (Slurm --time): minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED.",
+      valueName: "time"))
+  var time: String?
+
+  @Option(name: .long, help: "Slurm partition(s) (--partition), comma-separated.")
+  var partition: String?
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Submit only these tasks (1 ... --tasks, comma-separated), e.g. a failed one.", valueName: "k,..."))
+  var only: String?
+
+  @Option(name: .long, help: "vrsim executable the tasks run (default: this one).")
+  var vrsim: String?
+
+  @Option(
+    name: .long,
+    help: "The cluster's MaxArraySize (array task ids 0 ... N-1; default: read with scontrol show config).")
+  var maxArraySize: Int?
+
+  @Flag(name: .long, help: "Print the job script (stdout) and the sbatch commands (stderr); submit nothing.")
+  var dryRun = false
+
+  /// Largest `--tasks`.
+  static let maxTasks = 100_000
+
+  func validate() throws {
+    if !(1...Self.maxTasks).contains(tasks) {
+      throw ValidationError("--tasks \(tasks) is out of range; allowed: 1 ... \(Self.maxTasks)")
+    }
+    if !(1...256).contains(cpusPerTask) {
+      throw ValidationError("--cpus-per-task \(cpusPerTask) is out of range; allowed: 1 ... 256")
+    }
+    if let time, !SlurmArray.isTimeLimit(time) {
+      throw ValidationError(
+        "--time '\(time)' is not a Slurm time limit; allowed: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, "
+          + "D-HH:MM:SS or UNLIMITED")
+    }
+    if let partition, !SlurmArray.isPartitionList(partition) {
+      throw ValidationError(
+        "--partition '\(partition)' is not a partition list; allowed: names of letters, digits, _ . - "
+          + "separated by commas")
+    }
+    if let maxArraySize, !(2...100_000_000).contains(maxArraySize) {
+      throw ValidationError("--max-array-size \(maxArraySize) is out of range; allowed: 2 ... 100000000")
+    }
+    _ = try selectedTasks()
+    try Campaigns.validateDirectory(campaign, option: "--campaign")
+    for (option, value) in [("FILE", file), ("--campaign", campaign)] + overrides.map({ ("--set", $0) })
+    where ShellWord.hasControlCharacter(value) {
+      throw ValidationError(
+        "\(option) '\(value.debugDescription)' holds a control character; allowed: printable text")
+    }
+    if campaign.contains("\\") {
+      throw ValidationError(
+        "--campaign \(campaign): a backslash turns off Slurm's output file patterns; allowed: a path without \\"
+      )
+    }
+  }
+
+  /// The tasks to submit (1-based, ascending): all, or those of --only.
+  func selectedTasks() throws -> [Int] {
+    guard let only else { return Array(1...tasks) }
+    var out = Set<Int>()
+    for part in only.split(separator: ",", omittingEmptySubsequences: false) {
+      guard let k = Int(part.trimmingCharacters(in: .whitespaces)), (1...tasks).contains(k) else {
+        throw ValidationError(
+          "--only '\(only)': '\(part)' is not a task number; allowed: 1 ... \(tasks), comma-separated")
+      }
+      out.insert(k)
+    }
+    return out.sorted()
+  }
+
+  func run() throws {
+    // Bad input is found here, before anything is written or submitted.
+    let spec = try ScenarioRuns.load(file: file, overrides: overrides)
+    let dir = Self.absolute(campaign)
+    let script = SlurmArrayScript(
+      vrsim: try vrsimPath(), scenario: Self.absolute(file), campaign: dir, tasks: tasks,
+      overrides: overrides, jobsPerTask: cpusPerTask, version: VrsimVersion.string)
+    let record = SlurmArrayRecord(tasks: tasks, scenario: script.scenario, overrides: overrides)
+    let slurmDir = dir + "/slurm"
+    try record.check(against: slurmDir + "/array.json")
+
+    let (maxArraySize, sizeNote) =
+      try self.maxArraySize.map { ($0, nil) } ?? Self.maxArraySize(dryRun: dryRun)
+    guard maxArraySize >= 2 else {
+      throw RunError(
+        "the cluster's MaxArraySize is \(maxArraySize): job arrays are disabled (scontrol show config)",
+        exitCode: 2)
+    }
+    let submissions = SlurmArray.submissions(shards: try selectedTasks(), maxArraySize: maxArraySize)
+    let tag = Self.nextTag(in: slurmDir)
+    let scriptPath = slurmDir + "/array-\(tag).sh"
+    let outputPattern = slurmDir.replacingOccurrences(of: "%", with: "%%") + "/array-\(tag)-%A_%a.out"
+    let name =
+      "vrsim-"
+      + String(spec.name.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" }.prefix(40))
+    var common = [
+      "--parsable", "--job-name=\(name)", "--cpus-per-task=\(cpusPerTask)", "--output=\(outputPattern)",
+      "--open-mode=append",
+    ]
+    if let time { common.append("--time=\(time)") }
+    if let partition { common.append("--partition=\(partition)") }
+    let commands = submissions.map {
+      ["sbatch", "--array=\($0.arraySpec)"] + common + [scriptPath, "\($0.offset)"]
+    }
+
+    var notes: [String] = []
+    if let sizeNote { notes.append(sizeNote) }
+    if submissions.count > 1 {
+      notes.append(
+        "MaxArraySize is \(maxArraySize) (array task ids 0 ... \(maxArraySize - 1)), so the "
+          + "\(submissions.reduce(0) { $0 + $1.shards.count }) tasks go in \(submissions.count) submissions: "
+          + submissions.map { "tasks \($0.shardRanges)" }.joined(separator: ", "))
+    }
+
+    if dryRun {
+      print(script.text, terminator: "")
+      for n in notes { Self.note(n) }
+      Self.note("dry run: would write \(scriptPath) and run:")
+      for c in commands { Self.note("  " + c.map(ShellWord.quote).joined(separator: " ")) }
+      return
+    }
+
+    try FileManager.default.createDirectory(atPath: slurmDir, withIntermediateDirectories: true)
+    try record.write(to: slurmDir + "/array.json")
+    try script.text.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scriptPath)
+    for n in notes { print(n) }
+    let runner = SystemCommandRunner()
+    for (submission, command) in zip(submissions, commands) {
+      let result: CommandResult
+      do { result = try runner.run(command, input: nil) } catch {
+        throw RunError(
+          "sbatch not found on PATH: vrsim slurm submit needs Slurm's client commands", exitCode: 2)
+      }
+      let id = result.stdout.split(separator: "\n").first.map { String($0.split(separator: ";")[0]) } ?? ""
+      guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
+        let err = result.stderr.split(separator: "\n").prefix(3).joined(separator: "; ")
+        throw RunError(
+          "sbatch failed (status \(result.status)) for tasks \(submission.shardRanges): \(err)"
+            + (submission == submissions[0] ? "" : " (the earlier submissions above were made)"))
+      }
+      print(
+        "submitted job \(id): tasks \(submission.shardRanges) of \(tasks) (array \(submission.arraySpec), offset \(submission.offset))"
+      )
+    }
+    let q = ShellWord.quote
+    print("script: \(scriptPath); task output: \(slurmDir)/array-\(tag)-JOBID_TASKID.out")
+    print("when every task has finished (squeue lists none of these jobs):")
+    print("  merge:   \(q(script.vrsim)) merge \(q(dir)) \(q(dir))/shard-*")
+    print("  results: \(q(script.vrsim)) results \(q(dir))")
+    let resubmit =
+      [script.vrsim, "slurm", "submit", script.scenario, "--campaign", dir, "--tasks", "\(tasks)"]
+      + overrides.flatMap { ["--set", $0] }
+    print("a failed or cancelled task K resumes when resubmitted alone:")
+    print("  " + resubmit.map(q).joined(separator: " ") + " --only K")
+  }
+
+  /// The vrsim executable for the tasks: --vrsim, or this process's own executable.
+  private func vrsimPath() throws -> String {
+    if let vrsim {
+      guard let path = ProgramPath.resolve(vrsim) else {
+        throw ValidationError("--vrsim \(vrsim): no such executable")
+      }
+      return Self.absolute(path)
+    }
+    if let own = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return own }
+    return Self.absolute(Bundle.main.executablePath ?? CommandLine.arguments[0])
+  }
+
+  /// `path` made absolute against the working directory, with `.` and `..` resolved.
+  static func absolute(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.path
+  }
+
+  /// 1 + the largest T of the DIR/slurm/array-T.sh scripts already there.
+  static func nextTag(in directory: String) -> Int {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let tags = names.compactMap { name -> Int? in
+      guard name.hasPrefix("array-"), name.hasSuffix(".sh") else { return nil }
+      return Int(name.dropFirst("array-".count).dropLast(".sh".count))
+    }
+    return (tags.max() ?? 0) + 1
+  }
+
+  /// The cluster's MaxArraySize from `scontrol show config`. A dry run without a reachable
+  /// cluster assumes Slurm's default and says so in the note.
+  static func maxArraySize(dryRun: Bool) throws -> (Int, String?) {
+    let result = try? SystemCommandRunner().run(["scontrol", "show", "config"], input: nil)
+    if let result, result.status == 0, let size = SlurmArray.maxArraySize(inConfig: result.stdout) {
+      return (size, nil)
+    }
+    let why =
+      result == nil
+      ? "scontrol not found on PATH"
+      : "scontrol show config failed (status \(result!.status)): "
+        + (result!.stderr.split(separator: "\n").last.map(String.init) ?? "")
+    if dryRun {
+      return (
+        SlurmArray.defaultMaxArraySize,
+        "\(why); assuming Slurm's default MaxArraySize \(SlurmArray.defaultMaxArraySize)"
+      )
+    }
+    throw RunError("cannot read the cluster's MaxArraySize: \(why)", exitCode: 2)
+  }
+
+  static func note(_ text: String) {
+    FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
+  }
+}
+
+/// What a campaign was submitted with (DIR/slurm/array.json): later submissions into the same
+/// campaign must give the same shard count, scenario and overrides, or the shards would not
+/// be slices of one campaign.
+struct SlurmArrayRecord: Codable, Equatable {
+  var tasks: Int
+  var scenario: String
+  var overrides: [String]
+
+  /// Throws a usage error when `path` records a different submission.
+  func check(against path: String) throws {
+    guard let data = FileManager.default.contents(atPath: path) else { return }
+    guard let old = try? JSONDecoder().decode(Self.self, from: data) else {
+      throw RunError("\(path): not a vrsim Slurm record; remove it or use another --campaign", exitCode: 2)
+    }
+    var diffs: [String] = []
+    if old.tasks != tasks { diffs.append("--tasks \(old.tasks), now \(tasks)") }
+    if old.scenario != scenario { diffs.append("scenario \(old.scenario), now \(scenario)") }
+    if old.overrides != overrides {
+      diffs.append(
+        "--set [\(old.overrides.joined(separator: " "))], now [\(overrides.joined(separator: " "))]")
+    }
+    if !diffs.isEmpty {
+      throw RunError(
+        "campaign \(URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().path) "
+          + "was submitted with other settings (\(diffs.joined(separator: "; "))); its shards are slices of "
+          + "\(old.tasks): resubmit with the same --tasks, scenario and --set, or use another --campaign",
+        exitCode: 2)
+    }
+  }
+
+  /// Writes the record as JSON.
+  func write(to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+  }
+}
