@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The committed notebooks of notebooks-export/ and the README's figure: the exact command that
+# makes each, and a check that CI runs (make test).
+#
+#   scripts/notebooks.sh regenerate   rewrite every notebook (executed), its sidecar CSV and the
+#                                     README figure (notebooks-export/figures/)
+#   scripts/notebooks.sh check        regenerate every sidecar CSV into a scratch directory and
+#                                     diff it with the committed one (the data a notebook shows
+#                                     must be what vrsim produces today from the same inputs),
+#                                     then execute every committed notebook afresh; fails on a
+#                                     difference or a cell error
+#   scripts/notebooks.sh list         print the commands, one block per notebook
+#
+# VRSIM (default .build/release/vrsim) is the binary used. The notebooks' Python environment
+# (.venv-notebooks) comes from scripts/install-deps.sh.
+#
+# Inputs and their cost (release build, 2 shared cores; see the README's notebooks section):
+#   paper-reproduction        vrsim reproduce paper --quick (every paper experiment, short runs)
+#   calibration-report        the fit report in scenarios/profiles/paper-2012-fit.yaml (no simulation)
+#   validation-testbed        vrsim validate on validation/testbed-2026-12-01-vm.csv (the rows that
+#                             name a metric vrsim simulates; 300 ms runs, 2 replications)
+#   whatif-routers-1-32-10g   vrsim sweep scenarios/whatif/routers-1-32-10g.yaml (200 ms runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VRSIM="${VRSIM:-.build/release/vrsim}"
+PY=.venv-notebooks/bin/python
+NB=notebooks-export
+# The date in every header: the day the testbed data was measured and the profile was fitted.
+DATE=2026-12-01
+TESTBED=validation/testbed-2026-12-01-vm.csv
+# A scratch directory inside the checkout (under .build, ignored by git): the validation report
+# names its input file, so the input has to sit at the same relative path on every machine.
+WORK=.build/notebooks-work
+
+mode="${1:-}"
+case "$mode" in regenerate | check | list) ;; *)
+  echo "usage: scripts/notebooks.sh regenerate|check|list" >&2
+  exit 2
+  ;;
+esac
+
+if [ "$mode" != list ]; then
+  if [ ! -x "$VRSIM" ]; then
+    echo "notebooks: $VRSIM is missing; build it: swift build -c release --product vrsim" >&2
+    exit 1
+  fi
+  if [ ! -x "$PY" ]; then
+    echo "notebooks: $PY is missing; install the notebooks' environment: scripts/install-deps.sh" >&2
+    exit 1
+  fi
+  rm -rf "$WORK"
+  mkdir -p "$WORK"
+  trap 'rm -rf "$WORK"' EXIT
+fi
+
+# The testbed rows `vrsim validate` reads today: the metrics it simulates, with its units, and
+# the scenario column pointing at the scenario file (`testbed-validation` ->
+# scenarios/testbed/validation.yaml) when it does not name a file already. Columns are found
+# by their names in the header, so a reordered or extended file still works.
+testbed_for_validate() {
+  awk -F, -v OFS=, -v up="../../" '
+    NR == 1 {
+      for (i = 1; i <= NF; i++) col[$i] = i
+      print
+      next
+    }
+    {
+      key = $col["metric"] " " $col["unit"]
+      if (!(key in ok)) next
+      s = $col["scenario"]
+      if (s !~ /\.ya?ml$/ && s ~ /^testbed-/) { sub(/^testbed-/, "", s); $col["scenario"] = up "scenarios/testbed/" s ".yaml" }
+      print
+    }
+    BEGIN {
+      split("offered_pps pps,forwarded_pps pps,dropped_pps pps,loss fraction,cpu pCPU,jain_index 1", m, ",")
+      for (k in m) ok[m[k]] = 1
+    }' "$TESTBED"
+}
+
+# Each function writes DIR/NAME.ipynb and DIR/NAME.csv; extra arguments (--execute) go to
+# vrsim export notebook.
+paper_reproduction() {
+  local dir="$1"
+  shift
+  "$VRSIM" export notebook --reproduce paper --quick --date "$DATE" --out "$dir/paper-reproduction.ipynb" "$@"
+}
+calibration_report() {
+  local dir="$1"
+  shift
+  "$VRSIM" export notebook --calibration scenarios/profiles/paper-2012-fit.yaml \
+    --out "$dir/calibration-report.ipynb" "$@"
+}
+validation_testbed() {
+  local dir="$1"
+  shift
+  testbed_for_validate >"$WORK/testbed-2026-12-01-vm-validate.csv"
+  "$VRSIM" validate "$WORK/testbed-2026-12-01-vm-validate.csv" --format csv \
+    --set run.duration=300ms --set run.warmup=50ms --set run.replications=2 >"$WORK/validation-testbed-report.csv"
+  "$VRSIM" export notebook --validation "$WORK/validation-testbed-report.csv" --date "$DATE" \
+    --out "$dir/validation-testbed.ipynb" "$@"
+}
+whatif_campaign() {
+  rm -rf "$WORK/whatif"
+  "$VRSIM" sweep scenarios/whatif/routers-1-32-10g.yaml --campaign "$WORK/whatif" \
+    --set run.duration=200ms --set run.warmup=50ms >/dev/null
+}
+whatif_routers() {
+  local dir="$1"
+  shift
+  whatif_campaign
+  "$VRSIM" export notebook --campaign "$WORK/whatif" --date "$DATE" --out "$dir/whatif-routers-1-32-10g.ipynb" "$@"
+}
+# The README figure: aggregate forwarding vs router count of the what-if (after whatif_routers).
+readme_figure() {
+  local tmp="$WORK/plot"
+  "$VRSIM" plot --campaign "$WORK/whatif" --out "$tmp" >/dev/null
+  mkdir -p "$NB/figures"
+  cp "$tmp/aggregate_vs_routers.png" "$NB/figures/whatif-aggregate-vs-routers.png"
+}
+
+NOTEBOOKS=(paper_reproduction calibration_report validation_testbed whatif_routers)
+
+seconds() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(seconds)" 'BEGIN { printf "%.1f", b - a }'; }
+
+case "$mode" in
+list)
+  for f in "${NOTEBOOKS[@]}" testbed_for_validate whatif_campaign readme_figure; do
+    echo "# $f"
+    declare -f "$f" | sed '1,2d;$d' 
+    echo
+  done
+  ;;
+regenerate)
+  for f in "${NOTEBOOKS[@]}"; do
+    t=$(seconds)
+    "$f" "$NB" --execute >/dev/null
+    echo "notebooks: $f: $(elapsed "$t") s (data + execution)"
+  done
+  readme_figure
+  echo "notebooks: wrote $NB/figures/whatif-aggregate-vs-routers.png"
+  ;;
+check)
+  total=$(seconds)
+  failed=0
+  mkdir -p "$WORK/fresh" "$WORK/executed"
+  for f in "${NOTEBOOKS[@]}"; do
+    t=$(seconds)
+    "$f" "$WORK/fresh" >/dev/null
+    name="$(basename "$(ls "$WORK"/fresh/*.ipynb -t | head -1)" .ipynb)"
+    if ! diff -u "$NB/$name.csv" "$WORK/fresh/$name.csv" >"$WORK/$name.diff"; then
+      echo "notebooks: FAILED $NB/$name.csv differs from what vrsim produces now (scripts/notebooks.sh regenerate):" >&2
+      head -20 "$WORK/$name.diff" >&2
+      failed=1
+    fi
+    data=$(elapsed "$t")
+    t=$(seconds)
+    if ! "$PY" "$NB/vrsim_figures.py" execute "$NB/$name.ipynb" --out "$WORK/executed/$name.ipynb" --timeout 300; then
+      echo "notebooks: FAILED executing $NB/$name.ipynb" >&2
+      failed=1
+    fi
+    echo "notebooks: $name: sidecar regenerated and compared in $data s, executed in $(elapsed "$t") s"
+  done
+  echo "notebooks: check took $(elapsed "$total") s"
+  exit "$failed"
+  ;;
+esac
