@@ -219,6 +219,10 @@ def _by_point_bars(df, scope_filter, metric, ylabel, title, scale=1.0):
         _message(ax, f"no {metric} rows")
         return fig
     labels = _point_labels(df)
+    if part["scope"].astype(str).str.match(r"^vr\d+$").sum() > 8:
+        # Many routers: their sum as one "routers" bar segment, so the legend stays readable.
+        part = part.assign(scope=part["scope"].astype(str).str.replace(r"^vr\d+$", "routers (sum)", regex=True))
+        part = part.groupby(["point", "scope"], as_index=False, sort=False)["mean"].sum()
     table = part.pivot_table(index="point", columns="scope", values="mean", aggfunc="first").fillna(0) / scale
     table.index = [labels[p] for p in table.index]
     table = table.loc[:, (table != 0).any(axis=0)]
@@ -252,72 +256,69 @@ def cpu_per_domain(df):
 
 
 def reproduce_figures(df):
-    names = ["simulated_vs_paper"]
-    exps = set(df["experiment"].astype(str))
-    if any(e.startswith("fig9") for e in exps):
-        names.insert(0, "paper_fig9")
-    if any(e.startswith("fig8") for e in exps):
-        names.insert(1 if names[0] == "paper_fig9" else 0, "paper_fig8")
-    return names
+    exps = df["experiment"].astype(str)
+    names = []
+    if exps.str.startswith("Fig. 9").any():
+        names.append("paper_fig9")
+    if exps.str.startswith("Fig. 8").any():
+        names.append("paper_fig8")
+    return names + ["simulated_vs_paper"]
 
 
-def _config(df):
-    return df.assign(**{"_cfg": df["configuration"].map(parse_set)})
+def _paper_points(ax, x, part):
+    """The paper's values: x for a value, a downward triangle for an upper bound."""
+    bound = part["paper"].astype(str).str.strip().str.startswith("<")
+    value = part["paper_value"].notna()
+    ax.scatter([v for v, b, ok in zip(x, bound, value) if ok and not b], part["paper_value"][value & ~bound],
+               marker="x", s=70, color="black", zorder=3, label="paper")
+    if (value & bound).any():
+        ax.scatter([v for v, b, ok in zip(x, bound, value) if ok and b], part["paper_value"][value & bound],
+                   marker="v", s=70, color="black", zorder=3, label="paper (upper bound)")
 
 
 def paper_fig9(df):
-    """Simulated forwarded rate per platform and offered rate (Fig. 9), with the paper's values."""
+    """Fig. 9: the highest forwarding rate per platform, simulated (95% CI) vs the paper."""
     fig, ax = plt.subplots()
-    part = _config(df[df["experiment"].astype(str).str.startswith("fig9")])
-    part = part[part["_cfg"].map(lambda c: "platform" in c)]
-    if part.empty:
-        _message(ax, "no fig9 rows")
-        return fig
-    part = part.assign(
-        platform=part["_cfg"].map(lambda c: c.get("platform")),
-        offered=part["_cfg"].map(lambda c: number(next((v for k, v in c.items() if k.endswith(".rate")), "nan"))),
-    )
-    for platform, p in part.groupby("platform", sort=False):
-        p = p.sort_values("offered")
-        x = p["offered"] / 1e3
-        y = p["simulated_mean"] / 1e3
-        h = p["simulated_half_width"].fillna(0) / 1e3
-        line, = ax.plot(x, y, marker="o", label=f"{platform} (simulated)")
-        ax.fill_between(x, y - h, y + h, alpha=0.25, color=line.get_color())
-        paper = p[p["paper_value"].notna()]
-        if not paper.empty:
-            ax.scatter(paper["offered"] / 1e3, paper["paper_value"] / 1e3, marker="x", s=60,
-                       color=line.get_color(), label=f"{platform} (paper)")
-    ax.set_xlabel("offered rate (kp/s)")
-    ax.set_ylabel("forwarded rate (kp/s)")
-    ax.set_title("Fig. 9: forwarding rate vs offered rate (95% CI bands; x: paper)")
-    ax.legend(fontsize="x-small", ncol=2)
-    ax.grid(True, alpha=0.3)
+    part = df[df["experiment"].astype(str).str.startswith("Fig. 9")]
+    x = list(range(len(part)))
+    ax.bar(x, part["simulated_mean"], yerr=part["simulated_half_width"].fillna(0), capsize=4, alpha=0.7,
+           label="simulated (95% CI)")
+    _paper_points(ax, x, part)
+    ax.set_xticks(x)
+    short = part["configuration"].astype(str).str.replace(r", max over sweep \(at (\S+) offered\)", r"\n(\1 offered)",
+                                                          regex=True)
+    ax.set_xticklabels(short, fontsize="small")
+    ax.set_ylabel(f"forwarded rate ({part['unit'].iloc[0]})")
+    ax.set_title(str(part["experiment"].iloc[0]) + ": highest forwarding rate per platform")
+    ax.legend(fontsize="small")
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
     return fig
 
 
 def paper_fig8(df):
-    """Fig. 8a/8b rows: simulated vs paper per configuration, one panel per experiment."""
-    part = df[df["experiment"].astype(str).str.startswith("fig8")]
-    exps = list(dict.fromkeys(part["experiment"].astype(str)))
-    fig, axes = plt.subplots(1, max(1, len(exps)), figsize=(5.0 * max(1, len(exps)), 4.5), squeeze=False)
-    if part.empty:
-        _message(axes[0][0], "no fig8 rows")
-        return fig
+    """Fig. 8a (per-VM and aggregate UDP throughput vs VM count) and Fig. 8b (aggregate
+    forwarding vs router count): simulated with 95% CI and the paper's values."""
+    exps = [e for e in dict.fromkeys(df["experiment"].astype(str)) if e.startswith("Fig. 8")]
+    fig, axes = plt.subplots(1, len(exps), figsize=(5.5 * len(exps), 4.5), squeeze=False)
     for ax, exp in zip(axes[0], exps):
-        p = part[part["experiment"] == exp]
-        p = p[p["unit"] == "pps"]
-        x = range(len(p))
-        ax.errorbar(x, p["simulated_mean"] / 1e3, yerr=p["simulated_half_width"].fillna(0) / 1e3,
-                    fmt="o", capsize=3, label="simulated (95% CI)")
-        ax.scatter(x, p["paper_value"] / 1e3, marker="x", s=60, label="paper")
-        ax.set_xticks(list(x))
-        ax.set_xticklabels(p["configuration"], rotation=60, ha="right", fontsize="x-small")
-        ax.set_ylabel("forwarded rate (kp/s)")
-        ax.set_title(exp)
+        part = df[df["experiment"] == exp]
+        part = part.assign(count=part["configuration"].astype(str).str.extract(r"^(\d+) ")[0].astype(float))
+        part = part[part["count"].notna()]
+        kinds = part["configuration"].astype(str).str.contains("per VM").map({True: "per VM", False: "aggregate"})
+        for kind, p in part.groupby(kinds, sort=False):
+            line = ax.errorbar(p["count"], p["simulated_mean"], yerr=p["simulated_half_width"].fillna(0),
+                               marker="o", capsize=3, label=f"{kind} (simulated, 95% CI)")
+            paper = p[p["paper_value"].notna()]
+            ax.scatter(paper["count"], paper["paper_value"], marker="x", s=70, color=line[0].get_color(),
+                       zorder=3, label=f"{kind} (paper)")
+        ax.set_xlabel("VMs (routers)")
+        ax.set_ylabel(str(part["unit"].iloc[0]) if len(part) else "")
+        ax.set_title(exp, fontsize="medium")
+        ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small")
-    fig.suptitle("Fig. 8: per-VM and aggregate throughput vs VM count, routers")
+        ax.legend(fontsize="x-small")
+    fig.suptitle("Fig. 8: throughput vs VM count (8a), aggregate forwarding vs routers (8b)")
     fig.tight_layout()
     return fig
 
@@ -386,7 +387,9 @@ def validation_forwarding(df):
 def measured_vs_simulated(df):
     """Measured and simulated value side by side for every value row, with both 95% intervals."""
     part = df[(df["kind"] == "value") & df["simulated"].notna()] if "simulated" in df else df.iloc[0:0]
-    part = part[~part["metric"].isin(["target_pps"])]
+    if len(part) > 60:
+        # Many rows: the aggregate forwarding rate of every point (the other metrics are in the CSV).
+        part = part[(part["scope"] == "aggregate") & (part["metric"] == "forwarded_pps")]
     fig, ax = plt.subplots(figsize=(8.0, 0.3 * max(8, len(part)) + 1.0))
     if part.empty:
         _message(ax, "no simulated value rows")
@@ -431,6 +434,8 @@ def measured_values(df):
     """Every value row of a measured-data CSV with its 95% interval, normalised per metric."""
     d = df.rename(columns={"value": "measured"})
     part = d[d["kind"] == "value"]
+    if len(part) > 60:
+        part = part[(part["scope"] == "aggregate") & (part["metric"] == "forwarded_pps")]
     fig, ax = plt.subplots(figsize=(8.0, 0.3 * max(8, len(part)) + 1.0))
     if part.empty:
         _message(ax, "no value rows")

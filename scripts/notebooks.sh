@@ -10,16 +10,17 @@
 #                                     then execute every committed notebook afresh; fails on a
 #                                     difference or a cell error
 #   scripts/notebooks.sh list         print the commands, one block per notebook
+#   (regenerate and check take notebook names as further arguments to do only those)
 #
 # VRSIM (default .build/release/vrsim) is the binary used. The notebooks' Python environment
 # (.venv-notebooks) comes from scripts/install-deps.sh.
 #
 # Inputs and their cost (release build, 2 shared cores; see the README's notebooks section):
-#   paper-reproduction        vrsim reproduce paper --quick (every paper experiment, short runs)
+#   paper-reproduction        vrsim reproduce paper (every paper experiment, the scenarios' own runs)
 #   calibration-report        the fit report in scenarios/profiles/paper-2012-fit.yaml (no simulation)
 #   validation-testbed        vrsim validate on validation/testbed-2026-12-01-vm.csv (the rows that
-#                             name a metric vrsim simulates; 300 ms runs, 2 replications)
-#   whatif-routers-1-32-10g   vrsim sweep scenarios/whatif/routers-1-32-10g.yaml (200 ms runs)
+#                             name a metric vrsim simulates; the scenario's own runs)
+#   whatif-routers-1-32-10g   vrsim sweep scenarios/whatif/routers-1-32-10g.yaml (21 points x 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VRSIM="${VRSIM:-.build/release/vrsim}"
@@ -82,7 +83,7 @@ testbed_for_validate() {
 paper_reproduction() {
   local dir="$1"
   shift
-  "$VRSIM" export notebook --reproduce paper --quick --date "$DATE" --out "$dir/paper-reproduction.ipynb" "$@"
+  "$VRSIM" export notebook --reproduce paper --date "$DATE" --out "$dir/paper-reproduction.ipynb" "$@"
 }
 calibration_report() {
   local dir="$1"
@@ -95,22 +96,22 @@ validation_testbed() {
   shift
   testbed_for_validate >"$WORK/testbed-2026-12-01-vm-validate.csv"
   "$VRSIM" validate "$WORK/testbed-2026-12-01-vm-validate.csv" --format csv \
-    --set run.duration=300ms --set run.warmup=50ms --set run.replications=2 >"$WORK/validation-testbed-report.csv"
+    >"$WORK/validation-testbed-report.csv"
   "$VRSIM" export notebook --validation "$WORK/validation-testbed-report.csv" --date "$DATE" \
     --out "$dir/validation-testbed.ipynb" "$@"
 }
 whatif_campaign() {
   rm -rf "$WORK/whatif"
-  "$VRSIM" sweep scenarios/whatif/routers-1-32-10g.yaml --campaign "$WORK/whatif" \
-    --set run.duration=200ms --set run.warmup=50ms >/dev/null
+  "$VRSIM" sweep scenarios/whatif/routers-1-32-10g.yaml --campaign "$WORK/whatif" >/dev/null
 }
-whatif_routers() {
+whatif_routers_1_32_10g() {
   local dir="$1"
   shift
   whatif_campaign
   "$VRSIM" export notebook --campaign "$WORK/whatif" --date "$DATE" --out "$dir/whatif-routers-1-32-10g.ipynb" "$@"
 }
-# The README figure: aggregate forwarding vs router count of the what-if (after whatif_routers).
+# The README figure: aggregate forwarding vs router count of the what-if (after
+# whatif_routers_1_32_10g, which leaves its campaign in $WORK/whatif).
 readme_figure() {
   local tmp="$WORK/plot"
   "$VRSIM" plot --campaign "$WORK/whatif" --out "$tmp" >/dev/null
@@ -118,7 +119,16 @@ readme_figure() {
   cp "$tmp/aggregate_vs_routers.png" "$NB/figures/whatif-aggregate-vs-routers.png"
 }
 
-NOTEBOOKS=(paper_reproduction calibration_report validation_testbed whatif_routers)
+# Each function is named after its notebook (underscores for dashes).
+NOTEBOOKS=(paper_reproduction calibration_report validation_testbed whatif_routers_1_32_10g)
+# check and regenerate take a subset: scripts/notebooks.sh check calibration_report
+if [ $# -gt 1 ]; then NOTEBOOKS=("${@:2}"); fi
+for f in "${NOTEBOOKS[@]}"; do
+  case " paper_reproduction calibration_report validation_testbed whatif_routers_1_32_10g " in
+  *" $f "*) ;;
+  *) echo "notebooks: unknown notebook $f" >&2; exit 2 ;;
+  esac
+done
 
 seconds() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(seconds)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -137,8 +147,10 @@ regenerate)
     "$f" "$NB" --execute >/dev/null
     echo "notebooks: $f: $(elapsed "$t") s (data + execution)"
   done
-  readme_figure
-  echo "notebooks: wrote $NB/figures/whatif-aggregate-vs-routers.png"
+  if [ -d "$WORK/whatif" ]; then
+    readme_figure
+    echo "notebooks: wrote $NB/figures/whatif-aggregate-vs-routers.png"
+  fi
   ;;
 check)
   total=$(seconds)
@@ -147,7 +159,7 @@ check)
   for f in "${NOTEBOOKS[@]}"; do
     t=$(seconds)
     "$f" "$WORK/fresh" >/dev/null
-    name="$(basename "$(ls "$WORK"/fresh/*.ipynb -t | head -1)" .ipynb)"
+    name="${f//_/-}"
     if ! diff -u "$NB/$name.csv" "$WORK/fresh/$name.csv" >"$WORK/$name.diff"; then
       echo "notebooks: FAILED $NB/$name.csv differs from what vrsim produces now (scripts/notebooks.sh regenerate):" >&2
       head -20 "$WORK/$name.diff" >&2
