@@ -138,6 +138,41 @@ struct ExportCLITests {
     #expect(text.contains("scripts/install-deps.sh"))
   }
 
+  /// nbformat's own validator (the JSON schema of nbformat 4) accepts the notebook as written,
+  /// before any execution.
+  @Test(
+    .enabled(
+      if: FileManager.default.isExecutableFile(atPath: venvPython.path),
+      "skipped: no .venv-notebooks (the notebooks' Python environment); make it with scripts/install-deps.sh")
+  )
+  func nbformatValidatesTheWrittenNotebook() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("m.ipynb")
+    let r = try CLIRun([
+      "export", "notebook", "--validation",
+      Self.root.appendingPathComponent("validation/paper-2012.csv").path,
+      "--out", out.path,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let p = Process()
+    p.executableURL = Self.venvPython
+    p.arguments = [
+      "-c",
+      "import sys, nbformat; nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); "
+        + "print(nb.nbformat, nb.nbformat_minor, len(nb.cells))",
+      out.path,
+    ]
+    let o = Pipe()
+    p.standardOutput = o
+    try p.run()
+    let text = String(decoding: o.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+    // 2 header cells (markdown, setup code) + 2 cells per measured-data figure (2 figures).
+    #expect(text == "4 5 6\n")
+  }
+
   /// Executes a calibration notebook with nbclient: every code cell ran (an execution count),
   /// none failed, and the two figures are PNG images in the outputs.
   @Test(
