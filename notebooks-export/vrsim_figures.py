@@ -362,25 +362,40 @@ def _fwd_offered_rows(df, value):
 
 
 def validation_forwarding(df):
-    """Forwarded vs offered rate per platform: testbed (measured) and simulated, 95% CI bars."""
-    fig, ax = plt.subplots()
+    """Forwarded rate vs the offered (target) rate per platform, one panel per router count:
+    testbed (measured, 95% CI band) and simulated (dashed, 95% CI bars)."""
     m = _fwd_offered_rows(df, "measured")
-    m = m.assign(platform=m["set"].map(lambda s: parse_set(s).get("platform", "")))
-    for platform, p in m.groupby("platform", sort=False):
-        p = p.sort_values("measured_offered")
-        x = p["measured_offered"] / 1e3
-        line, = ax.plot(x, p["measured"] / 1e3, marker="o", label=f"{platform} testbed")
-        ax.fill_between(x, p["ci95_low"] / 1e3, p["ci95_high"] / 1e3, alpha=0.2, color=line.get_color())
-        if "simulated" in p and p["simulated"].notna().any():
-            ax.errorbar(x, p["simulated"] / 1e3,
-                        yerr=[(p["simulated"] - p["simulated_ci95_low"]).fillna(0) / 1e3,
-                              (p["simulated_ci95_high"] - p["simulated"]).fillna(0) / 1e3],
-                        fmt="s--", capsize=3, color=line.get_color(), alpha=0.8, label=f"{platform} simulated")
-    ax.set_xlabel("offered rate, measured (kp/s)")
-    ax.set_ylabel("forwarded rate (kp/s)")
-    ax.set_title("Testbed vs simulation: forwarding vs offered rate (95% CI)")
-    ax.legend(fontsize="x-small")
-    ax.grid(True, alpha=0.3)
+    sets = m["set"].map(parse_set)
+    rate_key = next((k for c in sets for k in c if k.endswith(".rate")), None)
+    m = m.assign(
+        platform=sets.map(lambda c: c.get("platform", "")),
+        panel=sets.map(lambda c: c.get("routers.count", "")),
+        x=[number(c[rate_key]) if rate_key in c else o for c, o in zip(sets, m["measured_offered"])],
+    )
+    panels = list(dict.fromkeys(m["panel"]))
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(4.5 * max(1, len(panels)), 4.5), squeeze=False,
+                             sharey=True)
+    if m.empty:
+        _message(axes[0][0], "no aggregate offered_pps / forwarded_pps value rows")
+        return fig
+    for ax, panel in zip(axes[0], panels):
+        for platform, p in m[m["panel"] == panel].groupby("platform", sort=False):
+            p = p.sort_values("x")
+            x = p["x"] / 1e3
+            line, = ax.plot(x, p["measured"] / 1e3, marker="o", label=f"{platform} testbed")
+            ax.fill_between(x, p["ci95_low"] / 1e3, p["ci95_high"] / 1e3, alpha=0.2, color=line.get_color())
+            if "simulated" in p and p["simulated"].notna().any():
+                ax.errorbar(x, p["simulated"] / 1e3,
+                            yerr=[(p["simulated"] - p["simulated_ci95_low"]).fillna(0) / 1e3,
+                                  (p["simulated_ci95_high"] - p["simulated"]).fillna(0) / 1e3],
+                            fmt="s--", capsize=3, color=line.get_color(), alpha=0.8, label=f"{platform} simulated")
+        ax.set_xscale("log")
+        ax.set_xlabel("offered rate (kp/s)" + (f"; routers.count={panel}" if panel else ""))
+        ax.grid(True, alpha=0.3)
+    axes[0][0].set_ylabel("forwarded rate (kp/s)")
+    axes[0][-1].legend(fontsize="x-small")
+    fig.suptitle("Forwarding vs offered rate: testbed (band: 95% CI) and simulation (dashed)")
+    fig.tight_layout()
     return fig
 
 
