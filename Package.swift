@@ -58,7 +58,7 @@ let package = Package(
       swiftSettings: strict
     ),
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
-    .target(name: "Testbed", dependencies: ["Scenario", "SimCore"], swiftSettings: strict),
+    .target(name: "Testbed", dependencies: ["Scenario", "SimCore", "Report"], swiftSettings: strict),
     .target(
       name: "Calibration",
       dependencies: [
@@ -89,7 +89,7 @@ let package = Package(
     .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
     .testTarget(
-      name: "TestbedTests", dependencies: ["Testbed", "Scenario", "SimCore", "vrsim"], exclude: ["Goldens"],
+      name: "TestbedTests", dependencies: ["Testbed", "Scenario", "SimCore", "Report", "Calibration", "vrsim"], exclude: ["Goldens"],
       swiftSettings: strict),
     .testTarget(
       name: "CalibrationTests", dependencies: ["Calibration", "Scenario", "Report", "GSLKit"],

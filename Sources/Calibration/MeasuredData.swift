@@ -74,8 +74,9 @@ public struct MeasuredRow: Sendable, Equatable {
     self.line = line
   }
 
-  /// True when a model of vrsim produces this row (it names a scenario).
-  public var isSimulated: Bool { scenarioPath != nil }
+  /// True when a model of vrsim produces this row: it names a scenario and its metric is not
+  /// measured only (a testbed counter or a benchmark's time, `Metric.measuredOnly`).
+  public var isSimulated: Bool { scenarioPath != nil && !metric.measuredOnly }
 
   /// The row's standard deviation from its 95% interval, (high − low) / (2 · 1.96), when the
   /// interval is stated and not degenerate.

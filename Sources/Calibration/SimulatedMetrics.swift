@@ -34,6 +34,9 @@ public enum SimulatedMetrics {
       add(x.name, .latencyP99, x.latencyP99Us)
       add(x.name, .latencyMax, x.latencyMaxUs)
     }
+    for (i, v) in (r.routerNotificationsPerSecond ?? []).enumerated() {
+      add("vr\(i)", .routerNotifications, v)
+    }
     add("host", .jainIndex, r.jainIndex)
     add("host", .switches, r.switchesPerSecond)
     add("host", .notifications, r.notificationsPerSecond)

@@ -1,4 +1,5 @@
 import Foundation
+import Report
 
 /// Progress of a running campaign, reported after every completed run.
 public struct CampaignProgress: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Report
 
 /// The on-disk store of a campaign: a directory holding `campaign.sqlite`, with a manifest (the
 /// plan as JSON, its scenario hash and seed) and one row per finished (point, replication).

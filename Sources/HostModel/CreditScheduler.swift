@@ -1,8 +1,12 @@
 import SimCore
 
-/// Xen's credit scheduler (credit1), after xen/common/sched_credit.c at 3.2.0 and 4.0.1, with
-/// the 4.2 rate limit; the rules are those of docs/xen-scheduler-and-netback-notes.md (read from
-/// Xen's source), section numbers below refer to it.
+/// Xen's credit scheduler (credit1), after xen/common/sched_credit.c at 3.2.0, 4.0.1, 4.1.0 and
+/// 4.3.0, with the 4.2 rate limit; the rules are those of docs/xen-scheduler-and-netback-notes.md
+/// (read from Xen's source), section numbers below refer to it; what each `version` carries is
+/// in docs/credit-versions.md, section 4.
+///
+/// Versions 4.1 and 4.3 change three rules (marked "4.1:" and "4.3:" below): credit halving at
+/// active-list exit, per-vCPU weights, one-idler tickling (4.1) and the tickle rework (4.3).
 ///
 /// - Priorities BOOST 0 > UNDER -1 > OVER -2 > IDLE -64; one run queue per pCPU, by priority,
 ///   FIFO within a priority (`__runq_insert`, §6.3). The idle vCPU is the implicit queue tail.
@@ -13,10 +17,18 @@ import SimCore
 /// - Accounting every tslice (30 ms) on pCPU 0 (`csched_acct`, §3): pool 300 x pCPUs (+ the
 ///   previous negative balance) shared among active domains by weight (per domain, as in
 ///   3.2/4.0), peak and surplus redistribution, caps with parking, OVER/UNDER, floor -300,
-///   and credit > 300 leaves the active list with credit reset to 0 (the <= 4.0 rule).
+///   and credit > 300 leaves the active list with credit reset to 0 (the <= 4.0 rule; 4.1:
+///   halved). 4.1: the weight counts once per active vCPU (total weight, fair share and peak
+///   scale with the domain's active vCPU count).
 /// - Wake (`csched_vcpu_wake`, §4): UNDER and not parked -> BOOST; insert; tickle the vCPU's
 ///   pCPU if the waker has strictly higher priority than what runs there, and all idle pCPUs if
-///   that pCPU is busy, masked by affinity (3.2/4.0 `__runq_tickle`).
+///   that pCPU is busy, masked by affinity (3.2/4.0 `__runq_tickle`). 4.1: only one idler, the
+///   next after the waking pCPU's cursor (`last_tickle_cpu`, `cycle_cpu`). 4.3: an idle own
+///   pCPU is tickled; else with no idler anywhere a higher-priority waker preempts its own
+///   pCPU; else one idler in the waker's affinity is tickled and nobody is preempted; when
+///   no idler is in its affinity a higher-priority waker preempts its own pCPU (Xen also
+///   marks the preempted vCPU to migrate; here it is requeued on its pCPU, a departure that
+///   only matters with pinning).
 /// - Schedule (`csched_schedule`, §5): charge (4.0), optional 4.2 rate-limit rule (keep the
 ///   current vCPU, slice = the full rate limit: the 4.2-4.7 rule), requeue the current vCPU if
 ///   runnable, take the head; if it is OVER or IDLE, steal the first vCPU of strictly higher
@@ -51,6 +63,14 @@ final class CreditScheduler: VCPUScheduler {
   let creditsPerTick: Int
   let ratelimitNs: Int64
   let ncpu: Int
+  /// 4.1+: credit halved (not reset) at active-list exit.
+  let halveAtExit: Bool
+  /// 4.1+: weights count once per active vCPU.
+  let perVCPUWeight: Bool
+  /// 4.1+: tickle one idler (round-robin), not all.
+  let tickleOneIdler: Bool
+  /// 4.3+: the `__runq_tickle` rework.
+  let tickleRework: Bool
 
   // Per vCPU (indexed by VCPU.id).
   var credit = PodArray<Int>()
@@ -70,6 +90,8 @@ final class CreditScheduler: VCPUScheduler {
   var runqTail: PodArray<Int32>
   var lastSort: PodArray<Int>
   var ticks: PodArray<Int>
+  /// 4.1+ `last_tickle_cpu`, per waking pCPU.
+  var lastTickle: PodArray<Int>
   var idlers: UInt64
   // Per domain.
   var domWeight: [Int] = []
@@ -95,7 +117,12 @@ final class CreditScheduler: VCPUScheduler {
     hostRef = .passUnretained(host)
     hostPCPUs = host.pcpus
     self.options = options
-    exact = options.version == .v4_0
+    exact = options.version != .v3_2
+    let since41 = options.version == .v4_1 || options.version == .v4_3
+    halveAtExit = since41
+    perVCPUWeight = since41
+    tickleOneIdler = since41
+    tickleRework = options.version == .v4_3
     tsliceNs = options.tslice.nanoseconds
     let ticksPerTslice = tsliceNs < 3_000_000 ? 1 : 3
     tickNs = tsliceNs / Int64(ticksPerTslice)
@@ -108,6 +135,7 @@ final class CreditScheduler: VCPUScheduler {
     runqTail = PodArray(repeating: -1, count: ncpu)
     lastSort = PodArray(repeating: 0, count: ncpu)
     ticks = PodArray(repeating: 0, count: ncpu)
+    lastTickle = PodArray(repeating: 0, count: ncpu)
     idlers = ncpu == 64 ? ~0 : (1 << UInt64(ncpu)) - 1
   }
 
@@ -128,6 +156,7 @@ final class CreditScheduler: VCPUScheduler {
     runqTail.deallocate()
     lastSort.deallocate()
     ticks.deallocate()
+    lastTickle.deallocate()
   }
 
   func vcpuAdded(_ v: VCPU) {
@@ -276,10 +305,9 @@ final class CreditScheduler: VCPUScheduler {
     active[i] = true
     let d = domainOf[i]
     domActiveCount[d] += 1
-    if domActiveCount[d] == 1 {
-      activeDomains.insert(d, at: 0)
-      weightTotal += domWeight[d]
-    }
+    if domActiveCount[d] == 1 { activeDomains.insert(d, at: 0) }
+    // 4.1 "make weight per-vcpu": the weight joins once per active vCPU.
+    if domActiveCount[d] == 1 || perVCPUWeight { weightTotal += domWeight[d] }
   }
 
   /// `__csched_vcpu_acct_stop_locked`.
@@ -287,10 +315,8 @@ final class CreditScheduler: VCPUScheduler {
     active[i] = false
     let d = domainOf[i]
     domActiveCount[d] -= 1
-    if domActiveCount[d] == 0 {
-      if let k = activeDomains.firstIndex(of: d) { activeDomains.remove(at: k) }
-      weightTotal -= domWeight[d]
-    }
+    if domActiveCount[d] == 0, let k = activeDomains.firstIndex(of: d) { activeDomains.remove(at: k) }
+    if domActiveCount[d] == 0 || perVCPUWeight { weightTotal -= domWeight[d] }
   }
 
   // MARK: Scheduler operations
@@ -305,19 +331,52 @@ final class CreditScheduler: VCPUScheduler {
     tickle(p, i)
   }
 
-  /// `__runq_tickle` (3.2/4.0).
+  /// `__runq_tickle` (3.2/4.0; 4.1 one idler; 4.3 rework).
   @inline(__always) func tickle(_ p: Int, _ i: Int) {
     let cur = current(p)
     let curPri = cur >= 0 ? pri[cur] : Self.idle
     var mask: UInt64 = 0
-    if pri[i] > curPri { mask |= 1 << UInt64(p) }
-    if curPri > Self.idle { mask |= idlers }
-    mask &= affinity[i]
+    if tickleRework {
+      mask = tickle43(p, i, curPri)
+    } else {
+      if pri[i] > curPri { mask |= 1 << UInt64(p) }
+      if curPri > Self.idle {
+        let idle = idlers & affinity[i]
+        if tickleOneIdler {
+          if idle != 0 { mask |= 1 << UInt64(nextTickled(idle)) }
+        } else {
+          mask |= idle
+        }
+      }
+      mask &= affinity[i]
+    }
     while mask != 0 {
       let q = mask.trailingZeroBitCount
       mask &= mask &- 1
       hostRef._withUnsafeGuaranteedRef { $0.raiseSoftirq(q) }
     }
+  }
+
+  /// 4.3 `__runq_tickle`: the pCPUs to tickle for vCPU `i` woken onto pCPU `p`.
+  func tickle43(_ p: Int, _ i: Int, _ curPri: Int8) -> UInt64 {
+    if curPri == Self.idle || (idlers == 0 && pri[i] > curPri) { return 1 << UInt64(p) }
+    guard idlers != 0 else { return 0 }
+    let idle = idlers & affinity[i]
+    if idle != 0 { return 1 << UInt64(nextTickled(idle)) }
+    return pri[i] > curPri ? 1 << UInt64(p) : 0
+  }
+
+  /// `cycle_cpu(this_cpu(last_tickle_cpu), idle)` (4.1+): the first pCPU of `idle` after the
+  /// waking pCPU's cursor, wrapping; the cursor moves there. The waking pCPU is the one whose
+  /// work caused the wake; wakes from outside any pCPU's work (device interrupts, timers) use
+  /// pCPU 0's cursor (Xen routes physical interrupts to pCPU 0 by default).
+  @inline(__always) func nextTickled(_ idle: UInt64) -> Int {
+    let w = max(0, hostRef._withUnsafeGuaranteedRef { $0.wakingPCPU })
+    let last = lastTickle[w]
+    let above = last >= 63 ? 0 : idle & ~((2 << UInt64(last)) &- 1)
+    let q = above != 0 ? above.trailingZeroBitCount : idle.trailingZeroBitCount
+    lastTickle[w] = q
+    return q
   }
 
   func tick(_ p: Int, now: Int64) {
@@ -412,9 +471,10 @@ final class CreditScheduler: VCPUScheduler {
     scratch.removeAll(keepingCapacity: true)
     scratch.append(contentsOf: activeDomains)
     for d in scratch {
-      let w = domWeight[d]
       let count = domActiveCount[d]
       guard count > 0 else { continue }
+      // 4.1: the domain's weight times its active vCPUs in every share term.
+      let w = perVCPUWeight ? domWeight[d] * count : domWeight[d]
       weightLeft -= w
       var peak = count * creditsPerTslice
       if previousBalance < 0 { peak += ceilDiv(-previousBalance * w, weightTotal) }
@@ -454,7 +514,7 @@ final class CreditScheduler: VCPUScheduler {
           }
           if credit[i] > creditsPerTslice {
             acctStop(i)
-            credit[i] = 0
+            credit[i] = halveAtExit ? credit[i] / 2 : 0
           }
         }
         balance += credit[i]

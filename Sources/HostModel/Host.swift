@@ -14,7 +14,9 @@ import SimCore
 /// `ContextSwitchCosts.crossDomainCycles` on the pCPU (during which the incoming vCPU is
 /// `running` but makes no progress) and adds `warmupCycles` to the incoming vCPU's next work;
 /// a switch within a domain costs `sameDomainCycles`; going idle and coming back to the vCPU
-/// that ran last is free (Xen's lazy context switch).
+/// that ran last is free (Xen's lazy context switch). The costs that grow with the number of
+/// domains (working-set refill, scheduler time per decision, IPI latency) are described on
+/// `ContextSwitchCosts`; each is off at 0 and then costs one branch.
 ///
 /// Usage: create, `addDomain` for each domain, `start()`, then let workloads `submit` work.
 ///
@@ -48,6 +50,20 @@ public final class Host: EventHandler {
   let crossNs: Int64
   let sameNs: Int64
   let warmupNs: Int64
+  /// Scheduler time per decision, ns (0 = off).
+  let decisionNs: Int64
+  /// Delay of a tickle to a pCPU other than the waker's, ns (0 = instant).
+  let ipiNs: Int64
+  /// Whether the working-set refill is on (a refill cost and a domain with a footprint).
+  var workingSet = false
+  /// Per domain (working-set refill): footprint in bytes, running vCPUs, and when its last
+  /// running vCPU stopped (ns; `Int64.min` = never ran).
+  var footprint: [Int64] = []
+  var runningCount: [Int] = []
+  var lastOff: [Int64] = []
+  /// The pCPU whose work (a work item's begin or finish) is being executed, or -1 outside
+  /// any pCPU's work (device interrupts, timers): the pCPU a wake-up comes from.
+  var wakingPCPU = -1
   let nsPerCycle: Double
   var statsStart: Int64 = 0
   var decisions: UInt64 = 0
@@ -87,6 +103,12 @@ public final class Host: EventHandler {
     crossNs = Self.ns(cycles: cs.crossDomainCycles, nsPerCycle: 1 / config.clockGHz)
     sameNs = Self.ns(cycles: cs.sameDomainCycles, nsPerCycle: 1 / config.clockGHz)
     warmupNs = Self.ns(cycles: cs.warmupCycles, nsPerCycle: 1 / config.clockGHz)
+    precondition(
+      cs.cacheBytes > 0 && cs.refillCyclesPerByte >= 0 && cs.refillCyclesPerByte.isFinite
+        && cs.decisionCycles >= 0 && cs.ipiLatencyNs >= 0,
+      "cache must be > 0 bytes; refill, decision and IPI costs must be >= 0")
+    decisionNs = Self.ns(cycles: cs.decisionCycles, nsPerCycle: 1 / config.clockGHz)
+    ipiNs = cs.ipiLatencyNs
     handler = sim.register(self)
     let owner: any VCPUScheduler
     switch scheduler {
@@ -128,8 +150,13 @@ public final class Host: EventHandler {
     } else {
       mask = self.config.cpus == 64 ? ~0 : (1 << UInt64(self.config.cpus)) - 1
     }
+    precondition(config.footprintBytes >= 0, "footprint of '\(config.name)' must be >= 0 bytes")
     let d = Domain(config: config, index: domains.count)
     domains.append(d)
+    footprint.append(config.footprintBytes)
+    runningCount.append(0)
+    lastOff.append(.min)
+    if config.footprintBytes > 0 && self.config.contextSwitch.refillCyclesPerByte > 0 { workingSet = true }
     for i in 0..<config.vcpus {
       let v = VCPU(domain: d, index: i, id: vcpus.count, host: self, affinityMask: mask)
       v.stateSince = sim.now.nanoseconds
@@ -170,10 +197,33 @@ public final class Host: EventHandler {
   /// Whether pCPU `p` has a re-scheduling pending (tickled, not yet decided).
   @inline(__always) func softirqPending(_ p: Int) -> Bool { pcpus[p].softirqEvent != nil }
 
+  /// With an IPI latency, a pCPU other than the waking one (`wakingPCPU`) is reached after
+  /// it; an earlier pending softirq is kept, a later one is brought forward.
   @inline(__always) func raiseSoftirq(_ p: Int) {
-    if pcpus[p].softirqEvent == nil {
-      pcpus[p].softirqEvent = post(after: 0, code: Self.codeSoftirq, arg: UInt64(p))
+    if ipiNs > 0 && wakingPCPU >= 0 && p != wakingPCPU {
+      raiseSoftirq(p, after: ipiNs)
+      return
     }
+    if let e = pcpus[p].softirqEvent {
+      guard ipiNs > 0 && pcpus[p].softirqTime > nowNs else { return }
+      cancelEvent(e)
+    }
+    pcpus[p].softirqEvent = post(after: 0, code: Self.codeSoftirq, arg: UInt64(p))
+    pcpus[p].softirqTime = nowNs
+  }
+
+  /// Raises the schedule softirq on pCPU `p` `after` ns from now (an IPI).
+  func raiseSoftirq(_ p: Int, after: Int64) {
+    let at = nowNs &+ after
+    if let e = pcpus[p].softirqEvent {
+      if pcpus[p].softirqTime <= at { return }
+      cancelEvent(e)
+    }
+    if traceLines != nil {
+      traceLines!.append("\(nowNs),\(p),ipi,-1,,from pCPU \(wakingPCPU) arriving in \(after) ns")
+    }
+    pcpus[p].softirqEvent = post(after: after, code: Self.codeSoftirq, arg: UInt64(p))
+    pcpus[p].softirqTime = at
   }
 
   /// Arms a scheduler timer `after` ns from now.
@@ -309,9 +359,11 @@ public final class Host: EventHandler {
     let item = v.popItem()
     v.completed &+= 1
     let time = SimTime(nanoseconds: now)
+    wakingPCPU = p
     item.client._withUnsafeGuaranteedRef {
       $0.client.finishWork(tag: item.tag, arg: item.arg, on: v, at: time)
     }
+    wakingPCPU = -1
     if v.ringCount > 0 {
       beginItem(p, v, now: now)
     } else {
@@ -326,9 +378,12 @@ public final class Host: EventHandler {
     v.itemStarted = true
     let item = v.ring[v.ringHead]
     let time = SimTime(nanoseconds: now)
+    let outer = wakingPCPU
+    wakingPCPU = p
     let cycles = item.client._withUnsafeGuaranteedRef {
       $0.client.beginWork(tag: item.tag, arg: item.arg, on: v, at: time)
     }
+    wakingPCPU = outer
     precondition(cycles >= 0, "beginWork returned a negative cost (\(cycles) cycles)")
     // Most clients give a vCPU items of one cost: reuse the last conversion (same value).
     if cycles != v.lastItemCycles {
@@ -378,6 +433,7 @@ public final class Host: EventHandler {
       d = scheduler.schedule(pcpu: p, now: now)
     }
     decisions &+= 1
+    if decisionNs > 0 && d.vcpu >= 0 && d.vcpu == cur { chargeDecision(p, now: now) }
     if d.slice >= 0 {
       let deadline = now &+ d.slice
       pcpus[p].sliceDeadline = deadline
@@ -400,6 +456,43 @@ public final class Host: EventHandler {
     vcpus.with(d.vcpu) { switchIn(p, $0, from: cur, now: now) }
   }
 
+  /// The scheduler's time for a decision that kept the running vCPU: its work on pCPU `p`
+  /// ends `decisionNs` later (counted as its warm-up, or as switch time while one is paid).
+  func chargeDecision(_ p: Int, now: Int64) {
+    guard let e = pcpus[p].segmentEvent else { return }
+    cancelEvent(e)
+    if pcpus[p].phase == .starting {
+      pcpus[p].execStart &+= decisionNs
+      pcpus[p].switchEnd &+= decisionNs
+      pcpus[p].switchNs &+= decisionNs
+      pcpus[p].segmentEvent = post(at: pcpus[p].execStart, code: Self.codeSegment, arg: UInt64(p))
+      return
+    }
+    vcpus.with(pcpus[p].current) { v in
+      if now > pcpus[p].execStart { syncProgress(p, v, now: now) }
+      v.warmupRemaining &+= decisionNs
+      pcpus[p].segmentEvent = post(
+        at: pcpus[p].execStart &+ v.warmupRemaining &+ v.itemRemaining, code: Self.codeSegment, arg: UInt64(p)
+      )
+    }
+  }
+
+  /// Working-set refill of a vCPU of domain `d` starting to run at `now`: ns of refilling
+  /// what the other domains' footprints evicted since `d` last ran (`ContextSwitchCosts`).
+  func refillNs(domain d: Int) -> Int64 {
+    guard runningCount[d] == 0, footprint[d] > 0 else { return 0 }
+    let since = lastOff[d]
+    var others: Int64 = 0
+    for e in footprint.indices where e != d && (runningCount[e] > 0 || lastOff[e] > since) {
+      others &+= footprint[e]
+    }
+    let evicted = ContextSwitchCosts.evictedBytes(
+      footprint: footprint[d], others: others, cache: config.contextSwitch.cacheBytes)
+    return Self.ns(
+      cycles: Int64((Double(evicted) * config.contextSwitch.refillCyclesPerByte).rounded()),
+      nsPerCycle: nsPerCycle)
+  }
+
   /// Takes the running vCPU `v` off pCPU `p` at `now`.
   @inline(__always) func switchOut(_ p: Int, _ v: VCPU, now: Int64) {
     if pcpus[p].phase == .executing && now > pcpus[p].execStart { syncProgress(p, v, now: now) }
@@ -412,6 +505,10 @@ public final class Host: EventHandler {
       pcpus[p].switchEnd = now
     }
     v.pcpu = -1
+    if workingSet {
+      runningCount[v.domainIndex] -= 1
+      if runningCount[v.domainIndex] == 0 { lastOff[v.domainIndex] = now }
+    }
     v.setState(v.paused ? .parked : (v.ringCount > 0 ? .runnable : .blocked), at: now)
   }
 
@@ -428,13 +525,17 @@ public final class Host: EventHandler {
       v.domainRef._withUnsafeGuaranteedRef { $0.latency.record(wait) }
       v.wokeAt = -1
     }
-    var cost: Int64 = 0
+    var cost: Int64 = decisionNs
+    if workingSet {
+      v.warmupRemaining &+= refillNs(domain: v.domainIndex)
+      runningCount[v.domainIndex] += 1
+    }
     if pcpus[p].lastVCPU != v.id {
       pcpus[p].switches &+= 1
       if pcpus[p].lastDomain == v.domainIndex {
-        cost = sameNs
+        cost &+= sameNs
       } else {
-        cost = crossNs
+        cost &+= crossNs
         v.warmupRemaining &+= warmupNs
       }
       pcpus[p].lastVCPU = v.id
@@ -503,6 +604,8 @@ struct PCPU {
   /// When the current slice ends, or -1 for none.
   var sliceDeadline: Int64 = -1
   var softirqEvent: EventID?
+  /// When the pending softirq event fires (valid when `softirqEvent` is set).
+  var softirqTime: Int64 = 0
   // Statistics.
   var busySince: Int64 = 0
   var busyNs: Int64 = 0

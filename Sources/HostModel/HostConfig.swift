@@ -20,7 +20,8 @@ public struct HostConfig: Sendable, Equatable {
   }
 }
 
-/// The cost of switching a pCPU from one vCPU to another, in CPU cycles.
+/// The cost of switching a pCPU from one vCPU to another, in CPU cycles, and the scheduling
+/// costs that grow with the number of domains sharing the host.
 ///
 /// Model (platform-facts.md, "Context switches"): a direct part that occupies the pCPU (state
 /// save/restore, CR3 reload, TLB flush of a PV Xen domain switch) plus a cache/TLB warm-up part
@@ -29,10 +30,25 @@ public struct HostConfig: Sendable, Equatable {
 /// `sameDomainCycles` only, with no warm-up. Going idle is a lazy switch (free); coming back
 /// from idle to the vCPU (or domain) that ran last costs nothing (or the same-domain cost).
 ///
+/// Mechanisms that grow with the number of domains, each off at 0 (the defaults):
+/// - working-set refill (`refillCyclesPerByte`, with `DomainConfig.footprintBytes` and
+///   `cacheBytes`): when a vCPU of domain d (footprint F_d) starts running while no other vCPU
+///   of d runs, the others' footprints S (the sum of F_e over every other domain that has run
+///   since d last stopped running, on any pCPU: one cache shared by all pCPUs, as the paper's
+///   i7 L3 is) have evicted `evicted = min(F_d, S, max(0, F_d + S - cacheBytes))` bytes of
+///   it, and refilling them costs `evicted x refillCyclesPerByte`, added to its next work like
+///   the constant warm-up (which stays; set `warmupCycles` to 0 to use the working-set model
+///   instead of it);
+/// - `decisionCycles`: the scheduler's own time per scheduling decision (Xen's
+///   `csched_schedule` and the switch path), on the pCPU before the chosen vCPU progresses;
+/// - `ipiLatencyNs`: a wake-up that tickles a pCPU other than the one whose work caused it
+///   reaches that pCPU after this delay (an IPI and its exit from idle) instead of at once.
+///
 /// Defaults, for a 3.06 GHz host (the origin paper's Sec. VI machine):
 /// - `crossDomainCycles` 4,300 = 1.4 us, the best VM switch measured by Denali (OSDI 2002);
 /// - `warmupCycles` 7,650 = 2.5 us, the extra up to the 3.9 us Denali saw with cache pollution;
-/// - `sameDomainCycles` 1,500 ~ 0.5 us, an assumption (no address-space change); calibrate it.
+/// - `sameDomainCycles` 1,500 ~ 0.5 us, an assumption (no address-space change); calibrate it;
+/// - `cacheBytes` 8 MiB, the last-level cache of the paper's i7 (3.06 GHz quad core, 8 MB L3).
 public struct ContextSwitchCosts: Sendable, Equatable, Codable {
   /// Direct cost of a switch between vCPUs of different domains (cycles on the pCPU, >= 0).
   public var crossDomainCycles: Int64
@@ -40,17 +56,39 @@ public struct ContextSwitchCosts: Sendable, Equatable, Codable {
   public var warmupCycles: Int64
   /// Direct cost of a switch between two vCPUs of the same domain (>= 0).
   public var sameDomainCycles: Int64
+  /// Cache shared by the pCPUs that domains' footprints compete for, in bytes (> 0).
+  public var cacheBytes: Int64
+  /// Cycles to refill one byte of a domain's footprint evicted since it last ran (>= 0; 0 = off).
+  public var refillCyclesPerByte: Double
+  /// Cycles of scheduler time per scheduling decision, on the pCPU (>= 0; 0 = off).
+  public var decisionCycles: Int64
+  /// Delay before a tickle reaches a pCPU other than the waker's, in ns (>= 0; 0 = instant).
+  public var ipiLatencyNs: Int64
 
   /// Costs in cycles; the defaults are explained on the type.
-  public init(crossDomainCycles: Int64 = 4_300, warmupCycles: Int64 = 7_650, sameDomainCycles: Int64 = 1_500)
-  {
+  public init(
+    crossDomainCycles: Int64 = 4_300, warmupCycles: Int64 = 7_650, sameDomainCycles: Int64 = 1_500,
+    cacheBytes: Int64 = 8 << 20, refillCyclesPerByte: Double = 0, decisionCycles: Int64 = 0,
+    ipiLatencyNs: Int64 = 0
+  ) {
     self.crossDomainCycles = crossDomainCycles
     self.warmupCycles = warmupCycles
     self.sameDomainCycles = sameDomainCycles
+    self.cacheBytes = cacheBytes
+    self.refillCyclesPerByte = refillCyclesPerByte
+    self.decisionCycles = decisionCycles
+    self.ipiLatencyNs = ipiLatencyNs
   }
 
   /// No cost at all (for tests that check pure scheduler arithmetic).
   public static let free = ContextSwitchCosts(crossDomainCycles: 0, warmupCycles: 0, sameDomainCycles: 0)
+
+  /// Bytes of domain d's footprint (`footprint`) that the others' footprints `others` (bytes
+  /// brought into the cache since d last ran) evicted from a cache of `cache` bytes:
+  /// min(F_d, S, max(0, F_d + S - C)).
+  public static func evictedBytes(footprint: Int64, others: Int64, cache: Int64) -> Int64 {
+    min(footprint, others, max(0, footprint + others - cache))
+  }
 }
 
 /// What a domain is; decides nothing in the scheduler, but is reported and used by platforms.
@@ -82,6 +120,9 @@ public struct DomainConfig: Sendable, Equatable {
   public var affinity: [Int]?
   /// VMware reservation in percent of one pCPU (only `vmware` uses it), 0 = none.
   public var reservation: Int
+  /// Bytes of cache the domain's work touches (its working set), for the working-set refill
+  /// of `ContextSwitchCosts`; 0 = none (the default).
+  public var footprintBytes: Int64 = 0
 
   /// A domain; defaults: 1 vCPU, weight 256, no cap, no affinity restriction, no reservation.
   public init(
@@ -172,6 +213,18 @@ public struct CreditOptions: Sendable, Equatable, Codable {
     /// tick); accounting on its own 30 ms timer; idle pCPUs have no slice timer.
     // swift-format-ignore: AlwaysUseLowerCamelCase
     case v4_0 = "4.0"
+    /// Xen 4.1 (and 4.2, whose rate limit is `ratelimit`): 4.0 plus the three changes of 4.1
+    /// that alter schedules (docs/credit-versions.md 4.1-a/b/c): a vCPU leaving the active list
+    /// keeps half its credit instead of 0 (c92d5f4e0f); weights count per active vCPU
+    /// (3a37d430ce); a wake onto a busy pCPU tickles one idler, round-robin from the waking
+    /// pCPU's cursor, instead of all (e4434634c4, `tickle_one_idle_cpu` default on).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    case v4_1 = "4.1"
+    /// Xen 4.3 to 4.17: 4.1 plus the `__runq_tickle` rework (ebce2d836c, 4.3-a): a waker onto
+    /// a busy pCPU goes to one idler in its affinity and never preempts while such an idler
+    /// exists; it preempts (higher priority) only when no pCPU is idle, or none in its affinity.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    case v4_3 = "4.3"
   }
   /// Charging/accounting variant, default `.v4_0`.
   public var version: Version

@@ -19,7 +19,8 @@ extension CreditOptions {
     ),
     .optionalDuration(
       "ratelimit", \.ratelimit, ratelimitRange,
-      "Credit rate limit: a vCPU that ran less than this keeps its pCPU. Only with credit version 4.2."),
+      "Credit rate limit: a vCPU that ran less than this keeps its pCPU. Only with credit versions 4.2 and 4.3 (default 1ms there)."
+    ),
     .boolean("boost", \.boost, "Whether a vCPU waking with credit left is BOOSTed ahead of others."),
   ]
 }
@@ -89,5 +90,21 @@ extension ContextSwitchCosts {
     .cycles(
       "context_switch_same_domain", \.sameDomainCycles, fit: 0...10_000,
       "Direct cost of a switch between two vCPUs of the same domain (no address-space change)."),
+    .integer64(
+      "host_cache", \.cacheBytes, 4_096...1_099_511_627_776, unit: .bytes,
+      calibration: CalibrationBounds(262_144...67_108_864),
+      "Cache shared by the pCPUs that the domains' footprints compete for (the paper's i7: 8 MB L3)."),
+    .real(
+      "cache_refill", \.refillCyclesPerByte, 0...1_000, unit: .cyclesPerByte,
+      calibration: CalibrationBounds(0...10),
+      "Cycles to refill a byte of a domain's footprint that other domains evicted since it last ran; 0 = off."
+    ),
+    .cycles(
+      "sched_decision", \.decisionCycles, fit: 0...20_000,
+      "Scheduler time per scheduling decision (Xen's csched_schedule and switch path), on the pCPU; 0 = off."),
+    .integer64(
+      "ipi_latency", \.ipiLatencyNs, 0...1_000_000, unit: .nanoseconds,
+      calibration: CalibrationBounds(0...50_000),
+      "Delay before a wake-up reaches a pCPU other than the waker's (IPI, exit from idle); 0 = instant."),
   ]
 }

@@ -4,7 +4,8 @@ import SimCore
 /// and BOOST, for debugging. Off by default; when off it costs one nil test per event.
 ///
 /// Columns: `time_ns,pcpu,event,vcpu,domain,detail` (pcpu -1 = not on a pCPU; for `switch`,
-/// `vcpu` is the incoming vCPU id or -1 for idle and `detail` the outgoing id).
+/// `vcpu` is the incoming vCPU id or -1 for idle and `detail` the outgoing id; for `ipi`, the
+/// tickled pCPU, vcpu -1 and the pCPU it comes from and its delay).
 extension Host {
   /// The CSV header of the trace.
   public static let traceHeader = "time_ns,pcpu,event,vcpu,domain,detail"

@@ -56,3 +56,13 @@ public enum Ethernet {
     bitsPerSecond / Double((size + overheadBytes) * 8)
   }
 }
+
+/// A sink that decides where a packet goes and hands it on to another sink (netback's vif
+/// start_xmit in front of its rx_queue or the vif's qdisc). Path descriptions and the search for
+/// the stages a batch may notify follow `next`, its usual destination.
+public protocol ForwardingSink: PacketSink {
+  /// Where packets usually go next.
+  var next: any PacketSink { get }
+  /// Text for the path description (nil: the sink is not shown).
+  var pathLabel: String? { get }
+}

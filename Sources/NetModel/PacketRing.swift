@@ -19,6 +19,16 @@ public final class PacketRing: PacketSink {
   /// The stage that drains it (owned by the platform that built both; not retained here,
   /// which keeps reference counting off the per-packet path).
   public unowned(unsafe) var consumer: Stage?
+  /// The consumer's event index is past the producer's last item, so the next push notifies it
+  /// (Xen's `req_event` / `rsp_event` re-armed by `RING_FINAL_CHECK_FOR_*`). Only stages that
+  /// keep notifications per ring read it (`Stage.NotificationScope`).
+  public var armed = true
+  /// Usable slots already promised to packets on their way into this ring (a Xen vif RX ring:
+  /// guest buffers netback claimed for packets still in its rx_queue, `rx_req_cons_peek`).
+  /// They are not free for others, and a shrinking buffer target never takes them back.
+  public var reserved = 0
+  /// Notifications this ring raised in its consumer (per-ring scope only), since the last reset.
+  public internal(set) var notifications: UInt64 = 0
   var buffer: UnsafeMutablePointer<Packet>
   var head = 0
   /// Packets in the ring.
@@ -48,7 +58,7 @@ public final class PacketRing: PacketSink {
   public var isEmpty: Bool { count == 0 }
 
   /// Free usable slots.
-  public var free: Int { Swift.max(0, limit - count) }
+  public var free: Int { Swift.max(0, limit - count - reserved) }
 
   @discardableResult
   public func accept(_ packet: Packet, at now: SimTime) -> Bool {
@@ -67,7 +77,7 @@ public final class PacketRing: PacketSink {
     buffer[i].enqueued = now.nanoseconds
     count += 1
     accepted &+= 1
-    consumer?.notify(at: now)
+    consumer?.notify(at: now, from: self)
     return true
   }
 
@@ -91,6 +101,7 @@ public final class PacketRing: PacketSink {
   public func resetStatistics(from start: SimTime = .zero) {
     windowStart = start.nanoseconds
     windowDrops = 0
+    notifications = 0
     for i in flowDrops.indices { flowDrops[i] = 0 }
   }
 }

@@ -26,6 +26,8 @@ public final class IngressPort: EventHandler {
   let generators: [FlowGenerator]
   let rxRings: [PacketRing]
   let ringOfFlow: [Int]
+  let ringOfSource: [Int]
+  private var pendingRing = 0
   private var wireFree: Int64 = 0
   private var handler = HandlerID(index: 0)
   private var pending: Packet? = nil
@@ -40,17 +42,20 @@ public final class IngressPort: EventHandler {
   /// Frames the generator could not put on the wire (line rate exceeded), since the last reset.
   public private(set) var unsent: [UInt64]
 
-  /// Creates the port. `ringOfFlow[f]` is the index in `rxRings` for flow f's frames.
+  /// Creates the port. `ringOfFlow[f]` is the index in `rxRings` for flow f's frames;
+  /// `ringOfSource[i]`, when given, overrides it for the frames of `flows[i]` (receive-side
+  /// scaling: several flows of one router on different queues).
   /// Streams: `traffic/vr<router>` per flow (common random numbers across what-if points).
   public init(
     sim: Simulation, flows: [FlowSpec], bitsPerSecond: Double, propagation: SimDuration = .ns(500),
-    rxRings: [PacketRing], ringOfFlow: [Int], maxBacklog: SimDuration = .ms(1)
+    rxRings: [PacketRing], ringOfFlow: [Int], ringOfSource: [Int]? = nil, maxBacklog: SimDuration = .ms(1)
   ) throws {
     self.bitsPerSecond = bitsPerSecond
     self.propagation = propagation
     self.maxBacklog = maxBacklog
     self.rxRings = rxRings
     self.ringOfFlow = ringOfFlow
+    self.ringOfSource = ringOfSource ?? flows.map { ringOfFlow[$0.router] }
     var gens: [FlowGenerator] = []
     for (i, f) in flows.enumerated() {
       let name =
@@ -101,6 +106,7 @@ public final class IngressPort: EventHandler {
       wireFree = done
       let arrival = done + propagation.nanoseconds
       pending = Packet(flow: UInt16(flow), size: UInt16(size), born: arrival)
+      pendingRing = ringOfSource[best]
       sim.schedule(at: SimTime(nanoseconds: arrival), to: handler, code: EventCode.frameArrival.rawValue)
       return
     }
@@ -114,7 +120,7 @@ public final class IngressPort: EventHandler {
     offered[f] &+= 1
     offeredBytes[f] &+= UInt64(p.size)
     offeredTotal &+= 1
-    rxRings[ringOfFlow[f]].accept(p, at: event.time)
+    rxRings[pendingRing].accept(p, at: event.time)
     scheduleNext(in: sim)
   }
 

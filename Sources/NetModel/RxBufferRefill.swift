@@ -2,7 +2,8 @@
 /// guest posts `target` buffers into its vif RX ring (so netback can copy at most that many
 /// packets ahead of the guest); after each poll the target doubles when fewer than a quarter
 /// of the posted buffers are left free, and shrinks by one when more than three quarters are
-/// free, within `minimum ... maximum`. The target is the ring's `limit`.
+/// free, within `minimum ... maximum`. The target is the ring's `limit`; it never shrinks
+/// below the buffers filled or claimed (`PacketRing.reserved`), which netfront cannot take back.
 ///
 /// Models Linux 2.6.32 drivers/net/xen-netfront.c: `xennet_alloc_rx_buffers` (rx_target
 /// doubled when the ring runs low) and `xennet_poll` (rx_target decremented when mostly idle).
@@ -32,7 +33,9 @@ public final class RxBufferRefill {
     let freeBuffers = ring.limit - ring.count
     if freeBuffers * 4 < ring.limit {
       ring.limit = Swift.min(maximum, ring.limit * 2)
-    } else if freeBuffers * 4 > ring.limit * 3 && ring.limit > minimum {
+    } else if freeBuffers * 4 > ring.limit * 3 && ring.limit > minimum
+      && ring.limit > ring.count + ring.reserved
+    {
       ring.limit -= 1
     }
   }

@@ -29,6 +29,29 @@ public struct StageCost: Sendable, Codable, Equatable {
   }
 }
 
+/// Where a stage keeps its notification state: one flag for the whole stage, or one event
+/// index per input ring.
+public enum NotificationScope: Sendable, Equatable {
+  /// One flag per stage (NAPI's disabled interrupt, a softirq or tasklet already scheduled):
+  /// while the stage polls, no push into any of its rings notifies it.
+  case stage
+  /// One event index per ring, re-armed when a poll ends with that ring empty (netfront's
+  /// `RING_FINAL_CHECK_FOR_RESPONSES` at the end of `xennet_poll`).
+  case ringAtPollEnd
+  /// One event index per ring, re-armed as soon as the consumer finds the ring empty while it
+  /// gathers a batch (netback's `RING_FINAL_CHECK_FOR_REQUESTS` in `netif_schedule_work`, per
+  /// vif): a guest pushing into a re-armed ring notifies dom0 even while netback is running.
+  case ringAtGather
+}
+
+/// Work a stage's owner does after each of its batches, beside the output: an event-index
+/// protocol of a ring (Xen TX completions, netback's queue wake-up). Returns cycles the stage
+/// owes for it (event-channel sends), charged to its next batch.
+public protocol BatchHook: AnyObject {
+  /// Called at the end of each batch of `stage`, after its output and refill.
+  func batchFinished(by stage: Stage, at now: SimTime) -> Int64
+}
+
 /// A step of a packet path executed by a vCPU: a NAPI poll, a netback tasklet, a guest's
 /// netfront + IP forward. Its one job: drain its input rings onto its vCPU in batches, at a
 /// cost, and hand each finished batch to its `output` (which routes, bridges or filters).
@@ -42,6 +65,12 @@ public struct StageCost: Sendable, Codable, Equatable {
 /// widen that gap while the rate is high. After a batch the stage keeps polling while packets
 /// wait, and goes idle (re-arms notifications) when its rings are empty.
 ///
+/// With a per-ring `scope` (Xen event channels: one per vif, with its own event index), each
+/// input ring is armed on its own: a push into an armed ring notifies the stage (and costs it
+/// `perNotification`) even while the stage is polling its other rings; `upcall(cycles:)` takes an
+/// event that brings no packet. A `hook` runs after each batch (Xen's TX-completion and
+/// queue-wake event indices).
+///
 /// Cost of a batch of n packets of sizes s_i: perBatch + Σ(perPacket + perByte·s_i), plus
 /// perNotification for the first batch after a notification, plus what the previous batch's
 /// hand-over left owing (flood copies, `notifySendCost` per consumer notified). The batch is
@@ -53,6 +82,8 @@ public final class Stage: WorkClient, EventHandler {
   public enum WorkCode: UInt32, Sendable {
     /// Drain one batch from the input rings.
     case poll = 0
+    /// Take an upcall that brings no packet (a TX-completion event): `arg` cycles.
+    case upcall = 1
   }
 
   /// Events a stage schedules for itself (the `Event.code`).
@@ -83,6 +114,10 @@ public final class Stage: WorkClient, EventHandler {
   public let refill: RxBufferRefill?
   /// Rate-triggered notification coalescing (VMware), if any.
   public let clustering: PacketClustering?
+  /// Where its notification state lives (per stage unless the path says per ring).
+  public let scope: NotificationScope
+  /// Work after each batch beside the output (set by the path once the stages exist).
+  public var hook: (any BatchHook)?
   private var owedCycles: Int64 = 0
   private var downstream: [Stage]? = nil
   /// Notifications this stage's output caused in its consumers, since the last reset.
@@ -92,7 +127,7 @@ public final class Stage: WorkClient, EventHandler {
   private var batch: UnsafeMutablePointer<Packet>
   private var batchCount = 0
   private var rr = 0
-  private var owesNotification = false
+  private var owedNotifications: Int64 = 0
   private var moderationTimer: EventID?
   private var lastNotification: Int64 = .min / 2
   private var handler = HandlerID(index: 0)
@@ -126,9 +161,12 @@ public final class Stage: WorkClient, EventHandler {
   public init(
     name: String, sim: Simulation, vcpu: VCPU, inputs: [PacketRing], cost: StageCost,
     batchLimit: Int, output: any StageOutput, moderation: SimDuration = .zero, notifySendCost: Int64 = 0,
-    refill: RxBufferRefill? = nil, clustering: PacketClustering? = nil
+    refill: RxBufferRefill? = nil, clustering: PacketClustering? = nil, scope: NotificationScope = .stage
   ) {
     precondition(batchLimit >= 1, "batch limit must be >= 1")
+    precondition(
+      scope == .stage || (moderation == .zero && clustering == nil),
+      "per-ring notifications have no moderation or clustering")
     precondition(!inputs.isEmpty, "a stage needs an input ring")
     precondition(refill.map { $0.ring === inputs[0] } ?? true, "refill must manage the first input ring")
     self.name = name
@@ -141,6 +179,7 @@ public final class Stage: WorkClient, EventHandler {
     self.notifySendCost = notifySendCost
     self.refill = refill
     self.clustering = clustering
+    self.scope = scope
     self.sim = sim
     batch = .allocate(capacity: batchLimit)
     handler = sim.register(self)
@@ -154,6 +193,38 @@ public final class Stage: WorkClient, EventHandler {
 
   /// Packets waiting in the input rings plus those in the current batch.
   public var backlog: Int { inputs.reduce(batchCount) { $0 + $1.count } }
+
+  /// Called by input ring `ring` when a packet arrives. With per-ring notifications, the push
+  /// notifies when the ring is armed (whether or not the stage is polling: each ring has its
+  /// own event channel and index) and disarms it; the stage is scheduled if idle.
+  @inline(__always) public func notify(at now: SimTime, from ring: PacketRing) {
+    guard scope != .stage else { return notify(at: now) }
+    guard ring.armed else {
+      suppressed &+= 1
+      return
+    }
+    ring.armed = false
+    ring.notifications &+= 1
+    notifications &+= 1
+    owedNotifications &+= 1
+    lastNotification = now.nanoseconds
+    if idle {
+      idle = false
+      submitPoll()
+    }
+  }
+
+  /// An upcall that brings no packet into this stage's rings (a Xen TX-completion event, a
+  /// queue wake-up): `cycles` on this stage's vCPU, at once if the stage is idle (a work item of
+  /// its own), else with its next batch. Counted with the stage's notifications.
+  public func upcall(cycles: Int64) {
+    notifications &+= 1
+    if idle {
+      vcpu.submit(self, tag: WorkCode.upcall.rawValue, arg: UInt64(cycles))
+    } else {
+      owedCycles &+= cycles
+    }
+  }
 
   /// Called by an input ring when a packet arrives: wakes the stage unless it is polling.
   public func notify(at now: SimTime) {
@@ -184,7 +255,7 @@ public final class Stage: WorkClient, EventHandler {
   private func fire(at now: Int64) {
     notifications &+= 1
     lastNotification = now
-    owesNotification = true
+    owedNotifications = 1
     idle = false
     submitPoll()
   }
@@ -197,7 +268,12 @@ public final class Stage: WorkClient, EventHandler {
   }
 
   public func beginWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) -> Int64 {
+    if tag == WorkCode.upcall.rawValue {
+      cycles &+= Int64(arg)
+      return Int64(arg)
+    }
     assert(tag == WorkCode.poll.rawValue, "stage \(name): unknown work code \(tag)")
+    let armOnGather = scope == .ringAtGather
     var n = 0
     var bytes = 0
     if inputs.count == 1 {
@@ -208,6 +284,7 @@ public final class Stage: WorkClient, EventHandler {
         bytes += Int(p.size)
         n += 1
       }
+      if armOnGather && r.isEmpty { r.armed = true }
     } else {
       // Round robin, one packet per ring per turn (netback's schedule list).
       var emptyInARow = 0
@@ -215,6 +292,7 @@ public final class Stage: WorkClient, EventHandler {
         let r = inputs[rr]
         rr = rr + 1 == inputs.count ? 0 : rr + 1
         if r.isEmpty {
+          if armOnGather { r.armed = true }
           emptyInARow += 1
           continue
         }
@@ -223,13 +301,14 @@ public final class Stage: WorkClient, EventHandler {
         batch[n] = p
         bytes += Int(p.size)
         n += 1
+        if armOnGather && r.isEmpty { r.armed = true }
       }
     }
     batchCount = n
     var c = cost.perBatch + Int64(n) * cost.perPacket + Int64((cost.perByte * Double(bytes)).rounded())
-    if owesNotification {
-      c += cost.perNotification
-      owesNotification = false
+    if owedNotifications > 0 {
+      c += cost.perNotification &* owedNotifications
+      owedNotifications = 0
     }
     c += owedCycles
     owedCycles = 0
@@ -240,6 +319,7 @@ public final class Stage: WorkClient, EventHandler {
   }
 
   public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {
+    if tag == WorkCode.upcall.rawValue { return }
     assert(tag == WorkCode.poll.rawValue, "stage \(name): unknown work code \(tag)")
     let t = now.nanoseconds
     let consumers = downstreamStages()
@@ -261,6 +341,10 @@ public final class Stage: WorkClient, EventHandler {
       owedCycles &+= Int64(sent) &* notifySendCost
     }
     refill?.afterPoll()
+    if let h = hook { owedCycles &+= h.batchFinished(by: self, at: now) }
+    if scope != .stage {
+      for r in inputs where r.isEmpty { r.armed = true }  // final check: re-arm each empty ring
+    }
     if inputs.contains(where: { !$0.isEmpty }) {
       submitPoll()  // keep polling (NAPI: budget used, still work)
     } else {
@@ -275,8 +359,12 @@ public final class Stage: WorkClient, EventHandler {
     var seen = Set<ObjectIdentifier>()
     var d: [Stage] = []
     if notifySendCost > 0 {
-      for case let ring as PacketRing in output.targets {
-        if let c = ring.consumer, seen.insert(ObjectIdentifier(c)).inserted { d.append(c) }
+      for t in output.targets {
+        var sink = t
+        while let f = sink as? any ForwardingSink { sink = f.next }
+        if let ring = sink as? PacketRing, let c = ring.consumer, seen.insert(ObjectIdentifier(c)).inserted {
+          d.append(c)
+        }
       }
     }
     downstream = d

@@ -103,10 +103,29 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// netfront's lowest receive-buffer target (mainline RX_DFL_MIN_TARGET 64; the target grows
   /// up to the 256-slot ring under load).
   public var netfrontRxTargetMin = 64
-  /// Packets a dom0 vif may hold before netback copies them (rx_queue + qdisc).
-  public var vifQueue = 288
+  /// The txqueuelen of a dom0 vif: packets its qdisc holds while netback has stopped the vif's
+  /// queue (the guest has no free receive buffer); more are dropped there, before any copy.
+  /// netback sets it to `netbk_queue_length` = 32 (drivers/xen/netback/interface.c,
+  /// `dev->tx_queue_len = netbk_queue_length`, in the XenLinux and 2.6.32 netbacks; mainline
+  /// xen-netback's `XENVIF_QUEUE_LENGTH` is 32 too).
+  public var vifQueue = 32
   /// Per-CPU backlog (netdev_max_backlog) for software hops (venet, veth).
   public var backlog = 1_000
+
+  // Costs that grow with the number of routers (each 0 = off; docs/DESIGN.md, README "Costs
+  // that grow with the router count")
+  /// dom0 per vif it serves and batch: netback walking its vifs (schedule list, per-vif state)
+  /// and the bridge's forwarding database, cycles (xen-bridge, xen-router; 0 = off).
+  public var vifScan: Int64 = 0
+  /// Xen's time to deliver one event (event channel or physical interrupt: `evtchn_set_pending`,
+  /// the upcall set-up) on top of the receiver's own handling, cycles per notification taken
+  /// by a stage of a Xen platform (0 = off).
+  public var eventDelivery: Int64 = 0
+  /// Working set of dom0 (or of the host kernel of the container platforms' `dom0`-kind
+  /// domain), bytes, for the working-set refill (`cache_refill`; 0 = none).
+  public var dom0Footprint: Int64 = 0
+  /// Working set of each router guest or container, bytes (0 = none).
+  public var guestFootprint: Int64 = 0
 
   // Host
   /// What a context switch costs (direct and warm-up parts), see `ContextSwitchCosts`.

@@ -118,10 +118,29 @@ extension CostProfile {
         "netfront_rx_target_min", \.netfrontRxTargetMin, 1...256,
         "netfront's lowest receive-buffer target (RX_DFL_MIN_TARGET 64); it grows up to the 256-slot ring."),
       .integer(
-        "vif_queue", \.vifQueue, 1...1_000_000, "Packets a dom0 vif may hold before netback copies them."),
+        "vif_queue", \.vifQueue, 1...1_000_000,
+        "txqueuelen of a dom0 vif: packets its qdisc holds while netback's queue is stopped (no free guest "
+          + "buffer); netback sets netbk_queue_length = 32 (drivers/xen/netback/interface.c)."),
       .integer(
         "backlog", \.backlog, 1...1_000_000,
         "Per-CPU backlog (netdev_max_backlog) of the software hops (venet, veth)."),
     ]
     + ContextSwitchCosts.settings.map { $0.mounted(at: \CostProfile.contextSwitch, prefix: "") }
+    + [
+      .cycles(
+        "vif_scan", \.vifScan, fit: 0...5_000,
+        "dom0 per vif it serves and per batch (netback walking its vifs, the bridge's forwarding database); 0 = off."
+      ),
+      .cycles(
+        "event_delivery", \.eventDelivery, fit: 0...10_000,
+        "Xen's time to deliver an event or interrupt, per notification taken on a Xen platform; 0 = off."),
+      .integer64(
+        "dom0_footprint", \.dom0Footprint, 0...1_099_511_627_776, unit: .bytes,
+        calibration: CalibrationBounds(0...16_777_216),
+        "Working set of dom0 for the working-set refill (cache_refill); 0 = none."),
+      .integer64(
+        "guest_footprint", \.guestFootprint, 0...1_099_511_627_776, unit: .bytes,
+        calibration: CalibrationBounds(0...16_777_216),
+        "Working set of each router guest or container for the working-set refill; 0 = none."),
+    ]
 }

@@ -34,6 +34,10 @@ public struct NetworkResult: Codable, Sendable, Equatable {
   public var stageDelayUs: [String: Double]
   /// Longest time a packet spent in each stage, microseconds.
   public var stageDelayMaxUs: [String: Double]
+  /// Notifications per second caused for or by each router's vif (event-channel upcalls of
+  /// every ring of the vif in both directions: RX responses, TX requests, TX completions,
+  /// queue wake-ups), by router; nil on paths without per-router event channels.
+  public var routerNotificationsPerSecond: [Double]? = nil
   /// BOOST wake-ups per second (credit scheduler).
   public var boostWakeupsPerSecond: Double
   /// Jain's fairness index of the routers' forwarding rates.
@@ -112,6 +116,8 @@ extension RouterHost {
       switchesPerSecond: report.switchesPerSecond, notificationsPerSecond: Double(notes) / s,
       notificationsPerPacket: totals.fwd > 0 ? Double(notes) / totals.fwd : 0,
       notificationsByStage: byStage, stageDelayUs: delay, stageDelayMaxUs: delayMax,
+      routerNotificationsPerSecond: notifications(router: 0) == nil
+        ? nil : (0..<n).map { Double(notifications(router: $0) ?? 0) / s },
       boostWakeupsPerSecond: Double(report.domains.reduce(0) { $0 + $1.boostWakeups }) / s,
       jainIndex: jainFairnessIndex(routers.map(\.forwardedPps)))
   }

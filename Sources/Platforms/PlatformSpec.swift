@@ -12,6 +12,9 @@ public struct NICSpec: Sendable, Codable, Equatable {
   public var txRing = 256
   /// SR-IOV virtual functions per port (82576: 7).
   public var vfs = 7
+  /// Receive queues dom0's NIC driver spreads flows over by receive-side scaling (Xen
+  /// split-driver paths only), each with its own NAPI context on dom0 vCPU q mod vCPUs.
+  public var rxQueues = 1
   /// Minimum gap between RX interrupts (interrupt throttling, ITR), in ns; 0 = none.
   public var interruptGapNs: Int64 = 0
   /// Creates the default NIC: 1 Gb/s, 256/256 descriptors, 7 VFs, no throttling.
@@ -26,13 +29,17 @@ public struct RouterSpec: Sendable {
   public var table: RouteTable
   /// Its lookup algorithm.
   public var fib: FIBAlgorithm
+  /// Receive queues of its VF (xen-sriov), flows spread over them by RSS.
+  public var rxQueues: Int
   /// Creates a router.
   public init(
-    domain: DomainConfig, table: RouteTable = .generated(routes: 1_000), fib: FIBAlgorithm = .routeCache
+    domain: DomainConfig, table: RouteTable = .generated(routes: 1_000), fib: FIBAlgorithm = .routeCache,
+    rxQueues: Int = 1
   ) {
     self.domain = domain
     self.table = table
     self.fib = fib
+    self.rxQueues = rxQueues
   }
 }
 

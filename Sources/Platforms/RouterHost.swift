@@ -61,12 +61,18 @@ public final class RouterHost {
     self.path = path
     ingress = try IngressPort(
       sim: sim, flows: spec.flows, bitsPerSecond: spec.nic.bitsPerSecond, rxRings: path.rxRings,
-      ringOfFlow: path.ringOfFlow)
+      ringOfFlow: path.ringOfFlow, ringOfSource: spec.flows.indices.map(path.ringOfSource))
   }
 
   /// One-line description of the path, generated from the built graph (see
   /// `PathBuilder.description`).
   public var pathDescription: String { path.description }
+
+  /// Notifications caused for or by router `r`'s vif since the last reset (every ring and
+  /// event protocol of the path that keeps them per router); nil on paths that do not.
+  public func notifications(router r: Int) -> UInt64? {
+    path.routerEvents.isEmpty ? nil : path.routerEvents.reduce(UInt64(0)) { $0 + $1.notifications(router: r) }
+  }
 
   /// The places packets can be dropped at, generated from the built graph: every bounded
   /// queue and transmit ring, in the order the path created them.
@@ -104,6 +110,7 @@ public final class RouterHost {
     for r in rings { r.resetStatistics(from: start) }
     for s in stages { s.resetStatistics() }
     for e in egress { e.resetStatistics() }
+    for c in path.routerEvents { c.resetStatistics() }
     ingress.resetStatistics()
     metrics.resetStatistics(from: start)
   }

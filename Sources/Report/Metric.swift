@@ -9,12 +9,17 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   public let unit: String
   /// What it measures.
   public let doc: String
+  /// True for a quantity only a measurement gives (a testbed's counters, a benchmark's time):
+  /// no model of vrsim produces it, so calibration and validation list its rows as not
+  /// simulated, whatever their scenario.
+  public let measuredOnly: Bool
 
   /// A metric; use the catalogue below rather than making new ones ad hoc.
-  public init(_ name: String, _ unit: String, _ doc: String) {
+  public init(_ name: String, _ unit: String, _ doc: String, measuredOnly: Bool = false) {
     self.name = name
     self.unit = unit
     self.doc = doc
+    self.measuredOnly = measuredOnly
   }
 
   public var description: String { name }
@@ -55,6 +60,11 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Notifications (interrupts, event-channel upcalls) per second.
   public static let notifications = Metric(
     "notifications", "1/s", "Notifications taken (interrupts, event-channel upcalls) per second.")
+  /// Event-channel notifications of one router's vif per second (scope `vrN`, Xen split driver).
+  public static let routerNotifications = Metric(
+    "vif_notifications", "1/s",
+    "Event-channel notifications of one router's vif per second, both directions (RX responses, TX requests, TX completions, queue wake-ups); Xen split driver only."
+  )
   /// Notifications per forwarded packet.
   public static let notificationsPerPacket = Metric(
     "notifications_per_packet", "1", "Notifications taken per forwarded packet.")
@@ -74,18 +84,124 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Packets dropped per second at one place (scope `drop:PLACE`).
   public static let drops = Metric("drops", "pps", "Packets dropped per second at one place of the path.")
 
-  // Measured only (the testbed's benchmarks and the origin paper's Figs. 5-6): no model of
-  // vrsim produces them, so calibration and validation list their rows as not simulated.
-  /// Execution time of one round of a testbed benchmark (Super Pi, MASR, Bonnie++, ZFG).
+  // Measured only (the testbed's counters and benchmarks, the origin paper's Figs. 5-6): no
+  // model of vrsim produces them, so calibration and validation list their rows as not
+  // simulated.
+  /// Execution time of one round of a testbed benchmark (Super Pi, MASR, Bonnie++, ZFG), timed
+  /// externally by ICMP echo as in the paper.
   public static let benchmarkTime = Metric(
     "benchmark_time", "s",
-    "Execution time of one round of a testbed benchmark (Super Pi, MASR, Bonnie++, ZFG); measured only.")
+    "Execution time of one round of a testbed benchmark (Super Pi, MASR, Bonnie++, ZFG), timed externally by ICMP echo; measured only.",
+    measuredOnly: true)
+  /// The benchmark's own time for the same round (its process's clock around the work).
+  public static let benchmarkOwnTime = Metric(
+    "benchmark_own_time", "s", "A testbed benchmark's own time for one round; measured only.",
+    measuredOnly: true)
+  /// The wall time of the benchmark process around the round (the timing child's clock).
+  public static let benchmarkWallTime = Metric(
+    "benchmark_wall_time", "s", "Wall time around one round of a testbed benchmark; measured only.",
+    measuredOnly: true)
+  /// External minus wall time of a benchmark round: the external timer's error.
+  public static let timerDifference = Metric(
+    "timer_difference", "s", "External (ICMP) minus wall time of a benchmark round; measured only.",
+    measuredOnly: true)
+  /// Time the benchmark's cgroup was throttled by its CFS quota during the round.
+  public static let cgroupThrottledTime = Metric(
+    "cgroup_throttled_time", "s", "Time a benchmark's cgroup was throttled by its CPU cap; measured only.",
+    measuredOnly: true)
+  /// Rate a testbed trial asked its generators for (aggregate).
+  public static let targetPps = Metric(
+    "target_pps", "pps", "Packets per second a testbed trial asked its generators for; measured only.",
+    measuredOnly: true)
+  /// Loss counted against the rate asked for (a generator that could not send counts as loss).
+  public static let lossVsTarget = Metric(
+    "loss_vs_target", "fraction",
+    "Lost share counted against the rate asked for (CSIT style: frames not sent count as lost); measured only.",
+    measuredOnly: true)
+  /// Frames the generators sent in a trial.
+  public static let sentPackets = Metric(
+    "sent_packets", "packets", "Frames the testbed's generators sent in one trial; measured only.",
+    measuredOnly: true)
+  /// Frames the sink received in a trial.
+  public static let receivedPackets = Metric(
+    "received_packets", "packets", "Frames the testbed's sink received in one trial; measured only.",
+    measuredOnly: true)
+  /// How long the generators took to send a trial's frames.
+  public static let sendTime = Metric(
+    "send_time", "s", "Time the testbed's generators took to send one trial's frames; measured only.",
+    measuredOnly: true)
+  /// The generator's own ceiling: frames per second straight to the sink.
+  public static let generatorCeilingPps = Metric(
+    "generator_ceiling_pps", "pps",
+    "The testbed generator's own ceiling, straight to the sink; measured only.",
+    measuredOnly: true)
+  /// 1 when a trial's rate was limited by the generator rather than the path, else 0.
+  public static let generatorBound = Metric(
+    "generator_bound", "1",
+    "1 when a testbed trial was limited by its generator (offered < 97% of the target, or the target >= 90% of the ceiling); measured only.",
+    measuredOnly: true)
+  /// Frames the generators' own devices dropped per second (never sent).
+  public static let generatorDroppedPps = Metric(
+    "generator_dropped_pps", "pps",
+    "Frames the testbed generator's devices dropped per second; measured only.",
+    measuredOnly: true)
+  /// Datagrams a namespace's IP layer forwarded per second (its IP MIB's ForwDatagrams).
+  public static let ipForwardedPps = Metric(
+    "ip_forwarded_pps", "pps",
+    "Datagrams a namespace's IP layer forwarded per second (IP MIB); measured only.",
+    measuredOnly: true)
+  /// Packets a hop of the testbed path (dom0's bridge or forwarder) sent towards the sink.
+  public static let hopForwardedPps = Metric(
+    "hop_forwarded_pps", "pps",
+    "Packets a hop of the testbed path (dom0's bridge or forwarder) sent towards the sink per second; measured only.",
+    measuredOnly: true)
+  /// Packets a hop of the testbed path dropped per second (its ports and IP MIB).
+  public static let hopDroppedPps = Metric(
+    "hop_dropped_pps", "pps",
+    "Packets a hop of the testbed path (dom0) dropped per second (its ports and IP MIB); measured only.",
+    measuredOnly: true)
+  /// Packets the host's softnet backlogs dropped per second (all CPUs).
+  public static let softnetDroppedPps = Metric(
+    "softnet_dropped_pps", "pps", "Packets the host's softnet backlogs dropped per second; measured only.",
+    measuredOnly: true)
+  /// Times per second the host's softirq ran out of budget with work left (softnet squeezed).
+  public static let softnetSqueezed = Metric(
+    "softnet_squeezed", "1/s", "Times per second the host's NET_RX softirq ran out of budget; measured only.",
+    measuredOnly: true)
+  /// Packet losses no counter of the testbed path accounts for, per second.
+  public static let unattributedDroppedPps = Metric(
+    "unattributed_dropped_pps", "pps",
+    "Packets lost per second that no testbed counter accounts for; measured only.",
+    measuredOnly: true)
+  /// Share of one pCPU's time spent in softirq (scope `pcpuN`).
+  public static let softirq = Metric(
+    "softirq", "fraction",
+    "Share of one pCPU's time in softirq, where forwarding over veth runs; measured only.", measuredOnly: true
+  )
+  /// NET_RX softirqs per second on one pCPU (scope `pcpuN`).
+  public static let netRxSoftirqs = Metric(
+    "net_rx_softirqs", "1/s", "NET_RX softirqs raised per second on one pCPU; measured only.",
+    measuredOnly: true)
+  /// Highest rate found with no loss (FD.io CSIT NDR) by a testbed search.
+  public static let ndrPps = Metric(
+    "ndr_pps", "pps", "No-drop rate (0% loss) found by a testbed throughput search; measured only.",
+    measuredOnly: true)
+  /// Highest rate found with partial loss (PDR, 0.5% by default) by a testbed search.
+  public static let pdrPps = Metric(
+    "pdr_pps", "pps",
+    "Partial-drop rate (0.5% loss by default) found by a testbed throughput search; measured only.",
+    measuredOnly: true)
 
   /// Every metric vrsim reports or the measured data may name, in report order.
   public static let all: [Metric] = [
     offeredPps, forwardedPps, frameBps, wireBps, droppedPps, loss, latencyMean, latencyP50, latencyP99,
-    latencyMax, jainIndex, switches, notifications, notificationsPerPacket, boostWakeups, utilisation, cpu,
-    delayMean, delayMax, drops, benchmarkTime,
+    latencyMax, jainIndex, switches, notifications, routerNotifications, notificationsPerPacket, boostWakeups,
+    utilisation, cpu,
+    delayMean, delayMax, drops,
+    benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, cgroupThrottledTime, targetPps,
+    lossVsTarget, sentPackets, receivedPackets, sendTime, generatorCeilingPps, generatorBound,
+    generatorDroppedPps, ipForwardedPps, hopForwardedPps, hopDroppedPps, softnetDroppedPps, softnetSqueezed,
+    unattributedDroppedPps, softirq, netRxSoftirqs, ndrPps, pdrPps,
   ]
 
   /// The metric called `name`, if vrsim reports one.

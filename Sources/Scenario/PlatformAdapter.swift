@@ -18,6 +18,7 @@ extension ScenarioSpec {
     nic.rxRing = host.nic.rxRing
     nic.txRing = host.nic.txRing
     nic.vfs = host.nic.vfs
+    nic.rxQueues = host.nic.rxQueues
     let offered = traffic.map { $0.rate.packetsPerSecond(meanFrameBytes: $0.frame.meanBytes) }
     let bytes = zip(traffic, offered).reduce(0.0) { $0 + $1.0.frame.meanBytes * $1.1 }
     let total = offered.reduce(0, +)
@@ -52,7 +53,7 @@ extension ScenarioSpec {
           domain: DomainConfig(
             name: "vr\(i)", kind: guestKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap,
             affinity: affinity(r.pin)),
-          table: table, fib: fib))
+          table: table, fib: fib, rxQueues: r.rxQueues))
     }
     var flows: [FlowSpec] = []
     for t in traffic {

@@ -213,6 +213,19 @@ struct ScenarioDecoder {
         "\(routers.count) routers need \(routers.count) virtual functions but host.nic.vfs is \(host.nic.vfs)",
         "at most \(host.nic.vfs) routers on xen-sriov (one VF each)")
     }
+    if host.nic.rxQueues > 1 && platform != .xenBridge && platform != .xenRouter {
+      report(
+        origin("host.nic.rx_queues"), "host.nic.rx_queues",
+        "\(host.nic.rxQueues) receive queues, but only dom0's NIC on xen-bridge and xen-router has several",
+        "1 on \(platform.rawValue)")
+    }
+    if let i = routers.perRouter.firstIndex(where: { $0.rxQueues > 1 }), platform != .xenSriov {
+      report(
+        origin("routers.each.rx_queues"), "routers.each.rx_queues",
+        "vr\(i) has \(routers.perRouter[i].rxQueues) receive queues, but only a router's VF (xen-sriov) has several "
+          + "(the split driver's vif and the software links have one queue in the modelled kernels)",
+        "1 on \(platform.rawValue)")
+    }
     for (i, r) in routers.perRouter.enumerated() {
       if let bad = r.pin.first(where: { $0 >= host.cpus }) {
         report(
@@ -223,9 +236,13 @@ struct ScenarioDecoder {
       }
     }
     // Rings are allocated whole: bound the packet slots of the whole path (an upper bound over
-    // the platforms' rings per router) so no input can ask for more memory than the machine has.
+    // the platforms' rings per router: a vif's qdisc, netback's rx_queue share and two vif rings,
+    // or two backlogs; the NIC's or a VF's queues) so no input can ask for more memory than the
+    // machine has.
     let perRouter =
-      costs.vifQueue + 2 * costs.backlog + 2 * 256 + host.nic.rxRing + host.nic.txRing
+      costs.vifQueue + 2 * costs.backlog + 3 * 256 + host.nic.rxRing
+      * Swift.max(host.nic.rxQueues, routers.perRouter.map(\.rxQueues).max() ?? 1)
+      + host.nic.txRing
     if routers.count * perRouter > ScenarioDecoder.maxRingSlots {
       report(
         origin("routers.count"), "routers.count",
@@ -346,14 +363,15 @@ struct ScenarioDecoder {
         "\(spec.credit2.minTimer) is above scheduler.credit2.max_timer (\(spec.credit2.maxTimer))",
         "a duration of at most scheduler.credit2.max_timer")
     }
-    if isGiven("ratelimit", in: node), spec.credit.ratelimit != nil, kind != .credit || spec.version != .v4_2
+    if isGiven("ratelimit", in: node), spec.credit.ratelimit != nil,
+      kind != .credit || !spec.version.hasRatelimit
     {
       report(
         origin("scheduler.ratelimit"), "scheduler.ratelimit",
-        "a rate limit needs the credit scheduler version 4.2 (here: \(kind.rawValue)\(kind == .credit ? " \(spec.version.rawValue)" : ""))",
-        "off, or scheduler.kind credit with scheduler.version \"4.2\"")
+        "a rate limit needs the credit scheduler version 4.2 or 4.3 (here: \(kind.rawValue)\(kind == .credit ? " \(spec.version.rawValue)" : ""))",
+        "off, or scheduler.kind credit with scheduler.version \"4.2\" or \"4.3\"")
     }
-    if !isGiven("ratelimit", in: node) && kind == .credit && spec.version == .v4_2 {
+    if !isGiven("ratelimit", in: node) && kind == .credit && spec.version.hasRatelimit {
       spec.credit.ratelimit = CreditOptions.defaultRatelimit
     }
     return spec

@@ -118,10 +118,11 @@ public enum ScenarioSchema {
       ),
       SchemaEntry(
         "scheduler.version", .choice(CreditVersion.allCases.map(\.rawValue)), "4.0",
-        "Xen credit1 semantics: 3.2 samples at ticks, 4.0 charges exactly, 4.2 adds the rate limit. Quote it: \"4.0\"."
+        "Xen credit1 semantics (docs/credit-versions.md): 3.2 samples at ticks; 4.0 charges exactly; 4.1 adds credit halving, per-vCPU weights and one-idler tickling; 4.2 adds the 1ms rate limit; 4.3 adds the tickle rework (a waker goes to an idler, no preemption). Quote it: \"4.0\"."
       ),
     ]
-    + SchemaEntry.declared(BoundKeys.credit, note: ["scheduler.ratelimit": "1ms with version 4.2, else off"])
+    + SchemaEntry.declared(
+      BoundKeys.credit, note: ["scheduler.ratelimit": "1ms with version 4.2 or 4.3, else off"])
     + [
       SchemaEntry(
         "scheduler.credit2", .section, nil, note: "all keys at their defaults", "Options of credit2.")
@@ -136,7 +137,22 @@ public enum ScenarioSchema {
     + [
       SchemaEntry(
         "dom0", .section, nil, note: "all keys at their defaults",
-        "The driver domain (Xen dom0); ignored on platforms without one.")
+        "The driver domain (Xen dom0); ignored on platforms without one.\n\n"
+          + "Placement on the Xen split-driver paths: dom0's vCPU v runs netback group v (router i is in "
+          + "group i mod dom0.vcpus, as the 2.6.32 netback puts a new vif in the group with the fewest) and "
+          + "the NAPI of NIC receive queue q mod dom0.vcpus (host.nic.rx_queues, flows spread by RSS); a "
+          + "router's vCPUs forward in parallel only with several VF queues (routers.each.rx_queues, "
+          + "xen-sriov), since the vif of these kernels has one queue (multi-queue netfront came in Linux "
+          + "3.16, RPS in 2.6.35). Xen's documented defaults give dom0 one vCPU per pCPU (dom0_max_vcpus "
+          + "unset) and pin nothing (no dom0_vcpus_pin, no cpus= in a guest's configuration). The paper's "
+          + "testbeds most likely ran those defaults (it states no placement), and the defaults here "
+          + "(dom0.vcpus 1, host.nic.rx_queues 1, nothing pinned) stand for them: in Sec. IV-V (Xen 3.2, "
+          + "2.6.26-xen dom0, a XenLinux netback with one tasklet pair, the bnx2 NIC with one receive "
+          + "queue) netback's tasklets, the NIC's interrupt and the vifs' event channels all run on dom0's "
+          + "vCPU 0 unless irqbalance moves them, so dom0's packet work used one vCPU at a time however "
+          + "many it had; in Sec. VI (2.6.32-5-xen, a netback group per CPU, igb with RSS) its one-flow, "
+          + "one-router measurements hash to one queue and one group, so again one dom0 vCPU carries them. "
+          + "Spread dom0 over several vCPUs with dom0.vcpus: N and host.nic.rx_queues: N.")
     ]
     + SchemaEntry.declared(BoundKeys.dom0)
     + [
@@ -308,7 +324,9 @@ public enum ScenarioSchema {
     out += "```\n"
     func row(_ e: SchemaEntry) -> String {
       let shown = e.defaultText.map { $0.isEmpty ? "`\"\"`" : "`\($0)`" } ?? (e.defaultNote ?? "none")
-      return "| `\(e.path)` | \(cell(e.kind.allowed)) | \(cell(shown)) | \(cell(e.doc)) |\n"
+      // A section's doc may go on in paragraphs under its heading; its row gives the first.
+      let first = e.doc.components(separatedBy: "\n\n")[0]
+      return "| `\(e.path)` | \(cell(e.kind.allowed)) | \(cell(shown)) | \(cell(first)) |\n"
     }
     let header = "| key | allowed | default | meaning |\n|---|---|---|---|\n"
     func isStructure(_ e: SchemaEntry) -> Bool {

@@ -29,6 +29,11 @@ extension NICSpec {
     .integer(
       "vfs", \.vfs, 0...256,
       "SR-IOV virtual functions of the port (82576: 7). On xen-sriov each router needs one."),
+    .integer(
+      "rx_queues", \.rxQueues, 1...64,
+      "xen-bridge, xen-router: receive queues dom0's NIC driver spreads flows over by RSS (flow hash), each "
+        + "with its own NAPI context on dom0 vCPU q mod dom0.vcpus. 1 = one queue (bnx2 under the paper's "
+        + "2.6.26 dom0; igb in 2.6.32 opens one per CPU). Other platforms refuse more than 1."),
   ]
 }
 
@@ -55,6 +60,11 @@ extension RouterSpec {
     .integer("vcpus", \.vcpus, 1...64, "vCPUs per router."),
     .integer("weight", \.weight, 1...65_535, "Scheduler weight per router."),
     .integer("cap", \.cap, 0...6_400, unit: .percentOfPCPU, "Cap in percent of one pCPU; 0 = uncapped."),
+    .integer(
+      "rx_queues", \.rxQueues, 1...64,
+      "xen-sriov only: receive queues of the router's VF; the router's flows are spread over them by RSS "
+        + "(its k-th flow on queue k mod rx_queues) and each queue's NAPI runs on the router's vCPU q mod vcpus, "
+        + "so a multi-vCPU router forwards in parallel. 1 = the 82576's VF (igbvf: one queue pair)."),
     .choice(
       "fib", \.fib,
       "FIB lookup algorithm (cost model): route-cache (Linux < 3.6 per-flow cache), fib_hash, fib_trie, dir-24-8."

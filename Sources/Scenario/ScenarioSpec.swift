@@ -122,6 +122,8 @@ public struct NICSpec: Codable, Sendable, Equatable {
   public var vfs: Int
   /// Receive interrupt throttling.
   public var itr: InterruptThrottle = .off
+  /// Receive queues dom0's driver spreads flows over (RSS); Xen split-driver paths only.
+  public var rxQueues: Int = 1
 
   /// A NIC; the defaults are the paper's Intel 82576 (1 Gb/s, igb's 256 descriptors, 7 VFs).
   public init(rateBitsPerSecond: Int64 = 1_000_000_000, rxRing: Int = 256, txRing: Int = 256, vfs: Int = 7) {
@@ -169,17 +171,37 @@ public struct ProfileReference: Codable, Sendable, Equatable {
 /// The scheduler families: the host model's own enum.
 public typealias SchedulerKind = HostModel.SchedulerKind
 
-/// Xen credit1 versions with distinct semantics (see shared/reference/platform-facts.md).
+/// Xen credit1 versions with distinct semantics; what each carries, change by change, is in
+/// docs/credit-versions.md (section 4) and on `CreditOptions.Version`.
 public enum CreditVersion: String, Codable, Sendable, CaseIterable {
-  /// Xen 3.2: the vCPU running at a tick is charged 100 credits (sampling).
+  /// Xen 3.2/3.3: the vCPU running at a tick is charged 100 credits (sampling).
   // swift-format-ignore: AlwaysUseLowerCamelCase
   case v3_2 = "3.2"
-  /// Xen 4.0/4.1: exact charging, 10 credits per ms run.
+  /// Xen 3.4/4.0: exact charging, 10 credits per ms run.
   // swift-format-ignore: AlwaysUseLowerCamelCase
   case v4_0 = "4.0"
-  /// Xen 4.2+: exact charging plus the rate limit.
+  /// Xen 4.1: 4.0 plus credit halving, per-vCPU weights and one-idler tickling.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  case v4_1 = "4.1"
+  /// Xen 4.2: 4.1 plus the rate limit (1 ms unless set).
   // swift-format-ignore: AlwaysUseLowerCamelCase
   case v4_2 = "4.2"
+  /// Xen 4.3-4.17: 4.2 plus the wake-up tickle rework (no preemption while an idler exists).
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  case v4_3 = "4.3"
+
+  /// Whether the version has the rate limit (4.2 and later).
+  public var hasRatelimit: Bool { self == .v4_2 || self == .v4_3 }
+
+  /// The host model's version.
+  public var model: CreditOptions.Version {
+    switch self {
+    case .v3_2: .v3_2
+    case .v4_0: .v4_0
+    case .v4_1, .v4_2: .v4_1
+    case .v4_3: .v4_3
+    }
+  }
 }
 
 /// Scheduler settings: the family, the credit1 version, and every family's own options (the
@@ -213,7 +235,7 @@ public struct SchedulerSpec: Codable, Sendable, Equatable {
     switch kind {
     case .credit:
       var o = credit
-      o.version = version == .v3_2 ? .v3_2 : .v4_0
+      o.version = version.model
       return .credit(o)
     case .credit2: return .credit2(credit2)
     case .cfs: return .cfs(cfs)
@@ -256,6 +278,8 @@ public struct RouterSpec: Codable, Sendable, Equatable {
   public var fib: FIBAlgorithm = .routeCache
   /// pCPUs the router's vCPUs may run on; empty = any.
   public var pin: [Int] = []
+  /// Receive queues of the router's VF (xen-sriov), flows spread over them by RSS.
+  public var rxQueues: Int = 1
   /// The route table file (`routes_file`) as written, relative to the scenario file's
   /// directory; nil for a generated table of `routes` prefixes.
   public var routesFile: String? = nil

@@ -1,4 +1,5 @@
 import Foundation
+import Report
 
 #if canImport(Glibc)
   import Glibc
@@ -82,7 +83,7 @@ public final class TestbedSession: @unchecked Sendable {
   /// trials (each of `setup.duration`) and tears the topology down. Returns every trial's
   /// measurements and the time the whole point took.
   public func measure(_ setup: TestbedSetup, trials: Int, ceilingPackets: Int = 200_000) throws
-    -> (trials: [[HopMeasurement]], seconds: Double, ceiling: Double)
+    -> (trials: [[MetricRow]], seconds: Double, ceiling: Double)
   {
     let t0 = Date()
     return try withTopology(setup) { _, trial in

@@ -1,4 +1,5 @@
 import Foundation
+import Report
 
 /// A CSIT-style throughput search on the real path: for each load, `trials` trials of the
 /// setup's duration; a load passes when every trial's loss is at most the bound. The loss is
@@ -38,7 +39,7 @@ public struct ThroughputSearch: Sendable {
     /// Aggregate load offered (packets per second).
     public var load: Double
     /// Its measurements.
-    public var measurements: [HopMeasurement]
+    public var measurements: [MetricRow]
     /// Its loss fraction.
     public var loss: Double
   }
@@ -54,15 +55,15 @@ public struct ThroughputSearch: Sendable {
   }
 
   /// Runs the search; `measure(load, index)` runs one trial at an aggregate load.
-  public func run(_ measure: (Double, Int) throws -> [HopMeasurement]) rethrows -> Outcome {
+  public func run(_ measure: (Double, Int) throws -> [MetricRow]) rethrows -> Outcome {
     var all: [Trial] = []
     var index = 0
     func trial(_ phase: String, _ load: Double) throws -> Trial {
       let m = try measure(load, index)
       index += 1
       let loss =
-        (m.first { $0.scope == "aggregate" && $0.metric == "loss_vs_target" }
-        ?? m.first { $0.scope == "aggregate" && $0.metric == "loss" })?.value ?? 1
+        (m.first { $0.scope == "aggregate" && $0.metric == Metric.lossVsTarget.name }
+        ?? m.first { $0.scope == "aggregate" && $0.metric == Metric.loss.name })?.value ?? 1
       let t = Trial(phase: phase, load: load, measurements: m, loss: loss)
       all.append(t)
       return t

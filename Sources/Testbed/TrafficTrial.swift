@@ -1,28 +1,9 @@
 import Foundation
+import Report
 
 #if canImport(Glibc)
   import Glibc
 #endif
-
-/// One measured quantity of one trial: where (scope), what (metric), its unit and value.
-public struct HopMeasurement: Sendable, Equatable {
-  /// `aggregate`, `vrN`, `dom0` or `host`.
-  public var scope: String
-  /// e.g. `forwarded_pps`.
-  public var metric: String
-  /// e.g. `pps`.
-  public var unit: String
-  /// The value.
-  public var value: Double
-
-  /// Creates a measurement.
-  public init(scope: String, metric: String, unit: String, value: Double) {
-    self.scope = scope
-    self.metric = metric
-    self.unit = unit
-    self.value = value
-  }
-}
 
 /// Sends traffic through a built topology and measures it at every hop.
 ///
@@ -113,7 +94,7 @@ public final class TrafficTrial: @unchecked Sendable {
 
   /// Runs one trial of `setup`'s flows (already scaled to the load wanted) for its duration
   /// and returns every measurement.
-  public func run(_ setup: TestbedSetup, index: Int) throws -> [HopMeasurement] {
+  public func run(_ setup: TestbedSetup, index: Int) throws -> [MetricRow] {
     if setup.generator == .iperf3 { return try runIperf3(setup) }
     let reader = CounterReader(runner: runner)
     let seconds = setup.duration.seconds
@@ -145,7 +126,7 @@ public final class TrafficTrial: @unchecked Sendable {
   /// One trial with iperf3: a server per router in the sink (one test each, `-1`), a client
   /// per router flow in the generator namespace sending UDP datagrams of 1472 B at the
   /// flow's rate (`-b` counts the datagrams' payload bits) for the trial's duration.
-  func runIperf3(_ setup: TestbedSetup) throws -> [HopMeasurement] {
+  func runIperf3(_ setup: TestbedSetup) throws -> [MetricRow] {
     let reader = CounterReader(runner: runner)
     let seconds = setup.duration.seconds
     var servers: [Sender] = []
@@ -181,7 +162,7 @@ public final class TrafficTrial: @unchecked Sendable {
 
   /// Turns two snapshots into measurements over `seconds` of sending.
   func measure(setup: TestbedSetup, before: CounterSnapshot, after: CounterSnapshot, seconds: Double)
-    -> [HopMeasurement]
+    -> [MetricRow]
   {
     func d(_ p: TopologyPort) -> LinkCounters {
       let key = "\(p.namespace)/\(p.name)"
@@ -195,33 +176,35 @@ public final class TrafficTrial: @unchecked Sendable {
         $0 + ipDelta(ns, $1)
       }
     }
-    var m: [HopMeasurement] = []
-    func add(_ scope: String, _ metric: String, _ unit: String, _ value: Double) {
-      m.append(HopMeasurement(scope: scope, metric: metric, unit: unit, value: value))
+    var m: [MetricRow] = []
+    func add(_ scope: String, _ metric: Metric, _ value: Double) {
+      m.append(MetricRow(scope: scope, metric, value: value))
     }
     let sent = plan.generators.reduce(0.0) { $0 + Double(d($1.port).txPackets) }
     let genDropped = plan.generators.reduce(0.0) { $0 + Double(d($1.port).txDropped) }
     let received = plan.sinkPorts.reduce(0.0) { $0 + Double(d($1).rxPackets) }
     let target = setup.offeredPacketsPerSecond
     let offered = sent / seconds
-    add("aggregate", "target_pps", "pps", target)
-    add("aggregate", "offered_pps", "pps", offered)
-    add("aggregate", "forwarded_pps", "pps", received / seconds)
-    add("aggregate", "loss", "fraction", sent > 0 ? max(0, sent - received) / sent : 0)
+    // The simulator's metrics first (names, units and scopes as `vrsim run` reports them),
+    // then what only the testbed measures (`Metric.measuredOnly`).
+    add("aggregate", .offeredPps, offered)
+    add("aggregate", .forwardedPps, received / seconds)
+    let loss = sent > 0 ? max(0, sent - received) / sent : 0
+    add("aggregate", .loss, loss)
+    add("aggregate", .droppedPps, max(0, sent - received) / seconds)
+    add("aggregate", .targetPps, target)
     // Loss against what the trial asked for (CSIT counts frames a generator failed to send
     // at the rate as lost): on veth an overloaded path slows the sender instead of dropping.
     // A shortfall within 1% is the rate's timing accuracy and counts as none.
-    let loss = sent > 0 ? max(0, sent - received) / sent : 0
     let shortfall = target > 0 ? max(0, 1 - (received / seconds) / target) : 0
-    add("aggregate", "loss_vs_target", "fraction", shortfall > 0.01 ? max(loss, shortfall) : loss)
-    add("aggregate", "dropped_pps", "pps", max(0, sent - received) / seconds)
-    add("aggregate", "sent", "packets", sent)
-    add("aggregate", "received", "packets", received)
-    add("aggregate", "send_time", "s", seconds)
+    add("aggregate", .lossVsTarget, shortfall > 0.01 ? max(loss, shortfall) : loss)
+    add("aggregate", .sentPackets, sent)
+    add("aggregate", .receivedPackets, received)
+    add("aggregate", .sendTime, seconds)
     if let ceiling {
-      add("aggregate", "generator_ceiling_pps", "pps", ceiling)
+      add("aggregate", .generatorCeilingPps, ceiling)
       let bound = offered < 0.97 * target || target >= 0.9 * ceiling
-      add("aggregate", "generator_bound", "flag", bound ? 1 : 0)
+      add("aggregate", .generatorBound, bound ? 1 : 0)
     }
     var attributed = 0.0
     for (i, ports) in plan.routerPorts.enumerated() {
@@ -230,46 +213,51 @@ public final class TrafficTrial: @unchecked Sendable {
       let tx = d(ports.tx)
       let drops = Double(rx.rxDropped + tx.txDropped + rx.txDropped + tx.rxDropped) + ipDrops(ns)
       attributed += drops
-      add("vr\(i)", "offered_pps", "pps", Double(rx.rxPackets) / seconds)
-      add("vr\(i)", "forwarded_pps", "pps", Double(tx.txPackets) / seconds)
-      add("vr\(i)", "ip_forwarded", "packets", ipDelta(ns, "ForwDatagrams"))
-      add("vr\(i)", "drops", "packets", drops)
-      add("vr\(i)", "dropped_pps", "pps", drops / seconds)
+      add("vr\(i)", .offeredPps, Double(rx.rxPackets) / seconds)
+      add("vr\(i)", .forwardedPps, Double(tx.txPackets) / seconds)
+      add("vr\(i)", .droppedPps, drops / seconds)
+      add("vr\(i)", .ipForwardedPps, ipDelta(ns, "ForwDatagrams") / seconds)
     }
     if plan.setup.platform != .direct, let sinkSide = plan.dom0SinkPort {
+      // The simulator reports no per-hop figures for dom0's bridge or forwarder: measured only.
       let ns = plan.dom0Namespace
       let dom0Ports = plan.ports.filter { $0.namespace == ns }
       let drops = dom0Ports.reduce(0.0) { $0 + Double(d($1).rxDropped + d($1).txDropped) } + ipDrops(ns)
       attributed += drops
-      add("dom0", "forwarded_pps", "pps", Double(d(sinkSide).txPackets) / seconds)
-      add("dom0", "ip_forwarded", "packets", ipDelta(ns, "ForwDatagrams"))
-      add("dom0", "drops", "packets", drops)
-      add("dom0", "dropped_pps", "pps", drops / seconds)
+      add("dom0", .hopForwardedPps, Double(d(sinkSide).txPackets) / seconds)
+      add("dom0", .ipForwardedPps, ipDelta(ns, "ForwDatagrams") / seconds)
+      add("dom0", .hopDroppedPps, drops / seconds)
     }
-    // The host: softnet backlog drops (per CPU, any namespace), CPU busy and softirq time.
+    // The host: CPU busy (the simulator's host cpu and per-pCPU utilisation), softirq time,
+    // softnet backlog drops (per CPU, any namespace).
     let b = before.cpu
     let a = after.cpu
-    let backlog = zip(a.softnetDropped, b.softnetDropped).reduce(0.0) { $0 + Double($1.0 &- $1.1) }
-    attributed += backlog
-    add("host", "softnet_dropped", "packets", backlog)
-    add(
-      "host", "softnet_squeezed", "count",
-      zip(a.softnetSqueezed, b.softnetSqueezed).reduce(0.0) { $0 + Double($1.0 &- $1.1) })
-    add("host", "generator_tx_dropped", "packets", genDropped)
-    add("aggregate", "drops_unattributed", "packets", max(0, sent - received - attributed - genDropped))
     var busyTotal = 0.0
+    var perCPU: [(k: Int, busy: Double, softirq: Double, netRx: Double?)] = []
     for k in 0..<min(a.total.count, b.total.count) {
       let total = Double(a.total[k] &- b.total[k])
       guard total > 0 else { continue }
       let busy = Double(a.busy[k] &- b.busy[k]) / total
       busyTotal += busy
-      add("host", "cpu\(k)_busy", "fraction", busy)
-      add("host", "cpu\(k)_softirq", "fraction", Double(a.softirq[k] &- b.softirq[k]) / total)
-      if k < a.netRx.count && k < b.netRx.count {
-        add("host", "cpu\(k)_net_rx", "1/s", Double(a.netRx[k] &- b.netRx[k]) / seconds)
-      }
+      let netRx =
+        k < a.netRx.count && k < b.netRx.count ? Double(a.netRx[k] &- b.netRx[k]) / seconds : nil
+      perCPU.append((k, busy, Double(a.softirq[k] &- b.softirq[k]) / total, netRx))
     }
-    add("host", "cpu", "pCPU", busyTotal)  // busy CPUs, the simulator's host cpu
+    add("host", .cpu, busyTotal)  // busy pCPUs, the simulator's host cpu
+    for c in perCPU {
+      add("pcpu\(c.k)", .utilisation, c.busy)
+      add("pcpu\(c.k)", .softirq, c.softirq)
+      if let n = c.netRx { add("pcpu\(c.k)", .netRxSoftirqs, n) }
+    }
+    let backlog = zip(a.softnetDropped, b.softnetDropped).reduce(0.0) { $0 + Double($1.0 &- $1.1) }
+    attributed += backlog
+    add("host", .softnetDroppedPps, backlog / seconds)
+    add(
+      "host", .softnetSqueezed,
+      zip(a.softnetSqueezed, b.softnetSqueezed).reduce(0.0) { $0 + Double($1.0 &- $1.1) } / seconds)
+    add("host", .generatorDroppedPps, genDropped / seconds)
+    add(
+      "aggregate", .unattributedDroppedPps, max(0, sent - received - attributed - genDropped) / seconds)
     return m
   }
 }

@@ -29,6 +29,13 @@ struct BenchNetCommand: ParsableCommand {
   @Option(name: .long, parsing: .unconditional, help: "Runs per figure; the median is reported (1...20).")
   var runs: Int = 3
 
+  @Flag(
+    name: .long,
+    help:
+      "Also time case 1 with every cost that grows with the router count on, at the README table's values."
+  )
+  var growthCosts = false
+
   @Flag(name: .long, help: "Print JSON instead of text.")
   var json = false
 
@@ -64,6 +71,12 @@ struct BenchNetCommand: ParsableCommand {
     var figures: [Figure] = []
     figures.append(try measure(name: "xen-bridge 4 routers 130 kpps", spec: Self.xenSpec(), duration: xen))
     if !json { printFigure(figures.last!) }
+    if growthCosts {
+      figures.append(
+        try measure(
+          name: "xen-bridge 4 routers 130 kpps, growth costs on", spec: Self.xenGrowthSpec(), duration: xen))
+      if !json { printFigure(figures.last!) }
+    }
     figures.append(try measure(name: "native 1.4 Mpps", spec: Self.nativeSpec(), duration: native))
     if !json { printFigure(figures.last!) }
     if json {
@@ -80,6 +93,20 @@ struct BenchNetCommand: ParsableCommand {
     return PlatformSpec(
       host: HostConfig(cpus: 4, clockGHz: 3.06), scheduler: .credit(CreditOptions()), kind: .xenBridge,
       routers: routers, flows: flows)
+  }
+
+  /// Case 1 with the working-set refill, per-vif dom0 work, scheduler time per decision, Xen
+  /// event delivery and IPI latency all on, at the values of scripts/growth-table.sh.
+  static func xenGrowthSpec() -> PlatformSpec {
+    var spec = xenSpec()
+    spec.profile.vifScan = 200
+    spec.profile.eventDelivery = 1_000
+    spec.profile.dom0Footprint = 2 << 20
+    spec.profile.guestFootprint = 2 << 20
+    spec.host.contextSwitch.refillCyclesPerByte = 0.3
+    spec.host.contextSwitch.decisionCycles = 2_000
+    spec.host.contextSwitch.ipiLatencyNs = 3_000
+    return spec
   }
 
   static func nativeSpec() -> PlatformSpec {

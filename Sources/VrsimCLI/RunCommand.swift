@@ -265,7 +265,9 @@ enum Campaigns {
       Swift.print(SummaryReport.table(t))
       let host = summaries.filter {
         !traffic.contains($0.metric)
-          && !($0.scope == "aggregate" || $0.scope.hasPrefix("vr") && $0.metric != Metric.cpu.name)
+          && !($0.scope == "aggregate"
+            || $0.scope.hasPrefix("vr") && $0.metric != Metric.cpu.name
+              && $0.metric != Metric.routerNotifications.name)
           && !$0.scope.hasPrefix("drop:") && !$0.scope.hasPrefix("pcpu") && !$0.scope.hasPrefix("stage:")
       }
       if !host.isEmpty {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Report
 import Scenario
 import Testbed
 
@@ -16,9 +17,9 @@ struct TestbedBenchCommand: ParsableCommand {
     discussion: """
       The paper's method (Sec. III): the benchmark's environment sends an ICMP echo request to \
       a time-keeper namespace at start and at end; the time-keeper stamps both on its own clock \
-      (an AF_PACKET socket) and the difference, external_seconds, is reported beside the \
-      benchmark's own time (own_seconds) and its process's clock (wall_seconds). Environments: \
-      virtual (router namespace vr0 in its cgroup: weight, cap and cpuset of the scenario's \
+      (an AF_PACKET socket) and the difference, benchmark_time, is reported beside the \
+      benchmark's own time (benchmark_own_time) and its process's clock \
+      (benchmark_wall_time). Environments: virtual (router namespace vr0 in its cgroup: weight, cap and cpuset of the scenario's \
       router 0, given with --scenario) and host (no cgroup limit). Benchmarks: sleep (an \
       in-process sleep, the timer's own check), superpi (Gauss-Legendre pi to 2^K digits with \
       GNU MPFR), masr (allocate, set, read), zfg (a zero-filled file written --rounds times \
@@ -88,9 +89,11 @@ struct TestbedBenchCommand: ParsableCommand {
 
   func run() throws {
     var router = TestbedRouter(vcpus: 1, weight: 256, cap: 0, generatedRoutes: 0, routePrefixes: nil)
+    var scenarioSet = ""  // the overrides and sweep values of the point router 0 comes from
     if let scenario {
       let (_, points) = try TestbedCLI.points(file: scenario, overrides: overrides)
       if let r = points.first?.setup.routers.first { router = r }
+      scenarioSet = points.first?.label ?? ""
     }
     let tools =
       Preflight.tools.filter { $0 != "trafgen" } + (name == .bonnie ? ["bonnie++"] : [])
@@ -105,29 +108,30 @@ struct TestbedBenchCommand: ParsableCommand {
     ).path
     let dir = session.workDirectory
     let argv: [String]
-    var label = "benchmark=\(name.rawValue)"
+    // The benchmark's parameters are no scenario keys: they go in the rows' note.
+    var label = ""
     switch name {
     case .sleep:
       argv = []
-      label += ";seconds=\(seconds)"
+      label += "seconds=\(seconds)"
     case .superpi:
       argv = [benchmarks, "superpi", String(digitsLog2)]
-      label += ";digits=2^\(digitsLog2)"
+      label += "digits=2^\(digitsLog2)"
     case .masr:
       argv = [benchmarks, "masr", String(bytes)]
-      label += ";bytes=\(bytes)"
+      label += "bytes=\(bytes)"
     case .zfg:
       argv = [benchmarks, "zfg", dir, String(bytes), String(rounds)]
-      label += ";bytes=\(bytes);rounds=\(rounds)"
+      label += "bytes=\(bytes);rounds=\(rounds)"
     case .bonnie:
       let mb = max(16, bytes >> 20)
       argv = [
         "bonnie++", "-d", dir, "-u", "root", "-s", String(mb), "-r", String(mb / 2), "-n", "0", "-f", "-q",
       ]
-      label += ";size_mb=\(mb)"
+      label += "size_mb=\(mb)"
     case .iperf3:
       argv = []  // per environment: the client's target differs
-      label += ";rate=\(iperfRate);frame=1472B"
+      label += "rate=\(iperfRate);frame=1472B"
     }
     if [.superpi, .masr, .zfg].contains(name) && !FileManager.default.isExecutableFile(atPath: benchmarks) {
       throw RunError(
@@ -138,7 +142,7 @@ struct TestbedBenchCommand: ParsableCommand {
     do {
       let bench = try BenchRunner(session: session, router: router, selfPath: Self.selfPath)
       for env in environments {
-        var trials: [[HopMeasurement]] = []
+        var trials: [[MetricRow]] = []
         for _ in 0..<repeats {
           var command = argv
           if name == .iperf3 {
@@ -154,15 +158,12 @@ struct TestbedBenchCommand: ParsableCommand {
           }
           let scope = env == .virtual ? "vr0" : "host"
           var m = [
-            HopMeasurement(scope: scope, metric: "external_seconds", unit: "s", value: r.externalSeconds),
-            HopMeasurement(scope: scope, metric: "own_seconds", unit: "s", value: r.ownSeconds),
-            HopMeasurement(scope: scope, metric: "wall_seconds", unit: "s", value: r.wallSeconds),
-            HopMeasurement(
-              scope: scope, metric: "timer_difference", unit: "s", value: r.externalSeconds - r.wallSeconds),
+            MetricRow(scope: scope, .benchmarkTime, value: r.externalSeconds),
+            MetricRow(scope: scope, .benchmarkOwnTime, value: r.ownSeconds),
+            MetricRow(scope: scope, .benchmarkWallTime, value: r.wallSeconds),
+            MetricRow(scope: scope, .timerDifference, value: r.externalSeconds - r.wallSeconds),
           ]
-          if let t = r.throttledSeconds {
-            m.append(HopMeasurement(scope: scope, metric: "cgroup_throttled_seconds", unit: "s", value: t))
-          }
+          if let t = r.throttledSeconds { m.append(MetricRow(scope: scope, .cgroupThrottledTime, value: t)) }
           trials.append(m)
           let throttled = r.throttledSeconds.map { String(format: ", cgroup throttled %.3f s", $0) } ?? ""
           print(
@@ -170,14 +171,20 @@ struct TestbedBenchCommand: ParsableCommand {
               format: "%@ in %@: external %.6f s, own %.6f s, wall %.6f s", name.rawValue, env.rawValue,
               r.externalSeconds, r.ownSeconds, r.wallSeconds) + throttled)
         }
+        // Scope vr0 (the virtual environment) or host; every metric is measured only.
         rows += MeasuredRow.summarize(
-          trials, experiment: "bench", scenario: scenario ?? "-", set: label + ";env=\(env.rawValue)")
+          trials, experiment: "bench-\(name.rawValue)",
+          scenario: scenario.map { ScenarioReference.path(of: $0, csv: out) } ?? "",
+          set: scenarioSet,
+          note: [label, "env=\(env.rawValue)"].filter { !$0.isEmpty }.joined(separator: ";"))
       }
     } catch { throw TestbedCLI.mapped(error) }
     TestbedCLI.note(String(format: "bench took %.1f s", Date().timeIntervalSince(t0)))
     if let out {
       var facts = HostFacts.collect(runner: SystemCommandRunner())
-      facts["experiments"] = [["set": label, "seconds": Date().timeIntervalSince(t0)]]
+      facts["experiments"] = [
+        ["benchmark": name.rawValue, "note": label, "seconds": Date().timeIntervalSince(t0)]
+      ]
       try TestbedCLI.write(rows: rows, facts: facts, to: out)
     } else {
       print(MeasuredRow.csv(rows), terminator: "")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Report
 import Scenario
 import Testbed
 
@@ -67,9 +68,8 @@ enum TestbedCLI {
       do { setup = try TestbedSetup(spec: point.spec, hostCPUs: cpus) } catch { throw mapped(error) }
       setup.generator = generator
       if generator == .iperf3 {
+        // Not a scenario key: the rows say it in their note (`TestbedCLI.note(generator:)`).
         for i in setup.flows.indices { setup.flows[i].frames = [(1518, 1)] }
-        keys.append("generator")
-        values["generator"] = "iperf3"
       }
       out.append((setup, keys.map { "\($0)=\(values[$0]!)" }.joined(separator: ";")))
     }
@@ -77,6 +77,11 @@ enum TestbedCLI {
   }
 
   /// Writes `rows` to `path` (CSV) and `facts` beside it (same name, `.json`).
+  /// The rows' note for a generator (trafgen, the default, goes unsaid).
+  static func note(generator: TestbedGenerator) -> String {
+    generator == .trafgen ? "" : "generator=\(generator.rawValue)"
+  }
+
   static func write(rows: [MeasuredRow], facts: [String: Any], to path: String) throws {
     let url = URL(fileURLWithPath: path)
     do {
@@ -90,17 +95,17 @@ enum TestbedCLI {
 
   /// A one-line human summary of a point.
   static func summary(_ label: String, _ rows: [MeasuredRow], seconds: Double) -> String {
-    func v(_ m: String) -> MeasuredRow? { rows.first { $0.scope == "aggregate" && $0.metric == m } }
+    func v(_ m: Metric) -> MeasuredRow? { rows.first { $0.scope == "aggregate" && $0.metric == m } }
     func pps(_ r: MeasuredRow?) -> String {
       guard let r else { return "?" }
       let ci = r.ciHigh.map { String(format: " ± %.0f", $0 - r.value) } ?? ""
       return String(format: "%.0f", r.value) + ci
     }
-    let loss = v("loss").map { String(format: "%.3f%%", $0.value * 100) } ?? "?"
-    let bound = (v("generator_bound")?.value ?? 0) > 0 ? " [generator-bound]" : ""
-    let ceiling = v("generator_ceiling_pps").map { String(format: "%.0f", $0.value) } ?? "?"
+    let loss = v(.loss).map { String(format: "%.3f%%", $0.value * 100) } ?? "?"
+    let bound = (v(.generatorBound)?.value ?? 0) > 0 ? " [generator-bound]" : ""
+    let ceiling = v(.generatorCeilingPps).map { String(format: "%.0f", $0.value) } ?? "?"
     return
-      "\(label.isEmpty ? "(base)" : label): target \(pps(v("target_pps"))) pps, offered \(pps(v("offered_pps"))), forwarded \(pps(v("forwarded_pps"))) pps, loss \(loss), generator ceiling \(ceiling) pps\(bound) (\(String(format: "%.1f", seconds)) s)"
+      "\(label.isEmpty ? "(base)" : label): target \(pps(v(.targetPps))) pps, offered \(pps(v(.offeredPps))), forwarded \(pps(v(.forwardedPps))) pps, loss \(loss), generator ceiling \(ceiling) pps\(bound) (\(String(format: "%.1f", seconds)) s)"
   }
 }
 
@@ -113,7 +118,9 @@ struct TestbedRunCommand: ParsableCommand {
       For every sweep point: builds the topology, measures the generator's own ceiling \
       (generator straight to the sink), runs run.replications trials of run.duration each \
       and tears the topology down. Rows follow the measured-data schema \
-      (source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind); with \
+      (source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind,note) \
+      that vrsim validate reads as it is: the scenario file's path, Metric names and units, \
+      testbed-only counters as measured-only metrics. With \
       --out the CSV is written there with a sidecar JSON of host facts (same name, .json), \
       else printed. Results at or above 90% of the generator's ceiling are flagged \
       generator_bound.
@@ -156,14 +163,16 @@ struct TestbedRunCommand: ParsableCommand {
     var rows: [MeasuredRow] = []
     var timing: [[String: Any]] = []
     for (setup, label) in points {
-      let result: (trials: [[HopMeasurement]], seconds: Double, ceiling: Double)
+      let result: (trials: [[MetricRow]], seconds: Double, ceiling: Double)
       do {
         result = try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets)
       } catch {
         throw TestbedCLI.mapped(error)
       }
       let summary = MeasuredRow.summarize(
-        result.trials, experiment: experiment, scenario: spec.name, set: label)
+        result.trials, experiment: experiment, scenario: ScenarioReference.path(of: file, csv: out),
+        set: label,
+        note: TestbedCLI.note(generator: generator))
       rows += summary
       timing.append(["set": label, "seconds": result.seconds, "trials": result.trials.count])
       // Written at once (not buffered): a long run shows each point as it ends.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Report
 import Scenario
 import Testbed
 
@@ -14,8 +15,10 @@ struct TestbedSearchCommand: ParsableCommand {
       aggregate packets per second) until the bracket is narrower than --resolution. Loss is \
       counted against the load asked for (loss_vs_target), so a load the generator could not \
       send fails. The first \
-      trial is a warm-up, discarded. Every trial is reported (kind trial or warmup, set \
-      load=...;phase=...;trial=...), then the ndr and pdr rows (metric throughput_pps).
+      trial is a warm-up, discarded. Every trial is reported (experiment search, the warm-up \
+      search-warmup; set: the scenario with every traffic rate scaled to the trial's load; \
+      note: load=...;phase=...;trial=...), then the NDR and PDR rows (metrics ndr_pps, \
+      pdr_pps, measured only).
       """
   )
 
@@ -81,31 +84,39 @@ struct TestbedSearchCommand: ParsableCommand {
         try trial.measureCeiling()
         return try search.run { load, index in
           let m = try trial.run(setup.scaled(by: load / base), index: index)
-          let loss = m.first { $0.metric == "loss_vs_target" }?.value ?? .nan
+          let loss = m.first { $0.metric == Metric.lossVsTarget.name }?.value ?? .nan
           TestbedCLI.note(String(format: "trial %d at %.0f pps: loss %.4f%%", index, load, loss * 100))
           return m
         }
       }
     } catch { throw TestbedCLI.mapped(error) }
+    // Each trial's rows fix the load through the scenario's own keys (every traffic entry's
+    // rate scaled alike, in pps), so `vrsim validate` simulates the same point; the load,
+    // phase and trial number go in the note. Warm-up trials are experiment search-warmup.
+    let scenarioPath = ScenarioReference.path(of: file, csv: out)
+    let generatorNote = TestbedCLI.note(generator: generator)
     var perPhase: [String: Int] = [:]
     for t in outcome.trials {
       let k = perPhase[t.phase, default: 0]
       perPhase[t.phase] = k + 1
-      let set = [label, String(format: "load=%.0f", t.load), "phase=\(t.phase)", "trial=\(k)"].filter {
-        !$0.isEmpty
-      }
-      .joined(separator: ";")
+      let set = ([label] + TestbedCLI.rateOverrides(spec: spec, factor: t.load / base)).filter { !$0.isEmpty }
+        .joined(separator: ";")
+      let note = [generatorNote, String(format: "load=%.0f", t.load), "phase=\(t.phase)", "trial=\(k)"]
+        .filter { !$0.isEmpty }.joined(separator: ";")
       rows += MeasuredRow.trialRows(
-        t.measurements, experiment: "search", scenario: spec.name, set: set,
-        kind: t.phase == "warmup" ? "warmup" : "trial")
+        t.measurements, experiment: t.phase == "warmup" ? "search-warmup" : "search", scenario: scenarioPath,
+        set: set, note: note)
     }
-    for (kind, v) in [("ndr", outcome.ndr), ("pdr", outcome.pdr)] {
+    // NDR and PDR: measured only (no model searches); a search that found none writes no row.
+    for (metric, v) in [(Metric.ndrPps, outcome.ndr), (Metric.pdrPps, outcome.pdr)] {
+      guard let v else { continue }
       rows.append(
         MeasuredRow(
-          source: "testbed", experiment: "search", scenario: spec.name, set: label, scope: "aggregate",
-          metric: "throughput_pps", unit: "pps", value: v ?? 0, ciLow: nil, ciHigh: nil,
-          n: setup.replications,
-          kind: kind))
+          experiment: "search", scenario: scenarioPath, set: label, scope: "aggregate", metric: metric,
+          value: v,
+          ciLow: nil, ciHigh: nil, n: setup.replications,
+          note: [generatorNote, String(format: "pdr_loss=%g", pdrLoss)].filter { !$0.isEmpty }.joined(
+            separator: ";")))
     }
     let seconds = Date().timeIntervalSince(t0)
     print(
@@ -122,6 +133,20 @@ struct TestbedSearchCommand: ParsableCommand {
       try TestbedCLI.write(rows: rows, facts: facts, to: out)
     } else {
       print(MeasuredRow.csv(rows), terminator: "")
+    }
+  }
+}
+
+extension TestbedCLI {
+  /// `traffic[k].rate=...` for every traffic entry of `spec` with its rate multiplied by
+  /// `factor` (rounded to whole pps or bit/s, as the scenario's rates are), the overrides
+  /// that make the scenario offer what a scaled search trial offered.
+  static func rateOverrides(spec: ScenarioSpec, factor: Double) -> [String] {
+    spec.traffic.enumerated().map { k, t in
+      switch t.rate {
+      case .packetsPerSecond(let p): "traffic[\(k)].rate=\(Int64((Double(p) * factor).rounded()))pps"
+      case .bitsPerSecond(let b): "traffic[\(k)].rate=\(Int64((Double(b) * factor).rounded()))bps"
+      }
     }
   }
 }

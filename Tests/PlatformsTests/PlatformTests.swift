@@ -108,7 +108,7 @@ struct PlatformTests {
     let xb = try Fixture.run(Fixture.spec(.xenBridge, routers: 1, totalPps: 400_000), seconds: 0.05)
     let places = Set(xb.dropsByPlace.keys)
     #expect(!places.isEmpty)
-    #expect(places.isSubset(of: ["nic.rx", "vr0.vif.q", "vr0.vif.rx"]), "\(places)")
+    #expect(places.isSubset(of: ["nic.rx", "vr0.vif.qdisc", "vr0.vif.rx"]), "\(places)")
     let sr = try Fixture.run(Fixture.spec(.xenSriov, routers: 1, totalPps: 1_400_000, cpus: 2), seconds: 0.03)
     #expect(Set(sr.dropsByPlace.keys) == ["vf0.rx"], "\(sr.dropsByPlace)")
   }
@@ -355,8 +355,8 @@ struct PathDescriptionTests {
       PlatformKind.native.path == "wire -> nic.rx -> kernel.napi [NAPI + IP forward (FIB)] -> nic.tx -> wire")
     #expect(
       PlatformKind.xenBridge.path
-        == "wire -> nic.rx -> dom0.nic-rx [NAPI + bridge] -> vrN.vif.q -> dom0.netback-rx [netback grant copy] "
-        + "-> vrN.vif.rx -> vrN.netfront [netfront + IP forward; rx buffer refill] -> vrN.vif.tx "
+        == "wire -> nic.rx -> dom0.nic-rx [NAPI + bridge] -> vrN.vif.qdisc (only while the queue is stopped) "
+        + "-> dom0.netback.rx_queue -> dom0.netback-rx [netback grant copy] -> vrN.vif.rx -> vrN.netfront [netfront + IP forward; rx buffer refill] -> vrN.vif.tx "
         + "-> dom0.netback-tx [netback grant map + bridge] -> nic.tx -> wire")
     #expect(PlatformKind.xenRouter.path.contains("dom0.nic-rx [NAPI + FIB lookup]"))
     #expect(
@@ -370,12 +370,14 @@ struct PathDescriptionTests {
   }
 
   /// Drop places are the built graph's queues: xen-bridge with 2 routers has nic.rx, two
-  /// vif queues, two vif RX rings, two vif TX rings (7 rings) and the NIC's TX ring.
+  /// vif qdiscs, netback's rx_queue, two vif RX rings, two vif TX rings (8 rings) and the NIC's
+  /// TX ring.
   @Test func dropPlacesComeFromTheGraph() throws {
     let h = try RouterHost(spec: Fixture.spec(.xenBridge, routers: 2, totalPps: 1_000), seed: 1)
     #expect(
       h.dropPlaces == [
-        "nic.rx", "vr0.vif.q", "vr1.vif.q", "vr0.vif.rx", "vr1.vif.rx", "vr0.vif.tx", "vr1.vif.tx", "nic.tx",
+        "nic.rx", "vr0.vif.qdisc", "vr1.vif.qdisc", "dom0.netback.rx_queue", "vr0.vif.rx", "vr1.vif.rx",
+        "vr0.vif.tx", "vr1.vif.tx", "nic.tx",
       ])
   }
 }

@@ -38,14 +38,18 @@ struct DeclaredKeysTests {
 
   /// Overrides that keep cross-key rules satisfied whatever single key is moved: a rate limit
   /// needs credit 4.2, credit2's min_timer must not exceed max_timer, the warm-up must be
-  /// shorter than the duration, max_replications must not be below replications.
+  /// shorter than the duration, max_replications must not be below replications; a router's
+  /// VF receive queues need xen-sriov.
   static let context = [
     "scheduler.version=\"4.2\"", "scheduler.credit2.min_timer=10us", "scheduler.credit2.max_timer=1s",
     "run.warmup=0s", "run.replications=1", "run.max_replications=100000",
   ]
 
   /// `context` without the override of the key under test.
-  static func context(for path: String) -> [String] { context.filter { !$0.hasPrefix(path + "=") } }
+  static func context(for path: String) -> [String] {
+    context.filter { !$0.hasPrefix(path + "=") }
+      + (path == "routers.each.rx_queues" ? ["platform=xen-sriov"] : [])
+  }
 
   /// A value inside the domain that differs from `current`.
   static func inRange(_ d: SettingDomain, _ current: SettingValue) -> SettingValue {
@@ -72,10 +76,12 @@ struct DeclaredKeysTests {
   }
 
   @Test func thereAreDeclaredKeysOfEveryKind() {
-    // 2 host + 4 NIC + 3 credit + 5 credit2 + 4 cfs + 3 vmware + 5 dom0 + 4 run + 4 router, and
-    // 39 profile keys: 5 Linux stack, 4 FIB, 21 bridge/Xen/SR-IOV/OpenVZ/VMware/veth costs,
-    // 6 batch and queue sizes, 3 context-switch costs.
-    #expect(Self.keys.count == 2 + 4 + 3 + 5 + 4 + 3 + 5 + 4 + 4 + 39)
+    // 2 host + 5 NIC + 3 credit + 5 credit2 + 4 cfs + 3 vmware + 5 dom0 + 4 run + 5 router, and
+    // 47 profile keys: 5 Linux stack, 4 FIB, 21 bridge/Xen/SR-IOV/OpenVZ/VMware/veth costs,
+    // 6 batch and queue sizes, 3 context-switch costs, 4 host costs that grow with the domain
+    // count (host_cache, cache_refill, sched_decision, ipi_latency) and 4 path ones (vif_scan,
+    // event_delivery, dom0_footprint, guest_footprint).
+    #expect(Self.keys.count == 2 + 5 + 3 + 5 + 4 + 3 + 5 + 4 + 5 + 47)
     #expect(Set(Self.keys.map(\.path)).count == Self.keys.count, "a key is declared twice")
   }
 
@@ -152,15 +158,16 @@ struct DeclaredKeysTests {
   }
 
   @Test func ringMemoryIsBoundedBeforeAnythingIsAllocated() {
-    // 1024 routers x (1,000,000 vif slots + 2 x 1000 backlog + 2 x 256 vif rings + 256 + 256
-    // NIC slots) = 1,027,096,576 slots of 32 B (~31 GiB), above the 2^26-slot (2 GiB) limit.
+    // 1024 routers x (1,000,000 vif slots + 2 x 1000 backlog + 3 x 256 for netback's rx_queue
+    // and the vif rings + 256 + 256 NIC slots) = 1024 x 1,003,280 = 1,027,358,720 slots of 32 B
+    // (~31 GiB), above the 2^26-slot (2 GiB) limit.
     do {
       _ = try ScenarioLoader.load(
         text: "name: t\n", fileName: "t.yaml", overrides: ["routers.count=1024", "profile.vif_queue=1000000"])
       Issue.record("a 31 GiB path was accepted")
     } catch {
       #expect(
-        error.diagnostics.contains { $0.keyPath == "routers.count" && $0.message.contains("1027096576") })
+        error.diagnostics.contains { $0.keyPath == "routers.count" && $0.message.contains("1027358720") })
     }
   }
 }

@@ -127,7 +127,7 @@ import Testing
     ),
     (
       "ratelimit-needs-4-2.yaml",
-      "ratelimit-needs-4-2.yaml:1:55: scheduler.ratelimit: a rate limit needs the credit scheduler version 4.2 (here: credit 4.0); allowed: off, or scheduler.kind credit with scheduler.version \"4.2\""
+      "ratelimit-needs-4-2.yaml:1:55: scheduler.ratelimit: a rate limit needs the credit scheduler version 4.2 or 4.3 (here: credit 4.0); allowed: off, or scheduler.kind credit with scheduler.version \"4.2\" or \"4.3\""
     ),
     (
       "warmup-not-shorter.yaml",

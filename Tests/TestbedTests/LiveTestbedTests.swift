@@ -58,7 +58,7 @@ enum Live {
   static func aggregate(_ csv: String, _ metric: String) -> Double? {
     for line in csv.split(separator: "\n") {
       let f = line.split(separator: ",", omittingEmptySubsequences: false)
-      if f.count == 12 && f[4] == "aggregate" && f[5] == metric { return Double(f[7]) }
+      if f.count == 13 && f[4] == "aggregate" && f[5] == metric { return Double(f[7]) }
     }
     return nil
   }
@@ -91,8 +91,8 @@ struct LiveTestbedTests {
     let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
     #expect(p.terminationStatus == 0, "\(output)")
     let csv = try String(contentsOf: out, encoding: .utf8)
-    let sent = try #require(Live.aggregate(csv, "sent"))
-    let received = try #require(Live.aggregate(csv, "received"))
+    let sent = try #require(Live.aggregate(csv, "sent_packets"))
+    let received = try #require(Live.aggregate(csv, "received_packets"))
     #expect(abs(sent - 10_000) <= 100, "sent \(sent)")
     #expect(abs(received - sent) <= 0.01 * sent, "received \(received) of \(sent)")
     let prefix = RunPrefix(pid: p.processIdentifier).text
@@ -160,12 +160,12 @@ struct LiveTestbedTests {
     func value(_ metric: String) -> Double? {
       for line in output.split(separator: "\n") {
         let f = line.split(separator: ",", omittingEmptySubsequences: false)
-        if f.count == 12 && f[5] == Substring(metric) { return Double(f[7]) }
+        if f.count == 13 && f[5] == Substring(metric) { return Double(f[7]) }
       }
       return nil
     }
-    let external = try #require(value("external_seconds"), "\(output)")
-    let wall = try #require(value("wall_seconds"), "\(output)")
+    let external = try #require(value("benchmark_time"), "\(output)")
+    let wall = try #require(value("benchmark_wall_time"), "\(output)")
     #expect(abs(external - wall) < 0.001, "external \(external) s, wall clock \(wall) s")
     #expect(external >= 1.0 && external < elapsed, "external \(external) s, command took \(elapsed) s")
   }
@@ -188,12 +188,12 @@ struct LiveTestbedTests {
     ])
     #expect(status == 0, "\(output)")
     let csv = try String(contentsOf: out, encoding: .utf8)
-    let sent = try #require(Live.aggregate(csv, "sent"))
-    let received = try #require(Live.aggregate(csv, "received"))
+    let sent = try #require(Live.aggregate(csv, "sent_packets"))
+    let received = try #require(Live.aggregate(csv, "received_packets"))
     #expect(abs(sent - 20_000) <= 200, "sent \(sent)")
     #expect(abs(received - sent) <= 0.01 * sent, "received \(received) of \(sent)")
     for vr in ["vr0", "vr1"] {
-      let line = csv.split(separator: "\n").first { $0.contains(",\(vr),ip_forwarded,") }
+      let line = csv.split(separator: "\n").first { $0.contains(",\(vr),ip_forwarded_pps,") }
       let forwarded = try #require(line.flatMap { Double($0.split(separator: ",")[7]) })
       #expect(abs(forwarded - 10_000) <= 100, "\(vr) forwarded \(forwarded)")
     }
@@ -237,7 +237,7 @@ struct LiveTestbedTests {
       #expect(status == 0, "\(output)")
       for line in output.split(separator: "\n") {
         let f = line.split(separator: ",", omittingEmptySubsequences: false)
-        if f.count == 12 && f[5] == "cgroup_throttled_seconds", let v = Double(f[7]) { return v }
+        if f.count == 13 && f[5] == "cgroup_throttled_time", let v = Double(f[7]) { return v }
       }
       Issue.record("no cgroup_throttled_seconds row: \(output)")
       return .nan

@@ -1,4 +1,5 @@
 import Foundation
+import Report
 import Scenario
 import SimCore
 import Testing
@@ -119,7 +120,7 @@ struct TestbedUnitTests {
   /// mean ± t(0.975, 2) s / sqrt(3) for 1, 2, 3: s = 1, t = 4.302653 (Student-t table).
   @Test func summaryHasStudentTInterval() {
     let trials = [1.0, 2, 3].map {
-      [HopMeasurement(scope: "aggregate", metric: "forwarded_pps", unit: "pps", value: $0)]
+      [MetricRow(scope: "aggregate", .forwardedPps, value: $0)]
     }
     let rows = MeasuredRow.summarize(trials, experiment: "e", scenario: "s", set: "a=1;b=2")
     #expect(rows.count == 1)
@@ -128,9 +129,10 @@ struct TestbedUnitTests {
     #expect(rows[0].n == 3)
     let line = rows[0].csvLine
     #expect(line.hasPrefix("testbed,e,s,a=1;b=2,aggregate,forwarded_pps,pps,2,"))
-    #expect(line.hasSuffix(",3,value"))
+    #expect(line.hasSuffix(",3,value,"))
     #expect(
-      MeasuredRow.header == "source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind"
+      MeasuredRow.header
+        == "source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind,note"
     )
   }
 
@@ -139,8 +141,7 @@ struct TestbedUnitTests {
     let search = ThroughputSearch(low: 1_000, high: 200_000, resolution: 0.001, trials: 2)
     let outcome = search.run { load, _ in
       [
-        HopMeasurement(
-          scope: "aggregate", metric: "loss", unit: "fraction", value: max(0, (load - 50_000) / load))
+        MetricRow(scope: "aggregate", .loss, value: max(0, (load - 50_000) / load))
       ]
     }
     #expect(abs(outcome.ndr! - 50_000) < 200)

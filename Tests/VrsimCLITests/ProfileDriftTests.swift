@@ -47,4 +47,20 @@ struct ProfileDriftTests {
     let decoded = try ProfileFile.load(path: Self.path)
     #expect(decoded == CostProfile.paper2012)
   }
+
+  /// Every profile committed in scenarios/profiles (the hand-derived one and the fitted ones)
+  /// loads: a cost added to the model and not to a fitted file would make the file unusable,
+  /// since a profile must name every cost. Expected: no load error for any file.
+  @Test func everyCommittedProfileLoads() throws {
+    let folder = URL(fileURLWithPath: Self.path).deletingLastPathComponent()
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+      $0.hasSuffix(".yaml")
+    }
+    #expect(files.count >= 3, "expected paper-2012 and the fitted profiles in \(folder.path)")
+    for file in files.sorted() {
+      #expect(throws: Never.self, "\(file)") {
+        _ = try ProfileFile.load(path: folder.appendingPathComponent(file).path)
+      }
+    }
+  }
 }

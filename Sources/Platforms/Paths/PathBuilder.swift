@@ -49,10 +49,18 @@ public final class PathBuilder {
   public private(set) var rxRings: [PacketRing] = []
   /// `ringOfFlow[f]`: index in `rxRings` of flow f's ring.
   public private(set) var ringOfFlow: [Int]
+  /// Receive queues of the NIC spread over by RSS (`nicRxQueues`); 1 = none.
+  public private(set) var nicQueues = 1
+  /// Per router, the indices in `rxRings` of its own receive queues (`wireDelivers(router:lanes:)`),
+  /// empty when it has none.
+  public private(set) var laneRings: [[Int]]
   /// The dom0 bridge, if the path has one.
   public private(set) var bridge: LinuxBridge?
   /// The guests' flood-copy filters.
   public private(set) var floodCopyDiscards: [FloodCopyDiscard] = []
+  /// Per-router notification counters of the path's event-channel protocols (Xen split driver
+  /// only; empty elsewhere, where notifications are not kept per router).
+  public private(set) var routerEvents: [any RouterEventCounter] = []
   /// What each stage does, by stage (for the path description).
   private(set) var roles: [ObjectIdentifier: String] = [:]
 
@@ -64,6 +72,22 @@ public final class PathBuilder {
     wire = Wire(bitsPerSecond: spec.nic.bitsPerSecond, metrics: metrics)
     nicTx = EgressPort(name: "nic.tx", capacity: spec.nic.txRing, wire: wire)
     ringOfFlow = Array(repeating: 0, count: spec.routers.count)
+    laneRings = Array(repeating: [], count: spec.routers.count)
+  }
+
+  /// The index in `rxRings` of the ring that receives the frames of `spec.flows[i]`: the k-th
+  /// flow of its router goes to that router's queue k mod queues (RSS over the router's own
+  /// queues), else flow i to the NIC's queue i mod queues (RSS over dom0's NIC queues), else to
+  /// its router's ring. Departure: RSS hashes each flow's headers into an indirection table;
+  /// here the flows are spread evenly, as the table does on average.
+  public func ringOfSource(_ i: Int) -> Int {
+    let r = spec.flows[i].router
+    let lanes = laneRings[r]
+    if !lanes.isEmpty {
+      let k = spec.flows[..<i].filter { $0.router == r }.count
+      return lanes[k % lanes.count]
+    }
+    return nicQueues > 1 ? i % nicQueues : ringOfFlow[r]
   }
 
   /// The stage costs.
@@ -78,12 +102,24 @@ public final class PathBuilder {
     profile.fib.cycles(spec.routers[r].fib, spec.routers[r].table)
   }
 
-  /// Adds a domain to the host.
+  /// Adds a domain to the host, with its working set from the profile (`dom0_footprint` for
+  /// a dom0-kind domain, `guest_footprint` for a guest or container).
   @discardableResult
-  public func domain(_ config: DomainConfig) -> Domain { host.addDomain(config) }
+  public func domain(_ config: DomainConfig) -> Domain {
+    var c = config
+    switch c.kind {
+    case .dom0: c.footprintBytes = profile.dom0Footprint
+    case .guest, .container: c.footprintBytes = profile.guestFootprint
+    case .native: break
+    }
+    return host.addDomain(c)
+  }
 
   /// Adds every router's domain, in router order.
-  public func routerDomains() -> [Domain] { spec.routers.map { host.addDomain($0.domain) } }
+  public func routerDomains() -> [Domain] { spec.routers.map { domain($0.domain) } }
+
+  /// Whether notifications go through Xen (its event delivery is charged on them).
+  var throughXen: Bool { [.xenBridge, .xenRouter, .xenSriov].contains(spec.kind) }
 
   /// A bounded queue named `name` (a drop place) of `capacity` packets.
   public func ring(_ name: String, capacity: Int) -> PacketRing {
@@ -95,6 +131,21 @@ public final class PathBuilder {
   /// One ring per router, named `vr<i>.<suffix>`.
   public func routerRings(_ suffix: String, capacity: Int) -> [PacketRing] {
     (0..<routers).map { ring("vr\($0).\(suffix)", capacity: capacity) }
+  }
+
+  /// Counts `counter`'s notifications per router.
+  public func countsRouterEvents(_ counter: any RouterEventCounter) { routerEvents.append(counter) }
+
+  /// The NIC's receive queues with receive-side scaling: `queues` rings (`nic.rx` when one,
+  /// else `nic.rx0` ...), router r's flow hashed onto queue r mod `queues` (the flows' hashes
+  /// spread evenly over the indirection table).
+  public func nicRxQueues(_ queues: Int) -> [PacketRing] {
+    guard queues > 1 else { return [nicRx()] }
+    let qs = (0..<queues).map { ring("nic.rx\($0)", capacity: spec.nic.rxRing) }
+    rxRings = qs
+    nicQueues = queues
+    for f in ringOfFlow.indices { ringOfFlow[f] = f % queues }
+    return qs
   }
 
   /// The NIC's receive ring, into which the wire delivers every flow.
@@ -109,6 +160,15 @@ public final class PathBuilder {
   public func wireDelivers(router r: Int, to ring: PacketRing) {
     ringOfFlow[r] = rxRings.count
     rxRings.append(ring)
+  }
+
+  /// The wire delivers router r's flows into its queues `lanes` by RSS (the layer-2 sorter to
+  /// the router's VF, then the VF's RSS over its queues): see `ringOfSource`.
+  public func wireDelivers(router r: Int, lanes: [PacketRing]) {
+    precondition(!lanes.isEmpty, "a router needs a receive queue")
+    ringOfFlow[r] = rxRings.count
+    laneRings[r] = lanes.indices.map { rxRings.count + $0 }
+    rxRings += lanes
   }
 
   /// Uses the NIC's transmit ring; returns it.
@@ -144,11 +204,15 @@ public final class PathBuilder {
   public func stage(
     _ name: String, does: String, on vcpu: VCPU, from inputs: [PacketRing], cost: StageCost, batch: Int,
     to output: any StageOutput, moderation: SimDuration = .zero, notifySendCost: Int64 = 0,
-    refill: RxBufferRefill? = nil, clustering: PacketClustering? = nil
+    refill: RxBufferRefill? = nil, clustering: PacketClustering? = nil, scope: NotificationScope = .stage
   ) -> Stage {
+    var cost = cost
+    // Xen delivers every notification a Xen platform's stage takes (`event_delivery`).
+    if throughXen && cost.perNotification > 0 { cost.perNotification += profile.eventDelivery }
     let s = Stage(
       name: name, sim: sim, vcpu: vcpu, inputs: inputs, cost: cost, batchLimit: batch, output: output,
-      moderation: moderation, notifySendCost: notifySendCost, refill: refill, clustering: clustering)
+      moderation: moderation, notifySendCost: notifySendCost, refill: refill, clustering: clustering,
+      scope: scope)
     stages.append(s)
     roles[ObjectIdentifier(s)] = does
     return s
@@ -172,6 +236,11 @@ public final class PathBuilder {
     guard !rxRings.isEmpty, !ringOfFlow.isEmpty else { return "wire" }
     var sink: any PacketSink = rxRings[ringOfFlow[0]]
     for _ in 0..<64 {
+      if let f = sink as? any ForwardingSink {
+        if let label = f.pathLabel { parts.append(Self.generic(label)) }
+        sink = f.next
+        continue
+      }
       parts.append(Self.generic(sink.name))
       guard let ring = sink as? PacketRing, let stage = ring.consumer else { break }
       var does = roles[ObjectIdentifier(stage)].map { [$0] } ?? []
