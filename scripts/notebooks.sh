@@ -18,8 +18,8 @@
 # Inputs and their cost (release build, 2 shared cores; see the README's notebooks section):
 #   paper-reproduction        vrsim reproduce paper (every paper experiment, the scenarios' own runs)
 #   calibration-report        the fit report in scenarios/profiles/paper-2012-fit.yaml (no simulation)
-#   validation-testbed        vrsim validate on validation/testbed-2026-12-01-vm.csv (the rows that
-#                             name a metric vrsim simulates; the scenario's own runs)
+#   validation-testbed        vrsim validate on validation/testbed-2026-12-01-vm.csv (its rows name
+#                             scenarios/testbed/validation.yaml; the scenario's own runs)
 #   whatif-routers-1-32-10g   vrsim sweep scenarios/whatif/routers-1-32-10g.yaml (21 points x 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,8 +29,7 @@ NB=notebooks-export
 # The date in every header: the day the testbed data was measured and the profile was fitted.
 DATE=2026-12-01
 TESTBED=validation/testbed-2026-12-01-vm.csv
-# A scratch directory inside the checkout (under .build, ignored by git): the validation report
-# names its input file, so the input has to sit at the same relative path on every machine.
+# A scratch directory inside the checkout (under .build, ignored by git), removed on exit.
 WORK=.build/notebooks-work
 
 mode="${1:-}"
@@ -54,30 +53,6 @@ if [ "$mode" != list ]; then
   trap 'rm -rf "$WORK"' EXIT
 fi
 
-# The testbed rows `vrsim validate` reads today: the metrics it simulates, with its units, and
-# the scenario column pointing at the scenario file (`testbed-validation` ->
-# scenarios/testbed/validation.yaml) when it does not name a file already. Columns are found
-# by their names in the header, so a reordered or extended file still works.
-testbed_for_validate() {
-  awk -F, -v OFS=, -v up="../../" '
-    NR == 1 {
-      for (i = 1; i <= NF; i++) col[$i] = i
-      print
-      next
-    }
-    {
-      key = $col["metric"] " " $col["unit"]
-      if (!(key in ok)) next
-      s = $col["scenario"]
-      if (s !~ /\.ya?ml$/ && s ~ /^testbed-/) { sub(/^testbed-/, "", s); $col["scenario"] = up "scenarios/testbed/" s ".yaml" }
-      print
-    }
-    BEGIN {
-      split("offered_pps pps,forwarded_pps pps,dropped_pps pps,loss fraction,cpu pCPU,jain_index 1", m, ",")
-      for (k in m) ok[m[k]] = 1
-    }' "$TESTBED"
-}
-
 # Each function writes DIR/NAME.ipynb and DIR/NAME.csv; extra arguments (--execute) go to
 # vrsim export notebook.
 paper_reproduction() {
@@ -94,9 +69,7 @@ calibration_report() {
 validation_testbed() {
   local dir="$1"
   shift
-  testbed_for_validate >"$WORK/testbed-2026-12-01-vm-validate.csv"
-  "$VRSIM" validate "$WORK/testbed-2026-12-01-vm-validate.csv" --format csv \
-    >"$WORK/validation-testbed-report.csv"
+  "$VRSIM" validate "$TESTBED" --format csv >"$WORK/validation-testbed-report.csv"
   "$VRSIM" export notebook --validation "$WORK/validation-testbed-report.csv" --date "$DATE" \
     --out "$dir/validation-testbed.ipynb" "$@"
 }
@@ -135,7 +108,7 @@ elapsed() { awk -v a="$1" -v b="$(seconds)" 'BEGIN { printf "%.1f", b - a }'; }
 
 case "$mode" in
 list)
-  for f in "${NOTEBOOKS[@]}" testbed_for_validate whatif_campaign readme_figure; do
+  for f in "${NOTEBOOKS[@]}" whatif_campaign readme_figure; do
     echo "# $f"
     declare -f "$f" | sed '1,2d;$d' 
     echo
