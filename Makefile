@@ -15,6 +15,7 @@ test:
 	swift build -c release --product vrsim
 	swift build --build-tests
 	swift test --skip-build --parallel
+	scripts/notebooks.sh check
 	$(MAKE) docs
 
 build:

@@ -37,3 +37,8 @@ if ! command -v swift >/dev/null 2>&1; then
   echo "vrsim: the Swift toolchain (6.1 or later) is not on PATH" >&2
   exit 1
 fi
+# The notebooks' Python side (vrsim export notebook --execute, vrsim plot, scripts/notebooks.sh):
+# a virtual environment at .venv-notebooks with the pinned notebooks-export/requirements.txt,
+# (re)made when missing or when the requirements changed; the system Python is not touched.
+# python3-venv is installed when `python3 -m venv` does not work.
+"$(dirname "$0")/install-notebook-venv.sh"

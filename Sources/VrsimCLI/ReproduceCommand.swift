@@ -56,11 +56,26 @@ struct ReproduceCommand: ParsableCommand {
       try Self.checkAll(in: dir)
       return
     }
-    let overrides = quick ? ["run.duration=200ms", "run.warmup=50ms", "run.replications=2"] : []
-    let paper = try PaperData.load(scenarios: dir)
+    let overrides = quick ? Self.quickOverrides : []
     let started = Date()
+    let (rows, settings, _) = try Self.reproduce(scenarios: dir, overrides: overrides, jobs: jobs)
+    try Self.print(rows, settings: settings, format: format)
+    let seconds = Date().timeIntervalSince(started)
+    FileHandle.standardError.write(Data(String(format: "vrsim: reproduce paper took %.1f s\n", seconds).utf8))
+  }
+
+  /// The `--quick` overrides: shorter runs, fewer replications.
+  static let quickOverrides = ["run.duration=200ms", "run.warmup=50ms", "run.replications=2"]
+
+  /// Runs every paper experiment under `dir` with `overrides`; returns the comparison rows, one
+  /// settings line per experiment and each experiment's seed (`fig9: 2012`).
+  static func reproduce(scenarios dir: String, overrides: [String], jobs: Int?) throws -> (
+    rows: [PaperRow], settings: [String], seeds: [String]
+  ) {
+    let paper = try PaperData.load(scenarios: dir)
     var rows: [PaperRow] = []
     var settings: [String] = []
+    var seeds: [String] = []
     for experiment in PaperExperiments.all {
       let path = (dir as NSString).appendingPathComponent("paper/\(experiment.file)")
       guard FileManager.default.fileExists(atPath: path) else {
@@ -83,13 +98,12 @@ struct ReproduceCommand: ParsableCommand {
       if let code = outcome.interruptedExitCode { throw ExitCode(code) }
       let summaries = try outcome.summaries()
       rows += experiment.analyze(SummaryIndex(summaries), paper)
+      seeds.append("\(experiment.id): \(spec.run.seed)")
       settings.append(
         "\(experiment.id): \(specs.count) points x \(spec.run.replications) replications of \(spec.run.duration) "
           + "(\(spec.run.warmup) warm-up), profile \(profile.name)")
     }
-    try Self.print(rows, settings: settings, format: format)
-    let seconds = Date().timeIntervalSince(started)
-    FileHandle.standardError.write(Data(String(format: "vrsim: reproduce paper took %.1f s\n", seconds).utf8))
+    return (rows, settings, seeds)
   }
 
   /// The scenarios directory: `explicit`, else `scenarios/` in the current directory or the
@@ -153,6 +167,23 @@ struct ReproduceCommand: ParsableCommand {
     if failures > 0 { throw RunError("\(failures) of \(files.count) scenario files failed to load") }
   }
 
+  /// The reproduction as CSV (what `--format csv` prints).
+  static func csv(_ rows: [PaperRow]) -> String {
+    let header = [
+      "experiment", "configuration", "unit", "simulated_mean", "simulated_half_width", "paper",
+      "paper_value", "relative_error", "bound_holds", "comparison",
+    ]
+    let csvRows: [[CSVField]] = rows.map { r in
+      [
+        .text(r.experiment), .text(r.configuration), .text(r.unit), .number(r.mean), .number(r.halfWidth),
+        .text(r.paperText), r.paperValue.map(CSVField.number) ?? .empty,
+        r.relativeError.map(CSVField.number) ?? .empty,
+        r.boundHolds.map { .text($0 ? "true" : "false") } ?? .empty, .text(r.comparison),
+      ]
+    }
+    return CSV.render(header: header, rows: csvRows)
+  }
+
   static func print(_ rows: [PaperRow], settings: [String], format: OutputFormat) throws {
     switch format {
     case .table:
@@ -166,19 +197,7 @@ struct ReproduceCommand: ParsableCommand {
       for r in rows { t.append([r.experiment, r.configuration, r.simulatedText, r.paperText, r.comparison]) }
       Swift.print(t.render(), terminator: "")
     case .csv:
-      let header = [
-        "experiment", "configuration", "unit", "simulated_mean", "simulated_half_width", "paper",
-        "paper_value", "relative_error", "bound_holds", "comparison",
-      ]
-      let csvRows: [[CSVField]] = rows.map { r in
-        [
-          .text(r.experiment), .text(r.configuration), .text(r.unit), .number(r.mean), .number(r.halfWidth),
-          .text(r.paperText), r.paperValue.map(CSVField.number) ?? .empty,
-          r.relativeError.map(CSVField.number) ?? .empty,
-          r.boundHolds.map { .text($0 ? "true" : "false") } ?? .empty, .text(r.comparison),
-        ]
-      }
-      Swift.print(CSV.render(header: header, rows: csvRows), terminator: "")
+      Swift.print(csv(rows), terminator: "")
     case .json:
       Swift.print(try JSONText.encode(PaperReport(settings: settings, rows: rows)), terminator: "")
     }

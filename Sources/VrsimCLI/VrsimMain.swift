@@ -69,7 +69,7 @@ struct VrsimCommand: ParsableCommand {
     subcommands: [
       RunCommand.self, VersionCommand.self, BenchCommand.self, HostDemoCommand.self, ReproduceCommand.self,
       SweepCommand.self, ResultsCommand.self, MergeCommand.self, SearchCommand.self, CalibrateCommand.self,
-      ValidateCommand.self, TestbedCommand.self, SlurmCommand.self,
+      ValidateCommand.self, TestbedCommand.self, SlurmCommand.self, ExportCommand.self, PlotCommand.self,
     ]
   )
 }

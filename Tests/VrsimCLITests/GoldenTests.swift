@@ -115,7 +115,7 @@ struct GoldenTests {
     ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"], ["calibrate"],
     ["validate"], ["testbed"], ["testbed", "run"], ["testbed", "search"], ["testbed", "bench"],
     ["testbed", "clean"], ["testbed", "plan"], ["testbed", "_timekeeper"], ["testbed", "_timed"],
-    ["testbed", "_cpuloop"], ["testbed", "_sshd"], ["slurm"], ["slurm", "submit"],
+    ["testbed", "_cpuloop"], ["testbed", "_sshd"], ["slurm"], ["slurm", "submit"], ["export"], ["plot"],
   ]
 
   @Test(arguments: commands)
