@@ -30,7 +30,7 @@ public struct MeasuredRow: Sendable, Equatable {
   public var scenarioPath: String?
   /// The `key=value` overrides of the `set` column, in order.
   public var set: [String]
-  /// `aggregate`, a router (`vr0`), `dom0`, `host`, `pcpuN`, `stage:NAME`, `drop:PLACE`.
+  /// `aggregate`, a router (`vr0`), `dom0`, `host`, `pcpuN`, `stage:NAME`, `drop:PLACE`, `job:NAME`.
   public var scope: String
   /// What was measured; its unit is `metric.unit`.
   public var metric: Metric
@@ -256,7 +256,8 @@ public enum MeasuredData {
       if !isKnownScope(scope.text) {
         problem(
           rowLine, scope.column, "scope",
-          "unknown scope '\(scope.text)'; allowed: aggregate, vrN, dom0, host, pcpuN, stage:NAME, drop:PLACE")
+          "unknown scope '\(scope.text)'; allowed: aggregate, vrN, dom0, host, pcpuN, stage:NAME, drop:PLACE, job:NAME"
+        )
       }
       func number(_ f: (text: String, column: Int), _ name: String, optional: Bool) -> Double?? {
         if f.text.isEmpty {
@@ -348,7 +349,9 @@ public enum MeasuredData {
       let rest = s.dropFirst(prefix.count)
       if !rest.isEmpty && rest.allSatisfy(\.isASCII) && rest.allSatisfy(\.isNumber) { return true }
     }
-    for prefix in ["stage:", "drop:"] where s.hasPrefix(prefix) && s.count > prefix.count { return true }
+    for prefix in ["stage:", "drop:", "job:"] where s.hasPrefix(prefix) && s.count > prefix.count {
+      return true
+    }
     return false
   }
 

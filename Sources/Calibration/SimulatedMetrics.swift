@@ -4,7 +4,7 @@ import Scenario
 
 /// One simulated figure: a metric of a scope.
 public struct SimulatedValue: Sendable, Equatable {
-  /// `aggregate`, `vr0`, `host`, `pcpu0`, `dom0`, `stage:NAME`, `drop:PLACE`.
+  /// `aggregate`, `vr0`, `host`, `pcpu0`, `dom0`, `stage:NAME`, `drop:PLACE`, `job:NAME`.
   public var scope: String
   /// The metric (its unit is the metric's).
   public var metric: Metric
