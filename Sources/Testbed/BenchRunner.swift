@@ -196,12 +196,7 @@ public final class BenchRunner: @unchecked Sendable {
     guard f.count >= 4, let wall = Double(f[1]), let status = Int32(f[2]), let own = Double(f[3]) else {
       throw TestbedError("unexpected result line: \(line)")
     }
-    func stamp(_ seq: Int) -> UInt64? {
-      keeper?.wait(timeout: 5) { $0.hasPrefix("echo \(id) \(seq) ") }.flatMap {
-        UInt64($0.split(separator: " ")[3])
-      }
-    }
-    guard let t1 = stamp(1), let t2 = stamp(2) else {
+    guard let (t1, t2) = keeper?.echoStamps(id: id) else {
       throw TestbedError("the time-keeper did not see both echo requests of run \(id)")
     }
     var throttled: Double? = nil

@@ -198,3 +198,15 @@ final class LineReader: @unchecked Sendable {
     }
   }
 }
+
+extension LineReader {
+  /// The time-keeper's clock stamps (ns) of run `id`'s start and end echo requests (sequence
+  /// numbers 1 and 2), each awaited for up to 5 s; nil when either did not arrive.
+  func echoStamps(id: UInt16) -> (start: UInt64, end: UInt64)? {
+    func stamp(_ seq: Int) -> UInt64? {
+      wait(timeout: 5) { $0.hasPrefix("echo \(id) \(seq) ") }.flatMap { UInt64($0.split(separator: " ")[3]) }
+    }
+    guard let t1 = stamp(1), let t2 = stamp(2) else { return nil }
+    return (t1, t2)
+  }
+}

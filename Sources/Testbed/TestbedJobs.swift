@@ -290,12 +290,7 @@ public final class TestbedJobRunner: @unchecked Sendable {
       guard status == 0 else {
         throw TestbedError("job \(jobs[i].name) failed (status \(status)): \(errText.suffix(300))")
       }
-      func stamp(_ seq: Int) -> UInt64? {
-        keeper?.wait(timeout: 5) { $0.hasPrefix("echo \(r.id) \(seq) ") }.flatMap {
-          UInt64($0.split(separator: " ")[3])
-        }
-      }
-      guard let t1 = stamp(1), let t2 = stamp(2) else {
+      guard let (t1, t2) = keeper?.echoStamps(id: r.id) else {
         throw TestbedError("the time-keeper did not see both echo requests of job \(jobs[i].name)")
       }
       let response = errText.split(separator: "\n").last { $0.hasPrefix("job_response_us ") }.flatMap {

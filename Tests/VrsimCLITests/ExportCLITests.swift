@@ -54,8 +54,8 @@ struct ExportCLITests {
 
   /// The calibration sidecar holds the fit report of scenarios/profiles/paper-2012-fit.yaml:
   /// its header lists 6 fitted values and 29 residual terms ("Loss: ... (29 terms)"); the
-  /// first parameter line reads `profile.driver_rx start 1250 fitted 1348.3 se 228.8 95%
-  /// [959.213, 1862.7] cycles`, the fourth `profile.netback_rx_per_packet ... se inf ...
+  /// first parameter line reads `profile.driver_rx start 1250 fitted 1349.74 se 234.2 95%
+  /// [952.842, 1877.66] cycles`, the fourth `profile.netback_rx_per_packet ... se inf ...
   /// NOT IDENTIFIABLE`, the first residual `+0.003 measured 750000 simulated 750058 ... (line 2)`.
   @Test func calibrationSidecarHoldsTheFitReport() throws {
     let dir = try Self.scratch()
@@ -70,7 +70,7 @@ struct ExportCLITests {
     #expect(lines.filter { $0.hasPrefix("residual,") }.count == 29)
     #expect(
       lines.contains(
-        "parameter,profile.driver_rx,profile.driver_rx,1250,1348.3,228.8,959.213,1862.7,cycles,true,,,,,"))
+        "parameter,profile.driver_rx,profile.driver_rx,1250,1349.74,234.2,952.842,1877.66,cycles,true,,,,,"))
     #expect(
       lines.contains {
         $0.hasPrefix("parameter,profile.netback_rx_per_packet,") && $0.contains(",inf,")
@@ -81,7 +81,7 @@ struct ExportCLITests {
     // The date comes from the profile (its `date:` and header), not the clock.
     let header =
       ((try Self.json(out)["cells"] as? [[String: Any]])?.first?["source"] as? [String])?.joined() ?? ""
-    #expect(header.contains("| date | 2026-12-01 |"))
+    #expect(header.contains("| date | 2026-12-02 |"))
   }
 
   @Test func badInputsNameTheFileAndLine() throws {

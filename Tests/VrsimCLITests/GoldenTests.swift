@@ -19,32 +19,11 @@ struct GoldenRun {
   static let goldenDirectory = root.appendingPathComponent("Tests/VrsimCLIGolden")
 
   init(_ arguments: [String]) throws {
-    let p = Process()
-    p.executableURL = CLIRun.binary()
-    p.arguments = arguments
-    p.currentDirectoryURL = GoldenRun.root
-    var env = ProcessInfo.processInfo.environment
-    env["COLUMNS"] = "100"
-    p.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    // Read stderr concurrently so a full pipe cannot block the child.
-    let errData = LockedData()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      errData.set(err.fileHandleForReading.readDataToEndOfFile())
-      group.leave()
-    }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    p.waitUntilExit()
-    status = p.terminationStatus
-    stdout = String(decoding: o, as: UTF8.self)
-    stderr = String(decoding: errData.get(), as: UTF8.self)
+    let run = try runProgram(
+      CLIRun.binary(), arguments, environment: ["COLUMNS": "100"], directory: GoldenRun.root)
+    status = run.status
+    stdout = run.stdout
+    stderr = run.stderr
   }
 }
 

@@ -2,14 +2,17 @@ import Experiment
 import Foundation
 import Testing
 
-/// Runs `program` with `arguments` and extra environment variables; returns status and output.
-func runProgram(_ program: URL, _ arguments: [String], environment extra: [String: String] = [:]) throws
-  -> CLIRun
-{
+/// Runs `program` with `arguments`, extra environment variables and, when given, a working
+/// directory; returns status and output. Stderr is read concurrently so a full pipe cannot
+/// block the child.
+func runProgram(
+  _ program: URL, _ arguments: [String], environment extra: [String: String] = [:], directory: URL? = nil
+) throws -> CLIRun {
   let p = Process()
   p.executableURL = program
   p.arguments = arguments
   p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+  if let directory { p.currentDirectoryURL = directory }
   let out = Pipe()
   let err = Pipe()
   p.standardOutput = out
