@@ -57,8 +57,8 @@ struct TestbedDataTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let ref = ScenarioReference.path(of: Self.smoke, csv: dir.appendingPathComponent("d.csv").path)
     #expect(ref.hasPrefix("../"))
-    let resolved = URL(fileURLWithPath: ref, relativeTo: dir).standardizedFileURL.resolvingSymlinksInPath()
-      .path
+    // resolved as the reader does: against the CSV's folder (a directory, so `..` climbs from it)
+    let resolved = dir.appendingPathComponent(ref).standardizedFileURL.resolvingSymlinksInPath().path
     #expect(resolved == URL(fileURLWithPath: Self.smoke).resolvingSymlinksInPath().path)
   }
 
