@@ -43,7 +43,7 @@ struct TestbedSearchCommand: ParsableCommand {
   @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
   var out: String?
 
-  @Option(name: .long, help: "The experiment column of the rows (default: search).")
+  @Option(name: .long, help: "The experiment column of the rows.")
   var experiment = "search"
 
   @Option(name: .long, help: "Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B).")
