@@ -194,6 +194,12 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   public static let netRxSoftirqs = Metric(
     "net_rx_softirqs", "1/s", "NET_RX softirqs raised per second on one pCPU; measured only.",
     measuredOnly: true)
+  /// Time building a testbed point's topology took: namespaces, links, cgroups and the routes
+  /// loaded into every router (what a 1M-route table costs).
+  public static let setupTime = Metric(
+    "setup_time", "s",
+    "Time building a testbed point's topology took (namespaces, links, cgroups, routes loaded); measured only.",
+    measuredOnly: true)
   /// Highest rate found with no loss (FD.io CSIT NDR) by a testbed search.
   public static let ndrPps = Metric(
     "ndr_pps", "pps", "No-drop rate (0% loss) found by a testbed throughput search; measured only.",
@@ -212,7 +218,7 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, cgroupThrottledTime, targetPps,
     lossVsTarget, sentPackets, receivedPackets, sendTime, generatorCeilingPps, generatorBound,
     generatorDroppedPps, ipForwardedPps, hopForwardedPps, hopDroppedPps, softnetDroppedPps, softnetSqueezed,
-    unattributedDroppedPps, softirq, netRxSoftirqs, ndrPps, pdrPps,
+    unattributedDroppedPps, softirq, netRxSoftirqs, ndrPps, pdrPps, setupTime,
   ]
 
   /// The metric called `name`, if vrsim reports one.

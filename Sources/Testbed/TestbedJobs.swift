@@ -312,14 +312,15 @@ extension TestbedSession {
   public func measure(
     _ setup: TestbedSetup, jobs: [TestbedJob], trials: Int, ceilingPackets: Int = 200_000, selfPath: String,
     benchmarks: String
-  ) throws -> (trials: [[MetricRow]], seconds: Double, ceiling: Double) {
+  ) throws -> (trials: [[MetricRow]], seconds: Double, ceiling: Double, setup: Double) {
     let t0 = Date()
     return try withTopology(setup) { plan, trial in
+      let built = Date().timeIntervalSince(t0)
       let ceiling = try trial.measureCeiling(packets: ceilingPackets)
       let runner = try TestbedJobRunner(
         session: self, plan: plan, jobs: jobs, selfPath: selfPath, benchmarks: benchmarks)
       let out = try (0..<trials).map { k in try runner.trial { try trial.run(setup, index: k) } }
-      return (out, Date().timeIntervalSince(t0), ceiling)
+      return (out, Date().timeIntervalSince(t0), ceiling, built)
     }
   }
 }

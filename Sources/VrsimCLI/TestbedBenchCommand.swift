@@ -93,6 +93,17 @@ struct TestbedBenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    let (rows, facts) = try collect()
+    if let out {
+      try TestbedCLI.write(rows: rows, facts: facts, to: out)
+    } else {
+      print(MeasuredRow.csv(rows), terminator: "")
+    }
+  }
+
+  /// Runs the benchmark in a session of its own (printing every round) and returns the rows
+  /// and the host facts; `vrsim testbed reproduce` calls it too.
+  func collect() throws -> (rows: [MeasuredRow], facts: [String: Any]) {
     var router = TestbedRouter(vcpus: 1, weight: 256, cap: 0, generatedRoutes: 0, routePrefixes: nil)
     var scenarioSet = ""  // the overrides and sweep values of the point router 0 comes from
     if let scenario {
@@ -185,15 +196,11 @@ struct TestbedBenchCommand: ParsableCommand {
       }
     } catch { throw TestbedCLI.mapped(error) }
     TestbedCLI.note(String(format: "bench took %.1f s", Date().timeIntervalSince(t0)))
-    if let out {
-      var facts = HostFacts.collect(runner: SystemCommandRunner())
-      facts["experiments"] = [
-        ["benchmark": name.rawValue, "note": label, "seconds": Date().timeIntervalSince(t0)]
-      ]
-      try TestbedCLI.write(rows: rows, facts: facts, to: out)
-    } else {
-      print(MeasuredRow.csv(rows), terminator: "")
-    }
+    var facts = out == nil ? [:] : HostFacts.collect(runner: SystemCommandRunner())
+    facts["experiments"] = [
+      ["benchmark": name.rawValue, "note": label, "seconds": Date().timeIntervalSince(t0)]
+    ]
+    return (rows, facts)
   }
 }
 

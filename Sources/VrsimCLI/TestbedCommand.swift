@@ -18,7 +18,9 @@ struct TestbedCommand: ParsableCommand {
       `vrsim testbed clean` removes what a killed run left. Needs root; see docs/testbed.md.
       """,
     subcommands: [
-      TestbedRunCommand.self, TestbedSearchCommand.self, TestbedBenchCommand.self, TestbedCleanCommand.self,
+      TestbedRunCommand.self, TestbedSearchCommand.self, TestbedBenchCommand.self,
+      TestbedReproduceCommand.self,
+      TestbedCleanCommand.self,
       TestbedPlanCommand.self, TestbedTimekeeperCommand.self, TestbedTimedCommand.self,
       TestbedCPULoopCommand.self, TestbedSSHDCommand.self,
     ]
@@ -167,6 +169,18 @@ struct TestbedRunCommand: ParsableCommand {
   }
 
   func run() throws {
+    let (rows, facts) = try collect()
+    if let out {
+      try TestbedCLI.write(rows: rows, facts: facts, to: out)
+      TestbedCLI.note("wrote \(rows.count) rows to \(out)")
+    } else {
+      print(MeasuredRow.csv(rows), terminator: "")
+    }
+  }
+
+  /// Measures every point in a session of its own (printing each point's summary) and
+  /// returns the rows and the host facts; `vrsim testbed reproduce` calls it too.
+  func collect() throws -> (rows: [MeasuredRow], facts: [String: Any]) {
     let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, generator: generator)
     let jobs: [TestbedJob]
     do { jobs = try TestbedJob.jobs(of: spec) } catch { throw TestbedCLI.mapped(error) }
@@ -187,7 +201,7 @@ struct TestbedRunCommand: ParsableCommand {
     var rows: [MeasuredRow] = []
     var timing: [[String: Any]] = []
     for (setup, label) in points {
-      let result: (trials: [[MetricRow]], seconds: Double, ceiling: Double)
+      let result: (trials: [[MetricRow]], seconds: Double, ceiling: Double, setup: Double)
       do {
         result =
           jobs.isEmpty
@@ -203,24 +217,24 @@ struct TestbedRunCommand: ParsableCommand {
         set: label,
         note: TestbedCLI.note(generator: generator))
       rows += summary
+      rows.append(
+        MeasuredRow(
+          experiment: experiment, scenario: ScenarioReference.path(of: file, csv: out), set: label,
+          scope: "aggregate", metric: .setupTime, value: result.setup, ciLow: nil, ciHigh: nil, n: 1,
+          note: TestbedCLI.note(generator: generator)))
       timing.append(["set": label, "seconds": result.seconds, "trials": result.trials.count])
       // Written at once (not buffered): a long run shows each point as it ends.
       FileHandle.standardOutput.write(
         Data((TestbedCLI.summary(label, summary, seconds: result.seconds) + "\n").utf8))
     }
-    if let out {
-      var facts = session.hostFacts(sample: points[0].setup)
-      facts["experiments"] = timing
-      facts["scenario"] = spec.name
-      facts["scenario_hash"] = spec.source.hash
-      facts["vrsim"] = VrsimVersion.string
-      facts["date"] = ISO8601DateFormatter().string(from: Date())
-      facts["prefix"] = session.prefix.text
-      try TestbedCLI.write(rows: rows, facts: facts, to: out)
-      TestbedCLI.note("wrote \(rows.count) rows to \(out)")
-    } else {
-      print(MeasuredRow.csv(rows), terminator: "")
-    }
+    var facts = out == nil ? [:] : session.hostFacts(sample: points[0].setup)
+    facts["experiments"] = timing
+    facts["scenario"] = spec.name
+    facts["scenario_hash"] = spec.source.hash
+    facts["vrsim"] = VrsimVersion.string
+    facts["date"] = ISO8601DateFormatter().string(from: Date())
+    facts["prefix"] = session.prefix.text
+    return (rows, facts)
   }
 }
 

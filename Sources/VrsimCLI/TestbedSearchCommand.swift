@@ -15,8 +15,8 @@ struct TestbedSearchCommand: ParsableCommand {
       aggregate packets per second) until the bracket is narrower than --resolution. Loss is \
       counted against the load asked for (loss_vs_target), so a load the generator could not \
       send fails. The first \
-      trial is a warm-up, discarded. Every trial is reported (experiment search, the warm-up \
-      search-warmup; set: the scenario with every traffic rate scaled to the trial's load; \
+      trial is a warm-up, discarded. Every trial is reported (experiment search or --experiment, \
+      the warm-up search-warmup or EXPERIMENT-warmup; set: the scenario with every traffic rate scaled to the trial's load; \
       note: load=...;phase=...;trial=...), then the NDR and PDR rows (metrics ndr_pps, \
       pdr_pps, measured only).
       """
@@ -43,6 +43,9 @@ struct TestbedSearchCommand: ParsableCommand {
   @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
   var out: String?
 
+  @Option(name: .long, help: "The experiment column of the rows.")
+  var experiment = "search"
+
   @Option(name: .long, help: "Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B).")
   var generator: TestbedGenerator = .trafgen
 
@@ -56,6 +59,17 @@ struct TestbedSearchCommand: ParsableCommand {
   }
 
   func run() throws {
+    let (rows, facts) = try collect()
+    if let out {
+      try TestbedCLI.write(rows: rows, facts: facts, to: out)
+    } else {
+      print(MeasuredRow.csv(rows), terminator: "")
+    }
+  }
+
+  /// Runs the search in a session of its own (printing its NDR and PDR) and returns the rows
+  /// and the host facts; `vrsim testbed reproduce` calls it too.
+  func collect() throws -> (rows: [MeasuredRow], facts: [String: Any]) {
     let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, generator: generator)
     guard points.count == 1, let (setup, label) = points.first else {
       throw RunError(
@@ -104,7 +118,8 @@ struct TestbedSearchCommand: ParsableCommand {
       let note = [generatorNote, String(format: "load=%.0f", t.load), "phase=\(t.phase)", "trial=\(k)"]
         .filter { !$0.isEmpty }.joined(separator: ";")
       rows += MeasuredRow.trialRows(
-        t.measurements, experiment: t.phase == "warmup" ? "search-warmup" : "search", scenario: scenarioPath,
+        t.measurements, experiment: t.phase == "warmup" ? "\(experiment)-warmup" : experiment,
+        scenario: scenarioPath,
         set: set, note: note)
     }
     // NDR and PDR: measured only (no model searches); a search that found none writes no row.
@@ -112,7 +127,7 @@ struct TestbedSearchCommand: ParsableCommand {
       guard let v else { continue }
       rows.append(
         MeasuredRow(
-          experiment: "search", scenario: scenarioPath, set: label, scope: "aggregate", metric: metric,
+          experiment: experiment, scenario: scenarioPath, set: label, scope: "aggregate", metric: metric,
           value: v,
           ciLow: nil, ciHigh: nil, n: setup.replications,
           note: [generatorNote, String(format: "pdr_loss=%g", pdrLoss)].filter { !$0.isEmpty }.joined(
@@ -125,15 +140,11 @@ struct TestbedSearchCommand: ParsableCommand {
         outcome.ndr.map { String(format: "%.0f", $0) } ?? "none",
         pdrLoss * 100, outcome.pdr.map { String(format: "%.0f", $0) } ?? "none", outcome.trials.count,
         setup.duration.seconds, seconds))
-    if let out {
-      var facts = HostFacts.collect(runner: SystemCommandRunner())
-      facts["experiments"] = [["set": label, "seconds": seconds, "trials": outcome.trials.count]]
-      facts["scenario"] = spec.name
-      facts["vrsim"] = VrsimVersion.string
-      try TestbedCLI.write(rows: rows, facts: facts, to: out)
-    } else {
-      print(MeasuredRow.csv(rows), terminator: "")
-    }
+    var facts = out == nil ? [:] : HostFacts.collect(runner: SystemCommandRunner())
+    facts["experiments"] = [["set": label, "seconds": seconds, "trials": outcome.trials.count]]
+    facts["scenario"] = spec.name
+    facts["vrsim"] = VrsimVersion.string
+    return (rows, facts)
   }
 }
 

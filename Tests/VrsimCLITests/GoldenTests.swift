@@ -93,6 +93,7 @@ struct GoldenTests {
     ["run"], ["sweep"], ["results"], ["merge"], ["search"], ["bench"], ["bench", "engine"],
     ["bench", "net"], ["bench", "host"], ["host-demo"], ["version"], ["reproduce"], ["calibrate"],
     ["validate"], ["testbed"], ["testbed", "run"], ["testbed", "search"], ["testbed", "bench"],
+    ["testbed", "reproduce"],
     ["testbed", "clean"], ["testbed", "plan"], ["testbed", "_timekeeper"], ["testbed", "_timed"],
     ["testbed", "_cpuloop"], ["testbed", "_sshd"], ["slurm"], ["slurm", "submit"], ["export"], ["plot"],
   ]
