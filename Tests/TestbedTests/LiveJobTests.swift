@@ -17,10 +17,13 @@ extension LiveTestbedTests {
 
   /// A cpu job of 1.125e9 cycles at host.clock 2.25 GHz is 0.5 s of CPU time of the calibrated
   /// loop, run in vr0's namespace and cgroup beside 1 s of 10 kp/s traffic. Its CPU time
-  /// (job_share x job_seconds) is 0.5 s within 20% (the loop is calibrated on the thread CPU
-  /// clock, best of five rounds; what remains is cache and frequency drift on a shared
-  /// machine), the external time is at least the CPU time (one thread), and nothing with the
-  /// run's prefix is left.
+  /// (job_share x job_seconds) is 0.5 s, from 10% below to 50% above: the loop is calibrated on
+  /// the thread CPU clock as the best (fastest) of five rounds on a quiet core, so the job cannot
+  /// take much less CPU time than calibrated (10%: clock granularity and frequency steps), but
+  /// during the trial it shares caches and memory with the traffic and, in `swift test
+  /// --parallel`, with the other suites on a 2-core machine, which makes each round slower
+  /// (up to +21% seen in a parallel CI run). The external time is at least the CPU time (one
+  /// thread), and nothing with the run's prefix is left.
   @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
   func cpuJobRunsInTheRouterAndIsTimedExternally() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vrsim-live-\(UUID().uuidString)")
@@ -45,7 +48,7 @@ extension LiveTestbedTests {
       Self.jobValue(csv, "job:spin", "job_seconds"), "no job_seconds row: \(csv.suffix(400))")
     let share = try #require(Self.jobValue(csv, "job:spin", "job_share"))
     let cpu = share * seconds
-    #expect(abs(cpu - 0.5) / 0.5 < 0.20, "CPU time \(cpu) s of the 0.5 s job")
+    #expect(cpu > 0.5 * 0.9 && cpu < 0.5 * 1.5, "CPU time \(cpu) s of the 0.5 s job")
     #expect(seconds >= cpu - 0.001, "external \(seconds) s below the CPU time \(cpu) s")
     #expect(Live.aggregate(csv, "forwarded_pps") != nil, "the traffic rows are there too")
     let prefix = try #require(
