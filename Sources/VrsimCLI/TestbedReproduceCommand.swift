@@ -129,7 +129,9 @@ struct TestbedReproduceCommand: ParsableCommand {
       for step in steps {
         let (r, f) = try step()
         rows += r
-        if facts.isEmpty { facts = f }
+        // host facts: the first part's, completed by what later parts record and it lacks
+        // (a search records no veth offloads or namespace sysctls; a run does)
+        facts.merge(f) { first, _ in first }
         details.append(f["experiments"] ?? [])
       }
       let seconds = Date().timeIntervalSince(t0)
