@@ -408,16 +408,30 @@ public final class CampaignStore: Sendable {
   // MARK: Internals
 
   /// Connects to the database of `directory`, creating its tables when `create` is true.
+  ///
+  /// Only the creator switches the file to WAL (a persistent mode, so later connections find it
+  /// set): a reader that did so too could make the creator's `PRAGMA journal_mode = WAL` fail
+  /// with SQLITE_BUSY, which SQLite returns at once without calling the busy handler. For the
+  /// same reason the creator retries that step for up to 30 s while readers hold the file.
   private static func connect(_ directory: URL, create: Bool) throws -> DatabaseQueue {
     var config = Configuration()
-    config.journalMode = .wal
+    config.journalMode = create ? .wal : .default
     config.busyMode = .timeout(30)
     config.prepareDatabase { db in
       try db.execute(sql: "PRAGMA synchronous = FULL")
       try db.execute(sql: "PRAGMA foreign_keys = ON")
     }
-    let queue = try DatabaseQueue(
-      path: directory.appendingPathComponent(databaseName).path, configuration: config)
+    let path = directory.appendingPathComponent(databaseName).path
+    let deadline = Date().addingTimeInterval(30)
+    var queue: DatabaseQueue
+    while true {
+      do {
+        queue = try DatabaseQueue(path: path, configuration: config)
+        break
+      } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+        usleep(10_000)
+      }
+    }
     if create {
       // One IMMEDIATE transaction: two processes creating the same campaign cannot race.
       try queue.write { db in

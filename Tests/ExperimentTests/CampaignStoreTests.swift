@@ -92,6 +92,32 @@ import Testing
     #expect(throws: CampaignError.notACampaign(directory: dir.path)) { try CampaignStore.open(at: dir) }
   }
 
+  /// A reader opening a campaign while a sweep creates it must not make the creation fail.
+  /// Readers once switched the file to WAL too, and the creator's `PRAGMA journal_mode = WAL`
+  /// then met SQLITE_BUSY, which no busy timeout retries (a sweep exited 2 in CI; this test
+  /// failed twice in 40 before the fix). 40 fresh campaigns, each created while two threads
+  /// keep opening it; every creation must succeed.
+  @Test func readersDoNotBreakACampaignBeingCreated() throws {
+    let plan = makePlan(points: 2, replications: .fixed(1))
+    for _ in 0..<40 {
+      let dir = temporaryCampaignDirectory()
+      defer { removeTemporary(dir) }
+      let done = CancellationFlag()
+      let group = DispatchGroup()
+      for _ in 0..<2 {
+        DispatchQueue.global().async(group: group) {
+          while !done.isCancelled {
+            if CampaignStore.exists(at: dir) { _ = try? CampaignStore.open(at: dir) }
+          }
+        }
+      }
+      let created = Result { try CampaignStore.open(at: dir, plan: plan) }
+      done.cancel()
+      group.wait()
+      if case .failure(let error) = created { Issue.record("creation failed: \(error)") }
+    }
+  }
+
   @Test func invalidPlansAreRejected() throws {
     let dir = temporaryCampaignDirectory()
     defer { removeTemporary(dir) }

@@ -125,7 +125,7 @@ struct HostileCampaignTests {
       let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       p.waitUntilExit()
       #expect(p.terminationReason == .exit)
-      #expect(p.terminationStatus == status)
+      #expect(p.terminationStatus == status, "stderr: \(text)")
       let kept = try CampaignStore.open(at: dir).count()
       #expect(kept >= 1 && kept < 60)
       #expect(text.contains("vrsim: interrupted; \(kept) runs kept in \(dir.path)"))
