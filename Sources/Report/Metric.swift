@@ -121,6 +121,16 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   public static let cgroupThrottledTime = Metric(
     "cgroup_throttled_time", "s", "Time a benchmark's cgroup was throttled by its CPU cap; measured only.",
     measuredOnly: true)
+  /// UDP payload bits per second an iperf3 receiver got in a testbed benchmark run.
+  public static let udpGoodputBps = Metric(
+    "udp_goodput_bps", "bit/s",
+    "UDP payload bits per second the iperf3 receiver got in a testbed benchmark run; measured only.",
+    measuredOnly: true)
+  /// Lost share of the datagrams an iperf3 sender sent in a testbed benchmark run.
+  public static let udpLoss = Metric(
+    "udp_loss", "fraction",
+    "Lost share of the datagrams iperf3 sent in a testbed benchmark run (its receiver's count); measured only.",
+    measuredOnly: true)
   /// Rate a testbed trial asked its generators for (aggregate).
   public static let targetPps = Metric(
     "target_pps", "pps", "Packets per second a testbed trial asked its generators for; measured only.",
@@ -215,7 +225,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     offeredPps, forwardedPps, frameBps, wireBps, droppedPps, loss, latencyMean, latencyP50, latencyP99,
     latencyMax, jainIndex, switches, notifications, routerNotifications, notificationsPerPacket, boostWakeups,
     utilisation, cpu, delayMean, delayMax, drops, jobSeconds, jobShare, jobResponse,
-    benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, cgroupThrottledTime, targetPps,
+    benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, cgroupThrottledTime, udpGoodputBps,
+    udpLoss, targetPps,
     lossVsTarget, sentPackets, receivedPackets, sendTime, generatorCeilingPps, generatorBound,
     generatorDroppedPps, ipForwardedPps, hopForwardedPps, hopDroppedPps, softnetDroppedPps, softnetSqueezed,
     unattributedDroppedPps, softirq, netRxSoftirqs, ndrPps, pdrPps, setupTime,
