@@ -131,6 +131,17 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     "udp_loss", "fraction",
     "Lost share of the datagrams iperf3 sent in a testbed benchmark run (its receiver's count); measured only.",
     measuredOnly: true)
+  /// How far behind its schedule the testbed's own sender (Poisson, on-off) handed frames
+  /// to the socket, mean over the trial's frames.
+  public static let sendLatenessMean = Metric(
+    "send_lateness_mean", "us",
+    "Mean time the testbed's own sender (Poisson, on-off) handed a frame to the socket after its departure time; measured only.",
+    measuredOnly: true)
+  /// The 99th percentile of the same lateness (the largest over the trial's devices).
+  public static let sendLatenessP99 = Metric(
+    "send_lateness_p99", "us",
+    "99th-percentile lateness of the testbed's own sender (Poisson, on-off) against its schedule; measured only.",
+    measuredOnly: true)
   /// Rate a testbed trial asked its generators for (aggregate).
   public static let targetPps = Metric(
     "target_pps", "pps", "Packets per second a testbed trial asked its generators for; measured only.",
@@ -226,7 +237,7 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     latencyMax, jainIndex, switches, notifications, routerNotifications, notificationsPerPacket, boostWakeups,
     utilisation, cpu, delayMean, delayMax, drops, jobSeconds, jobShare, jobResponse,
     benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, cgroupThrottledTime, udpGoodputBps,
-    udpLoss, targetPps,
+    udpLoss, sendLatenessMean, sendLatenessP99, targetPps,
     lossVsTarget, sentPackets, receivedPackets, sendTime, generatorCeilingPps, generatorBound,
     generatorDroppedPps, ipForwardedPps, hopForwardedPps, hopDroppedPps, softnetDroppedPps, softnetSqueezed,
     unattributedDroppedPps, softirq, netRxSoftirqs, ndrPps, pdrPps, setupTime,

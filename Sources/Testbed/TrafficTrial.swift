@@ -17,6 +17,8 @@ public final class TrafficTrial: @unchecked Sendable {
   let workDirectory: String
   /// The generator's ceiling (packets per second straight to the sink), once measured.
   public private(set) var ceiling: Double?
+  /// The program run as `PROGRAM testbed _send` for Poisson and on-off flows: this vrsim.
+  public var senderProgram = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
   /// A trial runner for `plan`, writing trafgen configurations under `workDirectory`.
   public init(plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger, workDirectory: String) {
@@ -99,10 +101,29 @@ public final class TrafficTrial: @unchecked Sendable {
     let reader = CounterReader(runner: runner)
     let seconds = setup.duration.seconds
     var argvs: [[String]] = []
+    var own: [[String]] = []  // the testbed's own senders, started after the trafgens
     for (k, dev) in plan.generators.enumerated() {
       let flows = setup.flows.filter { dev.routers.contains($0.router) }
       let pps = flows.reduce(0) { $0 + $1.packetsPerSecond }
       guard pps > 0 else { continue }
+      if flows.contains(where: { $0.arrival != .cbr }) {
+        // trafgen has no Poisson or on-off mode: the testbed's own sender, pinned likewise.
+        let job = SenderJob(
+          device: dev.port.name, flows: setup.flows.map(\.flowSpec),
+          addresses: flows.map {
+            SenderJob.Addresses(
+              router: $0.router, srcMAC: dev.port.mac, dstMAC: plan.nextHopMAC(router: $0.router),
+              source: dev.port.address ?? "10.1.0.1", destination: TopologyPlan.destination(router: $0.router)
+            )
+          }, seed: setup.seed, replication: index, durationNs: setup.duration.nanoseconds)
+        let path = try writeConfig(
+          "gen\(k)-t\(index).json", String(decoding: try JSONEncoder().encode(job), as: UTF8.self))
+        own.append([
+          "ip", "netns", "exec", plan.generatorNamespace, "taskset", "-c", String(k % max(1, setup.hostCPUs)),
+          senderProgram, "testbed", "_send", "--job", path,
+        ])
+        continue
+      }
       let cfg = try writeConfig(
         "gen\(k)-t\(index).cfg", Trafgen.configuration(device: dev, plan: plan, flows: setup.flows))
       let count = max(1, Int((pps * seconds).rounded()))
@@ -112,6 +133,8 @@ public final class TrafficTrial: @unchecked Sendable {
           count: count,
           cpu: k % max(1, setup.hostCPUs)))
     }
+    let scheduled = own.count
+    argvs += own
     let before = try reader.snapshot(namespaces: plan.namespaces)
     let t0 = DispatchTime.now().uptimeNanoseconds
     let senders = try argvs.map { try start($0) }
@@ -119,8 +142,23 @@ public final class TrafficTrial: @unchecked Sendable {
     let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
     usleep(100_000)  // let the last packets drain through the backlogs
     let after = try reader.snapshot(namespaces: plan.namespaces)
-    let sendTime = outputs.compactMap(Trafgen.reportedSeconds).max() ?? wall
-    return measure(setup: setup, before: before, after: after, seconds: max(sendTime, 1e-3))
+    let reports = try outputs.suffix(scheduled).map { out -> SenderReport in
+      guard let r = SenderReport.parse(out) else {
+        throw TestbedError("the testbed sender reported nothing: \(out.suffix(300))")
+      }
+      return r
+    }
+    let sendTime =
+      (outputs.dropLast(scheduled).compactMap(Trafgen.reportedSeconds) + reports.map(\.seconds)).max() ?? wall
+    var rows = measure(setup: setup, before: before, after: after, seconds: max(sendTime, 1e-3))
+    if !reports.isEmpty {
+      let sent = reports.reduce(0) { $0 + $1.sent }
+      let mean = reports.reduce(0.0) { $0 + $1.lateMeanMicroseconds * Double($1.sent) } / Double(max(1, sent))
+      rows.append(MetricRow(scope: "aggregate", .sendLatenessMean, value: mean))
+      rows.append(
+        MetricRow(scope: "aggregate", .sendLatenessP99, value: reports.map(\.lateP99Microseconds).max() ?? 0))
+    }
+    return rows
   }
 
   /// One trial with iperf3: a server per router in the sink (one test each, `-1`), a client

@@ -283,3 +283,27 @@ struct TestbedTimedCommand: ParsableCommand {
     } catch { throw TestbedCLI.mapped(error) }
   }
 }
+
+/// `vrsim testbed _send`: the testbed's own sender for Poisson and on-off flows (started by
+/// testbed run and search inside the generator's namespace).
+struct TestbedSendCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "_send",
+    abstract: "Internal: send a trial's Poisson and on-off frames on one device (run by testbed run).",
+    shouldDisplay: false)
+
+  @Option(name: .long, help: "The job file (JSON) testbed run wrote.")
+  var job: String
+
+  func run() throws {
+    do {
+      guard let data = FileManager.default.contents(atPath: job) else {
+        throw TestbedError("\(job): cannot be read", usage: true)
+      }
+      let spec = try JSONDecoder().decode(SenderJob.self, from: data)
+      print(try ScheduledSender.run(spec).line)
+    } catch let error as DecodingError {
+      throw RunError("\(job): not a sender job: \(error)", exitCode: 2)
+    } catch { throw TestbedCLI.mapped(error) }
+  }
+}
