@@ -137,16 +137,31 @@ public struct Calibrator {
     }
     // Local phase: Levenberg-Marquardt with a parallel forward-difference Jacobian.
     let h = options.jacobianStep
+    // The step of key j at u: `jacobianStep` in the logit, but at least one whole unit of an
+    // integer key (whose values are rounded to whole units before they are simulated: near a
+    // bound, where the logit is flat, a smaller step would change nothing and read as a zero
+    // derivative), taken toward the inside of the bounds.
+    func differenceStep(_ j: Int, _ u: Double) -> Double {
+      let p = params[j]
+      guard p.declared.isInteger else { return h }
+      let theta = p.value(u)
+      guard p.value(u + h) - theta < 1 else { return h }
+      let target: Double = theta + 1 <= p.upper ? theta + 1 : theta - 1
+      let inside: Double = Swift.min(p.upper, Swift.max(p.lower, target))
+      let s: Double = p.internalValue(inside) - u
+      return s.isFinite && s != 0 ? s : h
+    }
     func jacobian(_ u: [Double]) throws -> [[Double]] {
       var points = [u]
+      let steps = u.indices.map { differenceStep($0, u[$0]) }
       for j in u.indices {
         var v = u
-        v[j] += h
+        v[j] += steps[j]
         points.append(v)
       }
       let outs = try evaluate(points, phase: "jacobian")
       let r = zip(points, outs).map { all($0, $1) }
-      return (0..<r[0].count).map { i in u.indices.map { j in (r[j + 1][i] - r[0][i]) / h } }
+      return (0..<r[0].count).map { i in u.indices.map { j in (r[j + 1][i] - r[0][i]) / steps[j] } }
     }
     var lmOptions = LevenbergMarquardt.Options()
     lmOptions.maxIterations = options.lmIterations
@@ -179,9 +194,33 @@ public struct Calibrator {
     let analysis = try Identifiability.analyse(
       jacobian: jac, keys: params.map(\.key), conditionLimit: options.conditionLimit,
       correlationLimit: options.correlationLimit)
-    // A key that changes no training row keeps its start value (the search drifted it at no
-    // cost); it is reported as not identifiable below.
-    for (j, p) in params.enumerated() where analysis.dead.contains(p.key) { best.u[j] = u0[j] }
+    // A key whose Jacobian column is zero at the optimum either changes no training row (the
+    // search drifted it at no cost: it goes back to its start value) or sits against a bound,
+    // where the logit transform flattens every step (the data ask for a value beyond the
+    // bound: it stays there). Only the first kind is reset: a reset that raises the loss
+    // shows the key does matter.
+    var warnings = analysis.warnings
+    let deadKeys = params.indices.filter { analysis.dead.contains(params[$0].key) && best.u[$0] != u0[$0] }
+    if !deadKeys.isEmpty {
+      var reset = best.u
+      for j in deadKeys { reset[j] = u0[j] }
+      let resetLoss = Self.sum(all(reset, try evaluate([reset], phase: "reset")[0]))
+      if resetLoss <= best.loss * (1 + 1e-9) {
+        best = (reset, resetLoss)
+      } else {
+        for j in deadKeys {
+          let p = params[j]
+          let v = p.value(best.u[j])
+          let side = v - p.lower < p.upper - v ? "lower" : "upper"
+          warnings = warnings.filter { !$0.hasPrefix("\(p.key) does not change any training row") }
+          warnings.append(
+            "\(p.key) ends at its \(side) bound (\(Self.format(v)) of \(Self.format(p.lower)) ... "
+              + "\(Self.format(p.upper))): the training rows ask for a value beyond it (loss "
+              + "\(Self.format(best.loss)) there, \(Self.format(resetLoss)) at its start value), so its "
+              + "interval is the bounds")
+        }
+      }
+    }
     let finalOutcomes = try evaluate([best.u], phase: "final")[0]
     let finalResiduals = all(best.u, finalOutcomes)
     var fitted: [FittedValue] = []
@@ -198,8 +237,27 @@ public struct Calibrator {
           high: identifiable ? p.value(u + 1.959963984540054 * seU) : p.upper,
           identifiable: identifiable))
     }
+    // A key the search left against a bound (within 0.1% of its range; it did not start
+    // there): the data ask for a value at or beyond the bound, and no interval inside the
+    // bounds describes that.
+    for (j, f) in fitted.enumerated() {
+      let range = f.parameter.upper - f.parameter.lower
+      let side =
+        f.value - f.parameter.lower < 1e-3 * range
+        ? "lower" : f.parameter.upper - f.value < 1e-3 * range ? "upper" : nil
+      guard let side, abs(f.start - f.value) >= 1e-3 * range,
+        !warnings.contains(where: { $0.hasPrefix("\(f.parameter.key) ends at its") })
+      else { continue }
+      fitted[j].identifiable = false
+      fitted[j].standardError = .infinity
+      fitted[j].low = f.parameter.lower
+      fitted[j].high = f.parameter.upper
+      warnings.append(
+        "\(f.parameter.key) ends at its \(side) bound (\(Self.format(f.value)) of \(Self.format(f.parameter.lower)) "
+          + "... \(Self.format(f.parameter.upper))): the training rows ask for a value at or beyond it, so its "
+          + "interval is the bounds")
+    }
     // Keys whose interval covers most of their bounds are not pinned down by the data either.
-    var warnings = analysis.warnings
     for (j, f) in fitted.enumerated()
     where f.identifiable && f.high - f.low > 0.9 * (f.parameter.upper - f.parameter.lower) {
       fitted[j].identifiable = false
@@ -218,6 +276,8 @@ public struct Calibrator {
   }
 
   static func sum(_ r: [Double]) -> Double { r.reduce(0) { $0 + $1 * $1 } }
+
+  static func format(_ x: Double) -> String { String(format: "%.6g", x) }
 }
 
 /// One fitted key.

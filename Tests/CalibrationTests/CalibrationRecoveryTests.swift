@@ -116,6 +116,49 @@ import Testing
     #expect(result.fitted.allSatisfy { !$0.identifiable })
   }
 
+  /// Data that ask for a cost below its bound: netns-bridge measured 20% above what it
+  /// forwards with no bridge cost at all (the case of this machine's testbed, whose bridge
+  /// outran the model: validation/testbed-paper-2026-12-02-vm.csv, with its fitted veth and
+  /// forwarding costs). The forwarded rate only falls as the bridge cost grows, so the
+  /// least-squares optimum over [0, 20,000] cycles is the lower bound. There the logit is flat:
+  /// a Jacobian step of 0.05 moved the cost by under a cycle, which whole-cycle rounding turned
+  /// into a zero column, and the fit then reset the key to its start value (4,100 cycles, loss
+  /// 486.8 instead of 33.8 on the real data). The fit must stay at the bound (within 1% of the
+  /// range), end below its start loss, and say the key is not identifiable.
+  @Test(.timeLimit(.minutes(2))) func aCostTheDataPushPastItsBoundStaysThere() throws {
+    let dir = scratchDirectory("bound")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try forwarderScenario.write(to: dir.appendingPathComponent("s.yaml"), atomically: true, encoding: .utf8)
+    let set = "platform=netns-bridge;traffic[0].rate=1000kpps"
+    let costs = ["profile.veth_hop=2553cycles", "profile.ip_forward=302cycles"]
+    let probe = MeasuredData.read(
+      text: header + "\nsynthetic,bound,s.yaml,\"\(set)\",aggregate,forwarded_pps,pps,1,0,2,,value\n",
+      file: dir.appendingPathComponent("probe.csv").path)
+    let atZero = try RowEvaluator(
+      rows: probe.rows, parameters: [], overrides: costs + ["profile.bridge=0cycles"], seed: nil, jobs: 2
+    ).simulate([[]])[0][0].mean
+    let measured = 1.2 * atZero
+    let half = 1.959963984540054 * 0.02 * measured
+    let path = dir.appendingPathComponent("bound.csv").path
+    try
+      (header + "\nsynthetic,bound,s.yaml,\"\(set)\",aggregate,forwarded_pps,pps,\(measured),"
+      + "\(measured - half),\(measured + half),,value\n").write(
+        toFile: path, atomically: true, encoding: .utf8)
+    let evaluator = try RowEvaluator(
+      rows: try MeasuredData.load(paths: [path]), parameters: [try FitParameter(key: "profile.bridge")],
+      overrides: costs, seed: nil, jobs: 2)
+    var options = Self.options()
+    options.simplexBudget = 40
+    let result = try Calibrator(evaluator: evaluator, options: options, identity: "bound").run(start: [4_100])
+    let f = try #require(result.fitted.first)
+    #expect(f.value < 0.01 * (f.parameter.upper - f.parameter.lower), "fitted \(f.value)")
+    #expect(result.loss < result.startLoss, "loss \(result.loss) from \(result.startLoss)")
+    #expect(!f.identifiable)
+    #expect(
+      result.warnings.contains { $0.contains("profile.bridge ends at its lower bound") }, "\(result.warnings)"
+    )
+  }
+
   /// The logit transform keeps every candidate inside the bounds and inverts exactly.
   @Test func theBoundsTransformRoundTrips() throws {
     let p = try FitParameter(key: "profile.bridge")
