@@ -190,7 +190,7 @@ extension LiveTestbedTests {
   /// cable ends are as they were, and after the lab is removed nothing with its prefix is left.
   @Test(
     .enabled(if: LiveSSH.reason == nil, "needs root, network namespaces, trafgen and OpenSSH"),
-    arguments: [("netns-bridge", 1), ("netns-direct", 2)])
+    arguments: [("netns-bridge", 1), ("netns-router", 1), ("netns-direct", 2)])
   func remoteGeneratorAndSinkForwardEverything(platform: String, routers: Int) throws {
     let lab = try SSHLab()
     defer { lab.remove() }
