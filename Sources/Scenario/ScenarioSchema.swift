@@ -271,7 +271,7 @@ public enum ScenarioSchema {
     + [
       SchemaEntry(
         "testbed", .section, nil, note: "every role local",
-        "Where each role of `vrsim testbed` runs: generator, dut, sink, time_keeper. A role without an entry runs in local namespaces; {ssh: {...}} runs it on a remote host over ssh (an argument vector, never a shell string)."
+        "Where each role of `vrsim testbed` runs: generator, dut, sink, time_keeper. A role without an entry runs in local namespaces; {ssh: {...}} runs it on a remote host over ssh (an argument vector, never a shell string). A link between roles on different hosts runs over a cable whose two ends the roles' ports name (docs/testbed.md, Roles over ssh)."
       )
     ]
     + TestbedRole.allCases.flatMap { role -> [SchemaEntry] in
