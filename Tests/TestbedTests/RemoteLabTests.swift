@@ -222,6 +222,84 @@ extension LiveTestbedTests {
     #expect(TestbedCleaner.leftovers(prefix: labPrefix, runner: SystemCommandRunner()) == [])
   }
 
+  /// `vrsim testbed search` with the generator and the sink on the lab's hosts: between 2.5
+  /// and 10 kp/s (netns-bridge, 1 router) every load passes, as the run at 10 kp/s lost no
+  /// frame (`remoteGeneratorAndSinkForwardEverything`), so NDR and PDR are the upper end,
+  /// 10 000 pps; nothing with the run's prefix is left.
+  @Test(.enabled(if: LiveSSH.reason == nil, "needs root, network namespaces, trafgen and OpenSSH"))
+  func remoteSearchFindsTheUpperEnd() throws {
+    let lab = try SSHLab()
+    defer { lab.remove() }
+    let file = try Self.writeScenario(lab.scenario(platform: "netns-bridge", routers: 1))
+    defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+    let out = file.deletingLastPathComponent().appendingPathComponent("search.csv")
+    let log = file.deletingLastPathComponent().appendingPathComponent("search.log")
+    let p = try Live.start(
+      [
+        "testbed", "search", file.path, "--low", "2500", "--high", "10000", "--resolution", "0.5", "--out",
+        out.path,
+      ],
+      log: log)
+    p.waitUntilExit()
+    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    #expect(p.terminationStatus == 0, "\(output)")
+    let csv = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+    #expect(Live.aggregate(csv, "ndr_pps") == 10_000, "\(output)")
+    #expect(Live.aggregate(csv, "pdr_pps") == 10_000, "\(output)")
+    print(
+      "RemoteLab search: ndr \(Live.aggregate(csv, "ndr_pps") ?? -1), pdr \(Live.aggregate(csv, "pdr_pps") ?? -1)"
+    )
+    #expect(lab.names(with: RunPrefix(pid: p.processIdentifier).text) == [])
+  }
+
+  /// A run with remote roles stopped by SIGTERM while trafgen sends on the lab's generator
+  /// host tears down by itself (its ledger removes the remote namespaces over ssh): exit 143,
+  /// nothing with its prefix left here or on the lab's hosts, no process of it left.
+  @Test(.enabled(if: LiveSSH.reason == nil, "needs root, network namespaces, trafgen and OpenSSH"))
+  func sigtermedRemoteRunTearsDownItsHosts() throws {
+    let lab = try SSHLab()
+    defer { lab.remove() }
+    let file = try Self.writeScenario(lab.scenario(platform: "netns-bridge", routers: 1))
+    defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+    let log = file.deletingLastPathComponent().appendingPathComponent("run.log")
+    let p = try Live.start(
+      ["testbed", "run", file.path, "--set", "run.duration=30s", "--ceiling-packets", "1000"], log: log)
+    let prefix = RunPrefix(pid: p.processIdentifier).text
+    let sending = Self.waitForRemoteTrafgen(lab, namespace: prefix + "gen", while: p)
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    try #require(sending, "trafgen never ran on the lab's generator host: \(output)")
+    #expect(p.terminationStatus == 143, "\(output)")
+    #expect(output.contains("netns \(prefix)gen on \(SSHLab.genAddress)"), "\(output)")
+    #expect(lab.names(with: prefix) == [])
+    #expect(Self.processes(with: prefix) == [])
+  }
+
+  /// Waits (up to 60 s, while `p` runs) for a process in `namespace` on the lab's generator host.
+  static func waitForRemoteTrafgen(_ lab: SSHLab, namespace: String, while p: Process) -> Bool {
+    let remote = lab.remote("gen")
+    for _ in 0..<240 where p.isRunning {
+      let pids = (try? remote.run(["ip", "netns", "pids", namespace], input: nil))?.stdout ?? ""
+      if !pids.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return true }
+      usleep(250_000)
+    }
+    return false
+  }
+
+  /// Processes whose command line holds `text` (trafgen's names the run's device).
+  static func processes(with text: String) -> [String] {
+    let procs = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter {
+      Int32($0) != nil
+    }
+    return procs.filter { pid in
+      FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map {
+        String(decoding: $0, as: UTF8.self)
+      }?
+      .contains(text) == true
+    }
+  }
+
   /// A run with remote roles killed with SIGKILL while trafgen sends on the lab's generator
   /// host: `vrsim testbed clean FILE` removes the run's namespaces there (killing trafgen)
   /// and here, prints them per host, and nothing with the run's prefix is left anywhere.
@@ -238,15 +316,7 @@ extension LiveTestbedTests {
     let gen = prefix + "gen"
     let remote = lab.remote("gen")
     // Wait for trafgen in the remote generator namespace (the ceiling, then the 30 s trial).
-    var sending = false
-    for _ in 0..<240 where p.isRunning {
-      let pids = (try? remote.run(["ip", "netns", "pids", gen], input: nil))?.stdout ?? ""
-      if !pids.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-        sending = true
-        break
-      }
-      usleep(250_000)
-    }
+    let sending = Self.waitForRemoteTrafgen(lab, namespace: gen, while: p)
     kill(p.processIdentifier, SIGKILL)
     p.waitUntilExit()
     let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -261,16 +331,7 @@ extension LiveTestbedTests {
     #expect(cleaned.contains(": removed netns \(prefix)sink"), "\(cleaned)")
     #expect(lab.names(with: prefix) == [])
     // No process of the run is left: trafgen's command line names the run's device.
-    let procs = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter {
-      Int32($0) != nil
-    }
-    let alive = procs.filter { pid in
-      let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map {
-        String(decoding: $0, as: UTF8.self)
-      }
-      return cmd?.contains(prefix) == true
-    }
-    #expect(alive == [], "processes of the killed run still run: \(alive)")
+    #expect(Self.processes(with: prefix) == [])
     print("RemoteLab clean after SIGKILL:\n\(cleaned)")
   }
 }
