@@ -42,10 +42,16 @@ public final class NamespaceSSHServer: @unchecked Sendable {
   /// `directory` (created here, mode 0700; removed by `stop()`), commands run with `runner`,
   /// sshd started inside `whileOpen` (the caller's guard against a concurrent teardown). The
   /// caller owns `namespace` and removes it (`stop()` ends sshd by its pid first).
+  ///
+  /// With `networkOnly`, sshd enters only the namespace's network (`nsenter --net`), keeping
+  /// this machine's mounts: its sessions see the real /sys/fs/cgroup (`ip netns exec` mounts
+  /// a /sys of the namespace, without cgroups) and the namespaces they add are visible here,
+  /// as a remote dut's host needs in a lab of namespaces.
   public init(
     directory dir: String, namespace: String, address: String, port: Int, clientNamespace: String?,
     runner: any CommandRunner,
-    whileOpen: (() throws -> CommandResult) throws -> CommandResult = { try $0() }
+    whileOpen: (() throws -> CommandResult) throws -> CommandResult = { try $0() },
+    networkOnly: Bool = false
   ) throws {
     guard let sshd = ProgramPath.resolve("sshd"), ProgramPath.resolve("ssh-keygen") != nil,
       ProgramPath.resolve("ssh") != nil
@@ -99,7 +105,8 @@ public final class NamespaceSSHServer: @unchecked Sendable {
       // in the namespace, so deleting the namespace kills it on every exit path.
       let r = try whileOpen {
         try runner.run(
-          ["ip", "netns", "exec", namespace, sshd, "-f", dir + "/sshd_config", "-E", dir + "/sshd.log"],
+          (networkOnly ? ["nsenter", "--net=/run/netns/" + namespace] : ["ip", "netns", "exec", namespace])
+            + [sshd, "-f", dir + "/sshd_config", "-E", dir + "/sshd.log"],
           input: nil)
       }
       var daemon: Int32? = nil

@@ -11,7 +11,9 @@ import Testing
 /// A small lab of "machines" made of namespaces, for running roles over ssh for real: a
 /// generator host and a sink host (each a namespace with its own sshd and temporary keys,
 /// reached from a management namespace), cabled to this machine (the dut's host) by veth
-/// pairs standing in for physical cables. Names carry the lab's own prefix `vlab<hex>-`,
+/// pairs standing in for physical cables. With `remoteDut`, the dut's host is a lab namespace
+/// as well (its sshd enters only the network namespace, so its sessions see the real cgroup
+/// hierarchy), and every cable joins two lab hosts. Names carry the lab's own prefix `vlab<hex>-`,
 /// outside the testbed's `vrt<hex>-` family, so `vrsim testbed clean` never touches the lab;
 /// `remove()` takes everything down (sshd by pid, the namespaces, the cable ends on this
 /// machine, the key directory).
@@ -25,11 +27,15 @@ final class SSHLab {
   var mgmt: String { prefix + "mgmt" }
   var gen: String { prefix + "gen" }
   var sink: String { prefix + "sink" }
-  /// Management addresses of the generator's and the sink's sshd.
+  var dut: String { prefix + "dut" }
+  let remoteDut: Bool
+  /// Management addresses of the generator's, the sink's and the dut's sshd.
   static let genAddress = "10.249.0.2"
   static let sinkAddress = "10.249.0.6"
+  static let dutAddress = "10.249.0.10"
 
-  init() throws {
+  init(remoteDut: Bool = false) throws {
+    self.remoteDut = remoteDut
     prefix = "vlab" + String(UInt32(getpid()) & 0xffff, radix: 16) + "-"
     directory = FileManager.default.temporaryDirectory.appendingPathComponent(prefix + "keys").path
     do { try build() } catch {
@@ -42,7 +48,7 @@ final class SSHLab {
     try? FileManager.default.removeItem(atPath: directory)
     try FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-    for ns in [mgmt, gen, sink] {
+    for ns in [mgmt, gen, sink] + (remoteDut ? [dut] : []) {
       namespaces.append(ns)
       try runner.check(["ip", "netns", "add", ns])
       try runner.check([
@@ -54,7 +60,7 @@ final class SSHLab {
     // Management network: mgmt -- gen (10.249.0.0/30), mgmt -- sink (10.249.0.4/30).
     for (host, name, local, remote) in [
       (gen, "mg", "10.249.0.1", Self.genAddress), (sink, "ms", "10.249.0.5", Self.sinkAddress),
-    ] {
+    ] + (remoteDut ? [(dut, "md", "10.249.0.9", Self.dutAddress)] : []) {
       try runner.check([
         "ip", "-n", mgmt, "link", "add", name, "type", "veth", "peer", "name", name, "netns", host,
       ])
@@ -65,7 +71,17 @@ final class SSHLab {
     }
     // Cables: gen dut0, dut1 -- this machine's <prefix>g0, g1; sink dut0, dut1 -- <prefix>s0, s1;
     // gen sink0 -- sink gen0. No addresses, IPv6 off (no router solicitations on them).
+    //    With a remote dut: the dut host's gen0, gen1, sink0, sink1 instead.
     for (end, host, k) in [("g0", gen, 0), ("g1", gen, 1), ("s0", sink, 0), ("s1", sink, 1)] {
+      if remoteDut {
+        let here = (end.hasPrefix("g") ? "gen" : "sink") + "\(k)"
+        try runner.check([
+          "ip", "-n", dut, "link", "add", here, "type", "veth", "peer", "name", "dut\(k)", "netns", host,
+        ])
+        try runner.check(["ip", "-n", dut, "link", "set", here, "up"])
+        try runner.check(["ip", "-n", host, "link", "set", "dut\(k)", "up"])
+        continue
+      }
       let name = prefix + end
       rootLinks.append(name)
       try runner.check(["ip", "link", "add", name, "type", "veth", "peer", "name", "dut\(k)", "netns", host])
@@ -78,10 +94,12 @@ final class SSHLab {
     ])
     try runner.check(["ip", "-n", gen, "link", "set", "sink0", "up"])
     try runner.check(["ip", "-n", sink, "link", "set", "gen0", "up"])
-    for (role, ns, address) in [("gen", gen, Self.genAddress), ("sink", sink, Self.sinkAddress)] {
+    for (role, ns, address) in [("gen", gen, Self.genAddress), ("sink", sink, Self.sinkAddress)]
+      + (remoteDut ? [("dut", dut, Self.dutAddress)] : [])
+    {
       servers[role] = try NamespaceSSHServer(
         directory: directory + "/" + role, namespace: ns, address: address, port: 2222, clientNamespace: mgmt,
-        runner: runner)
+        runner: runner, networkOnly: role == "dut")
     }
   }
 
@@ -96,15 +114,15 @@ final class SSHLab {
       "{ host: \(t.host), user: root, port: \(t.port), identity: \(t.identity!), client_namespace: \(mgmt), options: { \(options) } }"
   }
 
-  /// A scenario with the generator and the sink on the lab's hosts, the dut here, each link
-  /// between hosts on one of the lab's cables.
+  /// A scenario with the generator and the sink on the lab's hosts, the dut here (or on the
+  /// lab's dut host), each link between hosts on one of the lab's cables.
   func scenario(platform: String, routers: Int) -> String {
     let n = platform == "netns-direct" ? routers : 1
     func list(_ names: [String]) -> String { "[" + names.joined(separator: ", ") + "]" }
     let dutEnds = (0..<n).map { "dut\($0)" }
     return """
       name: remote-lab
-      about: generator and sink on lab hosts over ssh, the dut local
+      about: generator and sink on lab hosts over ssh, the dut \(remoteDut ? "too" : "local")
       host: { cpus: 2, clock: 2.5GHz, nic: { rate: 10Gbps, rx_ring: 256, tx_ring: 256, vfs: 0 } }
       platform: \(platform)
       routers: { count: \(routers), each: { vcpus: 1, weight: 256, cap: 0, routes: 10 } }
@@ -114,8 +132,8 @@ final class SSHLab {
         generator:
           ssh: \(sshYAML("gen"))
           ports: { dut: \(list(dutEnds)), sink: [sink0] }
-        dut:
-          ports: { generator: \(list((0..<n).map { prefix + "g\($0)" })), sink: \(list((0..<n).map { prefix + "s\($0)" })) }
+        dut:\(remoteDut ? "\n    ssh: " + sshYAML("dut") : "")
+          ports: { generator: \(list(dutPorts("g", n))), sink: \(list(dutPorts("s", n))) }
         sink:
           ssh: \(sshYAML("sink"))
           ports: { dut: \(list(dutEnds)), generator: [gen0] }
@@ -123,11 +141,16 @@ final class SSHLab {
       """
   }
 
+  /// The dut host's cable ends toward the generator (`g`) or the sink (`s`).
+  func dutPorts(_ side: String, _ n: Int) -> [String] {
+    (0..<n).map { remoteDut ? (side == "g" ? "gen\($0)" : "sink\($0)") : prefix + side + "\($0)" }
+  }
+
   /// Names with `prefix` in `ip netns list` and `ip -o link show` of this machine and of each
   /// lab host (seen over its ssh), one line each.
   func names(with prefix: String) -> [String] {
     var out = TestbedCleaner.leftovers(prefix: prefix, runner: runner).map { "here: \($0)" }
-    for role in ["gen", "sink"] where servers[role] != nil {
+    for role in ["gen", "sink", "dut"] where servers[role] != nil {
       let r = remote(role)
       out += NamespaceTools.list(runner: r).filter { $0.hasPrefix(prefix) }.map { "\(role): netns \($0)" }
       out += TestbedCleaner.hostLinks(runner: r).filter { $0.hasPrefix(prefix) }.map { "\(role): link \($0)" }
@@ -139,9 +162,10 @@ final class SSHLab {
   /// runs must leave as they found them).
   func parents() -> [String] {
     var out: [String] = []
+    let dutEnds = remoteDut ? [(dut, "gen0"), (dut, "gen1"), (dut, "sink0"), (dut, "sink1")] : []
     for (ns, dev) in [
       (gen, "dut0"), (gen, "dut1"), (gen, "sink0"), (sink, "dut0"), (sink, "dut1"), (sink, "gen0"),
-    ] {
+    ] + dutEnds {
       let link = (try? runner.check(["ip", "-n", ns, "-o", "link", "show", "dev", dev])) ?? "missing"
       let addr = (try? runner.check(["ip", "-n", ns, "-o", "addr", "show", "dev", dev])) ?? ""
       out.append(
@@ -220,6 +244,37 @@ extension LiveTestbedTests {
     let labPrefix = lab.prefix
     lab.remove()
     #expect(TestbedCleaner.leftovers(prefix: labPrefix, runner: SystemCommandRunner()) == [])
+  }
+
+  /// Every role on a lab host (the dut's sshd sees the real cgroup hierarchy): netns-bridge,
+  /// 1 router at 10 kp/s for 1 s forwards every frame within 1% (the criterion of the local
+  /// run); the router's cgroups were made over ssh (`mkdir`, `tee`: the run fails otherwise)
+  /// and are gone afterwards with everything else of the run (this machine's cgroup
+  /// hierarchy is the dut host's); the host rows (/proc/stat read over ssh) are there.
+  @Test(.enabled(if: LiveSSH.reason == nil, "needs root, network namespaces, trafgen and OpenSSH"))
+  func everyRoleRemoteForwardsEverything() throws {
+    let lab = try SSHLab(remoteDut: true)
+    defer { lab.remove() }
+    let file = try Self.writeScenario(lab.scenario(platform: "netns-bridge", routers: 1))
+    defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+    let before = lab.parents()
+    let out = file.deletingLastPathComponent().appendingPathComponent("run.csv")
+    let log = file.deletingLastPathComponent().appendingPathComponent("run.log")
+    let p = try Live.start(
+      ["testbed", "run", file.path, "--ceiling-packets", "20000", "--out", out.path], log: log)
+    p.waitUntilExit()
+    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    #expect(p.terminationStatus == 0, "\(output)")
+    let csv = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+    let sent = try #require(Live.aggregate(csv, "sent_packets"), "\(output)")
+    let received = try #require(Live.aggregate(csv, "received_packets"))
+    #expect(abs(sent - 10_000) <= 100, "sent \(sent)")
+    #expect(abs(received - sent) <= 0.01 * sent, "received \(received) of \(sent)")
+    #expect(csv.contains(",pcpu0,utilisation,"), "no host rows")
+    print("RemoteLab every role remote: sent \(sent), received \(received)")
+    let prefix = RunPrefix(pid: p.processIdentifier).text
+    #expect(lab.names(with: prefix) == [])
+    #expect(lab.parents() == before, "a cable end changed")
   }
 
   /// `vrsim testbed search` with the generator and the sink on the lab's hosts: between 2.5
