@@ -102,14 +102,32 @@ public final class TestbedSession: @unchecked Sendable {
     -> T
   {
     let layout = try checkRemoteHosts(setup)
-    let plan = TopologyPlan(setup: setup, prefix: prefix, cgroups: layout)
+    var placed = setup
+    // The routers' cpusets spread over the dut host's CPUs, trafgen over the generator's.
+    if let dut = setup.roles.target(.dut) { placed.hostCPUs = try remoteCPUs(dut) }
+    let generatorCPUs = try setup.roles.target(.generator).map(remoteCPUs) ?? setup.hostCPUs
+    let plan = TopologyPlan(setup: placed, prefix: prefix, cgroups: layout)
     defer { ledger.teardown(final: false) }
     try TopologyBuilder.build(plan, runner: runner, ledger: ledger)
-    let trial = TrafficTrial(plan: plan, runner: runner, ledger: ledger, workDirectory: workDirectory)
+    let trial = TrafficTrial(
+      plan: plan, runner: runner, ledger: ledger, workDirectory: workDirectory, generatorCPUs: generatorCPUs)
     return try body(plan, trial)
   }
 
   private var checkedHosts: [String: CgroupLayout?] = [:]
+  private var cpuCounts: [String: Int] = [:]
+
+  /// The CPUs of a remote host (`nproc` over ssh), read once.
+  func remoteCPUs(_ target: SSHTarget) throws -> Int {
+    let key = "\(target.host):\(target.port)"
+    if let n = cpuCounts[key] { return n }
+    let text = try target.runner(local: runner).check(["nproc"])
+    guard let n = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), n > 0 else {
+      throw TestbedError("nproc on \(target.host) printed '\(text.prefix(40))', not a CPU count")
+    }
+    cpuCounts[key] = n
+    return n
+  }
 
   /// Checks each remote host of `setup` once (reached over ssh as root: `ip netns list`
   /// runs; trafgen on the generator's) and returns the cgroup layout the routers get: this

@@ -19,12 +19,20 @@ public final class TrafficTrial: @unchecked Sendable {
   /// The generator's ceiling (packets per second straight to the sink), once measured.
   public private(set) var ceiling: Double?
 
-  /// A trial runner for `plan`, writing trafgen configurations under `workDirectory`.
-  public init(plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger, workDirectory: String) {
+  /// CPUs of the generator's host, over which the trafgen processes are pinned.
+  let generatorCPUs: Int
+
+  /// A trial runner for `plan`, writing trafgen configurations under `workDirectory`;
+  /// `generatorCPUs`: the generator host's CPUs (nil: the plan's `hostCPUs`).
+  public init(
+    plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger, workDirectory: String,
+    generatorCPUs: Int? = nil
+  ) {
     self.plan = plan
     self.runner = runner
     self.ledger = ledger
     self.workDirectory = workDirectory
+    self.generatorCPUs = generatorCPUs ?? plan.setup.hostCPUs
   }
 
   struct Sender {
@@ -132,7 +140,7 @@ public final class TrafficTrial: @unchecked Sendable {
         (
           "gen\(k)-t\(index).cfg", Trafgen.configuration(device: dev, plan: plan, flows: setup.flows),
           dev.port,
-          Int(pps.rounded()), count, k % max(1, setup.hostCPUs)
+          Int(pps.rounded()), count, k % max(1, generatorCPUs)
         ))
     }
     let before = try reader.snapshot(namespaces: plan.namespaces)
