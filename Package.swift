@@ -60,7 +60,8 @@ let package = Package(
       swiftSettings: strict
     ),
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
-    .target(name: "Testbed", dependencies: ["Scenario", "SimCore", "Report"], swiftSettings: strict),
+    .target(
+      name: "Testbed", dependencies: ["Scenario", "NetModel", "SimCore", "Report"], swiftSettings: strict),
     .target(
       name: "Calibration",
       dependencies: [
@@ -82,16 +83,20 @@ let package = Package(
     .testTarget(name: "GSLKitTests", dependencies: ["GSLKit"], swiftSettings: strict),
     .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
     .testTarget(name: "HostModelTests", dependencies: ["HostModel", "SimCore"], swiftSettings: strict),
-    .testTarget(name: "NetModelTests", dependencies: ["NetModel", "HostModel", "SimCore"], swiftSettings: strict),
+    .testTarget(
+      name: "NetModelTests", dependencies: ["NetModel", "HostModel", "SimCore"], swiftSettings: strict),
     .testTarget(
       name: "PlatformsTests", dependencies: ["Platforms", "NetModel", "HostModel", "SimCore", "Scenario"],
       swiftSettings: strict),
     .testTarget(
-      name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], exclude: ["Fixtures"], swiftSettings: strict),
+      name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], exclude: ["Fixtures"],
+      swiftSettings: strict),
     .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
     .testTarget(
-      name: "TestbedTests", dependencies: ["Testbed", "Scenario", "SimCore", "Report", "Calibration", "vrsim"], exclude: ["Goldens"],
+      name: "TestbedTests",
+      dependencies: ["Testbed", "Scenario", "SimCore", "Report", "Calibration", "vrsim"],
+      exclude: ["Goldens"],
       swiftSettings: strict),
     .testTarget(
       name: "CalibrationTests", dependencies: ["Calibration", "Scenario", "Report", "GSLKit"],

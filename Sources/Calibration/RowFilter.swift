@@ -1,6 +1,7 @@
 /// A selection of measured rows for `--train` and `--test`, e.g.
 /// `experiment in [fig9, fig8a]`, `set has routers.count=4`, `kind = value`,
-/// `not experiment = fig8b`, joined with `and` / `or` (`and` binds tighter).
+/// `not experiment = fig8b`, joined with `and` / `or` (`and` binds tighter). A value may hold
+/// paired brackets (`set has traffic[0].rate=1000000pps`) or be written in double quotes.
 ///
 /// Fields: `source`, `experiment`, `scenario`, `scope`, `metric`, `kind`, and `set` (with
 /// `has KEY=VALUE` or `has KEY`). Comparisons are exact, on the text of the data file.
@@ -84,11 +85,32 @@ public struct RowFilter: Sendable, CustomStringConvertible {
 
     mutating func skipSpaces() { while i < chars.count, chars[i] == " " { i += 1 } }
 
+    /// The next word: up to a space, `,` or a list's bracket. Brackets inside a word are
+    /// part of it when they pair up (`traffic[0].rate=1Mpps`), so `--set` keys with indices
+    /// can be filtered on; a word in double quotes may hold anything but a double quote.
     mutating func word() -> String {
       skipSpaces()
       var w = ""
-      while i < chars.count, !" [],".contains(chars[i]) {
-        w.append(chars[i])
+      if i < chars.count, chars[i] == "\"" {
+        var j = i + 1
+        while j < chars.count, chars[j] != "\"" { j += 1 }
+        guard j < chars.count else { return "" }  // unterminated: the caller reports the column
+        w = String(chars[(i + 1)..<j])
+        i = j + 1
+        return w
+      }
+      var depth = 0
+      while i < chars.count {
+        let c = chars[i]
+        if c == " " || c == "," { break }
+        if c == "[" {
+          if w.isEmpty { break }
+          depth += 1
+        } else if c == "]" {
+          if depth == 0 { break }
+          depth -= 1
+        }
+        w.append(c)
         i += 1
       }
       return w

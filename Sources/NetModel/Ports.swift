@@ -58,9 +58,7 @@ public final class IngressPort: EventHandler {
     self.ringOfSource = ringOfSource ?? flows.map { ringOfFlow[$0.router] }
     var gens: [FlowGenerator] = []
     for (i, f) in flows.enumerated() {
-      let name =
-        flows.filter { $0.router == f.router }.count > 1
-        ? "traffic/vr\(f.router).\(i)" : "traffic/vr\(f.router)"
+      let name = ArrivalSchedule.streamName(flows: flows, index: i)
       gens.append(try FlowGenerator(spec: f, random: sim.streams.stream(name), start: 0))
     }
     generators = gens

@@ -121,6 +121,27 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   public static let cgroupThrottledTime = Metric(
     "cgroup_throttled_time", "s", "Time a benchmark's cgroup was throttled by its CPU cap; measured only.",
     measuredOnly: true)
+  /// UDP payload bits per second an iperf3 receiver got in a testbed benchmark run.
+  public static let udpGoodputBps = Metric(
+    "udp_goodput_bps", "bit/s",
+    "UDP payload bits per second the iperf3 receiver got in a testbed benchmark run; measured only.",
+    measuredOnly: true)
+  /// Lost share of the datagrams an iperf3 sender sent in a testbed benchmark run.
+  public static let udpLoss = Metric(
+    "udp_loss", "fraction",
+    "Lost share of the datagrams iperf3 sent in a testbed benchmark run (its receiver's count); measured only.",
+    measuredOnly: true)
+  /// How far behind its schedule the testbed's own sender (Poisson, on-off) handed frames
+  /// to the socket, mean over the trial's frames.
+  public static let sendLatenessMean = Metric(
+    "send_lateness_mean", "us",
+    "Mean time the testbed's own sender (Poisson, on-off) handed a frame to the socket after its departure time; measured only.",
+    measuredOnly: true)
+  /// The 99th percentile of the same lateness (the largest over the trial's devices).
+  public static let sendLatenessP99 = Metric(
+    "send_lateness_p99", "us",
+    "99th-percentile lateness of the testbed's own sender (Poisson, on-off) against its schedule; measured only.",
+    measuredOnly: true)
   /// Rate a testbed trial asked its generators for (aggregate).
   public static let targetPps = Metric(
     "target_pps", "pps", "Packets per second a testbed trial asked its generators for; measured only.",
@@ -215,7 +236,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     offeredPps, forwardedPps, frameBps, wireBps, droppedPps, loss, latencyMean, latencyP50, latencyP99,
     latencyMax, jainIndex, switches, notifications, routerNotifications, notificationsPerPacket, boostWakeups,
     utilisation, cpu, delayMean, delayMax, drops, jobSeconds, jobShare, jobResponse,
-    benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, cgroupThrottledTime, targetPps,
+    benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, cgroupThrottledTime, udpGoodputBps,
+    udpLoss, sendLatenessMean, sendLatenessP99, targetPps,
     lossVsTarget, sentPackets, receivedPackets, sendTime, generatorCeilingPps, generatorBound,
     generatorDroppedPps, ipForwardedPps, hopForwardedPps, hopDroppedPps, softnetDroppedPps, softnetSqueezed,
     unattributedDroppedPps, softirq, netRxSoftirqs, ndrPps, pdrPps, setupTime,

@@ -28,6 +28,8 @@ public struct BenchResult: Sendable {
   /// Time the environment's cgroup was throttled by its cap during the run (CFS bandwidth
   /// control: cpu.stat `throttled_time` in v1, `throttled_usec` in v2); nil without a cgroup.
   public var throttledSeconds: Double?
+  /// What the benchmark wrote to its standard output (e.g. iperf3's JSON report).
+  public var output: String = ""
 }
 
 /// The bench topology and the timed runs: a time-keeper namespace linked to router
@@ -188,7 +190,9 @@ public final class BenchRunner: @unchecked Sendable {
     let text = PipeSink(out.fileHandleForReading).text()
     p.waitUntilExit()
     session.ledger.finished(p)
-    guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("timed ") }) else {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let output = lines.filter { $0.hasPrefix("out ") }.map { $0.dropFirst(4) }.joined(separator: "\n")
+    guard let line = lines.last(where: { $0.hasPrefix("timed ") }) else {
       throw TestbedError(
         "the timed benchmark printed no result (status \(p.terminationStatus)): \(text.suffix(300))")
     }
@@ -203,7 +207,7 @@ public final class BenchRunner: @unchecked Sendable {
     if env == .virtual, let after = throttledSeconds() { throttled = after - (throttledBefore ?? 0) }
     return BenchResult(
       externalSeconds: Double(t2 - t1) * 1e-9, wallSeconds: wall, ownSeconds: own, status: status,
-      throttledSeconds: throttled)
+      throttledSeconds: throttled, output: output)
   }
 
   /// Runs `argv` (stdin /dev/null, stdout captured, stderr inherited) with posix_spawn and
@@ -266,7 +270,8 @@ public final class BenchRunner: @unchecked Sendable {
 
   /// The timed child's work (run by `vrsim testbed _timed` inside the environment's
   /// namespace): waits for the parent's go on stdin, sends the start echo, runs the benchmark, sends the end
-  /// echo, prints `timed <wall s> <status> <own s> <cpu s>`.
+  /// echo, prints the benchmark's output (each line after `out `), then
+  /// `timed <wall s> <status> <own s> <cpu s>`.
   public static func timedChild(keeper: String, id: UInt16, sleep: Double?, argv: [String]) throws -> Never {
     _ = readLine()  // the parent's go, once this process is in its cgroups
     let echo = try ExternalTimer.EchoSender(destination: keeper)
@@ -281,7 +286,10 @@ public final class BenchRunner: @unchecked Sendable {
       let (code, text) = try spawnAndWait(argv)
       let ran = Double(ExternalTimer.monotonicNanoseconds() - s0) * 1e-9
       status = code
-      FileHandle.standardError.write(Data(text.utf8))
+      // The benchmark's output goes to the parent, each line marked, before the result line.
+      // (Blank lines are left out.)
+      let marked = text.split(separator: "\n").map { "out \($0)\n" }.joined()
+      FileHandle.standardOutput.write(Data(marked.utf8))
       own =
         text.split(separator: "\n").last { $0.hasPrefix("own_seconds ") }.flatMap {
           Double($0.split(separator: " ")[1])

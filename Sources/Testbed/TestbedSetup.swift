@@ -1,4 +1,5 @@
 import Foundation
+import NetModel
 import Scenario
 import SimCore
 
@@ -54,17 +55,33 @@ public struct TestbedFlow: Sendable, Equatable {
   public var packetsPerSecond: Double
   /// Frame sizes (with FCS) and their relative weights.
   public var frames: [(bytes: Int, weight: Int)]
+  /// How its packets are spaced: CBR goes to trafgen (`--rate`); Poisson and on-off to the
+  /// testbed's own sender (`ScheduledSender`), which draws them as the simulator does.
+  public var arrival: ArrivalLaw
 
   /// Creates a flow.
-  public init(router: Int, packetsPerSecond: Double, frames: [(bytes: Int, weight: Int)]) {
+  public init(
+    router: Int, packetsPerSecond: Double, frames: [(bytes: Int, weight: Int)], arrival: ArrivalLaw = .cbr
+  ) {
     self.router = router
     self.packetsPerSecond = packetsPerSecond
     self.frames = frames
+    self.arrival = arrival
+  }
+
+  /// The flow as the simulator's `FlowSpec` (the same frame law `PlatformAdapter` makes).
+  public var flowSpec: FlowSpec {
+    let law: FrameSizeLaw =
+      frames.count == 1
+      ? .fixed(frames[0].bytes)
+      : .empirical(frames.map { FrameSizeLaw.EmpiricalSize(size: $0.bytes, weight: Double($0.weight)) })
+    return FlowSpec(router: router, packetsPerSecond: packetsPerSecond, frames: law, arrivals: arrival)
   }
 
   public static func == (a: TestbedFlow, b: TestbedFlow) -> Bool {
     a.router == b.router && a.packetsPerSecond == b.packetsPerSecond
       && a.frames.map(\.bytes) == b.frames.map(\.bytes) && a.frames.map(\.weight) == b.frames.map(\.weight)
+      && a.arrival == b.arrival
   }
 }
 
@@ -87,6 +104,9 @@ public struct TestbedSetup: Sendable, Equatable {
   public var generator: TestbedGenerator = .trafgen
   /// Where each role runs and the cables between hosts (the scenario's `testbed:` section).
   public var roles = TestbedRolesSpec()
+  /// The scenario's `run.seed`: the testbed sender's draws of trial k come from
+  /// `RandomStreams(seed: seed, replication: k)`.
+  public var seed: UInt64 = 1
 
   /// Most routers a topology may hold (link names must stay within 15 bytes).
   public static let maxRouters = 99
@@ -106,7 +126,7 @@ public struct TestbedSetup: Sendable, Equatable {
 
   /// The setup of `spec`, with cpusets over `hostCPUs` CPUs (the machine's, not the
   /// simulated host's). Throws (a usage error) for what a Linux testbed cannot run: a
-  /// non-netns platform, a non-CBR arrival process, too many routers.
+  /// non-netns platform, a trace arrival process, too many routers.
   public init(spec: ScenarioSpec, hostCPUs: Int) throws {
     guard let platform = TestbedPlatform(rawValue: spec.platform.rawValue) else {
       throw TestbedError(
@@ -141,9 +161,15 @@ public struct TestbedSetup: Sendable, Equatable {
     }
     var flows: [TestbedFlow] = []
     for (k, t) in spec.traffic.enumerated() {
-      guard case .cbr = t.arrival else {
+      let arrival: ArrivalLaw
+      switch t.arrival {
+      case .cbr: arrival = .cbr
+      case .poisson: arrival = .poisson
+      case .onOff(let on, let off): arrival = .onOff(on: on, off: off)
+      case .trace:
         throw TestbedError(
-          "traffic[\(k)].arrival: the testbed generator (trafgen --rate) sends CBR only; set traffic[\(k)].arrival=cbr",
+          "traffic[\(k)].arrival: the testbed sends cbr (trafgen), poisson and onoff (its own sender), not a trace "
+            + "yet; replay the trace with vrsim run, or set traffic[\(k)].arrival=poisson",
           usage: true)
       }
       let frames: [(bytes: Int, weight: Int)]
@@ -157,24 +183,33 @@ public struct TestbedSetup: Sendable, Equatable {
       let pps = t.rate.packetsPerSecond(meanFrameBytes: t.frame.meanBytes)
       switch t.target {
       case .each:
-        for i in 0..<count { flows.append(TestbedFlow(router: i, packetsPerSecond: pps, frames: frames)) }
+        for i in 0..<count {
+          flows.append(TestbedFlow(router: i, packetsPerSecond: pps, frames: frames, arrival: arrival))
+        }
       case .all:
         for i in 0..<count {
-          flows.append(TestbedFlow(router: i, packetsPerSecond: pps / Double(count), frames: frames))
+          flows.append(
+            TestbedFlow(router: i, packetsPerSecond: pps / Double(count), frames: frames, arrival: arrival))
         }
       case .router(let i):
         guard i < count else {
           throw TestbedError(
             "traffic[\(k)].to: router \(i) does not exist (routers.count \(count))", usage: true)
         }
-        flows.append(TestbedFlow(router: i, packetsPerSecond: pps, frames: frames))
+        flows.append(TestbedFlow(router: i, packetsPerSecond: pps, frames: frames, arrival: arrival))
       }
     }
     self.init(
       platform: platform, routers: routers, flows: flows, duration: spec.run.duration,
       replications: spec.run.replications, hostCPUs: max(1, hostCPUs))
+    seed = spec.run.seed
     if let roles = spec.testbed {
       try Self.checkCables(roles, platform: platform, routers: count)
+      if roles.target(.generator) != nil, let k = spec.traffic.firstIndex(where: { $0.arrival != .cbr }) {
+        throw TestbedError(
+          "traffic[\(k)].arrival: a remote generator (testbed.generator.ssh) sends CBR only (trafgen); Poisson and on-off need the testbed's own sender, which runs with the generator local",
+          usage: true)
+      }
       self.roles = roles
     }
   }

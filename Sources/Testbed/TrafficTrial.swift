@@ -18,6 +18,8 @@ public final class TrafficTrial: @unchecked Sendable {
   let workDirectory: String
   /// The generator's ceiling (packets per second straight to the sink), once measured.
   public private(set) var ceiling: Double?
+  /// The program run as `PROGRAM testbed _send` for Poisson and on-off flows: this vrsim.
+  public var senderProgram = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
   /// CPUs of the generator's host, over which the trafgen processes are pinned.
   let generatorCPUs: Int
@@ -131,10 +133,35 @@ public final class TrafficTrial: @unchecked Sendable {
     let reader = CounterReader(runner: runner, plan: plan)
     let seconds = setup.duration.seconds
     var sends: [(name: String, config: String, device: TopologyPort, pps: Int, count: Int, cpu: Int)] = []
+    var own: [[String]] = []  // the testbed's own senders, started after the trafgens
     for (k, dev) in plan.generators.enumerated() {
       let flows = setup.flows.filter { dev.routers.contains($0.router) }
       let pps = flows.reduce(0) { $0 + $1.packetsPerSecond }
       guard pps > 0 else { continue }
+      if flows.contains(where: { $0.arrival != .cbr }) {
+        // `TestbedSetup` refuses this with a remote generator: the sender is this vrsim.
+        guard plan.setup.roles.target(.generator) == nil else {
+          throw TestbedError(
+            "testbed.generator.ssh: Poisson and on-off flows need the generator local (the testbed's own sender)",
+            usage: true)
+        }
+        // trafgen has no Poisson or on-off mode: the testbed's own sender, pinned likewise.
+        let job = SenderJob(
+          device: dev.port.name, flows: setup.flows.map(\.flowSpec),
+          addresses: flows.map {
+            SenderJob.Addresses(
+              router: $0.router, srcMAC: dev.port.mac, dstMAC: plan.nextHopMAC(router: $0.router),
+              source: dev.port.address ?? "10.1.0.1", destination: TopologyPlan.destination(router: $0.router)
+            )
+          }, seed: setup.seed, replication: index, durationNs: setup.duration.nanoseconds)
+        let path = try writeConfig(
+          "gen\(k)-t\(index).json", String(decoding: try JSONEncoder().encode(job), as: UTF8.self))
+        own.append([
+          "ip", "netns", "exec", plan.generatorNamespace, "taskset", "-c", String(k % max(1, setup.hostCPUs)),
+          senderProgram, "testbed", "_send", "--job", path,
+        ])
+        continue
+      }
       let count = max(1, Int((pps * seconds).rounded()))
       sends.append(
         (
@@ -143,18 +170,36 @@ public final class TrafficTrial: @unchecked Sendable {
           Int(pps.rounded()), count, k % max(1, generatorCPUs)
         ))
     }
+    let scheduled = own.count
     let before = try reader.snapshot(namespaces: plan.namespaces)
     let t0 = DispatchTime.now().uptimeNanoseconds
-    let senders = try sends.map {
-      try startTrafgen(
-        configName: $0.name, config: $0.config, device: $0.device, pps: $0.pps, count: $0.count, cpu: $0.cpu)
-    }
+    let senders =
+      try sends.map {
+        try startTrafgen(
+          configName: $0.name, config: $0.config, device: $0.device, pps: $0.pps, count: $0.count, cpu: $0.cpu
+        )
+      } + own.map { try start($0) }
     let outputs = wait(senders, deadline: seconds * 3 + 5)
     let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
     usleep(100_000)  // let the last packets drain through the backlogs
     let after = try reader.snapshot(namespaces: plan.namespaces)
-    let sendTime = outputs.compactMap(Trafgen.reportedSeconds).max() ?? wall
-    return measure(setup: setup, before: before, after: after, seconds: max(sendTime, 1e-3))
+    let reports = try outputs.suffix(scheduled).map { out -> SenderReport in
+      guard let r = SenderReport.parse(out) else {
+        throw TestbedError("the testbed sender reported nothing: \(out.suffix(300))")
+      }
+      return r
+    }
+    let sendTime =
+      (outputs.dropLast(scheduled).compactMap(Trafgen.reportedSeconds) + reports.map(\.seconds)).max() ?? wall
+    var rows = measure(setup: setup, before: before, after: after, seconds: max(sendTime, 1e-3))
+    if !reports.isEmpty {
+      let sent = reports.reduce(0) { $0 + $1.sent }
+      let mean = reports.reduce(0.0) { $0 + $1.lateMeanMicroseconds * Double($1.sent) } / Double(max(1, sent))
+      rows.append(MetricRow(scope: "aggregate", .sendLatenessMean, value: mean))
+      rows.append(
+        MetricRow(scope: "aggregate", .sendLatenessP99, value: reports.map(\.lateP99Microseconds).max() ?? 0))
+    }
+    return rows
   }
 
   /// One trial with iperf3: a server per router in the sink (one test each, `-1`), a client

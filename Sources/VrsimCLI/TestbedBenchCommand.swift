@@ -23,7 +23,9 @@ struct TestbedBenchCommand: ParsableCommand {
       router 0, given with --scenario) and host (no cgroup limit). Benchmarks: sleep (an \
       in-process sleep, the timer's own check), superpi (Gauss-Legendre pi to 2^K digits with \
       GNU MPFR), masr (allocate, set, read), zfg (a zero-filled file written --rounds times \
-      with fsync), bonnie (bonnie++), iperf3 (UDP 1472 B to the time-keeper).
+      with fsync), bonnie (bonnie++), iperf3 (2 s of UDP 1472 B between the environment and \
+      the time-keeper, each --direction: also udp_goodput_bps and udp_loss, the receiver's \
+      figures).
       """
   )
 
@@ -54,8 +56,19 @@ struct TestbedBenchCommand: ParsableCommand {
   @Option(name: .long, parsing: .unconditional, help: "zfg: rounds (the paper: 10).")
   var rounds = 10
 
-  @Option(name: .long, help: "iperf3: the UDP rate (e.g. 100M).")
+  @Option(
+    name: .long, help: "iperf3: the UDP rate asked for, in bit/s with iperf3's suffixes (e.g. 100M, 1G).")
   var iperfRate = "100M"
+
+  @Option(
+    name: .long,
+    help:
+      "iperf3: out (the environment sends to the time-keeper), in (it receives: iperf3 -R) or both, as the paper measured."
+  )
+  var direction = "both"
+
+  /// The iperf3 directions asked for.
+  var directions: [String] { direction == "both" ? ["out", "in"] : [direction] }
 
   @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
   var out: String?
@@ -79,6 +92,16 @@ struct TestbedBenchCommand: ParsableCommand {
     }
     if !(4096...(64 << 30)).contains(bytes) {
       throw ValidationError("--bytes \(bytes) is out of range; allowed: 4096 ... 68719476736")
+    }
+    if !["out", "in", "both"].contains(direction) {
+      throw ValidationError("--direction '\(direction)' is not allowed; allowed: out, in, both")
+    }
+    if iperfRate.isEmpty || !iperfRate.allSatisfy({ $0.isASCII && ($0.isNumber || "kKmMgGtT.".contains($0)) })
+      || !(iperfRate.first?.isNumber ?? false)
+    {
+      throw ValidationError(
+        "--iperf-rate '\(iperfRate)' is not a rate; allowed: a number of bit/s with an optional k, M, G or T (e.g. 100M)"
+      )
     }
     if !(1...100).contains(rounds) {
       throw ValidationError("--rounds \(rounds) is out of range; allowed: 1 ... 100")
@@ -161,42 +184,61 @@ struct TestbedBenchCommand: ParsableCommand {
     let t0 = Date()
     do {
       let bench = try BenchRunner(session: session, router: router, selfPath: Self.selfPath)
+      // iperf3 runs once per direction; the other benchmarks have one (nil).
+      let ways: [String?] = name == .iperf3 ? directions : [nil]
       for env in environments {
-        var trials: [[MetricRow]] = []
-        for _ in 0..<repeats {
-          var command = argv
-          if name == .iperf3 {
-            try bench.startInKeeperNamespace(["iperf3", "-s", "-1", "-B", BenchRunner.keeperAddress(env)])
-            usleep(300_000)
-            command = [
-              "iperf3", "-c", BenchRunner.keeperAddress(env), "-u", "-l", "1472", "-b", iperfRate, "-t", "2",
+        for way in ways {
+          var trials: [[MetricRow]] = []
+          for _ in 0..<repeats {
+            var command = argv
+            if name == .iperf3 {
+              try bench.startInKeeperNamespace(["iperf3", "-s", "-1", "-B", BenchRunner.keeperAddress(env)])
+              usleep(300_000)
+              command =
+                [
+                  "iperf3", "-c", BenchRunner.keeperAddress(env), "-u", "-l", "1472", "-b", iperfRate, "-t",
+                  "2",
+                  "-J",
+                ] + (way == "in" ? ["-R"] : [])
+            }
+            let r = try bench.run(command, sleep: name == .sleep ? seconds : nil, in: env)
+            guard r.status == 0 else {
+              throw RunError("\(name.rawValue) exited with status \(r.status) in \(env)")
+            }
+            let scope = env == .virtual ? "vr0" : "host"
+            var m = [
+              MetricRow(scope: scope, .benchmarkTime, value: r.externalSeconds),
+              MetricRow(scope: scope, .benchmarkOwnTime, value: r.ownSeconds),
+              MetricRow(scope: scope, .benchmarkWallTime, value: r.wallSeconds),
+              MetricRow(scope: scope, .timerDifference, value: r.externalSeconds - r.wallSeconds),
             ]
+            if let t = r.throttledSeconds {
+              m.append(MetricRow(scope: scope, .cgroupThrottledTime, value: t))
+            }
+            var extra = r.throttledSeconds.map { String(format: ", cgroup throttled %.3f s", $0) } ?? ""
+            if name == .iperf3 {
+              let report = try IperfReport.parse(r.output)
+              m.append(MetricRow(scope: scope, .udpGoodputBps, value: report.goodputBitsPerSecond))
+              m.append(MetricRow(scope: scope, .udpLoss, value: report.loss))
+              extra += String(
+                format: ", %@ %.1f Mbit/s received, loss %.2f%%", way ?? "",
+                report.goodputBitsPerSecond / 1e6,
+                report.loss * 100)
+            }
+            trials.append(m)
+            print(
+              String(
+                format: "%@ in %@: external %.6f s, own %.6f s, wall %.6f s", name.rawValue, env.rawValue,
+                r.externalSeconds, r.ownSeconds, r.wallSeconds) + extra)
           }
-          let r = try bench.run(command, sleep: name == .sleep ? seconds : nil, in: env)
-          guard r.status == 0 else {
-            throw RunError("\(name.rawValue) exited with status \(r.status) in \(env)")
-          }
-          let scope = env == .virtual ? "vr0" : "host"
-          var m = [
-            MetricRow(scope: scope, .benchmarkTime, value: r.externalSeconds),
-            MetricRow(scope: scope, .benchmarkOwnTime, value: r.ownSeconds),
-            MetricRow(scope: scope, .benchmarkWallTime, value: r.wallSeconds),
-            MetricRow(scope: scope, .timerDifference, value: r.externalSeconds - r.wallSeconds),
-          ]
-          if let t = r.throttledSeconds { m.append(MetricRow(scope: scope, .cgroupThrottledTime, value: t)) }
-          trials.append(m)
-          let throttled = r.throttledSeconds.map { String(format: ", cgroup throttled %.3f s", $0) } ?? ""
-          print(
-            String(
-              format: "%@ in %@: external %.6f s, own %.6f s, wall %.6f s", name.rawValue, env.rawValue,
-              r.externalSeconds, r.ownSeconds, r.wallSeconds) + throttled)
+          // Scope vr0 (the virtual environment) or host; every metric is measured only.
+          rows += MeasuredRow.summarize(
+            trials, experiment: "bench-\(name.rawValue)",
+            scenario: scenario.map { ScenarioReference.path(of: $0, csv: out) } ?? "",
+            set: scenarioSet,
+            note: [label, "env=\(env.rawValue)", way.map { "direction=\($0)" } ?? ""].filter { !$0.isEmpty }
+              .joined(separator: ";"))
         }
-        // Scope vr0 (the virtual environment) or host; every metric is measured only.
-        rows += MeasuredRow.summarize(
-          trials, experiment: "bench-\(name.rawValue)",
-          scenario: scenario.map { ScenarioReference.path(of: $0, csv: out) } ?? "",
-          set: scenarioSet,
-          note: [label, "env=\(env.rawValue)"].filter { !$0.isEmpty }.joined(separator: ";"))
       }
     } catch { throw TestbedCLI.mapped(error) }
     TestbedCLI.note(String(format: "bench took %.1f s", Date().timeIntervalSince(t0)))
@@ -242,6 +284,30 @@ struct TestbedTimedCommand: ParsableCommand {
     let argv = command.first == "--" ? Array(command.dropFirst()) : command
     do {
       try BenchRunner.timedChild(keeper: keeper, id: id, sleep: sleep, argv: argv)
+    } catch { throw TestbedCLI.mapped(error) }
+  }
+}
+
+/// `vrsim testbed _send`: the testbed's own sender for Poisson and on-off flows (started by
+/// testbed run and search inside the generator's namespace).
+struct TestbedSendCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "_send",
+    abstract: "Internal: send a trial's Poisson and on-off frames on one device (run by testbed run).",
+    shouldDisplay: false)
+
+  @Option(name: .long, help: "The job file (JSON) testbed run wrote.")
+  var job: String
+
+  func run() throws {
+    do {
+      guard let data = FileManager.default.contents(atPath: job) else {
+        throw TestbedError("\(job): cannot be read", usage: true)
+      }
+      let spec = try JSONDecoder().decode(SenderJob.self, from: data)
+      print(try ScheduledSender.run(spec).line)
+    } catch let error as DecodingError {
+      throw RunError("\(job): not a sender job: \(error)", exitCode: 2)
     } catch { throw TestbedCLI.mapped(error) }
   }
 }

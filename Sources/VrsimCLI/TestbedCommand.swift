@@ -22,6 +22,7 @@ struct TestbedCommand: ParsableCommand {
       TestbedReproduceCommand.self,
       TestbedCleanCommand.self,
       TestbedPlanCommand.self, TestbedTimekeeperCommand.self, TestbedTimedCommand.self,
+      TestbedSendCommand.self,
       TestbedCPULoopCommand.self, TestbedSSHDCommand.self,
     ]
   )
@@ -95,6 +96,12 @@ enum TestbedCLI {
       do { setup = try TestbedSetup(spec: point.spec, hostCPUs: cpus) } catch { throw mapped(error) }
       setup.generator = generator
       if generator == .iperf3 {
+        if let k = point.spec.traffic.firstIndex(where: { $0.arrival != .cbr }) {
+          throw RunError(
+            "traffic[\(k)].arrival: --generator iperf3 sends CBR only (iperf3 -b); set traffic[\(k)].arrival=cbr, "
+              + "or leave out --generator for the testbed's own Poisson and on-off sender",
+            exitCode: 2)
+        }
         // Not a scenario key: the rows say it in their note (`TestbedCLI.note(generator:)`).
         for i in setup.flows.indices { setup.flows[i].frames = [(1518, 1)] }
       }

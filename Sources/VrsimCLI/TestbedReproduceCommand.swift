@@ -16,19 +16,24 @@ struct TestbedReproduceCommand: ParsableCommand {
       netns-router and netns-bridge); fig8a (fig8a-iperf3.yaml with --generator iperf3); \
       fig8b (fig8b-routers.yaml: 130 kp/s over 1 ... 4 routers); routes (routes.yaml: 1k, \
       10k, 100k and 1M routes, with each point's setup_time, the time building the topology \
-      and loading the routes took); bench-superpi (2^16 digits), bench-masr and bench-zfg \
-      (64 MB), 3 rounds in the virtual and host environments. Progress goes to stderr, each \
+      and loading the routes took; --quick keeps the 1M point, whose setup time is the \
+      experiment's point); bench-superpi (2^16 digits), bench-masr and bench-zfg (64 MB), \
+      bench-bonnie (bonnie++ on 64 MB) and bench-iperf3 (2 s of UDP 1472 B at 1 Gbit/s each \
+      way between the environment and the time-keeper), 3 runs each in the virtual and host environments. Progress goes to stderr, each \
       experiment's time to stdout at the end. The rows (experiment column fig9, fig9-warmup, \
       fig8a, fig8b, routes, bench-*) follow the measured-data schema vrsim validate reads; \
       with --out the CSV is written there with a sidecar JSON (host facts, every \
       experiment's time and settings), else printed. --quick: trials of 200 ms, 1 \
-      replication (2 for fig8a, fig8b and routes), a coarse search, 1 benchmark round of \
-      small sizes. Needs root; see docs/testbed.md.
+      replication (2 for fig8a, fig8b and routes), a coarse search, 1 run of each \
+      benchmark at small sizes (bonnie++ on 16 MB). Needs root; see docs/testbed.md.
       """
   )
 
   /// The experiments, in the order they run.
-  static let experiments = ["fig9", "fig8a", "fig8b", "routes", "bench-superpi", "bench-masr", "bench-zfg"]
+  static let experiments = [
+    "fig9", "fig8a", "fig8b", "routes", "bench-superpi", "bench-masr", "bench-zfg", "bench-bonnie",
+    "bench-iperf3",
+  ]
 
   @Argument(help: "What to reproduce: paper.")
   var target: String = "paper"
@@ -42,7 +47,7 @@ struct TestbedReproduceCommand: ParsableCommand {
   @Option(
     name: .long,
     help:
-      "Comma-separated experiments to run (default: all): fig9, fig8a, fig8b, routes, bench-superpi, bench-masr, bench-zfg; bench is all three benchmarks."
+      "Comma-separated experiments to run (default: all): fig9, fig8a, fig8b, routes, bench-superpi, bench-masr, bench-zfg, bench-bonnie, bench-iperf3; bench is all five benchmarks."
   )
   var experiments: String?
 
@@ -104,6 +109,8 @@ struct TestbedReproduceCommand: ParsableCommand {
       let sizes: [String] =
         switch bench {
         case "superpi": ["--digits-log2", quick ? "12" : "16"]
+        case "bonnie": ["--bytes", String(quick ? 16 << 20 : 64 << 20)]
+        case "iperf3": ["--iperf-rate", "1G"]  // the paper's testbeds had Gigabit Ethernet
         default: ["--bytes", String(quick ? 4 << 20 : 64 << 20), "--rounds", quick ? "2" : "10"]
         }
       var c = try TestbedBenchCommand.parse([bench, "--repeats", quick ? "1" : "3"] + sizes)

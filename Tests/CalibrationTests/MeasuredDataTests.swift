@@ -169,6 +169,19 @@ import Testing
     #expect(try RowFilter("experiment != fig9").matches(b))
   }
 
+  /// `--set` keys with an index hold brackets: `set has traffic[0].rate=1Mpps` matches them,
+  /// also in double quotes and beside a list, whose brackets still close it.
+  @Test func setKeysWithIndicesCanBeFiltered() throws {
+    let a = Self.row("fig9", ["platform=netns-bridge", "traffic[0].rate=1000000pps"])
+    let b = Self.row("fig9", ["platform=netns-bridge", "traffic[0].rate=10000pps"])
+    let f = try RowFilter("experiment in [fig9] and set has traffic[0].rate=1000000pps")
+    #expect(f.matches(a) && !f.matches(b))
+    let q = try RowFilter(#"set has "traffic[0].rate=10000pps""#)
+    #expect(!q.matches(a) && q.matches(b))
+    #expect(try RowFilter("experiment in [fig8a, fig9]").matches(a))
+    #expect(throws: CalibrationError.self) { _ = try RowFilter(#"set has "traffic[0].rate"#) }
+  }
+
   @Test func aBadFilterIsAnError() {
     for text in [
       "experiment in fig9", "color = red", "set is x", "experiment in [a, b", "experiment = a junk",

@@ -95,7 +95,8 @@ struct GoldenTests {
     ["validate"], ["testbed"], ["testbed", "run"], ["testbed", "search"], ["testbed", "bench"],
     ["testbed", "reproduce"],
     ["testbed", "clean"], ["testbed", "plan"], ["testbed", "_timekeeper"], ["testbed", "_timed"],
-    ["testbed", "_cpuloop"], ["testbed", "_sshd"], ["slurm"], ["slurm", "submit"], ["export"], ["plot"],
+    ["testbed", "_cpuloop"], ["testbed", "_sshd"], ["testbed", "_send"], ["slurm"], ["slurm", "submit"],
+    ["export"], ["plot"],
   ]
 
   @Test(arguments: commands)

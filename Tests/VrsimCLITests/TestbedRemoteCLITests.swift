@@ -52,6 +52,17 @@ struct TestbedRemoteCLITests {
       bench.stderr.contains("testbed.generator.ssh: vrsim testbed bench runs its router"), "\(bench.stderr)")
   }
 
+  /// The testbed's own sender (Poisson, on-off) is this vrsim: not on a remote generator.
+  @Test func poissonWithARemoteGeneratorIsRefused() throws {
+    let path = try Self.scenario(Self.remoteGenerator)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = try CLIRun(["testbed", "run", path, "--set", "traffic[0].arrival=poisson"])
+    #expect(r.status == 2, "\(r.stderr)")
+    #expect(
+      r.stderr.contains("traffic[0].arrival: a remote generator (testbed.generator.ssh) sends CBR only"),
+      "\(r.stderr)")
+  }
+
   @Test func missingCableIsRefusedNamingTheKey() throws {
     let path = try Self.scenario("  sink: { ssh: { host: sink1 } }")
     defer { try? FileManager.default.removeItem(atPath: path) }
