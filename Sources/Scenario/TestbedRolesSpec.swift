@@ -59,6 +59,11 @@ public enum TestbedRole: String, Codable, Sendable, CaseIterable {
   case timeKeeper = "time_keeper"
 }
 
+/// Role-keyed dictionaries encode as keyed objects (`{"generator": ...}`), so with sorted keys
+/// their JSON is the same in every process (as arrays of pairs they would follow the
+/// dictionary's per-process hash order).
+extension TestbedRole: CodingKeyRepresentable {}
+
 /// Where each testbed role runs: local namespaces unless the scenario's `testbed:` section
 /// gives the role an ssh target.
 public struct TestbedRolesSpec: Codable, Sendable, Equatable {

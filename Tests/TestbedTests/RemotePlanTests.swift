@@ -206,6 +206,21 @@ struct RemotePlanTests {
     #expect(shared.hasPrefix("testbed.generator.ports.sink: the generator and the sink run on the same host"))
   }
 
+  /// The roles' dictionaries encode as objects keyed by role name (sorted keys: the same JSON
+  /// in every process), not as arrays of pairs in hash order.
+  @Test func rolesEncodeAsKeyedObjects() throws {
+    let spec = try Self.roles(Self.mixed(.direct), platform: "netns-direct")
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let text = String(decoding: try encoder.encode(try #require(spec.testbed)), as: UTF8.self)
+    #expect(
+      text.contains("\"ports\":{\"dut\":{\"generator\":[\"eth2\",\"eth3\"],\"sink\":[\"eth5\",\"eth6\"]}"),
+      "\(text)")
+    #expect(text.contains("\"remote\":{\"generator\":{"), "\(text)")
+    let back = try JSONDecoder().decode(TestbedRolesSpec.self, from: Data(text.utf8))
+    #expect(back == spec.testbed)
+  }
+
   /// Interface names and the client namespace are checked where the scenario is read.
   @Test func portNamesAreChecked() throws {
     func diagnostics(_ testbed: String) -> String {
