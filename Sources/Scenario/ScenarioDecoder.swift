@@ -340,9 +340,17 @@ struct ScenarioDecoder {
     var roles = TestbedRolesSpec()
     for role in TestbedRole.allCases {
       let r = "testbed.\(role.rawValue)"
-      guard let roleNode = section(node, role.rawValue, "testbed", abstract: r),
-        let ssh = section(roleNode, "ssh", r, abstract: r + ".ssh")
-      else { continue }
+      guard let roleNode = section(node, role.rawValue, "testbed", abstract: r) else { continue }
+      if let portsNode = section(roleNode, "ports", r, abstract: r + ".ports") {
+        for peer in TestbedRolesSpec.peers(of: role) {
+          if case .names(let list) = value(r + ".ports." + peer.rawValue, in: portsNode, r + ".ports"),
+            !list.isEmpty
+          {
+            roles.ports[role, default: [:]][peer] = list
+          }
+        }
+      }
+      guard let ssh = section(roleNode, "ssh", r, abstract: r + ".ssh") else { continue }
       let c = r + ".ssh"
       guard ssh.entry("host") != nil else {
         report(ssh.origin, c + ".host", "an ssh target needs a host", "host: a host name or address")
@@ -356,6 +364,15 @@ struct ScenarioDecoder {
           "letters, digits and . - _ : %, not starting with -")
       }
       var target = SSHTarget(user: user, host: host, port: int(c + ".port", ssh, c, or: 22))
+      if let ns = text(c + ".client_namespace", ssh, c) {
+        if ValueKind.isNamespaceName(ns) {
+          target.clientNamespace = ns
+        } else {
+          report(
+            origin(c + ".client_namespace"), c + ".client_namespace", "'\(ns)' is not a namespace name",
+            "letters, digits and . - _, not starting with - or .")
+        }
+      }
       if var file = text(c + ".identity", ssh, c) {
         if !file.hasPrefix("/"), let base = baseDirectory {
           file = (base as NSString).appendingPathComponent(file)

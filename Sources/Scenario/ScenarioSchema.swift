@@ -271,7 +271,7 @@ public enum ScenarioSchema {
     + [
       SchemaEntry(
         "testbed", .section, nil, note: "every role local",
-        "Where each role of `vrsim testbed` runs: generator, dut, sink, time_keeper. A role without an entry runs in local namespaces; {ssh: {...}} runs it on a remote host over ssh (an argument vector, never a shell string)."
+        "Where each role of `vrsim testbed` runs: generator, dut, sink, time_keeper. A role without an entry runs in local namespaces; {ssh: {...}} runs it on a remote host over ssh (an argument vector, never a shell string). A link between roles on different hosts runs over a cable whose two ends the roles' ports name (docs/testbed.md, Roles over ssh)."
       )
     ]
     + TestbedRole.allCases.flatMap { role -> [SchemaEntry] in
@@ -293,7 +293,25 @@ public enum ScenarioSchema {
           r + ".ssh.options", .section, nil, note: "none",
           "ssh options as a mapping NAME: VALUE, each passed as -o NAME=VALUE (e.g. {StrictHostKeyChecking: accept-new})."
         ),
+        SchemaEntry(
+          r + ".ssh.client_namespace", .text(maxLength: 64), nil, note: "none (the caller's)",
+          "A local network namespace the ssh client runs in (ip netns exec NAME ssh ...), when the host is reached through a management network in a namespace."
+        ),
       ]
+        + (TestbedRolesSpec.peers(of: role).isEmpty
+          ? []
+          : [
+            SchemaEntry(
+              r + ".ports", .section, nil, note: "none (no cables)",
+              "Existing interfaces of the \(role.rawValue)'s host cabled to another role's host, per peer role. Needed only for a link between roles on different hosts; the testbed makes a macvlan on each (it never moves, renames or re-addresses them)."
+            )
+          ])
+        + TestbedRolesSpec.peers(of: role).map { peer in
+          SchemaEntry(
+            r + ".ports." + peer.rawValue, .interfaceList(maxCount: 99), "[]",
+            "Interfaces of the \(role.rawValue)'s host cabled to the \(peer.rawValue)'s host, in link order: one per link between the two roles (netns-bridge and netns-router: one to or from the dut; netns-direct: one per router; generator to sink: one, the generator-ceiling link). Given only when the two roles run on different hosts."
+          )
+        }
     }
 
   private static let byPath: [String: SchemaEntry] = Dictionary(

@@ -11,6 +11,9 @@ public struct SSHTarget: Codable, Sendable, Equatable {
   public var identity: String?
   /// `-o NAME=VALUE` options, in file order.
   public var options: [SSHOption] = []
+  /// A local network namespace the ssh client runs in (a management network reached through
+  /// a namespace); nil: the caller's.
+  public var clientNamespace: String? = nil
 
   /// A target.
   public init(user: String?, host: String, port: Int = 22, identity: String? = nil, options: [SSHOption] = [])
@@ -56,6 +59,11 @@ public enum TestbedRole: String, Codable, Sendable, CaseIterable {
   case timeKeeper = "time_keeper"
 }
 
+/// Role-keyed dictionaries encode as keyed objects (`{"generator": ...}`), so with sorted keys
+/// their JSON is the same in every process (as arrays of pairs they would follow the
+/// dictionary's per-process hash order).
+extension TestbedRole: CodingKeyRepresentable {}
+
 /// Where each testbed role runs: local namespaces unless the scenario's `testbed:` section
 /// gives the role an ssh target.
 public struct TestbedRolesSpec: Codable, Sendable, Equatable {
@@ -65,6 +73,33 @@ public struct TestbedRolesSpec: Codable, Sendable, Equatable {
   /// Every role local.
   public init() {}
 
+  /// Per role, per peer role: the existing interfaces ("parents") on the role's host that
+  /// are cabled to the peer's host, in link order (`testbed.ROLE.ports.PEER`).
+  public var ports: [TestbedRole: [TestbedRole: [String]]] = [:]
+
   /// The ssh target of `role`, nil when it runs locally.
   public func target(_ role: TestbedRole) -> SSHTarget? { remote[role] }
+
+  /// The interfaces of `role`'s host cabled to `peer`'s host (empty when none are named).
+  public func ports(_ role: TestbedRole, toward peer: TestbedRole) -> [String] { ports[role]?[peer] ?? [] }
+
+  /// The peers whose links a role's `ports` may name: the roles that carry traffic.
+  public static func peers(of role: TestbedRole) -> [TestbedRole] {
+    switch role {
+    case .generator: [.dut, .sink]
+    case .dut: [.generator, .sink]
+    case .sink: [.generator, .dut]
+    case .timeKeeper: []
+    }
+  }
+
+  /// Whether `a` and `b` run on the same host: both local, or the same ssh host and port
+  /// (the login name does not change the machine).
+  public func sameHost(_ a: TestbedRole, _ b: TestbedRole) -> Bool {
+    switch (remote[a], remote[b]) {
+    case (nil, nil): true
+    case (let x?, let y?): x.host == y.host && x.port == y.port
+    default: false
+    }
+  }
 }

@@ -21,6 +21,8 @@ enum ValueKind: Sendable {
   case choice([String])
   /// A list of integers in a range (a single integer is a list of one).
   case integerList(ClosedRange<Int64>)
+  /// A list of at most `maxCount` network interface names (a single name is a list of one).
+  case interfaceList(maxCount: Int)
   /// `each`, `all` or `vrN`.
   case trafficTarget
   /// A packet rate or a bit rate.
@@ -62,6 +64,8 @@ enum ValueKind: Sendable {
     case .text(let n): "text of at most \(n) characters"
     case .choice(let names): "one of \(names.joined(separator: ", "))"
     case .integerList(let r): "a list of integers from \(r.lowerBound) to \(r.upperBound)"
+    case .interfaceList(let n):
+      "a list of at most \(n) interface names (1 to 15 letters, digits, . - _, not starting with - or .)"
     case .trafficTarget:
       "each (every router gets the rate), all (the rate is split over the routers), or vrN (router N, from 0)"
     case .trafficRate:
@@ -91,6 +95,7 @@ enum ValueKind: Sendable {
     case .text: "text"
     case .choice: "a name"
     case .integerList: "a list of integers"
+    case .interfaceList: "a list of interface names"
     case .trafficTarget: "a router target"
     case .trafficRate: "a rate"
     case .frame: "a frame size"
@@ -102,6 +107,20 @@ enum ValueKind: Sendable {
     case .list: "a list"
     case .sweepKeys: "a mapping of key paths"
     }
+  }
+
+  /// Whether `s` may name a network interface: 1 to 15 bytes (the kernel's IFNAMSIZ - 1) of
+  /// letters, digits and `.-_`, not starting with `-` (an option) or `.` (`.` and `..`).
+  static func isInterfaceName(_ s: String) -> Bool {
+    guard let first = s.first, first != "-", first != ".", s.utf8.count <= 15 else { return false }
+    return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }
+  }
+
+  /// Whether `s` may name a network namespace (a file in /run/netns): letters, digits and
+  /// `.-_`, not starting with `-` or `.`.
+  static func isNamespaceName(_ s: String) -> Bool {
+    guard let first = s.first, first != "-", first != ".", s.utf8.count <= 64 else { return false }
+    return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }
   }
 
   static func integerRangeText(_ r: ClosedRange<Int64>) -> String {
@@ -197,6 +216,7 @@ enum ParsedValue: Sendable, Equatable {
   case text(String)
   case off
   case integers([Int64])
+  case names([String])
   case target(TrafficTarget)
   case rate(TrafficRate)
   case frame(FrameSpec)
@@ -242,6 +262,33 @@ extension ValueKind {
         out.append(v)
       }
       return problems.isEmpty ? .success(.integers(out)) : .failure(ValueProblemList(problems))
+    case .interfaceList(let n):
+      let items: [YNode]
+      switch node.content {
+      case .sequence(let list): items = list
+      case .scalar: items = [node]
+      case .null: return .success(.names([]))
+      case .mapping: return fail("expected \(expected), found \(node.shapeText)")
+      }
+      if items.count > n { return fail("\(items.count) names given") }
+      var out: [String] = []
+      var problems: [ValueProblem] = []
+      for (i, item) in items.enumerated() {
+        let suffix = node.items == nil ? "" : "[\(i)]"
+        guard let s = item.scalar, ValueKind.isInterfaceName(s) else {
+          problems.append(
+            ValueProblem(
+              "\(item.shapeText) is not an interface name", allowed: allowed, at: item.origin,
+              pathSuffix: suffix))
+          continue
+        }
+        if out.contains(s) {
+          problems.append(
+            ValueProblem("'\(s)' is named twice", allowed: allowed, at: item.origin, pathSuffix: suffix))
+        }
+        out.append(s)
+      }
+      return problems.isEmpty ? .success(.names(out)) : .failure(ValueProblemList(problems))
     case .frame:
       if let items = node.items { return ValueKind.parseFrameList(items, allowed: allowed) }
     case .arrival:

@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 
 /// The counters of one interface (from `ip -s -j link show`, i.e. the kernel's stats64).
 public struct LinkCounters: Sendable, Equatable {
@@ -59,22 +60,53 @@ public struct CounterSnapshot: Sendable {
 /// Reads counters through `ip` (inside each namespace) and /proc.
 public struct CounterReader: Sendable {
   let runner: any CommandRunner
+  let hostOf: @Sendable (String) -> SSHTarget?
+  let cpuHost: SSHTarget?
 
-  /// A reader that runs its commands with `runner`.
-  public init(runner: any CommandRunner) { self.runner = runner }
+  /// A reader that runs its commands with `runner`, every namespace and the CPU counters on
+  /// this machine.
+  public init(runner: any CommandRunner) {
+    self.init(runner: runner, hostOf: { _ in nil }, cpuHost: nil)
+  }
+
+  /// A reader that reads each namespace's counters on its host (`hostOf`: nil for this
+  /// machine, else over ssh) and the CPU counters (/proc/stat, /proc/softirqs,
+  /// /proc/net/softnet_stat) on `cpuHost`'s.
+  public init(
+    runner: any CommandRunner, hostOf: @escaping @Sendable (String) -> SSHTarget?, cpuHost: SSHTarget?
+  ) {
+    self.runner = runner
+    self.hostOf = hostOf
+    self.cpuHost = cpuHost
+  }
+
+  /// The reader of `plan`: namespaces on their roles' hosts, the CPU counters on the dut's.
+  public init(runner: any CommandRunner, plan: TopologyPlan) {
+    let p = plan
+    self.init(runner: runner, hostOf: { p.host(ofNamespace: $0) }, cpuHost: plan.setup.roles.target(.dut))
+  }
 
   /// Reads everything for `namespaces`.
   public func snapshot(namespaces: [String]) throws -> CounterSnapshot {
     var links: [String: LinkCounters] = [:]
     var ip: [String: [String: UInt64]] = [:]
     for ns in namespaces {
-      let out = try runner.check(["ip", "-n", ns, "-s", "-j", "link", "show"])
+      let on = Testbed.runner(on: hostOf(ns), local: runner)
+      let out = try on.check(["ip", "-n", ns, "-s", "-j", "link", "show"])
       for (name, c) in try Self.parseLinks(out) { links["\(ns)/\(name)"] = c }
-      let snmp = try runner.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"])
+      let snmp = try on.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"])
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
     }
-    return CounterSnapshot(
-      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: Self.readCPU())
+    let cpu: CPUCounters
+    if let cpuHost {
+      let on = cpuHost.runner(local: runner)
+      cpu = Self.parseCPU(
+        stat: try on.check(["cat", "/proc/stat"]), softirqs: try on.check(["cat", "/proc/softirqs"]),
+        softnet: try on.check(["cat", "/proc/net/softnet_stat"]))
+    } else {
+      cpu = Self.readCPU()
+    }
+    return CounterSnapshot(time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu)
   }
 
   /// Parses `ip -s -j link show` output: interface name -> counters.
@@ -110,8 +142,14 @@ public struct CounterReader: Sendable {
 
   /// Reads /proc/stat, /proc/softirqs and /proc/net/softnet_stat.
   public static func readCPU() -> CPUCounters {
+    func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+    return parseCPU(
+      stat: read("/proc/stat"), softirqs: read("/proc/softirqs"), softnet: read("/proc/net/softnet_stat"))
+  }
+
+  /// Parses the texts of /proc/stat, /proc/softirqs and /proc/net/softnet_stat.
+  public static func parseCPU(stat: String, softirqs soft: String, softnet: String) -> CPUCounters {
     var c = CPUCounters()
-    let stat = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)) ?? ""
     for line in stat.split(separator: "\n") where line.hasPrefix("cpu") && !line.hasPrefix("cpu ") {
       let f = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
       guard f.count >= 7 else { continue }
@@ -120,13 +158,11 @@ public struct CounterReader: Sendable {
       c.busy.append(total - f[3] - f[4])
       c.softirq.append(f[6])
     }
-    let soft = (try? String(contentsOfFile: "/proc/softirqs", encoding: .utf8)) ?? ""
     for line in soft.split(separator: "\n") {
       let f = line.split(separator: " ")
       if f.first == "NET_RX:" { c.netRx = f.dropFirst().compactMap { UInt64($0) } }
       if f.first == "NET_TX:" { c.netTx = f.dropFirst().compactMap { UInt64($0) } }
     }
-    let softnet = (try? String(contentsOfFile: "/proc/net/softnet_stat", encoding: .utf8)) ?? ""
     for line in softnet.split(separator: "\n") {
       let f = line.split(separator: " ").compactMap { UInt64($0, radix: 16) }
       guard f.count >= 3 else { continue }

@@ -59,6 +59,30 @@ public enum HostFacts {
     return facts
   }
 
+  /// The facts of a remote role's host, read with `runner` (ssh): CPU model, CPUs, kernel,
+  /// the versions of ip and trafgen.
+  public static func remote(runner: any CommandRunner) -> [String: Any] {
+    func out(_ argv: [String]) -> String {
+      guard let r = try? runner.run(argv, input: nil), r.status != 127, r.status != 255 else {
+        return "not available"
+      }
+      return (r.stdout + r.stderr).split(separator: "\n").first.map {
+        $0.trimmingCharacters(in: .whitespaces)
+      } ?? ""
+    }
+    let cpuinfo = (try? runner.run(["cat", "/proc/cpuinfo"], input: nil))?.stdout ?? ""
+    return [
+      "cpu_model": cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        .map {
+          $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        ?? "unknown",
+      "cores": Int(out(["nproc"])) ?? 0,
+      "kernel": out(["uname", "-r"]),
+      "tools": ["trafgen": out(["trafgen", "-v"]), "ip": out(["ip", "-V"])],
+    ]
+  }
+
   static func first(_ runner: any CommandRunner, _ argv: [String]) -> String {
     guard ProgramPath.resolve(argv[0]) != nil, let r = try? runner.run(argv, input: nil) else {
       return "not installed"

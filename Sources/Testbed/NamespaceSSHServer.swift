@@ -18,7 +18,6 @@ public final class NamespaceSSHServer: @unchecked Sendable {
   public let launcher: RemoteLauncher
   /// sshd's process id.
   public let pid: Int32
-  let session: TestbedSession
   let directory: String
   let madePrivsepDirectory: Bool
   private var stopped = false
@@ -30,10 +29,30 @@ public final class NamespaceSSHServer: @unchecked Sendable {
 
   /// Starts sshd in `namespace` listening on `address`:`port`, for clients in
   /// `clientNamespace`. Throws (usage) when sshd or ssh-keygen is missing.
-  public init(
+  public convenience init(
     session: TestbedSession, namespace: String, address: String, port: Int, clientNamespace: String
   ) throws {
-    self.session = session
+    let ledger = session.ledger
+    try self.init(
+      directory: session.workDirectory + "/ssh", namespace: namespace, address: address, port: port,
+      clientNamespace: clientNamespace, runner: session.runner, whileOpen: { try ledger.whileOpen($0) })
+  }
+
+  /// Starts sshd in `namespace` as above, outside any session: keys and configuration in
+  /// `directory` (created here, mode 0700; removed by `stop()`), commands run with `runner`,
+  /// sshd started inside `whileOpen` (the caller's guard against a concurrent teardown). The
+  /// caller owns `namespace` and removes it (`stop()` ends sshd by its pid first).
+  ///
+  /// With `networkOnly`, sshd enters only the namespace's network (`nsenter --net`), keeping
+  /// this machine's mounts: its sessions see the real /sys/fs/cgroup (`ip netns exec` mounts
+  /// a /sys of the namespace, without cgroups) and the namespaces they add are visible here,
+  /// as a remote dut's host needs in a lab of namespaces.
+  public init(
+    directory dir: String, namespace: String, address: String, port: Int, clientNamespace: String?,
+    runner: any CommandRunner,
+    whileOpen: (() throws -> CommandResult) throws -> CommandResult = { try $0() },
+    networkOnly: Bool = false
+  ) throws {
     guard let sshd = ProgramPath.resolve("sshd"), ProgramPath.resolve("ssh-keygen") != nil,
       ProgramPath.resolve("ssh") != nil
     else {
@@ -41,7 +60,6 @@ public final class NamespaceSSHServer: @unchecked Sendable {
         "sshd, ssh and ssh-keygen are needed (Debian: openssh-server, openssh-client; scripts/install-deps.sh)",
         usage: true)
     }
-    let dir = session.workDirectory + "/ssh"
     directory = dir
     let fm = FileManager.default
     try fm.createDirectory(
@@ -56,7 +74,7 @@ public final class NamespaceSSHServer: @unchecked Sendable {
     madePrivsepDirectory = made
     do {
       for key in ["host_key", "client_key"] {
-        try session.runner.check([
+        try runner.check([
           "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "vrsim-testbed-\(key)", "-f", dir + "/" + key,
         ])
       }
@@ -85,9 +103,10 @@ public final class NamespaceSSHServer: @unchecked Sendable {
       // pid file): run in the foreground, it would close the descriptors Foundation's Process
       // watches for its exit, which then blocks in waitpid on a live process. The daemon runs
       // in the namespace, so deleting the namespace kills it on every exit path.
-      let r = try session.ledger.whileOpen {
-        try session.runner.run(
-          ["ip", "netns", "exec", namespace, sshd, "-f", dir + "/sshd_config", "-E", dir + "/sshd.log"],
+      let r = try whileOpen {
+        try runner.run(
+          (networkOnly ? ["nsenter", "--net=/run/netns/" + namespace] : ["ip", "netns", "exec", namespace])
+            + [sshd, "-f", dir + "/sshd_config", "-E", dir + "/sshd.log"],
           input: nil)
       }
       var daemon: Int32? = nil

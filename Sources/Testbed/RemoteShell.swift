@@ -33,10 +33,10 @@ public struct RemoteLauncher: Sendable, Equatable {
   /// A local network namespace to run `ssh` in; nil: the caller's.
   public var clientNamespace: String?
 
-  /// A launcher.
+  /// A launcher; the client namespace defaults to the target's (`ssh.client_namespace`).
   public init(target: SSHTarget, clientNamespace: String? = nil) {
     self.target = target
-    self.clientNamespace = clientNamespace
+    self.clientNamespace = clientNamespace ?? target.clientNamespace
   }
 
   /// The local argument vector that runs `remote` (an argument vector) on the target:
@@ -76,4 +76,16 @@ public struct SSHCommandRunner: CommandRunner {
   public func run(_ argv: [String], input: String?) throws -> CommandResult {
     try local.run(try launcher.argv(argv), input: input)
   }
+}
+
+extension SSHTarget {
+  /// A runner for this host: ssh through `local`.
+  func runner(local: any CommandRunner) -> any CommandRunner {
+    SSHCommandRunner(RemoteLauncher(target: self), local: local)
+  }
+}
+
+/// The runner of a host: `local` for this machine (nil), ssh to the target otherwise.
+func runner(on host: SSHTarget?, local: any CommandRunner) -> any CommandRunner {
+  host.map { $0.runner(local: local) } ?? local
 }

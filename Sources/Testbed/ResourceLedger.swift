@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 
 #if canImport(Glibc)
   import Glibc
@@ -12,8 +13,8 @@ import Foundation
 /// entries (the main thread's next step fails instead of leaking).
 public final class ResourceLedger: @unchecked Sendable {
   private let lock = NSLock()
-  private var namespaces: [String] = []
-  private var cgroups: [String] = []
+  private var namespaces: [(name: String, host: SSHTarget?)] = []
+  private var cgroups: [(path: String, host: SSHTarget?)] = []
   private var processes: [Int32: Process] = [:]
   private var closed = false
   private let runner: any CommandRunner
@@ -21,21 +22,23 @@ public final class ResourceLedger: @unchecked Sendable {
   /// A ledger that runs its teardown commands with `runner`.
   public init(runner: any CommandRunner) { self.runner = runner }
 
-  /// Records namespace `name` and creates it with `create`, under the lock.
-  public func createNamespace(_ name: String, _ create: () throws -> Void) throws {
+  /// Records namespace `name` on `host` (nil: this machine) and creates it with `create`,
+  /// under the lock.
+  public func createNamespace(_ name: String, on host: SSHTarget? = nil, _ create: () throws -> Void) throws {
     lock.lock()
     defer { lock.unlock() }
     guard !closed else { throw TestbedError("interrupted") }
-    namespaces.append(name)
+    namespaces.append((name, host))
     try create()
   }
 
-  /// Records cgroup directory `path` and creates it with `create`, under the lock.
-  public func createCgroup(_ path: String, _ create: () throws -> Void) throws {
+  /// Records cgroup directory `path` on `host` (nil: this machine) and creates it with
+  /// `create`, under the lock.
+  public func createCgroup(_ path: String, on host: SSHTarget? = nil, _ create: () throws -> Void) throws {
     lock.lock()
     defer { lock.unlock() }
     guard !closed else { throw TestbedError("interrupted") }
-    cgroups.append(path)
+    cgroups.append((path, host))
     try create()
   }
 
@@ -67,7 +70,7 @@ public final class ResourceLedger: @unchecked Sendable {
   public var createdNamespaces: [String] {
     lock.lock()
     defer { lock.unlock() }
-    return namespaces
+    return namespaces.map(\.name)
   }
 
   /// Removes everything recorded, newest first: kills child processes, then whatever still
@@ -83,12 +86,24 @@ public final class ResourceLedger: @unchecked Sendable {
     for (pid, p) in processes where p.isRunning { kill(pid, SIGKILL) }
     for (_, p) in processes { p.waitUntilExit() }
     processes = [:]
-    for path in cgroups.reversed() {
-      if CgroupFiles.remove(path) { removed.append("cgroup \(path)") }
+    for (path, host) in cgroups.reversed() {
+      if let host {
+        if CgroupFiles.remove(path, runner: host.runner(local: runner)) {
+          removed.append("cgroup \(path) on \(host.host)")
+        }
+      } else if CgroupFiles.remove(path) {
+        removed.append("cgroup \(path)")
+      }
     }
     cgroups = []
-    for ns in namespaces.reversed() {
-      if NamespaceTools.remove(ns, runner: runner) { removed.append("netns \(ns)") }
+    for (ns, host) in namespaces.reversed() {
+      if let host {
+        if NamespaceTools.remove(ns, runner: host.runner(local: runner), remote: true) {
+          removed.append("netns \(ns) on \(host.host)")
+        }
+      } else if NamespaceTools.remove(ns, runner: runner) {
+        removed.append("netns \(ns)")
+      }
     }
     namespaces = []
     return removed
@@ -124,6 +139,31 @@ enum CgroupFiles {
     try h.write(contentsOf: Data(value.utf8))
   }
 
+  /// Makes `step` on a remote host with `runner` (ssh): `mkdir`, then each value written by
+  /// `tee FILE` from stdin (a control file that does not exist cannot be created in cgroupfs,
+  /// so tee fails there as the local write does).
+  static func create(_ step: CgroupStep, runner: any CommandRunner) throws {
+    for (argv, input) in TopologyPlan.remoteCgroupCommands(step) { try runner.check(argv, input: input) }
+  }
+
+  /// Removes the remote cgroup at `path` with `runner` (ssh): kills its members (`kill -9`
+  /// with the pids of its cgroup.procs), then `rmdir`. True when it existed and is gone.
+  static func remove(_ path: String, runner: any CommandRunner) -> Bool {
+    guard (try? runner.run(["test", "-d", path], input: nil))?.status == 0 else { return false }
+    for _ in 0..<20 {
+      let procs = (try? runner.run(["cat", path + "/cgroup.procs"], input: nil))?.stdout ?? ""
+      let pids = procs.split(separator: "\n").compactMap { Int32($0) }
+      if pids.isEmpty { break }
+      _ = try? runner.run(["kill", "-9"] + pids.map(String.init), input: nil)
+      usleep(50_000)
+    }
+    for _ in 0..<20 {
+      if (try? runner.run(["rmdir", path], input: nil))?.status == 0 { return true }
+      usleep(50_000)
+    }
+    return false
+  }
+
   /// Kills every process in the cgroup at `path` (they were started by the run that owns
   /// it), then removes the directory. True when it existed and is gone.
   static func remove(_ path: String) -> Bool {
@@ -153,13 +193,19 @@ enum NamespaceTools {
 
   /// Kills the processes inside namespace `ns` (started by the run that owns it), then
   /// deletes it. True when it was deleted.
-  static func remove(_ ns: String, runner: any CommandRunner) -> Bool {
+  /// With `remote`, `runner` reaches another host: its processes are killed there
+  /// (`kill -9 PID ...` through the runner).
+  static func remove(_ ns: String, runner: any CommandRunner, remote: Bool = false) -> Bool {
     for _ in 0..<20 {
       let pids =
         ((try? runner.run(["ip", "netns", "pids", ns], input: nil))?.stdout ?? "")
         .split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
       if pids.isEmpty { break }
-      for pid in pids where pid != getpid() { kill(pid, SIGKILL) }
+      if remote {
+        _ = try? runner.run(["kill", "-9"] + pids.map(String.init), input: nil)
+      } else {
+        for pid in pids where pid != getpid() { kill(pid, SIGKILL) }
+      }
       usleep(20_000)
     }
     guard let r = try? runner.run(["ip", "netns", "del", ns], input: nil) else { return false }

@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 
 /// Removes what killed testbed runs left: every namespace, host-namespace link and cgroup
 /// whose name is in the `vrt<hex>-` family (`RunPrefix.isFamily`), and the processes inside
@@ -11,13 +12,64 @@ public enum TestbedCleaner {
     public var removed: [String]
     /// Items found but not removable, with the reason.
     public var failed: [String]
+    /// Per remote host cleaned (in the order given): what was removed there and what not.
+    public var hosts: [(host: String, removed: [String], failed: [String])] = []
   }
 
-  /// Cleans up with `runner`; `cgroupRoot` is where the hierarchies are mounted.
-  public static func clean(runner: any CommandRunner, cgroupRoot: String = "/sys/fs/cgroup") throws -> Report
-  {
+  /// Cleans up with `runner`; `cgroupRoot` is where the hierarchies are mounted. `remotes`:
+  /// hosts (a scenario's remote roles) cleaned first, over ssh, the same way: family
+  /// namespaces (`ip netns list` there) and cgroups, nothing else.
+  public static func clean(
+    runner: any CommandRunner, remotes: [SSHTarget] = [], cgroupRoot: String = "/sys/fs/cgroup"
+  ) throws -> Report {
     let lock = try TestbedLock()
     defer { withExtendedLifetime(lock) {} }
+    var hosts: [(host: String, removed: [String], failed: [String])] = []
+    for target in remotes {
+      let (removed, failed) = cleanRemote(on: target.runner(local: runner), cgroupRoot: cgroupRoot)
+      hosts.append((target.host, removed, failed))
+    }
+    var report = try cleanLocal(runner: runner, cgroupRoot: cgroupRoot)
+    report.hosts = hosts
+    return report
+  }
+
+  /// Removes the family's cgroups and namespaces on a remote host through `on` (ssh).
+  static func cleanRemote(on: any CommandRunner, cgroupRoot: String) -> (removed: [String], failed: [String])
+  {
+    var removed: [String] = []
+    var failed: [String] = []
+    for dir in ["cpu", "cpuset", "cpuacct", "memory", "unified"].map({ cgroupRoot + "/" + $0 }) + [cgroupRoot]
+    {
+      guard let r = try? on.run(["ls", "-1", dir], input: nil), r.status == 0 else { continue }
+      for e in r.stdout.split(separator: "\n").map(String.init).sorted() where RunPrefix.isFamily(e) {
+        let path = dir + "/" + e
+        if CgroupFiles.remove(path, runner: on) {
+          removed.append("cgroup \(path)")
+        } else {
+          failed.append("cgroup \(path)")
+        }
+      }
+    }
+    if let r = try? on.run(["ip", "netns", "list"], input: nil), r.status == 0 {
+      let names = r.stdout.split(separator: "\n").compactMap {
+        $0.split(separator: " ").first.map(String.init)
+      }
+      for ns in names.sorted() where RunPrefix.isFamily(ns) {
+        if NamespaceTools.remove(ns, runner: on, remote: true) {
+          removed.append("netns \(ns)")
+        } else {
+          failed.append("netns \(ns)")
+        }
+      }
+    } else {
+      failed.append("ip netns list did not run over ssh")
+    }
+    return (removed, failed)
+  }
+
+  /// This machine's part of `clean`, under the lock the caller holds.
+  static func cleanLocal(runner: any CommandRunner, cgroupRoot: String) throws -> Report {
     var removed: [String] = []
     var failed: [String] = []
     // cgroups first: their members are killed before the namespaces are deleted.

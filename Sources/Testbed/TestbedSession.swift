@@ -1,5 +1,6 @@
 import Foundation
 import Report
+import Scenario
 
 #if canImport(Glibc)
   import Glibc
@@ -100,18 +101,104 @@ public final class TestbedSession: @unchecked Sendable {
   public func withTopology<T>(_ setup: TestbedSetup, _ body: (TopologyPlan, TrafficTrial) throws -> T) throws
     -> T
   {
-    let plan = TopologyPlan(setup: setup, prefix: prefix, cgroups: cgroups)
+    let layout = try checkRemoteHosts(setup)
+    var placed = setup
+    // The routers' cpusets spread over the dut host's CPUs, trafgen over the generator's.
+    if let dut = setup.roles.target(.dut) { placed.hostCPUs = try remoteCPUs(dut) }
+    let generatorCPUs = try setup.roles.target(.generator).map(remoteCPUs) ?? setup.hostCPUs
+    let plan = TopologyPlan(setup: placed, prefix: prefix, cgroups: layout)
     defer { ledger.teardown(final: false) }
     try TopologyBuilder.build(plan, runner: runner, ledger: ledger)
-    let trial = TrafficTrial(plan: plan, runner: runner, ledger: ledger, workDirectory: workDirectory)
+    let trial = TrafficTrial(
+      plan: plan, runner: runner, ledger: ledger, workDirectory: workDirectory, generatorCPUs: generatorCPUs)
     return try body(plan, trial)
+  }
+
+  private var checkedHosts: [String: CgroupLayout?] = [:]
+  private var cpuCounts: [String: Int] = [:]
+
+  /// The CPUs of a remote host (`nproc` over ssh), read once.
+  func remoteCPUs(_ target: SSHTarget) throws -> Int {
+    let key = "\(target.host):\(target.port)"
+    if let n = cpuCounts[key] { return n }
+    let text = try target.runner(local: runner).check(["nproc"])
+    guard let n = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), n > 0 else {
+      throw TestbedError("nproc on \(target.host) printed '\(text.prefix(40))', not a CPU count")
+    }
+    cpuCounts[key] = n
+    return n
+  }
+
+  /// Checks each remote host of `setup` once (reached over ssh as root: `ip netns list`
+  /// runs; trafgen on the generator's) and returns the cgroup layout the routers get: this
+  /// session's, or the remote dut's. The time-keeper stays local (the external timer needs
+  /// a route from the benchmark's namespace), so a remote one is refused.
+  func checkRemoteHosts(_ setup: TestbedSetup) throws -> CgroupLayout {
+    if setup.roles.target(.timeKeeper) != nil {
+      throw TestbedError(
+        "testbed.time_keeper.ssh: the time-keeper runs locally for now (it needs a route from the benchmark's namespace); remove the entry",
+        usage: true)
+    }
+    var layout = cgroups
+    for role in [TestbedRole.generator, .dut, .sink] {
+      guard let target = setup.roles.target(role) else { continue }
+      let key = "\(target.host):\(target.port)"
+      let on = target.runner(local: runner)
+      if checkedHosts[key] == nil {
+        let r = try on.run(["ip", "netns", "list"], input: nil)
+        guard r.status == 0 else {
+          throw TestbedError(
+            "testbed.\(role.rawValue).ssh: cannot run ip netns list on \(target.host) over ssh (status \(r.status)): \(r.stderr.split(separator: "\n").prefix(2).joined(separator: "; ")); the role needs root there (docs/testbed.md, Roles over ssh)",
+            usage: true)
+        }
+        checkedHosts[key] = .some(nil)
+      }
+      // trafgen -v exits 1 after printing its version; the remote shell says 127 when it is missing.
+      if role == .generator,
+        [127, 255].contains((try? on.run(["trafgen", "-v"], input: nil))?.status ?? 255)
+      {
+        throw TestbedError(
+          "testbed.generator.ssh: trafgen does not run on \(target.host) (Debian: netsniff-ng)", usage: true)
+      }
+      if role == .dut {
+        if case .some(.some(let known)) = checkedHosts[key] {
+          layout = known
+        } else {
+          layout = try Self.remoteLayout(on, host: target.host)
+          checkedHosts[key] = .some(layout)
+        }
+      }
+    }
+    return layout
+  }
+
+  /// The cgroup layout of a remote host (the same tests as `CgroupLayout.detect`, by `test -e`).
+  static func remoteLayout(_ on: any CommandRunner, host: String, root: String = "/sys/fs/cgroup") throws
+    -> CgroupLayout
+  {
+    func exists(_ path: String) -> Bool { (try? on.run(["test", "-e", path], input: nil))?.status == 0 }
+    if exists(root + "/cpu/cpu.shares") && exists(root + "/cpuset/cpuset.cpus") { return .v1(root: root) }
+    if exists(root + "/cgroup.controllers") { return .v2(root: root) }
+    throw TestbedError(
+      "testbed.dut.ssh: \(host) has no cgroup hierarchy with cpu and cpuset under \(root)", usage: true)
   }
 
   /// The host facts, with the offloads of a veth in a topology built for the purpose.
   public func hostFacts(sample setup: TestbedSetup) -> [String: Any] {
     (try? withTopology(setup) { plan, _ in
+      let localGenerator = setup.roles.target(.generator) == nil
       var facts = HostFacts.collect(
-        runner: runner, offloadsOf: (plan.generatorNamespace, plan.ceilingPorts.gen.name))
+        runner: runner,
+        offloadsOf: localGenerator ? (plan.generatorNamespace, plan.ceilingPorts.gen.name) : nil)
+      // The remote roles' hosts, each by its facts read over ssh.
+      var hosts: [String: [String: Any]] = [:]
+      for role in TestbedRole.allCases {
+        guard let t = setup.roles.target(role) else { continue }
+        var h = HostFacts.remote(runner: t.runner(local: runner))
+        h["host"] = t.host
+        hosts[role.rawValue] = h
+      }
+      if !hosts.isEmpty { facts["remote_hosts"] = hosts }
       // The sysctls each namespace is given (role names without the run's prefix).
       var sysctls: [String: [String]] = [:]
       for case .command(let argv, _) in plan.steps where argv.count > 4 && argv[4] == "sysctl" {

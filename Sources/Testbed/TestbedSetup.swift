@@ -102,6 +102,8 @@ public struct TestbedSetup: Sendable, Equatable {
   public var hostCPUs: Int
   /// The traffic generator.
   public var generator: TestbedGenerator = .trafgen
+  /// Where each role runs and the cables between hosts (the scenario's `testbed:` section).
+  public var roles = TestbedRolesSpec()
   /// The scenario's `run.seed`: the testbed sender's draws of trial k come from
   /// `RandomStreams(seed: seed, replication: k)`.
   public var seed: UInt64 = 1
@@ -201,6 +203,55 @@ public struct TestbedSetup: Sendable, Equatable {
       platform: platform, routers: routers, flows: flows, duration: spec.run.duration,
       replications: spec.run.replications, hostCPUs: max(1, hostCPUs))
     seed = spec.run.seed
+    if let roles = spec.testbed {
+      try Self.checkCables(roles, platform: platform, routers: count)
+      if roles.target(.generator) != nil, let k = spec.traffic.firstIndex(where: { $0.arrival != .cbr }) {
+        throw TestbedError(
+          "traffic[\(k)].arrival: a remote generator (testbed.generator.ssh) sends CBR only (trafgen); Poisson and on-off need the testbed's own sender, which runs with the generator local",
+          usage: true)
+      }
+      self.roles = roles
+    }
+  }
+
+  /// How many links join roles `a` and `b` on `platform` with `routers` routers: one each
+  /// way through dom0 (bridge, router), one per router (direct), one generator-to-sink link
+  /// (the generator's ceiling).
+  public static func links(_ a: TestbedRole, _ b: TestbedRole, platform: TestbedPlatform, routers: Int) -> Int
+  {
+    let pair = Set([a, b])
+    if pair == [.generator, .sink] { return 1 }
+    if pair == [.generator, .dut] || pair == [.dut, .sink] { return platform == .direct ? routers : 1 }
+    return 0
+  }
+
+  /// Checks that every link between roles on different hosts has a cable end named on both
+  /// hosts (`testbed.ROLE.ports.PEER`, exactly one interface per link) and that roles on the
+  /// same host name none (their links are veth pairs). Errors name the key.
+  public static func checkCables(_ roles: TestbedRolesSpec, platform: TestbedPlatform, routers: Int) throws {
+    for role in [TestbedRole.generator, .dut, .sink] {
+      for peer in TestbedRolesSpec.peers(of: role) {
+        let key = "testbed.\(role.rawValue).ports.\(peer.rawValue)"
+        let given = roles.ports(role, toward: peer).count
+        if roles.sameHost(role, peer) {
+          guard given == 0 else {
+            throw TestbedError(
+              "\(key): the \(role.rawValue) and the \(peer.rawValue) run on the same host, where their links are veth pairs; give no ports (\(given) given)",
+              usage: true)
+          }
+          continue
+        }
+        let need = links(role, peer, platform: platform, routers: routers)
+        guard given == need else {
+          let per =
+            Set([role, peer]) == [.generator, .sink]
+            ? "the generator-ceiling link" : platform == .direct ? "one per router" : "one link through dom0"
+          throw TestbedError(
+            "\(key): \(given) interface(s) given; \(platform.rawValue) with \(routers) router(s) has \(need) link(s) between the \(role.rawValue)'s host and the \(peer.rawValue)'s (\(per)): name \(need), one cable end each",
+            usage: true)
+        }
+      }
+    }
   }
 
   /// The same setup with every flow's rate multiplied by `factor` (the throughput search).

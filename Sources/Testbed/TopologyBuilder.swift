@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 
 #if canImport(Glibc)
   import Glibc
@@ -9,19 +10,29 @@ import Foundation
 public enum TopologyBuilder {
   /// Runs every step of `plan`; on a failure the caller tears the ledger down.
   public static func build(_ plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger) throws {
-    try build(steps: plan.steps, runner: runner, ledger: ledger)
+    try build(steps: plan.steps, hosts: plan.stepHosts, runner: runner, ledger: ledger)
   }
 
-  /// Runs `steps` in order, recording what they create in `ledger`.
-  public static func build(steps: [PlanStep], runner: any CommandRunner, ledger: ResourceLedger) throws {
-    for step in steps {
+  /// Runs `steps` in order, recording what they create in `ledger`. `hosts[i]` is where step
+  /// i runs (nil or absent: this machine): remote steps run over ssh (a `-batch -` script on
+  /// ssh's stdin, cgroups as `mkdir` and `tee`), recorded with their host.
+  public static func build(
+    steps: [PlanStep], hosts: [SSHTarget?] = [], runner: any CommandRunner, ledger: ResourceLedger
+  ) throws {
+    for (i, step) in steps.enumerated() {
+      let host = i < hosts.count ? hosts[i] : nil
+      let on = Testbed.runner(on: host, local: runner)
       switch step {
       case .namespace(let ns):
-        try ledger.createNamespace(ns) { try runner.check(["ip", "netns", "add", ns]) }
+        try ledger.createNamespace(ns, on: host) { try on.check(["ip", "netns", "add", ns]) }
       case .command(let argv, let input):
-        try ledger.whileOpen { _ = try runner.check(argv, input: input) }
+        try ledger.whileOpen { _ = try on.check(argv, input: input) }
       case .cgroup(let c):
-        try ledger.createCgroup(c.path) { try CgroupFiles.create(c) }
+        if host != nil {
+          try ledger.createCgroup(c.path, on: host) { try CgroupFiles.create(c, runner: on) }
+        } else {
+          try ledger.createCgroup(c.path) { try CgroupFiles.create(c) }
+        }
       }
     }
   }

@@ -1,4 +1,5 @@
 import Foundation
+import Scenario
 
 /// Where cgroups are made: the v1 controllers `cpu` and `cpuset` (mounted apart), or the
 /// unified v2 hierarchy with its equivalents (cpu.weight, cpu.max, cpuset.cpus).
@@ -97,6 +98,8 @@ public struct TopologyPlan: Sendable {
   public let prefix: RunPrefix
   /// The steps, in order.
   public private(set) var steps: [PlanStep] = []
+  /// Per step (same index): the ssh target of the host it runs on, nil for this machine.
+  public private(set) var stepHosts: [SSHTarget?] = []
   /// Namespaces in creation order.
   public private(set) var namespaces: [String] = []
   /// Every port (interface) of the topology.
@@ -126,6 +129,26 @@ public struct TopologyPlan: Sendable {
   /// The destination address of router N's traffic (RFC 2544 benchmark range).
   public static func destination(router n: Int) -> String { "198.18.\(n).1" }
 
+  /// The role whose host namespace `ns` lives on: the generator, the sink, or the dut
+  /// (dom0 and the routers).
+  public func role(ofNamespace ns: String) -> TestbedRole {
+    ns == generatorNamespace ? .generator : ns == sinkNamespace ? .sink : .dut
+  }
+
+  /// The ssh target of the host namespace `ns` lives on; nil: this machine.
+  public func host(ofNamespace ns: String) -> SSHTarget? { setup.roles.target(role(ofNamespace: ns)) }
+
+  /// The steps with the host each runs on.
+  public var placedSteps: [(step: PlanStep, host: SSHTarget?)] {
+    Array(zip(steps, stepHosts)).map { ($0.0, $0.1) }
+  }
+
+  /// The commands that make cgroup `c` on a remote host, as argument vectors with stdin:
+  /// `mkdir PATH`, then `tee PATH/FILE` with each value on stdin (no shell, no redirection).
+  public static func remoteCgroupCommands(_ c: CgroupStep) -> [(argv: [String], input: String?)] {
+    [(["mkdir", c.path], nil)] + c.settings.map { (["tee", c.path + "/" + $0.file], $0.value) }
+  }
+
   /// Builds the plan of `setup` with names under `prefix` and cgroups in `cgroups`.
   public init(setup: TestbedSetup, prefix: RunPrefix, cgroups: CgroupLayout) {
     self.setup = setup
@@ -149,10 +172,47 @@ public struct TopologyPlan: Sendable {
     var config: [String: [String]] = [:]
     var fdb: [String] = []
     var allPorts: [TopologyPort] = []
-    func veth(_ a: TopologyPort, _ b: TopologyPort, prefixLength: Int = 24) {
-      create[a.namespace, default: []].append(
-        "link add \(a.name) address \(a.mac) type veth peer name \(b.name) address \(b.mac) netns \(b.namespace)"
-      )
+    let roles = setup.roles
+    func roleOf(_ ns: String) -> TestbedRole { ns == gen ? .generator : ns == sink ? .sink : .dut }
+    func hostKey(_ t: SSHTarget?) -> String { t.map { "\($0.host):\($0.port)" } ?? "" }
+    // Cables: macvlans made on named parents, one `ip -batch -` per host, in first-use order.
+    var macvlanHosts: [(key: String, target: SSHTarget?)] = []
+    var macvlans: [String: [String]] = [:]
+    var cablesUsed: [Set<TestbedRole>: Int] = [:]
+    /// Links `a` and `b`: a veth pair when their namespaces are on one host, else two
+    /// macvlans on the cable's ends. `bReceivesForeign`: b must receive frames addressed to
+    /// other MACs (dom0's bridge port toward the generator).
+    func veth(_ a: TopologyPort, _ b: TopologyPort, prefixLength: Int = 24, bReceivesForeign: Bool = false) {
+      let (ra, rb) = (roleOf(a.namespace), roleOf(b.namespace))
+      if ra == rb || roles.sameHost(ra, rb) {
+        create[a.namespace, default: []].append(
+          "link add \(a.name) address \(a.mac) type veth peer name \(b.name) address \(b.mac) netns \(b.namespace)"
+        )
+      } else {
+        let k = cablesUsed[[ra, rb], default: 0]
+        cablesUsed[[ra, rb]] = k + 1
+        for (end, role, peer, foreign) in [(a, ra, rb, false), (b, rb, ra, bReceivesForeign)] {
+          let parents = roles.ports(role, toward: peer)
+          // `checkCables` made sure of one parent per link; a plan made without it names the key.
+          let parent =
+            k < parents.count ? parents[k] : "MISSING-testbed.\(role.rawValue).ports.\(peer.rawValue)"
+          let target = roles.target(role)
+          let key = hostKey(target)
+          if macvlans[key] == nil { macvlanHosts.append((key, target)) }
+          // Mode bridge receives the frames addressed to its own MAC (and broadcasts). dom0's
+          // bridge port toward the generator must also take frames addressed to the routers'
+          // MACs: mode source delivers every frame from the listed source MAC (the generator's
+          // port) whatever its destination (verified live: a bridge behind it forwards them),
+          // and as a bridge port it is promiscuous, which the macvlan passes on to its parent
+          // as a counted reference (so a NIC's unicast filter lets the frames in), dropped
+          // when the macvlan goes. Passthru would take the parent's MAC (the plan would not
+          // be static) and the whole parent.
+          let mode = foreign ? "source macaddr add \(a.mac)" : "bridge"
+          macvlans[key, default: []].append(
+            "link add link \(parent) name \(end.name) address \(end.mac) netns \(end.namespace) type macvlan mode \(mode)"
+          )
+        }
+      }
       for e in [a, b] {
         if let addr = e.address {
           config[e.namespace, default: []].append("addr add \(addr)/\(prefixLength) dev \(e.name)")
@@ -171,7 +231,7 @@ public struct TopologyPlan: Sendable {
     case .bridge:
       let g0 = port(gen, "g0", "10.1.0.1")
       let d0 = port(dom0, "d0", nil)
-      veth(g0, d0)
+      veth(g0, d0, bReceivesForeign: true)
       create[dom0, default: []].append("link add \(p.name("brin")) type bridge stp_state 0")
       create[dom0, default: []].append("link add \(p.name("brout")) type bridge stp_state 0")
       config[dom0, default: []].append("link set dev \(p.name("brin")) up")
@@ -282,8 +342,13 @@ public struct TopologyPlan: Sendable {
     }
     ports = allPorts
 
+    func add(_ step: PlanStep, on host: SSHTarget?) {
+      steps.append(step)
+      stepHosts.append(host)
+    }
+    func hostOf(_ ns: String) -> SSHTarget? { roles.target(roleOf(ns)) }
     // 1. Namespaces.
-    for ns in namespaces { steps.append(.namespace(ns)) }
+    for ns in namespaces { add(.namespace(ns), on: hostOf(ns)) }
     // 2. Sysctls before any link exists, so new interfaces inherit them: IPv6 off (no
     //    router solicitations or MLD on the links), rp_filter off, forwarding where packets
     //    are routed, bridge-nf-call-* off in dom0 only (-e: absent without br_netfilter).
@@ -300,23 +365,30 @@ public struct TopologyPlan: Sendable {
           "net.bridge.bridge-nf-call-arptables=0",
         ]
       }
-      steps.append(.command(["ip", "netns", "exec", ns, "sysctl", "-q", "-e", "-w"] + keys, input: nil))
+      add(
+        .command(["ip", "netns", "exec", ns, "sysctl", "-q", "-e", "-w"] + keys, input: nil), on: hostOf(ns))
     }
     // 3. Links, created from the namespace that owns the first end (the peer is created
     //    directly in its own namespace: nothing ever appears in the host's namespace).
     for ns in namespaces {
       if let lines = create[ns] {
-        steps.append(.command(["ip", "-n", ns, "-batch", "-"], input: Self.script(lines)))
+        add(.command(["ip", "-n", ns, "-batch", "-"], input: Self.script(lines)), on: hostOf(ns))
       }
+    }
+    //    Cables: a macvlan on each named parent, made in the host's own namespace and moved
+    //    into the role's namespace as it is created (the parent itself is never changed;
+    //    deleting the namespace deletes the macvlan).
+    for h in macvlanHosts {
+      add(.command(["ip", "-batch", "-"], input: Self.script(macvlans[h.key]!)), on: h.target)
     }
     // 4. Addresses, links up, static neighbours, policy rules.
     for ns in namespaces {
       if let lines = config[ns] {
-        steps.append(.command(["ip", "-n", ns, "-batch", "-"], input: Self.script(lines)))
+        add(.command(["ip", "-n", ns, "-batch", "-"], input: Self.script(lines)), on: hostOf(ns))
       }
     }
     if !fdb.isEmpty {
-      steps.append(.command(["bridge", "-n", dom0, "-batch", "-"], input: Self.script(fdb)))
+      add(.command(["bridge", "-n", dom0, "-batch", "-"], input: Self.script(fdb)), on: hostOf(dom0))
     }
     // 5. Route tables, in bulk.
     for (i, r) in setup.routers.enumerated() {
@@ -330,7 +402,9 @@ public struct TopologyPlan: Sendable {
             "route add \(16 + (k >> 16)).\((k >> 8) & 0xff).\(k & 0xff).0/24 via \(via) dev \(out.name)")
         }
       }
-      steps.append(.command(["ip", "-n", p.name("vr\(i)"), "-batch", "-"], input: Self.script(lines)))
+      add(
+        .command(["ip", "-n", p.name("vr\(i)"), "-batch", "-"], input: Self.script(lines)),
+        on: roles.target(.dut))
     }
     // 6. cgroups: weight, cap, pinning for whatever runs in a router namespace.
     for (i, r) in setup.routers.enumerated() {
@@ -343,18 +417,19 @@ public struct TopologyPlan: Sendable {
           cpu.append(("cpu.cfs_period_us", "100000"))
           cpu.append(("cpu.cfs_quota_us", String(r.cap * 1000)))
         }
-        steps.append(.cgroup(CgroupStep(path: "\(root)/cpu/\(name)", settings: cpu)))
-        steps.append(
+        add(.cgroup(CgroupStep(path: "\(root)/cpu/\(name)", settings: cpu)), on: roles.target(.dut))
+        add(
           .cgroup(
             CgroupStep(
-              path: "\(root)/cpuset/\(name)", settings: [("cpuset.mems", "0"), ("cpuset.cpus", cpus)])))
+              path: "\(root)/cpuset/\(name)", settings: [("cpuset.mems", "0"), ("cpuset.cpus", cpus)])),
+          on: roles.target(.dut))
       case .v2(let root):
         var s: [(file: String, value: String)] = [
           ("cpu.weight", String(min(10_000, max(1, r.weight * 100 / 256))))
         ]
         s.append(("cpu.max", r.cap > 0 ? "\(r.cap * 1000) 100000" : "max 100000"))
         s.append(("cpuset.cpus", cpus))
-        steps.append(.cgroup(CgroupStep(path: "\(root)/\(name)", settings: s)))
+        add(.cgroup(CgroupStep(path: "\(root)/\(name)", settings: s)), on: roles.target(.dut))
       }
     }
   }
@@ -383,19 +458,33 @@ public struct TopologyPlan: Sendable {
   public func render(maxInputLines: Int = 40) -> String {
     var out =
       "# testbed plan: \(setup.platform.rawValue), \(setup.routers.count) router(s), prefix \(prefix)\n"
-    for step in steps {
+    func command(_ argv: [String], _ input: String?, on host: SSHTarget?) {
+      // A remote step is shown as the local argument vector that runs it (ssh ... -- HOST
+      // 'word' ...); a host ssh cannot take was refused when the scenario was read.
+      let shown = host.map { (try? RemoteLauncher(target: $0).argv(argv)) ?? argv } ?? argv
+      out += "$ " + shown.joined(separator: " ") + "\n"
+      if let input {
+        let lines = input.split(separator: "\n")
+        for l in lines.prefix(maxInputLines) { out += "    \(l)\n" }
+        if lines.count > maxInputLines { out += "    ... (\(lines.count - maxInputLines) more lines)\n" }
+      }
+    }
+    for (step, host) in placedSteps {
       switch step {
-      case .namespace(let ns): out += "$ ip netns add \(ns)\n"
-      case .command(let argv, let input):
-        out += "$ " + argv.joined(separator: " ") + "\n"
-        if let input {
-          let lines = input.split(separator: "\n")
-          for l in lines.prefix(maxInputLines) { out += "    \(l)\n" }
-          if lines.count > maxInputLines { out += "    ... (\(lines.count - maxInputLines) more lines)\n" }
+      case .namespace(let ns):
+        if let host {
+          command(["ip", "netns", "add", ns], nil, on: host)
+        } else {
+          out += "$ ip netns add \(ns)\n"
         }
+      case .command(let argv, let input): command(argv, input, on: host)
       case .cgroup(let c):
-        out += "mkdir \(c.path)\n"
-        for s in c.settings { out += "write \(c.path)/\(s.file) = \(s.value)\n" }
+        if let host {
+          for (argv, input) in Self.remoteCgroupCommands(c) { command(argv, input, on: host) }
+        } else {
+          out += "mkdir \(c.path)\n"
+          for s in c.settings { out += "write \(c.path)/\(s.file) = \(s.value)\n" }
+        }
       }
     }
     return out

@@ -1,5 +1,6 @@
 import Foundation
 import Report
+import Scenario
 
 #if canImport(Glibc)
   import Glibc
@@ -20,12 +21,20 @@ public final class TrafficTrial: @unchecked Sendable {
   /// The program run as `PROGRAM testbed _send` for Poisson and on-off flows: this vrsim.
   public var senderProgram = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
-  /// A trial runner for `plan`, writing trafgen configurations under `workDirectory`.
-  public init(plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger, workDirectory: String) {
+  /// CPUs of the generator's host, over which the trafgen processes are pinned.
+  let generatorCPUs: Int
+
+  /// A trial runner for `plan`, writing trafgen configurations under `workDirectory`;
+  /// `generatorCPUs`: the generator host's CPUs (nil: the plan's `hostCPUs`).
+  public init(
+    plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger, workDirectory: String,
+    generatorCPUs: Int? = nil
+  ) {
     self.plan = plan
     self.runner = runner
     self.ledger = ledger
     self.workDirectory = workDirectory
+    self.generatorCPUs = generatorCPUs ?? plan.setup.hostCPUs
   }
 
   struct Sender {
@@ -33,15 +42,38 @@ public final class TrafficTrial: @unchecked Sendable {
     var output: PipeSink
   }
 
-  /// Starts `argv` in the ledger with stdout captured.
-  func start(_ argv: [String]) throws -> Sender {
+  /// Starts `argv` in the ledger with stdout captured, `input` on its stdin.
+  func start(_ argv: [String], input: String? = nil) throws -> Sender {
     let p = try SystemCommandRunner.makeProcess(argv)
     let out = Pipe()
     p.standardOutput = out
     p.standardError = out
-    p.standardInput = FileHandle.nullDevice
+    let inp = Pipe()
+    p.standardInput = input == nil ? FileHandle.nullDevice : inp
     try ledger.start(p)
+    if let input {
+      inp.fileHandleForWriting.write(Data(input.utf8))
+      try? inp.fileHandleForWriting.close()
+    }
     return Sender(process: p, output: PipeSink(out.fileHandleForReading))
+  }
+
+  /// Starts trafgen sending `config` on the generator's host: locally from a file in the
+  /// work directory; on a remote generator over ssh with the configuration on ssh's stdin
+  /// (`--in -`), so nothing is written there. Either way it stops by itself after `count`
+  /// frames and its report comes back on stdout.
+  func startTrafgen(
+    configName: String, config: String, device: TopologyPort, pps: Int?, count: Int, cpu: Int
+  ) throws -> Sender {
+    if let host = plan.setup.roles.target(.generator) {
+      let argv = Trafgen.command(
+        ns: device.namespace, device: device.name, config: "-", pps: pps, count: count, cpu: cpu)
+      return try start(try RemoteLauncher(target: host).argv(argv), input: config)
+    }
+    let cfg = try writeConfig(configName, config)
+    return try start(
+      Trafgen.command(
+        ns: device.namespace, device: device.name, config: cfg, pps: pps, count: count, cpu: cpu))
   }
 
   /// Waits for `senders` until `deadline` (seconds from now), killing those still running;
@@ -77,16 +109,16 @@ public final class TrafficTrial: @unchecked Sendable {
           bytes: f.bytes)
       }
     }
-    let cfg = try writeConfig("ceiling.cfg", text)
     let key = "\(s.namespace)/\(s.name)"
-    let before = try CounterReader(runner: runner).snapshot(namespaces: [plan.sinkNamespace])
+    let reader = CounterReader(runner: runner, plan: plan)
+    let before = try reader.snapshot(namespaces: [plan.sinkNamespace])
     let t0 = DispatchTime.now().uptimeNanoseconds
-    let sender = try start(
-      Trafgen.command(ns: g.namespace, device: g.name, config: cfg, pps: nil, count: packets, cpu: 0))
+    let sender = try startTrafgen(
+      configName: "ceiling.cfg", config: text, device: g, pps: nil, count: packets, cpu: 0)
     let out = wait([sender], deadline: 30)
     let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
     usleep(50_000)
-    let after = try CounterReader(runner: runner).snapshot(namespaces: [plan.sinkNamespace])
+    let after = try reader.snapshot(namespaces: [plan.sinkNamespace])
     let got = Double((after.links[key]?.rxPackets ?? 0) &- (before.links[key]?.rxPackets ?? 0))
     let seconds = Trafgen.reportedSeconds(out[0]) ?? wall
     let c = got / max(seconds, 1e-3)
@@ -98,15 +130,21 @@ public final class TrafficTrial: @unchecked Sendable {
   /// and returns every measurement.
   public func run(_ setup: TestbedSetup, index: Int) throws -> [MetricRow] {
     if setup.generator == .iperf3 { return try runIperf3(setup) }
-    let reader = CounterReader(runner: runner)
+    let reader = CounterReader(runner: runner, plan: plan)
     let seconds = setup.duration.seconds
-    var argvs: [[String]] = []
+    var sends: [(name: String, config: String, device: TopologyPort, pps: Int, count: Int, cpu: Int)] = []
     var own: [[String]] = []  // the testbed's own senders, started after the trafgens
     for (k, dev) in plan.generators.enumerated() {
       let flows = setup.flows.filter { dev.routers.contains($0.router) }
       let pps = flows.reduce(0) { $0 + $1.packetsPerSecond }
       guard pps > 0 else { continue }
       if flows.contains(where: { $0.arrival != .cbr }) {
+        // `TestbedSetup` refuses this with a remote generator: the sender is this vrsim.
+        guard plan.setup.roles.target(.generator) == nil else {
+          throw TestbedError(
+            "testbed.generator.ssh: Poisson and on-off flows need the generator local (the testbed's own sender)",
+            usage: true)
+        }
         // trafgen has no Poisson or on-off mode: the testbed's own sender, pinned likewise.
         let job = SenderJob(
           device: dev.port.name, flows: setup.flows.map(\.flowSpec),
@@ -124,20 +162,23 @@ public final class TrafficTrial: @unchecked Sendable {
         ])
         continue
       }
-      let cfg = try writeConfig(
-        "gen\(k)-t\(index).cfg", Trafgen.configuration(device: dev, plan: plan, flows: setup.flows))
       let count = max(1, Int((pps * seconds).rounded()))
-      argvs.append(
-        Trafgen.command(
-          ns: plan.generatorNamespace, device: dev.port.name, config: cfg, pps: Int(pps.rounded()),
-          count: count,
-          cpu: k % max(1, setup.hostCPUs)))
+      sends.append(
+        (
+          "gen\(k)-t\(index).cfg", Trafgen.configuration(device: dev, plan: plan, flows: setup.flows),
+          dev.port,
+          Int(pps.rounded()), count, k % max(1, generatorCPUs)
+        ))
     }
     let scheduled = own.count
-    argvs += own
     let before = try reader.snapshot(namespaces: plan.namespaces)
     let t0 = DispatchTime.now().uptimeNanoseconds
-    let senders = try argvs.map { try start($0) }
+    let senders =
+      try sends.map {
+        try startTrafgen(
+          configName: $0.name, config: $0.config, device: $0.device, pps: $0.pps, count: $0.count, cpu: $0.cpu
+        )
+      } + own.map { try start($0) }
     let outputs = wait(senders, deadline: seconds * 3 + 5)
     let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
     usleep(100_000)  // let the last packets drain through the backlogs
@@ -165,6 +206,11 @@ public final class TrafficTrial: @unchecked Sendable {
   /// per router flow in the generator namespace sending UDP datagrams of 1472 B at the
   /// flow's rate (`-b` counts the datagrams' payload bits) for the trial's duration.
   func runIperf3(_ setup: TestbedSetup) throws -> [MetricRow] {
+    if let role = TestbedRole.allCases.first(where: { setup.roles.target($0) != nil }) {
+      throw TestbedError(
+        "testbed.\(role.rawValue).ssh: the iperf3 generator runs with every role local only (use trafgen)",
+        usage: true)
+    }
     let reader = CounterReader(runner: runner)
     let seconds = setup.duration.seconds
     var servers: [Sender] = []

@@ -50,18 +50,32 @@ enum TestbedCLI {
 
   /// The scenario's sweep points as testbed setups with the labels of the `set` column: the
   /// `--set` overrides, then the point's sweep assignments (a later key replaces an earlier).
+  /// The roles `vrsim testbed run` and `search` may put on a remote host.
+  static let trafficRoles: [TestbedRole] = [.generator, .dut, .sink]
+
+  /// `remote`: the roles the command can run on a remote host; another role with an ssh
+  /// target is refused, naming the key and `why`.
   static func points(
-    file: String, overrides: [String], generator: TestbedGenerator = .trafgen, allowRemote: Bool = false
+    file: String, overrides: [String], generator: TestbedGenerator = .trafgen,
+    remote: [TestbedRole] = TestbedCLI.trafficRoles,
+    why: String =
+      "the time-keeper runs locally for now (the external timer needs a route from the benchmark's namespace)"
   ) throws -> (
     ScenarioSpec, [(setup: TestbedSetup, label: String)]
   ) {
     let spec = try ScenarioRuns.load(file: file, overrides: overrides)
-    if !allowRemote, let role = TestbedRole.allCases.first(where: { spec.testbed?.target($0) != nil }) {
+    if let role = TestbedRole.allCases.first(where: {
+      spec.testbed?.target($0) != nil && !remote.contains($0)
+    }) {
       throw RunError(
-        "testbed.\(role.rawValue).ssh: the commands run every role in local namespaces for now (a remote "
-          + "generator, dut or sink needs physical links instead of veth pairs, a remote time-keeper a "
-          + "route from the benchmark's namespace); vrsim testbed plan prints the ssh command of each remote "
+        "testbed.\(role.rawValue).ssh: \(why); vrsim testbed plan prints the ssh command of each remote "
           + "role (docs/testbed.md, Roles over ssh)",
+        exitCode: 2)
+    }
+    if generator == .iperf3, let role = TestbedRole.allCases.first(where: { spec.testbed?.target($0) != nil })
+    {
+      throw RunError(
+        "testbed.\(role.rawValue).ssh: the iperf3 generator runs with every role local only; use --generator trafgen",
         exitCode: 2)
     }
     let cpus = ProcessInfo.processInfo.activeProcessorCount
@@ -146,8 +160,10 @@ struct TestbedRunCommand: ParsableCommand {
       generator_bound. The scenario's workloads: jobs run in every trial beside the traffic, \
       each in its router's namespace and cgroup (dom0 jobs in the dom0 namespace), timed by \
       the external ICMP time-keeper: rows job_seconds, job_share (and job_response for \
-      periodic jobs) under scope job:NAME, the metric names of vrsim run. A scenario whose \
-      testbed: section puts a role on a remote host is refused for now (see testbed plan).
+      periodic jobs) under scope job:NAME, the metric names of vrsim run. The scenario's \
+      testbed: section may put the generator, the dut and the sink on remote hosts (over \
+      ssh, cabled to each other: testbed.ROLE.ports); the time-keeper, workloads and the \
+      iperf3 generator need every role local (docs/testbed.md, Roles over ssh).
       """
   )
 
@@ -191,6 +207,11 @@ struct TestbedRunCommand: ParsableCommand {
     let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, generator: generator)
     let jobs: [TestbedJob]
     do { jobs = try TestbedJob.jobs(of: spec) } catch { throw TestbedCLI.mapped(error) }
+    if !jobs.isEmpty, let role = TestbedCLI.trafficRoles.first(where: { spec.testbed?.target($0) != nil }) {
+      throw RunError(
+        "testbed.\(role.rawValue).ssh: a scenario with workloads runs with every role local only (its jobs are timed by the local time-keeper)",
+        exitCode: 2)
+    }
     if jobs.contains(where: { if case .superpi = $0.work { true } else { false } }),
       !FileManager.default.isExecutableFile(atPath: TestbedBenchCommand.benchmarksPath)
     {
@@ -254,20 +275,43 @@ struct TestbedCleanCommand: ParsableCommand {
       Finds everything named in the testbed's prefix family (vrt<hex>-): network namespaces, \
       links in the host namespace, cgroups; kills the processes inside them (started by the \
       run that made them), removes them and prints each one. Waits for no run: it refuses \
-      while a run holds the testbed lock. Nothing outside the family is touched.
+      while a run holds the testbed lock. Nothing outside the family is touched. Given a \
+      scenario FILE, first does the same on the remote host of each role its testbed: \
+      section puts on one (over ssh: the family's namespaces in ip netns list there, and \
+      its cgroups), printing each removal with the host.
       """
   )
 
+  @Argument(help: "A scenario whose remote roles' hosts are cleaned too (optional).")
+  var file: String?
+
   func run() throws {
     guard geteuid() == 0 else { throw RunError("vrsim testbed clean needs root", exitCode: 2) }
+    var remotes: [SSHTarget] = []
+    if let file {
+      let spec = try ScenarioRuns.load(file: file, overrides: [])
+      for role in TestbedRole.allCases {
+        guard let t = spec.testbed?.target(role),
+          !remotes.contains(where: { $0.host == t.host && $0.port == t.port })
+        else { continue }
+        remotes.append(t)
+      }
+    }
     let report: TestbedCleaner.Report
-    do { report = try TestbedCleaner.clean(runner: SystemCommandRunner()) } catch {
+    do { report = try TestbedCleaner.clean(runner: SystemCommandRunner(), remotes: remotes) } catch {
       throw TestbedCLI.mapped(error)
+    }
+    var failed: [String] = []
+    for h in report.hosts {
+      for r in h.removed { print("\(h.host): removed \(r)") }
+      if h.removed.isEmpty { print("\(h.host): nothing to remove") }
+      failed += h.failed.map { "\($0) on \(h.host)" }
     }
     for r in report.removed { print("removed \(r)") }
     if report.removed.isEmpty { print("nothing to remove") }
-    if !report.failed.isEmpty {
-      throw RunError("could not remove: \(report.failed.joined(separator: ", "))")
+    failed += report.failed
+    if !failed.isEmpty {
+      throw RunError("could not remove: \(failed.joined(separator: ", "))")
     }
   }
 }
@@ -296,7 +340,7 @@ struct TestbedPlanCommand: ParsableCommand {
   var maxLines = 40
 
   func run() throws {
-    let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, allowRemote: true)
+    let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, remote: TestbedRole.allCases)
     let layout = CgroupLayout.detect() ?? .v1(root: "/sys/fs/cgroup")
     for role in TestbedRole.allCases {
       guard let target = spec.testbed?.target(role) else { continue }
