@@ -314,21 +314,35 @@ extension LiveTestbedTests {
   func sigtermedRemoteRunTearsDownItsHosts() throws {
     let lab = try SSHLab()
     defer { lab.remove() }
-    let file = try Self.writeScenario(lab.scenario(platform: "netns-bridge", routers: 1))
-    defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+    let run = try Self.signalledRemoteRun(lab, SIGTERM)
+    defer { run.cleanUp() }
+    #expect(run.status == 143, "\(run.output)")
+    #expect(run.output.contains("netns \(run.prefix)gen on \(SSHLab.genAddress)"), "\(run.output)")
+    #expect(lab.names(with: run.prefix) == [])
+    #expect(Self.processes(with: run.prefix) == [])
+  }
+
+  /// A netns-bridge run (1 router, a 30 s trial) with the lab's remote roles, sent `signal`
+  /// once trafgen runs on the lab's generator host; throws when trafgen never started there.
+  static func signalledRemoteRun(_ lab: SSHLab, _ signal: Int32) throws -> (
+    status: Int32, output: String, prefix: String, file: URL, cleanUp: () -> Void
+  ) {
+    let file = try writeScenario(lab.scenario(platform: "netns-bridge", routers: 1))
+    let cleanUp = { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
     let log = file.deletingLastPathComponent().appendingPathComponent("run.log")
     let p = try Live.start(
       ["testbed", "run", file.path, "--set", "run.duration=30s", "--ceiling-packets", "1000"], log: log)
     let prefix = RunPrefix(pid: p.processIdentifier).text
-    let sending = Self.waitForRemoteTrafgen(lab, namespace: prefix + "gen", while: p)
-    kill(p.processIdentifier, SIGTERM)
+    // The ceiling measurement, then the 30 s trial: trafgen runs in the remote generator namespace.
+    let sending = waitForRemoteTrafgen(lab, namespace: prefix + "gen", while: p)
+    kill(p.processIdentifier, signal)
     p.waitUntilExit()
     let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-    try #require(sending, "trafgen never ran on the lab's generator host: \(output)")
-    #expect(p.terminationStatus == 143, "\(output)")
-    #expect(output.contains("netns \(prefix)gen on \(SSHLab.genAddress)"), "\(output)")
-    #expect(lab.names(with: prefix) == [])
-    #expect(Self.processes(with: prefix) == [])
+    guard sending else {
+      cleanUp()
+      throw TestbedError("trafgen never ran on the lab's generator host: \(output)")
+    }
+    return (p.terminationStatus, output, prefix, file, { cleanUp() })
   }
 
   /// Waits (up to 60 s, while `p` runs) for a process in `namespace` on the lab's generator host.
@@ -362,20 +376,12 @@ extension LiveTestbedTests {
   func sigkilledRemoteRunIsCleanedWithItsFile() throws {
     let lab = try SSHLab()
     defer { lab.remove() }
-    let file = try Self.writeScenario(lab.scenario(platform: "netns-bridge", routers: 1))
-    defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
-    let log = file.deletingLastPathComponent().appendingPathComponent("run.log")
-    let p = try Live.start(
-      ["testbed", "run", file.path, "--set", "run.duration=30s", "--ceiling-packets", "1000"], log: log)
-    let prefix = RunPrefix(pid: p.processIdentifier).text
+    let run = try Self.signalledRemoteRun(lab, SIGKILL)
+    defer { run.cleanUp() }
+    let prefix = run.prefix
     let gen = prefix + "gen"
     let remote = lab.remote("gen")
-    // Wait for trafgen in the remote generator namespace (the ceiling, then the 30 s trial).
-    let sending = Self.waitForRemoteTrafgen(lab, namespace: gen, while: p)
-    kill(p.processIdentifier, SIGKILL)
-    p.waitUntilExit()
-    let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-    try #require(sending, "trafgen never ran on the lab's generator host: \(output)")
+    let file = run.file
     #expect(
       NamespaceTools.list(runner: remote).contains(gen), "the killed run's namespace should be left there")
     let (status, cleaned) = try Live.run(["testbed", "clean", file.path])
