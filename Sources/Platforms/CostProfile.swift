@@ -4,7 +4,7 @@ import NetModel
 /// The CPU cost parameters of every packet-path stage, in cycles of the host clock (so a
 /// profile moves between machines of different clock rates), with where they came from.
 ///
-/// `paper2012` is hand-derived from shared/reference/platform-facts.md: native Linux forwards
+/// `paper2012` is hand-derived from docs/platform-facts.md ("The origin paper"): native Linux forwards
 /// ~750 kp/s on one 3.06 GHz core (≈ 4,080 cycles per packet in total); the Xen dom0 bridge
 /// path saturates below 150 kp/s and the dom0 router path below 200 kp/s, so dom0's share per
 /// packet is ≥ ~20,400 and ≥ ~15,300 cycles; netback/grant operations dominate it (Santos et
@@ -12,17 +12,17 @@ import NetModel
 /// the modes, so a bridge hop (with bridge netfilter hooks and a promiscuous NIC) costs ~2,550
 /// cycles more than a route lookup; the netback costs are what remains of the router budget:
 /// dom0 ≈ 15,700 cycles (router, ~195 kp/s) and ≈ 20,800 (bridge, ~147 kp/s) per packet.
-/// Calibration against measured data (a later issue) will replace these by fitted values with
-/// residuals.
+/// The fitted profiles in scenarios/profiles replace these by values fitted to measured data
+/// (docs/calibration.md).
 public struct CostProfile: Sendable, Codable, Equatable {
   /// Name of the profile.
   public var name = "paper-2012"
   /// Where the numbers come from.
-  public var provenance = "hand-derived from platform-facts.md (origin paper figures), not fitted"
+  public var provenance = "hand-derived from docs/platform-facts.md (origin paper figures), not fitted"
   /// How they were obtained: `hand-derived`, or the fitting method.
   public var method = "hand-derived"
   /// The data set they were derived from or fitted to.
-  public var dataSet = "shared/reference/platform-facts.md (origin paper, 2012)"
+  public var dataSet = "docs/platform-facts.md (origin paper, 2012)"
   /// When (ISO 8601 date).
   public var date = "2026-11-25"
   /// Fit residuals (empty: not fitted).

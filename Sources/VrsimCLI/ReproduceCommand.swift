@@ -335,7 +335,7 @@ struct PaperData {
 }
 
 /// The paper's experiments and how each is compared with the paper's numbers
-/// (validation/paper-2012.csv; shared/reference/platform-facts.md, "The origin paper").
+/// (validation/paper-2012.csv; docs/platform-facts.md, "The origin paper").
 enum PaperExperiments {
   struct Experiment {
     var id: String
