@@ -51,10 +51,13 @@ let package = Package(
       name: "Scenario", dependencies: ["SimCore", "Yams", "Platforms", "NetModel", "HostModel"],
       swiftSettings: strict),
     .target(
+      name: "ScenarioRun", dependencies: ["SimCore", "Platforms", "Scenario", "Experiment", "Report"],
+      swiftSettings: strict),
+    .target(
       name: "VrsimCLI",
       dependencies: [
         "SimCore", "GSLKit", "CAllocCounter", "HostModel", "NetModel", "Platforms", "Scenario", "Experiment",
-        "Report", "Testbed", "Calibration",
+        "ScenarioRun", "Report", "Testbed", "Calibration",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -65,7 +68,7 @@ let package = Package(
     .target(
       name: "Calibration",
       dependencies: [
-        "GSLKit", "SimCore", "Platforms", "Scenario", "Report",
+        "GSLKit", "SimCore", "Platforms", "Scenario", "ScenarioRun", "Report",
         .product(name: "SwiftCSV", package: "SwiftCSV"),
       ],
       swiftSettings: strict

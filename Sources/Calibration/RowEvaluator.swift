@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import GSLKit
 import Scenario
+import ScenarioRun
 
 /// A declared key being fitted, with the bounds of its search: the declaration's calibration
 /// bounds, else its valid range. The search runs on an unbounded internal coordinate

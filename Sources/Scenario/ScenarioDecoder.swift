@@ -447,17 +447,10 @@ struct ScenarioDecoder {
     } else {
       let base = baseDirectory ?? "."
       candidates.append((base as NSString).appendingPathComponent(path))
-      var dir = URL(fileURLWithPath: base, isDirectory: true).standardizedFileURL
-      var scenariosDir = "scenarios"
-      for _ in 0..<16 {
-        if dir.lastPathComponent == "scenarios" {
-          scenariosDir = dir.path
-          break
-        }
-        let up = dir.deletingLastPathComponent()
-        if up.path == dir.path { break }
-        dir = up
-      }
+      let scenariosDir =
+        AncestorFolder.nearest(from: URL(fileURLWithPath: base, isDirectory: true), limit: 16) {
+          $0.lastPathComponent == "scenarios"
+        }?.path ?? "scenarios"
       let profiles = (scenariosDir as NSString).appendingPathComponent("profiles")
       for c in [
         (profiles as NSString).appendingPathComponent(path),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ScenarioRun
 
 /// Entry point of the `vrsim` executable: parses the command line, runs the command and maps
 /// errors to exit codes: 0 success, 1 a run failed, 2 bad usage (unknown option, malformed
@@ -20,6 +21,11 @@ public enum VrsimMain {
     } catch let error as RunError {
       FileHandle.standardError.write(Data("vrsim: error: \(error.message)\n".utf8))
       return error.exitCode
+    } catch let error as ScenarioRunError {
+      FileHandle.standardError.write(Data("vrsim: error: \(error.message)\n".utf8))
+      return error.exitCode
+    } catch let stop as CampaignInterrupted {
+      return stop.exitCode
     } catch {
       let code = VrsimCommand.exitCode(for: error)
       let message = VrsimCommand.fullMessage(for: error)
