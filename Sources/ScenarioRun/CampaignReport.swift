@@ -16,8 +16,8 @@ public enum CampaignReport {
 
   /// Writes `summaries` in `format` through `write` (CSV in chunks, so a large campaign never
   /// sits in memory as one string). The table names the scenario's setting and its swept keys,
-  /// then traffic per router and in aggregate, host and domain figures, time per stage and
-  /// drops by place.
+  /// then traffic per router and in aggregate, host figures, CPU per domain, jobs, time per
+  /// stage and drops by place: one table per kind of scope.
   public static func write(
     _ summaries: [MetricSummary], format: Format, spec: ScenarioSpec?, plan: CampaignPlan,
     to write: (String) -> Void
@@ -60,16 +60,29 @@ public enum CampaignReport {
         traffic.contains($0.metric) && ($0.scope == "aggregate" || $0.scope.hasPrefix("vr"))
       }
       write(SummaryReport.table(t) + "\n")
-      let host = summaries.filter {
-        !traffic.contains($0.metric)
-          && !($0.scope == "aggregate"
-            || $0.scope.hasPrefix("vr") && $0.metric != Metric.cpu.name
-              && $0.metric != Metric.routerNotifications.name)
-          && !$0.scope.hasPrefix("drop:") && !$0.scope.hasPrefix("pcpu") && !$0.scope.hasPrefix("stage:")
-      }
+      // One table per kind of scope, so no table mixes scopes into mostly empty columns.
+      let host = summaries.filter { $0.scope == "host" }
       if !host.isEmpty {
         write("\n")
+        write("host: fairness, scheduling and notifications\n")
         write(SummaryReport.table(host) + "\n")
+      }
+      let domains = summaries.filter { s in
+        !traffic.contains(s.metric) && s.scope != "aggregate" && s.scope != "host"
+          && !["drop:", "pcpu", "stage:", "job:"].contains { s.scope.hasPrefix($0) }
+          && (!s.scope.hasPrefix("vr") || s.metric == Metric.cpu.name
+            || s.metric == Metric.routerNotifications.name)
+      }
+      if !domains.isEmpty {
+        write("\n")
+        write("per domain: CPU and notifications\n")
+        write(SummaryReport.table(domains) + "\n")
+      }
+      let jobs = summaries.filter { $0.scope.hasPrefix("job:") }
+      if !jobs.isEmpty {
+        write("\n")
+        write("jobs\n")
+        write(SummaryReport.table(jobs) + "\n")
       }
       let stages = summaries.filter { $0.scope.hasPrefix("stage:") }
       if !stages.isEmpty {
