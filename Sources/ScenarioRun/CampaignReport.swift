@@ -61,41 +61,26 @@ public enum CampaignReport {
       }
       write(SummaryReport.table(t) + "\n")
       // One table per kind of scope, so no table mixes scopes into mostly empty columns.
-      let host = summaries.filter { $0.scope == "host" }
-      if !host.isEmpty {
+      func section(_ title: String, _ rows: [MetricSummary]) {
+        guard !rows.isEmpty else { return }
         write("\n")
-        write("host: fairness, scheduling and notifications\n")
-        write(SummaryReport.table(host) + "\n")
+        write(title + "\n")
+        write(SummaryReport.table(rows) + "\n")
       }
-      let domains = summaries.filter { s in
-        !traffic.contains(s.metric) && s.scope != "aggregate" && s.scope != "host"
-          && !["drop:", "pcpu", "stage:", "job:"].contains { s.scope.hasPrefix($0) }
-          && (!s.scope.hasPrefix("vr") || s.metric == Metric.cpu.name
-            || s.metric == Metric.routerNotifications.name)
-      }
-      if !domains.isEmpty {
-        write("\n")
-        write("per domain: CPU and notifications\n")
-        write(SummaryReport.table(domains) + "\n")
-      }
-      let jobs = summaries.filter { $0.scope.hasPrefix("job:") }
-      if !jobs.isEmpty {
-        write("\n")
-        write("jobs\n")
-        write(SummaryReport.table(jobs) + "\n")
-      }
-      let stages = summaries.filter { $0.scope.hasPrefix("stage:") }
-      if !stages.isEmpty {
-        write("\n")
-        write("time in each stage (input ring + wait for the vCPU + service)\n")
-        write(SummaryReport.table(stages) + "\n")
-      }
-      let drops = summaries.filter { $0.scope.hasPrefix("drop:") }
-      if !drops.isEmpty {
-        write("\n")
-        write("drops by place\n")
-        write(SummaryReport.table(drops) + "\n")
-      }
+      section("host: fairness, scheduling and notifications", summaries.filter { $0.scope == "host" })
+      section(
+        "per domain: CPU and notifications",
+        summaries.filter { s in
+          !traffic.contains(s.metric) && s.scope != "aggregate" && s.scope != "host"
+            && !["drop:", "pcpu", "stage:", "job:"].contains { s.scope.hasPrefix($0) }
+            && (!s.scope.hasPrefix("vr") || s.metric == Metric.cpu.name
+              || s.metric == Metric.routerNotifications.name)
+        })
+      section("jobs", summaries.filter { $0.scope.hasPrefix("job:") })
+      section(
+        "time in each stage (input ring + wait for the vCPU + service)",
+        summaries.filter { $0.scope.hasPrefix("stage:") })
+      section("drops by place", summaries.filter { $0.scope.hasPrefix("drop:") })
     }
   }
 }

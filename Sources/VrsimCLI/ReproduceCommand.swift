@@ -164,9 +164,6 @@ struct ReproduceCommand: ParsableCommand {
       } catch let e as RunError {
         failures += 1
         Swift.print("FAILED \(rel):\n\(e.message)")
-      } catch let e as ScenarioRunError {
-        failures += 1
-        Swift.print("FAILED \(rel):\n\(e.message)")
       }
     }
     if files.isEmpty { throw RunError("\(dir): no scenario files") }

@@ -21,9 +21,6 @@ public enum VrsimMain {
     } catch let error as RunError {
       FileHandle.standardError.write(Data("vrsim: error: \(error.message)\n".utf8))
       return error.exitCode
-    } catch let error as ScenarioRunError {
-      FileHandle.standardError.write(Data("vrsim: error: \(error.message)\n".utf8))
-      return error.exitCode
     } catch let stop as CampaignInterrupted {
       return stop.exitCode
     } catch {
@@ -47,19 +44,9 @@ public enum VrsimMain {
 }
 
 /// A failure reported on stderr as `vrsim: error: ...`: exit code 1 when a run failed, 2 when
-/// the user's input (a scenario file, a `--set` value) is invalid.
-public struct RunError: Error, CustomStringConvertible {
-  /// What went wrong (one line per problem).
-  public var message: String
-  /// The process exit code: 1 (run failed) or 2 (invalid input).
-  public var exitCode: Int32
-  /// Creates an error with `message`.
-  public init(_ message: String, exitCode: Int32 = 1) {
-    self.message = message
-    self.exitCode = exitCode
-  }
-  public var description: String { message }
-}
+/// the user's input (a scenario file, a `--set` value) is invalid. The same type as the
+/// scenario-run library's error, so either reaches the user the same way.
+public typealias RunError = ScenarioRunError
 
 /// The `vrsim` command: the root of every subcommand.
 struct VrsimCommand: ParsableCommand {
