@@ -9,6 +9,8 @@ struct ScenarioDecoder {
   let fileName: String
   let baseDirectory: String?
   private(set) var diagnostics: [ScenarioDiagnostic] = []
+  /// Warnings of the profile files read (a cost a file does not state takes its declared default).
+  private(set) var warnings: [String] = []
   /// Where each concrete key's value was written (or its parent, when defaulted).
   private var origins: [String: SourceOrigin] = [:]
   /// The sweep as written, with its value nodes (decoded from the full tree only).
@@ -427,6 +429,7 @@ struct ScenarioDecoder {
     if let path = reference.resolvedPath {
       let read = profiles.read(path)
       diagnostics += read.diagnostics
+      warnings += read.warnings
       costs = read.profile
     } else if !ProfileFile.isBuiltIn(file) {
       let at = node?.entry("file")?.value.origin ?? origin("profile")

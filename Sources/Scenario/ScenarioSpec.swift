@@ -80,6 +80,11 @@ public struct ScenarioSource: Codable, Sendable, Equatable {
   public var canonicalText: String
   /// SHA-256 (lowercase hex) of `canonicalText`: equal for equal scenarios however written.
   public var hash: String
+  /// What the load accepted but the user should know (a profile file without a cost that was
+  /// declared after it was written). Not part of the scenario's identity: not encoded.
+  public var warnings: [String] = []
+
+  enum CodingKeys: String, CodingKey { case fileName, baseDirectory, canonicalText, hash }
 }
 
 /// The platforms vrsim models (see docs/DESIGN.md, "Recipe: add a platform"): the model's own enum, so the

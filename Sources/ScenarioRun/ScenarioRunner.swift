@@ -29,9 +29,13 @@ public struct ScenarioRunError: Error, Sendable, CustomStringConvertible {
 public enum ScenarioRunner {
   /// Loads `file` (or the built-in default scenario) with `--set` overrides, and checks that
   /// every sweep point can be built (route and trace files read, routers and flows consistent),
-  /// so bad input is reported before anything runs.
+  /// so bad input is reported before anything runs. The load's warnings (a profile file
+  /// without a cost declared after it was written) go to `warn`, by default stderr.
   /// - Throws: `ScenarioRunError` with exit code 2.
-  public static func load(file: String?, overrides: [String]) throws -> ScenarioSpec {
+  public static func load(
+    file: String?, overrides: [String],
+    warn: (String) -> Void = { FileHandle.standardError.write(Data("vrsim: warning: \($0)\n".utf8)) }
+  ) throws -> ScenarioSpec {
     let spec: ScenarioSpec
     do {
       if let file {
@@ -50,6 +54,7 @@ public enum ScenarioRunner {
           at.isEmpty ? "\(error)" : "\(error) (sweep point \(point.index): \(at))", exitCode: 2)
       }
     }
+    for warning in spec.source.warnings { warn(warning) }
     return spec
   }
 
