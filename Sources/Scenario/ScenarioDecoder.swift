@@ -193,7 +193,7 @@ struct ScenarioDecoder {
     }
     let host = spec.host
 
-    let platform = text("platform", root, "").flatMap(Platform.init(rawValue:)) ?? .xenBridge
+    let platform = text("platform", root, "").flatMap(PlatformKind.init(rawValue:)) ?? .xenBridge
     let (profile, costs) = decodeProfile(root)
     spec.costs = costs
     let scheduler = decodeScheduler(section(root, "scheduler", "", abstract: "scheduler"), platform: platform)
@@ -466,7 +466,7 @@ struct ScenarioDecoder {
     return ProfileReference(path: path, candidates: candidates, resolvedPath: found)
   }
 
-  private mutating func decodeScheduler(_ node: YNode?, platform: Platform) -> SchedulerSpec {
+  private mutating func decodeScheduler(_ node: YNode?, platform: PlatformKind) -> SchedulerSpec {
     var kind = platform.schedulerKinds[0]
     if let k = text("scheduler.kind", node, "scheduler").flatMap(SchedulerKind.init(rawValue:)) {
       if platform.schedulerKinds.contains(k) {

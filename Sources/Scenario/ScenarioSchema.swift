@@ -71,7 +71,7 @@ struct SchemaEntry: Sendable {
 /// The scenario schema: every key, its type with units, default, valid range and meaning.
 public enum ScenarioSchema {
   private static let durationUnits = QuantityKind.duration
-  static let platforms = Platform.allCases.map(\.rawValue)
+  static let platforms = PlatformKind.allCases.map(\.rawValue)
 
   /// Every key, in the order of the reference.
   static let entries: [SchemaEntry] =

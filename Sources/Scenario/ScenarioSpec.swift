@@ -16,7 +16,7 @@ public struct ScenarioSpec: Codable, Sendable, Equatable {
   /// The physical host.
   public var host: HostSpec
   /// The I/O architecture being simulated.
-  public var platform: Platform
+  public var platform: PlatformKind
   /// The cost profile file the scenario names.
   public var profile: ProfileReference
   /// The costs the models read: the model's defaults, then the profile file, then the
@@ -86,10 +86,6 @@ public struct ScenarioSource: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey { case fileName, baseDirectory, canonicalText, hash }
 }
-
-/// The platforms vrsim models (see docs/DESIGN.md, "Recipe: add a platform"): the model's own enum, so the
-/// scenario layer and the models cannot disagree on names.
-public typealias Platform = PlatformKind
 
 extension PlatformKind {
   /// Xen platforms (credit or credit2 scheduler, dom0).
