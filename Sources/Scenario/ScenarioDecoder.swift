@@ -459,7 +459,7 @@ struct ScenarioDecoder {
           "each, all, or vr0 to vr\(max(0, routerCount - 1))")
       }
     }
-    var rate = TrafficRate.packetsPerSecond(10_000)
+    var rate = TrafficRate.defaultRate
     if case .rate(let r) = value("traffic[].rate", in: node, concrete) { rate = r }
     var frame = FrameSpec.fixed(bytes: 64)
     if case .frame(let f) = value("traffic[].frame", in: node, concrete) { frame = f }
@@ -488,8 +488,8 @@ struct ScenarioDecoder {
     switch kind {
     case "poisson": return .poisson
     case "onoff":
-      let on = int64("traffic[].arrival.on", node, concrete, or: 10_000_000)
-      let off = int64("traffic[].arrival.off", node, concrete, or: 90_000_000)
+      let on = int64("traffic[].arrival.on", node, concrete, or: ArrivalSpec.defaultOn.nanoseconds)
+      let off = int64("traffic[].arrival.off", node, concrete, or: ArrivalSpec.defaultOff.nanoseconds)
       return .onOff(on: SimDuration(nanoseconds: on), off: SimDuration(nanoseconds: off))
     case "trace":
       guard node.entry("file") != nil else {

@@ -319,6 +319,9 @@ public enum TrafficRate: Codable, Sendable, Equatable {
   case packetsPerSecond(Int64)
   case bitsPerSecond(Int64)
 
+  /// A flow's rate when the scenario gives none: 10 kp/s.
+  public static let defaultRate = TrafficRate.packetsPerSecond(10_000)
+
   /// Packets per second for a mean frame size (bit rates count the frame bytes only).
   public func packetsPerSecond(meanFrameBytes: Double) -> Double {
     switch self {
@@ -354,6 +357,11 @@ public enum FrameSpec: Codable, Sendable, Equatable {
 
 /// Inter-arrival process of a flow.
 public enum ArrivalSpec: Codable, Sendable, Equatable {
+  /// The mean on period of `onoff` when the scenario gives none.
+  public static let defaultOn = SimDuration.ms(10)
+  /// The mean off period of `onoff` when the scenario gives none.
+  public static let defaultOff = SimDuration.ms(90)
+
   case cbr
   case poisson
   /// Exponential on and off periods with these means, CBR at the flow's rate while on.
