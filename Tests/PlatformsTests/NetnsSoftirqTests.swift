@@ -171,12 +171,40 @@ struct NetnsSoftirqTests {
     #expect(c.offered == c.forwarded + c.dropped + UInt64(c.inside), "\(c)")
   }
 
+  @Test("two senders on one CPU time-share it: each gets half of clock / (generator + chain)")
+  func sendersTimeShareTheirCPU() throws {
+    // netns-direct, 2 routers on a 1-CPU host: both generators (router N's on CPU N mod 1 = 0)
+    // and both chains run on CPU 0, each frame 6135 cycles: together 3.06e9 / 6135 = 498.8 kp/s,
+    // each offered 1 Mp/s, so CFS (equal weights) gives each half: 249.4 kp/s each, within 2%
+    // (the switches between the two senders, 11,950 cycles each, cost the rest). Nothing is
+    // dropped: a closed-loop sender slows down instead.
+    let (r, _) = try Self.run(
+      "netns-direct", rate: "2Mpps", cpus: 1,
+      extra: ["routers.count=2", "traffic[0]={to: each, rate: 1Mpps, frame: 64B, arrival: cbr}"])
+    let each = Self.clock / 6_135 / 2
+    for i in 0..<2 {
+      #expect(
+        r.routers[i].forwardedPps <= each * 1.002 && r.routers[i].forwardedPps > each * 0.98,
+        "vr\(i) \(r.routers[i].forwardedPps), hand \(each)")
+    }
+    #expect(r.aggregate.droppedPps == 0)
+  }
+
   @Test("the path description names each hop's execution context")
-  func descriptions() {
+  func descriptions() throws {
+    // one line per platform and mode for the report (`swift test --filter NetnsSoftirqTests`)
+    for kind in [PlatformKind.netnsDirect, .netnsRouter, .netnsBridge] {
+      print("path \(kind.rawValue): \(kind.path)")
+    }
     let direct = PlatformKind.netnsDirect.path
     #expect(direct.contains("softirq of the sending CPU"), "\(direct)")
     #expect(!direct.contains("NAPI") && !direct.contains("driver"), "no NIC on veth: \(direct)")
     #expect(PlatformKind.netnsRouter.path.contains("veth -> host: IP forward (FIB) -> veth -> vrN"))
     #expect(PlatformKind.netnsBridge.path.contains("host: bridge"))
+    let (_, threaded) = try Self.run(
+      "netns-router", rate: "1kpps", extra: ["profile.netns_forwarding=threaded"], duration: "100ms")
+    print("path netns-router threaded: \(threaded.pathDescription)")
+    #expect(threaded.pathDescription.contains("vrN.napi [kernel thread"), "\(threaded.pathDescription)")
+    #expect(threaded.pathDescription.contains("softirq of the thread's CPU"))
   }
 }
