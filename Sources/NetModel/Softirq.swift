@@ -264,7 +264,6 @@ public final class RaiseSoftirq: StageOutput {
   let segment: [Int]
   /// The thread that raises.
   unowned(unsafe) let thread: VCPU
-  let firstEnd: any PacketSink
 
   /// Frames of `thread`'s poll go on with `segments[cpu]` (the same chain registered with
   /// every CPU's softirq, at index `segmentIndex[cpu]`).
@@ -273,7 +272,6 @@ public final class RaiseSoftirq: StageOutput {
     self.cpus = cpus
     segment = segmentIndex
     self.thread = thread
-    firstEnd = cpus[0].segments[segmentIndex[0]].ends[0]
   }
 
   public func deliver(_ packets: UnsafeBufferPointer<Packet>, at now: SimTime) -> Int64 {
