@@ -112,6 +112,35 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// Per-CPU backlog (netdev_max_backlog) for software hops (venet, veth).
   public var backlog = 1_000
 
+  // The netns platforms as Linux runs them on veth (NetnsPath): the in-model generator and
+  // sink, the NET_RX softirq's bounds, the threaded mode's rings
+  /// How the netns platforms forward: in the softirq of the sending CPU, or with each router's
+  /// ingress veth polled by a kernel thread (threaded NAPI).
+  public var netnsForwarding: NetnsForwarding = .softirq
+  /// The generator's user-space cycles per frame (filling it), charged as user time.
+  public var generatorUser: Int64 = 300
+  /// The generator's kernel cycles per frame in its send call (packet socket, skb, up to the
+  /// veth's transmit), charged as system time.
+  public var generatorSystem: Int64 = 1_200
+  /// The generator's cycles per send call (syscall entry and exit), system time.
+  public var generatorSyscall: Int64 = 700
+  /// Frames per send call: 1 = one sendto per frame; more = a TX_RING flushed per burst.
+  public var generatorBurst = 1
+  /// The sink's blackhole route per frame: IP receive, the FIB lookup that finds the
+  /// blackhole, the free (softirq of the CPU the chain runs on).
+  public var sinkBlackhole: Int64 = 900
+  /// One NET_RX softirq run: do_softirq, net_rx_action and the backlog poll set-up.
+  public var softirqEntry: Int64 = 300
+  /// dev_weight: backlog entries per process_backlog poll (Linux 64).
+  public var devWeight = 64
+  /// netdev_budget: backlog entries per NET_RX softirq run before it yields (Linux 300).
+  public var netdevBudget = 300
+  /// netdev_budget_usecs as a duration: a run stops after this long (Linux 2 jiffies; 8 ms at
+  /// HZ=250).
+  public var netdevBudgetTimeNs: Int64 = 8_000_000
+  /// Frames a threaded veth's ring holds (VETH_RING_SIZE 256).
+  public var vethRing = 256
+
   // Costs that grow with the number of routers (each 0 = off; docs/DESIGN.md, README "Costs
   // that grow with the router count")
   /// dom0 per vif it serves and batch: netback walking its vifs (schedule list, per-vif state)
@@ -154,4 +183,13 @@ public struct CostProfile: Sendable, Codable, Equatable {
 
   /// Creates the default (paper-2012) profile.
   public init() {}
+}
+
+/// How the netns platforms forward over veth.
+public enum NetnsForwarding: String, Sendable, Codable, CaseIterable {
+  /// The whole chain in the NET_RX softirq of the sending CPU (the kernel's default).
+  case softirq
+  /// Each router's ingress veth polled by its own kernel thread (threaded NAPI), the rest of
+  /// the chain in the softirq of the CPU each part runs on.
+  case threaded
 }

@@ -143,4 +143,41 @@ extension CostProfile {
         calibration: CalibrationBounds(0...16_777_216),
         "Working set of each router guest or container for the working-set refill; 0 = none."),
     ]
+    + [
+      .choice(
+        "netns_forwarding", \.netnsForwarding,
+        "How the netns platforms forward over veth: softirq (the whole chain in the NET_RX softirq of the "
+          + "sending CPU) or threaded (each router's ingress veth polled by its own kernel thread)."),
+      .cycles(
+        "generator_user", \.generatorUser, fit: 0...20_000,
+        "netns generator: user-space cycles per frame (user time on its CPU)."),
+      .cycles(
+        "generator_system", \.generatorSystem, fit: 0...20_000,
+        "netns generator: kernel cycles per frame in its send call, up to the veth's transmit (system time)."),
+      .cycles(
+        "generator_syscall", \.generatorSyscall, fit: 0...20_000,
+        "netns generator: cycles per send call (syscall entry and exit; system time)."),
+      .integer(
+        "generator_burst", \.generatorBurst, 1...4_096,
+        "netns generator: frames per send call (1 = a sendto per frame; more = a TX_RING flushed per burst)."),
+      .cycles(
+        "sink_blackhole", \.sinkBlackhole, fit: 0...20_000,
+        "netns sink: IP receive, the FIB lookup that finds the blackhole route, the free, per frame."),
+      .cycles(
+        "softirq_entry", \.softirqEntry, fit: 0...20_000,
+        "One NET_RX softirq run (do_softirq, net_rx_action, the backlog poll set-up)."),
+      .integer(
+        "dev_weight", \.devWeight, 1...65_536, "dev_weight: backlog entries per backlog poll (Linux 64)."),
+      .integer(
+        "netdev_budget", \.netdevBudget, 1...1_000_000,
+        "netdev_budget: backlog entries per NET_RX softirq run before the rest goes to ksoftirqd (Linux 300)."
+      ),
+      .integer64(
+        "netdev_budget_time", \.netdevBudgetTimeNs, 1_000...1_000_000_000, unit: .nanoseconds,
+        "netdev_budget_usecs: longest NET_RX softirq run (Linux 2 jiffies, 8 ms at HZ=250)."),
+      .integer(
+        "veth_ring", \.vethRing, 1...65_536,
+        "Frames a threaded veth's ring holds (VETH_RING_SIZE 256): the threaded mode's drop place vrN.veth.rx."
+      ),
+    ]
 }

@@ -43,6 +43,10 @@ public enum SimulatedMetrics {
     add("host", .notificationsPerPacket, r.notificationsPerPacket)
     add("host", .boostWakeups, r.boostWakeupsPerSecond)
     for (i, u) in r.pcpuUtilisation.enumerated() { add("pcpu\(i)", .utilisation, u) }
+    for m in r.cpuModes ?? [] {
+      add(m.name, .softirq, m.softirq)
+      add(m.name, .netRxSoftirqs, m.netRxSoftirqsPerSecond)
+    }
     for name in r.cpuShare.keys.sorted() { add(name, .cpu, r.cpuShare[name]!) }
     for stage in r.stageDelayUs.keys.sorted() {
       add("stage:\(stage)", .delayMean, r.stageDelayUs[stage]!)
