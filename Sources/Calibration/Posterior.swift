@@ -115,14 +115,21 @@ public struct PosteriorLikelihood: Sendable {
   }
   /// The terms.
   public let terms: [Term]
-  /// The simulated noise's sd per row (same order as the outcomes).
+  /// The simulated noise's sd per row (same order as the outcomes), measured where the
+  /// simulated value was `simulationScale`; at another simulated value s it is taken as
+  /// sd · |s| / |scale| (a constant coefficient of variation), or sd when the scale is 0.
   public var simulationSD: [Double]
+  /// The simulated values at which `simulationSD` was measured (empty: sd is absolute).
+  public var simulationScale: [Double] = []
   /// Relative discrepancy values (grid) with their prior weights (summing to 1).
   public let discrepancies: [(value: Double, weight: Double)]
   private let objective: Objective?
 
   /// The likelihood of `rows` (as `RowEvaluator.rows`: the simulated rows, in its order).
-  public init(rows: [MeasuredRow], simulationSD: [Double], discrepancies: [(value: Double, weight: Double)]) {
+  public init(
+    rows: [MeasuredRow], simulationSD: [Double], simulationScale: [Double] = [],
+    discrepancies: [(value: Double, weight: Double)]
+  ) {
     let objective = Objective(rows: rows)
     var terms: [Term] = []
     for (k, t) in objective.terms.enumerated() {
@@ -141,33 +148,42 @@ public struct PosteriorLikelihood: Sendable {
     self.terms = terms
     self.objective = objective
     self.simulationSD = simulationSD
+    self.simulationScale = simulationScale
     self.discrepancies = discrepancies
   }
 
   /// A likelihood of value and bound terms only (no rank rows), e.g. for synthetic studies.
-  public init(terms: [Term], simulationSD: [Double], discrepancies: [(value: Double, weight: Double)]) {
+  public init(
+    terms: [Term], simulationSD: [Double], simulationScale: [Double] = [],
+    discrepancies: [(value: Double, weight: Double)]
+  ) {
     self.terms = terms.filter { if case .rank = $0 { return false } else { return true } }
     self.objective = nil
     self.simulationSD = simulationSD
+    self.simulationScale = simulationScale
     self.discrepancies = discrepancies
   }
 
   /// The log-likelihood at each discrepancy value, for simulated means `s` (one per row).
   public func logLikelihoods(_ s: [Double]) -> [Double] {
     let rankResiduals = objective.map { $0.residuals(s) } ?? []
+    let simSD = simulationSD.indices.map { i -> Double in
+      guard i < simulationScale.count, simulationScale[i] != 0, s[i].isFinite else { return simulationSD[i] }
+      return simulationSD[i] * abs(s[i]) / abs(simulationScale[i])
+    }
     return discrepancies.map { d in
       var ll = 0.0
       for t in terms {
         switch t {
         case .value(let i, let y, let sd):
-          let v = sd * sd + simulationSD[i] * simulationSD[i] + (d.value * y) * (d.value * y)
+          let v = sd * sd + simSD[i] * simSD[i] + (d.value * y) * (d.value * y)
           let e = y - s[i]
           ll += -0.5 * e * e / v - 0.5 * log(2 * Double.pi * v)
         case .upper(let i, let b, let sd):
-          let v = sd * sd + simulationSD[i] * simulationSD[i] + (d.value * b) * (d.value * b)
+          let v = sd * sd + simSD[i] * simSD[i] + (d.value * b) * (d.value * b)
           ll += Self.logPhi((b - s[i]) / v.squareRoot())
         case .lower(let i, let b, let sd):
-          let v = sd * sd + simulationSD[i] * simulationSD[i] + (d.value * b) * (d.value * b)
+          let v = sd * sd + simSD[i] * simSD[i] + (d.value * b) * (d.value * b)
           ll += Self.logPhi((s[i] - b) / v.squareRoot())
         case .rank(let k):
           let r = rankResiduals[k]
@@ -192,7 +208,9 @@ public struct PosteriorLikelihood: Sendable {
   }
 
   /// A grid of `count` relative discrepancies log-uniform on `range` (equal weights).
-  public static func logUniformGrid(_ range: ClosedRange<Double>, count: Int) -> [(value: Double, weight: Double)] {
+  public static func logUniformGrid(_ range: ClosedRange<Double>, count: Int) -> [(
+    value: Double, weight: Double
+  )] {
     (0..<count).map { k in
       let f = count == 1 ? 0.5 : Double(k) / Double(count - 1)
       return (range.lowerBound * exp(f * log(range.upperBound / range.lowerBound)), 1 / Double(count))
@@ -225,9 +243,13 @@ public struct PosteriorSampler {
     /// Draws around the start values in the first iteration.
     public var startDraws = 32
     /// Draws per adaptive iteration.
-    public var drawsPerIteration = 96
+    public var drawsPerIteration = 64
     /// Adaptive iterations after the first.
-    public var iterations = 4
+    public var iterations = 6
+    /// Effective sample size the tempered weights keep when a proposal is adapted.
+    public var adaptESS = 30.0
+    /// Factor on the adapted covariance (a little wider than the weighted draws' spread).
+    public var covarianceInflation = 1.44
     /// Share of each adaptive iteration drawn from the prior.
     public var defensiveShare = 0.1
     /// sd of the start component, in prior-logit units.
@@ -253,14 +275,15 @@ public struct PosteriorSampler {
   /// Simulates candidates (values in the keys' units) with the given seeds: per candidate,
   /// per row, the outcome.
   public let simulate: ([[Double]], [UInt64]) throws -> [[RowOutcome]]
-  /// Builds the likelihood once the noise sd per row is known.
-  public let likelihood: ([Double], [(value: Double, weight: Double)]) -> PosteriorLikelihood
+  /// Builds the likelihood once the noise sd per row (and the values it was measured at) is
+  /// known.
+  public let likelihood: ([Double], [Double], [(value: Double, weight: Double)]) -> PosteriorLikelihood
 
   /// A sampler.
   public init(
     priors: [KeyPrior], discrepancies: [(value: Double, weight: Double)], options: Options,
     simulate: @escaping ([[Double]], [UInt64]) throws -> [[RowOutcome]],
-    likelihood: @escaping ([Double], [(value: Double, weight: Double)]) -> PosteriorLikelihood
+    likelihood: @escaping ([Double], [Double], [(value: Double, weight: Double)]) -> PosteriorLikelihood
   ) {
     self.priors = priors
     self.discrepancies = discrepancies
@@ -291,14 +314,18 @@ public struct PosteriorSampler {
       options.progress?(String(format: "posterior: %@ (%.1f s)", s, Date().timeIntervalSince(began)))
     }
     // 1. Noise of the simulator at the start values.
-    let noiseRuns = try simulate(Array(repeating: start, count: max(2, options.noiseDraws)), seeds(max(2, options.noiseDraws)))
+    let noiseRuns = try simulate(
+      Array(repeating: start, count: max(2, options.noiseDraws)), seeds(max(2, options.noiseDraws)))
     let rowCount = noiseRuns[0].count
-    let noiseSD = (0..<rowCount).map { i -> Double in
-      let xs = noiseRuns.map { $0[i].mean }
-      let m = xs.reduce(0, +) / Double(xs.count)
-      return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)).squareRoot()
+    let noiseMean = (0..<rowCount).map { i in
+      noiseRuns.reduce(0) { $0 + $1[i].mean } / Double(noiseRuns.count)
     }
-    let like = likelihood(noiseSD, discrepancies)
+    let noiseSD = (0..<rowCount).map { i -> Double in
+      let m = noiseMean[i]
+      return (noiseRuns.reduce(0) { $0 + ($1[i].mean - m) * ($1[i].mean - m) } / Double(noiseRuns.count - 1))
+        .squareRoot()
+    }
+    let like = likelihood(noiseSD, noiseMean, discrepancies)
     progress("simulator noise from \(noiseRuns.count) seeds at the start values")
     var simulations = noiseRuns.count
 
@@ -335,7 +362,8 @@ public struct PosteriorSampler {
       for c in components {
         switch c {
         case .prior(let n): terms.append(log(Double(n) / total) + logPrior(u))
-        case .gaussian(let m, let l, let ld, let n): terms.append(log(Double(n) / total) + logGauss(u, m, l, ld))
+        case .gaussian(let m, let l, let ld, let n):
+          terms.append(log(Double(n) / total) + logGauss(u, m, l, ld))
         }
       }
       let mx = terms.max()!
@@ -373,7 +401,12 @@ public struct PosteriorSampler {
       }
     }
     func priorDraws(_ n: Int) -> [[Double]] {
-      (0..<n).map { _ in (0..<p).map { _ in let q = rng.uniformPositive(); return log(q / (1 - q)) } }
+      (0..<n).map { _ in
+        (0..<p).map { _ in
+          let q = rng.uniformPositive()
+          return log(q / (1 - q))
+        }
+      }
     }
 
     // 2. First iteration: randomised Sobol from the prior, and a Gaussian at the start.
@@ -398,15 +431,32 @@ public struct PosteriorSampler {
     // 3. Adaptive iterations.
     for it in 0..<options.iterations {
       guard essHistory.last! < options.targetESS else { break }
-      let w = weights()
+      // Tempered adaptation: the proposal follows the weights raised to the power β ≤ 1, the
+      // largest β whose weights keep an effective sample size of `adaptESS` (at β = 1 with
+      // few effective draws, a Gaussian fitted to two or three points collapses on them).
+      let w0 = weights()
+      guard w0.reduce(0, +) > 0 else { throw CalibrationError("posterior: every draw has zero likelihood") }
+      let want = Swift.min(options.adaptESS, Double(us.count) / 4)
+      var beta = 1.0
+      if ess(w0) < want {
+        var (lo, hi) = (0.0, 1.0)
+        for _ in 0..<40 {
+          let mid = (lo + hi) / 2
+          if ess(w0.map { pow($0, mid) }) >= want { lo = mid } else { hi = mid }
+        }
+        beta = lo
+      }
+      let w = w0.map { pow($0, beta) }
       let sw = w.reduce(0, +)
-      guard sw > 0 else { throw CalibrationError("posterior: every draw has zero likelihood") }
       let mean = (0..<p).map { j in zip(w, us).reduce(0) { $0 + $1.0 * $1.1[j] } / sw }
       var cov = (0..<p).map { a in
-        (0..<p).map { b in zip(w, us).reduce(0) { $0 + $1.0 * ($1.1[a] - mean[a]) * ($1.1[b] - mean[b]) } / sw }
+        (0..<p).map { b in
+          zip(w, us).reduce(0) { $0 + $1.0 * ($1.1[a] - mean[a]) * ($1.1[b] - mean[b]) } / sw
+            * options.covarianceInflation
+        }
       }
-      // A floor on each variance (0.05² in prior-logit units) keeps a collapsed proposal able to move.
-      for j in 0..<p { cov[j][j] = Swift.max(cov[j][j], 0.0025) + 1e-9 }
+      // A floor on each variance (0.01² in prior-logit units) keeps a collapsed proposal able to move.
+      for j in 0..<p { cov[j][j] = Swift.max(cov[j][j], 1e-4) + 1e-12 }
       var chol: [[Double]]
       do { chol = try Cholesky.lower(cov) } catch {
         chol = (0..<p).map { i in (0..<p).map { j in i == j ? cov[i][i].squareRoot() : 0 } }
@@ -418,7 +468,10 @@ public struct PosteriorSampler {
       if nDef > 0 { components.append(.prior(nDef)) }
       try add(gaussianDraws(mean, chol, nG) + priorDraws(nDef))
       essHistory.append(ess(weights()))
-      progress(String(format: "iteration %d: %d draws, ESS %.1f", it + 2, us.count, essHistory.last!))
+      progress(
+        String(
+          format: "iteration %d: %d draws, ESS %.1f (adapted at beta %.3g)", it + 2, us.count,
+          essHistory.last!, beta))
     }
 
     // 4. Weights, evidence, resampling.
@@ -616,7 +669,8 @@ public struct PosteriorDraws: Sendable {
   /// Reads `path` (`draw,KEY...,discrepancy`).
   /// - Throws: `CalibrationError` naming the file, line and column of a problem.
   public init(path: String) throws {
-    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+    guard let data = FileManager.default.contents(atPath: path),
+      let text = String(data: data, encoding: .utf8)
     else { throw CalibrationError("\(path): cannot be read") }
     let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     guard let head = lines.first else { throw CalibrationError("\(path):1: empty draws file") }

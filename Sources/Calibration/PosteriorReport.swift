@@ -85,13 +85,16 @@ public struct PosteriorReport: Sendable {
         result.simulations, result.weightedDraws, result.noiseDraws, result.seconds, jobs))
     s.append(
       String(
-        format: "effective sample size %.1f (after each iteration: %@); largest weight %.3f; log evidence %.4f",
-        result.effectiveSampleSize, result.essHistory.map { String(format: "%.1f", $0) }.joined(separator: ", "),
+        format:
+          "effective sample size %.1f (after each iteration: %@); largest weight %.3f; log evidence %.4f",
+        result.effectiveSampleSize,
+        result.essHistory.map { String(format: "%.1f", $0) }.joined(separator: ", "),
         result.maxWeight, result.logEvidence))
     s.append(
       String(
         format: "model discrepancy (relative sd, %@): median %.3g, 95%% [%.3g, %.3g]", discrepancyMode,
-        result.discrepancyQuantile(0.5), result.discrepancyQuantile(0.025), result.discrepancyQuantile(0.975)))
+        result.discrepancyQuantile(0.5), result.discrepancyQuantile(0.025), result.discrepancyQuantile(0.975))
+    )
     s.append("key: prior 95% -> posterior median [95%], width ratio posterior/prior, verdict")
     for k in result.summaries {
       let pi = k.prior.interval95
@@ -106,7 +109,8 @@ public struct PosteriorReport: Sendable {
     for a in result.keys.indices {
       for b in result.keys.indices where b > a && abs(result.correlation[a][b]) > 0.5 {
         any = true
-        s.append(String(format: "  %@ ~ %@: r = %+.2f", result.keys[a], result.keys[b], result.correlation[a][b]))
+        s.append(
+          String(format: "  %@ ~ %@: r = %+.2f", result.keys[a], result.keys[b], result.correlation[a][b]))
       }
     }
     if !any { s.append("  none") }
@@ -132,7 +136,8 @@ public struct PosteriorReport: Sendable {
 
   /// The profile file's text.
   public var profileText: String {
-    var h = "# \(profile.name): posterior of `vrsim calibrate --method posterior` (vrsim \(version)) on \(date).\n"
+    var h =
+      "# \(profile.name): posterior of `vrsim calibrate --method posterior` (vrsim \(version)) on \(date).\n"
     h += "#\n# Data: \(dataFiles.joined(separator: ", ")); train: \(train); \(rows.count) rows.\n"
     if !overrides.isEmpty { h += "# Overrides of every row: \(overrides.joined(separator: " "))\n" }
     h += "# Method: \(Self.method).\n"
@@ -146,7 +151,8 @@ public struct PosteriorReport: Sendable {
 
   /// The Markdown report.
   public var markdown: String {
-    var s = "# Posterior: \(profile.name)\n\nvrsim \(version), \(date). Data: \(dataFiles.joined(separator: ", "))"
+    var s =
+      "# Posterior: \(profile.name)\n\nvrsim \(version), \(date). Data: \(dataFiles.joined(separator: ", "))"
     s += "; train: `\(train)`; \(rows.count) rows.\n\nMethod: \(Self.method).\n\n"
     s += "Draws: `\(drawsFile)`.\n\n```\n" + lines.joined(separator: "\n") + "\n```\n\n## Priors\n\n"
     for l in priorLines { s += "- \(l)\n" }

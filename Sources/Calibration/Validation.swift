@@ -54,7 +54,8 @@ public enum Regime: String, Sendable, CaseIterable {
     }
     guard let offered = outcome.runOffered, offered > 0 else { return .unknown }
     let measured = rows.first {
-      $0.kind == .value && $0.metric == .forwardedPps && $0.scope == "aggregate" && $0.scenario == row.scenario
+      $0.kind == .value && $0.metric == .forwardedPps && $0.scope == "aggregate"
+        && $0.scenario == row.scenario
         && $0.set == row.set
     }
     guard let forwarded = measured?.value ?? outcome.runForwarded else { return .unknown }
@@ -169,7 +170,6 @@ public struct MetricRegimeError: Sendable {
   /// Root mean square of the z-scores (about 1 when the predictive sd is right).
   public var rmsZ: Double
 }
-
 
 /// The mean absolute percentage error of the value rows of one experiment.
 public struct ExperimentError: Sendable {
@@ -303,7 +303,8 @@ public struct ValidationReport: Sendable {
     }
     metrics = groups.map { key in
       let ls = lines.filter {
-        $0.absoluteError != nil && $0.regime != nil && $0.row.metric.name + "\u{0}" + $0.regime!.rawValue == key
+        $0.absoluteError != nil && $0.regime != nil
+          && $0.row.metric.name + "\u{0}" + $0.regime!.rawValue == key
       }
       return MetricRegimeError(ls)
     }

@@ -71,7 +71,8 @@ extension CostProfile {
         "bridge_flood_copy", \.bridgeFloodCopy, fit: 0...10_000,
         "Each extra copy when the bridge floods a frame (skb clone, queueing to a vif)."),
       .cycles(
-        "bridge", \.bridge, fit: 0...20_000, prior: xenPathPrior, "Linux bridge per packet (MAC table lookup and forwarding)."),
+        "bridge", \.bridge, fit: 0...20_000, prior: xenPathPrior,
+        "Linux bridge per packet (MAC table lookup and forwarding)."),
       .cycles(
         "netback_rx_per_packet", \.netbackRxPerPacket, fit: 0...20_000, prior: xenPathPrior,
         "Netback guest-receive per packet: grant copy of the frame into the guest's buffer."),
@@ -91,7 +92,8 @@ extension CostProfile {
         "vif_xmit", \.vifXmit, fit: 0...5_000,
         "Queueing a packet towards a vif in dom0 (vif start_xmit, rx_queue)."),
       .cycles(
-        "event_channel_upcall", \.eventChannelUpcall, fit: 0...10_000, prior: .uniform(
+        "event_channel_upcall", \.eventChannelUpcall, fit: 0...10_000,
+        prior: .uniform(
           0...10_000,
           source: "an upcall is an interrupt-like entry into a guest: 0 ... its calibration bound; a VM "
             + "switch costs 1.4-9 us (Denali, OSDI 2002), 4,300-27,500 cycles, an upper scale"),
@@ -125,7 +127,9 @@ extension CostProfile {
       .integer64(
         "vmk_cluster_interval", \.vmkClusterIntervalNs, 1_000...1_000_000_000, unit: .nanoseconds,
         "Interrupt coalescing interval while VMkernel clusters packets."),
-      .cycles("veth_hop", \.vethHop, fit: 0...10_000, prior: .logUniform(
+      .cycles(
+        "veth_hop", \.vethHop, fit: 0...10_000,
+        prior: .logUniform(
           100...10_000,
           source: "a veth hop is a queue and a softirq in one kernel: above a cache-resident enqueue "
             + "(~100 cycles), below the netns bridge path's whole ~21,000-cycle budget (118 kp/s on "

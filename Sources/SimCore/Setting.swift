@@ -65,7 +65,8 @@ public struct CalibrationBounds: Sendable, Equatable {
 
   /// Bounds, with an optional prior.
   public init(
-    _ range: ClosedRange<Double>, prior: (mean: Double, sd: Double)? = nil, distribution: PriorDistribution? = nil
+    _ range: ClosedRange<Double>, prior: (mean: Double, sd: Double)? = nil,
+    distribution: PriorDistribution? = nil
   ) {
     lower = range.lowerBound
     upper = range.upperBound
@@ -235,7 +236,8 @@ extension Setting {
     prior: PriorDistribution, _ doc: String
   ) -> Setting {
     integer64(
-      key, path, 0...100_000_000, unit: .cycles, calibration: CalibrationBounds(fit, distribution: prior), doc)
+      key, path, 0...100_000_000, unit: .cycles, calibration: CalibrationBounds(fit, distribution: prior), doc
+    )
   }
 
   /// A duration.

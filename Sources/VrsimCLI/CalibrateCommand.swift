@@ -72,25 +72,30 @@ struct CalibrateCommand: ParsableCommand {
 
   @Option(
     name: .long,
-    help: "posterior: relative model discrepancy sd, a number (e.g. 0.02) or 'fit' (log-uniform 0.1% ... 50%).")
+    help:
+      "posterior: relative model discrepancy sd, a number (e.g. 0.02) or 'fit' (log-uniform 0.1% ... 50%).")
   var discrepancy: String = "fit"
 
   @Option(name: .long, help: "posterior: equally weighted draws to write.")
   var draws: Int = 400
 
   @Option(name: .long, help: "posterior: adaptive iterations after the first.")
-  var iterations: Int = 4
+  var iterations: Int = 6
 
   @Option(name: .customLong("draws-per-iteration"), help: "posterior: simulated candidates per iteration.")
-  var drawsPerIteration: Int = 96
+  var drawsPerIteration: Int = 64
 
-  @Option(name: .customLong("prior-draws"), help: "posterior: Sobol draws from the prior in the first iteration.")
+  @Option(
+    name: .customLong("prior-draws"), help: "posterior: Sobol draws from the prior in the first iteration.")
   var priorDraws: Int = 64
 
-  @Option(name: .customLong("noise-draws"), help: "posterior: seeds at the start values for the simulator's noise.")
+  @Option(
+    name: .customLong("noise-draws"), help: "posterior: seeds at the start values for the simulator's noise.")
   var noiseDraws: Int = 8
 
-  @Option(name: .customLong("draws-out"), help: "posterior: the draws CSV (default: OUT without .yaml + -draws.csv).")
+  @Option(
+    name: .customLong("draws-out"),
+    help: "posterior: the draws CSV (default: OUT without .yaml + -draws.csv).")
   var drawsOut: String?
 
   func validate() throws {
@@ -106,7 +111,9 @@ struct CalibrateCommand: ParsableCommand {
     guard (0...1_000).contains(lmIterations) else {
       throw ValidationError("--lm-iterations \(lmIterations): allowed 0 ... 1000")
     }
-    guard (1...100_000).contains(draws) else { throw ValidationError("--draws \(draws): allowed 1 ... 100000") }
+    guard (1...100_000).contains(draws) else {
+      throw ValidationError("--draws \(draws): allowed 1 ... 100000")
+    }
     guard (0...100).contains(iterations) else {
       throw ValidationError("--iterations \(iterations): allowed 0 ... 100")
     }
@@ -207,10 +214,13 @@ struct CalibrateCommand: ParsableCommand {
   /// posterior medians and the summary.
   func runPosterior(evaluator: RowEvaluator, filter: RowFilter, overrides: [String], workers: Int) throws {
     let priors: [KeyPrior]
-    do { priors = try evaluator.parameters.map(KeyPrior.init) } catch { throw RunError("\(error)", exitCode: 2) }
+    do { priors = try evaluator.parameters.map(KeyPrior.init) } catch {
+      throw RunError("\(error)", exitCode: 2)
+    }
     let grid =
       discrepancy == "fit"
-      ? PosteriorLikelihood.logUniformGrid(0.001...0.5, count: 28) : [(value: Double(discrepancy)!, weight: 1.0)]
+      ? PosteriorLikelihood.logUniformGrid(0.001...0.5, count: 28)
+      : [(value: Double(discrepancy)!, weight: 1.0)]
     var o = PosteriorSampler.Options()
     o.noiseDraws = noiseDraws
     o.priorDraws = priorDraws
@@ -223,7 +233,9 @@ struct CalibrateCommand: ParsableCommand {
     let sampler = PosteriorSampler(
       priors: priors, discrepancies: grid, options: o,
       simulate: { try evaluator.simulate($0, seeds: $1) },
-      likelihood: { PosteriorLikelihood(rows: rows, simulationSD: $0, discrepancies: $1) })
+      likelihood: {
+        PosteriorLikelihood(rows: rows, simulationSD: $0, simulationScale: $1, discrepancies: $2)
+      })
     if !quiet {
       CalibrationInputs.stderr(
         "calibrate: posterior of \(priors.count) keys on \(rows.count) training rows in \(evaluator.runCount) "
@@ -234,12 +246,14 @@ struct CalibrateCommand: ParsableCommand {
     let drawsPath =
       drawsOut ?? (out!.hasSuffix(".yaml") ? String(out!.dropLast(5)) : out!) + "-draws.csv"
     let spec = try evaluator.resolvedSpec(result.summaries.map(\.median))
-    let name = out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "posterior"
+    let name =
+      out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "posterior"
     let report = PosteriorReport(
       result: result, rows: rows, profile: spec.costs, name: name, dataFiles: data, train: filter.description,
       overrides: overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 },
       drawsFile: (drawsPath as NSString).lastPathComponent,
-      discrepancyMode: discrepancy == "fit" ? "fitted" : "stated", version: VrsimVersion.string, jobs: workers)
+      discrepancyMode: discrepancy == "fit" ? "fitted" : "stated", version: VrsimVersion.string, jobs: workers
+    )
     print("vrsim calibrate --method posterior: \(rows.count) training rows, \(priors.count) keys")
     for l in report.lines { print(l) }
     try result.drawsCSV.write(toFile: drawsPath, atomically: true, encoding: .utf8)

@@ -50,7 +50,8 @@ struct ValidateCommand: ParsableCommand {
     help: "Rows the baseline may use, e.g. 'experiment = search' (default: the rows --test leaves out).")
   var baseline: String?
 
-  @Option(name: .long, help: "Posterior draws CSV of vrsim calibrate --method posterior: predictive intervals.")
+  @Option(
+    name: .long, help: "Posterior draws CSV of vrsim calibrate --method posterior: predictive intervals.")
   var posterior: String?
 
   @Option(name: .long, help: "Posterior draws to simulate each row under (the file's first N).")
@@ -60,7 +61,9 @@ struct ValidateCommand: ParsableCommand {
     if let jobs, !(1...256).contains(jobs) {
       throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
     }
-    guard (2...100_000).contains(draws) else { throw ValidationError("--draws \(draws): allowed 2 ... 100000") }
+    guard (2...100_000).contains(draws) else {
+      throw ValidationError("--draws \(draws): allowed 2 ... 100000")
+    }
   }
 
   func run() throws {
@@ -93,7 +96,8 @@ struct ValidateCommand: ParsableCommand {
     if let posteriorDraws {
       let n = min(draws, posteriorDraws.values.count)
       if n < draws {
-        CalibrationInputs.stderr("validate: \(posteriorDraws.values.count) draws in \(posterior!), fewer than --draws \(draws)")
+        CalibrationInputs.stderr(
+          "validate: \(posteriorDraws.values.count) draws in \(posterior!), fewer than --draws \(draws)")
       }
       let base = (seed ?? 1) ^ 0x5EED_0F_7A11D
       var runs: [[RowOutcome]] = []
@@ -104,10 +108,13 @@ struct ValidateCommand: ParsableCommand {
         while k < n {
           let idx = Array(k..<min(n, k + batch))
           runs += try evaluator.simulate(
-            idx.map { posteriorDraws.values[$0] }, seeds: idx.map { PosteriorSampler.candidateSeed(base, $0) })
+            idx.map { posteriorDraws.values[$0] }, seeds: idx.map { PosteriorSampler.candidateSeed(base, $0) }
+          )
           k += idx.count
           CalibrationInputs.stderr(
-            String(format: "validate: %d of %d posterior draws simulated (%.1f s)", k, n, Date().timeIntervalSince(began)))
+            String(
+              format: "validate: %d of %d posterior draws simulated (%.1f s)", k, n,
+              Date().timeIntervalSince(began)))
         }
       } catch { throw RunError("\(error)") }
       let simRows = evaluator.rows
@@ -176,7 +183,8 @@ struct ValidateCommand: ParsableCommand {
       .init("kind"), .init("measured", alignment: .right), .init("measured 95%"),
       .init("simulated", alignment: .right),
       .init(posterior ? "predictive 95%" : "simulated 95%"), .init(posterior ? "covered" : "overlap"),
-      .init("z", alignment: .right), .init("regime"), .init("baseline", alignment: .right), .init("comparison"),
+      .init("z", alignment: .right), .init("regime"), .init("baseline", alignment: .right),
+      .init("comparison"),
     ]
     if !posterior { columns.remove(at: 11) }
     var t = Table(columns: columns)
@@ -200,10 +208,12 @@ struct ValidateCommand: ParsableCommand {
       t.append(cells)
     }
     var m = Table(columns: [
-      .init("metric"), .init("regime"), .init("rows", alignment: .right), .init("zero rows", alignment: .right),
+      .init("metric"), .init("regime"), .init("rows", alignment: .right),
+      .init("zero rows", alignment: .right),
       .init("MAE", alignment: .right), .init("bias", alignment: .right), .init("MAPE", alignment: .right),
       .init("baseline MAE", alignment: .right), .init("baseline MAPE", alignment: .right),
-      .init("skill", alignment: .right), .init("covered 95%", alignment: .right), .init("rms z", alignment: .right),
+      .init("skill", alignment: .right), .init("covered 95%", alignment: .right),
+      .init("rms z", alignment: .right),
     ])
     func pct(_ x: Double) -> String { x.isNaN ? "-" : String(format: "%+.1f%%", x * 100) }
     for x in r.metrics {
@@ -240,7 +250,8 @@ struct ValidateCommand: ParsableCommand {
       "measured",
       "ci95_low", "ci95_high", "simulated", "simulated_ci95_low", "simulated_ci95_high", "replications",
       "relative_error", "intervals_overlap", "holds", "comparison", "absolute_error", "regime", "baseline",
-      "baseline_rule", "predictive_mean", "predictive_sd", "predictive_low", "predictive_high", "covered", "z",
+      "baseline_rule", "predictive_mean", "predictive_sd", "predictive_low", "predictive_high", "covered",
+      "z",
     ]
     let rows: [[CSVField]] = r.lines.map { l in
       let s = l.simulated
@@ -258,7 +269,8 @@ struct ValidateCommand: ParsableCommand {
         l.holds.map { .text($0 ? "true" : "false") } ?? .empty, .text(l.status),
         l.absoluteError.map(CSVField.number) ?? .empty, l.regime.map { .text($0.rawValue) } ?? .empty,
         l.baseline.map(CSVField.number) ?? .empty, l.baselineRule.map(CSVField.text) ?? .empty,
-        l.predictive.map { .number($0.mean) } ?? .empty, l.predictive.map { .number($0.standardDeviation) } ?? .empty,
+        l.predictive.map { .number($0.mean) } ?? .empty,
+        l.predictive.map { .number($0.standardDeviation) } ?? .empty,
         l.predictive.map { .number($0.low) } ?? .empty, l.predictive.map { .number($0.high) } ?? .empty,
         l.covered.map { .text($0 ? "true" : "false") } ?? .empty, l.z.map(CSVField.number) ?? .empty,
       ]
@@ -378,7 +390,8 @@ private struct ValidationJSON: Encodable {
         simulatedHalfWidth: l.simulated.flatMap { JSONText.finite($0.halfWidth) },
         relativeError: l.relativeError.flatMap(JSONText.finite), intervalsOverlap: l.intervalsOverlap,
         holds: l.holds,
-        comparison: l.status, absoluteError: l.absoluteError.flatMap(JSONText.finite), regime: l.regime?.rawValue,
+        comparison: l.status, absoluteError: l.absoluteError.flatMap(JSONText.finite),
+        regime: l.regime?.rawValue,
         baseline: l.baseline, baselineRule: l.baselineRule, predictiveLow: l.predictive?.low,
         predictiveHigh: l.predictive?.high, predictiveSD: l.predictive?.standardDeviation, covered: l.covered,
         z: l.z.flatMap(JSONText.finite))
@@ -388,7 +401,8 @@ private struct ValidationJSON: Encodable {
         metric: x.metric, unit: x.unit, regime: x.regime.rawValue, rows: x.rows, zeroRows: x.zeroRows,
         mae: JSONText.finite(x.meanAbsoluteError), bias: JSONText.finite(x.meanRelativeError),
         mape: JSONText.finite(x.mape), baselineRows: x.baselineRows,
-        baselineMAE: JSONText.finite(x.baselineMeanAbsoluteError), baselineMAPE: JSONText.finite(x.baselineMAPE),
+        baselineMAE: JSONText.finite(x.baselineMeanAbsoluteError),
+        baselineMAPE: JSONText.finite(x.baselineMAPE),
         skill: JSONText.finite(x.skill), intervalRows: x.intervalRows, covered: x.covered,
         rmsZ: JSONText.finite(x.rmsZ))
     }
