@@ -266,9 +266,9 @@ struct CalibrateCommand: ParsableCommand {
       try text.write(toFile: out, atomically: true, encoding: .utf8)
       print("wrote \(out)")
     }
-    if let report_ = self.report {
-      try report.markdown.write(toFile: report_, atomically: true, encoding: .utf8)
-      print("wrote \(report_)")
+    if let reportPath = self.report {
+      try report.markdown.write(toFile: reportPath, atomically: true, encoding: .utf8)
+      print("wrote \(reportPath)")
     }
   }
 
