@@ -57,12 +57,35 @@ struct ValidateCommand: ParsableCommand {
   @Option(name: .long, help: "Posterior draws to simulate each row under (the file's first N).")
   var draws: Int = 100
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "A structural alternative NAME:KEY=VALUE[;KEY=VALUE...] (repeatable; with --posterior).",
+      discussion:
+        "Draw i is simulated under alternative i mod A: the prediction mixes them with equal weights."))
+  var alternative: [String] = []
+
   func validate() throws {
     if let jobs, !(1...256).contains(jobs) {
       throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
     }
     guard (2...100_000).contains(draws) else {
       throw ValidationError("--draws \(draws): allowed 2 ... 100000")
+    }
+    if !alternative.isEmpty, posterior == nil { throw ValidationError("--alternative needs --posterior") }
+    for a in alternative {
+      guard let c = a.firstIndex(of: ":"), a.index(after: c) < a.endIndex, c > a.startIndex else {
+        throw ValidationError("--alternative \(a): expected NAME:KEY=VALUE[;KEY=VALUE...]")
+      }
+    }
+  }
+
+  /// The `--set`s of each alternative (one empty alternative without any).
+  var alternativeSets: [[String]] {
+    guard !alternative.isEmpty else { return [[]] }
+    return alternative.map { a in
+      let c = a.firstIndex(of: ":")!
+      return a[a.index(after: c)...].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
     }
   }
 
@@ -85,12 +108,15 @@ struct ValidateCommand: ParsableCommand {
     do { posteriorDraws = try posterior.map(PosteriorDraws.init(path:)) } catch {
       throw RunError("--posterior: \(error)", exitCode: 2)
     }
-    let evaluator: RowEvaluator
+    let evaluators: [RowEvaluator]
     do {
-      evaluator = try RowEvaluator(
-        rows: rows, parameters: posteriorDraws?.parameters ?? [], overrides: overrides, seed: seed,
-        jobs: workers)
+      evaluators = try alternativeSets.map { extra in
+        try RowEvaluator(
+          rows: rows, parameters: posteriorDraws?.parameters ?? [], overrides: overrides + extra, seed: seed,
+          jobs: workers)
+      }
     } catch { throw RunError("\(error)", exitCode: 2) }
+    let evaluator = evaluators[0]
     var outcomes: [RowOutcome]
     var predictive: [PredictiveInterval?]?
     if let posteriorDraws {
