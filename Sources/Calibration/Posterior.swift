@@ -248,6 +248,9 @@ public struct PosteriorSampler {
     public var iterations = 6
     /// Effective sample size the tempered weights keep when a proposal is adapted.
     public var adaptESS = 30.0
+    /// Degrees of freedom of the proposals' multivariate Student t (heavy tails: a draw far in
+    /// the posterior's tail must not get an unbounded weight).
+    public var proposalDOF = 4.0
     /// Factor on the adapted covariance (a little wider than the weighted draws' spread).
     public var covarianceInflation = 1.44
     /// Share of each adaptive iteration drawn from the prior.
@@ -354,7 +357,11 @@ public struct PosteriorSampler {
         for j in 0..<i { s -= chol[i][j] * z[j] }
         z[i] = s / chol[i][i]
       }
-      return -0.5 * z.reduce(0) { $0 + $1 * $1 } - 0.5 * Double(p) * log(2 * Double.pi) - logDet
+      let q = z.reduce(0) { $0 + $1 * $1 }
+      let nu = options.proposalDOF
+      let d = Double(p)
+      return lgamma((nu + d) / 2) - lgamma(nu / 2) - 0.5 * d * log(nu * Double.pi) - logDet
+        - (nu + d) / 2 * log1p(q / nu)
     }
     func logMixture(_ u: [Double]) -> Double {
       let total = Double(components.reduce(0) { $0 + $1.count })
@@ -395,9 +402,12 @@ public struct PosteriorSampler {
       }
     }
     func gaussianDraws(_ mean: [Double], _ chol: [[Double]], _ n: Int) -> [[Double]] {
+      // Multivariate Student t: a normal over √(χ²_ν / ν).
       (0..<n).map { _ in
         let z = (0..<p).map { _ in rng.normal() }
-        return (0..<p).map { i in mean[i] + (0...i).reduce(0) { $0 + chol[i][$1] * z[$1] } }
+        let nu = options.proposalDOF
+        let scale = 1 / (rng.gamma(shape: nu / 2, scale: 2) / nu).squareRoot()
+        return (0..<p).map { i in mean[i] + scale * (0...i).reduce(0) { $0 + chol[i][$1] * z[$1] } }
       }
     }
     func priorDraws(_ n: Int) -> [[Double]] {

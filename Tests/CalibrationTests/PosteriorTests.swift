@@ -115,6 +115,7 @@ import Testing
       // At least 30 effective draws behind each interval (the 2.5% and 97.5% quantiles).
       #expect(r.effectiveSampleSize > 30, "data set \(d): ESS \(r.effectiveSampleSize)")
     }
+    print("coverage study: 95% intervals \(covered95) of \(n), 50% intervals \(covered50) of \(n)")
     for j in 0..<2 {
       #expect((20...24).contains(covered95[j]), "key \(j): 95% intervals covered \(covered95[j]) of \(n)")
       #expect((6...18).contains(covered50[j]), "key \(j): 50% intervals covered \(covered50[j]) of \(n)")
