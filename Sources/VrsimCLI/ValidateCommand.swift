@@ -275,9 +275,9 @@ struct ValidateCommand: ParsableCommand {
       "file", "line", "source", "experiment", "scenario", "set", "scope", "metric", "unit", "kind",
       "measured",
       "ci95_low", "ci95_high", "simulated", "simulated_ci95_low", "simulated_ci95_high", "replications",
-      "relative_error", "intervals_overlap", "holds", "comparison", "absolute_error", "regime", "baseline",
+      "relative_error", "intervals_overlap", "holds", "absolute_error", "regime", "baseline",
       "baseline_rule", "predictive_mean", "predictive_sd", "predictive_low", "predictive_high", "covered",
-      "z",
+      "z", "comparison",
     ]
     let rows: [[CSVField]] = r.lines.map { l in
       let s = l.simulated
@@ -292,13 +292,14 @@ struct ValidateCommand: ParsableCommand {
         s.map { _ in .number(s!.mean + h) } ?? .empty, s.map { .integer($0.count) } ?? .empty,
         l.relativeError.map(CSVField.number) ?? .empty,
         l.intervalsOverlap.map { .text($0 ? "true" : "false") } ?? .empty,
-        l.holds.map { .text($0 ? "true" : "false") } ?? .empty, .text(l.status),
+        l.holds.map { .text($0 ? "true" : "false") } ?? .empty,
         l.absoluteError.map(CSVField.number) ?? .empty, l.regime.map { .text($0.rawValue) } ?? .empty,
         l.baseline.map(CSVField.number) ?? .empty, l.baselineRule.map(CSVField.text) ?? .empty,
         l.predictive.map { .number($0.mean) } ?? .empty,
         l.predictive.map { .number($0.standardDeviation) } ?? .empty,
         l.predictive.map { .number($0.low) } ?? .empty, l.predictive.map { .number($0.high) } ?? .empty,
         l.covered.map { .text($0 ? "true" : "false") } ?? .empty, l.z.map(CSVField.number) ?? .empty,
+        .text(l.status),
       ]
     }
     return CSV.render(header: header, rows: rows)
