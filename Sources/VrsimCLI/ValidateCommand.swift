@@ -65,6 +65,13 @@ struct ValidateCommand: ParsableCommand {
         "Draw i is simulated under alternative i mod A: the prediction mixes them with equal weights."))
   var alternative: [String] = []
 
+  @Option(
+    name: .customLong("samples-out"),
+    help:
+      "With --posterior: write every draw's simulated value per row here (CSV: draw, alternative, line, ...)."
+  )
+  var samplesOut: String?
+
   func validate() throws {
     if let jobs, !(1...256).contains(jobs) {
       throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
@@ -73,6 +80,7 @@ struct ValidateCommand: ParsableCommand {
       throw ValidationError("--draws \(draws): allowed 2 ... 100000")
     }
     if !alternative.isEmpty, posterior == nil { throw ValidationError("--alternative needs --posterior") }
+    if samplesOut != nil, posterior == nil { throw ValidationError("--samples-out needs --posterior") }
     for a in alternative {
       guard let c = a.firstIndex(of: ":"), a.index(after: c) < a.endIndex, c > a.startIndex else {
         throw ValidationError("--alternative \(a): expected NAME:KEY=VALUE[;KEY=VALUE...]")
@@ -144,6 +152,25 @@ struct ValidateCommand: ParsableCommand {
         }
       } catch { throw RunError("\(error)") }
       let simRows = evaluator.rows
+      if let samplesOut {
+        let names = alternative.map { String($0[..<$0.firstIndex(of: ":")!]) }
+        var lines: [[CSVField]] = []
+        for (c, run) in runs.enumerated() {
+          for (i, r) in simRows.enumerated() {
+            lines.append([
+              .integer(c), .text(names.isEmpty ? "" : names[c % names.count]), .integer(r.line),
+              .text(r.experiment), .text(r.set.joined(separator: ";")), .text(r.scope), .text(r.metric.name),
+              .number(run[i].mean),
+            ])
+          }
+        }
+        let text = CSV.render(
+          header: ["draw", "alternative", "line", "experiment", "set", "scope", "metric", "simulated"],
+          rows: lines)
+        do { try text.write(toFile: samplesOut, atomically: true, encoding: .utf8) } catch {
+          throw RunError("--samples-out \(samplesOut): \(error.localizedDescription)", exitCode: 2)
+        }
+      }
       var intervals: [PredictiveInterval?] = []
       outcomes = []
       for (i, r) in simRows.enumerated() {
