@@ -141,9 +141,17 @@ struct ValidateCommand: ParsableCommand {
         var k = 0
         while k < n {
           let idx = Array(k..<min(n, k + batch))
-          runs += try evaluator.simulate(
-            idx.map { posteriorDraws.values[$0] }, seeds: idx.map { PosteriorSampler.candidateSeed(base, $0) }
-          )
+          // Draw i runs under alternative i mod A.
+          var part: [[RowOutcome]?] = Array(repeating: nil, count: idx.count)
+          for (a, e) in evaluators.enumerated() {
+            let mine = idx.indices.filter { idx[$0] % evaluators.count == a }
+            guard !mine.isEmpty else { continue }
+            let out = try e.simulate(
+              mine.map { posteriorDraws.values[idx[$0]] },
+              seeds: mine.map { PosteriorSampler.candidateSeed(base, idx[$0]) })
+            for (m, o) in zip(mine, out) { part[m] = o }
+          }
+          runs += part.map { $0! }
           k += idx.count
           CalibrationInputs.stderr(
             String(
