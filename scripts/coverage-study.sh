@@ -6,7 +6,9 @@
 # posterior interval covers its truth. Prints one line per data set and the totals with the
 # binomial bounds.
 #
-#   scripts/coverage-study.sh [N]        (VRSIM, default .build/release/vrsim)
+#   scripts/coverage-study.sh [N]        (VRSIM, default .build/release/vrsim; SAMPLER, the
+#                                        sampler's budget options, default "--prior-draws 32
+#                                        --iterations 5 --draws-per-iteration 32")
 #
 # Keys and priors (their declarations): profile.driver_rx log-uniform 150 ... 4080 cycles,
 # profile.bridge uniform 0 ... 20000 cycles. Rows: Fig. 9's forwarder, native at 1000 kp/s and
@@ -16,13 +18,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VRSIM="${VRSIM:-.build/release/vrsim}"
 N="${1:-20}"
-WORK=.build/coverage-study
+SAMPLER="${SAMPLER:---prior-draws 32 --iterations 5 --draws-per-iteration 32}"
+WORK=".build/coverage-study-$$"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
-python3 - "$VRSIM" "$N" "$WORK" <<'EOF'
+python3 - "$VRSIM" "$N" "$WORK" "$SAMPLER" <<'EOF'
 import csv, math, random, subprocess, sys
-vrsim, n, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+vrsim, n, work, sampler = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split()
 header = "source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind"
 cases = ["platform=native;traffic[0].rate=1000kpps", "platform=xen-bridge;traffic[0].rate=400kpps"]
 scenario = "scenarios/paper/fig9-forwarding.yaml"
@@ -50,7 +53,7 @@ for k in range(n):
     open(data, "w").write(rows(measured))
     fit = subprocess.run([vrsim, "calibrate", data, "--fit", "profile.driver_rx,profile.bridge", "--method",
                           "posterior", "--discrepancy", "0", "--seed", str(k + 1), "--jobs", "2", "--quiet",
-                          "--prior-draws", "32", "--iterations", "5", "--draws-per-iteration", "32",
+                          *sampler,
                           "--set", "run.duration=100ms", "--set", "run.warmup=50ms", "--set", "run.replications=1",
                           "--draws-out", f"{work}/draws-{k}.csv"], check=True, capture_output=True, text=True).stdout
     line = [f"data set {k}:"]
