@@ -8,7 +8,8 @@
 #
 #   scripts/coverage-study.sh [N]        (VRSIM, default .build/release/vrsim; SAMPLER, the
 #                                        sampler's budget options, default "--prior-draws 32
-#                                        --iterations 5 --draws-per-iteration 32")
+#                                        --iterations 5 --draws-per-iteration 32"; DISCREPANCY,
+#                                        --discrepancy of the fits, default 0)
 #
 # Keys and priors (their declarations): profile.driver_rx log-uniform 150 ... 4080 cycles,
 # profile.bridge uniform 0 ... 20000 cycles. Rows: Fig. 9's forwarder, native at 1000 kp/s and
@@ -19,13 +20,14 @@ cd "$(dirname "$0")/.."
 VRSIM="${VRSIM:-.build/release/vrsim}"
 N="${1:-20}"
 SAMPLER="${SAMPLER:---prior-draws 32 --iterations 5 --draws-per-iteration 32}"
+DISCREPANCY="${DISCREPANCY:-0}"
 WORK=".build/coverage-study-$$"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
-python3 - "$VRSIM" "$N" "$WORK" "$SAMPLER" <<'EOF'
+python3 - "$VRSIM" "$N" "$WORK" "$SAMPLER" "$DISCREPANCY" <<'EOF'
 import csv, math, random, subprocess, sys
-vrsim, n, work, sampler = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split()
+vrsim, n, work, sampler, discrepancy = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split(), sys.argv[5]
 header = "source,experiment,scenario,set,scope,metric,unit,value,ci95_low,ci95_high,n,kind"
 cases = ["platform=native;traffic[0].rate=1000kpps", "platform=xen-bridge;traffic[0].rate=400kpps"]
 scenario = "scenarios/paper/fig9-forwarding.yaml"
@@ -52,7 +54,7 @@ for k in range(n):
     data = f"{work}/data-{k}.csv"
     open(data, "w").write(rows(measured))
     fit = subprocess.run([vrsim, "calibrate", data, "--fit", "profile.driver_rx,profile.bridge", "--method",
-                          "posterior", "--discrepancy", "0", "--seed", str(k + 1), "--jobs", "2", "--quiet",
+                          "posterior", "--discrepancy", discrepancy, "--seed", str(k + 1), "--jobs", "2", "--quiet",
                           *sampler,
                           "--set", "run.duration=100ms", "--set", "run.warmup=50ms", "--set", "run.replications=1",
                           "--draws-out", f"{work}/draws-{k}.csv"], check=True, capture_output=True, text=True).stdout
