@@ -54,6 +54,15 @@ enum Live {
     return (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
   }
 
+  /// The work folder of the run with `prefix` (made by `mkdtemp` as `/tmp/PREFIXwork.XXXXXX`),
+  /// if it exists.
+  static func workDirectory(_ prefix: String) -> String? {
+    let tmp = FileManager.default.temporaryDirectory.path
+    return ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).first {
+      $0.hasPrefix(prefix + "work.")
+    }.map { tmp + "/" + $0 }
+  }
+
   /// The aggregate value of `metric` in a testbed CSV.
   static func aggregate(_ csv: String, _ metric: String) -> Double? {
     for line in csv.split(separator: "\n") {
@@ -95,7 +104,9 @@ struct LiveTestbedTests {
     let received = try #require(Live.aggregate(csv, "received_packets"))
     #expect(abs(sent - 10_000) <= 100, "sent \(sent)")
     #expect(abs(received - sent) <= 0.01 * sent, "received \(received) of \(sent)")
-    let prefix = RunPrefix(pid: p.processIdentifier).text
+    let prefix = try #require(
+      output.split(separator: " ").lazy.compactMap { RunPrefix.familyPrefix(of: String($0)) }.first,
+      "no prefix in \(output)")
     #expect(TestbedCleaner.leftovers(prefix: prefix, runner: SystemCommandRunner()) == [])
     let facts = try String(
       contentsOf: out.deletingPathExtension().appendingPathExtension("json"), encoding: .utf8)
@@ -119,9 +130,7 @@ struct LiveTestbedTests {
     var started = false
     while Date() < deadline && p.isRunning {
       let pids = (try? runner.run(["ip", "netns", "pids", prefix + "gen"], input: nil))?.stdout ?? ""
-      let cfgs =
-        (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory() + "/" + prefix + "work"))
-        ?? []
+      let cfgs = Live.workDirectory(prefix).flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? []
       if !pids.isEmpty && cfgs.contains(where: { $0.hasPrefix("gen") }) {
         started = true
         break
@@ -141,9 +150,8 @@ struct LiveTestbedTests {
     #expect(TestbedCleaner.leftovers(prefix: prefix, runner: runner) == [])
     let (again, out2) = try Live.run(["testbed", "run", Self.smoke, "--set", "run.duration=500ms"])
     #expect(again == 0, "\(out2)")
-    #expect(!out2.contains("left by an earlier killed run"), "\(out2)")
-    #expect(TestbedCleaner.leftovers(runner: runner) == [])
-    try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/" + prefix + "work")
+    #expect(TestbedCleaner.leftovers(prefix: prefix, runner: runner) == [])
+    #expect(Live.workDirectory(prefix) == nil, "clean removes the killed run's work folder")
   }
 
   /// The external ICMP timer against a 1 s in-process sleep: the time-keeper's interval
@@ -197,7 +205,11 @@ struct LiveTestbedTests {
       let forwarded = try #require(line.flatMap { Double($0.split(separator: ",")[7]) })
       #expect(abs(forwarded - 10_000) <= 100, "\(vr) forwarded \(forwarded)")
     }
-    #expect(TestbedCleaner.leftovers(runner: SystemCommandRunner()) == [])
+    // Only this run's names: other runs on a shared machine may have theirs.
+    let prefix = try #require(
+      output.split(separator: " ").lazy.compactMap { RunPrefix.familyPrefix(of: String($0)) }.first,
+      "no prefix in \(output)")
+    #expect(TestbedCleaner.leftovers(prefix: prefix, runner: SystemCommandRunner()) == [])
   }
 
   /// SIGTERM in the middle of a trial: exit 143 and nothing left behind.
@@ -210,9 +222,7 @@ struct LiveTestbedTests {
     let prefix = RunPrefix(pid: p.processIdentifier).text
     let deadline = Date().addingTimeInterval(30)
     while Date() < deadline && p.isRunning {
-      let cfgs =
-        (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory() + "/" + prefix + "work"))
-        ?? []
+      let cfgs = Live.workDirectory(prefix).flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? []
       if cfgs.contains(where: { $0.hasPrefix("gen") }) { break }
       usleep(50_000)
     }

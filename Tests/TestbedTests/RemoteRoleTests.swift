@@ -183,7 +183,7 @@ extension LiveTestbedTests {
     let (pid, prefix) = (try #require(Int32(f[1])), String(f[2]))
     kill(p.processIdentifier, SIGKILL)
     p.waitUntilExit()
-    let work = FileManager.default.temporaryDirectory.appendingPathComponent(prefix + "work/ssh").path
+    let work = (Live.workDirectory(prefix) ?? "/nonexistent") + "/ssh"
     #expect(FileManager.default.fileExists(atPath: work), "the killed run's keys should still be there")
     let (status, out) = try Live.run(["testbed", "clean"])
     #expect(status == 0, "clean failed: \(out)")
