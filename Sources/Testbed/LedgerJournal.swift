@@ -142,7 +142,8 @@ public final class LedgerJournal: @unchecked Sendable {
       }
     }
     guard (st.st_mode & S_IFMT) == S_IFDIR else {
-      throw TestbedError("ledger directory \(dir) is not a directory (or is a symlink); remove it", usage: true)
+      throw TestbedError(
+        "ledger directory \(dir) is not a directory (or is a symlink); remove it", usage: true)
     }
     guard st.st_uid == geteuid(), st.st_mode & 0o022 == 0 else {
       throw TestbedError(

@@ -142,7 +142,9 @@ public final class ResourceLedger: @unchecked Sendable {
         let on = host.runner(local: runner)
         if NamespaceTools.remove(ns, runner: on, remote: true) {
           removed.append("netns \(ns) on \(host.host)")
-        } else if (try? on.run(["ip", "netns", "list"], input: nil)).map({ $0.status != 0 || NamespaceTools.names($0.stdout).contains(ns) }) ?? true {
+        } else if (try? on.run(["ip", "netns", "list"], input: nil)).map({
+          $0.status != 0 || NamespaceTools.names($0.stdout).contains(ns)
+        }) ?? true {
           leftBehind = true
         }
       } else if NamespaceTools.remove(ns, runner: runner) {

@@ -57,14 +57,16 @@ public enum TestbedCleaner {
       }
       let tree = ProcessStart.descendants(of: roots)
       for pid in tree where pid != getpid() {
-        let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+        let name =
+          (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
           .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
         if kill(pid, SIGKILL) == 0 { report.removed.append("process \(pid) (\(name))") }
       }
       if !tree.isEmpty { usleep(50_000) }
       var seen = Set<String>()
       for e in entries.reversed() {
-        guard case .cgroup(let path, let host) = e, seen.insert("c \(path) \(host?.host ?? "")").inserted else {
+        guard case .cgroup(let path, let host) = e, seen.insert("c \(path) \(host?.host ?? "")").inserted
+        else {
           continue
         }
         if let host {
@@ -87,7 +89,8 @@ public enum TestbedCleaner {
       }
       let here = Set(NamespaceTools.list(runner: runner))
       for e in entries.reversed() {
-        guard case .namespace(let ns, let host) = e, seen.insert("n \(ns) \(host?.host ?? "")").inserted else {
+        guard case .namespace(let ns, let host) = e, seen.insert("n \(ns) \(host?.host ?? "")").inserted
+        else {
           continue
         }
         if let host {

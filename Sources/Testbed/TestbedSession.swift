@@ -56,7 +56,8 @@ public final class TestbedSession: @unchecked Sendable {
       )
     }
     // Nothing is created before the ledger file exists and the handlers are installed.
-    ledger = ResourceLedger(runner: runner, journal: try LedgerJournal(prefix: prefix, directory: ledgerDirectory))
+    ledger = ResourceLedger(
+      runner: runner, journal: try LedgerJournal(prefix: prefix, directory: ledgerDirectory))
     let sources = Self.installSignalHandlers(ledger: ledger, log: log)
     signalSources = sources
     do {

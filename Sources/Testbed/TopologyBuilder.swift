@@ -47,7 +47,8 @@ public enum Preflight {
   /// The cgroup layout, or an error naming the first thing missing.
   /// `ledger`: the session's, which records the probe namespace before it is made.
   public static func check(
-    runner: any CommandRunner, prefix: RunPrefix, tools: [String] = Preflight.tools, ledger: ResourceLedger? = nil
+    runner: any CommandRunner, prefix: RunPrefix, tools: [String] = Preflight.tools,
+    ledger: ResourceLedger? = nil
   )
     throws -> CgroupLayout
   {
@@ -73,7 +74,9 @@ public enum Preflight {
   /// Creates a namespace and a veth pair inside it (under the run's prefix) and removes them:
   /// the proof that namespaces and veth work here. With `ledger`, the namespace is recorded
   /// there before it is made.
-  public static func probeNamespaces(runner: any CommandRunner, prefix: RunPrefix, ledger: ResourceLedger? = nil)
+  public static func probeNamespaces(
+    runner: any CommandRunner, prefix: RunPrefix, ledger: ResourceLedger? = nil
+  )
     throws
   {
     let ns = prefix.name("probe")

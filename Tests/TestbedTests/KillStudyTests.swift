@@ -125,7 +125,8 @@ enum KillStudy {
   /// What of the run with `prefix` exists now: its names (namespaces, cgroups, host links),
   /// its ledger file, the processes it recorded that still run (and their descendants), the
   /// processes inside its namespaces, its work folder.
-  static func remains(_ prefix: String, ledgerDirectory: String = LedgerJournal.defaultDirectory) -> [String] {
+  static func remains(_ prefix: String, ledgerDirectory: String = LedgerJournal.defaultDirectory) -> [String]
+  {
     let runner = SystemCommandRunner()
     var out = TestbedCleaner.leftovers(prefix: prefix, runner: runner)
     let ledgers = LedgerJournal.files(in: ledgerDirectory).filter {
@@ -155,7 +156,11 @@ enum KillStudy {
     var counts: [(String, Int)] = []
     for i in items {
       let kind = String(i.split(separator: " ").first ?? "")
-      if let k = counts.firstIndex(where: { $0.0 == kind }) { counts[k].1 += 1 } else { counts.append((kind, 1)) }
+      if let k = counts.firstIndex(where: { $0.0 == kind }) {
+        counts[k].1 += 1
+      } else {
+        counts.append((kind, 1))
+      }
     }
     return counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
   }
@@ -262,6 +267,8 @@ extension LiveTestbedTests {
     }
     let table = KillStudy.table(rows)
     print(table)
-    if let out = env["VRSIM_KILL_STUDY_OUT"] { try table.write(toFile: out, atomically: true, encoding: .utf8) }
+    if let out = env["VRSIM_KILL_STUDY_OUT"] {
+      try table.write(toFile: out, atomically: true, encoding: .utf8)
+    }
   }
 }

@@ -130,7 +130,8 @@ struct LiveTestbedTests {
     var started = false
     while Date() < deadline && p.isRunning {
       let pids = (try? runner.run(["ip", "netns", "pids", prefix + "gen"], input: nil))?.stdout ?? ""
-      let cfgs = Live.workDirectory(prefix).flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? []
+      let cfgs =
+        Live.workDirectory(prefix).flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? []
       if !pids.isEmpty && cfgs.contains(where: { $0.hasPrefix("gen") }) {
         started = true
         break
@@ -222,7 +223,8 @@ struct LiveTestbedTests {
     let prefix = RunPrefix(pid: p.processIdentifier).text
     let deadline = Date().addingTimeInterval(30)
     while Date() < deadline && p.isRunning {
-      let cfgs = Live.workDirectory(prefix).flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? []
+      let cfgs =
+        Live.workDirectory(prefix).flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? []
       if cfgs.contains(where: { $0.hasPrefix("gen") }) { break }
       usleep(50_000)
     }
