@@ -113,14 +113,7 @@ enum KillStudy {
 
   /// Waits (up to `seconds`) until no testbed run holds the lock (other runs on a shared
   /// machine); false when it stays taken.
-  static func waitForLock(seconds: Double) -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while Date() < end {
-      if (try? TestbedLock()) != nil { return true }
-      usleep(200_000)
-    }
-    return false
-  }
+  static func waitForLock(seconds: Double) -> Bool { Live.waitForLock(seconds: seconds) }
 
   /// What of the run with `prefix` exists now: its names (namespaces, cgroups, host links),
   /// its ledger file, the processes it recorded that still run (and their descendants), the

@@ -30,8 +30,27 @@ enum Live {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-  /// Starts vrsim with `arguments` in the repository root, output to files.
+  /// Waits (up to `seconds`) until no testbed run holds the lock: other users of a shared
+  /// machine run the testbed too, and a run refuses to start while another holds it.
+  @discardableResult
+  static func waitForLock(seconds: Double = 600) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+      if (try? TestbedLock()) != nil { return true }
+      usleep(200_000)
+    }
+    return false
+  }
+
+  /// Whether `output` is a testbed command's refusal because another run held the lock.
+  static func lockRefusal(_ output: String) -> Bool {
+    output.contains("holds \(TestbedLock.defaultPath); wait for it to finish")
+  }
+
+  /// Starts vrsim with `arguments` in the repository root, output to files (once the
+  /// testbed lock is free, for testbed commands).
   static func start(_ arguments: [String], log: URL) throws -> Process {
+    if arguments.first == "testbed" { waitForLock() }
     let p = Process()
     p.executableURL = try binary()
     p.arguments = arguments
@@ -44,14 +63,20 @@ enum Live {
     return p
   }
 
-  /// Runs vrsim to completion: (status, output).
+  /// Runs vrsim to completion: (status, output). A testbed command refused because another
+  /// run took the lock first is run again once the lock is free (up to 20 times).
   static func run(_ arguments: [String]) throws -> (Int32, String) {
     let log = FileManager.default.temporaryDirectory.appendingPathComponent(
       "vrsim-live-\(UUID().uuidString).log")
     defer { try? FileManager.default.removeItem(at: log) }
-    let p = try start(arguments, log: log)
-    p.waitUntilExit()
-    return (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    var result: (Int32, String) = (0, "")
+    for _ in 0..<20 {
+      let p = try start(arguments, log: log)
+      p.waitUntilExit()
+      result = (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+      guard result.0 == 2, lockRefusal(result.1) else { break }
+    }
+    return result
   }
 
   /// The work folder of the run with `prefix` (made by `mkdtemp` as `/tmp/PREFIXwork.XXXXXX`),

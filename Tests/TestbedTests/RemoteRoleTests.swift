@@ -99,6 +99,7 @@ extension LiveTestbedTests {
   /// sshd is gone (by pid), its keys are removed and nothing with the prefix is left.
   @Test(.enabled(if: LiveSSH.reason == nil, "needs root, network namespaces and OpenSSH"))
   func timeKeeperOverSSHMatchesLocal() throws {
+    Live.waitForLock()
     let session = try TestbedSession(tools: ["ip", "sysctl"], log: { print($0) })
     defer { session.close() }
     let router = TestbedRouter(vcpus: 1, weight: 256, cap: 0, generatedRoutes: 0, routePrefixes: nil)
