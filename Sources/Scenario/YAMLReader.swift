@@ -256,6 +256,22 @@ enum YAMLReader {
         budget -= 1
         if budget < 0 { return overBudget(at) }
       }
+      // A tag (`!evil`, `!!str`) would silently change nothing here: no reader of vrsim's
+      // understands one, so any tag is refused where it stands.
+      let tag: UnsafeMutablePointer<yaml_char_t>? =
+        switch event.type {
+        case YAML_SCALAR_EVENT: event.raw.data.scalar.tag
+        case YAML_SEQUENCE_START_EVENT: event.raw.data.sequence_start.tag
+        case YAML_MAPPING_START_EVENT: event.raw.data.mapping_start.tag
+        default: nil
+        }
+      if let tag {
+        var text = String(cString: tag)
+        if text.hasPrefix("tag:yaml.org,2002:") { text = "!!" + text.dropFirst("tag:yaml.org,2002:".count) }
+        report(
+          at, path.isEmpty ? "(document)" : path, "unknown YAML tag '\(text)' (no tags are read)",
+          allowed: "the value without a tag")
+      }
       let composed: Composed
       let anchor: UnsafeMutablePointer<yaml_char_t>?
       switch event.type {
