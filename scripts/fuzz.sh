@@ -78,7 +78,8 @@ for t in "${TARGETS[@]}"; do
     echo "fuzz.sh: fuzz-$t FOUND A PROBLEM (input in $findings/, log $log):" >&2
     grep -E "ERROR|SUMMARY|Fatal error|fuzz:|Test unit written" "$log" | head -20 >&2
   fi
-  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$log" | tr '\n' ' '
-  grep -E "^#[0-9]+ +(DONE|INITED)" "$log" | tail -1
+  # The last status line: executions, coverage (cov: edges, ft: features), corpus size.
+  last=$(grep -E "^#[0-9]+" "$log" | tail -1 || true)
+  echo "fuzz.sh: fuzz-$t: ${last:-no status line (see $log)}; corpus now $(ls "$corpus" | wc -l) files"
 done
 exit $status

@@ -46,7 +46,8 @@ public enum FuzzInput {
 
   /// Stops the run (a finding) unless every position is a real one (line and column at least 1,
   /// a file name, a message).
-  public static func requirePositions(_ positions: [(file: String, line: Int, column: Int, message: String)]) {
+  public static func requirePositions(_ positions: [(file: String, line: Int, column: Int, message: String)])
+  {
     if positions.isEmpty { fatalError("fuzz: an error with no problem in it") }
     for p in positions where p.file.isEmpty || p.line < 1 || p.column < 1 || p.message.isEmpty {
       fatalError("fuzz: an error not located: \(p)")

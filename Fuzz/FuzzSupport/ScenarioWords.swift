@@ -15,7 +15,10 @@ public enum ScenarioWords {
     }
     out += units
     out += ["off", "true", "false", "each", "all", "vr0", "vr1", "imix", "dynamic", "kind", "file"]
-    out += ["- ", ": ", "{", "}", "[", "]", ", ", "&a ", "*a", "<<: ", "!!str ", "!!int ", "---", "...", "#", "'", "\""]
+    out += [
+      "- ", ": ", "{", "}", "[", "]", ", ", "&a ", "*a", "<<: ", "!!str ", "!!int ", "---", "...", "#", "'",
+      "\"",
+    ]
     return out
   }
 

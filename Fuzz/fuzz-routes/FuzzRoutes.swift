@@ -2,6 +2,7 @@ import FuzzDriver
 import FuzzSupport
 import NetModel
 import Platforms
+
 @testable import Scenario
 
 /// Route files (`routes_file`), read as a scenario's route table.
@@ -23,7 +24,10 @@ public func fuzzRoutes(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzInitialize(_ argc: FuzzArgc, _ argv: FuzzArgv) -> CInt {
   FuzzDictionary.writeIfAsked {
-    ["/", "/0", "/8", "/24", "/32", "/33", "0.0.0.0", "10.0.0.0/8", "255.255.255.255", "256", ".", "#", "\r\n", "\n", "+", "-", "00"]
+    [
+      "/", "/0", "/8", "/24", "/32", "/33", "0.0.0.0", "10.0.0.0/8", "255.255.255.255", "256", ".", "#",
+      "\r\n", "\n", "+", "-", "00",
+    ]
   }
   return 0
 }

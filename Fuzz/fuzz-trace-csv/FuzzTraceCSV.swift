@@ -2,6 +2,7 @@ import FuzzDriver
 import FuzzSupport
 import Platforms
 import SimCore
+
 @testable import Scenario
 
 /// CSV trace files (`arrival: { kind: trace, file: x.csv }`), read as a scenario's trace.
@@ -24,7 +25,10 @@ public func fuzzTraceCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzInitialize(_ argc: FuzzArgc, _ argv: FuzzArgv) -> CInt {
   FuzzDictionary.writeIfAsked {
-    ["timestamp", "timestamp,size,flow", ",", "\r\n", "\n", "#", "e", "E-", ".", "-", "+", "inf", "nan", "0x"]
+    [
+      "timestamp", "timestamp,size,flow", ",", "\r\n", "\n", "#", "e", "E-", ".", "-", "+", "inf", "nan",
+      "0x",
+    ]
       + SimDuration.units.map(\.0) + ["64", "9000", "1000000"]
   }
   return 0
