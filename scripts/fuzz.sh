@@ -56,7 +56,7 @@ seeds() {
     profile) git ls-files 'scenarios/profiles/*.yaml' ;;
     measured) git ls-files 'validation/*.csv' ;;
   esac
-  git ls-files "Fuzz/seeds/$1/*"
+  git ls-files "Fuzz/seeds/$1/*" "Tests/FuzzRegressions/$1/*"
 }
 
 status=0
@@ -70,7 +70,7 @@ for t in "${TARGETS[@]}"; do
   while read -r f; do cp "$f" "$SCRATCH/seed/$t/$(echo "$f" | tr / _)"; done < <(seeds "$t")
   echo "fuzz.sh: fuzz-$t for ${SECONDS_EACH} s ($(ls "$SCRATCH/seed/$t" | wc -l) seeds, $(grep -c '^"' "$dict") dictionary words, $(ls "$corpus" | wc -l) corpus files)"
   log="$SCRATCH/fuzz-$t.log"
-  if ! LSAN_OPTIONS=suppressions=Fuzz/lsan.supp:print_suppressions=0 ASAN_OPTIONS=detect_leaks=1 "$bin" "$corpus" "$SCRATCH/seed/$t" \
+  if ! LSAN_OPTIONS=suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0 ASAN_OPTIONS=detect_leaks=1 "$bin" "$corpus" "$SCRATCH/seed/$t" \
     -dict="$dict" -max_total_time="$SECONDS_EACH" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
     -malloc_limit_mb="$RSS_MB" -max_len="$MAX_LEN" -artifact_prefix="$findings/" -print_final_stats=1 \
     -close_fd_mask=1 >"$log" 2>&1; then

@@ -18,6 +18,9 @@ TSAN_FILTER='CampaignRunnerTests|CampaignStoreTests|ResumeAfterKillTests|Through
 # files, measured data, campaigns) and the fuzzers' regression inputs.
 ASAN_TARGETS=ScenarioTests,PlatformsTests,CalibrationTests,ExperimentTests
 ASAN_FILTER='ScenarioTests\.|HostileInputFileTests|RouteFileTests|MeasuredDataTests|CampaignStoreTests|FuzzRegressionTests'
+# Skipped under a sanitizer: tests whose bound is a wall time calibrated for the normal build (the
+# sanitizer's own slowdown, not the code, can cross it). What they read is read by the others.
+SKIP='manyDuplicateKeysAreFoundInOnePass'
 
 run() { # sanitizer, scratch, targets, filter, runtime options variable
   local sanitizer=$1 scratch=$2 targets=$3 filter=$4 start
@@ -31,13 +34,14 @@ run() { # sanitizer, scratch, targets, filter, runtime options variable
   fi
   echo "sanitize.sh: $sanitizer: built in $(($(date +%s) - start)) s; testing $filter"
   VRSIM_TEST_TARGETS=$targets swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" \
-    --filter "$filter"
+    --filter "$filter" --skip "$SKIP"
   echo "sanitize.sh: $sanitizer: done in $(($(date +%s) - start)) s"
 }
 
 # halt_on_error: the first report fails the test process, whatever the test's own outcome.
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0}
 WHICH=("$@")
 ((${#WHICH[@]})) || WHICH=(thread address)
 for s in "${WHICH[@]}"; do

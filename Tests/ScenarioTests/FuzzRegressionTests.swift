@@ -4,11 +4,11 @@ import Testing
 
 @testable import Scenario
 
-/// Every input the fuzz targets found (Fixtures/fuzz-regressions/<reader>/, see its README) fed
+/// Every input the fuzz targets found (Tests/FuzzRegressions/<reader>/, see its README) fed
 /// to its reader: it must end in a value or an error located in the file, never a trap. Under
 /// AddressSanitizer (`make sanitize`) a memory error the input once caused fails the run too.
 @Suite struct FuzzRegressionTests {
-  static let folder = FixturePaths.fixtures.appendingPathComponent("fuzz-regressions")
+  static let folder = FixturePaths.repository.appendingPathComponent("Tests/FuzzRegressions")
 
   static func inputs(_ reader: String) -> [String] {
     let dir = folder.appendingPathComponent(reader)
@@ -28,9 +28,9 @@ import Testing
 
   @Test func scenarioInputsEndInASpecOrALocatedError() throws {
     for path in Self.inputs("scenario") {
+      let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
       do {
-        var document = try ScenarioDocument.parse(
-          bytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))), fileName: path)
+        var document = try ScenarioDocument.parse(bytes: bytes, fileName: path)
         let spec = try document.resolve()
         _ = try? spec.platformSpec(profile: .paper2012)
       } catch {
