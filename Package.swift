@@ -118,9 +118,34 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
+/// Keeps only the targets named in `names` and those they depend on (and the products made of
+/// them): a sanitized or fuzz build then compiles nothing else.
+@MainActor func keepOnly(_ names: Set<String>) {
+  var keep = names
+  var changed = true
+  while changed {
+    changed = false
+    for target in package.targets where keep.contains(target.name) {
+      for dependency in target.dependencies {
+        switch dependency {
+        case .targetItem(let name, _), .byNameItem(let name, _):
+          if keep.insert(name).inserted { changed = true }
+        default: break
+        }
+      }
+    }
+  }
+  package.targets.removeAll { !keep.contains($0.name) }
+  package.products.removeAll { product in
+    let targets = (product as? Product.Executable)?.targets ?? (product as? Product.Library)?.targets ?? []
+    return !targets.allSatisfy(keep.contains)
+  }
+}
+
 // Fuzz targets (Fuzz/, issue 21): declared only when VRSIM_FUZZ is set, so the normal build and
-// `make test` never see them. `scripts/fuzz.sh` builds them with libFuzzer and AddressSanitizer
-// (`-sanitize=fuzzer,address -parse-as-library`) in its own scratch folder and runs them.
+// `make test` never see them; then they and what they read are the whole package.
+// `scripts/fuzz.sh` builds them with libFuzzer and AddressSanitizer (`-sanitize=fuzzer,address
+// -parse-as-library`) in its own scratch folder and runs them.
 if Context.environment["VRSIM_FUZZ"] != nil {
   let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("fuzz-scenario", ["Scenario", "Platforms"]),
@@ -142,28 +167,11 @@ if Context.environment["VRSIM_FUZZ"] != nil {
   package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"))
   package.targets.append(
     .target(name: "FuzzSupport", dependencies: ["Scenario"], path: "Fuzz/FuzzSupport", swiftSettings: strict))
+  keepOnly(Set(fuzzTargets.map(\.name)))
 }
 
 // Sanitizer runs (scripts/sanitize.sh, issue 21): VRSIM_TEST_TARGETS=A,B keeps only those test
-// targets and what they depend on, so a sanitized build compiles nothing else. Unset: no change.
+// targets and what they depend on. Unset: no change.
 if let only = Context.environment["VRSIM_TEST_TARGETS"] {
-  var keep = Set(only.split(separator: ",").map(String.init))
-  var changed = true
-  while changed {
-    changed = false
-    for target in package.targets where keep.contains(target.name) {
-      for dependency in target.dependencies {
-        switch dependency {
-        case .targetItem(let name, _), .byNameItem(let name, _):
-          if keep.insert(name).inserted { changed = true }
-        default: break
-        }
-      }
-    }
-  }
-  package.targets.removeAll { !keep.contains($0.name) }
-  package.products.removeAll { product in
-    let targets = (product as? Product.Executable)?.targets ?? (product as? Product.Library)?.targets ?? []
-    return !targets.allSatisfy(keep.contains)
-  }
+  keepOnly(Set(only.split(separator: ",").map(String.init)))
 }
