@@ -140,6 +140,23 @@ let package = Package(
     let targets = (product as? Product.Executable)?.targets ?? (product as? Product.Library)?.targets ?? []
     return !targets.allSatisfy(keep.contains)
   }
+  // Packages no kept target uses are dropped too (SwiftPM warns about unused dependencies).
+  let targetNames = Set(package.targets.map(\.name))
+  var used = Set<String>()
+  for target in package.targets {
+    for dependency in target.dependencies {
+      switch dependency {
+      case .productItem(_, let name?, _, _): used.insert(name.lowercased())
+      case .byNameItem(let name, _) where !targetNames.contains(name): used.insert(name.lowercased())
+      default: break
+      }
+    }
+  }
+  package.dependencies.removeAll { dependency in
+    guard case .sourceControl(_, let location, _) = dependency.kind else { return false }
+    let last = location.split(separator: "/").last.map(String.init) ?? location
+    return !used.contains((last.hasSuffix(".git") ? String(last.dropLast(4)) : last).lowercased())
+  }
 }
 
 // Fuzz targets (Fuzz/, issue 21): declared only when VRSIM_FUZZ is set, so the normal build and
