@@ -20,11 +20,15 @@ TSAN_FILTER='CampaignRunnerTests|CampaignStoreTests|ResumeAfterKillTests|Through
 ASAN_TARGETS=ScenarioTests,PlatformsTests,CalibrationTests
 ASAN_FILTER='ScenarioTests\.|HostileInputFileTests|RouteFileTests|MeasuredDataTests|FuzzRegressionTests'
 # Skipped under a sanitizer: tests whose bound is a wall time calibrated for the normal build (the
-# sanitizer's own slowdown, not the code, can cross it). What they read is read by the others.
-SKIP='manyDuplicateKeysAreFoundInOnePass'
+# sanitizer's own slowdown, not the code, can cross it); the others run the same code.
+# - address: the 1 MiB duplicate-key file must be read within 20 s (21 s measured under ASan);
+# - thread: threeCostsAreRecoveredFromAStartThirtyPercentOff has a 2-minute limit and took 86 s
+#   under TSan on a loaded machine; the two other recovery tests drive the same parallel evaluator.
+ASAN_SKIP='manyDuplicateKeysAreFoundInOnePass'
+TSAN_SKIP='threeCostsAreRecoveredFromAStartThirtyPercentOff'
 
-run() { # sanitizer, scratch, targets, filter, runtime options variable
-  local sanitizer=$1 scratch=$2 targets=$3 filter=$4 start
+run() { # sanitizer, scratch, targets, filter, tests to skip
+  local sanitizer=$1 scratch=$2 targets=$3 filter=$4 skip=$5 start
   start=$(date +%s)
   echo "sanitize.sh: $sanitizer: building $targets in $scratch"
   mkdir -p "$scratch"
@@ -35,7 +39,7 @@ run() { # sanitizer, scratch, targets, filter, runtime options variable
   fi
   echo "sanitize.sh: $sanitizer: built in $(($(date +%s) - start)) s; testing $filter"
   VRSIM_TEST_TARGETS=$targets swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" \
-    --filter "$filter" --skip "$SKIP"
+    --filter "$filter" --skip "$skip"
   echo "sanitize.sh: $sanitizer: done in $(($(date +%s) - start)) s"
 }
 
@@ -47,8 +51,8 @@ WHICH=("$@")
 ((${#WHICH[@]})) || WHICH=(thread address)
 for s in "${WHICH[@]}"; do
   case "$s" in
-    thread) run thread .build-tsan "$TSAN_TARGETS" "$TSAN_FILTER" ;;
-    address) run address .build-asan "$ASAN_TARGETS" "$ASAN_FILTER" ;;
+    thread) run thread .build-tsan "$TSAN_TARGETS" "$TSAN_FILTER" "$TSAN_SKIP" ;;
+    address) run address .build-asan "$ASAN_TARGETS" "$ASAN_FILTER" "$ASAN_SKIP" ;;
     *) echo "sanitize.sh: unknown sanitizer $s (thread, address)" >&2; exit 2 ;;
   esac
 done
