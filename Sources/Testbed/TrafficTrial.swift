@@ -297,6 +297,21 @@ public final class TrafficTrial: @unchecked Sendable {
   /// when it is deferred) and `forwardingThreads`.
   func threadScopes() -> [String: Int32] {
     var out = forwardingThreads
+    for t in plan.threadedDevices where plan.setup.roles.target(.dut) == nil {
+      let scope = t.router.map { "thread:vr\($0)" } ?? "thread:dom0"
+      guard out[scope] == nil else { continue }
+      if let dir = t.cgroups.first {
+        // The router's NAPI thread is the kernel thread in its cgroup.
+        let tasks = (try? String(contentsOfFile: dir + "/tasks", encoding: .utf8)) ?? ""
+        if let pid = tasks.split(separator: "\n").compactMap({ Int32($0) }).first(
+          where: CgroupFiles.isKernelThread)
+        {
+          out[scope] = pid
+        }
+      } else if let t = ThreadSched.kernelThreads(prefix: String(("napi/" + t.port.name).prefix(15))).first {
+        out[scope] = t.pid
+      }
+    }
     if plan.setup.roles.target(.dut) == nil {
       for (pid, comm) in ThreadSched.kernelThreads(prefix: "ksoftirqd/") { out["thread:\(comm)"] = pid }
     }
