@@ -100,6 +100,7 @@ import Testing
     for (r, threshold) in zip(o.results, [c, c / 0.995]) {
       let lower = try! #require(r.lower)
       let upper = try! #require(r.upper)
+      print("known loss curve \(r.goal.name): [\(lower), \(upper)) pps in \(o.trials.count) trials")
       #expect(
         lower <= threshold && threshold < upper, "\(r.goal.name): [\(lower), \(upper)) misses \(threshold)")
       #expect(upper - lower <= 0.02 * upper)
@@ -164,6 +165,7 @@ import Testing
     for r in o.results {
       let lower = try! #require(r.lower)
       let upper = try! #require(r.upper)
+      print("generator-limited \(r.goal.name): [\(lower), \(upper)) pps in \(o.trials.count) trials")
       #expect(lower <= g / 0.99 && g / 0.99 < upper)
       #expect(r.upperCause == .shortfall)
     }
