@@ -162,7 +162,15 @@ public final class TrafficTrial: @unchecked Sendable {
   /// kept trial's rows say whether it was quiet (`gate_quiet`) and what the gate read.
   public func run(_ setup: TestbedSetup, index: Int) throws -> [MetricRow] {
     guard let gate else {
-      return try runOnce(setup, index: index).rows
+      // No gate: the trial's window is still read, so every row set says how busy the
+      // machine was.
+      let r = try runOnce(setup, index: index)
+      guard let during = r.during else { return r.rows }
+      return r.rows + [
+        MetricRow(scope: "host", .foreignCPU, value: during.foreignCPU),
+        MetricRow(scope: "host", .stealShare, value: during.steal),
+        MetricRow(scope: "host", .loadAverage, value: during.load),
+      ]
     }
     var record = GateRecord()
     var rows: [MetricRow] = []
