@@ -277,7 +277,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     measuredOnly: true)
   /// The 1-minute load average before a trial.
   public static let loadAverage = Metric(
-    "load_average", "1", "The machine's 1-minute load average before a testbed trial; measured only.",
+    "load_average", "1",
+    "The machine's 1-minute load average before a testbed trial (with the noise gate) or at the end of its window (without); measured only.",
     measuredOnly: true)
   /// Length of a trial's CPU window (senders started to stopped).
   public static let cpuWindow = Metric(
