@@ -21,8 +21,8 @@ for r in rows:
 def rate(s):
     return float(s.replace("kpps", "")) * 1000 if s.endswith("kpps") else float(s.replace("pps", ""))
 
-print("| arrival | offered (kp/s) | routers | forwarded (kp/s) | per router min-max (kp/s) | loss | shortfall | ring refusals (1/s) | NAPI switches (1/s) | CPU per packet (µs) | foreign CPU (pCPU) |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| arrival | offered (kp/s) | routers | forwarded (kp/s) | per router min-max (kp/s) | loss | shortfall | ring refusals (1/s) | NAPI switches (1/s) | CPU per packet (µs) | foreign CPU (pCPU) | send lateness p99 (µs) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (arrival, load, n) in sorted(points, key=lambda p: (p[0], rate(p[1]), p[2])):
     v = points[(arrival, load, n)]
     per = [v.get((f"vr{i}", "forwarded_pps"), 0) / 1000 for i in range(n)]
@@ -32,4 +32,4 @@ for (arrival, load, n) in sorted(points, key=lambda p: (p[0], rate(p[1]), p[2]))
         return fmt % x if x is not None else "-"
     print(f"| {arrival} | {rate(load)/1000:.0f} | {n} | {v.get(('aggregate', 'forwarded_pps'), 0) / 1000:.1f} | "
           f"{min(per):.1f}-{max(per):.1f} | {g('aggregate', 'loss', '%.4f')} | {g('aggregate', 'shortfall', '%.3f')} | {ring:.0f} | "
-          f"{g('aggregate', 'thread_switches', '%.0f')} | {g('aggregate', 'cpu_per_packet', '%.2f')} | {g('host', 'foreign_cpu', '%.2f')} |")
+          f"{g('aggregate', 'thread_switches', '%.0f')} | {g('aggregate', 'cpu_per_packet', '%.2f')} | {g('host', 'foreign_cpu', '%.2f')} | {g('aggregate', 'send_lateness_p99', '%.0f')} |")
