@@ -98,8 +98,9 @@ struct TestbedSearchCommand: ParsableCommand {
     name: .long, parsing: .unconditional, help: "Gate: highest 1-minute load average (default: the CPUs).")
   var gateLoad: Double?
 
-  @Option(name: .long, parsing: .unconditional, help: "Gate: times a noisy trial is repeated.")
-  var gateRetries = 2
+  // Optional, so that the help shows no "(default: 2)", which reads as a CPU count.
+  @Option(name: .long, parsing: .unconditional, help: "Gate: times a noisy trial is repeated (default two).")
+  var gateRetries: Int?
 
   @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
   var out: String?
@@ -150,7 +151,7 @@ struct TestbedSearchCommand: ParsableCommand {
     if let gateLoad, !(0.0...1024).contains(gateLoad) {
       throw ValidationError("--gate-load \(gateLoad) is out of range; allowed: 0 ... 1024")
     }
-    if !(0...10).contains(gateRetries) {
+    if let gateRetries, !(0...10).contains(gateRetries) {
       throw ValidationError("--gate-retries \(gateRetries) is out of range; allowed: 0 ... 10")
     }
   }
@@ -204,7 +205,7 @@ struct TestbedSearchCommand: ParsableCommand {
       ? nil
       : NoiseGate(
         maxForeignCPU: gateForeignCPU, maxSteal: gateSteal, maxLoad: gateLoad ?? Double(cpus),
-        retries: gateRetries)
+        retries: gateRetries ?? 2)
     let warmup = spec.run.warmup.seconds > 0 ? spec.run.warmup.seconds : initialDuration
     let t0 = Date()
     struct Repeat {
@@ -407,7 +408,7 @@ struct TestbedSearchCommand: ParsableCommand {
       "enabled": gate != nil,
       "thresholds": [
         "foreign_cpu_pcpu": gateForeignCPU, "steal": gateSteal, "load1": gate?.maxLoad ?? NSNull(),
-        "retries": gateRetries, "pre_window_s": gate?.preSeconds ?? NSNull(),
+        "retries": gateRetries ?? 2, "pre_window_s": gate?.preSeconds ?? NSNull(),
       ] as [String: Any],
       "noisy_trials": noisy, "trials": trialCount,
       "readings": repeats.map { $0.gate.map(\.json) },
