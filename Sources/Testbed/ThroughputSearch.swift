@@ -28,8 +28,9 @@ import Report
 ///   of one trial and a width doubled per phase before the last: their bounds only seed the
 ///   next phase, every result comes from full-length trials.
 /// - **Selection.** In each phase every goal proposes one load: an undecided load inside its
-///   bracket (measured again), an expansion up from its lower bound or down from its upper
-///   bound (the step doubling each time), or the bracket's midpoint; the search measures
+///   bracket (measured again; beyond a bound only once the expansion from the bound reaches
+///   it), an expansion up from its lower bound or down from its upper bound (the step
+///   doubling each time), or the bracket's midpoint; the search measures
 ///   the lowest proposal. The first trial is at `maxLoad`; when it fails, the next load is
 ///   the forwarding rate it achieved (CSIT's "maximum receive rate" start). A goal is done in
 ///   a phase when its bracket is within the phase's width, or its lower bound is `maxLoad`,
@@ -336,8 +337,14 @@ public struct MLRSearch: Sendable {
         if let l = previous.lower, b.undecided.contains(l) { return (l, 0) }
         if let u = previous.upper, b.undecided.contains(u) { return (u, 0) }
         return (b.undecided.last!, 0)
-      case (_, nil): return (b.undecided.first!, 0)
-      case (nil, _): return (b.undecided.last!, 0)
+      case (let l?, nil):
+        // An undecided load far above (a short trial of an earlier phase) is measured
+        // again only when the expansion from the lower bound reaches it.
+        let step = min(maxLoad, l * (1 + goal.width * pow(2, Double(up))))
+        return step < b.undecided.first! ? (step, 1) : (b.undecided.first!, 0)
+      case (nil, let u?):
+        let step = max(minLoad, u * (1 - min(0.9, goal.width * pow(2, Double(down)))))
+        return step > b.undecided.last! ? (step, -1) : (b.undecided.last!, 0)
       default: return (b.undecided.first!, 0)
       }
     }

@@ -108,6 +108,9 @@ import Testing
       #expect(r.upperCause == .loss)
       #expect(r.complete)
     }
+    // A load far above the bracket (1 Mp/s, failed in the first 1 s trial) is never
+    // measured again at full length.
+    #expect(!o.trials.contains { $0.duration == 10 && $0.load == 1_000_000 })
     // Trials grow: the first is short, the last full-length.
     #expect(o.trials.first?.duration == 1)
     #expect(o.trials.last?.duration == 10)
