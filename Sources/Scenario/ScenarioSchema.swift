@@ -275,7 +275,7 @@ public enum ScenarioSchema {
       ),
       SchemaEntry(
         "testbed.forwarding", .choice(["softirq", "threaded"]), "softirq",
-        "How the testbed's routers forward: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin, weight and cap place and weight it; docs/testbed.md)."
+        "How the testbed's routers forward: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md)."
       ),
     ]
     + TestbedRole.allCases.flatMap { role -> [SchemaEntry] in
