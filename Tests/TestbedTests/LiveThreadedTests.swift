@@ -11,11 +11,11 @@ import Testing
 
 /// Threaded forwarding (`testbed.forwarding: threaded`) on the real testbed: where the
 /// forwarding runs, how weights share a CPU, and what a SIGKILL leaves. Each test takes a few
-/// seconds (the trials are 1 to 2 s; building the topology about 1 s).
-@Suite("threaded forwarding on the real testbed", .serialized)
-struct LiveThreadedTests {
+/// seconds (the trials are 1 to 2 s; building the topology about 1 s). Part of the one
+/// serialized live suite, so that no two live tests compete for the testbed's lock.
+extension LiveTestbedTests {
   /// Routers pinned to CPU 1 (the generator then sends from CPU 0), threaded forwarding.
-  static func setup(routers: Int, weights: [Int], rate: Int, seconds: Int) throws -> TestbedSetup {
+  static func threadedSetup(routers: Int, weights: [Int], rate: Int, seconds: Int) throws -> TestbedSetup {
     let overrides = weights.enumerated().map { "{index: \($0.offset), weight: \($0.element)}" }
       .joined(separator: ", ")
     let text = """
@@ -33,7 +33,7 @@ struct LiveThreadedTests {
   }
 
   /// A session, waiting (at most 10 min) while another testbed run holds the lock.
-  static func session() throws -> TestbedSession {
+  static func threadedSession() throws -> TestbedSession {
     for _ in 0..<1200 {
       do { return try TestbedSession(log: { _ in }) } catch let e as TestbedError
         where e.message.contains("holds")
@@ -44,7 +44,7 @@ struct LiveThreadedTests {
     return try TestbedSession(log: { _ in })
   }
 
-  static func value(_ rows: [MetricRow], _ scope: String, _ metric: Metric) -> Double? {
+  static func rowValue(_ rows: [MetricRow], _ scope: String, _ metric: Metric) -> Double? {
     rows.first { $0.scope == scope && $0.metric == metric.name }?.value
   }
 
@@ -56,8 +56,8 @@ struct LiveThreadedTests {
   /// on the machine, e.g. loopback, is far below 1 kp/s).
   @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
   func forwardingRunsOnThePinnedCPU() throws {
-    let setup = try Self.setup(routers: 1, weights: [256], rate: 20_000, seconds: 1)
-    let s = try Self.session()
+    let setup = try Self.threadedSetup(routers: 1, weights: [256], rate: 20_000, seconds: 1)
+    let s = try Self.threadedSession()
     defer { s.close() }
     try s.withTopology(setup) { plan, trial in
       #expect(trial.senderCPU(0) == 0)
@@ -66,12 +66,12 @@ struct LiveThreadedTests {
       let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
       let allowed = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
       #expect(allowed?.split(separator: "\t").last == "1")
-      let received = try #require(Self.value(rows, "aggregate", .receivedPackets))
-      let window = try #require(Self.value(rows, "host", .cpuWindow))
+      let received = try #require(Self.rowValue(rows, "aggregate", .receivedPackets))
+      let window = try #require(Self.rowValue(rows, "host", .cpuWindow))
       #expect(received >= 19_000)
-      #expect((Self.value(rows, "thread:vr0", .threadRunTime) ?? 0) > 0)
-      let cpu1 = (Self.value(rows, "pcpu1", .softnetProcessedPps) ?? 0) * window
-      let cpu0 = (Self.value(rows, "pcpu0", .softnetProcessedPps) ?? 0) * window
+      #expect((Self.rowValue(rows, "thread:vr0", .threadRunTime) ?? 0) > 0)
+      let cpu1 = (Self.rowValue(rows, "pcpu1", .softnetProcessedPps) ?? 0) * window
+      let cpu0 = (Self.rowValue(rows, "pcpu0", .softnetProcessedPps) ?? 0) * window
       #expect(cpu1 >= received, "CPU 1 processed \(cpu1) packets for \(received) received")
       #expect(cpu0 < 0.05 * received, "CPU 0 processed \(cpu0) packets for \(received) received")
     }
@@ -98,8 +98,8 @@ struct LiveThreadedTests {
   /// does not change the ratio between the two groups).
   @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
   func weightsOneToTwoShareASaturatedCPU() throws {
-    let setup = try Self.setup(routers: 2, weights: [256, 512], rate: 20_000, seconds: 2)
-    let s = try Self.session()
+    let setup = try Self.threadedSetup(routers: 2, weights: [256, 512], rate: 20_000, seconds: 2)
+    let s = try Self.threadedSession()
     defer { s.close() }
     try s.withTopology(setup) { plan, trial in
       var loops: [Process] = []
@@ -132,11 +132,11 @@ struct LiveThreadedTests {
       let g1 = after[1] - before[1]
       let share = g1 / (g0 + g1)
       print(
-        "weights 1:2: group CPU vr0 \(g0) s, vr1 \(g1) s (share \(share)); NAPI threads \(Self.value(rows, "thread:vr0", .threadRunTime) ?? -1) s, \(Self.value(rows, "thread:vr1", .threadRunTime) ?? -1) s; forwarded \(Self.value(rows, "aggregate", .forwardedPps) ?? -1) pps"
+        "weights 1:2: group CPU vr0 \(g0) s, vr1 \(g1) s (share \(share)); NAPI threads \(Self.rowValue(rows, "thread:vr0", .threadRunTime) ?? -1) s, \(Self.rowValue(rows, "thread:vr1", .threadRunTime) ?? -1) s; forwarded \(Self.rowValue(rows, "aggregate", .forwardedPps) ?? -1) pps"
       )
       #expect(g0 + g1 > 0.5, "the two groups ran only \(g0 + g1) s: CPU 1 was not theirs to share")
-      #expect((Self.value(rows, "thread:vr0", .threadRunTime) ?? 0) > 0)
-      #expect((Self.value(rows, "thread:vr1", .threadRunTime) ?? 0) > 0)
+      #expect((Self.rowValue(rows, "thread:vr0", .threadRunTime) ?? 0) > 0)
+      #expect((Self.rowValue(rows, "thread:vr1", .threadRunTime) ?? 0) > 0)
       #expect(abs(share - 2.0 / 3) <= 0.05 * 2.0 / 3, "vr1 got \(share) of the pair's CPU time")
     }
   }
