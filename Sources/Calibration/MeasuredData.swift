@@ -257,7 +257,7 @@ public enum MeasuredData {
       if !isKnownScope(scope.text) {
         problem(
           rowLine, scope.column, "scope",
-          "unknown scope '\(scope.text)'; allowed: aggregate, vrN, dom0, host, pcpuN, stage:NAME, drop:PLACE, job:NAME"
+          "unknown scope '\(scope.text)'; allowed: aggregate, vrN, dom0, host, pcpuN, stage:NAME, drop:PLACE, job:NAME, thread:NAME"
         )
       }
       func number(_ f: (text: String, column: Int), _ name: String, optional: Bool) -> Double?? {
@@ -350,7 +350,7 @@ public enum MeasuredData {
       let rest = s.dropFirst(prefix.count)
       if !rest.isEmpty && rest.allSatisfy(\.isASCII) && rest.allSatisfy(\.isNumber) { return true }
     }
-    for prefix in ["stage:", "drop:", "job:"] where s.hasPrefix(prefix) && s.count > prefix.count {
+    for prefix in ["stage:", "drop:", "job:", "thread:"] where s.hasPrefix(prefix) && s.count > prefix.count {
       return true
     }
     return false

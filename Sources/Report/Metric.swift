@@ -182,7 +182,7 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Frames the generators' own devices dropped per second (never sent).
   public static let generatorDroppedPps = Metric(
     "generator_dropped_pps", "pps",
-    "Frames the testbed generator's devices dropped per second; measured only.",
+    "Frames the testbed generator's devices refused per second (tx_dropped: the next hop's backlog or ring was full; the sender sends them again, so they are back-pressure, not loss); measured only.",
     measuredOnly: true)
   /// Datagrams a namespace's IP layer forwarded per second (its IP MIB's ForwDatagrams).
   public static let ipForwardedPps = Metric(
@@ -237,6 +237,134 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     "Partial-drop rate (0.5% loss by default) found by a testbed throughput search; measured only.",
     measuredOnly: true)
 
+  // The testbed's search, noise gate and generator (issue 19): measured only.
+  /// How far a testbed generator's achieved rate fell below the rate asked for.
+  public static let shortfall = Metric(
+    "shortfall", "fraction",
+    "How far a testbed generator's achieved rate fell below the rate asked for (1 - offered/target), never folded into loss; measured only.",
+    measuredOnly: true)
+  /// Lowest load a testbed search classified as failing the NDR goal (the bracket's top).
+  public static let ndrUpperPps = Metric(
+    "ndr_upper_pps", "pps",
+    "Lowest load a testbed search classified as failing the NDR goal (the bracket above ndr_pps); measured only.",
+    measuredOnly: true)
+  /// Lowest load a testbed search classified as failing the PDR goal.
+  public static let pdrUpperPps = Metric(
+    "pdr_upper_pps", "pps",
+    "Lowest load a testbed search classified as failing the PDR goal (the bracket above pdr_pps); measured only.",
+    measuredOnly: true)
+  /// Spread of the NDR over repeated searches.
+  public static let ndrSpread = Metric(
+    "ndr_spread", "fraction",
+    "(largest - smallest) / mean of the NDR over a testbed search's repeats; measured only.",
+    measuredOnly: true)
+  /// Spread of the PDR over repeated searches.
+  public static let pdrSpread = Metric(
+    "pdr_spread", "fraction",
+    "(largest - smallest) / mean of the PDR over a testbed search's repeats; measured only.",
+    measuredOnly: true)
+  /// 1 when the noise gate found a trial quiet (before and during), else 0.
+  public static let gateQuiet = Metric(
+    "gate_quiet", "1",
+    "1 when the testbed's noise gate found the kept trial quiet before and during it, 0 when it never got quiet; measured only.",
+    measuredOnly: true)
+  /// How many times the noise gate ran a trial (or found it noisy before it).
+  public static let gateAttempts = Metric(
+    "gate_attempts", "1", "Attempts the testbed's noise gate made at one trial; measured only.",
+    measuredOnly: true)
+  /// CPU time of processes that are not the testbed's, per second of the trial.
+  public static let foreignCPU = Metric(
+    "foreign_cpu", "pCPU",
+    "CPU time of user processes that are not the testbed's, per second of a trial's window; measured only.",
+    measuredOnly: true)
+  /// Steal share of all CPUs' time in a trial's window.
+  public static let stealShare = Metric(
+    "steal", "fraction", "Steal share of all CPUs' time in a testbed trial's window; measured only.",
+    measuredOnly: true)
+  /// The 1-minute load average before a trial.
+  public static let loadAverage = Metric(
+    "load_average", "1",
+    "The machine's 1-minute load average before a testbed trial (with the noise gate) or at the end of its window (without); measured only.",
+    measuredOnly: true)
+  /// Length of a trial's CPU window (senders started to stopped).
+  public static let cpuWindow = Metric(
+    "cpu_window", "s",
+    "Length of a testbed trial's CPU window, from just before its senders start to just after they stop; measured only.",
+    measuredOnly: true)
+  /// User CPU-seconds of one pCPU in a trial's window.
+  public static let cpuUserSeconds = Metric(
+    "cpu_user_seconds", "s",
+    "User (and nice) CPU-seconds of one pCPU in a testbed trial's window; measured only.",
+    measuredOnly: true)
+  /// System CPU-seconds of one pCPU in a trial's window.
+  public static let cpuSystemSeconds = Metric(
+    "cpu_system_seconds", "s", "System CPU-seconds of one pCPU in a testbed trial's window; measured only.",
+    measuredOnly: true)
+  /// Softirq CPU-seconds of one pCPU in a trial's window.
+  public static let cpuSoftirqSeconds = Metric(
+    "cpu_softirq_seconds", "s", "Softirq CPU-seconds of one pCPU in a testbed trial's window; measured only.",
+    measuredOnly: true)
+  /// Stolen CPU-seconds of one pCPU in a trial's window.
+  public static let cpuStealSeconds = Metric(
+    "cpu_steal_seconds", "s", "Stolen CPU-seconds of one pCPU in a testbed trial's window; measured only.",
+    measuredOnly: true)
+  /// NET_TX softirqs per second on one pCPU.
+  public static let netTxSoftirqs = Metric(
+    "net_tx_softirqs", "1/s", "NET_TX softirqs raised per second on one pCPU; measured only.",
+    measuredOnly: true)
+  /// Packets one pCPU's softnet processed per second.
+  public static let softnetProcessedPps = Metric(
+    "softnet_processed_pps", "pps", "Packets one pCPU's softnet processed per second; measured only.",
+    measuredOnly: true)
+  /// Context switches per second of the whole machine.
+  public static let hostSwitches = Metric(
+    "host_switches", "1/s",
+    "Context switches per second of the whole testbed machine (/proc/stat ctxt), every process's; measured only.",
+    measuredOnly: true)
+  /// The generator's CPU time in a trial.
+  public static let generatorCPUSeconds = Metric(
+    "generator_cpu_seconds", "s",
+    "CPU-seconds (user + system) the testbed's generators used in one trial (their rusage); measured only.",
+    measuredOnly: true)
+  /// The generator's CPU time per second of sending.
+  public static let generatorCPU = Metric(
+    "generator_cpu", "pCPU", "The testbed generators' CPU time per second of sending; measured only.",
+    measuredOnly: true)
+  /// A forwarding thread's time on a CPU in a trial.
+  public static let threadRunTime = Metric(
+    "thread_run_time", "s",
+    "A forwarding thread's time on a CPU in a testbed trial (schedstat); measured only.",
+    measuredOnly: true)
+  /// A forwarding thread's time waiting on a run queue in a trial.
+  public static let threadWaitTime = Metric(
+    "thread_wait_time", "s",
+    "A forwarding thread's time waiting on a run queue in a testbed trial (schedstat); measured only.",
+    measuredOnly: true)
+  /// Timeslices a forwarding thread ran in a trial.
+  public static let threadTimeslices = Metric(
+    "thread_timeslices", "1",
+    "Timeslices a forwarding thread ran in a testbed trial (schedstat); measured only.",
+    measuredOnly: true)
+  /// A forwarding thread's CPU share of a trial's window.
+  public static let threadCPU = Metric(
+    "thread_cpu", "pCPU", "A forwarding thread's time on a CPU per second of a testbed trial; measured only.",
+    measuredOnly: true)
+  /// A forwarding thread's context switches per second.
+  public static let threadSwitches = Metric(
+    "thread_switches", "1/s",
+    "A forwarding thread's context switches (voluntary and involuntary) per second of a testbed trial; measured only.",
+    measuredOnly: true)
+  /// Frames a router's ingress ring (its veth) refused per second.
+  public static let ringDroppedPps = Metric(
+    "ring_dropped_pps", "pps",
+    "Times per second a testbed router's ingress veth refused a frame (its NAPI ring or backlog full: the feeding veth's tx_dropped plus its own rx_dropped); fed by the generator (netns-direct) the frame is sent again, behind dom0 it is lost; measured only.",
+    measuredOnly: true)
+  /// CPU time of the forwarding per forwarded packet.
+  public static let cpuPerPacket = Metric(
+    "cpu_per_packet", "us",
+    "CPU time of the routers' forwarding threads (threaded mode) per packet the sink received; measured only.",
+    measuredOnly: true)
+
   /// Every metric vrsim reports or the measured data may name, in report order.
   public static let all: [Metric] = [
     offeredPps, forwardedPps, frameBps, wireBps, droppedPps, loss, latencyMean, latencyP50, latencyP99,
@@ -248,6 +376,12 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     lossVsTarget, sentPackets, receivedPackets, sendTime, generatorCeilingPps, generatorBound,
     generatorDroppedPps, ipForwardedPps, hopForwardedPps, hopDroppedPps, softnetDroppedPps, softnetSqueezed,
     unattributedDroppedPps, softirq, netRxSoftirqs, ndrPps, pdrPps, setupTime,
+    shortfall, ndrUpperPps, pdrUpperPps, ndrSpread, pdrSpread, gateQuiet, gateAttempts, foreignCPU,
+    stealShare,
+    loadAverage, cpuWindow, cpuUserSeconds, cpuSystemSeconds, cpuSoftirqSeconds, cpuStealSeconds,
+    netTxSoftirqs,
+    softnetProcessedPps, hostSwitches, generatorCPUSeconds, generatorCPU, threadRunTime, threadWaitTime,
+    threadTimeslices, threadCPU, threadSwitches, ringDroppedPps, cpuPerPacket,
   ]
 
   /// The metric called `name`, if vrsim reports one.

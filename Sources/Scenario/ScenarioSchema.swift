@@ -287,7 +287,11 @@ public enum ScenarioSchema {
       SchemaEntry(
         "testbed", .section, nil, note: "every role local",
         "Where each role of `vrsim testbed` runs: generator, dut, sink, time_keeper. A role without an entry runs in local namespaces; {ssh: {...}} runs it on a remote host over ssh (an argument vector, never a shell string). A link between roles on different hosts runs over a cable whose two ends the roles' ports name (docs/testbed.md, Roles over ssh)."
-      )
+      ),
+      SchemaEntry(
+        "testbed.forwarding", .choice(["softirq", "threaded"]), "softirq",
+        "How the testbed's routers forward: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md)."
+      ),
     ]
     + TestbedRole.allCases.flatMap { role -> [SchemaEntry] in
       let r = "testbed.\(role.rawValue)"

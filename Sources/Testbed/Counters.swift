@@ -28,10 +28,21 @@ public struct LinkCounters: Sendable, Equatable {
 public struct CPUCounters: Sendable, Equatable {
   /// Per CPU: total jiffies (all /proc/stat fields).
   public var total: [UInt64] = []
-  /// Per CPU: busy jiffies (total minus idle and iowait).
+  /// Per CPU: busy jiffies (total minus idle, iowait and steal: time stolen by the
+  /// hypervisor is not this machine's work).
   public var busy: [UInt64] = []
   /// Per CPU: softirq jiffies.
   public var softirq: [UInt64] = []
+  /// Per CPU: user jiffies (with nice).
+  public var user: [UInt64] = []
+  /// Per CPU: system jiffies (kernel, without irq and softirq).
+  public var system: [UInt64] = []
+  /// Per CPU: hard irq jiffies.
+  public var irq: [UInt64] = []
+  /// Per CPU: steal jiffies (time the hypervisor ran something else).
+  public var steal: [UInt64] = []
+  /// Context switches since boot, all CPUs (/proc/stat `ctxt`).
+  public var contextSwitches: UInt64 = 0
   /// Per CPU: NET_RX softirqs raised (/proc/softirqs).
   public var netRx: [UInt64] = []
   /// Per CPU: NET_TX softirqs.
@@ -150,13 +161,21 @@ public struct CounterReader: Sendable {
   /// Parses the texts of /proc/stat, /proc/softirqs and /proc/net/softnet_stat.
   public static func parseCPU(stat: String, softirqs soft: String, softnet: String) -> CPUCounters {
     var c = CPUCounters()
+    for line in stat.split(separator: "\n") where line.hasPrefix("ctxt ") {
+      c.contextSwitches = UInt64(line.split(separator: " ").last ?? "") ?? 0
+    }
     for line in stat.split(separator: "\n") where line.hasPrefix("cpu") && !line.hasPrefix("cpu ") {
       let f = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
       guard f.count >= 7 else { continue }
       let total = f.prefix(8).reduce(0, +)  // user nice system idle iowait irq softirq steal
+      let steal = f.count > 7 ? f[7] : 0
       c.total.append(total)
-      c.busy.append(total - f[3] - f[4])
+      c.busy.append(total - f[3] - f[4] - steal)
       c.softirq.append(f[6])
+      c.user.append(f[0] + f[1])
+      c.system.append(f[2])
+      c.irq.append(f[5])
+      c.steal.append(steal)
     }
     for line in soft.split(separator: "\n") {
       let f = line.split(separator: " ")
@@ -171,5 +190,52 @@ public struct CounterReader: Sendable {
       c.softnetSqueezed.append(f[2])
     }
     return c
+  }
+}
+
+/// The scheduling of one thread (a NAPI kernel thread, ksoftirqd): /proc/PID/schedstat
+/// (time on a CPU, time waiting on a run queue, timeslices) and /proc/PID/status (voluntary
+/// and involuntary context switches).
+public struct ThreadSched: Sendable, Equatable {
+  /// Time run on a CPU, nanoseconds.
+  public var runNs: UInt64
+  /// Time waited on a run queue, nanoseconds.
+  public var waitNs: UInt64
+  /// Timeslices run.
+  public var timeslices: UInt64
+  /// Voluntary plus involuntary context switches.
+  public var switches: UInt64
+
+  /// Reads thread `pid` (nil when it is gone or unreadable).
+  public static func read(_ pid: Int32) -> ThreadSched? {
+    guard let sched = try? String(contentsOfFile: "/proc/\(pid)/schedstat", encoding: .utf8),
+      let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+    else { return nil }
+    return parse(schedstat: sched, status: status)
+  }
+
+  /// Parses the texts of /proc/PID/schedstat and /proc/PID/status.
+  public static func parse(schedstat: String, status: String) -> ThreadSched? {
+    let f = schedstat.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { UInt64($0) }
+    guard f.count >= 3 else { return nil }
+    var switches: UInt64 = 0
+    for line in status.split(separator: "\n")
+    where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
+      switches += UInt64(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+    }
+    return ThreadSched(runNs: f[0], waitNs: f[1], timeslices: f[2], switches: switches)
+  }
+
+  /// Kernel threads whose name starts with `prefix` (pid, name), by /proc/PID/comm.
+  public static func kernelThreads(prefix: String) -> [(pid: Int32, comm: String)] {
+    var out: [(Int32, String)] = []
+    for e in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+      guard let pid = Int32(e),
+        let comm = try? String(contentsOfFile: "/proc/\(e)/comm", encoding: .utf8)
+      else { continue }
+      let name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
+      if name.hasPrefix(prefix) { out.append((pid, name)) }
+    }
+    return out.sorted { $0.0 < $1.0 }
   }
 }

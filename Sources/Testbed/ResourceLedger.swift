@@ -223,6 +223,12 @@ enum CgroupFiles {
     return false
   }
 
+  /// Whether `pid` is a kernel thread (PF_KTHREAD in /proc/PID/stat).
+  static func isKernelThread(_ pid: Int32) -> Bool {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+    return ForeignCPU.parseStat(text)?.kernelThread ?? false
+  }
+
   /// Kills every process in the cgroup at `path` (they were started by the run that owns
   /// it), then removes the directory. True when it existed and is gone.
   static func remove(_ path: String) -> Bool {
@@ -231,7 +237,15 @@ enum CgroupFiles {
       let procs = (try? String(contentsOfFile: path + "/cgroup.procs", encoding: .utf8)) ?? ""
       let pids = procs.split(separator: "\n").compactMap { Int32($0) }
       if pids.isEmpty { break }
-      for pid in pids { kill(pid, SIGKILL) }
+      for pid in pids {
+        // A kernel thread (threaded mode's NAPI thread) takes no signal: it goes back to
+        // the hierarchy's root, which it came from.
+        if isKernelThread(pid) {
+          try? write(String(pid), to: (path as NSString).deletingLastPathComponent + "/tasks")
+        } else {
+          kill(pid, SIGKILL)
+        }
+      }
       usleep(20_000)
     }
     for _ in 0..<50 {

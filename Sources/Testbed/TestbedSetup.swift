@@ -36,6 +36,8 @@ public struct TestbedRouter: Sendable, Equatable {
   public var generatedRoutes: Int
   /// ... or the prefixes of `routes_file`, when given.
   public var routePrefixes: [String]?
+  /// `routers.each.pin`: the CPUs of its cpuset (empty: spread by router number).
+  public var pin: [Int] = []
 
   /// Creates a router's settings.
   public init(vcpus: Int, weight: Int, cap: Int, generatedRoutes: Int, routePrefixes: [String]?) {
@@ -154,10 +156,11 @@ public struct TestbedSetup: Sendable, Equatable {
           prefixes = loaded
         }
       }
-      routers.append(
-        TestbedRouter(
-          vcpus: r.vcpus, weight: r.weight, cap: r.cap, generatedRoutes: max(0, r.routes - 1),
-          routePrefixes: prefixes))
+      var router = TestbedRouter(
+        vcpus: r.vcpus, weight: r.weight, cap: r.cap, generatedRoutes: max(0, r.routes - 1),
+        routePrefixes: prefixes)
+      router.pin = r.pin
+      routers.append(router)
     }
     var flows: [TestbedFlow] = []
     for (k, t) in spec.traffic.enumerated() {
@@ -211,8 +214,16 @@ public struct TestbedSetup: Sendable, Equatable {
           usage: true)
       }
       self.roles = roles
+      if threaded && roles.target(.dut) != nil {
+        throw TestbedError(
+          "testbed.forwarding: threaded runs with the dut local (remove testbed.dut.ssh or set testbed.forwarding=softirq)",
+          usage: true)
+      }
     }
   }
+
+  /// `testbed.forwarding: threaded`: every router's ingress hop is a NAPI kernel thread.
+  public var threaded: Bool { roles.forwarding == "threaded" }
 
   /// How many links join roles `a` and `b` on `platform` with `routers` routers: one each
   /// way through dom0 (bridge, router), one per router (direct), one generator-to-sink link

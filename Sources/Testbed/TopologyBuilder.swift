@@ -8,9 +8,92 @@ import Scenario
 /// Executes a `TopologyPlan` on this machine, recording each namespace and cgroup in the
 /// ledger before creating it.
 public enum TopologyBuilder {
-  /// Runs every step of `plan`; on a failure the caller tears the ledger down.
-  public static func build(_ plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger) throws {
-    try build(steps: plan.steps, hosts: plan.stepHosts, runner: runner, ledger: ledger)
+  /// Runs every step of `plan`; on a failure the caller tears the ledger down. In threaded
+  /// mode each NAPI thread the kernel starts is found (the new `napi/DEV...` thread after
+  /// the device's `threaded` write) and moved into its router's cgroups (recorded in the
+  /// ledger before they were made; the thread ends with its namespace, and a cgroup's
+  /// removal moves a kernel thread back to the hierarchy's root first). Returns the
+  /// threads: scope (`thread:vrN`, `thread:dom0`) -> pid.
+  @discardableResult
+  public static func build(_ plan: TopologyPlan, runner: any CommandRunner, ledger: ResourceLedger) throws
+    -> [String: Int32]
+  {
+    var threads: [String: Int32] = [:]
+    for (i, step) in plan.steps.enumerated() {
+      let host = i < plan.stepHosts.count ? plan.stepHosts[i] : nil
+      guard let device = TopologyPlan.threadedDevice(of: step),
+        let entry = plan.threadedDevices.first(where: { $0.port.name == device })
+      else {
+        try build(steps: [step], hosts: [host], runner: runner, ledger: ledger)
+        continue
+      }
+      let comm = String(("napi/" + device).prefix(15))
+      let before = Set(ThreadSched.kernelThreads(prefix: comm).map(\.pid))
+      try build(steps: [step], hosts: [host], runner: runner, ledger: ledger)
+      var found: [Int32] = []
+      for _ in 0..<50 {
+        found = ThreadSched.kernelThreads(prefix: comm).map(\.pid).filter { !before.contains($0) }
+        if !found.isEmpty { break }
+        usleep(20_000)
+      }
+      guard found.count == 1, let pid = found.first else {
+        throw TestbedError(
+          "testbed.forwarding: threaded: the kernel started \(found.count) NAPI threads for \(device) (expected 1: GRO on a veth gives it one NAPI instance)"
+        )
+      }
+      let scope = entry.router.map { "thread:vr\($0)" } ?? "thread:dom0"
+      threads[scope] = pid
+      if let router = entry.router {
+        try place(pid, router: router, plan: plan, cgroups: entry.cgroups, runner: runner, ledger: ledger)
+      }
+    }
+    return threads
+  }
+
+  /// Places router `router`'s NAPI thread: into its cgroups (v1 cpu and cpuset: the weight,
+  /// the cap and the cpuset apply to it as to any task there); without them (cgroup v2,
+  /// where kernel threads stay in the root) pinned with taskset to the router's CPUs and
+  /// given the nice level whose CFS weight is nearest the router's weight relative to 256
+  /// (each nice step is a factor of about 1.25; no cap).
+  static func place(
+    _ pid: Int32, router: Int, plan: TopologyPlan, cgroups: [String], runner: any CommandRunner,
+    ledger: ResourceLedger
+  ) throws {
+    if !cgroups.isEmpty {
+      // A thread the kernel has just started may refuse the move (EINVAL) for a moment:
+      // measured here, about one run in five; it is tried again for up to 2 s.
+      for dir in cgroups {
+        var last: (any Error)? = nil
+        for _ in 0..<100 {
+          do {
+            try ledger.whileOpen { try CgroupFiles.write(String(pid), to: dir + "/tasks") }
+            last = nil
+            break
+          } catch {
+            last = error
+            usleep(20_000)
+          }
+        }
+        if let last { throw TestbedError("cannot move NAPI thread \(pid) into cgroup \(dir): \(last)") }
+      }
+      return
+    }
+    let r = plan.setup.routers[router]
+    let cpus =
+      r.pin.isEmpty
+      ? TopologyPlan.cpuList(router: router, vcpus: r.vcpus, hostCPUs: plan.setup.hostCPUs)
+      : r.pin.map { String($0 % max(1, plan.setup.hostCPUs)) }.joined(separator: ",")
+    try ledger.whileOpen {
+      _ = try runner.check(["taskset", "-pc", cpus, String(pid)])
+      _ = try runner.check(["renice", "-n", String(niceLevel(weight: r.weight)), "-p", String(pid)])
+    }
+  }
+
+  /// The nice level whose CFS weight relative to nice 0 is nearest `weight` / 256
+  /// (CFS weights step by about 1.25 per nice level).
+  public static func niceLevel(weight: Int) -> Int {
+    let ratio = Double(max(1, weight)) / 256
+    return max(-20, min(19, -Int((log(ratio) / log(1.25)).rounded())))
   }
 
   /// Runs `steps` in order, recording what they create in `ledger`. `hosts[i]` is where step

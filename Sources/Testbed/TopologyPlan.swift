@@ -114,6 +114,13 @@ public struct TopologyPlan: Sendable {
   public private(set) var routerPorts: [(rx: TopologyPort, tx: TopologyPort)] = []
   /// The dom0 port toward the sink (bridge and router platforms).
   public private(set) var dom0SinkPort: TopologyPort?
+  /// Threaded mode (`testbed.forwarding: threaded`): each device whose receive side becomes
+  /// a NAPI kernel thread, with the router it belongs to (nil: dom0's ingress) and the cgroup
+  /// directories the thread joins (empty: none; a NAPI thread can join a v1 cpu and cpuset
+  /// cgroup, which places and weights it as the router's processes).
+  public private(set) var threadedDevices: [(port: TopologyPort, router: Int?, cgroups: [String])] = []
+  /// The cgroup layout the plan uses.
+  public let cgroupLayout: CgroupLayout
 
   /// The generator, dom0, sink and router namespace names.
   public var generatorNamespace: String { prefix.name("gen") }
@@ -153,6 +160,7 @@ public struct TopologyPlan: Sendable {
   public init(setup: TestbedSetup, prefix: RunPrefix, cgroups: CgroupLayout) {
     self.setup = setup
     self.prefix = prefix
+    self.cgroupLayout = cgroups
     let p = prefix
     let gen = p.name("gen")
     let dom0 = p.name("dom0")
@@ -409,7 +417,12 @@ public struct TopologyPlan: Sendable {
     // 6. cgroups: weight, cap, pinning for whatever runs in a router namespace.
     for (i, r) in setup.routers.enumerated() {
       let name = p.name("vr\(i)")
-      let cpus = Self.cpuList(router: i, vcpus: r.vcpus, hostCPUs: setup.hostCPUs)
+      // routers.each.pin places the router (and in threaded mode its NAPI thread); without
+      // it the routers spread over the CPUs.
+      let cpus =
+        r.pin.isEmpty
+        ? Self.cpuList(router: i, vcpus: r.vcpus, hostCPUs: setup.hostCPUs)
+        : r.pin.map { String($0 % max(1, setup.hostCPUs)) }.joined(separator: ",")
       switch cgroups {
       case .v1(let root):
         var cpu: [(file: String, value: String)] = [("cpu.shares", String(max(2, 4 * r.weight)))]
@@ -432,6 +445,55 @@ public struct TopologyPlan: Sendable {
         add(.cgroup(CgroupStep(path: "\(root)/\(name)", settings: s)), on: roles.target(.dut))
       }
     }
+    // 7. Threaded mode: each router's ingress veth (and dom0's) receives in a NAPI kernel
+    //    thread. GRO on the receiving veth gives it a NAPI instance, TSO/GSO off on the
+    //    sending peer keeps frames as sent, `threaded` = 1 makes the kernel start
+    //    napi/DEV-N; `TopologyBuilder` then moves the thread into the router's cgroups.
+    if setup.threaded {
+      var devices: [(TopologyPort, Int?, [String])] = []
+      if hasDom0, let d0 = allPorts.first(where: { $0.name == p.name("d0") }) {
+        devices.append((d0, nil, []))
+      }
+      for (i, ports) in routerPorts.enumerated() {
+        let name = p.name("vr\(i)")
+        let groups: [String] =
+          switch cgroups {
+          case .v1(let root): ["\(root)/cpu/\(name)", "\(root)/cpuset/\(name)"]
+          case .v2: []  // kernel threads stay in the root of the unified hierarchy
+          }
+        devices.append((ports.rx, i, groups))
+      }
+      for (port, router, groups) in devices {
+        let peerName =
+          router.map { p.name(setup.platform == .direct ? "i\($0)g" : "i\($0)d") } ?? p.name("g0")
+        guard let peer = allPorts.first(where: { $0.name == peerName }) else { continue }
+        add(
+          .command(
+            ["ip", "netns", "exec", port.namespace, "ethtool", "-K", port.name, "gro", "on"], input: nil),
+          on: hostOf(port.namespace))
+        add(
+          .command(
+            ["ip", "netns", "exec", peer.namespace, "ethtool", "-K", peer.name, "tso", "off", "gso", "off"],
+            input: nil),
+          on: hostOf(peer.namespace))
+        add(
+          .command(
+            ["ip", "netns", "exec", port.namespace, "tee", Self.threadedFile(port.name)], input: "1\n"),
+          on: hostOf(port.namespace))
+        threadedDevices.append((port, router, groups))
+      }
+    }
+  }
+
+  /// The sysfs file that makes `device`'s NAPI threaded (read inside its namespace).
+  public static func threadedFile(_ device: String) -> String { "/sys/class/net/\(device)/threaded" }
+
+  /// The device whose `threaded` file `step` writes, if it does.
+  public static func threadedDevice(of step: PlanStep) -> String? {
+    guard case .command(let argv, _) = step, argv.count == 6, argv[4] == "tee",
+      argv[5].hasPrefix("/sys/class/net/"), argv[5].hasSuffix("/threaded")
+    else { return nil }
+    return argv[5].split(separator: "/")[3].description
   }
 
   /// The MAC the generator's frames for router `n` carry: the router's own inbound port

@@ -82,7 +82,7 @@ struct TestbedReproduceCommand: ParsableCommand {
   func parts(_ name: String, dir: String) throws -> [() throws -> (rows: [MeasuredRow], facts: [String: Any])]
   {
     func file(_ f: String) -> String { dir + "/testbed/" + f }
-    // Shorter runs; fig9's search trial count comes from run.replications.
+    // Shorter runs (fig9: shorter search trials, below).
     let short = ["--set", "run.duration=200ms", "--set", "run.warmup=50ms"]
     let quickRun = quick ? short + ["--set", "run.replications=2", "--ceiling-packets", "20000"] : []
     func run(_ f: String, _ extra: [String]) throws -> () throws -> (
@@ -94,7 +94,14 @@ struct TestbedReproduceCommand: ParsableCommand {
     }
     switch name {
     case "fig9":
-      let quickSearch = quick ? short + ["--set", "run.replications=1", "--resolution", "0.25"] : []
+      // The MLRsearch's trial lengths are its own options (run.duration does not set them).
+      let quickSearch =
+        quick
+        ? short + [
+          "--resolution", "0.25", "--initial-duration", "0.1", "--final-duration", "0.2", "--final-trials",
+          "1",
+          "--repeat", "1", "--ceiling-repeats", "1", "--drain", "0.1",
+        ] : ["--repeat", "1"]
       return try ["netns-direct", "netns-router", "netns-bridge"].map { platform in
         var c = try TestbedSearchCommand.parse(
           [file("fig9-forwarding.yaml"), "--set", "platform=\(platform)", "--experiment", name] + quickSearch)

@@ -136,20 +136,6 @@ struct TestbedUnitTests {
     )
   }
 
-  /// A path that loses everything above 50 kp/s: NDR is 50 kp/s, PDR 50 kp/s / 0.995.
-  @Test func searchFindsNDRAndPDR() {
-    let search = ThroughputSearch(low: 1_000, high: 200_000, resolution: 0.001, trials: 2)
-    let outcome = search.run { load, _ in
-      [
-        MetricRow(scope: "aggregate", .loss, value: max(0, (load - 50_000) / load))
-      ]
-    }
-    #expect(abs(outcome.ndr! - 50_000) < 200)
-    #expect(abs(outcome.pdr! - 50_251) < 200)
-    #expect(outcome.trials.first?.phase == "warmup")
-    #expect(outcome.trials.filter { $0.phase == "warmup" }.count == 1)
-  }
-
   @Test func trafgenFrameLengths() {
     // 64 B on the wire with FCS: 60 B sent = 14 Ethernet + 20 IP + 8 UDP + 18 padding.
     let f = Trafgen.frame(

@@ -291,8 +291,10 @@ extension LiveTestbedTests {
     let log = file.deletingLastPathComponent().appendingPathComponent("search.log")
     let p = try Live.start(
       [
-        "testbed", "search", file.path, "--low", "2500", "--high", "10000", "--resolution", "0.5", "--out",
-        out.path,
+        "testbed", "search", file.path, "--low", "2500", "--high", "10000", "--resolution", "0.5",
+        // Short trials, one repeat: a few seconds (the defaults take minutes).
+        "--initial-duration", "0.2", "--final-duration", "0.5", "--final-trials", "2", "--repeat", "1",
+        "--ceiling-repeats", "1", "--drain", "0.1", "--out", out.path,
       ],
       log: log)
     p.waitUntilExit()
