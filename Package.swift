@@ -51,10 +51,13 @@ let package = Package(
       name: "Scenario", dependencies: ["SimCore", "Yams", "Platforms", "NetModel", "HostModel"],
       swiftSettings: strict),
     .target(
+      name: "ScenarioRun", dependencies: ["SimCore", "Platforms", "Scenario", "Experiment", "Report"],
+      swiftSettings: strict),
+    .target(
       name: "VrsimCLI",
       dependencies: [
         "SimCore", "GSLKit", "CAllocCounter", "HostModel", "NetModel", "Platforms", "Scenario", "Experiment",
-        "Report", "Testbed", "Calibration",
+        "ScenarioRun", "Report", "Testbed", "Calibration",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict
@@ -65,7 +68,7 @@ let package = Package(
     .target(
       name: "Calibration",
       dependencies: [
-        "GSLKit", "SimCore", "Platforms", "Scenario", "Report",
+        "GSLKit", "SimCore", "Platforms", "Scenario", "ScenarioRun", "Report",
         .product(name: "SwiftCSV", package: "SwiftCSV"),
       ],
       swiftSettings: strict
@@ -89,7 +92,7 @@ let package = Package(
       name: "PlatformsTests", dependencies: ["Platforms", "NetModel", "HostModel", "SimCore", "Scenario"],
       swiftSettings: strict),
     .testTarget(
-      name: "ScenarioTests", dependencies: ["Scenario", "SimCore"], exclude: ["Fixtures"],
+      name: "ScenarioTests", dependencies: ["Scenario", "SimCore", "Platforms"], exclude: ["Fixtures"],
       swiftSettings: strict),
     .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),

@@ -385,9 +385,12 @@ def validation_forwarding(df):
             line, = ax.plot(x, p["measured"] / 1e3, marker="o", label=f"{platform} testbed")
             ax.fill_between(x, p["ci95_low"] / 1e3, p["ci95_high"] / 1e3, alpha=0.2, color=line.get_color())
             if "simulated" in p and p["simulated"].notna().any():
+                lo, hi, what = _simulated_interval(p)
+                if what == "predictive":
+                    ax.fill_between(x, lo / 1e3, hi / 1e3, alpha=0.15, color=line.get_color(), hatch="//",
+                                    label=f"{platform} posterior predictive 95%")
                 ax.errorbar(x, p["simulated"] / 1e3,
-                            yerr=[(p["simulated"] - p["simulated_ci95_low"]).fillna(0) / 1e3,
-                                  (p["simulated_ci95_high"] - p["simulated"]).fillna(0) / 1e3],
+                            yerr=[(p["simulated"] - lo).fillna(0) / 1e3, (hi - p["simulated"]).fillna(0) / 1e3],
                             fmt="s--", capsize=3, color=line.get_color(), alpha=0.8, label=f"{platform} simulated")
         ax.set_xscale("log")
         ax.set_xlabel("offered rate (kp/s)" + (f"; routers.count={panel}" if panel else ""))
@@ -397,6 +400,15 @@ def validation_forwarding(df):
     fig.suptitle("Forwarding vs offered rate: testbed (band: 95% CI) and simulation (dashed)")
     fig.tight_layout()
     return fig
+
+
+def _simulated_interval(part):
+    """The simulated interval to draw: the posterior predictive 95% interval when the report
+    has one (vrsim validate --posterior), else the replications' 95% interval of the mean."""
+    if "predictive_low" in part and part["predictive_low"].notna().any():
+        return (part["predictive_low"].fillna(part["simulated"]), part["predictive_high"].fillna(part["simulated"]),
+                "predictive")
+    return part["simulated_ci95_low"], part["simulated_ci95_high"], "replications"
 
 
 def measured_vs_simulated(df):
@@ -417,10 +429,11 @@ def measured_vs_simulated(df):
                 xerr=[((part["measured"] - part["ci95_low"]) / scale).fillna(0),
                       ((part["ci95_high"] - part["measured"]) / scale).fillna(0)],
                 fmt="o", capsize=2, label="measured")
+    lo, hi, what = _simulated_interval(part)
     ax.errorbar(part["simulated"] / scale, [i + 0.15 for i in y],
-                xerr=[((part["simulated"] - part["simulated_ci95_low"]) / scale).fillna(0),
-                      ((part["simulated_ci95_high"] - part["simulated"]) / scale).fillna(0)],
-                fmt="s", capsize=2, label="simulated")
+                xerr=[((part["simulated"] - lo) / scale).fillna(0), ((hi - part["simulated"]) / scale).fillna(0)],
+                fmt="s", capsize=2,
+                label="simulated (posterior predictive 95%)" if what == "predictive" else "simulated")
     ax.set_yticks(list(y))
     ax.set_yticklabels(labels, fontsize="xx-small")
     ax.invert_yaxis()

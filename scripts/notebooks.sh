@@ -20,6 +20,8 @@
 #   calibration-report        the fit report in scenarios/profiles/paper-2012-fit.yaml (no simulation)
 #   validation-testbed        vrsim validate on validation/testbed-2026-12-01-vm.csv (its rows name
 #                             scenarios/testbed/validation.yaml; the scenario's own runs)
+#   calibration-posterior     vrsim validate --posterior on the paper's Fig. 9 and Fig. 8b rows: 100 draws of
+#                             scenarios/profiles/paper-2012-posterior-draws.csv x 8 runs of 600 ms
 #   whatif-routers-1-32-10g   vrsim sweep scenarios/whatif/routers-1-32-10g.yaml (21 points x 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +75,18 @@ validation_testbed() {
   "$VRSIM" export notebook --validation "$WORK/validation-testbed-report.csv" --date "$DATE" \
     --out "$dir/validation-testbed.ipynb" "$@"
 }
+# The posterior's prediction bands (training rows of Fig. 9, held-out Fig. 8b), from the draws
+# of `vrsim calibrate --method posterior` (validation/paper-2012-posterior-report.md).
+calibration_posterior() {
+  local dir="$1"
+  shift
+  "$VRSIM" validate validation/paper-2012.csv --profile scenarios/profiles/paper-2012-fit.yaml \
+    --test "experiment in [fig9, fig8b]" --posterior scenarios/profiles/paper-2012-posterior-draws.csv \
+    --draws 100 --set run.duration=600ms --set run.warmup=100ms --set run.replications=1 --format csv \
+    >"$WORK/calibration-posterior-report.csv"
+  "$VRSIM" export notebook --validation "$WORK/calibration-posterior-report.csv" --date 2026-12-05 \
+    --out "$dir/calibration-posterior.ipynb" "$@"
+}
 whatif_campaign() {
   rm -rf "$WORK/whatif"
   "$VRSIM" sweep scenarios/whatif/routers-1-32-10g.yaml --campaign "$WORK/whatif" >/dev/null
@@ -93,11 +107,11 @@ readme_figure() {
 }
 
 # Each function is named after its notebook (underscores for dashes).
-NOTEBOOKS=(paper_reproduction calibration_report validation_testbed whatif_routers_1_32_10g)
+NOTEBOOKS=(paper_reproduction calibration_report validation_testbed calibration_posterior whatif_routers_1_32_10g)
 # check and regenerate take a subset: scripts/notebooks.sh check calibration_report
 if [ $# -gt 1 ]; then NOTEBOOKS=("${@:2}"); fi
 for f in "${NOTEBOOKS[@]}"; do
-  case " paper_reproduction calibration_report validation_testbed whatif_routers_1_32_10g " in
+  case " paper_reproduction calibration_report validation_testbed calibration_posterior whatif_routers_1_32_10g " in
   *" $f "*) ;;
   *) echo "notebooks: unknown notebook $f" >&2; exit 2 ;;
   esac

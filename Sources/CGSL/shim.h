@@ -12,9 +12,12 @@
 #include <gsl/gsl_vector.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_qrng.h>
 
 // GSL's algorithm tables are mutable C globals; Swift 6 treats reading one as shared mutable
 // state. These accessors read them once per call, from C.
+static inline const gsl_qrng_type *vrsim_gsl_qrng_sobol(void) { return gsl_qrng_sobol; }
 static inline const gsl_multimin_fminimizer_type *vrsim_gsl_nmsimplex2(void) {
   return gsl_multimin_fminimizer_nmsimplex2;
 }

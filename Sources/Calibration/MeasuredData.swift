@@ -1,6 +1,7 @@
 import Foundation
 import Report
 import Scenario
+import SimCore
 import SwiftCSV
 
 /// One measured quantity of a data set (validation/README.md, "The measured-data schema"):
@@ -357,16 +358,8 @@ public enum MeasuredData {
 
   /// The nearest folder at or above `dir` holding Package.swift (the vrsim checkout).
   static func repositoryRoot(from dir: String) -> String? {
-    var url = URL(fileURLWithPath: dir.isEmpty ? "." : dir, isDirectory: true).standardizedFileURL
-    for _ in 0..<32 {
-      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-        return url.path
-      }
-      let up = url.deletingLastPathComponent()
-      if up.path == url.path { return nil }
-      url = up
-    }
-    return nil
+    AncestorFolder.nearest(
+      from: URL(fileURLWithPath: dir.isEmpty ? "." : dir, isDirectory: true), holding: "Package.swift")?.path
   }
 
   static func resolve(_ scenario: String, base: String, repository: String?) -> String? {

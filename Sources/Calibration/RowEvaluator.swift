@@ -1,7 +1,9 @@
 import Dispatch
 import Foundation
 import GSLKit
+import Report
 import Scenario
+import ScenarioRun
 
 /// A declared key being fitted, with the bounds of its search: the declaration's calibration
 /// bounds, else its valid range. The search runs on an unbounded internal coordinate
@@ -60,6 +62,26 @@ public struct RowOutcome: Sendable, Equatable {
   public var standardDeviation: Double
   /// Replications.
   public var count: Int
+  /// Mean offered rate (pps) of the row's scope in the same simulation (nil when the scope
+  /// has none); for telling saturated rows from those below saturation.
+  public var offered: Double? = nil
+  /// Mean aggregate offered rate (pps) of the row's simulation.
+  public var runOffered: Double? = nil
+  /// Mean aggregate forwarded rate (pps) of the row's simulation.
+  public var runForwarded: Double? = nil
+
+  /// An outcome from its mean, standard deviation and replication count.
+  public init(
+    mean: Double, standardDeviation: Double, count: Int, offered: Double? = nil, runOffered: Double? = nil,
+    runForwarded: Double? = nil
+  ) {
+    self.mean = mean
+    self.standardDeviation = standardDeviation
+    self.count = count
+    self.offered = offered
+    self.runOffered = runOffered
+    self.runForwarded = runForwarded
+  }
 
   /// Half-width of the 95% Student-t interval of the mean (NaN with one replication).
   public var halfWidth: Double {
@@ -182,7 +204,12 @@ public final class RowEvaluator: Sendable {
 
   /// Simulates every row at each candidate (`theta` values in the parameters' units).
   /// - Returns: per candidate, per row, the simulated outcome.
-  public func simulate(_ candidates: [[Double]]) throws -> [[RowOutcome]] {
+  /// With `seeds`, candidate `c` is simulated with seed `seeds[c]` instead of the common one
+  /// (independent noise per candidate, for posterior draws).
+  public func simulate(_ candidates: [[Double]], seeds: [UInt64]? = nil) throws -> [[RowOutcome]] {
+    if let seeds, seeds.count != candidates.count {
+      throw CalibrationError("internal: \(seeds.count) seeds for \(candidates.count) candidates")
+    }
     struct Task {
       var candidate: Int
       var run: Int
@@ -203,7 +230,8 @@ public final class RowEvaluator: Sendable {
         let run = runs[t.run]
         do {
           let spec = try spec(run, candidates[t.candidate])
-          let values = try SimulatedMetrics.simulate(spec, seed: run.seed, replication: t.replication)
+          let values = try SimulatedMetrics.simulate(
+            spec, seed: seeds?[t.candidate] ?? run.seed, replication: t.replication)
           results.store(i, .success(values))
         } catch {
           results.store(i, .failure(error))
@@ -229,13 +257,20 @@ public final class RowEvaluator: Sendable {
       out.append(
         rows.enumerated().map { i, row in
           let reps = perRun[rowRun[i]]
+          func average(_ scope: String, _ metric: Metric) -> Double? {
+            let v = reps.compactMap { vs in vs.first { $0.scope == scope && $0.metric == metric }?.value }
+            return v.count == reps.count && !v.isEmpty ? v.reduce(0, +) / Double(v.count) : nil
+          }
           let xs = reps.map { vs in
             vs.first { $0.scope == row.scope && $0.metric == row.metric }?.value ?? .nan
           }
           let mean = xs.reduce(0, +) / Double(xs.count)
           let variance =
             xs.count > 1 ? xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1) : 0
-          return RowOutcome(mean: mean, standardDeviation: variance.squareRoot(), count: xs.count)
+          return RowOutcome(
+            mean: mean, standardDeviation: variance.squareRoot(), count: xs.count,
+            offered: average(row.scope, .offeredPps), runOffered: average("aggregate", .offeredPps),
+            runForwarded: average("aggregate", .forwardedPps))
         })
     }
     return out

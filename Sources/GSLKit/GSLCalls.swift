@@ -335,3 +335,46 @@ extension GSL {
     return (vals, cols)
   }
 }
+
+// MARK: Linear algebra and quasi-random sequences (gsl_linalg, gsl_qrng)
+
+extension GSL {
+  /// The lower Cholesky factor L (A = L Lᵀ) of the symmetric positive definite `a`
+  /// (`gsl_linalg_cholesky_decomp1`).
+  static func cholesky(_ a: [[Double]]) throws -> [[Double]] {
+    prepare()
+    let n = a.count
+    guard n > 0, a.allSatisfy({ $0.count == n }) else {
+      throw GSLError(function: "gsl_linalg_cholesky_decomp1", message: "expected a non-empty square matrix")
+    }
+    let m = gsl_matrix_alloc(n, n)!
+    defer { gsl_matrix_free(m) }
+    for i in 0..<n { for j in 0..<n { gsl_matrix_set(m, i, j, a[i][j]) } }
+    let status = gsl_linalg_cholesky_decomp1(m)
+    guard status == GSL_SUCCESS else {
+      throw GSLError(function: "gsl_linalg_cholesky_decomp1", message: message(status))
+    }
+    return (0..<n).map { i in (0..<n).map { j in j <= i ? gsl_matrix_get(m, i, j) : 0 } }
+  }
+
+  /// The first `count` points of the `dimension`-dimensional Sobol sequence in [0, 1)^d
+  /// (`gsl_qrng_sobol`, dimension 1 ... 40).
+  static func sobol(dimension: Int, count: Int) throws -> [[Double]] {
+    prepare()
+    guard (1...40).contains(dimension), count >= 0 else {
+      throw GSLError(function: "gsl_qrng_alloc", message: "Sobol dimension \(dimension) outside 1 ... 40")
+    }
+    guard let q = gsl_qrng_alloc(vrsim_gsl_qrng_sobol(), UInt32(dimension)) else {
+      throw GSLError(function: "gsl_qrng_alloc", message: "allocation failed")
+    }
+    defer { gsl_qrng_free(q) }
+    var out: [[Double]] = []
+    var x = [Double](repeating: 0, count: dimension)
+    for _ in 0..<count {
+      let status = x.withUnsafeMutableBufferPointer { gsl_qrng_get(q, $0.baseAddress) }
+      guard status == GSL_SUCCESS else { throw GSLError(function: "gsl_qrng_get", message: message(status)) }
+      out.append(x)
+    }
+    return out
+  }
+}

@@ -40,7 +40,7 @@ import SimCore
 /// modelled, so a running vCPU only moves by being stolen; run-queue locks never fail
 /// (no `trylock` misses); `vcpu_migration_delay` is 0 (Xen's default), so nothing is cache-hot.
 ///
-/// Where platform-facts.md differs, the notes are followed: BOOST is also lost at accounting
+/// Where docs/platform-facts.md is coarser, the notes are followed: BOOST is also lost at accounting
 /// for vCPUs on the active list (not only at a tick), the cap is per vCPU, and a vCPU that is
 /// not on the active list keeps UNDER (hence BOOST on wake) however negative its 4.0 credit.
 final class CreditScheduler: VCPUScheduler {

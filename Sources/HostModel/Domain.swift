@@ -159,6 +159,12 @@ public final class VCPU {
   /// The current scheduling state: running, runnable, blocked or parked.
   public var state: VCPUState { schedState }
 
+  /// The pCPU it is running on now, or -1 when it is not running.
+  public var currentPCPU: Int { pcpu }
+
+  /// The lowest pCPU its affinity allows (where a pinned vCPU always runs).
+  public var firstAllowedPCPU: Int { affinityMask.trailingZeroBitCount }
+
   /// True when it has work and is not parked.
   @inline(__always) var isRunnable: Bool { ringCount > 0 && !paused }
 

@@ -23,7 +23,7 @@ public struct HostConfig: Sendable, Equatable {
 /// The cost of switching a pCPU from one vCPU to another, in CPU cycles, and the scheduling
 /// costs that grow with the number of domains sharing the host.
 ///
-/// Model (platform-facts.md, "Context switches"): a direct part that occupies the pCPU (state
+/// Model (docs/platform-facts.md, "Linux forwarding on a NIC", context switches): a direct part that occupies the pCPU (state
 /// save/restore, CR3 reload, TLB flush of a PV Xen domain switch) plus a cache/TLB warm-up part
 /// that is added to the incoming vCPU's next work item (it refills what the previous domain
 /// evicted). A switch between two vCPUs of the same domain keeps the address space and costs

@@ -4,7 +4,7 @@ import NetModel
 /// The CPU cost parameters of every packet-path stage, in cycles of the host clock (so a
 /// profile moves between machines of different clock rates), with where they came from.
 ///
-/// `paper2012` is hand-derived from shared/reference/platform-facts.md: native Linux forwards
+/// `paper2012` is hand-derived from docs/platform-facts.md ("The origin paper"): native Linux forwards
 /// ~750 kp/s on one 3.06 GHz core (≈ 4,080 cycles per packet in total); the Xen dom0 bridge
 /// path saturates below 150 kp/s and the dom0 router path below 200 kp/s, so dom0's share per
 /// packet is ≥ ~20,400 and ≥ ~15,300 cycles; netback/grant operations dominate it (Santos et
@@ -12,17 +12,17 @@ import NetModel
 /// the modes, so a bridge hop (with bridge netfilter hooks and a promiscuous NIC) costs ~2,550
 /// cycles more than a route lookup; the netback costs are what remains of the router budget:
 /// dom0 ≈ 15,700 cycles (router, ~195 kp/s) and ≈ 20,800 (bridge, ~147 kp/s) per packet.
-/// Calibration against measured data (a later issue) will replace these by fitted values with
-/// residuals.
+/// The fitted profiles in scenarios/profiles replace these by values fitted to measured data
+/// (docs/calibration.md).
 public struct CostProfile: Sendable, Codable, Equatable {
   /// Name of the profile.
   public var name = "paper-2012"
   /// Where the numbers come from.
-  public var provenance = "hand-derived from platform-facts.md (origin paper figures), not fitted"
+  public var provenance = "hand-derived from docs/platform-facts.md (origin paper figures), not fitted"
   /// How they were obtained: `hand-derived`, or the fitting method.
   public var method = "hand-derived"
   /// The data set they were derived from or fitted to.
-  public var dataSet = "shared/reference/platform-facts.md (origin paper, 2012)"
+  public var dataSet = "docs/platform-facts.md (origin paper, 2012)"
   /// When (ISO 8601 date).
   public var date = "2026-11-25"
   /// Fit residuals (empty: not fitted).
@@ -112,6 +112,35 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// Per-CPU backlog (netdev_max_backlog) for software hops (venet, veth).
   public var backlog = 1_000
 
+  // The netns platforms as Linux runs them on veth (NetnsPath): the in-model generator and
+  // sink, the NET_RX softirq's bounds, the threaded mode's rings
+  /// How the netns platforms forward: in the softirq of the sending CPU, or with each router's
+  /// ingress veth polled by a kernel thread (threaded NAPI).
+  public var netnsForwarding: NetnsForwarding = .softirq
+  /// The generator's user-space cycles per frame (filling it), charged as user time.
+  public var generatorUser: Int64 = 300
+  /// The generator's kernel cycles per frame in its send call (packet socket, skb, up to the
+  /// veth's transmit), charged as system time.
+  public var generatorSystem: Int64 = 1_200
+  /// The generator's cycles per send call (syscall entry and exit), system time.
+  public var generatorSyscall: Int64 = 700
+  /// Frames per send call: 1 = one sendto per frame; more = a TX_RING flushed per burst.
+  public var generatorBurst = 1
+  /// The sink's blackhole route per frame: IP receive, the FIB lookup that finds the
+  /// blackhole, the free (softirq of the CPU the chain runs on).
+  public var sinkBlackhole: Int64 = 900
+  /// One NET_RX softirq run: do_softirq, net_rx_action and the backlog poll set-up.
+  public var softirqEntry: Int64 = 300
+  /// dev_weight: backlog entries per process_backlog poll (Linux 64).
+  public var devWeight = 64
+  /// netdev_budget: backlog entries per NET_RX softirq run before it yields (Linux 300).
+  public var netdevBudget = 300
+  /// netdev_budget_usecs as a duration: a run stops after this long (Linux 2 jiffies; 8 ms at
+  /// HZ=250).
+  public var netdevBudgetTimeNs: Int64 = 8_000_000
+  /// Frames a threaded veth's ring holds (VETH_RING_SIZE 256).
+  public var vethRing = 256
+
   // Costs that grow with the number of routers (each 0 = off; docs/DESIGN.md, README "Costs
   // that grow with the router count")
   /// dom0 per vif it serves and batch: netback walking its vifs (schedule list, per-vif state)
@@ -154,4 +183,13 @@ public struct CostProfile: Sendable, Codable, Equatable {
 
   /// Creates the default (paper-2012) profile.
   public init() {}
+}
+
+/// How the netns platforms forward over veth.
+public enum NetnsForwarding: String, Sendable, Codable, CaseIterable {
+  /// The whole chain in the NET_RX softirq of the sending CPU (the kernel's default).
+  case softirq
+  /// Each router's ingress veth polled by its own kernel thread (threaded NAPI), the rest of
+  /// the chain in the softirq of the CPU each part runs on.
+  case threaded
 }

@@ -23,6 +23,21 @@ extension FIBCostModel {
 }
 
 extension CostProfile {
+  // Priors of a Bayesian calibration (`vrsim calibrate --method posterior`), each with its
+  // source. The native path's whole per-packet budget is 4,080 cycles (750 kp/s on one
+  // 3.06 GHz core, platform-facts.md), so no one part of it can cost more; RouteBricks (SOSP
+  // 2009) forwards for 1,000-1,500 cycles per packet in all, so a part costs at least a tenth
+  // of that. The bridge-mode budget is at least 20,400 cycles per packet (< 150 kp/s).
+  static let nativePartPrior = PriorDistribution.logUniform(
+    150...4_080,
+    source: "a part of the native path: at most its 4,080-cycle budget (750 kp/s on 3.06 GHz, paper Fig. 9), "
+      + "at least a tenth of RouteBricks' 1,000-1,500 cycles per packet (SOSP 2009); scale known to an order "
+      + "of magnitude")
+  static let xenPathPrior = PriorDistribution.uniform(
+    0...20_000,
+    source: "a part of the Xen bridge path: at most its >= 20,400-cycle budget per packet (< 150 kp/s on "
+      + "3.06 GHz, paper Fig. 9); no lower bound beyond 0 (Santos et al., ATC 2008, give shares, not cycles)")
+
   /// Descriptive keys of a profile file (text, not costs): where the numbers come from.
   public static let provenanceKeys:
     [(key: String, path: any WritableKeyPath<CostProfile, String> & Sendable, doc: String)] =
@@ -41,13 +56,13 @@ extension CostProfile {
       .cycles("irq", \.irq, fit: 0...10_000, "NIC interrupt entry and exit, per notification."),
       .cycles("napi_poll", \.napiPoll, fit: 0...5_000, "One NAPI poll invocation, per batch."),
       .cycles(
-        "driver_rx", \.driverRx, fit: 0...10_000,
+        "driver_rx", \.driverRx, fit: 0...10_000, prior: nativePartPrior,
         "Driver receive work per packet (descriptor, skb, netif_receive_skb)."),
       .cycles(
         "driver_tx", \.driverTx, fit: 0...10_000,
         "Driver transmit work per packet (qdisc, descriptor, completion)."),
       .cycles(
-        "ip_forward", \.ipForward, fit: 0...10_000,
+        "ip_forward", \.ipForward, fit: 0...10_000, prior: nativePartPrior,
         "IP forwarding per packet, excluding the FIB lookup (checks, TTL, neighbour, output)."),
     ]
     + FIBCostModel.settings.map { $0.mounted(at: \CostProfile.fib, prefix: "") }
@@ -56,9 +71,10 @@ extension CostProfile {
         "bridge_flood_copy", \.bridgeFloodCopy, fit: 0...10_000,
         "Each extra copy when the bridge floods a frame (skb clone, queueing to a vif)."),
       .cycles(
-        "bridge", \.bridge, fit: 0...20_000, "Linux bridge per packet (MAC table lookup and forwarding)."),
+        "bridge", \.bridge, fit: 0...20_000, prior: xenPathPrior,
+        "Linux bridge per packet (MAC table lookup and forwarding)."),
       .cycles(
-        "netback_rx_per_packet", \.netbackRxPerPacket, fit: 0...20_000,
+        "netback_rx_per_packet", \.netbackRxPerPacket, fit: 0...20_000, prior: xenPathPrior,
         "Netback guest-receive per packet: grant copy of the frame into the guest's buffer."),
       .real(
         "netback_rx_per_byte", \.netbackRxPerByte, 0...1_000, unit: .cyclesPerByte,
@@ -67,7 +83,7 @@ extension CostProfile {
         "netback_rx_per_batch", \.netbackRxPerBatch, fit: 0...20_000,
         "Netback guest-receive per batch (one grant-copy multicall)."),
       .cycles(
-        "netback_tx_per_packet", \.netbackTxPerPacket, fit: 0...20_000,
+        "netback_tx_per_packet", \.netbackTxPerPacket, fit: 0...20_000, prior: xenPathPrior,
         "Netback guest-transmit per packet: grant map, 72 B header copy, unmap, response."),
       .cycles(
         "netback_tx_per_batch", \.netbackTxPerBatch, fit: 0...20_000,
@@ -77,6 +93,10 @@ extension CostProfile {
         "Queueing a packet towards a vif in dom0 (vif start_xmit, rx_queue)."),
       .cycles(
         "event_channel_upcall", \.eventChannelUpcall, fit: 0...10_000,
+        prior: .uniform(
+          0...10_000,
+          source: "an upcall is an interrupt-like entry into a guest: 0 ... its calibration bound; a VM "
+            + "switch costs 1.4-9 us (Denali, OSDI 2002), 4,300-27,500 cycles, an upper scale"),
         "Event-channel upcall into a domain, per notification received."),
       .cycles(
         "event_channel_send", \.eventChannelSend, fit: 0...10_000,
@@ -107,7 +127,13 @@ extension CostProfile {
       .integer64(
         "vmk_cluster_interval", \.vmkClusterIntervalNs, 1_000...1_000_000_000, unit: .nanoseconds,
         "Interrupt coalescing interval while VMkernel clusters packets."),
-      .cycles("veth_hop", \.vethHop, fit: 0...10_000, "veth hop between namespaces, per packet."),
+      .cycles(
+        "veth_hop", \.vethHop, fit: 0...10_000,
+        prior: .logUniform(
+          100...10_000,
+          source: "a veth hop is a queue and a softirq in one kernel: above a cache-resident enqueue "
+            + "(~100 cycles), below the netns bridge path's whole ~21,000-cycle budget (118 kp/s on "
+            + "2.5 GHz, netns-vm-fit)"), "veth hop between namespaces, per packet."),
       .integer("napi_weight", \.napiWeight, 1...4_096, "NAPI weight: packets per poll (Linux default 64)."),
       .integer(
         "netback_rx_batch", \.netbackRxBatch, 1...4_096,
@@ -142,5 +168,42 @@ extension CostProfile {
         "guest_footprint", \.guestFootprint, 0...1_099_511_627_776, unit: .bytes,
         calibration: CalibrationBounds(0...16_777_216),
         "Working set of each router guest or container for the working-set refill; 0 = none."),
+    ]
+    + [
+      .choice(
+        "netns_forwarding", \.netnsForwarding,
+        "How the netns platforms forward over veth: softirq (the whole chain in the NET_RX softirq of the "
+          + "sending CPU) or threaded (each router's ingress veth polled by its own kernel thread)."),
+      .cycles(
+        "generator_user", \.generatorUser, fit: 0...20_000,
+        "netns generator: user-space cycles per frame (user time on its CPU)."),
+      .cycles(
+        "generator_system", \.generatorSystem, fit: 0...20_000,
+        "netns generator: kernel cycles per frame in its send call, up to the veth's transmit (system time)."),
+      .cycles(
+        "generator_syscall", \.generatorSyscall, fit: 0...20_000,
+        "netns generator: cycles per send call (syscall entry and exit; system time)."),
+      .integer(
+        "generator_burst", \.generatorBurst, 1...4_096,
+        "netns generator: frames per send call (1 = a sendto per frame; more = a TX_RING flushed per burst)."),
+      .cycles(
+        "sink_blackhole", \.sinkBlackhole, fit: 0...20_000,
+        "netns sink: IP receive, the FIB lookup that finds the blackhole route, the free, per frame."),
+      .cycles(
+        "softirq_entry", \.softirqEntry, fit: 0...20_000,
+        "One NET_RX softirq run (do_softirq, net_rx_action, the backlog poll set-up)."),
+      .integer(
+        "dev_weight", \.devWeight, 1...65_536, "dev_weight: backlog entries per backlog poll (Linux 64)."),
+      .integer(
+        "netdev_budget", \.netdevBudget, 1...1_000_000,
+        "netdev_budget: backlog entries per NET_RX softirq run before the rest goes to ksoftirqd (Linux 300)."
+      ),
+      .integer64(
+        "netdev_budget_time", \.netdevBudgetTimeNs, 1_000...1_000_000_000, unit: .nanoseconds,
+        "netdev_budget_usecs: longest NET_RX softirq run (Linux 2 jiffies, 8 ms at HZ=250)."),
+      .integer(
+        "veth_ring", \.vethRing, 1...65_536,
+        "Frames a threaded veth's ring holds (VETH_RING_SIZE 256): the threaded mode's drop place vrN.veth.rx."
+      ),
     ]
 }

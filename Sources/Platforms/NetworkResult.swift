@@ -45,6 +45,31 @@ public struct NetworkResult: Codable, Sendable, Equatable {
   /// The CPU jobs of the scenario's `workloads:` (nil without any, so results without jobs
   /// encode as before).
   public var jobs: [JobResult]? = nil
+  /// Per pCPU, its time by mode as /proc/stat counts it (netns platforms, whose paths run in
+  /// softirq, threads and the senders; nil elsewhere, so other results encode as before).
+  public var cpuModes: [CPUModes]? = nil
+}
+
+/// One pCPU's time by mode over the measured window, each a fraction of the CPU (the
+/// testbed's per-CPU rows), and its NET_RX softirq counts.
+public struct CPUModes: Codable, Sendable, Equatable {
+  /// `pcpu0`, ...
+  public var name: String
+  /// Busy share (every mode, context switches included).
+  public var busy: Double
+  /// NET_RX softirq: the chains that run inline, in any task's context or in ksoftirqd.
+  public var softirq: Double
+  /// System time of the senders' send calls.
+  public var system: Double
+  /// User time of the senders.
+  public var user: Double
+  /// Everything else busy: the kernel threads' polls (threaded mode), other domains (jobs),
+  /// context switches.
+  public var thread: Double
+  /// NET_RX softirq runs per second (/proc/softirqs NET_RX).
+  public var netRxSoftirqsPerSecond: Double
+  /// Runs per second that ended with work left (softnet_stat time_squeeze).
+  public var squeezedPerSecond: Double
 }
 
 /// One router's (or the aggregate's) traffic figures.
@@ -81,8 +106,11 @@ extension RouterHost {
     var routers: [RouterResult] = []
     var all = LatencyHistogram(highest: .s(10))
     var totals = (off: 0.0, fwd: 0.0, bytes: 0.0, drop: 0.0)
+    let senders = path.senders
     for i in 0..<n {
-      let off = Double(ingress.offered[i])
+      // the netns platforms' offered load is what their senders sent (the testbed's offered_pps)
+      let off =
+        senders.isEmpty ? Double(ingress.offered[i]) : Double(senders.reduce(UInt64(0)) { $0 + $1.sent[i] })
       let fwd = Double(metrics.packets[i])
       let bytes = Double(metrics.bytes[i])
       let drop =
@@ -124,6 +152,30 @@ extension RouterHost {
       boostWakeupsPerSecond: Double(report.domains.reduce(0) { $0 + $1.boostWakeups }) / s,
       jainIndex: jainFairnessIndex(routers.map(\.forwardedPps)))
     if !jobs.isEmpty { result.jobs = jobs.results(now: sim.now) }
+    if !path.softirqs.isEmpty {
+      let perCPU = spec.host.clockGHz * 1e9 * s
+      var modes: [CPUModes] = []
+      for (k, busy) in report.pcpus.map(\.utilisation).enumerated() {
+        let c = path.softirqs[k]
+        var user: Int64 = 0
+        var system: Int64 = 0
+        for g in senders where g.cpu == k {
+          user += g.modes.user
+          system += g.modes.system
+        }
+        let soft = min(busy, Double(c.cycles) / perCPU)
+        let sys = min(busy - soft, Double(system) / perCPU)
+        let usr = min(busy - soft - sys, Double(user) / perCPU)
+        modes.append(
+          CPUModes(
+            name: "pcpu\(k)", busy: busy, softirq: soft, system: sys, user: usr,
+            thread: max(0, busy - soft - sys - usr), netRxSoftirqsPerSecond: Double(c.runs) / s,
+            squeezedPerSecond: Double(c.squeezed) / s))
+      }
+      result.cpuModes = modes
+      // the host's CPU as the testbed counts it: busy pCPUs, whatever runs on them
+      result.cpuShare[spec.dom0.name] = result.pcpuUtilisation.reduce(0, +)
+    }
     return result
   }
 

@@ -38,6 +38,10 @@ public enum PlatformKind: String, Sendable, Codable, CaseIterable {
     return b.description
   }
 
+  /// Whether the path generates its traffic inside the model (the netns platforms' senders,
+  /// pinned to CPUs of the host) rather than receiving it from the wire.
+  public var hasOwnGenerator: Bool { [.netnsBridge, .netnsRouter, .netnsDirect].contains(self) }
+
   /// The front domain as scenarios name it (for building a sample path).
   private var sampleFront: DomainConfig {
     switch self {

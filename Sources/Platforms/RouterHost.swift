@@ -29,7 +29,7 @@ public final class RouterHost {
   public let bridge: LinuxBridge?
   /// The guests' flood-copy filters (xen-bridge, xen-router).
   public let floodCopyDiscards: [FloodCopyDiscard]
-  private let path: PathBuilder
+  let path: PathBuilder
   let jobs: JobSet
   private var warmupEnd: SimTime = .zero
   private var started = false
@@ -44,6 +44,18 @@ public final class RouterHost {
     }
     for f in spec.flows where f.router < 0 || f.router >= spec.routers.count {
       throw PlatformError("a flow goes to router \(f.router), but routers are 0 ..< \(spec.routers.count)")
+    }
+    if spec.kind.hasOwnGenerator {
+      // the in-model senders draw frame sizes like the ingress port, which refuses a mix
+      // with no positive weight; they are built inside the path, so check it here
+      for (i, f) in spec.flows.enumerated() {
+        if case .empirical(let e) = f.frames,
+          e.isEmpty || e.contains(where: { !($0.weight >= 0) })
+            || !e.contains(where: { $0.weight > 0 })
+        {
+          throw PlatformError("traffic[\(i)]: a frame-size mix needs a positive weight and none negative")
+        }
+      }
     }
     self.spec = spec
     let sim = Simulation(seed: seed, replication: replication, initialCapacity: 4096)
@@ -61,7 +73,8 @@ public final class RouterHost {
     floodCopyDiscards = path.floodCopyDiscards
     self.path = path
     ingress = try IngressPort(
-      sim: sim, flows: spec.flows, bitsPerSecond: spec.nic.bitsPerSecond, rxRings: path.rxRings,
+      sim: sim, flows: spec.kind.hasOwnGenerator ? [] : spec.flows, bitsPerSecond: spec.nic.bitsPerSecond,
+      rxRings: path.rxRings,
       ringOfFlow: path.ringOfFlow, ringOfSource: spec.flows.indices.map(path.ringOfSource))
     jobs = try JobSet(spec.jobs, host: host, sim: sim)
   }
@@ -89,6 +102,7 @@ public final class RouterHost {
     }
     let end = SimTime.zero + warmup + duration
     ingress.start(in: sim, until: end)
+    for s in path.senders { s.start(until: end, now: sim.now, in: sim) }
     warmupEnd = .zero + warmup
     if warmup.nanoseconds > 0 {
       sim.onWarmupEnd(at: warmupEnd) { [unowned self] _ in self.resetStatistics() }
@@ -102,6 +116,7 @@ public final class RouterHost {
   public func continueRun(for extra: SimDuration) {
     let end = sim.now + extra
     ingress.extend(until: end, in: sim)
+    for s in path.senders { s.extend(until: end, now: sim.now, in: sim) }
     sim.run(until: end)
   }
 
@@ -114,6 +129,8 @@ public final class RouterHost {
     for e in egress { e.resetStatistics() }
     for c in path.routerEvents { c.resetStatistics() }
     ingress.resetStatistics()
+    for s in path.senders { s.resetStatistics() }
+    for c in path.softirqs { c.resetStatistics(from: start) }
     metrics.resetStatistics(from: start)
     jobs.resetStatistics(at: start)
   }
@@ -121,12 +138,22 @@ public final class RouterHost {
   /// Packets inside the host at this instant (rings and batches being processed).
   public var packetsInside: Int {
     rings.reduce(0) { $0 + $1.count } + stages.reduce(0) { $0 + $1.batchInProgress }
+      + path.softirqs.reduce(0) { $0 + $1.inside - $1.backlog.count }
+
   }
+
+  /// The generators inside the model (netns platforms; empty elsewhere).
+  public var senders: [Sender] { path.senders }
+
+  /// Each CPU's NET_RX softirq (netns platforms; empty elsewhere).
+  public var softirqs: [SoftirqCPU] { path.softirqs }
 
   /// Whole-run packet accounting: offered = forwarded + dropped + inside, exactly.
   public var conservation: (offered: UInt64, forwarded: UInt64, dropped: UInt64, inside: Int) {
     let dropped = rings.reduce(UInt64(0)) { $0 + $1.drops } + egress.reduce(UInt64(0)) { $0 + $1.drops }
-    return (ingress.offeredTotal, metrics.total, dropped, packetsInside - floodCopiesInside)
+    let offered =
+      path.senders.isEmpty ? ingress.offeredTotal : path.senders.reduce(UInt64(0)) { $0 + $1.sentTotal }
+    return (offered, metrics.total, dropped, packetsInside - floodCopiesInside)
   }
 
   /// Flood copies the guests received and discarded, whole run.

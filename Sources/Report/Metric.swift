@@ -209,12 +209,12 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// Share of one pCPU's time spent in softirq (scope `pcpuN`).
   public static let softirq = Metric(
     "softirq", "fraction",
-    "Share of one pCPU's time in softirq, where forwarding over veth runs; measured only.", measuredOnly: true
+    "Share of one pCPU's time in softirq, where forwarding over veth runs (simulated on the netns platforms)."
   )
   /// NET_RX softirqs per second on one pCPU (scope `pcpuN`).
   public static let netRxSoftirqs = Metric(
-    "net_rx_softirqs", "1/s", "NET_RX softirqs raised per second on one pCPU; measured only.",
-    measuredOnly: true)
+    "net_rx_softirqs", "1/s", "NET_RX softirq runs per second on one pCPU (simulated on the netns platforms)."
+  )
   /// Time building a testbed point's topology took: namespaces, links, cgroups and the routes
   /// loaded into every router (what a 1M-route table costs).
   public static let setupTime = Metric(

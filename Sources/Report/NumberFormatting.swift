@@ -46,10 +46,16 @@ public enum NumberFormatting {
   /// A mean and its confidence half-width as `mean ± hw`: the half-width rounded to two
   /// significant digits and the mean to the same decimal place, so the text shows only the
   /// digits the interval supports (`750012 ± 1300`, `0.0412 ± 0.0021`). Without a usable
-  /// half-width (NaN, zero, infinite) only the mean is printed, with six significant digits (`plain`).
+  /// half-width (NaN, zero, infinite) only the mean is printed, with six significant digits (`plain`);
+  /// a half-width below a millionth of the mean follows the mean's six digits (`1 ± 6.4e-11`).
   public static func withUncertainty(_ mean: Double, halfWidth: Double) -> String {
     guard mean.isFinite, halfWidth.isFinite, halfWidth > 0 else {
       return plain(mean)
+    }
+    // An interval narrower than the six significant digits `plain` shows: the mean as `plain`
+    // and the half-width with two significant digits (`1 ± 6.4e-11`), not twelve decimals.
+    if halfWidth < abs(mean) * 1e-6 {
+      return "\(plain(mean)) ± \(significant(halfWidth, digits: 2))"
     }
     let exponent = Int(log10(halfWidth).rounded(.down))
     let quantum = pow(10, Double(exponent - 1))

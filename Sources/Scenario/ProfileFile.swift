@@ -5,8 +5,9 @@ import SimCore
 /// Cost profile files (scenarios/profiles/*.yaml): the provenance keys, then every declared
 /// cost (`CostProfile.settings`) with its unit, as `driver_rx: 1250cycles`. A profile file is
 /// checked by the scenario machinery: every problem at file:line:column with its key, unknown
-/// keys with a suggestion, values against the declared ranges, and a missing cost is an error
-/// (a profile states every cost, so none silently falls back to a default).
+/// keys with a suggestion, values against the declared ranges. A cost the file does not state
+/// (a profile written before that cost was declared) takes its declared default and is named
+/// in a warning, so nothing falls back to a default silently.
 public enum ProfileFile {
   /// The profile built into vrsim (`CostProfile.paper2012`), used when a scenario names
   /// `paper-2012.yaml` and no such file is found.
@@ -31,7 +32,25 @@ public enum ProfileFile {
     return read.profile
   }
 
-  static func read(path: String) -> (profile: CostProfile, diagnostics: [ScenarioDiagnostic]) {
+  /// The costs a profile text does not state, each with the declared default it takes
+  /// (`CostProfile()`), as one warning line naming the file; nil when it states every cost.
+  public static func missingCostsWarning(text: String, file: String) -> String? {
+    guard let root = YAMLReader.read(text: text, file: file).root else { return nil }
+    return missingCostsWarning(root, file: file)
+  }
+
+  static func missingCostsWarning(_ root: YNode, file: String) -> String? {
+    let missing = CostProfile.settings.filter { root.entry($0.key) == nil }
+    guard !missing.isEmpty else { return nil }
+    let defaults = missing.map { s in "\(s.key) = \(ValueKind(s.domain).text(of: s.value(in: CostProfile())))"
+    }
+    return "\(file): \(missing.count == 1 ? "cost" : "\(missing.count) costs") not in the profile, "
+      + "so at the declared default: \(defaults.joined(separator: ", "))"
+  }
+
+  static func read(path: String) -> (
+    profile: CostProfile, diagnostics: [ScenarioDiagnostic], warnings: [String]
+  ) {
     guard let data = FileManager.default.contents(atPath: path) else {
       return (
         CostProfile(),
@@ -39,24 +58,25 @@ public enum ProfileFile {
           ScenarioDiagnostic(
             file: path, line: 1, column: 1, keyPath: "(file)", message: "the profile cannot be read",
             allowed: "a readable profile file")
-        ]
+        ],
+        []
       )
     }
     return decode(YAMLReader.read(bytes: Array(data), file: path), file: path)
   }
 
   private static func decode(_ outcome: YAMLReader.Outcome, file: String) -> (
-    profile: CostProfile, diagnostics: [ScenarioDiagnostic]
+    profile: CostProfile, diagnostics: [ScenarioDiagnostic], warnings: [String]
   ) {
     var profile = CostProfile()
-    guard let root = outcome.root else { return (profile, outcome.diagnostics) }
+    guard let root = outcome.root else { return (profile, outcome.diagnostics, []) }
     var problems = outcome.diagnostics
     guard let entries = root.entries else {
       problems.append(
         ScenarioDiagnostic(
           root.origin, "(document)", "expected a mapping of profile keys, found \(root.shapeText)",
           allowed: "a mapping such as driver_rx: 1250cycles"))
-      return (profile, problems)
+      return (profile, problems, [])
     }
     let known = CostProfile.provenanceKeys.map(\.key) + CostProfile.settings.map(\.key)
     for e in entries where !known.contains(e.key) {
@@ -77,17 +97,9 @@ public enum ProfileFile {
       }
       profile[keyPath: p.path] = text
     }
-    let missing = CostProfile.settings.map(\.key).filter { root.entry($0) == nil }
-    if !missing.isEmpty {
-      problems.append(
-        ScenarioDiagnostic(
-          root.origin, missing[0],
-          "\(missing.count == 1 ? "cost" : "\(missing.count) costs") missing: \(missing.joined(separator: ", "))",
-          allowed: "every cost of the profile (scenarios/README.md, section profile)"))
-    }
     var decoder = ScenarioDecoder(fileName: file, baseDirectory: nil)
     decoder.apply(CostProfile.settings, in: root, section: "profile", concrete: "", to: &profile)
-    return (profile, problems + decoder.diagnostics)
+    return (profile, problems + decoder.diagnostics, missingCostsWarning(root, file: file).map { [$0] } ?? [])
   }
 
   /// The text of a profile file: a comment header, the provenance keys, then every cost with
@@ -121,14 +133,15 @@ public enum ProfileFile {
 /// Profile files read during one scenario load, by path, so that a sweep of many points reads
 /// each profile once.
 final class ProfileCache {
-  private var read: [String: (profile: CostProfile, diagnostics: [ScenarioDiagnostic])] = [:]
+  private var read: [String: (profile: CostProfile, diagnostics: [ScenarioDiagnostic], warnings: [String])] =
+    [:]
 
   init() {}
 
-  /// The profile at `path` and the problems found in it (reported once: the first read
-  /// returns them, later reads of the same load return none).
-  func read(_ path: String) -> (profile: CostProfile, diagnostics: [ScenarioDiagnostic]) {
-    if let r = read[path] { return (r.profile, []) }
+  /// The profile at `path`, the problems found in it and its warnings (reported once: the
+  /// first read returns them, later reads of the same load return none).
+  func read(_ path: String) -> (profile: CostProfile, diagnostics: [ScenarioDiagnostic], warnings: [String]) {
+    if let r = read[path] { return (r.profile, [], []) }
     let r = ProfileFile.read(path: path)
     read[path] = r
     return r

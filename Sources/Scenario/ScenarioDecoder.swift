@@ -4,16 +4,19 @@ import Platforms
 import SimCore
 
 /// Walks a scenario tree along the schema, resolving every value into base units and
-/// collecting every problem (never stopping at the first). Defaults come from the schema.
+/// collecting every problem (never stopping at the first). The workloads, testbed and profile
+/// sections are decoded in ScenarioDecoder+Sections.swift, the sweep in ScenarioDecoder+Sweep.swift.
 struct ScenarioDecoder {
   let fileName: String
   let baseDirectory: String?
-  private(set) var diagnostics: [ScenarioDiagnostic] = []
+  var diagnostics: [ScenarioDiagnostic] = []
+  /// Warnings of the profile files read (a cost a file does not state takes its declared default).
+  var warnings: [String] = []
   /// Where each concrete key's value was written (or its parent, when defaulted).
-  private var origins: [String: SourceOrigin] = [:]
+  var origins: [String: SourceOrigin] = [:]
   /// The sweep as written, with its value nodes (decoded from the full tree only).
-  private(set) var sweepAxes: [SweepAxisNodes] = []
-  private(set) var sweepMode: SweepMode = .product
+  var sweepAxes: [SweepAxisNodes] = []
+  var sweepMode: SweepMode = .product
 
   /// A sweep axis before expansion into points.
   struct SweepAxisNodes {
@@ -34,15 +37,15 @@ struct ScenarioDecoder {
     self.profiles = profiles
   }
 
-  private var fileStart: SourceOrigin { SourceOrigin(file: fileName, line: 1, column: 1) }
+  var fileStart: SourceOrigin { SourceOrigin(file: fileName, line: 1, column: 1) }
 
-  private mutating func report(_ at: SourceOrigin, _ path: String, _ message: String, _ allowed: String) {
+  mutating func report(_ at: SourceOrigin, _ path: String, _ message: String, _ allowed: String) {
     diagnostics.append(ScenarioDiagnostic(at, path, message, allowed: allowed))
   }
 
-  private func origin(_ concrete: String) -> SourceOrigin { origins[concrete] ?? fileStart }
+  func origin(_ concrete: String) -> SourceOrigin { origins[concrete] ?? fileStart }
 
-  private static func join(_ parent: String, _ key: String) -> String {
+  static func join(_ parent: String, _ key: String) -> String {
     parent.isEmpty ? key : "\(parent).\(key)"
   }
 
@@ -50,7 +53,7 @@ struct ScenarioDecoder {
 
   /// Reports unknown keys of a mapping, with a suggestion from its siblings or, failing
   /// that, from a key of the same name elsewhere in the schema.
-  private mutating func checkKeys(_ node: YNode, _ concrete: String, _ abstract: String) {
+  mutating func checkKeys(_ node: YNode, _ concrete: String, _ abstract: String) {
     let known = ScenarioSchema.childKeys(of: abstract)
     for e in node.entries ?? [] where !known.contains(e.key) {
       var hint = Suggestion.didYouMean(e.key, among: known)
@@ -67,7 +70,7 @@ struct ScenarioDecoder {
   }
 
   /// A mapping child: nil when absent or empty; reports a wrong shape and unknown keys.
-  private mutating func section(_ parent: YNode?, _ key: String, _ parentConcrete: String, abstract: String)
+  mutating func section(_ parent: YNode?, _ key: String, _ parentConcrete: String, abstract: String)
     -> YNode?
   {
     let concrete = ScenarioDecoder.join(parentConcrete, key)
@@ -93,8 +96,7 @@ struct ScenarioDecoder {
 
   /// The parsed value of a schema key in `parent` (or its default); nil when invalid or
   /// when there is no constant default.
-  private mutating func value(_ abstract: String, in parent: YNode?, _ parentConcrete: String) -> ParsedValue?
-  {
+  mutating func value(_ abstract: String, in parent: YNode?, _ parentConcrete: String) -> ParsedValue? {
     guard let entry = ScenarioSchema.entry(abstract) else {
       preconditionFailure("no schema entry \(abstract)")
     }
@@ -114,7 +116,7 @@ struct ScenarioDecoder {
     }
   }
 
-  private func isGiven(_ key: String, in parent: YNode?) -> Bool { parent?.entry(key) != nil }
+  func isGiven(_ key: String, in parent: YNode?) -> Bool { parent?.entry(key) != nil }
 
   /// Reads the declared settings written in `node` (the mapping at the abstract path
   /// `section`, concrete path `concrete`) into `root`; settings not written keep `root`'s
@@ -145,19 +147,19 @@ struct ScenarioDecoder {
     }
   }
 
-  private mutating func int(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int) -> Int {
+  mutating func int(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int) -> Int {
     if case .integer(let v) = value(path, in: parent, concrete) { return Int(v) }
     return fallback
   }
 
-  private mutating func int64(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int64)
+  mutating func int64(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int64)
     -> Int64
   {
     if case .integer(let v) = value(path, in: parent, concrete) { return v }
     return fallback
   }
 
-  private mutating func text(_ path: String, _ parent: YNode?, _ concrete: String) -> String? {
+  mutating func text(_ path: String, _ parent: YNode?, _ concrete: String) -> String? {
     if case .text(let v) = value(path, in: parent, concrete) { return v }
     return nil
   }
@@ -191,7 +193,7 @@ struct ScenarioDecoder {
     }
     let host = spec.host
 
-    let platform = text("platform", root, "").flatMap(Platform.init(rawValue:)) ?? .xenBridge
+    let platform = text("platform", root, "").flatMap(PlatformKind.init(rawValue:)) ?? .xenBridge
     let (profile, costs) = decodeProfile(root)
     spec.costs = costs
     let scheduler = decodeScheduler(section(root, "scheduler", "", abstract: "scheduler"), platform: platform)
@@ -266,212 +268,7 @@ struct ScenarioDecoder {
       search: search, workloads: workloads, testbed: testbed, source: placeholder, points: [])
   }
 
-  // MARK: Workloads and testbed roles
-
-  /// The `workloads:` list: each job's declared keys, its name and placement (a router that
-  /// exists, or dom0), and the keys of its kind only.
-  private mutating func decodeWorkloads(_ root: YNode, routerCount: Int) -> [WorkloadSpec]? {
-    guard let e = root.entry("workloads"), e.value.content != .null else { return nil }
-    origins["workloads"] = e.value.origin
-    guard let items = e.value.items else {
-      report(
-        e.value.origin, "workloads", "expected a list of jobs, found \(e.value.shapeText)",
-        "a list of jobs such as [{in: vr0, kind: superpi, superpi_k: 20}]")
-      return nil
-    }
-    var jobs: [WorkloadSpec] = []
-    var names: Set<String> = []
-    let kindKeys: [WorkloadSpec.Kind: [String]] = [
-      .cpu: ["cycles"], .superpi: ["superpi_k"], .periodic: ["period", "cycles_per_period"],
-    ]
-    for (i, item) in items.enumerated() {
-      let concrete = "workloads[\(i)]"
-      guard item.entries != nil else {
-        report(
-          item.origin, concrete, "expected a job mapping, found \(item.shapeText)",
-          "a mapping with the keys \(ScenarioSchema.childKeys(of: "workloads[]").joined(separator: ", "))")
-        continue
-      }
-      origins[concrete] = item.origin
-      checkKeys(item, concrete, "workloads[]")
-      var job = WorkloadSpec()
-      apply(WorkloadSpec.settings, in: item, section: "workloads[]", concrete: concrete, to: &job)
-      job.name = text("workloads[].name", item, concrete) ?? "job\(i)"
-      if !job.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-        || job.name.isEmpty
-      {
-        report(
-          origin("\(concrete).name"), "\(concrete).name", "'\(job.name)' is not a job name",
-          "letters, digits, - and _")
-      } else if !names.insert(job.name).inserted {
-        report(
-          origin("\(concrete).name"), "\(concrete).name", "job name '\(job.name)' is used twice",
-          "a name no other job has")
-      }
-      job.place = text("workloads[].in", item, concrete) ?? "vr0"
-      let validPlace =
-        job.place == "dom0"
-        || (job.routerIndex.map { (0..<routerCount).contains($0) } ?? false)
-          && job.place == "vr\(job.routerIndex!)"
-      if !validPlace {
-        report(
-          origin("\(concrete).in"), "\(concrete).in", "'\(job.place)' is not a router or dom0",
-          "dom0, or vr0 to vr\(max(0, routerCount - 1)) (routers.count is \(routerCount))")
-      }
-      let mine = kindKeys[job.kind] ?? []
-      for (kind, keys) in kindKeys where kind != job.kind {
-        for key in keys where !mine.contains(key) {
-          if let k = item.entry(key) {
-            report(
-              k.keyOrigin, "\(concrete).\(key)", "'\(key)' is only used with kind \(kind.rawValue)",
-              "the keys of kind \(job.kind.rawValue): \((["name", "in", "kind", "start"] + mine).joined(separator: ", "))"
-            )
-          }
-        }
-      }
-      jobs.append(job)
-    }
-    return jobs
-  }
-
-  /// The `testbed:` section: an ssh target per remote role.
-  private mutating func decodeTestbed(_ root: YNode) -> TestbedRolesSpec? {
-    guard let node = section(root, "testbed", "", abstract: "testbed") else { return nil }
-    var roles = TestbedRolesSpec()
-    if node.entry("forwarding") != nil { roles.forwarding = text("testbed.forwarding", node, "testbed") }
-    for role in TestbedRole.allCases {
-      let r = "testbed.\(role.rawValue)"
-      guard let roleNode = section(node, role.rawValue, "testbed", abstract: r) else { continue }
-      if let portsNode = section(roleNode, "ports", r, abstract: r + ".ports") {
-        for peer in TestbedRolesSpec.peers(of: role) {
-          if case .names(let list) = value(r + ".ports." + peer.rawValue, in: portsNode, r + ".ports"),
-            !list.isEmpty
-          {
-            roles.ports[role, default: [:]][peer] = list
-          }
-        }
-      }
-      guard let ssh = section(roleNode, "ssh", r, abstract: r + ".ssh") else { continue }
-      let c = r + ".ssh"
-      guard ssh.entry("host") != nil else {
-        report(ssh.origin, c + ".host", "an ssh target needs a host", "host: a host name or address")
-        continue
-      }
-      let host = text(c + ".host", ssh, c) ?? ""
-      let user = text(c + ".user", ssh, c)
-      for (key, v) in [("host", host), ("user", user ?? "x")] where !SSHTarget.isSafeName(v) {
-        report(
-          origin("\(c).\(key)"), "\(c).\(key)", "'\(v)' is not a \(key) name ssh can take as one word",
-          "letters, digits and . - _ : %, not starting with -")
-      }
-      var target = SSHTarget(user: user, host: host, port: int(c + ".port", ssh, c, or: 22))
-      if let ns = text(c + ".client_namespace", ssh, c) {
-        if ValueKind.isNamespaceName(ns) {
-          target.clientNamespace = ns
-        } else {
-          report(
-            origin(c + ".client_namespace"), c + ".client_namespace", "'\(ns)' is not a namespace name",
-            "letters, digits and . - _, not starting with - or .")
-        }
-      }
-      if var file = text(c + ".identity", ssh, c) {
-        if !file.hasPrefix("/"), let base = baseDirectory {
-          file = (base as NSString).appendingPathComponent(file)
-        }
-        target.identity = file
-      }
-      if let o = ssh.entry("options") {
-        origins[c + ".options"] = o.value.origin
-        if let entries = o.value.entries {
-          for opt in entries {
-            let name = opt.key
-            guard case .scalar(let v) = opt.value.content,
-              !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-            else {
-              report(
-                opt.keyOrigin, "\(c).options.\(name)", "not an ssh option NAME: VALUE",
-                "an option name (letters and digits) mapped to a plain value")
-              continue
-            }
-            target.options.append(SSHOption(name, v))
-          }
-        } else if o.value.content != .null {
-          report(
-            o.value.origin, c + ".options", "expected a mapping, found \(o.value.shapeText)",
-            "a mapping NAME: VALUE of ssh options")
-        }
-      }
-      roles.remote[role] = target
-    }
-    return roles
-  }
-
-  /// The profile: its file (the short form `profile: FILE`, or `file` in the mapping form)
-  /// read over the model's default costs, then the costs written in the scenario itself.
-  private mutating func decodeProfile(_ root: YNode) -> (ProfileReference, CostProfile) {
-    var file = "paper-2012.yaml"
-    var node: YNode? = nil
-    if let e = root.entry("profile") {
-      origins["profile"] = e.value.origin
-      switch ScenarioSchema.entry("profile")!.kind.parse(e.value) {
-      case .success(.text(let f)): file = f
-      case .success:
-        checkKeys(e.value, "profile", "profile")
-        node = e.value
-        if let f = text("profile.file", node, "profile") { file = f }
-      case .failure(let list):
-        for p in list.problems { report(p.origin ?? e.value.origin, "profile", p.message, p.allowed) }
-      }
-    }
-    let reference = resolveProfile(file)
-    var costs = CostProfile()
-    if let path = reference.resolvedPath {
-      let read = profiles.read(path)
-      diagnostics += read.diagnostics
-      costs = read.profile
-    } else if !ProfileFile.isBuiltIn(file) {
-      let at = node?.entry("file")?.value.origin ?? origin("profile")
-      report(
-        at, node == nil ? "profile" : "profile.file",
-        "profile '\(file)' not found; looked in: "
-          + reference.candidates.joined(separator: ", "),
-        "a profile file relative to the scenario file's directory or to scenarios/profiles")
-    }
-    apply(CostProfile.settings, in: node, section: "profile", concrete: "profile", to: &costs)
-    return (reference, costs)
-  }
-
-  private func resolveProfile(_ path: String) -> ProfileReference {
-    var candidates: [String] = []
-    if path.hasPrefix("/") {
-      candidates = [path]
-    } else {
-      let base = baseDirectory ?? "."
-      candidates.append((base as NSString).appendingPathComponent(path))
-      var dir = URL(fileURLWithPath: base, isDirectory: true).standardizedFileURL
-      var scenariosDir = "scenarios"
-      for _ in 0..<16 {
-        if dir.lastPathComponent == "scenarios" {
-          scenariosDir = dir.path
-          break
-        }
-        let up = dir.deletingLastPathComponent()
-        if up.path == dir.path { break }
-        dir = up
-      }
-      let profiles = (scenariosDir as NSString).appendingPathComponent("profiles")
-      for c in [
-        (profiles as NSString).appendingPathComponent(path),
-        (profiles as NSString).appendingPathComponent((path as NSString).lastPathComponent),
-      ] where !candidates.contains(c) {
-        candidates.append(c)
-      }
-    }
-    let found = candidates.first { FileManager.default.fileExists(atPath: $0) }
-    return ProfileReference(path: path, candidates: candidates, resolvedPath: found)
-  }
-
-  private mutating func decodeScheduler(_ node: YNode?, platform: Platform) -> SchedulerSpec {
+  mutating func decodeScheduler(_ node: YNode?, platform: PlatformKind) -> SchedulerSpec {
     var kind = platform.schedulerKinds[0]
     if let k = text("scheduler.kind", node, "scheduler").flatMap(SchedulerKind.init(rawValue:)) {
       if platform.schedulerKinds.contains(k) {
@@ -520,7 +317,7 @@ struct ScenarioDecoder {
   }
 
   /// Router fields present in a mapping (each or an override), applied over `base`.
-  private mutating func decodeRouter(_ node: YNode?, _ concrete: String, over base: RouterSpec?) -> (
+  mutating func decodeRouter(_ node: YNode?, _ concrete: String, over base: RouterSpec?) -> (
     RouterSpec
   ) -> RouterSpec {
     let a = "routers.each"
@@ -564,7 +361,7 @@ struct ScenarioDecoder {
     }
   }
 
-  private mutating func decodeRouters(_ node: YNode?) -> RoutersSpec {
+  mutating func decodeRouters(_ node: YNode?) -> RoutersSpec {
     let count = int("routers.count", node, "routers", or: 1)
     let fallback = RouterSpec()
     let eachNode = section(node, "each", "routers", abstract: "routers.each")
@@ -622,7 +419,7 @@ struct ScenarioDecoder {
     return RoutersSpec(count: count, each: each, perRouter: perRouter)
   }
 
-  private mutating func decodeTraffic(_ root: YNode, routerCount: Int) -> [TrafficSpec] {
+  mutating func decodeTraffic(_ root: YNode, routerCount: Int) -> [TrafficSpec] {
     guard let e = root.entry("traffic"), e.value.content != .null else {
       return [decodeFlow(nil, "traffic[0]", routerCount: routerCount)]
     }
@@ -651,7 +448,7 @@ struct ScenarioDecoder {
     return flows
   }
 
-  private mutating func decodeFlow(_ node: YNode?, _ concrete: String, routerCount: Int) -> TrafficSpec {
+  mutating func decodeFlow(_ node: YNode?, _ concrete: String, routerCount: Int) -> TrafficSpec {
     var target = TrafficTarget.each
     if case .target(let t) = value("traffic[].to", in: node, concrete) {
       target = t
@@ -662,14 +459,14 @@ struct ScenarioDecoder {
           "each, all, or vr0 to vr\(max(0, routerCount - 1))")
       }
     }
-    var rate = TrafficRate.packetsPerSecond(10_000)
+    var rate = TrafficRate.defaultRate
     if case .rate(let r) = value("traffic[].rate", in: node, concrete) { rate = r }
     var frame = FrameSpec.fixed(bytes: 64)
     if case .frame(let f) = value("traffic[].frame", in: node, concrete) { frame = f }
     return TrafficSpec(target: target, rate: rate, frame: frame, arrival: decodeArrival(node, concrete))
   }
 
-  private mutating func decodeArrival(_ flow: YNode?, _ flowConcrete: String) -> ArrivalSpec {
+  mutating func decodeArrival(_ flow: YNode?, _ flowConcrete: String) -> ArrivalSpec {
     let concrete = "\(flowConcrete).arrival"
     guard let e = flow?.entry("arrival"), e.value.entries != nil else {
       if case .arrival(let a) = value("traffic[].arrival", in: flow, flowConcrete) { return a }
@@ -691,8 +488,8 @@ struct ScenarioDecoder {
     switch kind {
     case "poisson": return .poisson
     case "onoff":
-      let on = int64("traffic[].arrival.on", node, concrete, or: 10_000_000)
-      let off = int64("traffic[].arrival.off", node, concrete, or: 90_000_000)
+      let on = int64("traffic[].arrival.on", node, concrete, or: ArrivalSpec.defaultOn.nanoseconds)
+      let off = int64("traffic[].arrival.off", node, concrete, or: ArrivalSpec.defaultOff.nanoseconds)
       return .onOff(on: SimDuration(nanoseconds: on), off: SimDuration(nanoseconds: off))
     case "trace":
       guard node.entry("file") != nil else {
@@ -710,7 +507,7 @@ struct ScenarioDecoder {
     }
   }
 
-  private mutating func decodeRun(_ node: YNode?, into defaults: RunSpec) -> RunSpec {
+  mutating func decodeRun(_ node: YNode?, into defaults: RunSpec) -> RunSpec {
     var whole = ScenarioSpec.defaults
     apply(BoundKeys.run, in: node, section: "run", concrete: "run", to: &whole)
     var run = whole.run
@@ -737,7 +534,7 @@ struct ScenarioDecoder {
     return run
   }
 
-  private mutating func decodeSearch(_ root: YNode, host: HostSpec) -> SearchSpec? {
+  mutating func decodeSearch(_ root: YNode, host: HostSpec) -> SearchSpec? {
     guard let e = root.entry("search"), e.value.content != .null else { return nil }
     guard let node = section(root, "search", "", abstract: "search") else {
       return nil
@@ -759,151 +556,6 @@ struct ScenarioDecoder {
         "a rate above search.low")
     }
     return SearchSpec(metric: metric, maxLoss: maxLoss, resolution: resolution, low: low, high: high)
-  }
-
-  // MARK: Sweep
-
-  private mutating func decodeSweep(_ root: YNode) -> SweepSpec? {
-    guard let e = root.entry("sweep"), e.value.content != .null else { return nil }
-    origins["sweep"] = e.value.origin
-    guard let entries = e.value.entries else {
-      report(
-        e.value.origin, "sweep", "expected a mapping, found \(e.value.shapeText)", ValueKind.sweepKeys.allowed
-      )
-      return nil
-    }
-    let longForm = e.value.entry("keys") != nil
-    if case .text(let m) = value("sweep.mode", in: e.value, "sweep") {
-      sweepMode = SweepMode(rawValue: m) ?? .product
-    }
-    var axisEntries: [(YEntry, String)] = []
-    if longForm {
-      checkKeys(e.value, "sweep", "sweep")
-      if let keys = e.value.entry("keys")?.value {
-        if let list = keys.entries {
-          axisEntries = list.map { ($0, "sweep.keys.\($0.key)") }
-        } else {
-          report(
-            keys.origin, "sweep.keys", "expected a mapping, found \(keys.shapeText)",
-            ValueKind.sweepKeys.allowed)
-        }
-      }
-    } else {
-      axisEntries = entries.filter { $0.key != "mode" }.map { ($0, "sweep.\($0.key)") }
-    }
-    if axisEntries.isEmpty && !diagnostics.contains(where: { $0.keyPath.hasPrefix("sweep") }) {
-      report(e.value.origin, "sweep", "no keys to vary", ValueKind.sweepKeys.allowed)
-    }
-    var axes: [SweepAxisNodes] = []
-    for (entry, shown) in axisEntries {
-      guard let path = KeyPathSyntax.parse(entry.key) else {
-        report(
-          entry.keyOrigin, shown, "'\(entry.key)' is not a key path",
-          "a key path such as routers.count or traffic[0].rate")
-        continue
-      }
-      if case .key("sweep") = path[0] {
-        report(entry.keyOrigin, shown, "the sweep cannot vary itself", "a key path outside sweep")
-        continue
-      }
-      if let problem = KeyPathSyntax.check(path, text: entry.key) {
-        let all = ScenarioSchema.keyPaths
-        let hint = Suggestion.didYouMean(entry.key, among: all)
-        let message =
-          hint.isEmpty
-          ? "unknown key path '\(entry.key)': \(problem.message)" : "unknown key path '\(entry.key)'\(hint)"
-        report(
-          entry.keyOrigin, shown, message,
-          "a key path of the schema (scenarios/README.md), e.g. routers.count")
-        continue
-      }
-      var values: [YNode] = []
-      switch entry.value.content {
-      case .sequence(let items):
-        values = items
-        if items.isEmpty {
-          report(entry.value.origin, shown, "the list of values is empty", "at least one value")
-        }
-      case .mapping:
-        values = expandRange(entry.value, shown)
-      default:
-        report(
-          entry.value.origin, shown,
-          "expected a list of values or {from, to, step}, found \(entry.value.shapeText)",
-          "a list such as [1, 2, 4] or a range such as {from: 1, to: 8, step: 1}")
-      }
-      if !values.isEmpty {
-        axes.append(SweepAxisNodes(keyPath: KeyPathSyntax.concrete(path), path: path, values: values))
-      }
-    }
-    if sweepMode == .zip, let first = axes.first,
-      let other = axes.first(where: { $0.values.count != first.values.count })
-    {
-      report(
-        e.value.origin, "sweep",
-        "zip needs lists of equal length: \(first.keyPath) has \(first.values.count) values, \(other.keyPath) has \(other.values.count)",
-        "lists of equal length, or mode product")
-      axes = []
-    }
-    let total =
-      sweepMode == .zip
-      ? (axes.first?.values.count ?? 0) : axes.reduce(1) { min(1_000_000, $0 * $1.values.count) }
-    if total > 10_000 {
-      report(
-        e.value.origin, "sweep",
-        "the sweep has \(total >= 1_000_000 ? "more than 1000000" : "\(total)") points",
-        "at most 10000 points")
-      axes = []
-    }
-    sweepAxes = axes
-    return SweepSpec(
-      mode: sweepMode,
-      axes: axes.map { SweepAxis(keyPath: $0.keyPath, values: $0.values.map(\.canonicalText)) })
-  }
-
-  /// `{from, to, step}` into exact decimal values with the same unit.
-  private mutating func expandRange(_ node: YNode, _ shown: String) -> [YNode] {
-    let allowed =
-      "{from, to, step}: numbers with the same unit, step above 0, to not below from, at most 1000 values"
-    for e in node.entries ?? [] where !["from", "to", "step"].contains(e.key) {
-      report(
-        e.keyOrigin, "\(shown).\(e.key)",
-        "unknown key '\(e.key)'\(Suggestion.didYouMean(e.key, among: ["from", "to", "step"]))",
-        "from, to, step")
-    }
-    var parts: [(digits: Int64, decimals: Int, unit: String)] = []
-    for key in ["from", "to", "step"] {
-      guard let v = node.entry(key)?.value else {
-        report(node.origin, "\(shown).\(key)", "'\(key)' is missing", allowed)
-        return []
-      }
-      guard let s = v.scalar, let p = RangeNumber.split(s) else {
-        report(v.origin, "\(shown).\(key)", "\(v.shapeText) is not a number with an optional unit", allowed)
-        return []
-      }
-      parts.append(p)
-    }
-    guard parts[0].unit == parts[1].unit && parts[1].unit == parts[2].unit else {
-      report(node.origin, shown, "from, to and step use different units", allowed)
-      return []
-    }
-    let decimals = parts.map(\.decimals).max() ?? 0
-    let scaled = parts.map { RangeNumber.scale($0.digits, from: $0.decimals, to: decimals) }
-    guard let from = scaled[0], let to = scaled[1], let step = scaled[2], step > 0, to >= from,
-      (to - from) / step < 1_000
-    else {
-      report(node.origin, shown, "the range is empty, too long or has a step of 0", allowed)
-      return []
-    }
-    var out: [YNode] = []
-    var v = from
-    var factor: Int64 = 1
-    for _ in 0..<decimals { factor *= 10 }
-    while v <= to {
-      out.append(YNode(content: .scalar(decimalText(v, scale: factor) + parts[0].unit), origin: node.origin))
-      v += step
-    }
-    return out
   }
 }
 

@@ -126,6 +126,7 @@ public struct ScenarioDocument: Sendable {
     var decoder = ScenarioDecoder(fileName: fileName, baseDirectory: baseDirectory, profiles: profiles)
     var spec = decoder.decode(root)
     var problems = pending + decoder.diagnostics
+    var warnings = decoder.warnings
     spec.source = Self.source(root, fileName, baseDirectory)
     let axes = decoder.sweepAxes.filter { !overridden.contains($0.keyPath) }
     if var sweep = spec.sweep {
@@ -151,12 +152,14 @@ public struct ScenarioDocument: Sendable {
         var pointSpec = pointDecoder.decode(tree)
         pointSpec.source = Self.source(tree, fileName, baseDirectory)
         problems += pointDecoder.diagnostics
+        warnings += pointDecoder.warnings
         points.append(SweepPoint(index: index, assignments: assignments, spec: pointSpec))
         if problems.count > 200 { break }
       }
       spec.points = points
     }
     if !problems.isEmpty { throw ScenarioError(diagnostics: problems) }
+    spec.source.warnings = warnings
     return spec
   }
 

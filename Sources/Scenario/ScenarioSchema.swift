@@ -71,7 +71,20 @@ struct SchemaEntry: Sendable {
 /// The scenario schema: every key, its type with units, default, valid range and meaning.
 public enum ScenarioSchema {
   private static let durationUnits = QuantityKind.duration
-  static let platforms = Platform.allCases.map(\.rawValue)
+  static let platforms = PlatformKind.allCases.map(\.rawValue)
+
+  /// A default rate as the schema writes it: `10kpps`, `1Mpps`, `1Gbps`, `250pps`.
+  static func rateText(_ rate: TrafficRate) -> String {
+    func scaled(_ v: Int64, _ units: [(Int64, String)]) -> String {
+      for (factor, unit) in units where v >= factor && v % factor == 0 { return "\(v / factor)\(unit)" }
+      return "\(v)\(units.last!.1)"
+    }
+    switch rate {
+    case .packetsPerSecond(let p): return scaled(p, [(1_000_000, "Mpps"), (1_000, "kpps"), (1, "pps")])
+    case .bitsPerSecond(let b):
+      return scaled(b, [(1_000_000_000, "Gbps"), (1_000_000, "Mbps"), (1_000, "kbps"), (1, "bps")])
+    }
+  }
 
   /// Every key, in the order of the reference.
   static let entries: [SchemaEntry] =
@@ -180,7 +193,7 @@ public enum ScenarioSchema {
         "pCPUs the router's vCPUs may run on (each below host.cpus); [] = any (Xen's default: guests are not pinned)."
       ),
       SchemaEntry(
-        "routers.each.routes", .integer(1...16_000_000), "1000",
+        "routers.each.routes", .integer(1...16_000_000), String(RouterSpec().routes),
         "Routes in each router's FIB, a generated BGP-like mix of prefix lengths."),
       SchemaEntry(
         "routers.each.routes_file", .text(maxLength: 1_000), nil, note: "none (a generated table of routes)",
@@ -199,7 +212,7 @@ public enum ScenarioSchema {
         "traffic", .list, nil, note: "one flow at the defaults below", "Offered traffic: a list of flows."),
       SchemaEntry("traffic[].to", .trafficTarget, "each", "Which routers the flow goes to."),
       SchemaEntry(
-        "traffic[].rate", .trafficRate, "10kpps",
+        "traffic[].rate", .trafficRate, Self.rateText(TrafficRate.defaultRate),
         "Offered rate (per router with each, in total with all). Bit rates count frame bytes."),
       SchemaEntry(
         "traffic[].frame", .frame, "64B",
@@ -211,10 +224,12 @@ public enum ScenarioSchema {
         "traffic[].arrival.kind", .choice(["cbr", "poisson", "onoff", "trace"]), "cbr",
         "Arrival process, in the mapping form."),
       SchemaEntry(
-        "traffic[].arrival.on", .quantity(.duration, 1_000...3_600_000_000_000), "10ms",
+        "traffic[].arrival.on", .quantity(.duration, 1_000...3_600_000_000_000),
+        ArrivalSpec.defaultOn.description,
         "Mean on period of onoff (exponential)."),
       SchemaEntry(
-        "traffic[].arrival.off", .quantity(.duration, 1_000...3_600_000_000_000), "90ms",
+        "traffic[].arrival.off", .quantity(.duration, 1_000...3_600_000_000_000),
+        ArrivalSpec.defaultOff.description,
         "Mean off period of onoff (exponential)."),
       SchemaEntry(
         "traffic[].arrival.file", .text(maxLength: 1_000), nil, note: "none (required with trace)",
@@ -228,7 +243,7 @@ public enum ScenarioSchema {
         "run.ci_target", .quantityOrOff(.percentage, 10_000...50_000_000), "off",
         "Stopping rule: add replications until the 95% CI half-width is below this share of the mean."),
       SchemaEntry(
-        "run.seed", .integer(0...Int64.max), "42",
+        "run.seed", .integer(0...Int64.max), String(RunSpec().seed),
         "Master seed; streams are derived per component, replication and sweep point."),
       SchemaEntry(
         "sweep", .section, nil, note: "no sweep",

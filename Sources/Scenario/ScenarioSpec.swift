@@ -16,7 +16,7 @@ public struct ScenarioSpec: Codable, Sendable, Equatable {
   /// The physical host.
   public var host: HostSpec
   /// The I/O architecture being simulated.
-  public var platform: Platform
+  public var platform: PlatformKind
   /// The cost profile file the scenario names.
   public var profile: ProfileReference
   /// The costs the models read: the model's defaults, then the profile file, then the
@@ -80,11 +80,12 @@ public struct ScenarioSource: Codable, Sendable, Equatable {
   public var canonicalText: String
   /// SHA-256 (lowercase hex) of `canonicalText`: equal for equal scenarios however written.
   public var hash: String
-}
+  /// What the load accepted but the user should know (a profile file without a cost that was
+  /// declared after it was written). Not part of the scenario's identity: not encoded.
+  public var warnings: [String] = []
 
-/// The platforms vrsim models (see docs/DESIGN.md, "Recipe: add a platform"): the model's own enum, so the
-/// scenario layer and the models cannot disagree on names.
-public typealias Platform = PlatformKind
+  enum CodingKeys: String, CodingKey { case fileName, baseDirectory, canonicalText, hash }
+}
 
 extension PlatformKind {
   /// Xen platforms (credit or credit2 scheduler, dom0).
@@ -318,6 +319,9 @@ public enum TrafficRate: Codable, Sendable, Equatable {
   case packetsPerSecond(Int64)
   case bitsPerSecond(Int64)
 
+  /// A flow's rate when the scenario gives none: 10 kp/s.
+  public static let defaultRate = TrafficRate.packetsPerSecond(10_000)
+
   /// Packets per second for a mean frame size (bit rates count the frame bytes only).
   public func packetsPerSecond(meanFrameBytes: Double) -> Double {
     switch self {
@@ -353,6 +357,11 @@ public enum FrameSpec: Codable, Sendable, Equatable {
 
 /// Inter-arrival process of a flow.
 public enum ArrivalSpec: Codable, Sendable, Equatable {
+  /// The mean on period of `onoff` when the scenario gives none.
+  public static let defaultOn = SimDuration.ms(10)
+  /// The mean off period of `onoff` when the scenario gives none.
+  public static let defaultOff = SimDuration.ms(90)
+
   case cbr
   case poisson
   /// Exponential on and off periods with these means, CBR at the flow's rate while on.

@@ -56,18 +56,73 @@ public struct CalibrationBounds: Sendable, Equatable {
   public var lower: Double
   /// Highest value calibration tries.
   public var upper: Double
-  /// Prior mean and standard deviation, if the literature gives one.
+  /// Prior mean and standard deviation, if the literature gives one. The least-squares fit
+  /// (`--method point`) adds it as a residual; the posterior uses `distribution`.
   public var prior: (mean: Double, sd: Double)?
+  /// The prior of a Bayesian calibration (`--method posterior`): a distribution on a physical
+  /// range, with its source. Nil: uniform on the bounds, "no physical prior stated".
+  public var distribution: PriorDistribution?
 
   /// Bounds, with an optional prior.
-  public init(_ range: ClosedRange<Double>, prior: (mean: Double, sd: Double)? = nil) {
+  public init(
+    _ range: ClosedRange<Double>, prior: (mean: Double, sd: Double)? = nil,
+    distribution: PriorDistribution? = nil
+  ) {
     lower = range.lowerBound
     upper = range.upperBound
     self.prior = prior
+    self.distribution = distribution
   }
 
   public static func == (a: CalibrationBounds, b: CalibrationBounds) -> Bool {
     a.lower == b.lower && a.upper == b.upper && a.prior?.mean == b.prior?.mean && a.prior?.sd == b.prior?.sd
+      && a.distribution == b.distribution
+  }
+}
+
+/// A prior distribution of a fittable key, in the key's base unit, with where it comes from.
+public struct PriorDistribution: Sendable, Equatable {
+  /// The family.
+  public enum Shape: String, Sendable, Equatable {
+    /// Flat on the range.
+    case uniform
+    /// Flat in the logarithm on the range (the range's lower end must be positive): a scale
+    /// known to an order of magnitude.
+    case logUniform = "log-uniform"
+    /// A normal of `mean` and `sd`, truncated to the range.
+    case normal
+  }
+  /// The family.
+  public var shape: Shape
+  /// The physically possible values (the support; inside the calibration bounds).
+  public var range: ClosedRange<Double>
+  /// Centre of a normal prior.
+  public var mean: Double
+  /// Standard deviation of a normal prior.
+  public var sd: Double
+  /// Where the range and shape come from (a datasheet, a kernel measurement, the paper).
+  public var source: String
+
+  /// Uniform on `range`.
+  public static func uniform(_ range: ClosedRange<Double>, source: String) -> PriorDistribution {
+    PriorDistribution(shape: .uniform, range: range, mean: .nan, sd: .nan, source: source)
+  }
+
+  /// Log-uniform on `range` (lower end > 0).
+  public static func logUniform(_ range: ClosedRange<Double>, source: String) -> PriorDistribution {
+    PriorDistribution(shape: .logUniform, range: range, mean: .nan, sd: .nan, source: source)
+  }
+
+  /// Normal of `mean` and `sd`, truncated to `range`.
+  public static func normal(mean: Double, sd: Double, range: ClosedRange<Double>, source: String)
+    -> PriorDistribution
+  {
+    PriorDistribution(shape: .normal, range: range, mean: mean, sd: sd, source: source)
+  }
+
+  public static func == (a: PriorDistribution, b: PriorDistribution) -> Bool {
+    a.shape == b.shape && a.range == b.range && a.source == b.source
+      && (a.shape != .normal || (a.mean == b.mean && a.sd == b.sd))
   }
 }
 
@@ -172,6 +227,17 @@ extension Setting {
     _ doc: String
   ) -> Setting {
     integer64(key, path, 0...100_000_000, unit: .cycles, calibration: CalibrationBounds(fit), doc)
+  }
+
+  /// A per-event cost in cycles with calibration bounds `fit` and the prior `prior` of a
+  /// Bayesian calibration.
+  public static func cycles(
+    _ key: String, _ path: any WritableKeyPath<Root, Int64> & Sendable, fit: ClosedRange<Double>,
+    prior: PriorDistribution, _ doc: String
+  ) -> Setting {
+    integer64(
+      key, path, 0...100_000_000, unit: .cycles, calibration: CalibrationBounds(fit, distribution: prior), doc
+    )
   }
 
   /// A duration.

@@ -168,15 +168,6 @@ public enum ScenarioReference {
 
   /// The nearest folder at or above `dir` holding Package.swift.
   static func root(from dir: URL) -> URL? {
-    var url = dir
-    for _ in 0..<32 {
-      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-        return url
-      }
-      let up = url.deletingLastPathComponent()
-      if up.path == url.path { return nil }
-      url = up
-    }
-    return nil
+    AncestorFolder.nearest(from: dir, holding: "Package.swift")
   }
 }

@@ -17,7 +17,11 @@ struct CalibrateCommand: ParsableCommand {
       95% intervals and identifiability warnings, and writes a profile file (--out) carrying \
       them, the data, method, date, loss, residuals and vrsim version. Every evaluation is \
       checkpointed (--checkpoint, default OUT.checkpoint): a killed run resumes to the same \
-      result. See docs/calibration.md.
+      result. --method posterior samples the keys' posterior instead (priors from their \
+      declarations; likelihood with the measured sd, the simulator's noise and a model \
+      discrepancy; adaptive multiple importance sampling with independent seeds), writes the \
+      draws (CSV, one column per key) beside the profile and the profile at the posterior \
+      medians. See docs/calibration.md.
       """
   )
 
@@ -63,6 +67,37 @@ struct CalibrateCommand: ParsableCommand {
   @Flag(name: .long, help: "No progress lines on stderr.")
   var quiet = false
 
+  @Option(name: .long, help: "point (least squares) or posterior (Bayesian, draws).")
+  var method: CalibrationMethod = .point
+
+  @Option(
+    name: .long,
+    help:
+      "posterior: relative model discrepancy sd, a number (e.g. 0.02) or 'fit' (log-uniform 0.1% ... 50%).")
+  var discrepancy: String = "fit"
+
+  @Option(name: .long, help: "posterior: equally weighted draws to write.")
+  var draws: Int = 400
+
+  @Option(name: .long, help: "posterior: adaptive iterations after the first.")
+  var iterations: Int = 6
+
+  @Option(name: .customLong("draws-per-iteration"), help: "posterior: simulated candidates per iteration.")
+  var drawsPerIteration: Int = 64
+
+  @Option(
+    name: .customLong("prior-draws"), help: "posterior: Sobol draws from the prior in the first iteration.")
+  var priorDraws: Int = 64
+
+  @Option(
+    name: .customLong("noise-draws"), help: "posterior: seeds at the start values for the simulator's noise.")
+  var noiseDraws: Int = 8
+
+  @Option(
+    name: .customLong("draws-out"),
+    help: "posterior: the draws CSV (default: OUT without .yaml + -draws.csv).")
+  var drawsOut: String?
+
   func validate() throws {
     if let jobs, !(1...256).contains(jobs) {
       throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
@@ -75,6 +110,29 @@ struct CalibrateCommand: ParsableCommand {
     }
     guard (0...1_000).contains(lmIterations) else {
       throw ValidationError("--lm-iterations \(lmIterations): allowed 0 ... 1000")
+    }
+    guard (1...100_000).contains(draws) else {
+      throw ValidationError("--draws \(draws): allowed 1 ... 100000")
+    }
+    guard (0...100).contains(iterations) else {
+      throw ValidationError("--iterations \(iterations): allowed 0 ... 100")
+    }
+    guard (1...100_000).contains(drawsPerIteration) else {
+      throw ValidationError("--draws-per-iteration \(drawsPerIteration): allowed 1 ... 100000")
+    }
+    guard (1...100_000).contains(priorDraws) else {
+      throw ValidationError("--prior-draws \(priorDraws): allowed 1 ... 100000")
+    }
+    guard (2...10_000).contains(noiseDraws) else {
+      throw ValidationError("--noise-draws \(noiseDraws): allowed 2 ... 10000")
+    }
+    if discrepancy != "fit" {
+      guard let d = Double(discrepancy), d >= 0, d < 10 else {
+        throw ValidationError("--discrepancy \(discrepancy): a relative sd in 0 ... 10, or 'fit'")
+      }
+    }
+    if method == .posterior, out == nil, drawsOut == nil {
+      throw ValidationError("--method posterior needs --out or --draws-out (where the draws go)")
     }
   }
 
@@ -108,6 +166,10 @@ struct CalibrateCommand: ParsableCommand {
     options.checkpoint = checkpoint ?? out.map { $0 + ".checkpoint" }
     if !quiet { options.progress = { CalibrationInputs.stderr($0) } }
     let identity = try identityText(rows: evaluator.rows, keys: keys, overrides: overrides, options: options)
+    if method == .posterior {
+      try runPosterior(evaluator: evaluator, filter: filter, overrides: overrides, workers: workers)
+      return
+    }
     let calibrator = Calibrator(evaluator: evaluator, options: options, identity: identity)
     if !quiet {
       CalibrationInputs.stderr(
@@ -145,6 +207,68 @@ struct CalibrateCommand: ParsableCommand {
     if let report {
       try Self.markdown(fitReport).write(toFile: report, atomically: true, encoding: .utf8)
       print("wrote \(report)")
+    }
+  }
+
+  /// `--method posterior`: samples the posterior and writes the draws, the profile at the
+  /// posterior medians and the summary.
+  func runPosterior(evaluator: RowEvaluator, filter: RowFilter, overrides: [String], workers: Int) throws {
+    let priors: [KeyPrior]
+    do { priors = try evaluator.parameters.map(KeyPrior.init) } catch {
+      throw RunError("\(error)", exitCode: 2)
+    }
+    let grid =
+      discrepancy == "fit"
+      ? PosteriorLikelihood.logUniformGrid(0.001...0.5, count: 28)
+      : [(value: Double(discrepancy)!, weight: 1.0)]
+    var o = PosteriorSampler.Options()
+    o.noiseDraws = noiseDraws
+    o.priorDraws = priorDraws
+    o.drawsPerIteration = drawsPerIteration
+    o.iterations = iterations
+    o.outputDraws = draws
+    o.seed = seed ?? 1
+    if !quiet { o.progress = { CalibrationInputs.stderr($0) } }
+    let rows = evaluator.rows
+    let sampler = PosteriorSampler(
+      priors: priors, discrepancies: grid, options: o,
+      simulate: { try evaluator.simulate($0, seeds: $1) },
+      likelihood: {
+        PosteriorLikelihood(rows: rows, simulationSD: $0, simulationScale: $1, discrepancies: $2)
+      })
+    if !quiet {
+      CalibrationInputs.stderr(
+        "calibrate: posterior of \(priors.count) keys on \(rows.count) training rows in \(evaluator.runCount) "
+          + "simulations per candidate, \(workers) workers")
+    }
+    let result: PosteriorResult
+    do { result = try sampler.run(start: try evaluator.startValues()) } catch { throw RunError("\(error)") }
+    let drawsPath =
+      drawsOut ?? (out!.hasSuffix(".yaml") ? String(out!.dropLast(5)) : out!) + "-draws.csv"
+    let spec = try evaluator.resolvedSpec(result.summaries.map(\.median))
+    let name =
+      out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "posterior"
+    let report = PosteriorReport(
+      result: result, rows: rows, profile: spec.costs, name: name, dataFiles: data, train: filter.description,
+      overrides: overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 },
+      drawsFile: (drawsPath as NSString).lastPathComponent,
+      discrepancyMode: discrepancy == "fit" ? "fitted" : "stated", version: VrsimVersion.string, jobs: workers
+    )
+    print("vrsim calibrate --method posterior: \(rows.count) training rows, \(priors.count) keys")
+    for l in report.lines { print(l) }
+    try result.drawsCSV.write(toFile: drawsPath, atomically: true, encoding: .utf8)
+    print("wrote \(drawsPath)")
+    let text = report.profileText
+    do { _ = try ProfileFile.load(text: text, file: out ?? "<posterior profile>") } catch {
+      throw RunError("the posterior profile does not validate: \(error)")
+    }
+    if let out {
+      try text.write(toFile: out, atomically: true, encoding: .utf8)
+      print("wrote \(out)")
+    }
+    if let reportPath = self.report {
+      try report.markdown.write(toFile: reportPath, atomically: true, encoding: .utf8)
+      print("wrote \(reportPath)")
     }
   }
 
@@ -191,6 +315,14 @@ struct CalibrateCommand: ParsableCommand {
     s += "\n\n## Training residuals\n\n```\n" + r.residualLines.joined(separator: "\n") + "\n```\n"
     return s
   }
+}
+
+/// How `vrsim calibrate` fits.
+enum CalibrationMethod: String, ExpressibleByArgument, CaseIterable {
+  /// Least squares with intervals from the curvature at the optimum.
+  case point
+  /// Posterior draws.
+  case posterior
 }
 
 extension FitReport {

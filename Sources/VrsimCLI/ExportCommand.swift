@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Report
+import SimCore
 
 /// `vrsim export notebook`: a Jupyter notebook with the figures of a campaign, the paper
 /// reproduction, a calibration or a validation report, its data in a sidecar CSV beside it.
@@ -126,15 +127,10 @@ struct FigureEnvironment {
       }
       return FigureEnvironment(moduleDirectory: dir, root: dir.deletingLastPathComponent())
     }
-    var dir = URL(fileURLWithPath: fm.currentDirectoryPath, isDirectory: true).standardizedFileURL
-    for _ in 0..<32 {
-      let candidate = dir.appendingPathComponent("notebooks-export", isDirectory: true)
-      if fm.fileExists(atPath: candidate.appendingPathComponent(module).path) {
-        return FigureEnvironment(moduleDirectory: candidate, root: dir)
-      }
-      let up = dir.deletingLastPathComponent()
-      if up.path == dir.path { break }
-      dir = up
+    let here = URL(fileURLWithPath: fm.currentDirectoryPath, isDirectory: true)
+    if let dir = AncestorFolder.nearest(from: here, holding: "notebooks-export/\(module)") {
+      return FigureEnvironment(
+        moduleDirectory: dir.appendingPathComponent("notebooks-export", isDirectory: true), root: dir)
     }
     throw RunError(
       "cannot find notebooks-export/\(module) in the current directory or a parent; run from the vrsim "

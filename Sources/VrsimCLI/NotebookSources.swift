@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import Experiment
 import Foundation
 import Report
@@ -107,7 +108,7 @@ struct FigureData {
     let (rows, settings, seeds) = try ReproduceCommand.reproduce(
       scenarios: dir, overrides: quick ? ReproduceCommand.quickOverrides : [], jobs: jobs)
     return FigureData(
-      kind: "reproduce", csv: ReproduceCommand.csv(rows),
+      kind: "reproduce", csv: PaperReproduction.csv(rows),
       title: "Reproduction of the origin paper (Figs. 8 and 9, routes)",
       header: [
         ("scenario", "scenarios/paper/*.yaml against validation/paper-2012.csv"),

@@ -3,6 +3,7 @@ import Experiment
 import Foundation
 import Report
 import Scenario
+import ScenarioRun
 
 /// Options shared by the commands that run scenarios.
 struct ScenarioOptions: ParsableArguments {
@@ -30,10 +31,10 @@ struct ScenarioOptions: ParsableArguments {
   }
 }
 
-/// Output formats.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-  case table, csv, json
-}
+/// Output formats: table, csv or json.
+typealias OutputFormat = CampaignReport.Format
+
+extension CampaignReport.Format: ExpressibleByArgument {}
 
 /// `vrsim run`: simulate a scenario (every sweep point, every replication) and print the
 /// results with 95% confidence intervals.
@@ -68,9 +69,9 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let spec = try ScenarioRuns.load(file: options.file, overrides: options.overrides)
-    let profile = try ScenarioRuns.profile(for: spec)
-    let plan = ScenarioRuns.plan(spec, replications: replications)
+    let spec = try ScenarioRunner.load(file: options.file, overrides: options.overrides)
+    let profile = ScenarioRunner.profile(for: spec)
+    let plan = ScenarioRunner.plan(spec, replications: replications, version: VrsimVersion.string)
     let specs = spec.sweepPoints().map(\.spec)
     let temporary = out == nil
     let dir =
@@ -87,7 +88,8 @@ struct RunCommand: ParsableCommand {
         plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: .all,
         label: spec.name
       ) { point, replication, seed in
-        try ScenarioRuns.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
+        try ScenarioRunner.simulate(
+          specs[point.index], profile: profile, seed: seed, replication: replication)
       }
     } catch {
       keep = temporary && CampaignStore.exists(at: dir)
@@ -112,19 +114,7 @@ struct RunCommand: ParsableCommand {
 
 /// Running and printing campaigns (shared by run, sweep and results).
 enum Campaigns {
-  struct Outcome {
-    /// The campaign's store; its plan is the effective one (never fewer replications than stored).
-    var store: CampaignStore
-    /// Set when SIGINT or SIGTERM stopped the session; the exit code to end with (130 or 143).
-    var interruptedExitCode: Int32?
-    var interrupted: Bool { interruptedExitCode != nil }
-    /// The summaries of every point, read from the store one point at a time.
-    func summaries() throws -> [MetricSummary] {
-      do { return try CampaignResults.summarize(plan: store.plan, store: store) } catch {
-        throw RunError("\(error)")
-      }
-    }
-  }
+  typealias Outcome = CampaignExecution.Outcome
 
   /// Refuses a campaign path that cannot be a directory (empty, an existing file), for
   /// `validate()`: exit code 2 with one line.
@@ -139,153 +129,32 @@ enum Campaigns {
     }
   }
 
-  /// Which signal stopped a session: SIGINT and SIGTERM both stop scheduling, keep the finished
-  /// runs and print the same message; the exit code is 128 + the signal (130 or 143).
-  private final class StopSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var number: Int32?
-    func record(_ n: Int32) {
-      lock.lock()
-      if number == nil { number = n }
-      lock.unlock()
-    }
-    var value: Int32? {
-      lock.lock()
-      defer { lock.unlock() }
-      return number
-    }
-  }
-
   static func note(_ text: String) {
     FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
   }
 
-  /// Opens (or resumes) the campaign in `directory` and runs what is missing. Holds the
-  /// campaign's lock while running: a second sweep into the same directory waits (saying so)
-  /// and then runs only what the first left undone.
+  /// Runs what is missing of the campaign in `directory` (`CampaignExecution.execute`), with a
+  /// progress line on a terminal and notes on stderr.
   static func execute(
     plan: CampaignPlan, directory: URL, allowMismatch: Bool, jobs: Int, shard: Shard, label: String,
     simulate: @escaping CampaignRunner.Simulate
   ) throws -> Outcome {
-    let flag = CancellationFlag()
-    let stop = StopSignal()
-    var sources: [any DispatchSourceSignal] = []
-    for number in [SIGINT, SIGTERM] {
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler {
-        stop.record(number)
-        flag.cancel()
-      }
-      source.resume()
-      sources.append(source)
-    }
-    defer {
-      for source in sources { source.cancel() }
-      signal(SIGINT, SIG_DFL)
-      signal(SIGTERM, SIG_DFL)
-    }
-    let lock: CampaignLock?
-    do {
-      lock = try CampaignLock.acquire(directory: directory, cancellation: flag) { pid in
-        let who = pid.map { "another vrsim (pid \($0))" } ?? "another vrsim"
-        note(
-          "campaign \(directory.path) is in use by \(who); waiting for it to finish, "
-            + "then running only the runs still missing")
-      }
-    } catch { throw RunError("\(error)", exitCode: 2) }
-    guard let lock else { throw ExitCode(128 + (stop.value ?? SIGINT)) }
-    defer { withExtendedLifetime(lock) {} }
-    let store: CampaignStore
-    do { store = try CampaignStore.open(at: directory, plan: plan, allowMismatch: allowMismatch) } catch {
-      throw RunError("\(error)", exitCode: 2)  // the directory given does not fit this scenario
-    }
-    for text in store.notes { note("campaign \(directory.path): \(text)") }
     let progress = ProgressLine()
-    let runner = CampaignRunner(
-      jobs: jobs, shard: shard, cancellation: flag, progress: { progress.update($0, label: label) })
-    let outcome: CampaignOutcome
-    do { outcome = try runner.run(store: store, simulate: simulate) } catch {
-      progress.finish()
-      throw RunError("\(error)")
-    }
-    progress.finish()
-    var code: Int32?
-    if outcome.status == .interrupted {
-      FileHandle.standardError.write(
-        Data(
-          "vrsim: interrupted; \(outcome.previouslyCompleted + outcome.ranThisSession) runs kept in \(directory.path)\n"
-            .utf8))
-      code = 128 + (stop.value ?? SIGINT)
-    }
-    return Outcome(store: store, interruptedExitCode: code)
+    let display = CampaignExecution.Display(
+      progress: { progress.update($0, label: label) }, finish: { progress.finish() }, note: { note($0) })
+    return try CampaignExecution.execute(
+      plan: plan, directory: directory, allowMismatch: allowMismatch, jobs: jobs, shard: shard,
+      display: display,
+      simulate: simulate)
   }
 
-  /// Prints summaries in the chosen format.
+  /// Prints summaries in the chosen format (`CampaignReport.write`).
   static func print(summaries: [MetricSummary], format: OutputFormat, spec: ScenarioSpec?, plan: CampaignPlan)
     throws
   {
-    switch format {
-    case .csv:
-      SummaryReport.writeCSV(summaries) { Swift.print($0, terminator: "") }
-    case .json:
-      Swift.print(
-        try SummaryReport.json(
-          summaries,
-          metadata: [
-            "scenario": spec?.name ?? "", "scenario_hash": plan.scenarioHash, "seed": String(plan.masterSeed),
-            "vrsim": plan.vrsimVersion,
-          ]))
-    case .table:
-      if let spec {
-        Swift.print("scenario: \(spec.name): \(spec.about)")
-        // Swept keys are named with their values instead of the base scenario's setting.
-        let axes = spec.sweep?.axes ?? []
-        let swept = Set(axes.map(\.keyPath))
-        var setting: [String] = []
-        if !swept.contains("platform") { setting.append("platform \(spec.platform.rawValue)") }
-        if !swept.contains("routers.count") {
-          setting.append(spec.routers.count == 1 ? "1 router" : "\(spec.routers.count) routers")
-        }
-        setting.append("seed \(plan.masterSeed)")
-        if !swept.contains("run.duration") && !swept.contains("run.warmup") {
-          setting.append("\(spec.run.duration) after \(spec.run.warmup) warm-up")
-        }
-        Swift.print(setting.joined(separator: ", ") + "; mean ± 95% CI half-width over replications")
-        let zipped = spec.sweep?.mode == .zip && axes.count > 1 ? " (zip)" : ""
-        for axis in axes {
-          Swift.print("\(axis.keyPath) swept\(zipped): \(axis.values.joined(separator: ", "))")
-        }
-      }
-      let traffic = Set(
-        [Metric.offeredPps, .forwardedPps, .loss, .latencyMean, .latencyP99, .wireBps].map(\.name))
-      let t = summaries.filter {
-        traffic.contains($0.metric) && ($0.scope == "aggregate" || $0.scope.hasPrefix("vr"))
-      }
-      Swift.print(SummaryReport.table(t))
-      let host = summaries.filter {
-        !traffic.contains($0.metric)
-          && !($0.scope == "aggregate"
-            || $0.scope.hasPrefix("vr") && $0.metric != Metric.cpu.name
-              && $0.metric != Metric.routerNotifications.name)
-          && !$0.scope.hasPrefix("drop:") && !$0.scope.hasPrefix("pcpu") && !$0.scope.hasPrefix("stage:")
-      }
-      if !host.isEmpty {
-        Swift.print("")
-        Swift.print(SummaryReport.table(host))
-      }
-      let stages = summaries.filter { $0.scope.hasPrefix("stage:") }
-      if !stages.isEmpty {
-        Swift.print("")
-        Swift.print("time in each stage (input ring + wait for the vCPU + service)")
-        Swift.print(SummaryReport.table(stages))
-      }
-      let drops = summaries.filter { $0.scope.hasPrefix("drop:") }
-      if !drops.isEmpty {
-        Swift.print("")
-        Swift.print("drops by place")
-        Swift.print(SummaryReport.table(drops))
-      }
+    let chosen = CampaignReport.Format(rawValue: format.rawValue) ?? .table
+    try CampaignReport.write(summaries, format: chosen, spec: spec, plan: plan) {
+      Swift.print($0, terminator: "")
     }
   }
 }

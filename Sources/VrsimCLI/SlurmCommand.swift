@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiment
 import Foundation
+import ScenarioRun
 import Testbed
 
 /// `vrsim slurm`: run a campaign on a Slurm cluster.
@@ -132,7 +133,7 @@ struct SlurmSubmitCommand: ParsableCommand {
 
   func run() throws {
     // Bad input is found here, before anything is written or submitted.
-    let spec = try ScenarioRuns.load(file: file, overrides: overrides)
+    let spec = try ScenarioRunner.load(file: file, overrides: overrides)
     let dir = Self.absolute(campaign)
     let script = SlurmArrayScript(
       vrsim: try vrsimPath(), scenario: Self.absolute(file), campaign: dir, tasks: tasks,

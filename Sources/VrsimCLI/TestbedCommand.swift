@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Report
 import Scenario
+import ScenarioRun
 import Testbed
 
 /// `vrsim testbed`: the real-hardware validation harness (Linux network namespaces, the
@@ -63,7 +64,7 @@ enum TestbedCLI {
   ) throws -> (
     ScenarioSpec, [(setup: TestbedSetup, label: String)]
   ) {
-    let spec = try ScenarioRuns.load(file: file, overrides: overrides)
+    let spec = try ScenarioRunner.load(file: file, overrides: overrides)
     if let role = TestbedRole.allCases.first(where: {
       spec.testbed?.target($0) != nil && !remote.contains($0)
     }) {
@@ -289,7 +290,7 @@ struct TestbedCleanCommand: ParsableCommand {
     guard geteuid() == 0 else { throw RunError("vrsim testbed clean needs root", exitCode: 2) }
     var remotes: [SSHTarget] = []
     if let file {
-      let spec = try ScenarioRuns.load(file: file, overrides: [])
+      let spec = try ScenarioRunner.load(file: file, overrides: [])
       for role in TestbedRole.allCases {
         guard let t = spec.testbed?.target(role),
           !remotes.contains(where: { $0.host == t.host && $0.port == t.port })

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ScenarioRun
 
 /// Entry point of the `vrsim` executable: parses the command line, runs the command and maps
 /// errors to exit codes: 0 success, 1 a run failed, 2 bad usage (unknown option, malformed
@@ -20,6 +21,8 @@ public enum VrsimMain {
     } catch let error as RunError {
       FileHandle.standardError.write(Data("vrsim: error: \(error.message)\n".utf8))
       return error.exitCode
+    } catch let stop as CampaignInterrupted {
+      return stop.exitCode
     } catch {
       let code = VrsimCommand.exitCode(for: error)
       let message = VrsimCommand.fullMessage(for: error)
@@ -41,19 +44,9 @@ public enum VrsimMain {
 }
 
 /// A failure reported on stderr as `vrsim: error: ...`: exit code 1 when a run failed, 2 when
-/// the user's input (a scenario file, a `--set` value) is invalid.
-public struct RunError: Error, CustomStringConvertible {
-  /// What went wrong (one line per problem).
-  public var message: String
-  /// The process exit code: 1 (run failed) or 2 (invalid input).
-  public var exitCode: Int32
-  /// Creates an error with `message`.
-  public init(_ message: String, exitCode: Int32 = 1) {
-    self.message = message
-    self.exitCode = exitCode
-  }
-  public var description: String { message }
-}
+/// the user's input (a scenario file, a `--set` value) is invalid. The same type as the
+/// scenario-run library's error, so either reaches the user the same way.
+public typealias RunError = ScenarioRunError
 
 /// The `vrsim` command: the root of every subcommand.
 struct VrsimCommand: ParsableCommand {

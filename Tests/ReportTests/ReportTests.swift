@@ -118,4 +118,13 @@ struct PlainFormattingTests {
     #expect(NumberFormatting.withUncertainty(21_819_800, halfWidth: 0) == "21819800")
     #expect(NumberFormatting.withUncertainty(21_843_000, halfWidth: 43_000) == "21843000 ± 43000")
   }
+
+  /// A Jain index of 0.99999999997 with a half-width of 6.4e-11 (a run of `vrsim run`): six
+  /// significant digits of the mean round to 1, and the half-width keeps two digits, in
+  /// exponent form, instead of twelve decimals of the mean.
+  @Test func intervalsBelowSixDigitsDoNotStretchTheMean() {
+    #expect(NumberFormatting.withUncertainty(0.999_999_999_970, halfWidth: 6.4e-11) == "1 ± 6.4e-11")
+    // At a millionth of the mean and above, the interval sets the digits as before.
+    #expect(NumberFormatting.withUncertainty(0.094197, halfWidth: 0.000023) == "0.094197 ± 0.000023")
+  }
 }

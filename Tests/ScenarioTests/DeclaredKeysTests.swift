@@ -1,4 +1,5 @@
 import Foundation
+import Platforms
 import SimCore
 import Testing
 
@@ -80,8 +81,9 @@ struct DeclaredKeysTests {
     // 47 profile keys: 5 Linux stack, 4 FIB, 21 bridge/Xen/SR-IOV/OpenVZ/VMware/veth costs,
     // 6 batch and queue sizes, 3 context-switch costs, 4 host costs that grow with the domain
     // count (host_cache, cache_refill, sched_decision, ipi_latency) and 4 path ones (vif_scan,
-    // event_delivery, dom0_footprint, guest_footprint).
-    #expect(Self.keys.count == 2 + 5 + 3 + 5 + 4 + 3 + 5 + 4 + 5 + 47)
+    // event_delivery, dom0_footprint, guest_footprint), and 11 of the netns platforms (forwarding
+    // mode, 4 generator, sink, softirq entry, dev_weight, netdev_budget and its time, veth_ring).
+    #expect(Self.keys.count == 2 + 5 + 3 + 5 + 4 + 3 + 5 + 4 + 5 + 47 + 11)
     #expect(Set(Self.keys.map(\.path)).count == Self.keys.count, "a key is declared twice")
   }
 
@@ -153,8 +155,44 @@ struct DeclaredKeysTests {
         lines.contains {
           $0.hasPrefix("bad.yaml:4:1: napiWeight: unknown key 'napiWeight' (did you mean 'napi_weight'?)")
         })
-      #expect(lines.contains { $0.contains("costs missing: driver_rx") })
+      // Costs the file does not state are not errors: they take their declared defaults.
+      #expect(!lines.contains { $0.contains("costs missing") || $0.contains("not in the profile") })
     }
+  }
+
+  /// A fitted profile written before a cost was declared: the missing cost takes its declared
+  /// default (CostProfile's initial value, the paper-2012 figure) and a warning names it.
+  @Test func aProfileWithoutANewerCostLoadsAtItsDefaultAndSaysSo() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vrsim-profile-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var older = CostProfile.paper2012
+    older.name = "older"
+    older.driverRx = 2_000
+    older.bridge = 3_333
+    #expect(CostProfile().bridge != 3_333)
+    // The file as written by an older vrsim: every line but bridge's.
+    let lines = ProfileFile.text(older).split(separator: "\n").filter { !$0.hasPrefix("bridge:") }
+    #expect(lines.count == CostProfile.provenanceKeys.count + CostProfile.settings.count - 1)
+    try (lines.joined(separator: "\n") + "\n").write(
+      to: dir.appendingPathComponent("older.yaml"), atomically: true, encoding: .utf8)
+    try "name: s\nprofile: older.yaml\n".write(
+      to: dir.appendingPathComponent("s.yaml"), atomically: true, encoding: .utf8)
+    let spec = try ScenarioLoader.load(path: dir.appendingPathComponent("s.yaml").path, overrides: [])
+    #expect(spec.costs.driverRx == 2_000)
+    #expect(spec.costs.bridge == CostProfile().bridge)
+    #expect(spec.source.warnings.count == 1)
+    #expect(spec.source.warnings.first?.contains("older.yaml: cost not in the profile") == true)
+    #expect(spec.source.warnings.first?.contains("bridge = ") == true)
+    // A complete profile gives no warning.
+    try ProfileFile.text(older).write(
+      to: dir.appendingPathComponent("complete.yaml"), atomically: true, encoding: .utf8)
+    try "name: c\nprofile: complete.yaml\n".write(
+      to: dir.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
+    let complete = try ScenarioLoader.load(path: dir.appendingPathComponent("c.yaml").path, overrides: [])
+    #expect(complete.source.warnings.isEmpty)
+    #expect(complete.costs.bridge == older.bridge)
   }
 
   @Test func ringMemoryIsBoundedBeforeAnythingIsAllocated() {

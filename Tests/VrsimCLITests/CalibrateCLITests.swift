@@ -122,4 +122,49 @@ import Testing
     #expect(table.status == 0)
     #expect(table.stdout.contains("MAPE") && table.stdout.contains("overall"))
   }
+
+  /// The posterior end to end on two rows: the draws file has one column per key and every
+  /// value inside the key's prior (driver_rx: log-uniform 150 ... 4080 cycles); validate under
+  /// two structural alternatives offering 100 and 200 kp/s (below the native path's capacity,
+  /// so forwarded = offered within 2%) runs draw i under alternative i mod 2.
+  @Test(.timeLimit(.minutes(3))) func posteriorDrawsFeedPredictionsUnderAlternatives() throws {
+    let dir = try Self.folder("posterior")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = dir.appendingPathComponent("data.csv").path
+    try Self.data.write(toFile: data, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("p.yaml").path
+    let r = try CLIRun([
+      "calibrate", data, "--fit", "profile.driver_rx", "--method", "posterior", "--out", out, "--jobs", "2",
+      "--prior-draws", "8", "--iterations", "1", "--draws-per-iteration", "8", "--noise-draws", "2",
+      "--draws",
+      "20", "--quiet",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("effective sample size"))
+    let draws = try String(contentsOfFile: dir.appendingPathComponent("p-draws.csv").path, encoding: .utf8)
+      .split(separator: "\n")
+    #expect(draws.first == "draw,profile.driver_rx,discrepancy")
+    #expect(draws.count == 21)
+    for line in draws.dropFirst() {
+      let v = Double(line.split(separator: ",")[1])!
+      #expect((150...4_080).contains(v), "\(line)")
+    }
+    let samples = dir.appendingPathComponent("samples.csv").path
+    let v = try CLIRun([
+      "validate", data, "--test", "set has platform=native", "--posterior",
+      dir.appendingPathComponent("p-draws.csv").path, "--draws", "4", "--jobs", "2",
+      "--alternative", "low:traffic[0].rate=100kpps", "--alternative", "high:traffic[0].rate=200kpps",
+      "--samples-out", samples,
+    ])
+    #expect(v.status == 0, "\(v.stderr)")
+    #expect(v.stdout.contains("covered 95%") && v.stdout.contains("predictive 95%"))
+    let lines = try String(contentsOfFile: samples, encoding: .utf8).split(separator: "\n").dropFirst()
+    #expect(lines.count == 4)
+    for (i, line) in lines.enumerated() {
+      let f = line.split(separator: ",")
+      let expected = i % 2 == 0 ? 100_000.0 : 200_000.0
+      #expect(f[1] == (i % 2 == 0 ? "low" : "high"))
+      #expect(abs(Double(f.last!)! / expected - 1) < 0.02, "\(line)")
+    }
+  }
 }

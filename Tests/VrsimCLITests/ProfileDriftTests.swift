@@ -16,16 +16,16 @@ struct ProfileDriftTests {
   static let header = """
     # paper-2012: the hand-derived cost profile of the origin paper's testbeds.
     #
-    # Provenance: derived by hand from shared/reference/platform-facts.md ("The origin paper"),
+    # Provenance: derived by hand from docs/platform-facts.md ("The origin paper"),
     # not fitted to any measurement. Native Linux forwards ~750 kp/s of 64 B packets on one
     # 3.06 GHz core, about 4,080 cycles per packet (driver rx + IP forward + FIB + driver tx);
     # the Xen dom0 bridge path saturates below 150 kp/s and the dom0 router path below
     # 200 kp/s, so dom0 spends at least ~20,400 / ~15,300 cycles per packet, mostly in netback
     # grant copies and maps (Santos et al., USENIX ATC 2008); SR-IOV forwards about as much as
     # native. Costs are in cycles of the host clock, so the profile moves between clock rates.
-    # Residuals: none (no fit). Calibration against measured data (a later issue) replaces this
-    # profile by fitted values. Every value carries its unit; every key, its range and its
-    # meaning are listed in scenarios/README.md (section profile), and any of them can be set
+    # Residuals: none (no fit). The fitted profiles beside this one replace it by values fitted
+    # to measurements (docs/calibration.md). Every value carries its unit; every key, its range
+    # and its meaning are listed in scenarios/README.md (section profile), and any of them can be set
     # in a scenario (profile: {file: ..., driver_rx: 1300cycles}) or with --set profile.KEY=...
     #
     # This file is CostProfile.paper2012 (Sources/Platforms/CostProfile.swift) written by

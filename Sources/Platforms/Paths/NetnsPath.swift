@@ -1,36 +1,126 @@
+import HostModel
 import NetModel
 
-/// The Linux testbed's own analogues, so the simulator can be calibrated and validated
-/// against it: veth pairs, a bridge namespace (netns-bridge) or a router namespace
-/// (netns-router) in front of the per-router namespaces, or none (netns-direct: the front hop
-/// is only the driver handing to the veth), and CFS.
+/// The Linux testbed's own platforms, as Linux runs them on veth: a generator namespace
+/// (trafgen, pinned to a CPU), a bridge namespace (netns-bridge), a router namespace
+/// (netns-router) or nothing (netns-direct) in front of the router namespaces, and a sink
+/// namespace whose blackhole route drops every frame. No NIC: no driver, interrupt or NAPI
+/// batch costs.
+///
+/// Each hop is one veth crossing (`veth_hop`: transmit, `netif_rx`, the backlog dequeue,
+/// receive) and the work of the namespace it enters:
+/// - netns-direct: veth -> vrN: IP forward (FIB) -> veth -> sink: blackhole route;
+/// - netns-router: veth -> dom0: IP forward (FIB) -> veth -> vrN: IP forward (FIB) -> veth ->
+///   dom0: IP forward (FIB) -> veth -> sink: blackhole route;
+/// - netns-bridge: the same with dom0 bridging (`bridge`) instead of forwarding.
+///
+/// Execution contexts (`profile.netns_forwarding`):
+/// - softirq (default): every hop runs inline in the NET_RX softirq of the sending CPU, one
+///   run-to-completion chain per frame before the sender's next send (`SoftirqCPU`): the
+///   rate is clock / (generator + Σ hops + sink + softirq entry), the other CPUs stay idle.
+/// - threaded: each router's ingress veth is polled by a kernel thread of its own (threaded
+///   NAPI), a ring of `veth_ring` frames in front of it, placed and weighted as the router
+///   (`routers.each.pin`, `weight`, `cap`) under the host's scheduler; the hops before it run
+///   in the sender's softirq, those after it in the softirq of the thread's CPU.
+///
+/// Routers as the testbed places them: router N's cgroup (its kernel thread, its jobs) on CPUs
+/// N x vCPUs ... mod CPUs unless pinned; generators as the testbed pins trafgen: netns-direct has one per router (router N's on CPU
+/// N mod CPUs), the others one for all routers on CPU 0.
 enum NetnsPath: PlatformPath {
+  /// One hop: a veth crossing into `place` and the work done there.
+  struct Hop {
+    var place: String
+    var does: String
+    var cycles: Int64
+  }
+
   static func build(into b: PathBuilder) {
     let p = b.profile
-    let router = { (i: Int) in
-      FrontDomainShape.Hop(
-        does: "veth + IP forward", perPacket: p.vethHop + p.ipForward + b.fibCost(router: i))
+    let front = b.domain(b.spec.dom0).name  // the host: jobs may run in it; no hop does
+    // the routers' cgroups as the testbed makes them: cpuset router N x vCPUs ... mod CPUs
+    // unless `routers.each.pin` says otherwise, weight and cap as given
+    let guests = b.spec.routers.enumerated().map { (i, r) in
+      var d = r.domain
+      if d.affinity == nil {
+        let cpus = b.spec.host.cpus
+        d.affinity = Set((0..<min(d.vcpus, cpus)).map { (i * d.vcpus + $0) % cpus }).sorted()
+      }
+      return b.domain(d)
     }
-    switch b.spec.kind {
-    case .netnsBridge:
-      FrontDomainShape.build(
-        into: b, link: "veth",
-        front: .init(does: "NAPI + bridge + veth", perPacket: p.driverRx + p.bridge + p.vethHop),
-        router: router,
-        back: .init(does: "bridge + veth + driver transmit", perPacket: p.bridge + p.vethHop + p.driverTx))
-    case .netnsRouter:
-      FrontDomainShape.build(
-        into: b, link: "veth",
-        front: .init(
-          does: "NAPI + IP forward (FIB) + veth",
-          perPacket: p.driverRx + p.ipForward + b.fibCost(router: 0) + p.vethHop),
-        router: router,
-        back: .init(
-          does: "IP forward + veth + driver transmit", perPacket: p.ipForward + p.vethHop + p.driverTx))
-    default:  // netns-direct
-      FrontDomainShape.build(
-        into: b, link: "veth", front: .init(does: "NAPI + veth", perPacket: p.driverRx + p.vethHop),
-        router: router, back: .init(does: "driver transmit", perPacket: p.driverTx))
+    let n = b.routers
+    let threaded = p.netnsForwarding == .threaded
+    let cpus = b.softirqCPUs()
+    let sink = b.sinkPort()
+
+    func fwd(_ r: Int) -> Int64 { p.vethHop + p.ipForward + b.fibCost(router: r) }
+    let dom0Fwd = Hop(place: front, does: "IP forward (FIB)", cycles: fwd(0))
+    let dom0Bridge = Hop(place: front, does: "bridge", cycles: p.vethHop + p.bridge)
+    let toSink = Hop(place: "sink", does: "blackhole route", cycles: p.vethHop + p.sinkBlackhole)
+    // Every router's hops in packet order, and the index of the router's own hop.
+    func hops(_ r: Int) -> (hops: [Hop], router: Int) {
+      let mine = Hop(place: "vrN", does: "IP forward (FIB)", cycles: fwd(r))
+      switch b.spec.kind {
+      case .netnsBridge: return ([dom0Bridge, mine, dom0Bridge, toSink], 1)
+      case .netnsRouter: return ([dom0Fwd, mine, dom0Fwd, toSink], 1)
+      default: return ([mine, toSink], 0)
+      }
     }
+    func segment(_ name: String, _ part: (Int) -> ArraySlice<Hop>, ends: [any PacketSink]) -> SoftirqSegment {
+      SoftirqSegment(
+        name: name, cycles: (0..<n).map { part($0).reduce(0) { $0 + $1.cycles } },
+        units: (0..<n).map { part($0).count }, ends: ends,
+        hops: part(0).map { InlineHop($0.place, $0.does) })
+    }
+
+    let first: SoftirqSegment
+    if threaded {
+      // sender's softirq up to the router's veth -> vrN.veth.rx -> kernel thread: the router's
+      // hop -> the thread CPU's backlog -> its softirq: the rest -> sink
+      let rings = b.routerRings("veth.rx", capacity: p.vethRing)
+      first = segment("to-thread", { hops($0).hops[..<hops($0).router] }, ends: rings)
+      let after = segment(
+        "after-thread", { hops($0).hops[(hops($0).router + 1)...] }, ends: (0..<n).map { _ in sink })
+      let afterIndex = cpus.map { $0.add(after) }
+      _ = cpus.map { $0.add(first) }
+      for r in 0..<n {
+        let thread = guests[r].vcpus[0]
+        b.stage(
+          "vr\(r).napi", does: "kernel thread: veth + IP forward (FIB)", on: thread, from: [rings[r]],
+          cost: StageCost(perPacket: hops(r).hops[hops(r).router].cycles), batch: p.napiWeight,
+          to: RaiseSoftirq(thread: thread, cpus: cpus, segmentIndex: afterIndex))
+      }
+    } else {
+      first = segment("chain", { hops($0).hops[...] }, ends: (0..<n).map { _ in sink })
+      _ = cpus.map { $0.add(first) }
+    }
+    let firstIndex = cpus[0].segments.firstIndex { $0 === first }!
+
+    // the generators, pinned as the testbed pins trafgen
+    let groups: [(cpu: Int, routers: Set<Int>)] =
+      b.spec.kind == .netnsDirect
+      ? (0..<n).map { (cpu: $0 % cpus.count, routers: [$0]) } : [(cpu: 0, routers: Set(0..<n))]
+    for (k, g) in groups.enumerated() {
+      b.sender("gen\(k)", cpu: g.cpu, routers: g.routers, segment: firstIndex)
+    }
+
+    // the path description, router 0's frames (router numbers read N)
+    let sends = "gen0 [sender on CPU \(groups[0].cpu): user + send call]"
+    func chain(_ s: SoftirqSegment, _ context: String) -> String {
+      let text = s.hops.map { "veth -> \($0.place): \($0.does)" }.joined(separator: " -> ")
+      return "\(context) [" + text + "]"
+    }
+    var parts = [sends]
+    if threaded {
+      if first.units[0] > 0 {
+        parts += ["cpu\(groups[0].cpu).backlog", chain(first, "softirq of the sending CPU")]
+      }
+      let after = cpus[0].segments[0]
+      parts += ["vr0.veth.rx", "vr0.napi [kernel thread on vrN's CPU: veth + IP forward (FIB)]"]
+      parts += ["cpuK.backlog", chain(after, "softirq of the thread's CPU")]
+    } else {
+      parts += ["cpu\(groups[0].cpu).backlog", chain(first, "softirq of the sending CPU")]
+    }
+    parts.append("sink")
+    b.describe(parts.map(PathBuilder.generic).joined(separator: " -> "))
   }
 }

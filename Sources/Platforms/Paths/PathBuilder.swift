@@ -63,6 +63,14 @@ public final class PathBuilder {
   public private(set) var routerEvents: [any RouterEventCounter] = []
   /// What each stage does, by stage (for the path description).
   private(set) var roles: [ObjectIdentifier: String] = [:]
+  /// Each CPU's NET_RX softirq (netns paths; empty elsewhere).
+  public private(set) var softirqs: [SoftirqCPU] = []
+  /// The generators inside the model (netns paths; empty elsewhere: the wire brings traffic).
+  public private(set) var senders: [Sender] = []
+  /// The sink namespace (netns paths).
+  public private(set) var sink: SinkPort?
+  /// A description the path file wrote itself (paths whose hops are not all stages).
+  private var customDescription: String?
 
   /// Starts an empty path for `spec` on `host`; the wire reports into `metrics`.
   public init(sim: Simulation, host: Host, spec: PlatformSpec, metrics: FlowMetrics) {
@@ -218,6 +226,57 @@ public final class PathBuilder {
     return s
   }
 
+  /// One NET_RX softirq per pCPU, each with its backlog (`backlog`, a drop place) and its
+  /// ksoftirqd thread (a domain `ksoftirqd/k` pinned to CPU k, weight 256), bounded by the
+  /// profile's `netdev_budget`, `dev_weight`, `netdev_budget_time` and costing `softirq_entry`
+  /// per run.
+  public func softirqCPUs() -> [SoftirqCPU] {
+    if !softirqs.isEmpty { return softirqs }
+    let p = profile
+    let limit = Int64((Double(p.netdevBudgetTimeNs) * spec.host.clockGHz).rounded())
+    softirqs = (0..<spec.host.cpus).map { k in
+      let d = domain(DomainConfig(name: "ksoftirqd/\(k)", kind: .native, vcpus: 1, affinity: [k]))
+      let s = SoftirqCPU(
+        cpu: k, backlog: p.backlog, routers: routers, budget: p.netdevBudget, devWeight: p.devWeight,
+        timeLimitCycles: Swift.max(1, limit), entryCycles: p.softirqEntry, ksoftirqd: d.vcpus[0])
+      rings.append(s.backlog)
+      return s
+    }
+    return softirqs
+  }
+
+  /// The sink namespace: frames reaching it count as forwarded.
+  public func sinkPort() -> SinkPort {
+    if let s = sink { return s }
+    let s = SinkPort(metrics: wire.metrics)
+    sink = s
+    return s
+  }
+
+  /// A generator `name` pinned to `cpu` (a domain of its own, weight 256) sending the flows of
+  /// `routers` into segment `segment` of the CPU's softirq, with the profile's generator costs
+  /// and send mode (`generator_burst`).
+  public func sender(_ name: String, cpu: Int, routers r: Set<Int>, segment: Int) {
+    let p = profile
+    let d = domain(DomainConfig(name: name, kind: .native, vcpus: 1, affinity: [cpu]))
+    do {
+      senders.append(
+        try Sender(
+          name: name, sim: sim, vcpu: d.vcpus[0], cpu: cpu, softirq: softirqCPUs()[cpu], segment: segment,
+          flows: spec.flows, routers: r, routerCount: routers,
+          mode: p.generatorBurst > 1 ? .txRing(burst: p.generatorBurst) : .perPacket,
+          userCycles: p.generatorUser,
+          systemCycles: p.generatorSystem, syscallCycles: p.generatorSyscall))
+    } catch {
+      // The scenario decoder checks frame mixes; a mix with no positive weight cannot reach here.
+      preconditionFailure("\(name): \(error)")
+    }
+  }
+
+  /// Sets the path description (paths whose inline hops are not stages write their own,
+  /// from the same hops they build).
+  public func describe(_ text: String) { customDescription = text }
+
   /// How a domain with `vcpus` vCPUs splits the routers between per-vCPU stages: router i
   /// goes to group i mod `vcpus` (netback groups, per-CPU backlogs). Returns (group, its
   /// routers) for every group that serves at least one router.
@@ -232,6 +291,7 @@ public final class PathBuilder {
   /// stage from the wire back to the wire, with what each stage does and its input and
   /// notification policies; router numbers read `N` (`vrN.vif.rx`).
   public var description: String {
+    if let d = customDescription { return d }
     var parts = ["wire"]
     guard !rxRings.isEmpty, !ringOfFlow.isEmpty else { return "wire" }
     var sink: any PacketSink = rxRings[ringOfFlow[0]]

@@ -43,6 +43,10 @@ public enum SimulatedMetrics {
     add("host", .notificationsPerPacket, r.notificationsPerPacket)
     add("host", .boostWakeups, r.boostWakeupsPerSecond)
     for (i, u) in r.pcpuUtilisation.enumerated() { add("pcpu\(i)", .utilisation, u) }
+    for m in r.cpuModes ?? [] {
+      add(m.name, .softirq, m.softirq)
+      add(m.name, .netRxSoftirqs, m.netRxSoftirqsPerSecond)
+    }
     for name in r.cpuShare.keys.sorted() { add(name, .cpu, r.cpuShare[name]!) }
     for stage in r.stageDelayUs.keys.sorted() {
       add("stage:\(stage)", .delayMean, r.stageDelayUs[stage]!)
@@ -60,7 +64,7 @@ public enum SimulatedMetrics {
   }
 
   /// Simulates one replication of a scenario without a sweep (its costs: `spec.costs`).
-  /// - Throws: `CalibrationError` when the scenario's platform cannot be built.
+  /// - Throws: `ScenarioRunError` when the scenario's platform cannot be built.
   public static func simulate(_ spec: ScenarioSpec, seed: UInt64, replication: Int) throws -> [SimulatedValue]
   {
     let host: RouterHost
@@ -68,18 +72,8 @@ public enum SimulatedMetrics {
       let platform = try spec.platformSpec(profile: spec.costs)
       host = try RouterHost(spec: platform, seed: seed, replication: replication)
     } catch {
-      throw CalibrationError("\(spec.source.fileName): \(error)")
+      throw ScenarioRunError("\(spec.source.fileName): \(error)")
     }
     return values(host.run(duration: spec.run.duration, warmup: spec.run.warmup))
   }
-}
-
-/// A calibration or validation failure that is not a data-file problem: a parameter that
-/// cannot be fitted, a scenario that does not build, a checkpoint of another problem.
-public struct CalibrationError: Error, Sendable, CustomStringConvertible {
-  /// What went wrong.
-  public var message: String
-  /// Creates an error.
-  public init(_ message: String) { self.message = message }
-  public var description: String { message }
 }

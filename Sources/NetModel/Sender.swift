@@ -1,0 +1,181 @@
+import HostModel
+import SimCore
+
+/// How a sender hands its frames to the kernel.
+public enum SendMode: Sendable, Equatable {
+  /// One send call per frame (a raw or UDP socket's sendto), `syscall` cycles each.
+  case perPacket
+  /// Frames written into a TX_RING and flushed by one send call per burst of up to this many
+  /// frames (trafgen's PACKET_TX_RING): the call's cost is shared by the burst.
+  case txRing(burst: Int)
+}
+
+/// A traffic generator inside the model, as the testbed runs trafgen: a process pinned to a
+/// CPU, with its own cost per frame, closed-loop with the path it feeds.
+///
+/// Each send is a work item on the sender's vCPU: `syscall` cycles per call plus `user` and
+/// `system` cycles per frame. When it ends, its frames go on the CPU's backlog (or straight
+/// into a kernel thread's ring when the first hop is threaded) and the softirq they raise runs
+/// next on the same vCPU, so the next send waits for the chain (the CPU's `local_bh_enable`
+/// after `dev_queue_xmit`). Departures follow the flows' laws (`ArrivalSchedule`, the same
+/// streams as the ingress port); a send that is late (the CPU was busy) leaves as soon as the
+/// sender can: rate shaping stretches, never drops. Several senders on one CPU are several
+/// entities under its scheduler (they time-share it as trafgen processes do).
+public final class Sender: WorkClient, EventHandler {
+  /// `gen0`, ...
+  public let name: String
+  /// The sender's thread (pinned).
+  public unowned(unsafe) let vcpu: VCPU
+  /// The CPU it is pinned to.
+  public let cpu: Int
+  /// The softirq of its CPU.
+  public let softirq: SoftirqCPU
+  /// The segment of `softirq` its frames start on.
+  public let segment: Int
+  /// Its send mode.
+  public let mode: SendMode
+  /// Cycles per frame in user space, in the send call, and per call.
+  public let userCycles: Int64, systemCycles: Int64, syscallCycles: Int64
+  private let schedule: ArrivalSchedule
+  private var nextDeparture: (time: Int64, router: Int, size: Int)?
+  private var handler = HandlerID(index: 0)
+  private unowned(unsafe) let sim: Simulation
+  private var stopAt: Int64 = .max
+  private var timerArmed = false
+  private var working = false
+  private var burst: UnsafeMutablePointer<(router: Int, size: Int)>
+  private var burstCount = 0
+  private let burstLimit: Int
+
+  /// Frames sent, per router, since the last reset.
+  public private(set) var sent: [UInt64]
+  /// Frames sent, whole run.
+  public private(set) var sentTotal: UInt64 = 0
+  /// Send calls, since the last reset.
+  public private(set) var calls: UInt64 = 0
+  /// User and system cycles, since the last reset.
+  public private(set) var modes = CPUModeCycles()
+  /// Sum over frames sent of how late their send began after their departure time, ns, since
+  /// the last reset (the wait of a closed-loop sender behind its CPU).
+  public private(set) var latenessSum: Int64 = 0
+  /// Frames whose lateness was measured, since the last reset.
+  public private(set) var latenessCount: UInt64 = 0
+
+  /// Mean lateness of a send after its departure time, ns; 0 before any.
+  public var meanLateness: Double { latenessCount > 0 ? Double(latenessSum) / Double(latenessCount) : 0 }
+
+  /// Creates a sender of `flows` whose router is in `routers`, on `vcpu` (pinned to `cpu`),
+  /// feeding `softirq`'s segment `segment`.
+  /// - Throws: `GSLError` when a frame-size mix cannot be drawn from.
+  public init(
+    name: String, sim: Simulation, vcpu: VCPU, cpu: Int, softirq: SoftirqCPU, segment: Int, flows: [FlowSpec],
+    routers: Set<Int>, routerCount: Int, mode: SendMode, userCycles: Int64, systemCycles: Int64,
+    syscallCycles: Int64
+  ) throws {
+    self.name = name
+    self.vcpu = vcpu
+    self.cpu = cpu
+    self.softirq = softirq
+    self.segment = segment
+    self.mode = mode
+    self.userCycles = userCycles
+    self.systemCycles = systemCycles
+    self.syscallCycles = syscallCycles
+    self.sim = sim
+    schedule = try ArrivalSchedule(flows: flows, streams: sim.streams, routers: routers)
+    switch mode {
+    case .perPacket: burstLimit = 1
+    case .txRing(let b):
+      precondition(b >= 1, "a TX_RING burst holds at least one frame")
+      burstLimit = b
+    }
+    burst = .allocate(capacity: burstLimit)
+    sent = Array(repeating: 0, count: Swift.max(1, routerCount))
+    handler = sim.register(self)
+    nextDeparture = schedule.next()
+  }
+
+  deinit { burst.deallocate() }
+
+  /// Starts sending; departures after `until` are not sent.
+  public func start(until: SimTime, now: SimTime, in sim: Simulation) {
+    stopAt = until.nanoseconds
+    proceed(now: now.nanoseconds, sim: sim)
+  }
+
+  /// Lets the sender go on until `until` (after an earlier end).
+  public func extend(until: SimTime, now: SimTime, in sim: Simulation) {
+    stopAt = until.nanoseconds
+    if !working && !timerArmed { proceed(now: now.nanoseconds, sim: sim) }
+  }
+
+  /// Sends at once if the next departure is due, else sleeps until it is.
+  private func proceed(now: Int64, sim: Simulation) {
+    guard let d = nextDeparture, d.time <= stopAt else { return }
+    if d.time <= now {
+      working = true
+      vcpu.submit(self, tag: 0, arg: 0)
+    } else if !timerArmed {
+      timerArmed = true
+      sim.schedule(at: SimTime(nanoseconds: d.time), to: handler, code: 0)
+    }
+  }
+
+  public func handle(_ event: Event, in sim: Simulation) {
+    timerArmed = false
+    if !working { proceed(now: event.time.nanoseconds, sim: sim) }
+  }
+
+  public func beginWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) -> Int64 {
+    if tag == 1 { return 0 }  // the marker after a send: its softirq has run
+    // The frames due now, up to a burst (at least the one that woke the sender).
+    burstCount = 0
+    while burstCount < burstLimit, let d = nextDeparture, d.time <= stopAt,
+      burstCount == 0 || d.time <= now.nanoseconds
+    {
+      burst[burstCount] = (d.router, d.size)
+      burstCount += 1
+      latenessSum &+= now.nanoseconds &- d.time
+      latenessCount &+= 1
+      nextDeparture = schedule.next()
+    }
+    let n = Int64(burstCount)
+    calls &+= 1
+    modes.user &+= n &* userCycles
+    modes.system &+= syscallCycles &+ n &* systemCycles
+    return syscallCycles + n * (userCycles + systemCycles)
+  }
+
+  public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {
+    if tag == 1 {
+      working = false
+      proceed(now: now.nanoseconds, sim: sim)
+      return
+    }
+    for i in 0..<burstCount {
+      let (r, size) = burst[i]
+      sent[r] &+= 1
+      sentTotal &+= 1
+      let p = Packet(flow: UInt16(r), size: UInt16(size), born: now.nanoseconds)
+      let s = softirq.segments[segment]
+      if s.units[r] == 0 {
+        s.ends[r].accept(p, at: now)  // straight into a kernel thread's ring
+      } else {
+        softirq.enqueue(p, segment: segment, at: now, raisedBy: vcpu)
+      }
+    }
+    burstCount = 0
+    // A marker item after the softirq this send raised (queued on this vCPU first): the
+    // next send is decided once the chain has run.
+    vcpu.submit(self, tag: 1, arg: 0)
+  }
+
+  /// Forgets the windowed counters (warm-up deletion).
+  public func resetStatistics() {
+    for i in sent.indices { sent[i] = 0 }
+    calls = 0
+    modes = CPUModeCycles()
+    latenessSum = 0
+    latenessCount = 0
+  }
+}

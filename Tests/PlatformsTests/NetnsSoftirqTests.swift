@@ -1,0 +1,210 @@
+import Foundation
+import Platforms
+import Scenario
+import SimCore
+import Testing
+
+/// The netns platforms as Linux runs them on veth (issue 20), against figures computed by hand
+/// from the paper-2012 profile (scenarios/profiles/paper-2012.yaml):
+///
+/// generator 300 user + 1200 send call + 700 syscall = 2200 cycles per frame on its CPU;
+/// softirq_entry 300 per NET_RX run; veth_hop 600 per crossing; ip_forward 1400 + FIB route
+/// cache 120 + 15 = 1535 per IP forward; bridge 4100; sink_blackhole 900. Per frame:
+/// - netns-direct: (600 + 1535) + (600 + 900) = 3635 in softirq, 6135 with the generator;
+/// - netns-router: 3 x (600 + 1535) + (600 + 900) = 7905 in softirq, 10405 in all;
+/// - netns-bridge: 2 x (600 + 4100) + (600 + 1535) + (600 + 900) = 13035 in softirq, 15535.
+/// Context switches cost 4300 direct + 7650 warm-up cycles (the profile's).
+@Suite("netns platforms: softirq chains, threaded NAPI, CPU by mode")
+struct NetnsSoftirqTests {
+  static let clock = 3.06e9
+  static let generator = 2_200.0
+  static let entry = 300.0
+  static let softirqCycles = ["netns-direct": 3_635.0, "netns-router": 7_905.0, "netns-bridge": 13_035.0]
+
+  static func run(
+    _ platform: String, rate: String, cpus: Int = 4, extra: [String] = [], duration: String = "300ms"
+  )
+    throws -> (NetworkResult, RouterHost)
+  {
+    let spec = try ScenarioLoader.load(
+      text: "name: netns\n", fileName: "netns.yaml",
+      overrides: [
+        "platform=\(platform)", "scheduler.kind=cfs", "host.cpus=\(cpus)", "routers.count=1",
+        "traffic[0]={to: all, rate: \(rate), frame: 64B, arrival: cbr}", "run.duration=\(duration)",
+        "run.warmup=50ms",
+      ] + extra)
+    let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
+    return (host.run(duration: spec.run.duration, warmup: spec.run.warmup), host)
+  }
+
+  @Test(
+    "softirq mode below saturation: everything forwarded, CPU 0 = rate x cycles by mode, the other CPUs idle",
+    arguments: ["netns-direct", "netns-router", "netns-bridge"])
+  func belowSaturation(platform: String) throws {
+    // 100 kp/s CBR, well below every saturation (>= 197 kp/s). CPU 0's shares: softirq =
+    // 1e5 x (300 + chain) / 3.06e9, system = 1e5 x 1900 / 3.06e9, user = 1e5 x 300 / 3.06e9.
+    // Tolerance 0.5%: the 300 ms window holds 30,000 frames, +- 1 frame and one chain's cycles at
+    // either edge (< 0.01%), and CBR's random phase.
+    let (r, _) = try Self.run(platform, rate: "100kpps")
+    let rate = 100_000.0
+    #expect(abs(r.aggregate.forwardedPps - rate) / rate < 0.005, "\(r.aggregate.forwardedPps)")
+    #expect(r.aggregate.droppedPps == 0)
+    let modes = try #require(r.cpuModes)
+    let soft = rate * (Self.entry + Self.softirqCycles[platform]!) / Self.clock
+    let sys = rate * 1_900 / Self.clock
+    let user = rate * 300 / Self.clock
+    #expect(abs(modes[0].softirq - soft) / soft < 0.005, "softirq \(modes[0].softirq) vs \(soft)")
+    #expect(abs(modes[0].system - sys) / sys < 0.005, "system \(modes[0].system) vs \(sys)")
+    #expect(abs(modes[0].user - user) / user < 0.005, "user \(modes[0].user) vs \(user)")
+    #expect(abs(modes[0].busy - (soft + sys + user)) / (soft + sys + user) < 0.005, "busy \(modes[0].busy)")
+    #expect(abs(modes[0].netRxSoftirqsPerSecond - rate) / rate < 0.005, "one NET_RX run per frame")
+    for m in modes.dropFirst() {
+      #expect(m.busy == 0 && m.softirq == 0, "\(m.name) must stay idle: \(m)")
+    }
+    // the testbed's host cpu: busy pCPUs
+    #expect(abs(r.cpuShare["host"]! - modes[0].busy) < 1e-12)
+  }
+
+  @Test(
+    "threaded mode: N equal routers on one CPU below saturation use N x their cost plus the counted switches")
+  func threadedBelowSaturation() throws {
+    // netns-direct, threaded, on 5 CPUs, 4 routers all pinned to CPU 4, 20 kp/s each; the
+    // generators are router N's on CPU N mod 5 (CPUs 0 ... 3), and in threaded netns-direct a send puts the frame straight
+    // into the router's veth ring (no softirq on the sender's CPU). CPU 4 per frame: the
+    // thread's veth + IP forward 600 + 1535 = 2135 and, after it, the softirq on CPU 4: its
+    // veth to the sink + blackhole 600 + 900 = 1500, plus 300 per NET_RX run; the test counts
+    // the runs and the context switches (each a thread of another cgroup: 4300 + 7650 cycles).
+    // Expected busy = (R x 3635 + runs x 300 + switches x 11950) / clock, within 1% (window edges,
+    // and a switch's warm-up charged to work that may finish after the window).
+    let (r, _) = try Self.run(
+      "netns-direct", rate: "80kpps", cpus: 5,
+      extra: [
+        "routers.count=4", "routers.each.pin=[4]",
+        "traffic[0]={to: each, rate: 20kpps, frame: 64B, arrival: cbr}",
+        "profile.netns_forwarding=threaded",
+      ])
+    let total = 80_000.0
+    #expect(abs(r.aggregate.forwardedPps - total) / total < 0.005, "\(r.aggregate.forwardedPps)")
+    #expect(r.aggregate.droppedPps == 0)
+    let modes = try #require(r.cpuModes)
+    let cpu4 = modes[4]
+    // switches: CPU 4 is the only CPU whose entities change (each generator is alone on its CPU
+    // and goes idle between sends, which is free), so the host's rate is CPU 4's
+    let expected =
+      (total * 3_635 + cpu4.netRxSoftirqsPerSecond * 300 + r.switchesPerSecond * 11_950) / Self.clock
+    #expect(abs(cpu4.busy - expected) / expected < 0.01, "CPU 4 busy \(cpu4.busy), hand \(expected)")
+    #expect(r.switchesPerSecond > 0, "four threads on one CPU switch")
+    #expect(
+      abs(cpu4.softirq - (total * 1_500 + cpu4.netRxSoftirqsPerSecond * 300) / Self.clock) < 0.002,
+      "softirq on the threads' CPU: the part after the thread")
+    for i in 0..<4 {
+      #expect(abs(r.routers[i].forwardedPps - 20_000) / 20_000 < 0.005, "vr\(i) \(r.routers[i].forwardedPps)")
+    }
+  }
+
+  @Test(
+    "threaded mode above saturation: two threads on one CPU share it by weight (2:1), the excess dropped at their rings"
+  )
+  func threadedSharesByWeight() throws {
+    // netns-direct, threaded, 2 routers pinned to CPU 2, weights 512 and 256 (vr0, vr1), each
+    // offered 1 Mp/s by its own generator (CPUs 0 and 1: 2200 cycles per frame, 1.39 Mp/s
+    // possible). CPU 2 can forward at most 3.06e9 / 3635 = 842 kp/s: saturated, CFS gives the
+    // two threads CPU time 2:1, so vr0 forwards twice vr1's rate, within 5% (switch costs are
+    // equal for both, slices are per-slice rounded).
+    let (r, _) = try Self.run(
+      "netns-direct", rate: "2Mpps",
+      extra: [
+        "routers.count=2", "routers.each.pin=[2]",
+        "traffic[0]={to: each, rate: 1Mpps, frame: 64B, arrival: cbr}",
+        "profile.netns_forwarding=threaded", "routers.overrides=[{index: 0, weight: 512}]",
+      ])
+    let ratio = r.routers[0].forwardedPps / r.routers[1].forwardedPps
+    #expect(abs(ratio - 2) / 2 < 0.05, "vr0 \(r.routers[0].forwardedPps) vs vr1 \(r.routers[1].forwardedPps)")
+    #expect((r.dropsByPlace["vr1.veth.rx"] ?? 0) > 0, "the excess is dropped at the thread's ring")
+    let cap = Self.clock / 3_635
+    #expect(r.aggregate.forwardedPps < cap * 1.002, "no more than CPU 2 can do")
+  }
+
+  @Test("Poisson sends through the softirq chain on one CPU wait as in M/D/1 (Pollaczek-Khinchine)")
+  func softirqChainIsMD1() throws {
+    // netns-direct: each frame costs 6135 cycles on CPU 0 (send + chain, no per-batch part:
+    // one frame per send, one NET_RX run per frame), S = 6135 / 3.06e9 = 2.00490 us. Poisson
+    // departures at rho = 0.8 (399,022 p/s): a departure that finds the CPU busy waits, the
+    // sender being closed-loop; the mean wait is Wq = rho S / (2 (1 - rho)) = 2 S = 4.0098 us.
+    // Tolerance 3%: 4 replications of 0.5 s (800 k frames; busy-period correlation time
+    // S / (1 - rho)^2 = 50 us) give a standard error of the mean of about 1%.
+    let s = 6_135 / Self.clock
+    let lambda = 0.8 / s
+    var sum = 0.0
+    for i in 0..<4 {
+      let spec = try ScenarioLoader.load(
+        text: "name: md1\n", fileName: "md1.yaml",
+        overrides: [
+          "platform=netns-direct", "scheduler.kind=cfs", "host.cpus=2", "routers.count=1",
+          "traffic[0]={to: all, rate: \(Int(lambda.rounded()))pps, frame: 64B, arrival: poisson}",
+          "run.duration=500ms", "run.warmup=50ms",
+        ])
+      let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 7, replication: i)
+      _ = host.run(duration: spec.run.duration, warmup: spec.run.warmup)
+      sum += host.senders[0].meanLateness
+    }
+    let wq = 0.8 * s / (2 * 0.2) * 1e9
+    let got = sum / 4
+    #expect(abs(got - wq) / wq < 0.03, "mean wait \(got) ns, M/D/1 \(wq) ns")
+  }
+
+  @Test(
+    "a TX_RING burst above the softirq budget is squeezed, deferred to ksoftirqd, and overflows the backlog")
+  func budgetAndBacklog() throws {
+    // netns-router (4 veth crossings = 4 backlog entries per frame), offered far above capacity
+    // with bursts of 1000 frames: a run takes at most ceil(300 / 64) x 64 = 320 entries = 80
+    // frames, so each burst leaves work for ksoftirqd (squeezed), which shares CPU 0 with the
+    // generator under CFS; the generator keeps filling the 1000-frame backlog, whose drops are
+    // counted under cpu0.backlog.
+    let (r, host) = try Self.run(
+      "netns-router", rate: "1Mpps", extra: ["profile.generator_burst=1000"], duration: "200ms")
+    let modes = try #require(r.cpuModes)
+    #expect(modes[0].squeezedPerSecond > 0)
+    #expect((r.dropsByPlace["cpu0.backlog"] ?? 0) > 0, "\(r.dropsByPlace)")
+    #expect(host.softirqs[0].deferred > 0)
+    let c = host.conservation
+    #expect(c.offered == c.forwarded + c.dropped + UInt64(c.inside), "\(c)")
+  }
+
+  @Test("two senders on one CPU time-share it: each gets half of clock / (generator + chain)")
+  func sendersTimeShareTheirCPU() throws {
+    // netns-direct, 2 routers on a 1-CPU host: both generators (router N's on CPU N mod 1 = 0)
+    // and both chains run on CPU 0, each frame 6135 cycles: together 3.06e9 / 6135 = 498.8 kp/s,
+    // each offered 1 Mp/s, so CFS (equal weights) gives each half: 249.4 kp/s each, within 2%
+    // (the switches between the two senders, 11,950 cycles each, cost the rest). Nothing is
+    // dropped: a closed-loop sender slows down instead.
+    let (r, _) = try Self.run(
+      "netns-direct", rate: "2Mpps", cpus: 1,
+      extra: ["routers.count=2", "traffic[0]={to: each, rate: 1Mpps, frame: 64B, arrival: cbr}"])
+    let each = Self.clock / 6_135 / 2
+    for i in 0..<2 {
+      #expect(
+        r.routers[i].forwardedPps <= each * 1.002 && r.routers[i].forwardedPps > each * 0.98,
+        "vr\(i) \(r.routers[i].forwardedPps), hand \(each)")
+    }
+    #expect(r.aggregate.droppedPps == 0)
+  }
+
+  @Test("the path description names each hop's execution context")
+  func descriptions() throws {
+    // one line per platform and mode for the report (`swift test --filter NetnsSoftirqTests`)
+    for kind in [PlatformKind.netnsDirect, .netnsRouter, .netnsBridge] {
+      print("path \(kind.rawValue): \(kind.path)")
+    }
+    let direct = PlatformKind.netnsDirect.path
+    #expect(direct.contains("softirq of the sending CPU"), "\(direct)")
+    #expect(!direct.contains("NAPI") && !direct.contains("driver"), "no NIC on veth: \(direct)")
+    #expect(PlatformKind.netnsRouter.path.contains("veth -> host: IP forward (FIB) -> veth -> vrN"))
+    #expect(PlatformKind.netnsBridge.path.contains("host: bridge"))
+    let (_, threaded) = try Self.run(
+      "netns-router", rate: "1kpps", extra: ["profile.netns_forwarding=threaded"], duration: "100ms")
+    print("path netns-router threaded: \(threaded.pathDescription)")
+    #expect(threaded.pathDescription.contains("vrN.napi [kernel thread"), "\(threaded.pathDescription)")
+    #expect(threaded.pathDescription.contains("softirq of the thread's CPU"))
+  }
+}
