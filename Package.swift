@@ -120,3 +120,78 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+/// Keeps only the targets named in `names` and those they depend on (and the products made of
+/// them): a sanitized or fuzz build then compiles nothing else.
+@MainActor func keepOnly(_ names: Set<String>) {
+  var keep = names
+  var changed = true
+  while changed {
+    changed = false
+    for target in package.targets where keep.contains(target.name) {
+      for dependency in target.dependencies {
+        switch dependency {
+        case .targetItem(let name, _), .byNameItem(let name, _):
+          if keep.insert(name).inserted { changed = true }
+        default: break
+        }
+      }
+    }
+  }
+  package.targets.removeAll { !keep.contains($0.name) }
+  package.products.removeAll { product in
+    let targets = (product as? Product.Executable)?.targets ?? (product as? Product.Library)?.targets ?? []
+    return !targets.allSatisfy(keep.contains)
+  }
+  // Packages no kept target uses are dropped too (SwiftPM warns about unused dependencies).
+  let targetNames = Set(package.targets.map(\.name))
+  var used = Set<String>()
+  for target in package.targets {
+    for dependency in target.dependencies {
+      switch dependency {
+      case .productItem(_, let name?, _, _): used.insert(name.lowercased())
+      case .byNameItem(let name, _) where !targetNames.contains(name): used.insert(name.lowercased())
+      default: break
+      }
+    }
+  }
+  package.dependencies.removeAll { dependency in
+    guard case .sourceControl(_, let location, _) = dependency.kind else { return false }
+    let last = location.split(separator: "/").last.map(String.init) ?? location
+    return !used.contains((last.hasSuffix(".git") ? String(last.dropLast(4)) : last).lowercased())
+  }
+}
+
+// Fuzz targets (Fuzz/, issue 21): declared only when VRSIM_FUZZ is set, so the normal build and
+// `make test` never see them; then they and what they read are the whole package.
+// `scripts/fuzz.sh` builds them with libFuzzer and AddressSanitizer (`-sanitize=fuzzer,address
+// -parse-as-library`) in its own scratch folder and runs them.
+if Context.environment["VRSIM_FUZZ"] != nil {
+  let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("fuzz-scenario", ["Scenario", "Platforms"]),
+    ("fuzz-set", ["Scenario"]),
+    ("fuzz-profile", ["Scenario", "Platforms"]),
+    ("fuzz-trace-csv", ["Scenario", "Platforms", "SimCore"]),
+    ("fuzz-trace-pcap", ["Scenario", "Platforms"]),
+    ("fuzz-routes", ["Scenario", "Platforms", "NetModel"]),
+    ("fuzz-measured", ["Calibration", "Report"]),
+    ("fuzz-campaign", ["Experiment", "Report", .product(name: "GRDB", package: "GRDB.swift")]),
+  ]
+  for target in fuzzTargets {
+    package.targets.append(
+      .executableTarget(
+        name: target.name, dependencies: target.dependencies + ["FuzzSupport", "FuzzDriver"],
+        path: "Fuzz/\(target.name)",
+        swiftSettings: strict))
+  }
+  package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"))
+  package.targets.append(
+    .target(name: "FuzzSupport", dependencies: ["Scenario"], path: "Fuzz/FuzzSupport", swiftSettings: strict))
+  keepOnly(Set(fuzzTargets.map(\.name)))
+}
+
+// Sanitizer runs (scripts/sanitize.sh, issue 21): VRSIM_TEST_TARGETS=A,B keeps only those test
+// targets and what they depend on. Unset: no change.
+if let only = Context.environment["VRSIM_TEST_TARGETS"] {
+  keepOnly(Set(only.split(separator: ",").map(String.init)))
+}

@@ -117,6 +117,12 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   public static let timerDifference = Metric(
     "timer_difference", "s", "External (ICMP) minus wall time of a benchmark round; measured only.",
     measuredOnly: true)
+  /// How long the two echo requests' sends took: the bound of `timer_difference` (the
+  /// time-keeper's kernel stamps are taken inside the sends).
+  public static let timerSendTime = Metric(
+    "timer_send_time", "s",
+    "Time the start and end echo requests' sends took (bounds the timer difference); measured only.",
+    measuredOnly: true)
   /// Time the benchmark's cgroup was throttled by its CFS quota during the round.
   public static let cgroupThrottledTime = Metric(
     "cgroup_throttled_time", "s", "Time a benchmark's cgroup was throttled by its CPU cap; measured only.",
@@ -364,7 +370,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     offeredPps, forwardedPps, frameBps, wireBps, droppedPps, loss, latencyMean, latencyP50, latencyP99,
     latencyMax, jainIndex, switches, notifications, routerNotifications, notificationsPerPacket, boostWakeups,
     utilisation, cpu, delayMean, delayMax, drops, jobSeconds, jobShare, jobResponse,
-    benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, cgroupThrottledTime, udpGoodputBps,
+    benchmarkTime, benchmarkOwnTime, benchmarkWallTime, timerDifference, timerSendTime, cgroupThrottledTime,
+    udpGoodputBps,
     udpLoss, sendLatenessMean, sendLatenessP99, targetPps,
     lossVsTarget, sentPackets, receivedPackets, sendTime, generatorCeilingPps, generatorBound,
     generatorDroppedPps, ipForwardedPps, hopForwardedPps, hopDroppedPps, softnetDroppedPps, softnetSqueezed,

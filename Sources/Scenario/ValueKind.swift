@@ -259,6 +259,13 @@ extension ValueKind {
           problems.append(
             ValueProblem("\(v) is out of range", allowed: allowed, at: item.origin, pathSuffix: suffix))
         }
+        // A CPU pinned twice or a router named twice is a mistake, never a weight.
+        if let first = out.firstIndex(of: v) {
+          problems.append(
+            ValueProblem(
+              "\(v) is listed twice (first as item \(first))", allowed: "each value at most once",
+              at: item.origin, pathSuffix: suffix))
+        }
         out.append(v)
       }
       return problems.isEmpty ? .success(.integers(out)) : .failure(ValueProblemList(problems))

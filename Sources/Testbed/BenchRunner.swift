@@ -30,6 +30,10 @@ public struct BenchResult: Sendable {
   public var throttledSeconds: Double?
   /// What the benchmark wrote to its standard output (e.g. iperf3's JSON report).
   public var output: String = ""
+  /// How long the start and end echo requests' `sendto` calls took together: the external
+  /// stamps are taken inside them, so |external - wall| is at most this (plus the drift of
+  /// the kernel's real-time clock against the monotonic one, at most 500 ppm).
+  public var sendSeconds: Double? = nil
 }
 
 /// The bench topology and the timed runs: a time-keeper namespace linked to router
@@ -207,7 +211,7 @@ public final class BenchRunner: @unchecked Sendable {
     if env == .virtual, let after = throttledSeconds() { throttled = after - (throttledBefore ?? 0) }
     return BenchResult(
       externalSeconds: Double(t2 - t1) * 1e-9, wallSeconds: wall, ownSeconds: own, status: status,
-      throttledSeconds: throttled, output: output)
+      throttledSeconds: throttled, output: output, sendSeconds: f.count >= 6 ? Double(f[5]) : nil)
   }
 
   /// Runs `argv` (stdin /dev/null, stdout captured, stderr inherited) with posix_spawn and
@@ -275,7 +279,7 @@ public final class BenchRunner: @unchecked Sendable {
   public static func timedChild(keeper: String, id: UInt16, sleep: Double?, argv: [String]) throws -> Never {
     _ = readLine()  // the parent's go, once this process is in its cgroups
     let echo = try ExternalTimer.EchoSender(destination: keeper)
-    let t0 = try echo.send(id: id, seq: 1)
+    let (t0, a0) = try echo.sendBracketed(id: id, seq: 1)
     var status: Int32 = 0
     var own = Double.nan
     if let sleep {
@@ -296,15 +300,17 @@ public final class BenchRunner: @unchecked Sendable {
         }
         ?? ran
     }
-    let t1 = try echo.send(id: id, seq: 2)
+    let (t1, a1) = try echo.sendBracketed(id: id, seq: 2)
     let wall = Double(t1 - t0) * 1e-9
+    // How long the two sends took: the external stamps lie within them.
+    let sends = Double((a0 - t0) + (a1 - t1)) * 1e-9
     // The benchmark's CPU time (user + system of the waited-for child; 0 for the sleep).
     var usage = rusage()
     getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
     let cpu =
       Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
       + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
-    FileHandle.standardOutput.write(Data("timed \(wall) \(status) \(own) \(cpu)\n".utf8))
+    FileHandle.standardOutput.write(Data("timed \(wall) \(status) \(own) \(cpu) \(sends)\n".utf8))
     exit(0)
   }
 }

@@ -142,6 +142,14 @@ public enum ExternalTimer {
 
     deinit { close(fd) }
 
+    /// Sends echo request (`id`, `seq`) and returns CLOCK_MONOTONIC just before and just after
+    /// the send. On a veth link the time-keeper's kernel stamp is taken inside the `sendto`
+    /// (netif_rx stamps the frame as it is queued), so it lies between the two.
+    public func sendBracketed(id: UInt16, seq: UInt16) throws -> (before: UInt64, after: UInt64) {
+      let before = try send(id: id, seq: seq)
+      return (before, ExternalTimer.monotonicNanoseconds())
+    }
+
     /// Sends echo request (`id`, `seq`) and returns CLOCK_MONOTONIC just before the send.
     @discardableResult
     public func send(id: UInt16, seq: UInt16) throws -> UInt64 {

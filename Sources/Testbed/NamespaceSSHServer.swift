@@ -8,7 +8,7 @@ import Scenario
 /// An OpenSSH server inside one of a testbed session's own namespaces, so the ssh path of the
 /// remote roles runs for real without a second machine: a temporary host key, a temporary
 /// client key authorised for root, its own `sshd_config`, listening only on one address of
-/// that namespace. Everything lives in the session's work directory (`/tmp/vrt<hex>-work/ssh`,
+/// that namespace. Everything lives in the session's work directory (`/tmp/vrt<hex>-work.XXXXXX/ssh`,
 /// so `vrsim testbed clean` removes it after a SIGKILL); sshd runs in the session's namespace
 /// (deleting it kills sshd, so the session's teardown on error, SIGINT, SIGTERM and SIGHUP
 /// does) and is stopped by its pid in `stop()`.

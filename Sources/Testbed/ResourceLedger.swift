@@ -6,7 +6,9 @@ import Scenario
 #endif
 
 /// What one run created, so that it can be removed whatever way the run ends: namespaces,
-/// cgroup directories and child processes, recorded *before* each is created.
+/// cgroup directories, work folders and child processes, recorded *before* each is created
+/// (processes: as soon as they have a pid) in memory and, with a `journal`, in the run's
+/// ledger file, which `vrsim testbed clean` reads after a SIGKILL.
 ///
 /// Creation and teardown hold the same lock: a signal handler that tears down while the main
 /// thread is creating waits for that one step, and once torn down the ledger refuses new
@@ -16,11 +18,20 @@ public final class ResourceLedger: @unchecked Sendable {
   private var namespaces: [(name: String, host: SSHTarget?)] = []
   private var cgroups: [(path: String, host: SSHTarget?)] = []
   private var processes: [Int32: Process] = [:]
+  private var workDirectories: [String] = []
   private var closed = false
+  /// Set when a teardown could not remove something (the ledger file is then kept for clean).
+  private var leftBehind = false
   private let runner: any CommandRunner
+  /// The run's ledger file (nil: memory only, as in tests of the plan).
+  public let journal: LedgerJournal?
 
-  /// A ledger that runs its teardown commands with `runner`.
-  public init(runner: any CommandRunner) { self.runner = runner }
+  /// A ledger that runs its teardown commands with `runner` and writes every entry to
+  /// `journal` before acting on it.
+  public init(runner: any CommandRunner, journal: LedgerJournal? = nil) {
+    self.runner = runner
+    self.journal = journal
+  }
 
   /// Records namespace `name` on `host` (nil: this machine) and creates it with `create`,
   /// under the lock.
@@ -28,6 +39,7 @@ public final class ResourceLedger: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     guard !closed else { throw TestbedError("interrupted") }
+    try journal?.record(.namespace(name, host: host))
     namespaces.append((name, host))
     try create()
   }
@@ -38,8 +50,28 @@ public final class ResourceLedger: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     guard !closed else { throw TestbedError("interrupted") }
+    try journal?.record(.cgroup(path, host: host))
     cgroups.append((path, host))
     try create()
+  }
+
+  /// Makes a private work folder in `parent` with `mkdtemp` (mode 0700, a fresh unpredictable
+  /// name starting with `stem`) and records it at once, before anything is written in it.
+  public func createWorkDirectory(in parent: String, stem: String) throws -> String {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !closed else { throw TestbedError("interrupted") }
+    var template = Array((parent + "/" + stem + "XXXXXX").utf8CString)
+    guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+      throw TestbedError("cannot create a work folder in \(parent): \(String(cString: strerror(errno)))")
+    }
+    let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    workDirectories.append(path)
+    do { try journal?.record(.workDirectory(path)) } catch {
+      rmdir(path)
+      throw error
+    }
+    return path
   }
 
   /// Runs `body` under the lock unless torn down (a command that must not race teardown).
@@ -50,13 +82,16 @@ public final class ResourceLedger: @unchecked Sendable {
     return try body()
   }
 
-  /// Starts `process` and records it (killed at teardown if still running).
+  /// Starts `process` and records it (killed at teardown if still running) with its start
+  /// time, so that clean never kills another program that got its pid later.
   public func start(_ process: Process) throws {
     lock.lock()
     defer { lock.unlock() }
     guard !closed else { throw TestbedError("interrupted") }
     try process.run()
-    processes[process.processIdentifier] = process
+    let pid = process.processIdentifier
+    processes[pid] = process
+    if let start = ProcessStart.of(pid) { try journal?.record(.process(pid: pid, start: start)) }
   }
 
   /// Forgets a process that has exited.
@@ -75,8 +110,9 @@ public final class ResourceLedger: @unchecked Sendable {
 
   /// Removes everything recorded, newest first: kills child processes, then whatever still
   /// runs in the run's cgroups and namespaces (all of it started by this run), removes the
-  /// cgroups, deletes the namespaces (their links go with them). Idempotent; returns what
-  /// was removed. With `final`, later creations are refused.
+  /// cgroups, deletes the namespaces (their links go with them); with `final`, also the work
+  /// folders, and later creations are refused. Idempotent; returns what was removed. After a
+  /// final teardown that left nothing, the ledger file is deleted (else `clean` finds it).
   @discardableResult
   public func teardown(final: Bool = true) -> [String] {
     lock.lock()
@@ -88,24 +124,47 @@ public final class ResourceLedger: @unchecked Sendable {
     processes = [:]
     for (path, host) in cgroups.reversed() {
       if let host {
-        if CgroupFiles.remove(path, runner: host.runner(local: runner)) {
+        let on = host.runner(local: runner)
+        if CgroupFiles.remove(path, runner: on) {
           removed.append("cgroup \(path) on \(host.host)")
+        } else if (try? on.run(["test", "-e", path], input: nil))?.status != 1 {
+          leftBehind = true
         }
       } else if CgroupFiles.remove(path) {
         removed.append("cgroup \(path)")
+      } else if FileManager.default.fileExists(atPath: path) {
+        leftBehind = true
       }
     }
     cgroups = []
     for (ns, host) in namespaces.reversed() {
       if let host {
-        if NamespaceTools.remove(ns, runner: host.runner(local: runner), remote: true) {
+        let on = host.runner(local: runner)
+        if NamespaceTools.remove(ns, runner: on, remote: true) {
           removed.append("netns \(ns) on \(host.host)")
+        } else if (try? on.run(["ip", "netns", "list"], input: nil)).map({
+          $0.status != 0 || NamespaceTools.names($0.stdout).contains(ns)
+        }) ?? true {
+          leftBehind = true
         }
       } else if NamespaceTools.remove(ns, runner: runner) {
         removed.append("netns \(ns)")
+      } else if NamespaceTools.list(runner: runner).contains(ns) {
+        leftBehind = true
       }
     }
     namespaces = []
+    if final {
+      for dir in workDirectories.reversed() {
+        if SafeRemove.directory(dir) {
+          removed.append("directory \(dir)")
+        } else {
+          leftBehind = true
+        }
+      }
+      workDirectories = []
+      if !leftBehind { journal?.remove() }
+    }
     return removed
   }
 }
@@ -202,7 +261,12 @@ enum NamespaceTools {
   /// Names in `ip netns list`.
   static func list(runner: any CommandRunner) -> [String] {
     guard let out = try? runner.run(["ip", "netns", "list"], input: nil), out.status == 0 else { return [] }
-    return out.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+    return names(out.stdout)
+  }
+
+  /// The names in the output of `ip netns list` (each line: a name, maybe ` (id: N)`).
+  static func names(_ text: String) -> [String] {
+    text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
   }
 
   /// Kills the processes inside namespace `ns` (started by the run that owns it), then

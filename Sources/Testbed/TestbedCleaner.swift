@@ -1,10 +1,14 @@
 import Foundation
 import Scenario
 
-/// Removes what killed testbed runs left: every namespace, host-namespace link and cgroup
-/// whose name is in the `vrt<hex>-` family (`RunPrefix.isFamily`), and the processes inside
-/// them. Takes the run lock first, so a live run is never disturbed; nothing outside the
-/// family is touched.
+/// Removes what killed testbed runs left, as their ledger files record it (`LedgerJournal`):
+/// the processes each run recorded (only while the pid still belongs to the process that
+/// started then, by its start time) and their descendants, the cgroups (with what runs in
+/// them) and namespaces (with what runs in them, their links going with them) each run
+/// recorded, locally or on the remote host recorded with them, and its work folders (a real
+/// directory owned by this user, nothing followed through a symlink). A ledger file goes once
+/// everything it records is gone. Takes the run lock first, so a live run is never disturbed;
+/// nothing a ledger does not record is touched, even when named like the testbed's.
 public enum TestbedCleaner {
   /// What was found and removed.
   public struct Report: Sendable {
@@ -12,103 +16,122 @@ public enum TestbedCleaner {
     public var removed: [String]
     /// Items found but not removable, with the reason.
     public var failed: [String]
-    /// Per remote host cleaned (in the order given): what was removed there and what not.
+    /// Per remote host cleaned: what was removed there and what not.
     public var hosts: [(host: String, removed: [String], failed: [String])] = []
+    /// Names in the testbed's family (`vrt<hex>-`) that exist here but that no ledger
+    /// records: left alone (another tool's, or a run of a version without ledger files).
+    public var untouched: [String] = []
   }
 
-  /// Cleans up with `runner`; `cgroupRoot` is where the hierarchies are mounted. `remotes`:
-  /// hosts (a scenario's remote roles) cleaned first, over ssh, the same way: family
-  /// namespaces (`ip netns list` there) and cgroups, nothing else.
+  /// Cleans up with `runner`, from the ledger files in `ledgerDirectory`. `remotes`: ssh
+  /// targets (a scenario's remote roles) used instead of the recorded ones for entries on
+  /// the same host and port (e.g. when a key file moved).
   public static func clean(
-    runner: any CommandRunner, remotes: [SSHTarget] = [], cgroupRoot: String = "/sys/fs/cgroup"
+    runner: any CommandRunner, remotes: [SSHTarget] = [], cgroupRoot: String = "/sys/fs/cgroup",
+    ledgerDirectory: String = LedgerJournal.defaultDirectory
   ) throws -> Report {
     let lock = try TestbedLock()
     defer { withExtendedLifetime(lock) {} }
-    var hosts: [(host: String, removed: [String], failed: [String])] = []
-    for target in remotes {
-      let (removed, failed) = cleanRemote(on: target.runner(local: runner), cgroupRoot: cgroupRoot)
-      hosts.append((target.host, removed, failed))
-    }
-    var report = try cleanLocal(runner: runner, cgroupRoot: cgroupRoot)
-    report.hosts = hosts
-    return report
-  }
-
-  /// Removes the family's cgroups and namespaces on a remote host through `on` (ssh).
-  static func cleanRemote(on: any CommandRunner, cgroupRoot: String) -> (removed: [String], failed: [String])
-  {
-    var removed: [String] = []
-    var failed: [String] = []
-    for dir in ["cpu", "cpuset", "cpuacct", "memory", "unified"].map({ cgroupRoot + "/" + $0 }) + [cgroupRoot]
-    {
-      guard let r = try? on.run(["ls", "-1", dir], input: nil), r.status == 0 else { continue }
-      for e in r.stdout.split(separator: "\n").map(String.init).sorted() where RunPrefix.isFamily(e) {
-        let path = dir + "/" + e
-        if CgroupFiles.remove(path, runner: on) {
-          removed.append("cgroup \(path)")
-        } else {
-          failed.append("cgroup \(path)")
-        }
+    var report = Report(removed: [], failed: [])
+    var hostIndex: [String: Int] = [:]
+    func remote(_ host: SSHTarget, removed: String? = nil, failed: String? = nil) {
+      let key = host.host
+      if hostIndex[key] == nil {
+        hostIndex[key] = report.hosts.count
+        report.hosts.append((key, [], []))
       }
+      if let removed { report.hosts[hostIndex[key]!].removed.append(removed) }
+      if let failed { report.hosts[hostIndex[key]!].failed.append(failed) }
     }
-    if let r = try? on.run(["ip", "netns", "list"], input: nil), r.status == 0 {
-      let names = r.stdout.split(separator: "\n").compactMap {
-        $0.split(separator: " ").first.map(String.init)
+    for file in LedgerJournal.files(in: ledgerDirectory) {
+      let entries = LedgerJournal.entries(of: file)
+      if case .owner(let pid, let start)? = entries.first, ProcessStart.isAlive(pid, start: start) {
+        report.failed.append("ledger \(file): its run (pid \(pid)) is still running")
+        continue
       }
-      for ns in names.sorted() where RunPrefix.isFamily(ns) {
-        if NamespaceTools.remove(ns, runner: on, remote: true) {
-          removed.append("netns \(ns)")
-        } else {
-          failed.append("netns \(ns)")
-        }
+      var failures = 0
+      // Processes first: the recorded ones still alive as themselves, and their descendants.
+      let roots = entries.compactMap { e -> Int32? in
+        if case .process(let pid, let start) = e, ProcessStart.isAlive(pid, start: start) { return pid }
+        return nil
       }
-    } else {
-      failed.append("ip netns list did not run over ssh")
-    }
-    return (removed, failed)
-  }
-
-  /// This machine's part of `clean`, under the lock the caller holds.
-  static func cleanLocal(runner: any CommandRunner, cgroupRoot: String) throws -> Report {
-    var removed: [String] = []
-    var failed: [String] = []
-    // cgroups first: their members are killed before the namespaces are deleted.
-    for dir in cgroupDirectories(root: cgroupRoot) {
-      let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-      for e in entries.sorted() where RunPrefix.isFamily(e) {
-        let path = dir + "/" + e
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+      let tree = ProcessStart.descendants(of: roots)
+      for pid in tree where pid != getpid() {
+        let name =
+          (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+          .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+        if kill(pid, SIGKILL) == 0 { report.removed.append("process \(pid) (\(name))") }
+      }
+      if !tree.isEmpty { usleep(50_000) }
+      var seen = Set<String>()
+      for e in entries.reversed() {
+        guard case .cgroup(let path, let host) = e, seen.insert("c \(path) \(host?.host ?? "")").inserted
+        else {
           continue
         }
-        if CgroupFiles.remove(path) {
-          removed.append("cgroup \(path)")
-        } else {
-          failed.append("cgroup \(path)")
+        if let host {
+          let target = remotes.first { $0.host == host.host && $0.port == host.port } ?? host
+          let on = target.runner(local: runner)
+          if CgroupFiles.remove(path, runner: on) {
+            remote(host, removed: "cgroup \(path)")
+          } else if (try? on.run(["test", "-e", path], input: nil))?.status != 1 {
+            remote(host, failed: "cgroup \(path)")
+            failures += 1
+          }
+        } else if FileManager.default.fileExists(atPath: path) {
+          if CgroupFiles.remove(path) {
+            report.removed.append("cgroup \(path)")
+          } else {
+            report.failed.append("cgroup \(path)")
+            failures += 1
+          }
         }
       }
-    }
-    for ns in NamespaceTools.list(runner: runner).sorted() where RunPrefix.isFamily(ns) {
-      if NamespaceTools.remove(ns, runner: runner) {
-        removed.append("netns \(ns)")
-      } else {
-        failed.append("netns \(ns)")
+      let here = Set(NamespaceTools.list(runner: runner))
+      for e in entries.reversed() {
+        guard case .namespace(let ns, let host) = e, seen.insert("n \(ns) \(host?.host ?? "")").inserted
+        else {
+          continue
+        }
+        if let host {
+          let target = remotes.first { $0.host == host.host && $0.port == host.port } ?? host
+          let on = target.runner(local: runner)
+          guard let list = try? on.run(["ip", "netns", "list"], input: nil), list.status == 0 else {
+            remote(host, failed: "netns \(ns) (ip netns list did not run over ssh)")
+            failures += 1
+            continue
+          }
+          guard NamespaceTools.names(list.stdout).contains(ns) else { continue }
+          if NamespaceTools.remove(ns, runner: on, remote: true) {
+            remote(host, removed: "netns \(ns)")
+          } else {
+            remote(host, failed: "netns \(ns)")
+            failures += 1
+          }
+        } else if here.contains(ns) {
+          if NamespaceTools.remove(ns, runner: runner) {
+            report.removed.append("netns \(ns)")
+          } else {
+            report.failed.append("netns \(ns)")
+            failures += 1
+          }
+        }
       }
+      for e in entries {
+        guard case .workDirectory(let dir) = e else { continue }
+        var st = stat()
+        guard lstat(dir, &st) == 0 else { continue }
+        if SafeRemove.directory(dir) {
+          report.removed.append("directory \(dir)")
+        } else {
+          report.failed.append("directory \(dir) (not a directory owned by this user, or not removable)")
+          failures += 1
+        }
+      }
+      if failures == 0 { unlink(file) }
     }
-    // Links in the host's namespace (a run never makes any, but an interrupted `ip link add`
-    // of another tool version might): only family names.
-    for link in hostLinks(runner: runner) where RunPrefix.isFamily(link) {
-      let r = try? runner.run(["ip", "link", "del", "dev", link], input: nil)
-      if r?.status == 0 { removed.append("link \(link)") } else { failed.append("link \(link)") }
-    }
-    // Work directories (trafgen configurations) of killed runs.
-    let tmp = FileManager.default.temporaryDirectory.path
-    for e in ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).sorted()
-    where RunPrefix.isFamily(e) && e.hasSuffix("-work") {
-      let path = (tmp as NSString).appendingPathComponent(e)
-      if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append("directory \(path)") }
-    }
-    return Report(removed: removed, failed: failed)
+    report.untouched = leftovers(runner: runner, cgroupRoot: cgroupRoot)
+    return report
   }
 
   /// What is left of the family right now (namespaces, host links, cgroups), optionally only

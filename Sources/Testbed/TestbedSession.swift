@@ -25,12 +25,15 @@ public final class TestbedSession: @unchecked Sendable {
   private var signalSources: [any DispatchSourceSignal] = []
   private var closed = false
 
-  /// Checks the machine, takes the lock and installs the signal handlers. Throws (usage
-  /// errors) without root, namespaces, veth, the tools or a cgroup hierarchy, or when another
-  /// run holds the lock.
+  /// Takes the lock, opens the run's ledger file and installs the signal handlers, then
+  /// checks the machine (the probe namespace is recorded in the ledger like any other) and
+  /// makes the work folder (`mkdtemp`, recorded). Throws (usage errors) without root,
+  /// namespaces, veth, the tools or a cgroup hierarchy, or when another run holds the lock.
+  /// `ledgerDirectory`: where the ledger file goes (tests give their own).
   public init(
     runner: any CommandRunner = SystemCommandRunner(), prefix: RunPrefix = .current,
-    tools: [String] = Preflight.tools, log: @escaping @Sendable (String) -> Void
+    tools: [String] = Preflight.tools, ledgerDirectory: String = LedgerJournal.defaultDirectory,
+    log: @escaping @Sendable (String) -> Void
   ) throws {
     self.runner = runner
     self.prefix = prefix
@@ -40,7 +43,6 @@ public final class TestbedSession: @unchecked Sendable {
         "the testbed needs root (network namespaces, veth pairs, cgroups); run it as root", usage: true)
     }
     lock = try TestbedLock()
-    cgroups = try Preflight.check(runner: runner, prefix: prefix, tools: tools)
     let taken = TestbedCleaner.leftovers(prefix: prefix.text, runner: runner)
     guard taken.isEmpty else {
       throw TestbedError(
@@ -53,24 +55,32 @@ public final class TestbedSession: @unchecked Sendable {
         "note: \(stale.count) item(s) left by an earlier killed run (e.g. \(stale[0])); vrsim testbed clean removes them"
       )
     }
-    ledger = ResourceLedger(runner: runner)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(prefix.name("work")).path
-    try? FileManager.default.removeItem(atPath: dir)
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    workDirectory = dir
-    installSignalHandlers()
+    // Nothing is created before the ledger file exists and the handlers are installed.
+    ledger = ResourceLedger(
+      runner: runner, journal: try LedgerJournal(prefix: prefix, directory: ledgerDirectory))
+    let sources = Self.installSignalHandlers(ledger: ledger, log: log)
+    signalSources = sources
+    do {
+      cgroups = try Preflight.check(runner: runner, prefix: prefix, tools: tools, ledger: ledger)
+      workDirectory = try ledger.createWorkDirectory(
+        in: FileManager.default.temporaryDirectory.path, stem: prefix.name("work."))
+    } catch {
+      ledger.teardown()
+      Self.restore(sources)
+      throw error
+    }
   }
 
-  private func installSignalHandlers() {
+  /// SIGINT, SIGTERM and SIGHUP tear `ledger` down and exit 130, 143, 129.
+  private static func installSignalHandlers(ledger: ResourceLedger, log: @escaping @Sendable (String) -> Void)
+    -> [any DispatchSourceSignal]
+  {
+    var signalSources: [any DispatchSourceSignal] = []
     for (sig, code) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143)), (SIGHUP, Int32(129))] {
       signal(sig, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-      let ledger = self.ledger
-      let log = self.log
-      let dir = workDirectory
       source.setEventHandler {
         let removed = ledger.teardown()
-        try? FileManager.default.removeItem(atPath: dir)
         log(
           "interrupted (signal \(sig)); removed \(removed.count) item(s): \(removed.joined(separator: ", "))")
         exit(code)
@@ -78,6 +88,13 @@ public final class TestbedSession: @unchecked Sendable {
       source.resume()
       signalSources.append(source)
     }
+    return signalSources
+  }
+
+  /// Cancels `sources` and restores the default actions.
+  private static func restore(_ sources: [any DispatchSourceSignal]) {
+    for s in sources { s.cancel() }
+    for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
   }
 
   /// Builds the topology of `setup`, measures the generator's ceiling, runs `trials`
@@ -216,9 +233,7 @@ public final class TestbedSession: @unchecked Sendable {
     guard !closed else { return [] }
     closed = true
     let removed = ledger.teardown()
-    try? FileManager.default.removeItem(atPath: workDirectory)
-    for s in signalSources { s.cancel() }
-    for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
+    Self.restore(signalSources)
     withExtendedLifetime(lock) {}
     return removed
   }

@@ -128,7 +128,11 @@ public enum Preflight {
   public static let tools = ["ip", "bridge", "sysctl", "taskset", "trafgen"]
 
   /// The cgroup layout, or an error naming the first thing missing.
-  public static func check(runner: any CommandRunner, prefix: RunPrefix, tools: [String] = Preflight.tools)
+  /// `ledger`: the session's, which records the probe namespace before it is made.
+  public static func check(
+    runner: any CommandRunner, prefix: RunPrefix, tools: [String] = Preflight.tools,
+    ledger: ResourceLedger? = nil
+  )
     throws -> CgroupLayout
   {
     guard geteuid() == 0 else {
@@ -143,7 +147,7 @@ public enum Preflight {
     guard FileManager.default.fileExists(atPath: "/proc/self/ns/net") else {
       throw TestbedError("this kernel has no network namespaces (/proc/self/ns/net is missing)", usage: true)
     }
-    try probeNamespaces(runner: runner, prefix: prefix)
+    try probeNamespaces(runner: runner, prefix: prefix, ledger: ledger)
     guard let layout = CgroupLayout.detect() else {
       throw TestbedError("no cgroup hierarchy with cpu and cpuset under /sys/fs/cgroup", usage: true)
     }
@@ -151,10 +155,20 @@ public enum Preflight {
   }
 
   /// Creates a namespace and a veth pair inside it (under the run's prefix) and removes them:
-  /// the proof that namespaces and veth work here.
-  public static func probeNamespaces(runner: any CommandRunner, prefix: RunPrefix) throws {
+  /// the proof that namespaces and veth work here. With `ledger`, the namespace is recorded
+  /// there before it is made.
+  public static func probeNamespaces(
+    runner: any CommandRunner, prefix: RunPrefix, ledger: ResourceLedger? = nil
+  )
+    throws
+  {
     let ns = prefix.name("probe")
-    let made = try runner.run(["ip", "netns", "add", ns], input: nil)
+    var made = CommandResult(status: 0, stdout: "", stderr: "")
+    if let ledger {
+      try ledger.createNamespace(ns) { made = try runner.run(["ip", "netns", "add", ns], input: nil) }
+    } else {
+      made = try runner.run(["ip", "netns", "add", ns], input: nil)
+    }
     guard made.status == 0 else {
       throw TestbedError(
         "cannot create a network namespace (ip netns add): \(made.stderr.trimmingCharacters(in: .whitespacesAndNewlines))",

@@ -212,6 +212,7 @@ struct TestbedBenchCommand: ParsableCommand {
               MetricRow(scope: scope, .benchmarkWallTime, value: r.wallSeconds),
               MetricRow(scope: scope, .timerDifference, value: r.externalSeconds - r.wallSeconds),
             ]
+            if let sends = r.sendSeconds { m.append(MetricRow(scope: scope, .timerSendTime, value: sends)) }
             if let t = r.throttledSeconds {
               m.append(MetricRow(scope: scope, .cgroupThrottledTime, value: t))
             }

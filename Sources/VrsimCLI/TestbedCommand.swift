@@ -271,15 +271,18 @@ struct TestbedRunCommand: ParsableCommand {
 struct TestbedCleanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "clean",
-    abstract: "Remove the namespaces, links and cgroups that killed testbed runs left.",
+    abstract: "Remove the namespaces, cgroups, processes and folders that killed testbed runs left.",
     discussion: """
-      Finds everything named in the testbed's prefix family (vrt<hex>-): network namespaces, \
-      links in the host namespace, cgroups; kills the processes inside them (started by the \
-      run that made them), removes them and prints each one. Waits for no run: it refuses \
-      while a run holds the testbed lock. Nothing outside the family is touched. Given a \
-      scenario FILE, first does the same on the remote host of each role its testbed: \
-      section puts on one (over ssh: the family's namespaces in ip netns list there, and \
-      its cgroups), printing each removal with the host.
+      Reads the ledger file every testbed run writes before it creates anything (in \
+      /run/vrsim-testbed) and removes exactly what the runs that died recorded: their \
+      processes (only while the pid still names the process that started then, by its start \
+      time) and the processes those started, their cgroups and network namespaces with what \
+      runs inside (links go with their namespace), locally or over ssh on the remote host \
+      recorded with them, and their work folders (a directory owned by root, no symlink \
+      followed). Prints each removal, with the host for remote ones, and lists names in the \
+      testbed's family (vrt<hex>-) that no ledger records: those are left alone. Refuses \
+      while a run holds the testbed lock. Given a scenario FILE, the ssh settings of its \
+      roles replace the recorded ones for the same host and port.
       """
   )
 
@@ -310,6 +313,7 @@ struct TestbedCleanCommand: ParsableCommand {
     }
     for r in report.removed { print("removed \(r)") }
     if report.removed.isEmpty { print("nothing to remove") }
+    for u in report.untouched { print("left alone (no ledger records it): \(u)") }
     failed += report.failed
     if !failed.isEmpty {
       throw RunError("could not remove: \(failed.joined(separator: ", "))")

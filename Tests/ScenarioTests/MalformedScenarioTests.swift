@@ -172,6 +172,22 @@ import Testing
       """
     ),
     (
+      "unknown-tag.yaml",
+      """
+      unknown-tag.yaml:1:15: host.cpus: unknown YAML tag '!evil' (no tags are read); allowed: the value without a tag
+      unknown-tag.yaml:2:10: routers: unknown YAML tag '!!map' (no tags are read); allowed: the value without a tag
+      unknown-tag.yaml:3:14: run.seed: unknown YAML tag '!!int' (no tags are read); allowed: the value without a tag
+      """
+    ),
+    (
+      "duplicate-pins.yaml",
+      """
+      duplicate-pins.yaml:2:18: dom0.pin[1]: 0 is listed twice (first as item 0); allowed: each value at most once
+      duplicate-pins.yaml:2:21: dom0.pin[2]: 0 is listed twice (first as item 0); allowed: each value at most once
+      duplicate-pins.yaml:3:42: routers.each.pin[2]: 1 is listed twice (first as item 0); allowed: each value at most once
+      """
+    ),
+    (
       "sweep-unknown-path.yaml",
       "sweep-unknown-path.yaml:2:10: sweep.routers.cont: unknown key path 'routers.cont' (did you mean 'routers.count'?); allowed: a key path of the schema (scenarios/README.md), e.g. routers.count"
     ),

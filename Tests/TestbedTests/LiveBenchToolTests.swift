@@ -57,9 +57,12 @@ extension LiveTestbedTests {
   }
 
   /// iperf3 at 100 Mbit/s each way between the host environment and the time-keeper over
-  /// one veth pair: the receiver gets 100 Mbit/s within 5% (iperf3's -b paces the payload bits
-  /// to well under 1% over 2 s; 8,500 datagrams/s are far below what one veth carries, so
-  /// the loss stays under 1%), and the external time covers the 2 s test.
+  /// one veth pair: what the receiver got and what it lost add up to the 100 Mbit/s sent,
+  /// within 5% (iperf3's -b paces the payload bits to well under 1% over 2 s), both figures
+  /// from the same test. The loss alone is no test on a loaded machine: 8,500 datagrams/s are
+  /// far below what one veth carries, but a receiver that waits for a CPU overflows its
+  /// socket buffer (1.1% lost, seen with a CPU hog beside the parallel suite). The external
+  /// time covers the 2 s test.
   @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
   func iperf3BenchReportsTheReceiversRate() throws {
     let (status, output) = try Live.run([
@@ -71,14 +74,16 @@ extension LiveTestbedTests {
         Self.value(output, "udp_goodput_bps", note: "direction=\(way)"), "\(output.suffix(600))")
       let loss = try #require(Self.value(output, "udp_loss", note: "direction=\(way)"))
       let time = try #require(Self.value(output, "benchmark_time", note: "direction=\(way)"))
-      #expect(abs(goodput - 100e6) / 100e6 < 0.05, "\(way): \(goodput) bit/s")
-      #expect(loss >= 0 && loss < 0.01, "\(way): loss \(loss)")
+      #expect(
+        abs(goodput / max(1 - loss, 1e-9) - 100e6) / 100e6 < 0.05, "\(way): \(goodput) bit/s, loss \(loss)")
+      #expect(loss >= 0 && loss < 1, "\(way): loss \(loss)")
       #expect(time >= 2.0, "\(way): external \(time) s for a 2 s test")
     }
   }
 
   /// bonnie++ on 16 MB in the virtual environment finishes, and the external timer agrees
-  /// with the timed process's clock within 1 ms (the timer's own check, as for the sleep).
+  /// with the timed process's clock within the round's own bound (`Live.timerBound`, as for
+  /// the sleep).
   @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
   func bonnieBenchIsTimedExternally() throws {
     let (status, output) = try Live.run([
@@ -88,7 +93,10 @@ extension LiveTestbedTests {
     let external = try #require(
       Self.value(output, "benchmark_time", note: "env=virtual"), "\(output.suffix(600))")
     let wall = try #require(Self.value(output, "benchmark_wall_time", note: "env=virtual"))
+    let sends = try #require(Self.value(output, "timer_send_time", note: "env=virtual"))
     #expect(external > 0)
-    #expect(abs(external - wall) < 0.001, "external \(external) s, wall \(wall) s")
+    #expect(
+      abs(external - wall) <= Live.timerBound(wall: wall, sends: sends),
+      "external \(external) s, wall \(wall) s, sends \(sends) s")
   }
 }

@@ -15,15 +15,18 @@ extension LiveTestbedTests {
     return nil
   }
 
-  /// A cpu job of 1.125e9 cycles at host.clock 2.25 GHz is 0.5 s of CPU time of the calibrated
-  /// loop, run in vr0's namespace and cgroup beside 1 s of 10 kp/s traffic. Its CPU time
-  /// (job_share x job_seconds) is 0.5 s, from 10% below to 50% above: the loop is calibrated on
-  /// the thread CPU clock as the best (fastest) of five rounds on a quiet core, so the job cannot
-  /// take much less CPU time than calibrated (10%: clock granularity and frequency steps), but
-  /// during the trial it shares caches and memory with the traffic and, in `swift test
-  /// --parallel`, with the other suites on a 2-core machine, which makes each round slower
-  /// (up to +21% seen in a parallel CI run). The external time is at least the CPU time (one
-  /// thread), and nothing with the run's prefix is left.
+  /// Two cpu jobs of 1.125e9 and 0.5625e9 cycles at host.clock 2.25 GHz (0.5 s and 0.25 s of
+  /// CPU time of the calibrated loop) run together in vr0's namespace and cgroup beside 1 s of
+  /// 10 kp/s traffic. Their CPU times (job_share x job_seconds) are compared with each other,
+  /// within the one trial: the ratio is the cycles' ratio, 2 (a hand calculation), within 25%
+  /// either way. Both loops were sized by the same calibration and run the same code at the
+  /// same time on the same CPU (vr0's cpuset holds one), so however slow the calibration
+  /// was or however loaded the machine is, both are off by the same factor; what is left is
+  /// the long job's last quarter second, which it runs alone (the 25%). The job's absolute CPU
+  /// time against the calibration is no test: calibration and job run at different moments,
+  /// and a busy moment during calibration sizes the job short (issue 21). Each job's external
+  /// time is at least its CPU time (one thread, the same interval), and nothing with the run's
+  /// prefix is left.
   @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
   func cpuJobRunsInTheRouterAndIsTimedExternally() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vrsim-live-\(UUID().uuidString)")
@@ -36,7 +39,9 @@ extension LiveTestbedTests {
     platform: netns-bridge
     routers: { count: 1 }
     traffic: [ { to: each, rate: 10kpps, frame: 64B } ]
-    workloads: [ { name: spin, in: vr0, kind: cpu, cycles: 1125000000cycles } ]
+    workloads:
+      - { name: spin, in: vr0, kind: cpu, cycles: 1125000000cycles }
+      - { name: half, in: vr0, kind: cpu, cycles: 562500000cycles }
     run: { duration: 1s, warmup: 100ms, replications: 1 }
     """.write(to: scenario, atomically: true, encoding: .utf8)
     let out = dir.appendingPathComponent("job.csv")
@@ -44,12 +49,17 @@ extension LiveTestbedTests {
       ["testbed", "run", scenario.path, "--out", out.path, "--ceiling-packets", "20000"])
     #expect(status == 0, "vrsim testbed run failed: \(log.suffix(600))")
     let csv = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-    let seconds = try #require(
-      Self.jobValue(csv, "job:spin", "job_seconds"), "no job_seconds row: \(csv.suffix(400))")
-    let share = try #require(Self.jobValue(csv, "job:spin", "job_share"))
-    let cpu = share * seconds
-    #expect(cpu > 0.5 * 0.9 && cpu < 0.5 * 1.5, "CPU time \(cpu) s of the 0.5 s job")
-    #expect(seconds >= cpu - 0.001, "external \(seconds) s below the CPU time \(cpu) s")
+    var cpu: [String: Double] = [:]
+    for name in ["spin", "half"] {
+      let seconds = try #require(
+        Self.jobValue(csv, "job:\(name)", "job_seconds"), "no job_seconds row of \(name): \(csv.suffix(400))")
+      let share = try #require(Self.jobValue(csv, "job:\(name)", "job_share"))
+      cpu[name] = share * seconds
+      #expect(share * seconds > 0, "\(name): no CPU time")
+      #expect(seconds >= share * seconds - 0.001, "\(name): external \(seconds) s below the CPU time")
+    }
+    let ratio = (cpu["spin"] ?? 0) / max(cpu["half"] ?? 0, 1e-9)
+    #expect(ratio > 2 / 1.25 && ratio < 2 * 1.25, "CPU times \(cpu): ratio \(ratio), cycles ratio 2")
     #expect(Live.aggregate(csv, "forwarded_pps") != nil, "the traffic rows are there too")
     let prefix = try #require(
       log.split(separator: " ").lazy.compactMap { RunPrefix.familyPrefix(of: String($0)) }.first,

@@ -30,8 +30,27 @@ enum Live {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-  /// Starts vrsim with `arguments` in the repository root, output to files.
+  /// Waits (up to `seconds`) until no testbed run holds the lock: other users of a shared
+  /// machine run the testbed too, and a run refuses to start while another holds it.
+  @discardableResult
+  static func waitForLock(seconds: Double = 600) -> Bool {
+    let end = Date().addingTimeInterval(seconds)
+    while Date() < end {
+      if (try? TestbedLock()) != nil { return true }
+      usleep(200_000)
+    }
+    return false
+  }
+
+  /// Whether `output` is a testbed command's refusal because another run held the lock.
+  static func lockRefusal(_ output: String) -> Bool {
+    output.contains("holds \(TestbedLock.defaultPath); wait for it to finish")
+  }
+
+  /// Starts vrsim with `arguments` in the repository root, output to files (once the
+  /// testbed lock is free, for testbed commands).
   static func start(_ arguments: [String], log: URL) throws -> Process {
+    if arguments.first == "testbed" { waitForLock() }
     let p = Process()
     p.executableURL = try binary()
     p.arguments = arguments
@@ -44,15 +63,37 @@ enum Live {
     return p
   }
 
-  /// Runs vrsim to completion: (status, output).
+  /// Runs vrsim to completion: (status, output). A testbed command refused because another
+  /// run took the lock first is run again once the lock is free (up to 20 times).
   static func run(_ arguments: [String]) throws -> (Int32, String) {
     let log = FileManager.default.temporaryDirectory.appendingPathComponent(
       "vrsim-live-\(UUID().uuidString).log")
     defer { try? FileManager.default.removeItem(at: log) }
-    let p = try start(arguments, log: log)
-    p.waitUntilExit()
-    return (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    var result: (Int32, String) = (0, "")
+    for _ in 0..<20 {
+      let p = try start(arguments, log: log)
+      p.waitUntilExit()
+      result = (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+      guard result.0 == 2, lockRefusal(result.1) else { break }
+    }
+    return result
   }
+
+  /// The work folder of the run with `prefix` (made by `mkdtemp` as `/tmp/PREFIXwork.XXXXXX`),
+  /// if it exists.
+  static func workDirectory(_ prefix: String) -> String? {
+    let tmp = FileManager.default.temporaryDirectory.path
+    return ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).first {
+      $0.hasPrefix(prefix + "work.")
+    }.map { tmp + "/" + $0 }
+  }
+
+  /// The most the external timer may differ from the timed process's clock in one round,
+  /// a bound load cannot cross: the time-keeper's kernel stamps are taken inside the two
+  /// echo sends (their duration `sends` is measured in the same round, however long load
+  /// makes them), plus the kernel's real-time clock slewing against the monotonic one (at
+  /// most 500 ppm of `wall`), plus 10 us for the CSV's six significant digits.
+  static func timerBound(wall: Double, sends: Double) -> Double { sends + 5e-4 * wall + 1e-5 }
 
   /// The aggregate value of `metric` in a testbed CSV.
   static func aggregate(_ csv: String, _ metric: String) -> Double? {
@@ -95,7 +136,9 @@ struct LiveTestbedTests {
     let received = try #require(Live.aggregate(csv, "received_packets"))
     #expect(abs(sent - 10_000) <= 100, "sent \(sent)")
     #expect(abs(received - sent) <= 0.01 * sent, "received \(received) of \(sent)")
-    let prefix = RunPrefix(pid: p.processIdentifier).text
+    let prefix = try #require(
+      output.split(separator: " ").lazy.compactMap { RunPrefix.familyPrefix(of: String($0)) }.first,
+      "no prefix in \(output)")
     #expect(TestbedCleaner.leftovers(prefix: prefix, runner: SystemCommandRunner()) == [])
     let facts = try String(
       contentsOf: out.deletingPathExtension().appendingPathExtension("json"), encoding: .utf8)
@@ -120,8 +163,7 @@ struct LiveTestbedTests {
     while Date() < deadline && p.isRunning {
       let pids = (try? runner.run(["ip", "netns", "pids", prefix + "gen"], input: nil))?.stdout ?? ""
       let cfgs =
-        (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory() + "/" + prefix + "work"))
-        ?? []
+        Live.workDirectory(prefix).flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? []
       if !pids.isEmpty && cfgs.contains(where: { $0.hasPrefix("gen") }) {
         started = true
         break
@@ -141,14 +183,15 @@ struct LiveTestbedTests {
     #expect(TestbedCleaner.leftovers(prefix: prefix, runner: runner) == [])
     let (again, out2) = try Live.run(["testbed", "run", Self.smoke, "--set", "run.duration=500ms"])
     #expect(again == 0, "\(out2)")
-    #expect(!out2.contains("left by an earlier killed run"), "\(out2)")
-    #expect(TestbedCleaner.leftovers(runner: runner) == [])
-    try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/" + prefix + "work")
+    #expect(TestbedCleaner.leftovers(prefix: prefix, runner: runner) == [])
+    #expect(Live.workDirectory(prefix) == nil, "clean removes the killed run's work folder")
   }
 
   /// The external ICMP timer against a 1 s in-process sleep: the time-keeper's interval
-  /// agrees with the sleeping process's clock within 1 ms, is at least the 1 s slept, and at
-  /// most the time this test saw the whole command take.
+  /// agrees with the sleeping process's clock within the round's own bound (`Live.timerBound`:
+  /// the two sends' measured duration and the clocks' slew; about 0.5 ms quiet), is at least
+  /// the 1 s slept, and at most the time this test saw the whole command take (it lies inside
+  /// the command's run, whatever the load).
   @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
   func externalTimerAgreesWithTheClock() throws {
     let t0 = Date()
@@ -166,8 +209,13 @@ struct LiveTestbedTests {
     }
     let external = try #require(value("benchmark_time"), "\(output)")
     let wall = try #require(value("benchmark_wall_time"), "\(output)")
-    #expect(abs(external - wall) < 0.001, "external \(external) s, wall clock \(wall) s")
-    #expect(external >= 1.0 && external < elapsed, "external \(external) s, command took \(elapsed) s")
+    let sends = try #require(value("timer_send_time"), "\(output)")
+    #expect(
+      abs(external - wall) <= Live.timerBound(wall: wall, sends: sends),
+      "external \(external) s, wall clock \(wall) s, sends \(sends) s")
+    #expect(
+      external >= 1.0 - Live.timerBound(wall: wall, sends: sends) && external < elapsed,
+      "external \(external) s, command took \(elapsed) s")
   }
 
   /// The router and direct platforms with 2 routers forward everything at 10 kp/s each, and
@@ -197,7 +245,11 @@ struct LiveTestbedTests {
       let forwarded = try #require(line.flatMap { Double($0.split(separator: ",")[7]) })
       #expect(abs(forwarded - 10_000) <= 100, "\(vr) forwarded \(forwarded)")
     }
-    #expect(TestbedCleaner.leftovers(runner: SystemCommandRunner()) == [])
+    // Only this run's names: other runs on a shared machine may have theirs.
+    let prefix = try #require(
+      output.split(separator: " ").lazy.compactMap { RunPrefix.familyPrefix(of: String($0)) }.first,
+      "no prefix in \(output)")
+    #expect(TestbedCleaner.leftovers(prefix: prefix, runner: SystemCommandRunner()) == [])
   }
 
   /// SIGTERM in the middle of a trial: exit 143 and nothing left behind.
@@ -211,8 +263,7 @@ struct LiveTestbedTests {
     let deadline = Date().addingTimeInterval(30)
     while Date() < deadline && p.isRunning {
       let cfgs =
-        (try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory() + "/" + prefix + "work"))
-        ?? []
+        Live.workDirectory(prefix).flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? []
       if cfgs.contains(where: { $0.hasPrefix("gen") }) { break }
       usleep(50_000)
     }

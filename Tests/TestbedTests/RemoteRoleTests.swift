@@ -92,13 +92,14 @@ enum LiveSSH {
 extension LiveTestbedTests {
   /// The time-keeper role run over ssh (sshd in the keeper's namespace, the client in the
   /// host environment's namespace) times a 1 s sleep as the local time-keeper does: each
-  /// external time is within 1 ms of the benchmarked process's own clock (the bound of the
-  /// local timer test: both stamps are kernel receive times in the same namespace, only their
-  /// report travels over ssh), so the two timers' errors agree within 1 ms. Hostile
+  /// external time is within its round's bound of the benchmarked process's own clock
+  /// (`Live.timerBound`, the bound of the local timer test: both stamps are kernel receive
+  /// times in the same namespace, only their report travels over ssh). Hostile
   /// arguments come back unchanged through the real ssh and the remote shell. Afterwards
   /// sshd is gone (by pid), its keys are removed and nothing with the prefix is left.
   @Test(.enabled(if: LiveSSH.reason == nil, "needs root, network namespaces and OpenSSH"))
   func timeKeeperOverSSHMatchesLocal() throws {
+    Live.waitForLock()
     let session = try TestbedSession(tools: ["ip", "sysctl"], log: { print($0) })
     defer { session.close() }
     let router = TestbedRouter(vcpus: 1, weight: 256, cap: 0, generatedRoutes: 0, routePrefixes: nil)
@@ -132,21 +133,27 @@ extension LiveTestbedTests {
     try bench.startKeeper(via: server.launcher)
     let viaSSH = try sleeps(bench)
     for x in local + viaSSH {
+      let sends = try #require(x.sendSeconds, "the timed child reports its sends")
       #expect(
-        abs(x.externalSeconds - x.wallSeconds) < 0.001,
-        "external \(x.externalSeconds) vs wall \(x.wallSeconds)")
+        abs(x.externalSeconds - x.wallSeconds) <= Live.timerBound(wall: x.wallSeconds, sends: sends),
+        "external \(x.externalSeconds) vs wall \(x.wallSeconds), sends \(sends)")
     }
-    // The timer's error (external - the process's clock) agrees within 1 ms; the sleeps
-    // themselves overshoot 1 s by a load-dependent few ms (measured 0.2 ... 3 ms on this
-    // loaded 2-core machine), so their means agree within 10 ms.
+    // Each round's timer error (external - the process's clock) is within that round's own
+    // bound above, local or over ssh alike; and no sleep is timed shorter than the 1 s slept,
+    // less that bound (load only lengthens a sleep). The rounds of the two keepers run at
+    // different moments, so their lengths are not compared with each other: a sleep's
+    // overshoot depends on the load of its moment (0.2 ... 3 ms seen on this 2-core machine).
+    for x in local + viaSSH {
+      #expect(
+        x.externalSeconds >= 1.0 - Live.timerBound(wall: x.wallSeconds, sends: x.sendSeconds ?? 0),
+        "a 1 s sleep timed \(x.externalSeconds) s")
+    }
     let mean = { (a: [Double]) in a.reduce(0, +) / Double(a.count) }
     let (ml, mr) = (mean(local.map(\.externalSeconds)), mean(viaSSH.map(\.externalSeconds)))
     let (el, er) = (
       mean(local.map { $0.externalSeconds - $0.wallSeconds }),
       mean(viaSSH.map { $0.externalSeconds - $0.wallSeconds })
     )
-    #expect(abs(el - er) < 0.001, "timer error local \(el) s vs over ssh \(er) s")
-    #expect(abs(ml - mr) < 0.010, "local \(ml) s vs over ssh \(mr) s")
     print("LiveSSH: 1 s sleep, external mean local \(ml) s (timer error \(el) s), over ssh \(mr) s (\(er) s)")
     let pid = server.pid
     let dir = session.workDirectory + "/ssh"
@@ -183,7 +190,7 @@ extension LiveTestbedTests {
     let (pid, prefix) = (try #require(Int32(f[1])), String(f[2]))
     kill(p.processIdentifier, SIGKILL)
     p.waitUntilExit()
-    let work = FileManager.default.temporaryDirectory.appendingPathComponent(prefix + "work/ssh").path
+    let work = (Live.workDirectory(prefix) ?? "/nonexistent") + "/ssh"
     #expect(FileManager.default.fileExists(atPath: work), "the killed run's keys should still be there")
     let (status, out) = try Live.run(["testbed", "clean"])
     #expect(status == 0, "clean failed: \(out)")

@@ -80,6 +80,28 @@ struct CLITests {
         """)
   }
 
+  /// A YAML tag is refused where it stands (a tag would otherwise be read as if absent), and
+  /// a CPU listed twice in a pin list, from a file or `--set`, names the key: exit code 2.
+  @Test func tagsAndDuplicatePinsAreInputErrors() throws {
+    let path = NSTemporaryDirectory() + "vrsim-tag-\(getpid()).yaml"
+    try "host: { cpus: !evil 4 }\n".write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = try CLIRun(["run", path])
+    #expect(r.status == 2)
+    #expect(r.stdout == "")
+    #expect(
+      r.stderr
+        == "vrsim: error: \(path):1:15: host.cpus: unknown YAML tag '!evil' (no tags are read); allowed: the value without a tag\n"
+    )
+    let pins = try CLIRun(["run", "--set", "dom0.pin=[0, 0, 0]"])
+    #expect(pins.status == 2)
+    #expect(
+      pins.stderr
+        == "vrsim: error: --set:1:14: dom0.pin[1]: 0 is listed twice (first as item 0); allowed: each value at most once\n"
+        + "--set:1:17: dom0.pin[2]: 0 is listed twice (first as item 0); allowed: each value at most once\n",
+      "\(pins.stderr)")
+  }
+
   @Test func badOverrideIsAnInputError() throws {
     let r = try CLIRun(["run", "--set", "routers.count=abc"])
     #expect(r.status == 2)
