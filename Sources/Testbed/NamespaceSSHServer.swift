@@ -127,7 +127,7 @@ public final class NamespaceSSHServer: @unchecked Sendable {
       }
       pid = daemon
     } catch {
-      try? fm.removeItem(atPath: dir)
+      SafeRemove.directory(dir)
       if made { rmdir(Self.privsepDirectory) }
       throw error
     }
@@ -154,7 +154,7 @@ public final class NamespaceSSHServer: @unchecked Sendable {
       for _ in 0..<50 where isOurDaemon() { usleep(20_000) }
       if isOurDaemon() { kill(pid, SIGKILL) }
     }
-    try? FileManager.default.removeItem(atPath: directory)
+    SafeRemove.directory(directory)
     if madePrivsepDirectory { rmdir(Self.privsepDirectory) }
   }
 

@@ -34,8 +34,10 @@ final class Decoys {
       cgroups.append(path)
     }
     // One process inside the decoy namespace, one in the decoy cgroups named like a run's.
-    let inNamespace = try SystemCommandRunner.makeProcess(["ip", "netns", "exec", namespace, "sleep", "600"])
-    let named = try SystemCommandRunner.makeProcess(["bash", "-c", "exec -a \(prefix)trafgen sleep 600"])
+    let inNamespace = try SystemCommandRunner.makeProcess([
+      "ip", "netns", "exec", namespace, "sleep", "infinity",
+    ])
+    let named = try SystemCommandRunner.makeProcess(["bash", "-c", "exec -a \(prefix)trafgen sleep infinity"])
     for p in [inNamespace, named] {
       p.standardOutput = FileHandle.nullDevice
       p.standardError = FileHandle.nullDevice
@@ -181,7 +183,9 @@ enum KillStudy {
       var attempt = 0
       while true {
         attempt += 1
-        guard waitForLock(seconds: 300) else { throw TestbedError("the testbed lock stayed taken for 5 min") }
+        guard waitForLock(seconds: 1800) else {
+          throw TestbedError("the testbed lock stayed taken for 30 min")
+        }
         let logFile = dir.appendingPathComponent("trial-\(i).log")
         let p = try Live.start(args, log: logFile)
         let prefix = RunPrefix(pid: p.processIdentifier).text
@@ -194,9 +198,11 @@ enum KillStudy {
         // Another run took the lock between the wait and the start: try again.
         if exited && text.contains("holds /run/vrsim-testbed.lock") && attempt < 20 { continue }
         let before = remains(prefix)
-        guard waitForLock(seconds: 300) else { throw TestbedError("the testbed lock stayed taken for 5 min") }
+        guard waitForLock(seconds: 1800) else {
+          throw TestbedError("the testbed lock stayed taken for 30 min")
+        }
         var (status, cleaned) = try Live.run(["testbed", "clean"])
-        if status != 0 && cleaned.contains("holds /run/vrsim-testbed.lock"), waitForLock(seconds: 300) {
+        if status != 0 && cleaned.contains("holds /run/vrsim-testbed.lock"), waitForLock(seconds: 1800) {
           (status, cleaned) = try Live.run(["testbed", "clean"])
         }
         let after = remains(prefix)
@@ -233,10 +239,11 @@ extension LiveTestbedTests {
   /// lists them as left alone.
   @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
   func cleanLeavesUnrecordedDecoys() throws {
+    // (The lock first: other users of the machine may hold it for minutes.)
+    #expect(KillStudy.waitForLock(seconds: 1800), "the testbed lock stayed taken")
     let decoys = try Decoys(tag: UInt16(truncatingIfNeeded: getpid()))
     defer { decoys.remove() }
     #expect(decoys.missing() == [], "the decoys were not all made")
-    #expect(KillStudy.waitForLock(seconds: 300), "the testbed lock stayed taken")
     let (status, out) = try Live.run(["testbed", "clean"])
     #expect(status == 0, "\(out)")
     #expect(decoys.missing() == [], "clean touched decoys: \(out)")

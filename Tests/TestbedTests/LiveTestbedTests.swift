@@ -47,10 +47,29 @@ enum Live {
     output.contains("holds \(TestbedLock.defaultPath); wait for it to finish")
   }
 
-  /// Starts vrsim with `arguments` in the repository root, output to files (once the
-  /// testbed lock is free, for testbed commands).
+  /// Starts vrsim with `arguments` in the repository root, output to files. A testbed
+  /// command is started once the lock is free and, when another run took the lock first
+  /// (the command exits refusing), started again (up to 20 times); it is returned once it
+  /// holds the lock (its pid in the lock file) or has ended for another reason.
   static func start(_ arguments: [String], log: URL) throws -> Process {
-    if arguments.first == "testbed" { waitForLock() }
+    guard arguments.first == "testbed" else { return try startOnce(arguments, log: log) }
+    var p: Process! = nil
+    for _ in 0..<20 {
+      waitForLock()
+      p = try startOnce(arguments, log: log)
+      while p.isRunning {
+        let holder = (try? String(contentsOfFile: TestbedLock.defaultPath, encoding: .utf8))?
+          .trimmingCharacters(in: .whitespacesAndNewlines)
+        if holder == String(p.processIdentifier) { return p }
+        usleep(5_000)
+      }
+      guard lockRefusal((try? String(contentsOf: log, encoding: .utf8)) ?? "") else { return p }
+    }
+    return p
+  }
+
+  /// Starts vrsim with `arguments` in the repository root, output to `log`.
+  static func startOnce(_ arguments: [String], log: URL) throws -> Process {
     let p = Process()
     p.executableURL = try binary()
     p.arguments = arguments
