@@ -37,11 +37,7 @@ public struct FitReport: Sendable {
     self.seed = seed
     self.version = version
     self.jobs = jobs
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "UTC")
-    f.dateFormat = "yyyy-MM-dd"
-    self.date = f.string(from: date)
+    self.date = Self.day(date)
     var p = profile
     p.name = name
     p.provenance = Self.cut(
@@ -65,6 +61,15 @@ public struct FitReport: Sendable {
     "simulation-based least squares, loss sum(((simulated - measured)/sd)^2), bounds and ranks one-sided; "
     + "common random numbers; logit transform between calibration bounds; GSL nmsimplex2 with restarts, then "
     + "Levenberg-Marquardt (forward-difference Jacobian); 95% intervals from (J^T J)^-1 at the optimum"
+
+  /// `date` as an ISO 8601 day in UTC (`2026-12-05`), whatever the locale.
+  static func day(_ date: Date) -> String {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "UTC")
+    f.dateFormat = "yyyy-MM-dd"
+    return f.string(from: date)
+  }
 
   static func cut(_ s: String) -> String { s.count <= 2_000 ? s : String(s.prefix(1_990)) + " ..." }
 

@@ -43,11 +43,7 @@ public struct PosteriorReport: Sendable {
     self.discrepancyMode = discrepancyMode
     self.version = version
     self.jobs = jobs
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "UTC")
-    f.dateFormat = "yyyy-MM-dd"
-    self.date = f.string(from: date)
+    self.date = FitReport.day(date)
     var p = profile
     p.name = name
     p.provenance = FitReport.cut(
