@@ -30,7 +30,7 @@ import Testing
     for path in Self.inputs("scenario") {
       let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
       do {
-        var document = try ScenarioDocument.parse(bytes: bytes, fileName: path)
+        let document = try ScenarioDocument.parse(bytes: bytes, fileName: path)
         let spec = try document.resolve()
         _ = try? spec.platformSpec(profile: .paper2012)
       } catch {
