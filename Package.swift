@@ -112,7 +112,10 @@ let package = Package(
     ),
     .testTarget(
       name: "ExperimentTests",
-      dependencies: ["Experiment", "Report", "SimCore", "vrsim-campaign-fixture"],
+      dependencies: [
+        "Experiment", "Report", "SimCore", "vrsim-campaign-fixture",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
       swiftSettings: strict
     ),
     // A real single-node Slurm (munged, slurmctld, slurmd) started by the test; skipped unless root.

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # thread: the campaign runner and replication scheduler (worker threads sharing a store), the
 # resume-after-kill run, and the calibration evaluator (rows evaluated in parallel, a shared cache).
 TSAN_TARGETS=ExperimentTests,CalibrationTests
-TSAN_FILTER='CampaignRunnerTests|CampaignStoreTests|ResumeAfterKillTests|ThroughputSearchTests|CalibrationRecoveryTests'
+TSAN_FILTER='CampaignRunnerTests|CampaignStoreTests|ResumeAfterKillTests|ThroughputSearchTests|CalibrationRecoveryTests|FuzzRegressionCampaignTests'
 # address: every reader of outside input (scenario YAML and --set, profiles, traces, pcaps, route
 # files, measured data) and the fuzzers' regression inputs. The campaign store's reading runs under
 # AddressSanitizer in the fuzz-campaign target (make fuzz), and its tests under thread above.

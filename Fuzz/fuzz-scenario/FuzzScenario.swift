@@ -10,7 +10,7 @@ import Scenario
 public func fuzzScenario(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let file = "fuzz.yaml"
   do {
-    var document = try ScenarioDocument.parse(
+    let document = try ScenarioDocument.parse(
       bytes: FuzzInput.bytes(data, size), fileName: file, baseDirectory: FuzzInput.scratchDirectory)
     let spec = try document.resolve()
     _ = try? spec.platformSpec(profile: .paper2012)

@@ -528,11 +528,20 @@ public final class CampaignStore: Sendable {
     guard let text = try String.fetchOne(db, sql: "SELECT value FROM manifest WHERE key = 'plan'") else {
       return nil
     }
+    let plan: CampaignPlan
     do {
-      return try JSONDecoder().decode(CampaignPlan.self, from: Data(text.utf8))
+      plan = try JSONDecoder().decode(CampaignPlan.self, from: Data(text.utf8))
     } catch {
       throw CampaignError.store(directory: directory, message: "the manifest's plan cannot be read: \(error)")
     }
+    // A stored plan is outside input too: one the runner would refuse (e.g. a confidence level
+    // of 1.95, found by fuzz-campaign) used to reach the summaries' preconditions and trap.
+    do {
+      try plan.validate()
+    } catch {
+      throw CampaignError.store(directory: directory, message: "the manifest's plan is invalid: \(error)")
+    }
+    return plan
   }
 
   private static func encodePlan(_ plan: CampaignPlan) throws -> String {
