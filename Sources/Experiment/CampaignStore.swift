@@ -261,6 +261,16 @@ public final class CampaignStore: Sendable {
     return copy
   }
 
+  /// True when `error` is Foundation's "no such file" about the database's `-wal` side file (see
+  /// `connect`).
+  private static func vanishedWAL(_ error: any Error) -> Bool {
+    let error = error as NSError
+    guard error.domain == NSCocoaErrorDomain, error.code == NSFileReadNoSuchFileError else { return false }
+    let path =
+      (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
+    return path?.hasSuffix(databaseName + "-wal") ?? false
+  }
+
   /// A read-only connection: no journal-mode change, nothing written.
   private static func connectReadOnly(_ file: URL) throws -> DatabaseQueue {
     var config = Configuration()
@@ -429,6 +439,11 @@ public final class CampaignStore: Sendable {
         queue = try DatabaseQueue(path: path, configuration: config)
         break
       } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+        usleep(10_000)
+      } catch let error where create && vanishedWAL(error) && Date() < deadline {
+        // GRDB's WAL set-up checks that the -wal file exists, then reads its size; a reader
+        // closing in between as the last connection deletes that file, and the size read throws
+        // "no such file". The next attempt finds the mode already set and goes on.
         usleep(10_000)
       }
     }
