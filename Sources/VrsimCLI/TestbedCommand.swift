@@ -31,6 +31,7 @@ struct TestbedCommand: ParsableCommand {
 
 /// Helpers shared by the testbed subcommands.
 extension TestbedGenerator: ExpressibleByArgument {}
+extension TrialPath: ExpressibleByArgument {}
 
 enum TestbedCLI {
   /// Writes a progress line to stderr.
@@ -186,7 +187,35 @@ struct TestbedRunCommand: ParsableCommand {
   @Option(name: .long, parsing: .unconditional, help: "Frames sent to measure the generator's ceiling.")
   var ceilingPackets = 200_000
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Where the frames go: platform, or for identification generator-to-sink or generator-alone.",
+      discussion:
+        "generator-to-sink: trafgen at the trial's rate on the generator's direct link to the sink (routed into its blackhole); generator-alone: the same link, frames for a MAC nobody has (dropped on arrival)."
+    ))
+  var path: TrialPath = .platform
+
+  @Option(
+    name: .long,
+    help: "Run a CPU hog (busy loop) pinned to this CPU during every trial (repeatable).")
+  var hogCPU: [Int] = []
+
+  /// The note of every row: the generator, the path and the hogs when not the defaults.
+  var rowNote: String {
+    var parts = [TestbedCLI.note(generator: generator)].filter { !$0.isEmpty }
+    if path != .platform { parts.append("path=\(path.rawValue)") }
+    if !hogCPU.isEmpty { parts.append("hog=cpu" + hogCPU.map(String.init).joined(separator: "+cpu")) }
+    return parts.joined(separator: ";")
+  }
+
   func validate() throws {
+    if let bad = hogCPU.first(where: { !(0..<1024).contains($0) }) {
+      throw ValidationError("--hog-cpu \(bad) is out of range; allowed: 0 ... 1023")
+    }
+    if path != .platform && generator != .trafgen {
+      throw ValidationError("--path \(path.rawValue) sends with trafgen only")
+    }
     if !(1_000...50_000_000).contains(ceilingPackets) {
       throw ValidationError("--ceiling-packets \(ceilingPackets) is out of range; allowed: 1000 ... 50000000")
     }
@@ -208,6 +237,11 @@ struct TestbedRunCommand: ParsableCommand {
     let (spec, points) = try TestbedCLI.points(file: file, overrides: overrides, generator: generator)
     let jobs: [TestbedJob]
     do { jobs = try TestbedJob.jobs(of: spec) } catch { throw TestbedCLI.mapped(error) }
+    if !jobs.isEmpty && (path != .platform || !hogCPU.isEmpty) {
+      throw RunError(
+        "--path and --hog-cpu run without the scenario's workloads: remove its workloads: section",
+        exitCode: 2)
+    }
     if !jobs.isEmpty, let role = TestbedCLI.trafficRoles.first(where: { spec.testbed?.target($0) != nil }) {
       throw RunError(
         "testbed.\(role.rawValue).ssh: a scenario with workloads runs with every role local only (its jobs are timed by the local time-keeper)",
@@ -234,7 +268,10 @@ struct TestbedRunCommand: ParsableCommand {
       do {
         result =
           jobs.isEmpty
-          ? try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets)
+          ? try session.measure(setup, trials: setup.replications, ceilingPackets: ceilingPackets) {
+            $0.path = path
+            $0.hogCPUs = hogCPU
+          }
           : try session.measure(
             setup, jobs: jobs, trials: setup.replications, ceilingPackets: ceilingPackets,
             selfPath: TestbedBenchCommand.selfPath, benchmarks: TestbedBenchCommand.benchmarksPath)
@@ -243,14 +280,13 @@ struct TestbedRunCommand: ParsableCommand {
       }
       let summary = MeasuredRow.summarize(
         result.trials, experiment: experiment, scenario: ScenarioReference.path(of: file, csv: out),
-        set: label,
-        note: TestbedCLI.note(generator: generator))
+        set: label, note: rowNote)
       rows += summary
       rows.append(
         MeasuredRow(
           experiment: experiment, scenario: ScenarioReference.path(of: file, csv: out), set: label,
           scope: "aggregate", metric: .setupTime, value: result.setup, ciLow: nil, ciHigh: nil, n: 1,
-          note: TestbedCLI.note(generator: generator)))
+          note: rowNote))
       timing.append(["set": label, "seconds": result.seconds, "trials": result.trials.count])
       // Written at once (not buffered): a long run shows each point as it ends.
       FileHandle.standardOutput.write(
