@@ -4,7 +4,8 @@
 Usage: netns-gate.py DATA.csv GATED.csv TRAIN.csv
 
 Keeps the rows of DATA.csv's softirq-mode netns traffic trials (experiments fig9, fig9-warmup,
-fig8b, routes: trafgen on CPU 0, every hop in CPU 0's NET_RX softirq) and writes:
+fig8b, routes, identify-platforms: trafgen on CPU 0, every hop in CPU 0's NET_RX softirq) and
+writes:
 
 - GATED.csv: the trials that pass the noise gate. In softirq mode Linux runs the whole chain
   on the sending CPU and nothing of the testbed on CPU 1, so a trial whose CPU 1 was more than
@@ -12,9 +13,9 @@ fig8b, routes: trafgen on CPU 0, every hop in CPU 0's NET_RX softirq) and writes
   time and is counted in its CPU rows: such a trial is left out (clean trials measure CPU 1 at
   0.4 ... 7%). fig8a (iperf3 clients on both CPUs; the model's generator is trafgen-like) and
   the benchmark experiments are not netns traffic trials of this kind and are left out.
-- TRAIN.csv: the gated Fig. 9 search trials (phase ndr or pdr) whose sender fell short of its
-  target by more than 2% (offered < 0.98 x target): saturated trials, where the path slowed
-  the sender.
+- TRAIN.csv: the gated Fig. 9 search trials (phase ndr or pdr) and identification trials
+  (identify-platforms) whose sender fell short of its target by more than 2% (offered < 0.98 x
+  target): saturated trials, where the path slowed the sender.
 
 Prints the counts (trials and rows) of each kind to stderr.
 """
@@ -23,7 +24,7 @@ import csv
 import sys
 from collections import OrderedDict
 
-EXPERIMENTS = ("fig9", "fig9-warmup", "fig8b", "routes")
+EXPERIMENTS = ("fig9", "fig9-warmup", "fig8b", "routes", "identify-platforms")
 GATE_PCPU1 = 0.10
 SHORT = 0.98
 
@@ -61,8 +62,8 @@ def main():
         gated.extend(trial_rows)
         offered = value(trial_rows, "aggregate", "offered_pps")
         target = value(trial_rows, "aggregate", "target_pps")
-        phase = "phase=ndr" in key[3] or "phase=pdr" in key[3]
-        if key[0] == "fig9" and phase and offered is not None and target and offered < SHORT * target:
+        search = key[0] == "fig9" and ("phase=ndr" in key[3] or "phase=pdr" in key[3])
+        if (search or key[0] == "identify-platforms") and offered is not None and target and offered < SHORT * target:
             counts["train"] += 1
             train.extend(trial_rows)
     for path, out in ((gated_path, gated), (train_path, train)):
