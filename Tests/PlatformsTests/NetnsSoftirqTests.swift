@@ -171,6 +171,25 @@ struct NetnsSoftirqTests {
     #expect(c.offered == c.forwarded + c.dropped + UInt64(c.inside), "\(c)")
   }
 
+  @Test("generators as the testbed pins trafgen: on the CPUs no router is pinned to")
+  func sendersAvoidPinnedCPUs() throws {
+    // netns-direct, threaded, 2 CPUs, 2 routers pinned to CPU 1 (fig8b-scheduled's layout), 30
+    // kp/s each: both generators go to CPU 0 (testbed: the generator leaves out the CPUs a router
+    // is pinned to), so CPU 0's user time is 60,000 x 300 / 3.06e9 (generator_user 300) and
+    // CPU 1 has none. Tolerance 0.5%: the 300 ms window's edges and CBR's phase.
+    let (r, _) = try Self.run(
+      "netns-direct", rate: "60kpps", cpus: 2,
+      extra: [
+        "routers.count=2", "routers.each.pin=[1]",
+        "traffic[0]={to: each, rate: 30kpps, frame: 64B, arrival: cbr}",
+        "profile.netns_forwarding=threaded",
+      ])
+    let modes = try #require(r.cpuModes)
+    let user = 60_000 * 300 / Self.clock
+    #expect(abs(modes[0].user - user) / user < 0.005, "CPU 0 user \(modes[0].user), hand \(user)")
+    #expect(modes[1].user == 0 && modes[1].system == 0, "no sender on the routers' CPU: \(modes[1])")
+  }
+
   @Test(
     "the testbed's CPU window: busy time over (send time + testbed_window_extra), the send time stretched at saturation"
   )
