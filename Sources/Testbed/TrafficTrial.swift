@@ -359,13 +359,15 @@ public final class TrafficTrial: @unchecked Sendable {
   }
 
   /// The CPU sender `k` is pinned to: the generator host's CPUs in turn, leaving out those
-  /// a router is pinned to (`routers.each.pin`) when the generator runs beside the routers
+  /// a router is pinned to (`routers.each.pin`; in threaded mode also `dom0.pin`, where dom0's
+  /// NAPI thread runs) when the generator runs beside the routers
   /// and some CPU is left (the generator then never shares a CPU with a pinned router).
   func senderCPU(_ k: Int) -> Int {
     let all = Array(0..<max(1, generatorCPUs))
     var free = all
     if plan.setup.roles.sameHost(.generator, .dut) {
-      let pinned = Set(plan.setup.routers.flatMap(\.pin).map { $0 % max(1, plan.setup.hostCPUs) })
+      let threads = plan.setup.routers.flatMap(\.pin) + (plan.setup.threaded ? plan.setup.dom0Pin : [])
+      let pinned = Set(threads.map { $0 % max(1, plan.setup.hostCPUs) })
       free = all.filter { !pinned.contains($0) }
       if free.isEmpty { free = all }
     }
