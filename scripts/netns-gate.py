@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Noise gate and training split of the netns testbed data (issue 20).
 
-Usage: netns-gate.py DATA.csv GATED.csv TRAIN.csv
+Usage: netns-gate.py GATED.csv TRAIN.csv DATA.csv...
 
-Keeps the rows of DATA.csv's softirq-mode netns traffic trials (experiments fig9, fig9-warmup,
+Keeps the rows of the DATA files' softirq-mode netns traffic trials (experiments fig9, fig9-warmup,
 fig8b, routes, identify-platforms: trafgen on CPU 0, every hop in CPU 0's NET_RX softirq) and
 writes:
 
@@ -30,11 +30,13 @@ SHORT = 0.98
 
 
 def main():
-    data_path, gated_path, train_path = sys.argv[1:4]
-    with open(data_path, newline="") as f:
-        reader = csv.DictReader(f)
-        fields = reader.fieldnames
-        rows = list(reader)
+    gated_path, train_path = sys.argv[1:3]
+    rows = []
+    for data_path in sys.argv[3:]:
+        with open(data_path, newline="") as f:
+            reader = csv.DictReader(f)
+            fields = reader.fieldnames
+            rows += list(reader)
     trials = OrderedDict()
     for row in rows:
         if row["source"] != "testbed" or row["experiment"] not in EXPERIMENTS:
