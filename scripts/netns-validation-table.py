@@ -130,7 +130,7 @@ def main():
         g = groups[(group, regime)]
         n = len(g["model"])
         print(
-            f"| {group} | {regime} | {n} | {100 * sum(g['model']) / n:.1f}% | {100 * sum(g['rule']) / n:.1f}% |"
+            f"| {group} | {regime} | {n} | {100 * sum(g['model']) / n:.2f}% | {100 * sum(g['rule']) / n:.2f}% |"
         )
     print()
     for metric, pairs in sorted(idle.items()):
