@@ -68,7 +68,7 @@ let package = Package(
     .target(
       name: "Calibration",
       dependencies: [
-        "GSLKit", "SimCore", "Platforms", "Scenario", "ScenarioRun", "Report",
+        "GSLKit", "SimCore", "Platforms", "Scenario", "Experiment", "ScenarioRun", "Report",
         .product(name: "SwiftCSV", package: "SwiftCSV"),
       ],
       swiftSettings: strict

@@ -15,7 +15,9 @@ struct CalibrateCommand: ParsableCommand {
       ranks one-sided) over the --fit keys between their calibration bounds: GSL nmsimplex2 \
       with restarts, then Levenberg-Marquardt. Prints the fitted values with standard errors, \
       95% intervals and identifiability warnings, and writes a profile file (--out) carrying \
-      them, the data, method, date, loss, residuals and vrsim version. Every evaluation is \
+      them, the data, method, date, loss, residuals and vrsim version; the fit's data also goes \
+      to a JSON file beside --report (REPORT.json) or else the profile (OUT-report.json), which \
+      vrsim export notebook --calibration reads. Every evaluation is \
       checkpointed (--checkpoint, default OUT.checkpoint): a killed run resumes to the same \
       result. --method posterior samples the keys' posterior instead (priors from their \
       declarations; likelihood with the measured sd, the simulator's noise and a model \
@@ -61,7 +63,9 @@ struct CalibrateCommand: ParsableCommand {
   @Option(name: .customLong("lm-iterations"), help: "Most Levenberg-Marquardt iterations.")
   var lmIterations: Int = 15
 
-  @Option(name: .long, help: "Also write a Markdown report of the fit here.")
+  @Option(
+    name: .long,
+    help: "Also write a Markdown report of the fit here (and a point fit's data beside it: .md -> .json).")
   var report: String?
 
   @Flag(name: .long, help: "No progress lines on stderr.")
@@ -165,7 +169,9 @@ struct CalibrateCommand: ParsableCommand {
     options.lmIterations = lmIterations
     options.checkpoint = checkpoint ?? out.map { $0 + ".checkpoint" }
     if !quiet { options.progress = { CalibrationInputs.stderr($0) } }
-    let identity = try identityText(rows: evaluator.rows, keys: keys, overrides: overrides, options: options)
+    let identity = Calibrator.problemIdentity(
+      version: VrsimVersion.string, rows: evaluator.rows, keys: keys, overrides: overrides, seed: seed,
+      options: options, profile: profile)
     if method == .posterior {
       try runPosterior(evaluator: evaluator, filter: filter, overrides: overrides, workers: workers)
       return
@@ -205,8 +211,14 @@ struct CalibrateCommand: ParsableCommand {
       print(text, terminator: "")
     }
     if let report {
-      try Self.markdown(fitReport).write(toFile: report, atomically: true, encoding: .utf8)
+      try fitReport.markdown.write(toFile: report, atomically: true, encoding: .utf8)
       print("wrote \(report)")
+    }
+    if let path = report.map({ Self.replacingExtension($0, ".md", with: ".json") })
+      ?? out.map({ Self.replacingExtension($0, ".yaml", with: "-report.json") })
+    {
+      try fitReport.data(profileFile: out).json().write(toFile: path, atomically: true, encoding: .utf8)
+      print("wrote \(path)")
     }
   }
 
@@ -244,7 +256,7 @@ struct CalibrateCommand: ParsableCommand {
     let result: PosteriorResult
     do { result = try sampler.run(start: try evaluator.startValues()) } catch { throw RunError("\(error)") }
     let drawsPath =
-      drawsOut ?? (out!.hasSuffix(".yaml") ? String(out!.dropLast(5)) : out!) + "-draws.csv"
+      drawsOut ?? Self.replacingExtension(out!, ".yaml", with: "-draws.csv")
     let spec = try evaluator.resolvedSpec(result.summaries.map(\.median))
     let name =
       out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "posterior"
@@ -271,49 +283,13 @@ struct CalibrateCommand: ParsableCommand {
       print("wrote \(reportPath)")
     }
   }
+}
 
-  /// What makes two calibrations the same problem (for the checkpoint).
-  func identityText(rows: [MeasuredRow], keys: [String], overrides: [String], options: Calibrator.Options)
-    throws
-    -> String
-  {
-    var s =
-      "vrsim \(VrsimVersion.string)\nkeys \(keys)\noverrides \(overrides)\nseed \(seed.map(String.init) ?? "-")\n"
-    s +=
-      "options \(options.restarts) \(options.simplexStep) \(options.simplexTolerance) \(options.simplexBudget) "
-    s += "\(options.lmIterations) \(options.jacobianStep)\n"
-    for r in rows {
-      s += "\(r.location) \(r.experiment) \(r.scenario) \(r.set) \(r.scope) \(r.metric.name) \(r.value) "
-      s += "\(String(describing: r.ci95Low)) \(String(describing: r.ci95High)) \(r.kind.rawValue)\n"
-      if let p = r.scenarioPath, let d = FileManager.default.contents(atPath: p) {
-        s += ScenarioLoader.sha256(String(decoding: d, as: UTF8.self)) + "\n"
-      }
-    }
-    if let profile, let d = FileManager.default.contents(atPath: profile) {
-      s += ScenarioLoader.sha256(String(decoding: d, as: UTF8.self)) + "\n"
-    }
-    return s
-  }
-
-  static func markdown(_ r: FitReport) -> String {
-    var s = "# Fit: \(r.profile.name)\n\n"
-    s +=
-      "vrsim \(r.version), \(r.date). Data: \(r.dataFiles.joined(separator: ", ")); train: `\(r.train)`.\n\n"
-    s += "Method: \(FitReport.methodText)\n\n"
-    s += "\(r.runLine)\n\n"
-    s += String(format: "Loss: %.6g at the start, %.6g fitted.\n\n", r.result.startLoss, r.result.loss)
-    s += "| key | start | fitted | se | 95% interval | unit |\n|---|---|---|---|---|---|\n"
-    for f in r.result.fitted {
-      s += String(
-        format: "| %@ | %.6g | %.6g | %@ | %@ | %@ |\n", f.parameter.key, f.start, f.value,
-        f.standardError.isFinite ? String(format: "%.4g", f.standardError) : "inf",
-        f.identifiable ? String(format: "[%.6g, %.6g]", f.low, f.high) : "not identifiable",
-        f.parameter.declared.unit.rawValue)
-    }
-    s += String(format: "\nCondition number of the scaled JᵀJ: %.3g.\n", r.result.conditionNumber)
-    for w in r.result.warnings { s += "\n- **Warning:** \(w)" }
-    s += "\n\n## Training residuals\n\n```\n" + r.residualLines.joined(separator: "\n") + "\n```\n"
-    return s
+extension CalibrateCommand {
+  /// `path` with `suffix` (if it ends so) replaced by `replacement`, e.g. the draws file beside
+  /// the profile (`fit.yaml` -> `fit-draws.csv`).
+  static func replacingExtension(_ path: String, _ suffix: String, with replacement: String) -> String {
+    (path.hasSuffix(suffix) ? String(path.dropLast(suffix.count)) : path) + replacement
   }
 }
 
@@ -323,11 +299,4 @@ enum CalibrationMethod: String, ExpressibleByArgument, CaseIterable {
   case point
   /// Posterior draws.
   case posterior
-}
-
-extension FitReport {
-  static var methodText: String {
-    "simulation-based least squares (GSL nmsimplex2 with restarts, then Levenberg-Marquardt), common random "
-      + "numbers, logit bounds, intervals from the covariance at the optimum."
-  }
 }

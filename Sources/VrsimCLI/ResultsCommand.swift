@@ -46,7 +46,7 @@ struct ResultsCommand: ParsableCommand {
     do { summaries = try CampaignResults.summarize(plan: plan, store: store) } catch {
       throw RunError("\(error)", exitCode: 2)
     }
-    try Campaigns.print(summaries: summaries, format: format, spec: spec, plan: plan)
+    try CampaignSession.print(summaries: summaries, format: format, spec: spec, plan: plan)
   }
 }
 

@@ -65,7 +65,7 @@ struct RunCommand: ParsableCommand {
     if let r = replications, !(1...10_000).contains(r) {
       throw ValidationError("--replications \(r) is out of range; allowed: 1 ... 10000")
     }
-    if let out { try Campaigns.validateDirectory(out, option: "--out") }
+    if let out { try CampaignSession.validateDirectory(out, option: "--out") }
   }
 
   func run() throws {
@@ -82,9 +82,9 @@ struct RunCommand: ParsableCommand {
     // interrupted or fails, so that nothing computed is lost: `--out DIR` resumes from it.
     var keep = false
     defer { if temporary && !keep { try? FileManager.default.removeItem(at: dir) } }
-    let records: Campaigns.Outcome
+    let records: CampaignSession.Outcome
     do {
-      records = try Campaigns.execute(
+      records = try CampaignSession.execute(
         plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: .all,
         label: spec.name
       ) { point, replication, seed in
@@ -97,7 +97,8 @@ struct RunCommand: ParsableCommand {
       throw error
     }
     let summaries = try records.summaries()
-    try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: records.store.plan)
+    try CampaignSession.print(
+      summaries: summaries, format: options.format, spec: spec, plan: records.store.plan)
     if let code = records.interruptedExitCode {
       keep = temporary
       if keep {
@@ -109,11 +110,11 @@ struct RunCommand: ParsableCommand {
     }
   }
 
-  static func note(_ text: String) { Campaigns.note(text) }
+  static func note(_ text: String) { CampaignSession.note(text) }
 }
 
 /// Running and printing campaigns (shared by run, sweep and results).
-enum Campaigns {
+enum CampaignSession {
   typealias Outcome = CampaignExecution.Outcome
 
   /// Refuses a campaign path that cannot be a directory (empty, an existing file), for
@@ -133,19 +134,22 @@ enum Campaigns {
     FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
   }
 
+  /// A progress line on a terminal labelled `label`, and notes on stderr.
+  static func display(_ label: String) -> CampaignExecution.Display {
+    let progress = ProgressLine()
+    return CampaignExecution.Display(
+      progress: { progress.update($0, label: label) }, finish: { progress.finish() }, note: { note($0) })
+  }
+
   /// Runs what is missing of the campaign in `directory` (`CampaignExecution.execute`), with a
   /// progress line on a terminal and notes on stderr.
   static func execute(
     plan: CampaignPlan, directory: URL, allowMismatch: Bool, jobs: Int, shard: Shard, label: String,
     simulate: @escaping CampaignRunner.Simulate
   ) throws -> Outcome {
-    let progress = ProgressLine()
-    let display = CampaignExecution.Display(
-      progress: { progress.update($0, label: label) }, finish: { progress.finish() }, note: { note($0) })
-    return try CampaignExecution.execute(
+    try CampaignExecution.execute(
       plan: plan, directory: directory, allowMismatch: allowMismatch, jobs: jobs, shard: shard,
-      display: display,
-      simulate: simulate)
+      display: display(label), simulate: simulate)
   }
 
   /// Prints summaries in the chosen format (`CampaignReport.write`).

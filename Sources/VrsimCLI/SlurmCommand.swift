@@ -104,7 +104,7 @@ struct SlurmSubmitCommand: ParsableCommand {
       throw ValidationError("--max-array-size \(maxArraySize) is out of range; allowed: 2 ... 100000000")
     }
     _ = try selectedTasks()
-    try Campaigns.validateDirectory(campaign, option: "--campaign")
+    try CampaignSession.validateDirectory(campaign, option: "--campaign")
     for (option, value) in [("FILE", file), ("--campaign", campaign)] + overrides.map({ ("--set", $0) })
     where ShellWord.hasControlCharacter(value) {
       throw ValidationError(

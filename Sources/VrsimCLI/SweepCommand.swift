@@ -43,7 +43,7 @@ struct SweepCommand: ParsableCommand {
     if let shard {
       do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
     }
-    try Campaigns.validateDirectory(campaign, option: "--campaign")
+    try CampaignSession.validateDirectory(campaign, option: "--campaign")
   }
 
   func run() throws {
@@ -61,14 +61,15 @@ struct SweepCommand: ParsableCommand {
       }
     }
     let specs = spec.sweepPoints().map(\.spec)
-    let outcome = try Campaigns.execute(
+    let outcome = try CampaignSession.execute(
       plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: slice,
       label: spec.name
     ) { point, replication, seed in
       try ScenarioRunner.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
     }
     let summaries = try outcome.summaries()
-    try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: outcome.store.plan)
+    try CampaignSession.print(
+      summaries: summaries, format: options.format, spec: spec, plan: outcome.store.plan)
     if let code = outcome.interruptedExitCode { throw ExitCode(code) }
   }
 }
