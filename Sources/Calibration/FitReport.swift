@@ -1,5 +1,6 @@
 import Foundation
 import Platforms
+import Report
 import Scenario
 
 /// The outputs of a calibration: the fitted profile file (values plus provenance and a

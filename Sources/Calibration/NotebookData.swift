@@ -110,7 +110,7 @@ public struct NotebookData: Sendable {
     }
     let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
     let columns = Set(first.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-    let measured = MeasuredData.requiredColumns
+    let measured = MeasuredRow.requiredColumns
     let family: Family = columns.contains("simulated") ? .validation : .measured
     let missing = (family == .validation ? validationColumns : measured).filter { !columns.contains($0) }
     if !missing.isEmpty {

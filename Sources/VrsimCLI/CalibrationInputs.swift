@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Report
 
 /// Reading the measured data and filters shared by `vrsim calibrate` and `vrsim validate`:
 /// data problems and bad filters are user errors (exit code 2).
