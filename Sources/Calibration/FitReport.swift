@@ -141,6 +141,15 @@ public struct FitReport: Sendable {
     return ProfileFile.text(profile, header: h)
   }
 
+  /// What `vrsim calibrate` prints: rows and keys, the losses, the fitted values, the
+  /// condition number, the warnings and the run line.
+  public var summaryLines: [String] {
+    ["vrsim calibrate: \(result.rows.count) training rows, \(result.fitted.count) keys"]
+      + [String(format: "loss %.6g at the start, %.6g fitted", result.startLoss, result.loss)]
+      + parameterLines.map { "  " + $0 } + [String(format: "condition number %.3g", result.conditionNumber)]
+      + result.warnings.map { "warning: " + $0 } + [runLine]
+  }
+
   /// One line on how the fit was made, for the Markdown report.
   public static var methodText: String {
     "simulation-based least squares (GSL nmsimplex2 with restarts, then Levenberg-Marquardt), common random "

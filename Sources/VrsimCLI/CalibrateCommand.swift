@@ -193,12 +193,7 @@ struct CalibrateCommand: ParsableCommand {
       overrides: overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 },
       seed: seed,
       version: VrsimVersion.string, jobs: workers)
-    print("vrsim calibrate: \(result.rows.count) training rows, \(keys.count) keys")
-    print(String(format: "loss %.6g at the start, %.6g fitted", result.startLoss, result.loss))
-    for l in fitReport.parameterLines { print("  " + l) }
-    print(String(format: "condition number %.3g", result.conditionNumber))
-    for w in result.warnings { print("warning: " + w) }
-    print(fitReport.runLine)
+    for line in fitReport.summaryLines { print(line) }
     let text = fitReport.profileText
     do { _ = try ProfileFile.load(text: text, file: out ?? "<fitted profile>") } catch {
       throw RunError("the fitted profile does not validate: \(error)")
@@ -229,10 +224,6 @@ struct CalibrateCommand: ParsableCommand {
     do { priors = try evaluator.parameters.map(KeyPrior.init) } catch {
       throw RunError("\(error)", exitCode: 2)
     }
-    let grid =
-      discrepancy == "fit"
-      ? PosteriorLikelihood.logUniformGrid(0.001...0.5, count: 28)
-      : [(value: Double(discrepancy)!, weight: 1.0)]
     var o = PosteriorSampler.Options()
     o.noiseDraws = noiseDraws
     o.priorDraws = priorDraws
@@ -243,11 +234,8 @@ struct CalibrateCommand: ParsableCommand {
     if !quiet { o.progress = { CalibrationInputs.stderr($0) } }
     let rows = evaluator.rows
     let sampler = PosteriorSampler(
-      priors: priors, discrepancies: grid, options: o,
-      simulate: { try evaluator.simulate($0, seeds: $1) },
-      likelihood: {
-        PosteriorLikelihood(rows: rows, simulationSD: $0, simulationScale: $1, discrepancies: $2)
-      })
+      evaluator: evaluator, priors: priors, discrepancy: discrepancy == "fit" ? nil : Double(discrepancy)!,
+      options: o)
     if !quiet {
       CalibrationInputs.stderr(
         "calibrate: posterior of \(priors.count) keys on \(rows.count) training rows in \(evaluator.runCount) "
