@@ -40,16 +40,8 @@ public struct NotebookData: Sendable {
   /// A campaign's aggregated results, as `vrsim results DIR --format csv` prints them.
   /// - Throws: `ScenarioRunError` (exit code 2) when the campaign cannot be read.
   public static func campaign(_ path: String) throws -> NotebookData {
-    let store: CampaignStore
-    do { store = try CampaignStore.open(at: URL(fileURLWithPath: path)) } catch {
-      throw ScenarioRunError("\(error)", exitCode: 2)
-    }
-    let plan = store.plan
-    let summaries: [MetricSummary]
-    do { summaries = try CampaignResults.summarize(plan: plan, store: store) } catch {
-      throw ScenarioRunError("\(error)", exitCode: 2)
-    }
-    let spec = try? ScenarioLoader.load(text: plan.scenarioText, fileName: "<campaign>", overrides: [])
+    let campaign = try StoredCampaign(path: path)
+    let (plan, spec, summaries) = (campaign.store.plan, campaign.spec, try campaign.summaries())
     var csv = ""
     SummaryReport.writeCSV(summaries) { csv += $0 }
     let axes = spec?.sweep?.axes.map { "\($0.keyPath) = \($0.values.joined(separator: ", "))" } ?? []

@@ -45,14 +45,10 @@ extension PaperReproduction {
       let work = FileManager.default.temporaryDirectory.appendingPathComponent(
         "vrsim-reproduce-\(getpid())-\(experiment.id)-\(UInt32.random(in: 0...UInt32.max))")
       defer { try? FileManager.default.removeItem(at: work) }
-      let session = try CampaignExecution.execute(
-        plan: plan, directory: work, allowMismatch: false,
+      let session = try ScenarioRunner.execute(
+        spec, plan: plan, directory: work, allowMismatch: false,
         jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, shard: .all,
-        display: display(experiment.id)
-      ) { point, replication, seed in
-        try ScenarioRunner.simulate(
-          specs[point.index], profile: profile, seed: seed, replication: replication)
-      }
+        display: display(experiment.id))
       if let code = session.interruptedExitCode { throw CampaignInterrupted(exitCode: code) }
       outcome.rows += experiment.analyze(SummaryIndex(try session.summaries()), paper)
       outcome.seeds.append("\(experiment.id): \(spec.run.seed)")

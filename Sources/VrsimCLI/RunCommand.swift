@@ -70,9 +70,7 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     let spec = try ScenarioRunner.load(file: options.file, overrides: options.overrides)
-    let profile = ScenarioRunner.profile(for: spec)
     let plan = ScenarioRunner.plan(spec, replications: replications, version: VrsimVersion.string)
-    let specs = spec.sweepPoints().map(\.spec)
     let temporary = out == nil
     let dir =
       out.map { URL(fileURLWithPath: $0) }
@@ -82,15 +80,11 @@ struct RunCommand: ParsableCommand {
     // interrupted or fails, so that nothing computed is lost: `--out DIR` resumes from it.
     var keep = false
     defer { if temporary && !keep { try? FileManager.default.removeItem(at: dir) } }
-    let records: CampaignSession.Outcome
+    let records: CampaignExecution.Outcome
     do {
-      records = try CampaignSession.execute(
-        plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: .all,
-        label: spec.name
-      ) { point, replication, seed in
-        try ScenarioRunner.simulate(
-          specs[point.index], profile: profile, seed: seed, replication: replication)
-      }
+      records = try ScenarioRunner.execute(
+        spec, plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: .all,
+        display: CampaignSession.display(spec.name))
     } catch {
       keep = temporary && CampaignStore.exists(at: dir)
       if keep { Self.note("finished runs kept in \(dir.path); resume with --out \(dir.path)") }
@@ -115,7 +109,6 @@ struct RunCommand: ParsableCommand {
 
 /// Running and printing campaigns (shared by run, sweep and results).
 enum CampaignSession {
-  typealias Outcome = CampaignExecution.Outcome
 
   /// Refuses a campaign path that cannot be a directory (empty, an existing file), for
   /// `validate()`: exit code 2 with one line.
@@ -139,17 +132,6 @@ enum CampaignSession {
     let progress = ProgressLine()
     return CampaignExecution.Display(
       progress: { progress.update($0, label: label) }, finish: { progress.finish() }, note: { note($0) })
-  }
-
-  /// Runs what is missing of the campaign in `directory` (`CampaignExecution.execute`), with a
-  /// progress line on a terminal and notes on stderr.
-  static func execute(
-    plan: CampaignPlan, directory: URL, allowMismatch: Bool, jobs: Int, shard: Shard, label: String,
-    simulate: @escaping CampaignRunner.Simulate
-  ) throws -> Outcome {
-    try CampaignExecution.execute(
-      plan: plan, directory: directory, allowMismatch: allowMismatch, jobs: jobs, shard: shard,
-      display: display(label), simulate: simulate)
   }
 
   /// Prints summaries in the chosen format (`CampaignReport.write`).

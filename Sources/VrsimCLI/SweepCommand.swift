@@ -48,7 +48,6 @@ struct SweepCommand: ParsableCommand {
 
   func run() throws {
     let spec = try ScenarioRunner.load(file: options.file, overrides: options.overrides)
-    let profile = ScenarioRunner.profile(for: spec)
     let plan = ScenarioRunner.plan(spec, replications: replications, version: VrsimVersion.string)
     let slice = try shard.map { try Shard(parsing: $0) } ?? .all
     let dir = URL(fileURLWithPath: campaign)
@@ -60,13 +59,9 @@ struct SweepCommand: ParsableCommand {
           exitCode: 2)
       }
     }
-    let specs = spec.sweepPoints().map(\.spec)
-    let outcome = try CampaignSession.execute(
-      plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: slice,
-      label: spec.name
-    ) { point, replication, seed in
-      try ScenarioRunner.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
-    }
+    let outcome = try ScenarioRunner.execute(
+      spec, plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: slice,
+      display: CampaignSession.display(spec.name))
     let summaries = try outcome.summaries()
     try CampaignSession.print(
       summaries: summaries, format: options.format, spec: spec, plan: outcome.store.plan)
