@@ -27,6 +27,11 @@ commands+=(
   "search --set run.duration=100ms --set run.warmup=20ms --low 50kpps --high 200kpps --resolution 5%"
   "search --set run.duration=100ms --set run.warmup=20ms --low 50kpps --high 200kpps --resolution 2kpps"
   "validate validation/paper-2012.csv --test experiment=fig8b --jobs 2"
+  "validate validation/paper-2012.csv --test experiment=fig8b --jobs 2 --format csv"
+  "validate validation/paper-2012.csv --test experiment=fig8b --jobs 2 --format json"
+  "validate validation/paper-2012.csv --test experiment=fig8b --baseline experiment=fig9 --jobs 2 ${Q[*]}"
+  "host-demo --weights 256,512,128 --caps 30,0,0 --duration 2s"
+  "slurm submit scenarios/paper/fig8b-routers.yaml --campaign .build/compare-slurm --tasks 5 --max-array-size 3 --vrsim /bin/true --dry-run"
   "run nonexistent.yaml"
   "run --set routers.count=abc"
 )

@@ -100,3 +100,35 @@ extension ValidationReport {
     }
   }
 }
+
+/// A structural alternative of `vrsim validate --alternative`: `NAME:KEY=VALUE[;KEY=VALUE...]`,
+/// a named set of overrides under which some of the posterior draws are simulated.
+public struct StructuralAlternative: Sendable, Equatable {
+  /// The name before the colon.
+  public var name: String
+  /// The `KEY=VALUE` overrides after it.
+  public var overrides: [String]
+
+  /// Parses `text`; nil when it is not `NAME:KEY=VALUE[;KEY=VALUE...]`.
+  public init?(parsing text: String) {
+    guard let c = text.firstIndex(of: ":"), text.index(after: c) < text.endIndex, c > text.startIndex else {
+      return nil
+    }
+    name = String(text[..<c])
+    overrides = text[text.index(after: c)...].split(separator: ";").map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
+  }
+}
+
+extension ValidationReport {
+  /// The rows the baseline may use and how the report names them: those of `baseline` if
+  /// given, else those `test` leaves out if given, else all (in sample).
+  public static func baselineRows(all: [MeasuredRow], test: RowFilter?, baseline: RowFilter?) -> (
+    rows: [MeasuredRow], source: String
+  ) {
+    if let baseline { return (all.filter(baseline.matches), "baseline rows: \(baseline)") }
+    if let test { return (all.filter { !test.matches($0) }, "baseline rows: those --test leaves out") }
+    return (all, "baseline rows: all rows (in-sample: give --test or --baseline)")
+  }
+}

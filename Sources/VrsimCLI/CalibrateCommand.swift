@@ -106,29 +106,14 @@ struct CalibrateCommand: ParsableCommand {
     if let jobs, !(1...256).contains(jobs) {
       throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
     }
-    guard (0...100).contains(restarts) else {
-      throw ValidationError("--restarts \(restarts): allowed 0 ... 100")
-    }
-    guard (0...100_000).contains(budget) else {
-      throw ValidationError("--budget \(budget): allowed 0 ... 100000")
-    }
-    guard (0...1_000).contains(lmIterations) else {
-      throw ValidationError("--lm-iterations \(lmIterations): allowed 0 ... 1000")
-    }
-    guard (1...100_000).contains(draws) else {
-      throw ValidationError("--draws \(draws): allowed 1 ... 100000")
-    }
-    guard (0...100).contains(iterations) else {
-      throw ValidationError("--iterations \(iterations): allowed 0 ... 100")
-    }
-    guard (1...100_000).contains(drawsPerIteration) else {
-      throw ValidationError("--draws-per-iteration \(drawsPerIteration): allowed 1 ... 100000")
-    }
-    guard (1...100_000).contains(priorDraws) else {
-      throw ValidationError("--prior-draws \(priorDraws): allowed 1 ... 100000")
-    }
-    guard (2...10_000).contains(noiseDraws) else {
-      throw ValidationError("--noise-draws \(noiseDraws): allowed 2 ... 10000")
+    let counts: [(String, Int, ClosedRange<Int>)] = [
+      ("--restarts", restarts, 0...100), ("--budget", budget, 0...100_000),
+      ("--lm-iterations", lmIterations, 0...1_000), ("--draws", draws, 1...100_000),
+      ("--iterations", iterations, 0...100), ("--draws-per-iteration", drawsPerIteration, 1...100_000),
+      ("--prior-draws", priorDraws, 1...100_000), ("--noise-draws", noiseDraws, 2...10_000),
+    ]
+    for (option, value, range) in counts where !range.contains(value) {
+      throw ValidationError("\(option) \(value): allowed \(range.lowerBound) ... \(range.upperBound)")
     }
     if discrepancy != "fit" {
       guard let d = Double(discrepancy), d >= 0, d < 10 else {
@@ -144,15 +129,9 @@ struct CalibrateCommand: ParsableCommand {
     let all = try CalibrationInputs.rows(data)
     let filter = try CalibrationInputs.filter(train)
     let rows = all.filter(filter.matches)
-    let keys = fit.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-      !$0.isEmpty
-    }
-    guard !keys.isEmpty else { throw RunError("--fit names no key", exitCode: 2) }
-    guard Set(keys).count == keys.count else { throw RunError("--fit names a key twice", exitCode: 2) }
     let parameters: [FitParameter]
-    do { parameters = try keys.map(FitParameter.init(key:)) } catch {
-      throw RunError("\(error)", exitCode: 2)
-    }
+    do { parameters = try FitParameter.list(fit) } catch { throw RunError("\(error)", exitCode: 2) }
+    let keys = parameters.map(\.key)
     let overrides = try CalibrationInputs.profileOverride(profile) + set
     let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
     let evaluator: RowEvaluator
@@ -187,33 +166,24 @@ struct CalibrateCommand: ParsableCommand {
       throw RunError("\(error)")
     }
     let fittedSpec = try evaluator.resolvedSpec(result.fitted.map(\.value))
-    let name = out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "fitted"
+    let name = profileName(or: "fitted")
     let fitReport = FitReport(
       result: result, profile: fittedSpec.costs, name: name, dataFiles: data, train: filter.description,
-      overrides: overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 },
-      seed: seed,
+      overrides: reported(overrides), seed: seed,
       version: VrsimVersion.string, jobs: workers)
     for line in fitReport.summaryLines { print(line) }
-    let text = fitReport.profileText
-    do { _ = try ProfileFile.load(text: text, file: out ?? "<fitted profile>") } catch {
-      throw RunError("the fitted profile does not validate: \(error)")
-    }
+    let text = try checkedProfile(fitReport.profileText, "fitted")
     if let out {
-      try text.write(toFile: out, atomically: true, encoding: .utf8)
-      print("wrote \(out)")
+      try write(text, to: out)
       if let c = options.checkpoint, checkpoint == nil { try? FileManager.default.removeItem(atPath: c) }
     } else {
       print(text, terminator: "")
     }
-    if let report {
-      try fitReport.markdown.write(toFile: report, atomically: true, encoding: .utf8)
-      print("wrote \(report)")
-    }
+    if let report { try write(fitReport.markdown, to: report) }
     if let path = report.map({ Self.replacingExtension($0, ".md", with: ".json") })
       ?? out.map({ Self.replacingExtension($0, ".yaml", with: "-report.json") })
     {
-      try fitReport.data(profileFile: out).json().write(toFile: path, atomically: true, encoding: .utf8)
-      print("wrote \(path)")
+      try write(try fitReport.data(profileFile: out).json(), to: path)
     }
   }
 
@@ -246,34 +216,46 @@ struct CalibrateCommand: ParsableCommand {
     let drawsPath =
       drawsOut ?? Self.replacingExtension(out!, ".yaml", with: "-draws.csv")
     let spec = try evaluator.resolvedSpec(result.summaries.map(\.median))
-    let name =
-      out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "posterior"
+    let name = profileName(or: "posterior")
     let report = PosteriorReport(
       result: result, rows: rows, profile: spec.costs, name: name, dataFiles: data, train: filter.description,
-      overrides: overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 },
-      drawsFile: (drawsPath as NSString).lastPathComponent,
+      overrides: reported(overrides), drawsFile: (drawsPath as NSString).lastPathComponent,
       discrepancyMode: discrepancy == "fit" ? "fitted" : "stated", version: VrsimVersion.string, jobs: workers
     )
     print("vrsim calibrate --method posterior: \(rows.count) training rows, \(priors.count) keys")
     for l in report.lines { print(l) }
-    try result.drawsCSV.write(toFile: drawsPath, atomically: true, encoding: .utf8)
-    print("wrote \(drawsPath)")
-    let text = report.profileText
-    do { _ = try ProfileFile.load(text: text, file: out ?? "<posterior profile>") } catch {
-      throw RunError("the posterior profile does not validate: \(error)")
-    }
-    if let out {
-      try text.write(toFile: out, atomically: true, encoding: .utf8)
-      print("wrote \(out)")
-    }
-    if let reportPath = self.report {
-      try report.markdown.write(toFile: reportPath, atomically: true, encoding: .utf8)
-      print("wrote \(reportPath)")
-    }
+    try write(result.drawsCSV, to: drawsPath)
+    let text = try checkedProfile(report.profileText, "posterior")
+    if let out { try write(text, to: out) }
+    if let reportPath = self.report { try write(report.markdown, to: reportPath) }
   }
 }
 
 extension CalibrateCommand {
+  /// `text` once it loads as a profile (`kind`: fitted or posterior).
+  func checkedProfile(_ text: String, _ kind: String) throws -> String {
+    do { _ = try ProfileFile.load(text: text, file: out ?? "<\(kind) profile>") } catch {
+      throw RunError("the \(kind) profile does not validate: \(error)")
+    }
+    return text
+  }
+
+  /// Writes `text` to `path` and says so.
+  func write(_ text: String, to path: String) throws {
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    print("wrote \(path)")
+  }
+
+  /// The overrides as the reports name them: `--profile`'s path as given, not made absolute.
+  func reported(_ overrides: [String]) -> [String] {
+    overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 }
+  }
+
+  /// The written profile's name: --out's file name without its extension, else `name`.
+  func profileName(or name: String) -> String {
+    out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? name
+  }
+
   /// `path` with `suffix` (if it ends so) replaced by `replacement`, e.g. the draws file beside
   /// the profile (`fit.yaml` -> `fit-draws.csv`).
   static func replacingExtension(_ path: String, _ suffix: String, with replacement: String) -> String {

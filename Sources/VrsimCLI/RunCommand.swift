@@ -138,8 +138,7 @@ enum CampaignSession {
   static func print(summaries: [MetricSummary], format: OutputFormat, spec: ScenarioSpec?, plan: CampaignPlan)
     throws
   {
-    let chosen = CampaignReport.Format(rawValue: format.rawValue) ?? .table
-    try CampaignReport.write(summaries, format: chosen, spec: spec, plan: plan) {
+    try CampaignReport.write(summaries, format: format, spec: spec, plan: plan) {
       Swift.print($0, terminator: "")
     }
   }

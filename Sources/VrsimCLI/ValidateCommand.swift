@@ -81,19 +81,8 @@ struct ValidateCommand: ParsableCommand {
     }
     if !alternative.isEmpty, posterior == nil { throw ValidationError("--alternative needs --posterior") }
     if samplesOut != nil, posterior == nil { throw ValidationError("--samples-out needs --posterior") }
-    for a in alternative {
-      guard let c = a.firstIndex(of: ":"), a.index(after: c) < a.endIndex, c > a.startIndex else {
-        throw ValidationError("--alternative \(a): expected NAME:KEY=VALUE[;KEY=VALUE...]")
-      }
-    }
-  }
-
-  /// The `--set`s of each alternative (one empty alternative without any).
-  var alternativeSets: [[String]] {
-    guard !alternative.isEmpty else { return [[]] }
-    return alternative.map { a in
-      let c = a.firstIndex(of: ":")!
-      return a[a.index(after: c)...].split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+    for a in alternative where StructuralAlternative(parsing: a) == nil {
+      throw ValidationError("--alternative \(a): expected NAME:KEY=VALUE[;KEY=VALUE...]")
     }
   }
 
@@ -101,15 +90,9 @@ struct ValidateCommand: ParsableCommand {
     let all = try CalibrationInputs.rows(data)
     let testFilter = try CalibrationInputs.filter(test)
     let rows = all.filter(testFilter.matches)
-    let (training, source): ([MeasuredRow], String)
-    if let baseline {
-      let f = try CalibrationInputs.filter(baseline)
-      (training, source) = (all.filter(f.matches), "baseline rows: \(f)")
-    } else if test != nil {
-      (training, source) = (all.filter { !testFilter.matches($0) }, "baseline rows: those --test leaves out")
-    } else {
-      (training, source) = (all, "baseline rows: all rows (in-sample: give --test or --baseline)")
-    }
+    let (training, source) = ValidationReport.baselineRows(
+      all: all, test: test == nil ? nil : testFilter,
+      baseline: try baseline.map { try CalibrationInputs.filter($0) })
     let overrides = try CalibrationInputs.profileOverride(profile) + set
     let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
     let posteriorDraws: PosteriorDraws?
@@ -118,7 +101,8 @@ struct ValidateCommand: ParsableCommand {
     }
     let evaluators: [RowEvaluator]
     do {
-      evaluators = try alternativeSets.map { extra in
+      let alternatives = alternative.compactMap(StructuralAlternative.init(parsing:))
+      evaluators = try (alternatives.isEmpty ? [[]] : alternatives.map(\.overrides)).map { extra in
         try RowEvaluator(
           rows: rows, parameters: posteriorDraws?.parameters ?? [], overrides: overrides + extra, seed: seed,
           jobs: workers)
@@ -145,7 +129,7 @@ struct ValidateCommand: ParsableCommand {
         }
       } catch { throw RunError("\(error)") }
       if let samplesOut {
-        let names = alternative.map { String($0[..<$0.firstIndex(of: ":")!]) }
+        let names = alternative.compactMap(StructuralAlternative.init(parsing:)).map(\.name)
         do {
           try run.samplesCSV(alternatives: names).write(toFile: samplesOut, atomically: true, encoding: .utf8)
         } catch {
