@@ -13,3 +13,16 @@ extension FitParameter {
     return try keys.map(FitParameter.init(key:))
   }
 }
+
+extension RowEvaluator {
+  /// `profile.file=PATH` for a `--profile` PATH, with the path made absolute (the scenarios
+  /// resolve relative profile paths against their own folder); none without a path.
+  /// - Throws: `CalibrationError` when the file does not exist.
+  public static func profileOverride(_ path: String?) throws -> [String] {
+    guard let path else { return [] }
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw CalibrationError("--profile \(path): no such file")
+    }
+    return ["profile.file=\(URL(fileURLWithPath: path).standardizedFileURL.path)"]
+  }
+}

@@ -84,6 +84,36 @@ public struct FigureModule: Sendable {
     return parts.isEmpty ? "." : parts.joined(separator: "/")
   }
 
+  /// Writes the notebook of `data` to `notebook` and its sidecar CSV beside it (the notebook's
+  /// name with .csv), the cells importing this module by a path relative to the notebook;
+  /// errors name the notebook `name` (as the user gave it).
+  /// - Returns: the sidecar's URL.
+  /// - Throws: `ScenarioRunError` when the catalogue cannot be read or a file not written.
+  public func writeNotebook(
+    of data: NotebookData, to notebook: URL, named name: String, date: String, version: String
+  ) throws -> URL {
+    let sidecar = notebook.deletingPathExtension().appendingPathExtension("csv")
+    let cells = data.notebook(
+      figures: try figures(of: data.family), sidecar: sidecar.lastPathComponent,
+      moduleDirectory: Self.relativePath(from: notebook.deletingLastPathComponent(), to: moduleDirectory),
+      date: date, version: version)
+    try Self.write(
+      [(data.csv, sidecar), (cells.json, notebook)], creating: notebook.deletingLastPathComponent(),
+      named: name)
+    return sidecar
+  }
+
+  /// Writes each (text, file), atomically, after creating `directory`; errors name `name`.
+  /// - Throws: `ScenarioRunError` when a file cannot be written.
+  public static func write(_ files: [(String, URL)], creating directory: URL, named name: String) throws {
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      for (text, url) in files { try Data(text.utf8).write(to: url, options: .atomic) }
+    } catch {
+      throw ScenarioRunError("\(name): cannot write: \(error.localizedDescription)")
+    }
+  }
+
   /// One figure of the catalogue: its name (a function of the module) and what it shows.
   public struct Figure: Codable, Sendable, Equatable {
     /// The function of `vrsim_figures.py` that draws it.

@@ -151,3 +151,67 @@ public struct SlurmSubmissionPlan: Sendable {
     return (tags.max() ?? 0) + 1
   }
 }
+
+/// What a Slurm client command returned: its exit status and output.
+public typealias SlurmCommandResult = (status: Int32, stdout: String, stderr: String)
+
+/// A Slurm client command failed: `isUsage` when it is missing or the cluster unusable (a user
+/// error, exit code 2), else a failed submission.
+public struct SlurmSubmissionError: Error, Sendable, CustomStringConvertible {
+  /// What went wrong.
+  public var message: String
+  /// True for a missing command or an unusable cluster.
+  public var isUsage: Bool
+  /// The message.
+  public var description: String { message }
+}
+
+extension SlurmSubmissionPlan {
+  /// Submits every command with `run` (nil result: the command is missing), telling
+  /// `submitted` one line per job.
+  /// - Throws: `SlurmSubmissionError` when sbatch is missing or a submission fails (the
+  ///   message says when earlier ones were made).
+  public func submit(
+    run: ([String]) -> SlurmCommandResult?, submitted: (String) -> Void
+  ) throws {
+    for (submission, command) in zip(submissions, commands) {
+      guard let result = run(command) else {
+        throw SlurmSubmissionError(
+          message: "sbatch not found on PATH: vrsim slurm submit needs Slurm's client commands", isUsage: true
+        )
+      }
+      let id = result.stdout.split(separator: "\n").first.map { String($0.split(separator: ";")[0]) } ?? ""
+      guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
+        let err = result.stderr.split(separator: "\n").prefix(3).joined(separator: "; ")
+        throw SlurmSubmissionError(
+          message: "sbatch failed (status \(result.status)) for tasks \(submission.shardRanges): \(err)"
+            + (submission == submissions[0] ? "" : " (the earlier submissions above were made)"),
+          isUsage: false)
+      }
+      submitted(
+        "submitted job \(id): tasks \(submission.shardRanges) of \(script.tasks) (array \(submission.arraySpec), "
+          + "offset \(submission.offset))")
+    }
+  }
+}
+
+extension SlurmArray {
+  /// The cluster's MaxArraySize from `scontrol show config` (run by `run`; nil: missing), with
+  /// a note when a dry run without a reachable cluster assumes Slurm's default.
+  /// - Throws: `SlurmSubmissionError` (usage) when it cannot be read and this is no dry run.
+  public static func maxArraySize(run: ([String]) -> SlurmCommandResult?, dryRun: Bool)
+    throws(SlurmSubmissionError) -> (Int, String?)
+  {
+    let result = run(["scontrol", "show", "config"])
+    if let result, result.status == 0, let size = maxArraySize(inConfig: result.stdout) { return (size, nil) }
+    let why =
+      result.map {
+        "scontrol show config failed (status \($0.status)): "
+          + ($0.stderr.split(separator: "\n").last.map(String.init) ?? "")
+      } ?? "scontrol not found on PATH"
+    if dryRun {
+      return (defaultMaxArraySize, "\(why); assuming Slurm's default MaxArraySize \(defaultMaxArraySize)")
+    }
+    throw SlurmSubmissionError(message: "cannot read the cluster's MaxArraySize: \(why)", isUsage: true)
+  }
+}

@@ -47,20 +47,9 @@ struct ExportCommand: ParsableCommand {
     let python = execute ? try figures.python() : nil
     let data = try source.load()
     let notebookURL = URL(fileURLWithPath: out).standardizedFileURL
-    let sidecarURL = notebookURL.deletingPathExtension().appendingPathExtension("csv")
-    let notebook = data.notebook(
-      figures: try figures.figures(of: data.family), sidecar: sidecarURL.lastPathComponent,
-      moduleDirectory: FigureModule.relativePath(
-        from: notebookURL.deletingLastPathComponent(), to: figures.moduleDirectory),
-      date: date ?? data.date ?? "not recorded", version: VrsimVersion.string)
-    do {
-      try FileManager.default.createDirectory(
-        at: notebookURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try Data(data.csv.utf8).write(to: sidecarURL, options: .atomic)
-      try Data(notebook.json.utf8).write(to: notebookURL, options: .atomic)
-    } catch {
-      throw RunError("\(out): cannot write: \(error.localizedDescription)")
-    }
+    let sidecarURL = try figures.writeNotebook(
+      of: data, to: notebookURL, named: out, date: date ?? data.date ?? "not recorded",
+      version: VrsimVersion.string)
     print(
       "wrote \(out) and \(sidecarURL.lastPathComponent) (\(data.family.rawValue), \(data.rowCount) rows)"
     )
@@ -95,12 +84,7 @@ struct PlotCommand: ParsableCommand {
     let data = try source.load()
     let dir = URL(fileURLWithPath: out).standardizedFileURL
     let csv = dir.appendingPathComponent("data.csv")
-    do {
-      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-      try Data(data.csv.utf8).write(to: csv, options: .atomic)
-    } catch {
-      throw RunError("\(out): cannot write: \(error.localizedDescription)")
-    }
+    try FigureModule.write([(data.csv, csv)], creating: dir, named: out)
     try figures.run(python, ["plot", data.family.rawValue, csv.path, dir.path])
   }
 }

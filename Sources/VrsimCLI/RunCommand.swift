@@ -87,7 +87,7 @@ struct RunCommand: ParsableCommand {
         display: CampaignSession.display(spec.name))
     } catch {
       keep = temporary && CampaignStore.exists(at: dir)
-      if keep { Self.note("finished runs kept in \(dir.path); resume with --out \(dir.path)") }
+      if keep { CampaignSession.note("finished runs kept in \(dir.path); resume with --out \(dir.path)") }
       throw error
     }
     let summaries = try records.summaries()
@@ -98,13 +98,11 @@ struct RunCommand: ParsableCommand {
       if keep {
         let again = (["vrsim"] + CommandLine.arguments.dropFirst() + ["--out", dir.path]).joined(
           separator: " ")
-        Self.note("resume with: \(again)")
+        CampaignSession.note("resume with: \(again)")
       }
       throw ExitCode(code)
     }
   }
-
-  static func note(_ text: String) { CampaignSession.note(text) }
 }
 
 /// Running and printing campaigns (shared by run, sweep and results).

@@ -142,7 +142,7 @@ struct SlurmSubmitCommand: ParsableCommand {
       throw RunError(error.message, exitCode: 2)
     }
     let (maxArraySize, sizeNote) =
-      try self.maxArraySize.map { ($0, nil) } ?? Self.maxArraySize(dryRun: dryRun)
+      try self.maxArraySize.map { ($0, nil) } ?? clusterMaxArraySize()
     guard maxArraySize >= 2 else {
       throw RunError(
         "the cluster's MaxArraySize is \(maxArraySize): job arrays are disabled (scontrol show config)",
@@ -153,30 +153,15 @@ struct SlurmSubmitCommand: ParsableCommand {
       sizeNote: sizeNote, time: time, partition: partition)
     if dryRun {
       print(script.text, terminator: "")
-      for n in plan.notes { Self.note(n) }
-      Self.note("dry run: would write \(plan.scriptPath) and run:")
-      for c in plan.commands { Self.note("  " + c.map(ShellWord.quote).joined(separator: " ")) }
+      for n in plan.notes { CampaignSession.note(n) }
+      CampaignSession.note("dry run: would write \(plan.scriptPath) and run:")
+      for c in plan.commands { CampaignSession.note("  " + c.map(ShellWord.quote).joined(separator: " ")) }
       return
     }
     try plan.write()
     for n in plan.notes { print(n) }
-    let runner = SystemCommandRunner()
-    for (submission, command) in zip(plan.submissions, plan.commands) {
-      let result: CommandResult
-      do { result = try runner.run(command, input: nil) } catch {
-        throw RunError(
-          "sbatch not found on PATH: vrsim slurm submit needs Slurm's client commands", exitCode: 2)
-      }
-      let id = result.stdout.split(separator: "\n").first.map { String($0.split(separator: ";")[0]) } ?? ""
-      guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
-        let err = result.stderr.split(separator: "\n").prefix(3).joined(separator: "; ")
-        throw RunError(
-          "sbatch failed (status \(result.status)) for tasks \(submission.shardRanges): \(err)"
-            + (submission == plan.submissions[0] ? "" : " (the earlier submissions above were made)"))
-      }
-      print(
-        "submitted job \(id): tasks \(submission.shardRanges) of \(tasks) (array \(submission.arraySpec), offset \(submission.offset))"
-      )
+    do { try plan.submit(run: Self.run, submitted: { print($0) }) } catch let e as SlurmSubmissionError {
+      throw RunError(e.message, exitCode: e.isUsage ? 2 : 1)
     }
     for line in plan.followUp { print(line) }
   }
@@ -198,28 +183,15 @@ struct SlurmSubmitCommand: ParsableCommand {
     URL(fileURLWithPath: path).standardizedFileURL.path
   }
 
-  /// The cluster's MaxArraySize from `scontrol show config`. A dry run without a reachable
-  /// cluster assumes Slurm's default and says so in the note.
-  static func maxArraySize(dryRun: Bool) throws -> (Int, String?) {
-    let result = try? SystemCommandRunner().run(["scontrol", "show", "config"], input: nil)
-    if let result, result.status == 0, let size = SlurmArray.maxArraySize(inConfig: result.stdout) {
-      return (size, nil)
-    }
-    let why =
-      result == nil
-      ? "scontrol not found on PATH"
-      : "scontrol show config failed (status \(result!.status)): "
-        + (result!.stderr.split(separator: "\n").last.map(String.init) ?? "")
-    if dryRun {
-      return (
-        SlurmArray.defaultMaxArraySize,
-        "\(why); assuming Slurm's default MaxArraySize \(SlurmArray.defaultMaxArraySize)"
-      )
-    }
-    throw RunError("cannot read the cluster's MaxArraySize: \(why)", exitCode: 2)
+  /// Runs a Slurm client command (nil: it is not on PATH).
+  static func run(_ argv: [String]) -> SlurmCommandResult? {
+    (try? SystemCommandRunner().run(argv, input: nil)).map { ($0.status, $0.stdout, $0.stderr) }
   }
 
-  static func note(_ text: String) {
-    FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
+  /// The cluster's MaxArraySize (`SlurmArray.maxArraySize(run:dryRun:)`).
+  func clusterMaxArraySize() throws -> (Int, String?) {
+    do { return try SlurmArray.maxArraySize(run: Self.run, dryRun: dryRun) } catch {
+      throw RunError(error.message, exitCode: 2)
+    }
   }
 }
