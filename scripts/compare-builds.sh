@@ -26,12 +26,12 @@ commands+=(
   "reproduce paper --check"
   "search --set run.duration=100ms --set run.warmup=20ms --low 50kpps --high 200kpps --resolution 5%"
   "search --set run.duration=100ms --set run.warmup=20ms --low 50kpps --high 200kpps --resolution 2kpps"
-  "validate validation/paper-2012.csv --test experiment=fig8b --jobs 2"
-  "validate validation/paper-2012.csv --test experiment=fig8b --jobs 2 --format csv"
-  "validate validation/paper-2012.csv --test experiment=fig8b --jobs 2 --format json"
-  "validate validation/paper-2012.csv --test experiment=fig8b --baseline experiment=fig9 --jobs 2 ${Q[*]}"
+  "validate validation/paper-2012.csv --test experiment~=~fig8b --jobs 2"
+  "validate validation/paper-2012.csv --test experiment~=~fig8b --jobs 2 --format csv"
+  "validate validation/paper-2012.csv --test experiment~=~fig8b --jobs 2 --format json"
+  "validate validation/paper-2012.csv --test experiment~=~fig8b --baseline experiment~=~fig9 --jobs 2 ${Q[*]}"
   "host-demo --weights 256,512,128 --caps 30,0,0 --duration 2s"
-  "calibrate validation/paper-2012.csv --fit profile.driver_rx --train experiment=fig9 --budget 6 --restarts 0 --lm-iterations 1 --jobs 2 --quiet ${Q[*]}"
+  "calibrate validation/paper-2012.csv --fit profile.driver_rx --train experiment~=~fig9 --budget 6 --restarts 0 --lm-iterations 1 --jobs 2 --quiet ${Q[*]}"
   "slurm submit scenarios/paper/fig8b-routers.yaml --campaign .build/compare-slurm --tasks 5 --max-array-size 3 --vrsim /bin/true --dry-run"
   "run nonexistent.yaml"
   "run --set routers.count=abc"
@@ -41,8 +41,10 @@ for i in "${!commands[@]}"; do
   for side in old new; do
     bin=$1; [ $side = new ] && bin=$2
     campaign=$(mktemp -d)
-    # shellcheck disable=SC2086
-    "$bin" ${commands[$i]//CAMPAIGN/$campaign/c} >"$out/$i.$side.out" 2>"$out/$i.$side.err"
+    # Words split at spaces; a ~ inside a word stands for a space (filters: experiment~=~fig8b).
+    # shellcheck disable=SC2206
+    args=(${commands[$i]//CAMPAIGN/$campaign/c})
+    "$bin" "${args[@]//\~/ }" >"$out/$i.$side.out" 2>"$out/$i.$side.err"
     echo $? >"$out/$i.$side.rc"
     rm -rf "$campaign"
     grep -v ' took [0-9.]* s$' "$out/$i.$side.err" >"$out/$i.$side.err2"
