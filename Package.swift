@@ -51,7 +51,10 @@ let package = Package(
       name: "Scenario", dependencies: ["SimCore", "Yams", "Platforms", "NetModel", "HostModel"],
       swiftSettings: strict),
     .target(
-      name: "ScenarioRun", dependencies: ["SimCore", "Platforms", "Scenario", "Experiment", "Report"],
+      name: "ScenarioRun",
+      dependencies: [
+        "SimCore", "CAllocCounter", "HostModel", "NetModel", "Platforms", "Scenario", "Experiment", "Report",
+      ],
       swiftSettings: strict),
     .target(
       name: "VrsimCLI",
@@ -68,7 +71,7 @@ let package = Package(
     .target(
       name: "Calibration",
       dependencies: [
-        "GSLKit", "SimCore", "Platforms", "Scenario", "ScenarioRun", "Report",
+        "GSLKit", "SimCore", "Platforms", "Scenario", "Experiment", "ScenarioRun", "Report",
         .product(name: "SwiftCSV", package: "SwiftCSV"),
       ],
       swiftSettings: strict
@@ -94,7 +97,7 @@ let package = Package(
     .testTarget(
       name: "ScenarioTests", dependencies: ["Scenario", "SimCore", "Platforms"], exclude: ["Fixtures"],
       swiftSettings: strict),
-    .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI"], swiftSettings: strict),
+    .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI", "ScenarioRun"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
     .testTarget(
       name: "TestbedTests",

@@ -13,6 +13,7 @@ Command line (run with the interpreter of the notebooks' virtual environment):
 KIND is one of: campaign, reproduce, calibration, validation, measured.
 """
 
+import json
 import math
 import os
 import re
@@ -32,7 +33,11 @@ matplotlib.rcParams["figure.dpi"] = 80
 matplotlib.rcParams["savefig.dpi"] = 80
 matplotlib.rcParams["figure.figsize"] = (8.0, 4.5)
 
-KINDS = ("campaign", "reproduce", "calibration", "validation", "measured")
+# The figure catalogue (figures.json beside this file, which `vrsim export notebook` reads too):
+# per kind of data, the figures in order, each a function below.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "figures.json"), encoding="utf-8") as _f:
+    CATALOGUE = {kind: [f["name"] for f in figures] for kind, figures in json.load(_f).items()}
+KINDS = tuple(CATALOGUE)
 
 
 def load(path):
@@ -87,21 +92,6 @@ def _groups(df, keys):
 
 
 # MARK: campaign figures (vrsim results DIR --format csv)
-
-
-def campaign_figures(df):
-    """The figure names that apply to a campaign's summary CSV."""
-    keys = _sweep_keys(df)
-    names = []
-    if any(k.startswith("traffic[") and k.endswith(".rate") for k in keys):
-        names.append("forwarding_vs_offered")
-    if "routers.count" in keys:
-        names += ["throughput_vs_vms", "aggregate_vs_routers"]
-    if df["scope"].astype(str).str.startswith("drop:").any():
-        names.append("drops_by_place")
-    if (df["metric"] == "cpu").any():
-        names.append("cpu_per_domain")
-    return names
 
 
 def _x_key(keys):
@@ -255,16 +245,6 @@ def cpu_per_domain(df):
 # MARK: reproduce paper (vrsim reproduce paper --format csv)
 
 
-def reproduce_figures(df):
-    exps = df["experiment"].astype(str)
-    names = []
-    if exps.str.startswith("Fig. 9").any():
-        names.append("paper_fig9")
-    if exps.str.startswith("Fig. 8").any():
-        names.append("paper_fig8")
-    return names + ["simulated_vs_paper"]
-
-
 def _paper_points(ax, x, part):
     """The paper's values: x for a value, a downward triangle for an upper bound."""
     bound = part["paper"].astype(str).str.strip().str.startswith("<")
@@ -345,13 +325,6 @@ def simulated_vs_paper(df):
 
 
 # MARK: validation (vrsim validate --format csv) and measured data (source,...,kind)
-
-
-def validation_figures(df):
-    names = ["measured_vs_simulated"]
-    if _fwd_offered_rows(df, "measured").shape[0] > 0:
-        names.insert(0, "validation_forwarding")
-    return names
 
 
 def _fwd_offered_rows(df, value):
@@ -445,14 +418,6 @@ def measured_vs_simulated(df):
     return fig
 
 
-def measured_figures(df):
-    names = []
-    if _fwd_offered_rows(df.rename(columns={"value": "measured"}), "measured").shape[0] > 0:
-        names.append("measured_forwarding")
-    names.append("measured_values")
-    return names
-
-
 def measured_forwarding(df):
     """Measured data only: forwarded vs offered rate per platform (95% CI bands)."""
     return validation_forwarding(df.rename(columns={"value": "measured"}))
@@ -484,11 +449,7 @@ def measured_values(df):
     return fig
 
 
-# MARK: calibration (the fit report of a profile written by vrsim calibrate)
-
-
-def calibration_figures(df):
-    return ["calibration_residuals", "calibration_intervals"]
+# MARK: calibration (the fit report vrsim calibrate writes as JSON)
 
 
 def calibration_residuals(df):
@@ -542,13 +503,35 @@ def calibration_intervals(df):
     return fig
 
 
-FIGURES = {
-    "campaign": campaign_figures,
-    "reproduce": reproduce_figures,
-    "calibration": calibration_figures,
-    "validation": validation_figures,
-    "measured": measured_figures,
+def _has_swept_rate(df):
+    return any(k.startswith("traffic[") and k.endswith(".rate") for k in _sweep_keys(df))
+
+
+def _has_swept_routers(df):
+    return "routers.count" in _sweep_keys(df)
+
+
+# When a figure applies to the data (a figure not named here always does).
+APPLIES = {
+    "forwarding_vs_offered": _has_swept_rate,
+    "throughput_vs_vms": _has_swept_routers,
+    "aggregate_vs_routers": _has_swept_routers,
+    "drops_by_place": lambda df: df["scope"].astype(str).str.startswith("drop:").any(),
+    "cpu_per_domain": lambda df: (df["metric"] == "cpu").any(),
+    "paper_fig9": lambda df: df["experiment"].astype(str).str.startswith("Fig. 9").any(),
+    "paper_fig8": lambda df: df["experiment"].astype(str).str.startswith("Fig. 8").any(),
+    "validation_forwarding": lambda df: _fwd_offered_rows(df, "measured").shape[0] > 0,
+    "measured_forwarding": lambda df: _fwd_offered_rows(
+        df.rename(columns={"value": "measured"}), "measured").shape[0] > 0,
 }
+
+
+def _applicable(kind):
+    """The names of the catalogue's figures of `kind` that apply to a DataFrame, in order."""
+    return lambda df: [n for n in CATALOGUE[kind] if APPLIES.get(n, lambda _: True)(df)]
+
+
+FIGURES = {kind: _applicable(kind) for kind in CATALOGUE}
 
 
 def figure(name, df):

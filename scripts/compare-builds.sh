@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the same commands with two vrsim builds and reports every output that differs: the check
-# that a refactoring left outputs byte-identical (docs/DESIGN.md). Timing lines ("took N s") are
-# the only expected differences.
+# that a refactoring left outputs byte-identical (docs/DESIGN.md). Timing lines ("took N s", and
+# calibrate's "evaluations/s" run line) are the only expected differences.
 #
 #   scripts/compare-builds.sh OLD_VRSIM NEW_VRSIM
 #
@@ -26,7 +26,13 @@ commands+=(
   "reproduce paper --check"
   "search --set run.duration=100ms --set run.warmup=20ms --low 50kpps --high 200kpps --resolution 5%"
   "search --set run.duration=100ms --set run.warmup=20ms --low 50kpps --high 200kpps --resolution 2kpps"
-  "validate validation/paper-2012.csv --test experiment=fig8b --jobs 2"
+  "validate validation/paper-2012.csv --test experiment~=~fig8b --jobs 2"
+  "validate validation/paper-2012.csv --test experiment~=~fig8b --jobs 2 --format csv"
+  "validate validation/paper-2012.csv --test experiment~=~fig8b --jobs 2 --format json"
+  "validate validation/paper-2012.csv --test experiment~=~fig8b --baseline experiment~=~fig9 --jobs 2 ${Q[*]}"
+  "host-demo --weights 256,512,128 --caps 30,0,0 --duration 2s"
+  "calibrate validation/paper-2012.csv --fit profile.driver_rx --train experiment~=~fig9 --budget 6 --restarts 0 --lm-iterations 1 --jobs 2 --quiet ${Q[*]}"
+  "slurm submit scenarios/paper/fig8b-routers.yaml --campaign .build/compare-slurm --tasks 5 --max-array-size 3 --vrsim /bin/true --dry-run"
   "run nonexistent.yaml"
   "run --set routers.count=abc"
 )
@@ -35,13 +41,17 @@ for i in "${!commands[@]}"; do
   for side in old new; do
     bin=$1; [ $side = new ] && bin=$2
     campaign=$(mktemp -d)
-    # shellcheck disable=SC2086
-    "$bin" ${commands[$i]//CAMPAIGN/$campaign/c} >"$out/$i.$side.out" 2>"$out/$i.$side.err"
+    # Words split at spaces; a ~ inside a word stands for a space (filters: experiment~=~fig8b).
+    # shellcheck disable=SC2206
+    args=(${commands[$i]//CAMPAIGN/$campaign/c})
+    "$bin" "${args[@]//\~/ }" >"$out/$i.$side.out" 2>"$out/$i.$side.err"
     echo $? >"$out/$i.$side.rc"
     rm -rf "$campaign"
     grep -v ' took [0-9.]* s$' "$out/$i.$side.err" >"$out/$i.$side.err2"
+    # calibrate's run line holds its wall time.
+    grep -v ' evaluations/s on ' "$out/$i.$side.out" >"$out/$i.$side.out2"
   done
-  for part in out err2 rc; do
+  for part in out2 err2 rc; do
     if ! cmp -s "$out/$i.old.$part" "$out/$i.new.$part"; then
       differ=1
       echo "differs ($part): vrsim ${commands[$i]}"

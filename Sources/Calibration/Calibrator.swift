@@ -1,5 +1,6 @@
 import Foundation
 import GSLKit
+import Report
 import Scenario
 
 /// Simulation-based least-squares calibration of declared keys against measured rows.

@@ -1,5 +1,6 @@
 import Foundation
 import Platforms
+import Report
 import Scenario
 
 /// The outputs of a calibration: the fitted profile file (values plus provenance and a
@@ -138,5 +139,44 @@ public struct FitReport: Sendable {
     for l in residualLines { h += "#   \(l)\n" }
     h += "#\n"
     return ProfileFile.text(profile, header: h)
+  }
+
+  /// What `vrsim calibrate` prints: rows and keys, the losses, the fitted values, the
+  /// condition number, the warnings and the run line.
+  public var summaryLines: [String] {
+    ["vrsim calibrate: \(result.rows.count) training rows, \(result.fitted.count) keys"]
+      + [String(format: "loss %.6g at the start, %.6g fitted", result.startLoss, result.loss)]
+      + parameterLines.map { "  " + $0 } + [String(format: "condition number %.3g", result.conditionNumber)]
+      + result.warnings.map { "warning: " + $0 } + [runLine]
+  }
+
+  /// One line on how the fit was made, for the Markdown report.
+  public static var methodText: String {
+    "simulation-based least squares (GSL nmsimplex2 with restarts, then Levenberg-Marquardt), common random "
+      + "numbers, logit bounds, intervals from the covariance at the optimum."
+  }
+
+  /// The fit as a Markdown report: method, losses, the fitted values with their intervals,
+  /// warnings and the training residuals.
+  public var markdown: String {
+    let r = self
+    var s = "# Fit: \(r.profile.name)\n\n"
+    s +=
+      "vrsim \(r.version), \(r.date). Data: \(r.dataFiles.joined(separator: ", ")); train: `\(r.train)`.\n\n"
+    s += "Method: \(FitReport.methodText)\n\n"
+    s += "\(r.runLine)\n\n"
+    s += String(format: "Loss: %.6g at the start, %.6g fitted.\n\n", r.result.startLoss, r.result.loss)
+    s += "| key | start | fitted | se | 95% interval | unit |\n|---|---|---|---|---|---|\n"
+    for f in r.result.fitted {
+      s += String(
+        format: "| %@ | %.6g | %.6g | %@ | %@ | %@ |\n", f.parameter.key, f.start, f.value,
+        f.standardError.isFinite ? String(format: "%.4g", f.standardError) : "inf",
+        f.identifiable ? String(format: "[%.6g, %.6g]", f.low, f.high) : "not identifiable",
+        f.parameter.declared.unit.rawValue)
+    }
+    s += String(format: "\nCondition number of the scaled JᵀJ: %.3g.\n", r.result.conditionNumber)
+    for w in r.result.warnings { s += "\n- **Warning:** \(w)" }
+    s += "\n\n## Training residuals\n\n```\n" + r.residualLines.joined(separator: "\n") + "\n```\n"
+    return s
   }
 }

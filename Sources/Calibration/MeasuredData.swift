@@ -4,103 +4,6 @@ import Scenario
 import SimCore
 import SwiftCSV
 
-/// One measured quantity of a data set (validation/README.md, "The measured-data schema"):
-/// what was measured (experiment, scenario with overrides, scope, metric) and what was found
-/// (value with its 95% interval, or a bound, or a rank).
-public struct MeasuredRow: Sendable, Equatable {
-  /// How a row states its quantity.
-  public enum Kind: String, Sendable, CaseIterable {
-    /// A measured value with its interval.
-    case value
-    /// The quantity is below `value`.
-    case upperBound = "upper_bound"
-    /// The quantity is above `value`.
-    case lowerBound = "lower_bound"
-    /// `value` is the rank (1 = largest) among the rank rows of the same experiment, scope
-    /// and metric; equal ranks state equal quantities.
-    case rank
-  }
-
-  /// Who measured it, e.g. `paper-2012`.
-  public var source: String
-  /// Experiment identifier, e.g. `fig9`.
-  public var experiment: String
-  /// The scenario file as written in the data (empty: no model of vrsim produces the row).
-  public var scenario: String
-  /// The scenario file resolved to a path that exists, nil when `scenario` is empty.
-  public var scenarioPath: String?
-  /// The `key=value` overrides of the `set` column, in order.
-  public var set: [String]
-  /// `aggregate`, a router (`vr0`), `dom0`, `host`, `pcpuN`, `stage:NAME`, `drop:PLACE`, `job:NAME`.
-  public var scope: String
-  /// What was measured; its unit is `metric.unit`.
-  public var metric: Metric
-  /// The number (value, bound, or rank).
-  public var value: Double
-  /// Lower end of the 95% interval (nil when not stated).
-  public var ci95Low: Double?
-  /// Upper end of the 95% interval (nil when not stated).
-  public var ci95High: Double?
-  /// Number of measurements behind the value (nil when not stated).
-  public var n: Int?
-  /// Value, bound or rank.
-  public var kind: Kind
-  /// The value as the source states it (optional column `stated`), e.g. `~750 kp/s`.
-  public var stated: String
-  /// The data file and the 1-based line the row starts on.
-  public var file: String
-  /// 1-based line of the row in `file`.
-  public var line: Int
-
-  /// A row; see the properties for the meaning of each field.
-  public init(
-    source: String, experiment: String, scenario: String, scenarioPath: String?, set: [String], scope: String,
-    metric: Metric, value: Double, ci95Low: Double?, ci95High: Double?, n: Int?, kind: Kind, stated: String,
-    file: String, line: Int
-  ) {
-    self.source = source
-    self.experiment = experiment
-    self.scenario = scenario
-    self.scenarioPath = scenarioPath
-    self.set = set
-    self.scope = scope
-    self.metric = metric
-    self.value = value
-    self.ci95Low = ci95Low
-    self.ci95High = ci95High
-    self.n = n
-    self.kind = kind
-    self.stated = stated
-    self.file = file
-    self.line = line
-  }
-
-  /// True when a model of vrsim produces this row: it names a scenario and its metric is not
-  /// measured only (a testbed counter or a benchmark's time, `Metric.measuredOnly`).
-  public var isSimulated: Bool { scenarioPath != nil && !metric.measuredOnly }
-
-  /// The row's standard deviation from its 95% interval, (high − low) / (2 · 1.96), when the
-  /// interval is stated and not degenerate.
-  public var standardDeviation: Double? {
-    guard let lo = ci95Low, let hi = ci95High, hi > lo else { return nil }
-    return (hi - lo) / (2 * 1.959963984540054)
-  }
-
-  /// `file:line` of the row.
-  public var location: String { "\(file):\(line)" }
-
-  /// The value of override `key` in `set`, if the row sets it.
-  public func setValue(_ key: String) -> String? {
-    for s in set {
-      guard let eq = s.firstIndex(of: "=") else { continue }
-      if s[..<eq].trimmingCharacters(in: .whitespaces) == key {
-        return String(s[s.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
-      }
-    }
-    return nil
-  }
-}
-
 /// A problem in a measured-data file, at a line and column (the 1-based field number, with
 /// the column's name).
 public struct MeasuredDataProblem: Sendable, Equatable, CustomStringConvertible {
@@ -134,13 +37,6 @@ public struct MeasuredDataError: Error, Sendable, CustomStringConvertible {
 /// every `set` override against the scenario's declared keys (the scenario is loaded with
 /// it). All problems are reported at once.
 public enum MeasuredData {
-  /// The columns every data file has.
-  public static let requiredColumns = [
-    "source", "experiment", "scenario", "set", "scope", "metric", "unit", "value", "ci95_low", "ci95_high",
-    "n",
-    "kind",
-  ]
-
   /// Reads and checks `paths`, in order.
   /// - Throws: `MeasuredDataError` with every problem found.
   public static func load(paths: [String]) throws(MeasuredDataError) -> [MeasuredRow] {
@@ -193,18 +89,20 @@ public enum MeasuredData {
       return ([], problems)
     }
     guard let header = raw.first, !(header.count == 1 && header[0].isEmpty) else {
-      problem(1, 1, "(header)", "empty file; expected the header " + requiredColumns.joined(separator: ","))
+      problem(
+        1, 1, "(header)",
+        "empty file; expected the header " + MeasuredRow.requiredColumns.joined(separator: ","))
       return ([], problems)
     }
     let names = header.map { $0.trimmingCharacters(in: .whitespaces) }
     var index: [String: Int] = [:]
     for (i, n) in names.enumerated() where index[n] == nil { index[n] = i }
-    let missing = requiredColumns.filter { index[$0] == nil }
+    let missing = MeasuredRow.requiredColumns.filter { index[$0] == nil }
     if !missing.isEmpty {
       problem(
         1, names.count + 1, "(header)",
         "missing column\(missing.count > 1 ? "s" : "") \(missing.map { "'\($0)'" }.joined(separator: ", ")); "
-          + "the header must name " + requiredColumns.joined(separator: ","))
+          + "the header must name " + MeasuredRow.requiredColumns.joined(separator: ","))
       return ([], problems)
     }
     let base = (file as NSString).deletingLastPathComponent
@@ -329,13 +227,15 @@ public enum MeasuredData {
       var hi: Double?
       if case .some(.some(let x)) = low { lo = x }
       if case .some(.some(let x)) = high { hi = x }
-      let stated = index["stated"].flatMap { $0 < fields.count ? fields[$0] : nil } ?? ""
+      func optional(_ name: String) -> String {
+        index[name].flatMap { $0 < fields.count ? fields[$0] : nil } ?? ""
+      }
       rows.append(
         MeasuredRow(
           source: source.text, experiment: experiment.text, scenario: scenario.text,
           scenarioPath: scenarioPath,
           set: overrides, scope: scope.text, metric: metric, value: v, ci95Low: lo, ci95High: hi, n: count,
-          kind: kind, stated: stated, file: file, line: rowLine))
+          kind: kind, stated: optional("stated"), note: optional("note"), file: file, line: rowLine))
     }
     return (rows, problems)
   }

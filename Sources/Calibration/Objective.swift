@@ -1,3 +1,5 @@
+import Report
+
 /// The residuals of a fit: one per value or bound row, one per pair of rank rows, and one per
 /// prior; the loss is their sum of squares (SimGrid-style, each normalised by the
 /// measurement's standard deviation).

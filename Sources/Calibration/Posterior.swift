@@ -1,5 +1,6 @@
 import Foundation
 import GSLKit
+import Report
 import Scenario
 import SimCore
 

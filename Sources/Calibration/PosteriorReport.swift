@@ -1,5 +1,6 @@
 import Foundation
 import Platforms
+import Report
 import Scenario
 
 /// The outputs of a posterior calibration: a summary (text and Markdown) and the profile at

@@ -1,3 +1,5 @@
+import Report
+
 /// A selection of measured rows for `--train` and `--test`, e.g.
 /// `experiment in [fig9, fig8a]`, `set has routers.count=4`, `kind = value`,
 /// `not experiment = fig8b`, joined with `and` / `or` (`and` binds tighter). A value may hold

@@ -8,6 +8,8 @@ import Report
 public struct CampaignInterrupted: Error, Sendable {
   /// 128 + the signal's number.
   public var exitCode: Int32
+  /// An interruption ending the process with `exitCode`.
+  public init(exitCode: Int32) { self.exitCode = exitCode }
 }
 
 /// Running a campaign in a folder: take its lock, open or resume its store, run what is

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ScenarioRun
 import SimCore
 
 struct BenchCommand: ParsableCommand {
@@ -8,6 +9,15 @@ struct BenchCommand: ParsableCommand {
     abstract: "Measure vrsim's speed (build with -c release for meaningful figures).",
     subcommands: [BenchEngineCommand.self, BenchNetCommand.self, BenchHostCommand.self]
   )
+
+  /// `value` as the benches' JSON: pretty-printed, sorted snake_case keys (like every other
+  /// JSON vrsim writes).
+  static func json(_ value: some Encodable) throws -> String {
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    enc.keyEncodingStrategy = .convertToSnakeCase
+    return String(decoding: try enc.encode(value), as: UTF8.self)
+  }
 }
 
 /// `vrsim bench engine`: the hold model and the M/D/1/K router micro-model.
@@ -58,118 +68,20 @@ struct BenchEngineCommand: ParsableCommand {
     }
   }
 
-  struct HoldFigure: Codable {
-    var pending: Int
-    var events: Int
-    var runs: Int
-    var eventsPerSecondMedian: Double
-    var eventsPerSecondMin: Double
-    var eventsPerSecondMax: Double
-    var peakResidentBytes: Int?
-    var allocationsPerEvent: Double?
-  }
-
-  struct RouterFigure: Codable {
-    var packets: Int
-    var runs: Int
-    var packetsPerSecondMedian: Double
-    var eventsPerSecondMedian: Double
-    var allocationsPerPacket: Double?
-    var lossFraction: Double
-  }
-
-  struct Report: Codable {
-    var vrsimVersion: String
-    var hold: [HoldFigure]
-    var router: RouterFigure?
-  }
-
   func run() throws {
-    var report = Report(vrsimVersion: VrsimVersion.string, hold: [], router: nil)
+    var report = EngineBenchmark.Report(vrsimVersion: VrsimVersion.string)
     for n in pending {
-      report.hold.append(hold(pending: n))
+      report.hold.append(EngineBenchmark.hold(pending: n, events: events, runs: runs))
       if !json { printHold(report.hold.last!) }
     }
     if packets > 0 {
-      report.router = router()
+      report.router = EngineBenchmark.router(packets: packets, runs: runs)
       if !json { printRouter(report.router!) }
     }
-    if json {
-      let enc = JSONEncoder()
-      enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-      enc.keyEncodingStrategy = .convertToSnakeCase  // like every other JSON vrsim writes
-      print(String(decoding: try enc.encode(report), as: UTF8.self))
-    }
+    if json { print(try BenchCommand.json(report)) }
   }
 
-  private func hold(pending n: Int) -> HoldFigure {
-    var rates: [Double] = []
-    var allocations: UInt64? = nil
-    ProcessProbes.resetPeakResident()
-    for r in 0..<runs {
-      let sim = Simulation(seed: 1 + UInt64(r), initialCapacity: n)
-      let model = HoldModel(in: sim)
-      model.prime(sim, pending: n)
-      // Warm-up: every slot and heap position has been touched once.
-      runEvents(sim, count: Swift.max(n, 100_000))
-      let (_, seconds) = ProcessProbes.timed { runEvents(sim, count: events) }
-      rates.append(Double(events) / seconds)
-      if r == 0, ProcessProbes.canCountAllocations {
-        let (_, a) = ProcessProbes.countingAllocations { runEvents(sim, count: 1_000_000) }
-        allocations = a
-      }
-    }
-    return HoldFigure(
-      pending: n, events: events, runs: runs, eventsPerSecondMedian: median(rates),
-      eventsPerSecondMin: rates.min()!, eventsPerSecondMax: rates.max()!,
-      peakResidentBytes: ProcessProbes.peakResidentBytes(),
-      allocationsPerEvent: allocations.map { Double($0) / 1_000_000 })
-  }
-
-  private func runEvents(_ sim: Simulation, count: Int) {
-    let target = sim.eventsExecuted + UInt64(count)
-    // The hold model never runs dry, so run in slices of simulated time until enough events ran.
-    while sim.eventsExecuted < target {
-      let remaining = target - sim.eventsExecuted
-      // About 1 event per (1us / pending) of simulated time: aim slightly short.
-      let span = Swift.max(1, Int64(remaining) * 1000 / Int64(sim.pendingEvents) * 9 / 10)
-      sim.run(until: sim.now + .ns(span))
-      if remaining < 64 { break }
-    }
-  }
-
-  private func router() -> RouterFigure {
-    var rates: [Double] = []
-    var eventRates: [Double] = []
-    var allocationsPerPacket: Double? = nil
-    var loss = 0.0
-    for r in 0..<runs {
-      let sim = Simulation(seed: 100 + UInt64(r))
-      let station = QueueingStation(
-        in: sim, name: "router", arrivals: .exponential(mean: .ns(1111)),
-        service: .deterministic(.us(1)), servers: 1, capacity: 256)
-      station.start(in: sim)
-      sim.run(until: SimTime(nanoseconds: 10_000_000))  // warm-up: 10 ms
-      station.resetStatistics(at: sim.now)
-      let horizon = sim.now + .ns(Int64(Double(packets) * 1111))
-      let e0 = sim.eventsExecuted
-      let (_, seconds) = ProcessProbes.timed { sim.run(until: horizon) }
-      rates.append(Double(station.arrived) / seconds)
-      eventRates.append(Double(sim.eventsExecuted - e0) / seconds)
-      loss = Double(station.blocked) / Double(Swift.max(1, station.arrived))
-      if r == 0, ProcessProbes.canCountAllocations {
-        let before = station.arrived
-        let (_, a) = ProcessProbes.countingAllocations { sim.run(until: sim.now + .ms(100)) }
-        allocationsPerPacket = Double(a) / Double(Swift.max(1, station.arrived - before))
-      }
-    }
-    return RouterFigure(
-      packets: packets, runs: runs, packetsPerSecondMedian: median(rates),
-      eventsPerSecondMedian: median(eventRates),
-      allocationsPerPacket: allocationsPerPacket, lossFraction: loss)
-  }
-
-  private func printHold(_ f: HoldFigure) {
+  private func printHold(_ f: EngineBenchmark.HoldFigure) {
     let mem = f.peakResidentBytes.map { String(format: "%.1f MiB", Double($0) / 1_048_576) } ?? "n/a"
     let alloc = f.allocationsPerEvent.map { String(format: "%.4f", $0) } ?? "n/a"
     print(
@@ -180,7 +92,7 @@ struct BenchEngineCommand: ParsableCommand {
         f.eventsPerSecondMax / 1e6, mem, alloc))
   }
 
-  private func printRouter(_ f: RouterFigure) {
+  private func printRouter(_ f: EngineBenchmark.RouterFigure) {
     let alloc = f.allocationsPerPacket.map { String(format: "%.4f", $0) } ?? "n/a"
     print(
       String(

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import HostModel
+import ScenarioRun
 import SimCore
 
 /// `vrsim bench host`: speed of the host model under the Xen credit scheduler.
@@ -79,84 +79,23 @@ struct BenchHostCommand: ParsableCommand {
     }
   }
 
-  struct Report: Codable {
-    var vrsimVersion: String
-    var scheduler: String
-    var cpus: Int
-    var domains: Int
-    var ioDomains: Int
-    var seed: UInt64
-    var simulatedSeconds: Double
-    var wallSeconds: Double
-    var simulatedSecondsPerWallSecond: Double
-    var eventsPerSecond: Double
-    var decisionsPerSecond: Double
-    var allocationsPerDecision: Double?
-    var switchesPerSimulatedSecond: Double
-    var weightedFairnessCPUBound: Double
-    var ioWakeLatencyP99Ns: Double
-  }
-
   func run() throws {
-    let total = try parse(duration, "--duration")
-    let period = try parse(ioPeriod, "--io-period")
-    let work = try parse(ioWork, "--io-work")
-    let sim = Simulation(seed: seed, initialCapacity: 4 * domains + 64)
-    let host = Host(
-      sim: sim, config: HostConfig(cpus: cpus, clockGHz: 3.06), scheduler: .credit(CreditOptions()))
-    let hog = CPUBoundWorkload()
-    for k in 0..<domains {
-      let d = host.addDomain(DomainConfig(name: k < ioDomains ? "io\(k)" : "cpu\(k)"))
-      if k < ioDomains {
-        let phase = SimDuration.ns(period.nanoseconds * Int64(k) / Int64(max(1, ioDomains)))
-        _ = PeriodicIOWorkload(
-          sim: sim, vcpu: d.vcpus[0], period: period,
-          cycles: Int64((Double(work.nanoseconds) * 3.06).rounded()), phase: phase)
-      } else {
-        hog.attach(to: d)
-      }
-    }
-    host.start()
-    sim.run(until: SimTime(nanoseconds: 10_000_000_000))
-    host.resetStatistics()
-    var allocationsPerDecision: Double? = nil
-    let countedEnd = sim.now + .s(60)
-    if ProcessProbes.canCountAllocations {
-      let (_, a) = ProcessProbes.countingAllocations { sim.run(until: countedEnd) }
-      allocationsPerDecision = Double(a) / Double(max(1, host.schedulingDecisions))
-    } else {
-      sim.run(until: countedEnd)
-    }
-    let start = sim.now
-    let e0 = sim.eventsExecuted
-    let d0 = host.schedulingDecisions
-    let (_, wall) = ProcessProbes.timed { sim.run(until: SimTime(nanoseconds: total.nanoseconds)) }
-    let simulated = (sim.now - start).seconds
-    let r = host.report()
-    let cpuBound = r.domains.filter { $0.name.hasPrefix("cpu") }.map(\.cpuSeconds)
-    let ioP99 = r.domains.filter { $0.name.hasPrefix("io") }.map(\.wakeLatency.p99Ns).max() ?? 0
-    let report = Report(
-      vrsimVersion: VrsimVersion.string, scheduler: "credit 4.0", cpus: cpus, domains: domains,
-      ioDomains: ioDomains, seed: seed, simulatedSeconds: simulated, wallSeconds: wall,
-      simulatedSecondsPerWallSecond: simulated / wall,
-      eventsPerSecond: Double(sim.eventsExecuted - e0) / wall,
-      decisionsPerSecond: Double(host.schedulingDecisions - d0) / wall,
-      allocationsPerDecision: allocationsPerDecision, switchesPerSimulatedSecond: r.switchesPerSecond,
-      weightedFairnessCPUBound: jainFairnessIndex(cpuBound), ioWakeLatencyP99Ns: ioP99)
+    let report = HostBenchmark.run(
+      domains: domains, ioDomains: ioDomains, cpus: cpus, total: try parse(duration, "--duration"),
+      period: try parse(ioPeriod, "--io-period"), work: try parse(ioWork, "--io-work"), seed: seed,
+      version: VrsimVersion.string)
     if json {
-      let enc = JSONEncoder()
-      enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-      enc.keyEncodingStrategy = .convertToSnakeCase  // like every other JSON vrsim writes
-      print(String(decoding: try enc.encode(report), as: UTF8.self))
+      print(try BenchCommand.json(report))
       return
     }
-    let alloc = allocationsPerDecision.map { String(format: "%.4f", $0) } ?? "n/a"
+    let alloc = report.allocationsPerDecision.map { String(format: "%.4f", $0) } ?? "n/a"
     print(
       "host  credit 4.0, \(domains) domains (\(ioDomains) I/O every \(ioPeriod) for \(ioWork)) on \(cpus) pCPUs, seed \(seed)"
     )
     print(
       String(
-        format: "      %.0f s simulated in %.3f s wall: %.0fx real time", simulated, wall,
+        format: "      %.0f s simulated in %.3f s wall: %.0fx real time", report.simulatedSeconds,
+        report.wallSeconds,
         report.simulatedSecondsPerWallSecond))
     print(
       String(
@@ -165,6 +104,6 @@ struct BenchHostCommand: ParsableCommand {
     print(
       String(
         format: "      %.0f switches/s simulated, Jain index of CPU-bound domains %.4f, I/O wake p99 %.1f us",
-        report.switchesPerSimulatedSecond, report.weightedFairnessCPUBound, ioP99 / 1e3))
+        report.switchesPerSimulatedSecond, report.weightedFairnessCPUBound, report.ioWakeLatencyP99Ns / 1e3))
   }
 }

@@ -1,11 +1,9 @@
 import ArgumentParser
 import Foundation
-import HostModel
-import NetModel
-import Platforms
+import ScenarioRun
 import SimCore
 
-/// `vrsim bench net`: packet-path speed on the two reference cases of issue 5.
+/// `vrsim bench net`: packet-path speed on two reference cases.
 struct BenchNetCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "net",
@@ -55,99 +53,23 @@ struct BenchNetCommand: ParsableCommand {
     }
   }
 
-  struct Figure: Codable {
-    var name: String
-    var simulatedSeconds: Double
-    var packetsPerWallSecond: Double
-    var realTimeFactor: Double
-    var eventsPerSecond: Double
-    var allocationsPerPacket: Double?
-    var forwardedPps: Double
-  }
-
   func run() throws {
     let xen = try SimDuration(parsing: xenSeconds)
     let native = try SimDuration(parsing: nativeSeconds)
-    var figures: [Figure] = []
-    figures.append(try measure(name: "xen-bridge 4 routers 130 kpps", spec: Self.xenSpec(), duration: xen))
-    if !json { printFigure(figures.last!) }
+    var cases = [("xen-bridge 4 routers 130 kpps", NetBenchmark.xenSpec(), xen)]
     if growthCosts {
-      figures.append(
-        try measure(
-          name: "xen-bridge 4 routers 130 kpps, growth costs on", spec: Self.xenGrowthSpec(), duration: xen))
+      cases.append(("xen-bridge 4 routers 130 kpps, growth costs on", NetBenchmark.xenGrowthSpec(), xen))
+    }
+    cases.append(("native 1.4 Mpps", NetBenchmark.nativeSpec(), native))
+    var figures: [NetBenchmark.Figure] = []
+    for (name, spec, duration) in cases {
+      figures.append(try NetBenchmark.measure(name: name, spec: spec, duration: duration, runs: runs))
       if !json { printFigure(figures.last!) }
     }
-    figures.append(try measure(name: "native 1.4 Mpps", spec: Self.nativeSpec(), duration: native))
-    if !json { printFigure(figures.last!) }
-    if json {
-      let enc = JSONEncoder()
-      enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-      enc.keyEncodingStrategy = .convertToSnakeCase  // like every other JSON vrsim writes
-      print(String(decoding: try enc.encode(figures), as: UTF8.self))
-    }
+    if json { print(try BenchCommand.json(figures)) }
   }
 
-  static func xenSpec() -> PlatformSpec {
-    let routers = (0..<4).map { RouterSpec(domain: DomainConfig(name: "vr\($0)", kind: .guest)) }
-    let flows = (0..<4).map { FlowSpec(router: $0, packetsPerSecond: 32_500) }
-    return PlatformSpec(
-      host: HostConfig(cpus: 4, clockGHz: 3.06), scheduler: .credit(CreditOptions()), kind: .xenBridge,
-      routers: routers, flows: flows)
-  }
-
-  /// Case 1 with the working-set refill, per-vif dom0 work, scheduler time per decision, Xen
-  /// event delivery and IPI latency all on, at the values of scripts/growth-table.sh.
-  static func xenGrowthSpec() -> PlatformSpec {
-    var spec = xenSpec()
-    spec.profile.vifScan = 200
-    spec.profile.eventDelivery = 1_000
-    spec.profile.dom0Footprint = 2 << 20
-    spec.profile.guestFootprint = 2 << 20
-    spec.host.contextSwitch.refillCyclesPerByte = 0.3
-    spec.host.contextSwitch.decisionCycles = 2_000
-    spec.host.contextSwitch.ipiLatencyNs = 3_000
-    return spec
-  }
-
-  static func nativeSpec() -> PlatformSpec {
-    PlatformSpec(
-      host: HostConfig(cpus: 4, clockGHz: 3.06), scheduler: .none, kind: .native,
-      routers: [RouterSpec(domain: DomainConfig(name: "vr0", kind: .guest))],
-      flows: [FlowSpec(router: 0, packetsPerSecond: 1_400_000)])
-  }
-
-  private func measure(name: String, spec: PlatformSpec, duration: SimDuration) throws -> Figure {
-    var rates: [Double] = []
-    var rtf: [Double] = []
-    var eps: [Double] = []
-    var alloc: Double? = nil
-    var forwarded = 0.0
-    for r in 0..<runs {
-      let host = try RouterHost(spec: spec, seed: 7 + UInt64(r))
-      let warm = SimDuration(nanoseconds: duration.nanoseconds / 10)
-      let (result, seconds): (NetworkResult, Double) = ProcessProbes.timed {
-        host.run(duration: duration, warmup: .zero)
-      }
-      let offered = result.aggregate.offeredPps * result.seconds
-      rates.append(offered / seconds)
-      rtf.append(duration.seconds / seconds)
-      eps.append(Double(host.sim.eventsExecuted) / seconds)
-      forwarded = result.aggregate.forwardedPps
-      if r == 0, ProcessProbes.canCountAllocations {
-        let again = try RouterHost(spec: spec, seed: 99)
-        _ = again.run(duration: warm)
-        let before = again.conservation.offered
-        let (_, a) = ProcessProbes.countingAllocations { again.continueRun(for: warm) }
-        alloc = Double(a) / Double(max(1, again.conservation.offered - before))
-      }
-    }
-    return Figure(
-      name: name, simulatedSeconds: duration.seconds, packetsPerWallSecond: median(rates),
-      realTimeFactor: median(rtf), eventsPerSecond: median(eps), allocationsPerPacket: alloc,
-      forwardedPps: forwarded)
-  }
-
-  private func printFigure(_ f: Figure) {
+  private func printFigure(_ f: NetBenchmark.Figure) {
     let alloc = f.allocationsPerPacket.map { String(format: "%.4f", $0) } ?? "n/a"
     print(
       String(

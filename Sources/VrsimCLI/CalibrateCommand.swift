@@ -15,7 +15,9 @@ struct CalibrateCommand: ParsableCommand {
       ranks one-sided) over the --fit keys between their calibration bounds: GSL nmsimplex2 \
       with restarts, then Levenberg-Marquardt. Prints the fitted values with standard errors, \
       95% intervals and identifiability warnings, and writes a profile file (--out) carrying \
-      them, the data, method, date, loss, residuals and vrsim version. Every evaluation is \
+      them, the data, method, date, loss, residuals and vrsim version; the fit's data also goes \
+      to a JSON file beside --report (REPORT.json) or else the profile (OUT-report.json), which \
+      vrsim export notebook --calibration reads. Every evaluation is \
       checkpointed (--checkpoint, default OUT.checkpoint): a killed run resumes to the same \
       result. --method posterior samples the keys' posterior instead (priors from their \
       declarations; likelihood with the measured sd, the simulator's noise and a model \
@@ -61,7 +63,9 @@ struct CalibrateCommand: ParsableCommand {
   @Option(name: .customLong("lm-iterations"), help: "Most Levenberg-Marquardt iterations.")
   var lmIterations: Int = 15
 
-  @Option(name: .long, help: "Also write a Markdown report of the fit here.")
+  @Option(
+    name: .long,
+    help: "Also write a Markdown report of the fit here (and a point fit's data beside it: .md -> .json).")
   var report: String?
 
   @Flag(name: .long, help: "No progress lines on stderr.")
@@ -102,29 +106,14 @@ struct CalibrateCommand: ParsableCommand {
     if let jobs, !(1...256).contains(jobs) {
       throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
     }
-    guard (0...100).contains(restarts) else {
-      throw ValidationError("--restarts \(restarts): allowed 0 ... 100")
-    }
-    guard (0...100_000).contains(budget) else {
-      throw ValidationError("--budget \(budget): allowed 0 ... 100000")
-    }
-    guard (0...1_000).contains(lmIterations) else {
-      throw ValidationError("--lm-iterations \(lmIterations): allowed 0 ... 1000")
-    }
-    guard (1...100_000).contains(draws) else {
-      throw ValidationError("--draws \(draws): allowed 1 ... 100000")
-    }
-    guard (0...100).contains(iterations) else {
-      throw ValidationError("--iterations \(iterations): allowed 0 ... 100")
-    }
-    guard (1...100_000).contains(drawsPerIteration) else {
-      throw ValidationError("--draws-per-iteration \(drawsPerIteration): allowed 1 ... 100000")
-    }
-    guard (1...100_000).contains(priorDraws) else {
-      throw ValidationError("--prior-draws \(priorDraws): allowed 1 ... 100000")
-    }
-    guard (2...10_000).contains(noiseDraws) else {
-      throw ValidationError("--noise-draws \(noiseDraws): allowed 2 ... 10000")
+    let counts: [(String, Int, ClosedRange<Int>)] = [
+      ("--restarts", restarts, 0...100), ("--budget", budget, 0...100_000),
+      ("--lm-iterations", lmIterations, 0...1_000), ("--draws", draws, 1...100_000),
+      ("--iterations", iterations, 0...100), ("--draws-per-iteration", drawsPerIteration, 1...100_000),
+      ("--prior-draws", priorDraws, 1...100_000), ("--noise-draws", noiseDraws, 2...10_000),
+    ]
+    for (option, value, range) in counts where !range.contains(value) {
+      throw ValidationError("\(option) \(value): allowed \(range.lowerBound) ... \(range.upperBound)")
     }
     if discrepancy != "fit" {
       guard let d = Double(discrepancy), d >= 0, d < 10 else {
@@ -140,15 +129,9 @@ struct CalibrateCommand: ParsableCommand {
     let all = try CalibrationInputs.rows(data)
     let filter = try CalibrationInputs.filter(train)
     let rows = all.filter(filter.matches)
-    let keys = fit.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
-      !$0.isEmpty
-    }
-    guard !keys.isEmpty else { throw RunError("--fit names no key", exitCode: 2) }
-    guard Set(keys).count == keys.count else { throw RunError("--fit names a key twice", exitCode: 2) }
     let parameters: [FitParameter]
-    do { parameters = try keys.map(FitParameter.init(key:)) } catch {
-      throw RunError("\(error)", exitCode: 2)
-    }
+    do { parameters = try FitParameter.list(fit) } catch { throw RunError("\(error)", exitCode: 2) }
+    let keys = parameters.map(\.key)
     let overrides = try CalibrationInputs.profileOverride(profile) + set
     let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
     let evaluator: RowEvaluator
@@ -165,7 +148,9 @@ struct CalibrateCommand: ParsableCommand {
     options.lmIterations = lmIterations
     options.checkpoint = checkpoint ?? out.map { $0 + ".checkpoint" }
     if !quiet { options.progress = { CalibrationInputs.stderr($0) } }
-    let identity = try identityText(rows: evaluator.rows, keys: keys, overrides: overrides, options: options)
+    let identity = Calibrator.problemIdentity(
+      version: VrsimVersion.string, rows: evaluator.rows, keys: keys, overrides: overrides, seed: seed,
+      options: options, profile: profile)
     if method == .posterior {
       try runPosterior(evaluator: evaluator, filter: filter, overrides: overrides, workers: workers)
       return
@@ -181,32 +166,24 @@ struct CalibrateCommand: ParsableCommand {
       throw RunError("\(error)")
     }
     let fittedSpec = try evaluator.resolvedSpec(result.fitted.map(\.value))
-    let name = out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "fitted"
+    let name = profileName(or: "fitted")
     let fitReport = FitReport(
       result: result, profile: fittedSpec.costs, name: name, dataFiles: data, train: filter.description,
-      overrides: overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 },
-      seed: seed,
+      overrides: reported(overrides), seed: seed,
       version: VrsimVersion.string, jobs: workers)
-    print("vrsim calibrate: \(result.rows.count) training rows, \(keys.count) keys")
-    print(String(format: "loss %.6g at the start, %.6g fitted", result.startLoss, result.loss))
-    for l in fitReport.parameterLines { print("  " + l) }
-    print(String(format: "condition number %.3g", result.conditionNumber))
-    for w in result.warnings { print("warning: " + w) }
-    print(fitReport.runLine)
-    let text = fitReport.profileText
-    do { _ = try ProfileFile.load(text: text, file: out ?? "<fitted profile>") } catch {
-      throw RunError("the fitted profile does not validate: \(error)")
-    }
+    for line in fitReport.summaryLines { print(line) }
+    let text = try checkedProfile(fitReport.profileText, "fitted")
     if let out {
-      try text.write(toFile: out, atomically: true, encoding: .utf8)
-      print("wrote \(out)")
+      try write(text, to: out)
       if let c = options.checkpoint, checkpoint == nil { try? FileManager.default.removeItem(atPath: c) }
     } else {
       print(text, terminator: "")
     }
-    if let report {
-      try Self.markdown(fitReport).write(toFile: report, atomically: true, encoding: .utf8)
-      print("wrote \(report)")
+    if let report { try write(fitReport.markdown, to: report) }
+    if let path = report.map({ Self.replacingExtension($0, ".md", with: ".json") })
+      ?? out.map({ Self.replacingExtension($0, ".yaml", with: "-report.json") })
+    {
+      try write(try fitReport.data(profileFile: out).json(), to: path)
     }
   }
 
@@ -217,10 +194,6 @@ struct CalibrateCommand: ParsableCommand {
     do { priors = try evaluator.parameters.map(KeyPrior.init) } catch {
       throw RunError("\(error)", exitCode: 2)
     }
-    let grid =
-      discrepancy == "fit"
-      ? PosteriorLikelihood.logUniformGrid(0.001...0.5, count: 28)
-      : [(value: Double(discrepancy)!, weight: 1.0)]
     var o = PosteriorSampler.Options()
     o.noiseDraws = noiseDraws
     o.priorDraws = priorDraws
@@ -231,11 +204,8 @@ struct CalibrateCommand: ParsableCommand {
     if !quiet { o.progress = { CalibrationInputs.stderr($0) } }
     let rows = evaluator.rows
     let sampler = PosteriorSampler(
-      priors: priors, discrepancies: grid, options: o,
-      simulate: { try evaluator.simulate($0, seeds: $1) },
-      likelihood: {
-        PosteriorLikelihood(rows: rows, simulationSD: $0, simulationScale: $1, discrepancies: $2)
-      })
+      evaluator: evaluator, priors: priors, discrepancy: discrepancy == "fit" ? nil : Double(discrepancy)!,
+      options: o)
     if !quiet {
       CalibrationInputs.stderr(
         "calibrate: posterior of \(priors.count) keys on \(rows.count) training rows in \(evaluator.runCount) "
@@ -244,76 +214,52 @@ struct CalibrateCommand: ParsableCommand {
     let result: PosteriorResult
     do { result = try sampler.run(start: try evaluator.startValues()) } catch { throw RunError("\(error)") }
     let drawsPath =
-      drawsOut ?? (out!.hasSuffix(".yaml") ? String(out!.dropLast(5)) : out!) + "-draws.csv"
+      drawsOut ?? Self.replacingExtension(out!, ".yaml", with: "-draws.csv")
     let spec = try evaluator.resolvedSpec(result.summaries.map(\.median))
-    let name =
-      out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "posterior"
+    let name = profileName(or: "posterior")
     let report = PosteriorReport(
       result: result, rows: rows, profile: spec.costs, name: name, dataFiles: data, train: filter.description,
-      overrides: overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 },
-      drawsFile: (drawsPath as NSString).lastPathComponent,
+      overrides: reported(overrides), drawsFile: (drawsPath as NSString).lastPathComponent,
       discrepancyMode: discrepancy == "fit" ? "fitted" : "stated", version: VrsimVersion.string, jobs: workers
     )
     print("vrsim calibrate --method posterior: \(rows.count) training rows, \(priors.count) keys")
     for l in report.lines { print(l) }
-    try result.drawsCSV.write(toFile: drawsPath, atomically: true, encoding: .utf8)
-    print("wrote \(drawsPath)")
-    let text = report.profileText
-    do { _ = try ProfileFile.load(text: text, file: out ?? "<posterior profile>") } catch {
-      throw RunError("the posterior profile does not validate: \(error)")
+    try write(result.drawsCSV, to: drawsPath)
+    let text = try checkedProfile(report.profileText, "posterior")
+    if let out { try write(text, to: out) }
+    if let reportPath = self.report { try write(report.markdown, to: reportPath) }
+  }
+}
+
+extension CalibrateCommand {
+  /// `text` once it loads as a profile (`kind`: fitted or posterior).
+  func checkedProfile(_ text: String, _ kind: String) throws -> String {
+    do { _ = try ProfileFile.load(text: text, file: out ?? "<\(kind) profile>") } catch {
+      throw RunError("the \(kind) profile does not validate: \(error)")
     }
-    if let out {
-      try text.write(toFile: out, atomically: true, encoding: .utf8)
-      print("wrote \(out)")
-    }
-    if let reportPath = self.report {
-      try report.markdown.write(toFile: reportPath, atomically: true, encoding: .utf8)
-      print("wrote \(reportPath)")
-    }
+    return text
   }
 
-  /// What makes two calibrations the same problem (for the checkpoint).
-  func identityText(rows: [MeasuredRow], keys: [String], overrides: [String], options: Calibrator.Options)
-    throws
-    -> String
-  {
-    var s =
-      "vrsim \(VrsimVersion.string)\nkeys \(keys)\noverrides \(overrides)\nseed \(seed.map(String.init) ?? "-")\n"
-    s +=
-      "options \(options.restarts) \(options.simplexStep) \(options.simplexTolerance) \(options.simplexBudget) "
-    s += "\(options.lmIterations) \(options.jacobianStep)\n"
-    for r in rows {
-      s += "\(r.location) \(r.experiment) \(r.scenario) \(r.set) \(r.scope) \(r.metric.name) \(r.value) "
-      s += "\(String(describing: r.ci95Low)) \(String(describing: r.ci95High)) \(r.kind.rawValue)\n"
-      if let p = r.scenarioPath, let d = FileManager.default.contents(atPath: p) {
-        s += ScenarioLoader.sha256(String(decoding: d, as: UTF8.self)) + "\n"
-      }
-    }
-    if let profile, let d = FileManager.default.contents(atPath: profile) {
-      s += ScenarioLoader.sha256(String(decoding: d, as: UTF8.self)) + "\n"
-    }
-    return s
+  /// Writes `text` to `path` and says so.
+  func write(_ text: String, to path: String) throws {
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    print("wrote \(path)")
   }
 
-  static func markdown(_ r: FitReport) -> String {
-    var s = "# Fit: \(r.profile.name)\n\n"
-    s +=
-      "vrsim \(r.version), \(r.date). Data: \(r.dataFiles.joined(separator: ", ")); train: `\(r.train)`.\n\n"
-    s += "Method: \(FitReport.methodText)\n\n"
-    s += "\(r.runLine)\n\n"
-    s += String(format: "Loss: %.6g at the start, %.6g fitted.\n\n", r.result.startLoss, r.result.loss)
-    s += "| key | start | fitted | se | 95% interval | unit |\n|---|---|---|---|---|---|\n"
-    for f in r.result.fitted {
-      s += String(
-        format: "| %@ | %.6g | %.6g | %@ | %@ | %@ |\n", f.parameter.key, f.start, f.value,
-        f.standardError.isFinite ? String(format: "%.4g", f.standardError) : "inf",
-        f.identifiable ? String(format: "[%.6g, %.6g]", f.low, f.high) : "not identifiable",
-        f.parameter.declared.unit.rawValue)
-    }
-    s += String(format: "\nCondition number of the scaled JᵀJ: %.3g.\n", r.result.conditionNumber)
-    for w in r.result.warnings { s += "\n- **Warning:** \(w)" }
-    s += "\n\n## Training residuals\n\n```\n" + r.residualLines.joined(separator: "\n") + "\n```\n"
-    return s
+  /// The overrides as the reports name them: `--profile`'s path as given, not made absolute.
+  func reported(_ overrides: [String]) -> [String] {
+    overrides.map { $0.hasPrefix("profile.file=") ? "profile.file=\(profile ?? "")" : $0 }
+  }
+
+  /// The written profile's name: --out's file name without its extension, else `name`.
+  func profileName(or name: String) -> String {
+    out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? name
+  }
+
+  /// `path` with `suffix` (if it ends so) replaced by `replacement`, e.g. the draws file beside
+  /// the profile (`fit.yaml` -> `fit-draws.csv`).
+  static func replacingExtension(_ path: String, _ suffix: String, with replacement: String) -> String {
+    (path.hasSuffix(suffix) ? String(path.dropLast(suffix.count)) : path) + replacement
   }
 }
 
@@ -323,11 +269,4 @@ enum CalibrationMethod: String, ExpressibleByArgument, CaseIterable {
   case point
   /// Posterior draws.
   case posterior
-}
-
-extension FitReport {
-  static var methodText: String {
-    "simulation-based least squares (GSL nmsimplex2 with restarts, then Levenberg-Marquardt), common random "
-      + "numbers, logit bounds, intervals from the covariance at the optimum."
-  }
 }

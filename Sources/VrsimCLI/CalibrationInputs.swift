@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Report
 
 /// Reading the measured data and filters shared by `vrsim calibrate` and `vrsim validate`:
 /// data problems and bad filters are user errors (exit code 2).
@@ -17,15 +18,9 @@ enum CalibrationInputs {
     do { return try RowFilter(text) } catch { throw RunError("\(error)", exitCode: 2) }
   }
 
-  /// `profile.file=PATH` for `--profile`, with the path made absolute (the scenarios resolve
-  /// relative profile paths against their own folder).
+  /// `profile.file=PATH` for `--profile` (`RowEvaluator.profileOverride`).
   static func profileOverride(_ path: String?) throws -> [String] {
-    guard let path else { return [] }
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw RunError("--profile \(path): no such file", exitCode: 2)
-    }
-    let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-    return ["profile.file=\(absolute)"]
+    do { return try RowEvaluator.profileOverride(path) } catch { throw RunError("\(error)", exitCode: 2) }
   }
 
   static func stderr(_ line: String) {

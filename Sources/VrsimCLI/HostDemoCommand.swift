@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HostModel
+import ScenarioRun
 import SimCore
 
 /// `vrsim host-demo`: CPU-bound domains with given weights on a small host; prints who got how
@@ -109,33 +110,9 @@ struct HostDemoCommand: ParsableCommand {
 
   func run() throws {
     let ws = try parsedWeights()
-    let caps = try parsedCaps(domains: ws.count)
-    let d = try parsedDuration()
-    let sim = Simulation(seed: seed)
-    let host = Host(
-      sim: sim, config: HostConfig(cpus: cpus, clockGHz: 3.06), scheduler: SchedulerConfig(name: scheduler)!)
-    for (k, w) in ws.enumerated() {
-      CPUBoundWorkload().attach(to: host.addDomain(DomainConfig(name: "vm\(k + 1)", weight: w, cap: caps[k])))
-    }
-    host.start()
-    sim.run(until: SimTime(nanoseconds: 1_000_000_000))
-    host.resetStatistics()
-    sim.run(until: sim.now + d)
-    let r = host.report()
-    let used = r.domains.reduce(0) { $0 + $1.cpuSeconds }
     print(
-      "\(scheduler) scheduler, \(cpus) pCPU(s) at 3.06 GHz, \(d) simulated after 1s warm-up, seed \(seed)")
-    let capped = caps.contains { $0 > 0 }
-    print("domain   weight\(capped ? "   cap" : "")   CPU time   share of a pCPU   of total   switches/s")
-    for (k, x) in r.domains.enumerated() {
-      let cap = capped ? (caps[k] > 0 ? String(format: " %4d%%", caps[k]) : "     -") : ""
-      print(
-        String(
-          format: "%@ %6d%@ %9.3f s %16.2f %% %8.2f %% %12.1f",
-          x.name.padding(toLength: 8, withPad: " ", startingAt: 0), x.weight, cap, x.cpuSeconds,
-          100 * x.share,
-          used > 0 ? 100 * x.cpuSeconds / used : 0, Double(x.switchesIn) / r.elapsedSeconds))
-    }
-    print(String(format: "Jain fairness of CPU/weight: %.4f", r.weightedFairness))
+      HostDemo.report(
+        weights: ws, caps: try parsedCaps(domains: ws.count), cpus: cpus, duration: try parsedDuration(),
+        scheduler: scheduler, seed: seed), terminator: "")
   }
 }

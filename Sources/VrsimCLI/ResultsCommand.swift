@@ -3,6 +3,7 @@ import Experiment
 import Foundation
 import Report
 import Scenario
+import ScenarioRun
 
 /// `vrsim results`: print the results kept in a campaign directory.
 struct ResultsCommand: ParsableCommand {
@@ -26,27 +27,19 @@ struct ResultsCommand: ParsableCommand {
   var runs = false
 
   func run() throws {
-    let dir = URL(fileURLWithPath: directory)
-    let store: CampaignStore
-    do { store = try CampaignStore.open(at: dir) } catch {
-      throw RunError("\(error)", exitCode: 2)  // not a (readable) campaign directory
-    }
-    let plan = store.plan
+    let campaign = try StoredCampaign(path: directory)
+    let plan = campaign.store.plan
     if runs {
       let records: [RunRecord]
-      do { records = try store.records() } catch { throw RunError("\(error)", exitCode: 2) }
+      do { records = try campaign.store.records() } catch { throw RunError("\(error)", exitCode: 2) }
       switch format {
       case .json: print(try CampaignResults.recordsJSON(plan: plan, records: records))
       case .csv, .table: print(CampaignResults.recordsCSV(plan: plan, records: records), terminator: "")
       }
       return
     }
-    let spec = try? ScenarioLoader.load(text: plan.scenarioText, fileName: "<campaign>", overrides: [])
-    let summaries: [MetricSummary]
-    do { summaries = try CampaignResults.summarize(plan: plan, store: store) } catch {
-      throw RunError("\(error)", exitCode: 2)
-    }
-    try Campaigns.print(summaries: summaries, format: format, spec: spec, plan: plan)
+    try CampaignSession.print(
+      summaries: try campaign.summaries(), format: format, spec: campaign.spec, plan: plan)
   }
 }
 

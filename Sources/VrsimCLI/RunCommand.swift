@@ -65,14 +65,12 @@ struct RunCommand: ParsableCommand {
     if let r = replications, !(1...10_000).contains(r) {
       throw ValidationError("--replications \(r) is out of range; allowed: 1 ... 10000")
     }
-    if let out { try Campaigns.validateDirectory(out, option: "--out") }
+    if let out { try CampaignSession.validateDirectory(out, option: "--out") }
   }
 
   func run() throws {
     let spec = try ScenarioRunner.load(file: options.file, overrides: options.overrides)
-    let profile = ScenarioRunner.profile(for: spec)
     let plan = ScenarioRunner.plan(spec, replications: replications, version: VrsimVersion.string)
-    let specs = spec.sweepPoints().map(\.spec)
     let temporary = out == nil
     let dir =
       out.map { URL(fileURLWithPath: $0) }
@@ -82,39 +80,33 @@ struct RunCommand: ParsableCommand {
     // interrupted or fails, so that nothing computed is lost: `--out DIR` resumes from it.
     var keep = false
     defer { if temporary && !keep { try? FileManager.default.removeItem(at: dir) } }
-    let records: Campaigns.Outcome
+    let records: CampaignExecution.Outcome
     do {
-      records = try Campaigns.execute(
-        plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: .all,
-        label: spec.name
-      ) { point, replication, seed in
-        try ScenarioRunner.simulate(
-          specs[point.index], profile: profile, seed: seed, replication: replication)
-      }
+      records = try ScenarioRunner.execute(
+        spec, plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: .all,
+        display: CampaignSession.display(spec.name))
     } catch {
       keep = temporary && CampaignStore.exists(at: dir)
-      if keep { Self.note("finished runs kept in \(dir.path); resume with --out \(dir.path)") }
+      if keep { CampaignSession.note("finished runs kept in \(dir.path); resume with --out \(dir.path)") }
       throw error
     }
     let summaries = try records.summaries()
-    try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: records.store.plan)
+    try CampaignSession.print(
+      summaries: summaries, format: options.format, spec: spec, plan: records.store.plan)
     if let code = records.interruptedExitCode {
       keep = temporary
       if keep {
         let again = (["vrsim"] + CommandLine.arguments.dropFirst() + ["--out", dir.path]).joined(
           separator: " ")
-        Self.note("resume with: \(again)")
+        CampaignSession.note("resume with: \(again)")
       }
       throw ExitCode(code)
     }
   }
-
-  static func note(_ text: String) { Campaigns.note(text) }
 }
 
 /// Running and printing campaigns (shared by run, sweep and results).
-enum Campaigns {
-  typealias Outcome = CampaignExecution.Outcome
+enum CampaignSession {
 
   /// Refuses a campaign path that cannot be a directory (empty, an existing file), for
   /// `validate()`: exit code 2 with one line.
@@ -133,27 +125,18 @@ enum Campaigns {
     FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
   }
 
-  /// Runs what is missing of the campaign in `directory` (`CampaignExecution.execute`), with a
-  /// progress line on a terminal and notes on stderr.
-  static func execute(
-    plan: CampaignPlan, directory: URL, allowMismatch: Bool, jobs: Int, shard: Shard, label: String,
-    simulate: @escaping CampaignRunner.Simulate
-  ) throws -> Outcome {
+  /// A progress line on a terminal labelled `label`, and notes on stderr.
+  static func display(_ label: String) -> CampaignExecution.Display {
     let progress = ProgressLine()
-    let display = CampaignExecution.Display(
+    return CampaignExecution.Display(
       progress: { progress.update($0, label: label) }, finish: { progress.finish() }, note: { note($0) })
-    return try CampaignExecution.execute(
-      plan: plan, directory: directory, allowMismatch: allowMismatch, jobs: jobs, shard: shard,
-      display: display,
-      simulate: simulate)
   }
 
   /// Prints summaries in the chosen format (`CampaignReport.write`).
   static func print(summaries: [MetricSummary], format: OutputFormat, spec: ScenarioSpec?, plan: CampaignPlan)
     throws
   {
-    let chosen = CampaignReport.Format(rawValue: format.rawValue) ?? .table
-    try CampaignReport.write(summaries, format: chosen, spec: spec, plan: plan) {
+    try CampaignReport.write(summaries, format: format, spec: spec, plan: plan) {
       Swift.print($0, terminator: "")
     }
   }

@@ -104,7 +104,7 @@ struct SlurmSubmitCommand: ParsableCommand {
       throw ValidationError("--max-array-size \(maxArraySize) is out of range; allowed: 2 ... 100000000")
     }
     _ = try selectedTasks()
-    try Campaigns.validateDirectory(campaign, option: "--campaign")
+    try CampaignSession.validateDirectory(campaign, option: "--campaign")
     for (option, value) in [("FILE", file), ("--campaign", campaign)] + overrides.map({ ("--set", $0) })
     where ShellWord.hasControlCharacter(value) {
       throw ValidationError(
@@ -134,88 +134,36 @@ struct SlurmSubmitCommand: ParsableCommand {
   func run() throws {
     // Bad input is found here, before anything is written or submitted.
     let spec = try ScenarioRunner.load(file: file, overrides: overrides)
-    let dir = Self.absolute(campaign)
     let script = SlurmArrayScript(
-      vrsim: try vrsimPath(), scenario: Self.absolute(file), campaign: dir, tasks: tasks,
+      vrsim: try vrsimPath(), scenario: Self.absolute(file), campaign: Self.absolute(campaign), tasks: tasks,
       overrides: overrides, jobsPerTask: cpusPerTask, version: VrsimVersion.string)
     let record = SlurmArrayRecord(tasks: tasks, scenario: script.scenario, overrides: overrides)
-    let slurmDir = dir + "/slurm"
-    try record.check(against: slurmDir + "/array.json")
-
+    do { try record.check(against: script.campaign + "/slurm/array.json") } catch {
+      throw RunError(error.message, exitCode: 2)
+    }
     let (maxArraySize, sizeNote) =
-      try self.maxArraySize.map { ($0, nil) } ?? Self.maxArraySize(dryRun: dryRun)
+      try self.maxArraySize.map { ($0, nil) } ?? clusterMaxArraySize()
     guard maxArraySize >= 2 else {
       throw RunError(
         "the cluster's MaxArraySize is \(maxArraySize): job arrays are disabled (scontrol show config)",
         exitCode: 2)
     }
-    let submissions = SlurmArray.submissions(shards: try selectedTasks(), maxArraySize: maxArraySize)
-    let tag = Self.nextTag(in: slurmDir)
-    let scriptPath = slurmDir + "/array-\(tag).sh"
-    let outputPattern = slurmDir.replacingOccurrences(of: "%", with: "%%") + "/array-\(tag)-%A_%a.out"
-    let name =
-      "vrsim-"
-      + String(spec.name.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" }.prefix(40))
-    var common = [
-      "--parsable", "--job-name=\(name)", "--cpus-per-task=\(cpusPerTask)", "--output=\(outputPattern)",
-      "--open-mode=append",
-    ]
-    if let time { common.append("--time=\(time)") }
-    if let partition { common.append("--partition=\(partition)") }
-    let commands = submissions.map {
-      ["sbatch", "--array=\($0.arraySpec)"] + common + [scriptPath, "\($0.offset)"]
-    }
-
-    var notes: [String] = []
-    if let sizeNote { notes.append(sizeNote) }
-    if submissions.count > 1 {
-      notes.append(
-        "MaxArraySize is \(maxArraySize) (array task ids 0 ... \(maxArraySize - 1)), so the "
-          + "\(submissions.reduce(0) { $0 + $1.shards.count }) tasks go in \(submissions.count) submissions: "
-          + submissions.map { "tasks \($0.shardRanges)" }.joined(separator: ", "))
-    }
-
+    let plan = SlurmSubmissionPlan(
+      script: script, scenarioName: spec.name, shards: try selectedTasks(), maxArraySize: maxArraySize,
+      sizeNote: sizeNote, time: time, partition: partition)
     if dryRun {
       print(script.text, terminator: "")
-      for n in notes { Self.note(n) }
-      Self.note("dry run: would write \(scriptPath) and run:")
-      for c in commands { Self.note("  " + c.map(ShellWord.quote).joined(separator: " ")) }
+      for n in plan.notes { CampaignSession.note(n) }
+      CampaignSession.note("dry run: would write \(plan.scriptPath) and run:")
+      for c in plan.commands { CampaignSession.note("  " + c.map(ShellWord.quote).joined(separator: " ")) }
       return
     }
-
-    try FileManager.default.createDirectory(atPath: slurmDir, withIntermediateDirectories: true)
-    try record.write(to: slurmDir + "/array.json")
-    try script.text.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scriptPath)
-    for n in notes { print(n) }
-    let runner = SystemCommandRunner()
-    for (submission, command) in zip(submissions, commands) {
-      let result: CommandResult
-      do { result = try runner.run(command, input: nil) } catch {
-        throw RunError(
-          "sbatch not found on PATH: vrsim slurm submit needs Slurm's client commands", exitCode: 2)
-      }
-      let id = result.stdout.split(separator: "\n").first.map { String($0.split(separator: ";")[0]) } ?? ""
-      guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
-        let err = result.stderr.split(separator: "\n").prefix(3).joined(separator: "; ")
-        throw RunError(
-          "sbatch failed (status \(result.status)) for tasks \(submission.shardRanges): \(err)"
-            + (submission == submissions[0] ? "" : " (the earlier submissions above were made)"))
-      }
-      print(
-        "submitted job \(id): tasks \(submission.shardRanges) of \(tasks) (array \(submission.arraySpec), offset \(submission.offset))"
-      )
+    try plan.write()
+    for n in plan.notes { print(n) }
+    do { try plan.submit(run: Self.run, submitted: { print($0) }) } catch let e as SlurmSubmissionError {
+      throw RunError(e.message, exitCode: e.isUsage ? 2 : 1)
     }
-    let q = ShellWord.quote
-    print("script: \(scriptPath); task output: \(slurmDir)/array-\(tag)-JOBID_TASKID.out")
-    print("when every task has finished (squeue lists none of these jobs):")
-    print("  merge:   \(q(script.vrsim)) merge \(q(dir)) \(q(dir))/shard-*")
-    print("  results: \(q(script.vrsim)) results \(q(dir))")
-    let resubmit =
-      [script.vrsim, "slurm", "submit", script.scenario, "--campaign", dir, "--tasks", "\(tasks)"]
-      + overrides.flatMap { ["--set", $0] }
-    print("a failed or cancelled task K resumes when resubmitted alone:")
-    print("  " + resubmit.map(q).joined(separator: " ") + " --only K")
+    for line in plan.followUp { print(line) }
   }
 
   /// The vrsim executable for the tasks: --vrsim, or this process's own executable.
@@ -235,76 +183,15 @@ struct SlurmSubmitCommand: ParsableCommand {
     URL(fileURLWithPath: path).standardizedFileURL.path
   }
 
-  /// 1 + the largest T of the DIR/slurm/array-T.sh scripts already there.
-  static func nextTag(in directory: String) -> Int {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    let tags = names.compactMap { name -> Int? in
-      guard name.hasPrefix("array-"), name.hasSuffix(".sh") else { return nil }
-      return Int(name.dropFirst("array-".count).dropLast(".sh".count))
-    }
-    return (tags.max() ?? 0) + 1
+  /// Runs a Slurm client command (nil: it is not on PATH).
+  static func run(_ argv: [String]) -> SlurmCommandResult? {
+    (try? SystemCommandRunner().run(argv, input: nil)).map { ($0.status, $0.stdout, $0.stderr) }
   }
 
-  /// The cluster's MaxArraySize from `scontrol show config`. A dry run without a reachable
-  /// cluster assumes Slurm's default and says so in the note.
-  static func maxArraySize(dryRun: Bool) throws -> (Int, String?) {
-    let result = try? SystemCommandRunner().run(["scontrol", "show", "config"], input: nil)
-    if let result, result.status == 0, let size = SlurmArray.maxArraySize(inConfig: result.stdout) {
-      return (size, nil)
+  /// The cluster's MaxArraySize (`SlurmArray.maxArraySize(run:dryRun:)`).
+  func clusterMaxArraySize() throws -> (Int, String?) {
+    do { return try SlurmArray.maxArraySize(run: Self.run, dryRun: dryRun) } catch {
+      throw RunError(error.message, exitCode: 2)
     }
-    let why =
-      result == nil
-      ? "scontrol not found on PATH"
-      : "scontrol show config failed (status \(result!.status)): "
-        + (result!.stderr.split(separator: "\n").last.map(String.init) ?? "")
-    if dryRun {
-      return (
-        SlurmArray.defaultMaxArraySize,
-        "\(why); assuming Slurm's default MaxArraySize \(SlurmArray.defaultMaxArraySize)"
-      )
-    }
-    throw RunError("cannot read the cluster's MaxArraySize: \(why)", exitCode: 2)
-  }
-
-  static func note(_ text: String) {
-    FileHandle.standardError.write(Data("vrsim: \(text)\n".utf8))
-  }
-}
-
-/// What a campaign was submitted with (DIR/slurm/array.json): later submissions into the same
-/// campaign must give the same shard count, scenario and overrides, or the shards would not
-/// be slices of one campaign.
-struct SlurmArrayRecord: Codable, Equatable {
-  var tasks: Int
-  var scenario: String
-  var overrides: [String]
-
-  /// Throws a usage error when `path` records a different submission.
-  func check(against path: String) throws {
-    guard let data = FileManager.default.contents(atPath: path) else { return }
-    guard let old = try? JSONDecoder().decode(Self.self, from: data) else {
-      throw RunError("\(path): not a vrsim Slurm record; remove it or use another --campaign", exitCode: 2)
-    }
-    var diffs: [String] = []
-    if old.tasks != tasks { diffs.append("--tasks \(old.tasks), now \(tasks)") }
-    if old.scenario != scenario { diffs.append("scenario \(old.scenario), now \(scenario)") }
-    if old.overrides != overrides {
-      diffs.append(
-        "--set [\(old.overrides.joined(separator: " "))], now [\(overrides.joined(separator: " "))]")
-    }
-    if !diffs.isEmpty {
-      throw RunError(
-        "campaign \(URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().path) "
-          + "was submitted with other settings (\(diffs.joined(separator: "; "))); its shards are slices of "
-          + "\(old.tasks): resubmit with the same --tasks, scenario and --set, or use another --campaign",
-        exitCode: 2)
-    }
-  }
-
-  /// Writes the record as JSON.
-  func write(to path: String) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(self).write(to: URL(fileURLWithPath: path))
   }
 }

@@ -43,12 +43,11 @@ struct SweepCommand: ParsableCommand {
     if let shard {
       do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
     }
-    try Campaigns.validateDirectory(campaign, option: "--campaign")
+    try CampaignSession.validateDirectory(campaign, option: "--campaign")
   }
 
   func run() throws {
     let spec = try ScenarioRunner.load(file: options.file, overrides: options.overrides)
-    let profile = ScenarioRunner.profile(for: spec)
     let plan = ScenarioRunner.plan(spec, replications: replications, version: VrsimVersion.string)
     let slice = try shard.map { try Shard(parsing: $0) } ?? .all
     let dir = URL(fileURLWithPath: campaign)
@@ -60,15 +59,12 @@ struct SweepCommand: ParsableCommand {
           exitCode: 2)
       }
     }
-    let specs = spec.sweepPoints().map(\.spec)
-    let outcome = try Campaigns.execute(
-      plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: slice,
-      label: spec.name
-    ) { point, replication, seed in
-      try ScenarioRunner.simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
-    }
+    let outcome = try ScenarioRunner.execute(
+      spec, plan: plan, directory: dir, allowMismatch: allowMismatch, jobs: options.workers, shard: slice,
+      display: CampaignSession.display(spec.name))
     let summaries = try outcome.summaries()
-    try Campaigns.print(summaries: summaries, format: options.format, spec: spec, plan: outcome.store.plan)
+    try CampaignSession.print(
+      summaries: summaries, format: options.format, spec: spec, plan: outcome.store.plan)
     if let code = outcome.interruptedExitCode { throw ExitCode(code) }
   }
 }

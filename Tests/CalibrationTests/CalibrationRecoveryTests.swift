@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Report
 import Scenario
 import Testing
 

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Report
 import Testing
 
 /// The measured-data reader: good files in every CSV dialect the schema allows, and every
@@ -140,6 +141,43 @@ import Testing
     for file in files.sorted() {
       let read = MeasuredData.read(path: folder.appendingPathComponent(file).path)
       #expect(read.problems.isEmpty, "\(file): \(read.problems.prefix(3))")
+    }
+  }
+
+  /// One row type reads and writes the schema: every testbed data set committed in validation/
+  /// (written by the testbed's writer, header `MeasuredRow.header`), read, written and read
+  /// again, gives the same rows (the writer rounds to 6 significant digits, which a second
+  /// write keeps), and its header is the writer's.
+  @Test func committedTestbedDataWritesBackToTheSameRows() throws {
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("validation")
+    // Written again inside the repository (its .build), where scenario paths resolve as they do
+    // for validation/.
+    let dir = folder.deletingLastPathComponent().appendingPathComponent(".build/measured-rewrite-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+      $0.hasPrefix("testbed-") && $0.hasSuffix(".csv")
+    }
+    #expect(files.count >= 5, "the testbed data sets are there")
+    for file in files.sorted() {
+      let path = folder.appendingPathComponent(file).path
+      let text = try String(contentsOfFile: path, encoding: .utf8)
+      guard text.hasPrefix(MeasuredRow.header + "\n") else { continue }  // not the writer's columns
+      let read = MeasuredData.read(path: path)
+      #expect(read.problems.isEmpty, "\(file)")
+      let again = dir.appendingPathComponent(file).path
+      try Data(MeasuredRow.csv(read.rows).utf8).write(to: URL(fileURLWithPath: again))
+      let reread = MeasuredData.read(path: again)
+      #expect(reread.problems.isEmpty, "\(file) written again: \(reread.problems.prefix(2))")
+      func comparable(_ r: MeasuredRow) -> MeasuredRow {
+        var r = r
+        (r.file, r.scenarioPath) = ("", nil)
+        return r
+      }
+      #expect(reread.rows.map(comparable) == read.rows.map(comparable), "\(file)")
+      // Written a second time, the bytes do not move.
+      #expect(MeasuredRow.csv(reread.rows) == MeasuredRow.csv(read.rows), "\(file)")
     }
   }
 }

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Report
 import Testing
 
 /// `vrsim validate`'s metrics on hand-made rows and outcomes: every expected value is worked

@@ -125,7 +125,7 @@ struct TestbedUnitTests {
     let rows = MeasuredRow.summarize(trials, experiment: "e", scenario: "s", set: "a=1;b=2")
     #expect(rows.count == 1)
     #expect(rows[0].value == 2)
-    #expect(abs(rows[0].ciHigh! - (2 + 4.302653 / 3.0.squareRoot())) < 1e-5)
+    #expect(abs(rows[0].ci95High! - (2 + 4.302653 / 3.0.squareRoot())) < 1e-5)
     #expect(rows[0].n == 3)
     let line = rows[0].csvLine
     #expect(line.hasPrefix("testbed,e,s,a=1;b=2,aggregate,forwarded_pps,pps,2,"))

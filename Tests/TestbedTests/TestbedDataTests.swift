@@ -21,7 +21,7 @@ struct TestbedDataTests {
 
   /// The rows a 10 kp/s trial on the smoke scenario gives (as `TrafficTrial.measure` names
   /// them), summarised over two trials.
-  static func rows(scenario: String) -> [Testbed.MeasuredRow] {
+  static func rows(scenario: String) -> [MeasuredRow] {
     let trial = { (forwarded: Double) -> [MetricRow] in
       [
         MetricRow(scope: "aggregate", .offeredPps, value: 10_000),
@@ -33,7 +33,7 @@ struct TestbedDataTests {
         MetricRow(scope: "pcpu0", .softirq, value: 0.05),
       ]
     }
-    return Testbed.MeasuredRow.summarize(
+    return MeasuredRow.summarize(
       [trial(9_800), trial(10_000)], experiment: "run", scenario: scenario, set: "routers.count=1",
       note: "generator=iperf3")
   }
@@ -74,7 +74,7 @@ struct TestbedDataTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let csv = dir.appendingPathComponent("tb.csv")
     let rows = Self.rows(scenario: ScenarioReference.path(of: Self.smoke, csv: csv.path))
-    try Data(Testbed.MeasuredRow.csv(rows).utf8).write(to: csv)
+    try Data(MeasuredRow.csv(rows).utf8).write(to: csv)
     let read = Calibration.MeasuredData.read(path: csv.path)
     #expect(read.problems.isEmpty, "\(read.problems)")
     #expect(read.rows.count == rows.count)
@@ -106,7 +106,7 @@ struct TestbedDataTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let csv = dir.appendingPathComponent("old.csv")
     let text =
-      Testbed.MeasuredRow.header + "\n"
+      MeasuredRow.header + "\n"
       + "testbed,run,testbed-smoke,routers.count=1,aggregate,forwarded_pps,pps,1,,,1,value,\n"
       + "testbed,run,,,aggregate,sent,packets,1,,,1,value,\n"
       + "testbed,run,,,vr0,dropped_pps,packets,1,,,1,value,\n"

@@ -1,4 +1,5 @@
 import Foundation
+import ScenarioRun
 import Testing
 
 @testable import VrsimCLI

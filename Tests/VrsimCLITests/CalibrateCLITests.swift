@@ -89,6 +89,20 @@ import Testing
     #expect(resumed.status == 0, "\(resumed.stderr)")
     #expect(!resumed.stdout.contains(" 0 from the checkpoint"), "\(resumed.stdout)")
     #expect(try Self.values(out) == Self.values(reference))
+    // The fit report's data (beside the profile, OUT-report.json) is the same too: the fitted
+    // values and every loss term.
+    func report(_ profile: String) throws -> [String: Any] {
+      let path = String(profile.dropLast(".yaml".count)) + "-report.json"
+      let data = try Data(contentsOf: URL(fileURLWithPath: path))
+      return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+    let (first, second) = (try report(reference), try report(out))
+    let keys = (first["parameters"] as? [[String: Any]])?.compactMap { $0["key"] as? String }
+    #expect(keys == ["profile.driver_rx", "profile.vf_driver_rx"])
+    for field in ["parameters", "residuals", "loss", "start_loss"] {
+      #expect(
+        (first[field] as? NSObject) == (second[field] as? NSObject), "\(field) differs after the resume")
+    }
   }
 
   @Test func badDataExitsWithCodeTwoNamingFileLineAndColumn() throws {

@@ -52,16 +52,17 @@ struct ExportCLITests {
     #expect(meta["kind"] == "measured")
   }
 
-  /// The calibration sidecar holds the fit report of scenarios/profiles/paper-2012-fit.yaml:
-  /// its header lists 6 fitted values and 29 residual terms ("Loss: ... (29 terms)"); the
-  /// first parameter line reads `profile.driver_rx start 1250 fitted 1349.74 se 234.2 95%
-  /// [952.842, 1877.66] cycles`, the fourth `profile.netback_rx_per_packet ... se inf ...
-  /// NOT IDENTIFIABLE`, the first residual `+0.003 measured 750000 simulated 750058 ... (line 2)`.
+  /// The calibration sidecar holds the fit report of scenarios/profiles/paper-2012-fit.yaml,
+  /// as data in validation/paper-2012-fit-report.json: the profile's header lists 6 fitted
+  /// values and 29 residual terms ("Loss: ... (29 terms)"); the first parameter line reads
+  /// `profile.driver_rx start 1250 fitted 1349.74 se 234.2 95% [952.842, 1877.66] cycles`, the
+  /// fourth `profile.netback_rx_per_packet ... se inf ... NOT IDENTIFIABLE`, the first residual
+  /// `+0.003 measured 750000 simulated 750058 ... (line 2)`.
   @Test func calibrationSidecarHoldsTheFitReport() throws {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("cal.ipynb")
-    let profile = Self.root.appendingPathComponent("scenarios/profiles/paper-2012-fit.yaml")
+    let profile = Self.root.appendingPathComponent("validation/paper-2012-fit-report.json")
     let r = try CLIRun(["export", "notebook", "--calibration", profile.path, "--out", out.path])
     #expect(r.status == 0, "\(r.stderr)")
     let lines = try String(contentsOf: dir.appendingPathComponent("cal.csv"), encoding: .utf8)
@@ -78,7 +79,7 @@ struct ExportCLITests {
       })
     let first = try #require(lines.first { $0.hasPrefix("residual,") })
     #expect(first.hasSuffix(",0.003,750000,750058,value,2"))
-    // The date comes from the profile (its `date:` and header), not the clock.
+    // The date comes from the fit report, not the clock.
     let header =
       ((try Self.json(out)["cells"] as? [[String: Any]])?.first?["source"] as? [String])?.joined() ?? ""
     #expect(header.contains("| date | 2026-12-02 |"))
@@ -100,7 +101,7 @@ struct ExportCLITests {
       dir.appendingPathComponent("p.ipynb").path,
     ])
     #expect(p.status == 2)
-    #expect(p.stderr.contains("\(profile.path):1: not a profile written by vrsim calibrate"))
+    #expect(p.stderr.contains("\(profile.path): not a fit report written by vrsim calibrate"))
     let two = try CLIRun([
       "export", "notebook", "--calibration", profile.path, "--validation", bad.path, "--out", "x.ipynb",
     ])
@@ -120,6 +121,9 @@ struct ExportCLITests {
     try FileManager.default.copyItem(
       at: Self.root.appendingPathComponent("notebooks-export/vrsim_figures.py"),
       to: module.appendingPathComponent("vrsim_figures.py"))
+    try FileManager.default.copyItem(
+      at: Self.root.appendingPathComponent("notebooks-export/figures.json"),
+      to: module.appendingPathComponent("figures.json"))
     let p = Process()
     p.executableURL = CLIRun.binary()
     p.arguments = [
@@ -184,7 +188,7 @@ struct ExportCLITests {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("cal.ipynb")
-    let profile = Self.root.appendingPathComponent("scenarios/profiles/paper-2012-fit.yaml")
+    let profile = Self.root.appendingPathComponent("validation/paper-2012-fit-report.json")
     let r = try CLIRun(["export", "notebook", "--calibration", profile.path, "--out", out.path, "--execute"])
     #expect(r.status == 0, "\(r.stderr)")
     let cells = try #require(try Self.json(out)["cells"] as? [[String: Any]])
