@@ -128,7 +128,7 @@ public enum TestbedCommon {
     func v(_ m: Metric) -> MeasuredRow? { rows.first { $0.scope == "aggregate" && $0.metric == m } }
     func pps(_ r: MeasuredRow?) -> String {
       guard let r else { return "?" }
-      let ci = r.ciHigh.map { String(format: " ± %.0f", $0 - r.value) } ?? ""
+      let ci = r.ci95High.map { String(format: " ± %.0f", $0 - r.value) } ?? ""
       return String(format: "%.0f", r.value) + ci
     }
     let loss = v(.loss).map { String(format: "%.3f%%", $0.value * 100) } ?? "?"
