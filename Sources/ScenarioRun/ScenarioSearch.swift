@@ -1,5 +1,6 @@
 import Experiment
 import Scenario
+import SimCore
 
 /// The simulator's throughput search over a scenario's total offered rate (`vrsim search`):
 /// the rate overrides that set a total while keeping the flows' proportions, and the bisection

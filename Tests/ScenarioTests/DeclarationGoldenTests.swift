@@ -124,7 +124,8 @@ struct DeclarationGoldenTests {
     if let spec = try? ScenarioLoader.load(text: ScenarioLoader.defaultScenarioText, fileName: "d.yaml"),
       let data = try? encoder.encode(spec)
     {
-      out += "default \(spec.source.hash) \(ScenarioLoader.sha256(scrub(String(decoding: data, as: UTF8.self))))\n"
+      out +=
+        "default \(spec.source.hash) \(ScenarioLoader.sha256(scrub(String(decoding: data, as: UTF8.self))))\n"
     }
     // Every fixture's diagnostics.
     let fixtures = ((try? fm.contentsOfDirectory(atPath: FixturePaths.fixtures.path)) ?? []).sorted()
@@ -152,7 +153,9 @@ struct DeclarationGoldenTests {
     // Key paths and calibration's parameters.
     out += "keyPaths \(ScenarioSchema.keyPaths.joined(separator: " "))\n"
     for p in ScenarioSchema.parameters {
-      let c = p.calibration.map { "\($0.lower)...\($0.upper) prior \($0.prior.map { "\($0.mean),\($0.sd)" } ?? "-")" }
+      let c = p.calibration.map {
+        "\($0.lower)...\($0.upper) prior \($0.prior.map { "\($0.mean),\($0.sd)" } ?? "-")"
+      }
       out +=
         "parameter \(p.key) \(p.unit) \(p.range) int \(p.isInteger) default \(p.defaultValue.map { "\($0)" } ?? "off") "
         + "text \(p.text(p.defaultValue ?? p.range.lowerBound)) fit \(c ?? "-") doc \(p.doc.count)\n"
