@@ -75,7 +75,7 @@ extension ScenarioDecoder {
   mutating func decodeTestbed(_ root: YNode) -> TestbedRolesSpec? {
     guard let node = section(root, "testbed", "", abstract: "testbed") else { return nil }
     var roles = TestbedRolesSpec()
-    if node.entry("forwarding") != nil { roles.forwarding = text("testbed.forwarding", node, "testbed") }
+    apply(TestbedRolesSpec.settings, in: node, section: "testbed", concrete: "testbed", to: &roles)
     for role in TestbedRole.allCases {
       let r = "testbed.\(role.rawValue)"
       guard let roleNode = section(node, role.rawValue, "testbed", abstract: r) else { continue }

@@ -345,7 +345,9 @@ struct ScenarioDecoder {
   }
 
   mutating func decodeRouters(_ node: YNode?) -> RoutersSpec {
-    let count = int("routers.count", node, "routers", or: 1)
+    var whole = ScenarioSpec.defaults
+    apply(BoundKeys.routers, in: node, section: "routers", concrete: "routers", to: &whole)
+    let count = whole.routers.count
     let fallback = RouterSpec()
     let eachNode = section(node, "each", "routers", abstract: "routers.each")
     let each = decodeRouter(eachNode, "routers.each", over: nil)(fallback)

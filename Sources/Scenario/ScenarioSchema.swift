@@ -141,13 +141,13 @@ public enum ScenarioSchema {
       SchemaEntry(
         "routers", .section, nil, note: "all keys at their defaults",
         "The virtual routers vr0 ... vr(count-1)."
-      ),
-      SchemaEntry(
-        "routers.count", .integer(1...1_024, .count), "1",
-        "How many virtual routers. On xen-sriov at most host.nic.vfs."),
+      )
+    ]
+    + SchemaEntry.declared(BoundKeys.routers)
+    + [
       SchemaEntry(
         "routers.each", .section, nil, note: "all keys at their defaults",
-        "Settings every router starts from."),
+        "Settings every router starts from.")
     ]
     + RouterSpec.settings.map { SchemaEntry("routers.each." + $0.key, declared: $0, defaults: RouterSpec()) }
     + [
@@ -225,12 +225,11 @@ public enum ScenarioSchema {
       SchemaEntry(
         "testbed", .section, nil, note: "every role local",
         "Where each role of `vrsim testbed` runs: generator, dut, sink, time_keeper. A role without an entry runs in local namespaces; {ssh: {...}} runs it on a remote host over ssh (an argument vector, never a shell string). A link between roles on different hosts runs over a cable whose two ends the roles' ports name (docs/testbed.md, Roles over ssh)."
-      ),
-      SchemaEntry(
-        "testbed.forwarding", .choice(["softirq", "threaded"]), "softirq",
-        "How the testbed's routers forward: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md)."
-      ),
+      )
     ]
+    + TestbedRolesSpec.settings.map {
+      SchemaEntry("testbed." + $0.key, declared: $0, defaults: TestbedRolesSpec())
+    }
     + TestbedRole.allCases.flatMap { role -> [SchemaEntry] in
       let r = "testbed.\(role.rawValue)"
       return [

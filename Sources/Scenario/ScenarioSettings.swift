@@ -119,6 +119,25 @@ extension RouterSpec {
   ]
 }
 
+extension RoutersSpec {
+  static let settings: [Setting<RoutersSpec>] = [
+    .integer("count", \.count, 1...1_024, "How many virtual routers. On xen-sriov at most host.nic.vfs.")
+  ]
+}
+
+extension TestbedRolesSpec {
+  static let settings: [Setting<TestbedRolesSpec>] = [
+    .structured(
+      "forwarding", \.forwarding, .choice(["softirq", "threaded"]),
+      "How the testbed's routers forward: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md).",
+      embed: { .text($0 ?? "softirq") },
+      extract: {
+        guard case .text(let t) = $0 else { return nil }
+        return .some(t)
+      })
+  ]
+}
+
 extension RunSpec {
   static let settings: [Setting<RunSpec>] = [
     .duration(
@@ -229,10 +248,12 @@ enum BoundKeys {
   static let vmware = VMwareOptions.settings.map { $0.at(\.scheduler.vmware, "scheduler.vmware.") }
   static let dom0 = Dom0Spec.settings.map { $0.at(\.dom0, "dom0.") }
   static let bridge = Dom0Spec.bridgeSettings.map { $0.at(\.dom0, "dom0.") }
+  static let routers = RoutersSpec.settings.map { $0.at(\.routers, "routers.") }
   static let run = RunSpec.settings.map { $0.at(\.run, "run.") }
   static let profile = CostProfile.settings.map { $0.at(\.costs, "profile.") }
   /// Every key bound to the resolved scenario, in schema order.
-  static let all = host + nic + version + credit + credit2 + cfs + vmware + dom0 + bridge + run + profile
+  static let all =
+    host + nic + version + credit + credit2 + cfs + vmware + dom0 + bridge + routers + run + profile
 }
 
 /// A numeric declared key as calibration and other tools see it: what it is, its unit, the
