@@ -95,7 +95,8 @@ let package = Package(
       name: "PlatformsTests", dependencies: ["Platforms", "NetModel", "HostModel", "SimCore", "Scenario"],
       swiftSettings: strict),
     .testTarget(
-      name: "ScenarioTests", dependencies: ["Scenario", "SimCore", "Platforms"], exclude: ["Fixtures"],
+      name: "ScenarioTests", dependencies: ["Scenario", "SimCore", "Platforms"],
+      exclude: ["Fixtures", "Golden"],
       swiftSettings: strict),
     .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI", "ScenarioRun"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),

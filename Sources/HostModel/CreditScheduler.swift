@@ -118,7 +118,7 @@ final class CreditScheduler: VCPUScheduler {
     hostPCPUs = host.pcpus
     self.options = options
     exact = options.version != .v3_2
-    let since41 = options.version == .v4_1 || options.version == .v4_3
+    let since41 = [.v4_1, .v4_2, .v4_3].contains(options.version)
     halveAtExit = since41
     perVCPUWeight = since41
     tickleOneIdler = since41

@@ -213,18 +213,24 @@ public struct CreditOptions: Sendable, Equatable, Codable {
     /// tick); accounting on its own 30 ms timer; idle pCPUs have no slice timer.
     // swift-format-ignore: AlwaysUseLowerCamelCase
     case v4_0 = "4.0"
-    /// Xen 4.1 (and 4.2, whose rate limit is `ratelimit`): 4.0 plus the three changes of 4.1
+    /// Xen 4.1: 4.0 plus the three changes of 4.1
     /// that alter schedules (docs/credit-versions.md 4.1-a/b/c): a vCPU leaving the active list
     /// keeps half its credit instead of 0 (c92d5f4e0f); weights count per active vCPU
     /// (3a37d430ce); a wake onto a busy pCPU tickles one idler, round-robin from the waking
     /// pCPU's cursor, instead of all (e4434634c4, `tickle_one_idle_cpu` default on).
     // swift-format-ignore: AlwaysUseLowerCamelCase
     case v4_1 = "4.1"
+    /// Xen 4.2: 4.1's schedules plus the rate limit (`ratelimit`, 1 ms unless set).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    case v4_2 = "4.2"
     /// Xen 4.3 to 4.17: 4.1 plus the `__runq_tickle` rework (ebce2d836c, 4.3-a): a waker onto
     /// a busy pCPU goes to one idler in its affinity and never preempts while such an idler
     /// exists; it preempts (higher priority) only when no pCPU is idle, or none in its affinity.
     // swift-format-ignore: AlwaysUseLowerCamelCase
     case v4_3 = "4.3"
+
+    /// Whether the version has the rate limit (4.2 and later).
+    public var hasRatelimit: Bool { self == .v4_2 || self == .v4_3 }
   }
   /// Charging/accounting variant, default `.v4_0`.
   public var version: Version

@@ -38,26 +38,48 @@ public enum PlatformKind: String, Sendable, Codable, CaseIterable {
     return b.description
   }
 
+  /// Xen platforms: the credit or credit2 scheduler, dom0, event channels on the path.
+  public var isXen: Bool { [.xenBridge, .xenRouter, .xenSriov].contains(self) }
+
   /// Whether the path generates its traffic inside the model (the netns platforms' senders,
   /// pinned to CPUs of the host) rather than receiving it from the wire.
   public var hasOwnGenerator: Bool { [.netnsBridge, .netnsRouter, .netnsDirect].contains(self) }
 
-  /// The front domain as scenarios name it (for building a sample path).
-  private var sampleFront: DomainConfig {
+  /// Whether the routers are containers of the host kernel (OpenVZ, netns) rather than guests.
+  public var hasContainers: Bool { self == .openvz || hasOwnGenerator }
+
+  /// The scheduler families that fit this platform; the first is the default.
+  public var schedulerKinds: [SchedulerKind] {
     switch self {
-    case .vmware: DomainConfig(name: "vmkernel", kind: .dom0)
-    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: DomainConfig(name: "host", kind: .native)
-    default: DomainConfig(name: "dom0", kind: .dom0)
+    case .native: [.none]
+    case .xenBridge, .xenRouter, .xenSriov: [.credit, .credit2]
+    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: [.cfs]
+    case .vmware: [.vmware]
     }
   }
 
-  /// A scheduler of the kind the platform runs (for building a sample path).
-  private var sampleScheduler: SchedulerConfig {
+  /// The front domain's name and kind: dom0 on Xen (and native), the host kernel on OpenVZ and
+  /// netns, the VMkernel on VMware.
+  public var front: (name: String, kind: DomainKind) {
     switch self {
-    case .native: .none
-    case .xenBridge, .xenRouter, .xenSriov: .credit(CreditOptions())
-    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: .cfs(CFSOptions())
-    case .vmware: .vmware(VMwareOptions())
+    case .vmware: ("vmkernel", .dom0)
+    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: ("host", .native)
+    default: ("dom0", .dom0)
     }
   }
+
+  /// The domain kind of a router: a container or a guest.
+  public var routerKind: DomainKind { hasContainers ? .container : .guest }
+
+  /// Whether dom0's NIC driver may spread flows over several receive queues (RSS).
+  public var hasDom0ReceiveQueues: Bool { self == .xenBridge || self == .xenRouter }
+
+  /// Whether each router owns an SR-IOV virtual function (with its own receive queues).
+  public var hasVirtualFunctions: Bool { self == .xenSriov }
+
+  /// The front domain as scenarios name it (for building a sample path).
+  private var sampleFront: DomainConfig { DomainConfig(name: front.name, kind: front.kind) }
+
+  /// A scheduler of the kind the platform runs (for building a sample path).
+  private var sampleScheduler: SchedulerConfig { SchedulerConfig(kind: schedulerKinds[0]) }
 }

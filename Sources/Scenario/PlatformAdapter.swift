@@ -13,25 +13,17 @@ extension ScenarioSpec {
   public func platformSpec(profile: CostProfile) throws -> PlatformSpec {
     let clockGHz = Double(host.clockHz) / 1e9
     let sched = scheduler.config
-    var nic = Platforms.NICSpec()
-    nic.bitsPerSecond = Double(host.nic.rateBitsPerSecond)
-    nic.rxRing = host.nic.rxRing
-    nic.txRing = host.nic.txRing
-    nic.vfs = host.nic.vfs
-    nic.rxQueues = host.nic.rxQueues
+    var nic = host.nic
     let offered = traffic.map { $0.rate.packetsPerSecond(meanFrameBytes: $0.frame.meanBytes) }
     let bytes = zip(traffic, offered).reduce(0.0) { $0 + $1.0.frame.meanBytes * $1.1 }
     let total = offered.reduce(0, +)
     nic.interruptGapNs = host.nic.itr.gap(meanFrameBytes: total > 0 ? bytes / total : 64).nanoseconds
     let cpus = host.cpus
     func affinity(_ pins: [Int]) -> [Int]? { pins.isEmpty ? nil : pins.filter { $0 < cpus } }
-    let dom0Kind: DomainKind = platform == .openvz || platform.rawValue.hasPrefix("netns") ? .native : .dom0
-    let dom0Name = platform == .vmware ? "vmkernel" : dom0Kind == .native ? "host" : "dom0"
+    let dom0Name = platform.front.name
     let dom0Config = DomainConfig(
-      name: dom0Name, kind: dom0Kind, vcpus: dom0.vcpus, weight: dom0.weight, cap: dom0.cap,
+      name: dom0Name, kind: platform.front.kind, vcpus: dom0.vcpus, weight: dom0.weight, cap: dom0.cap,
       affinity: affinity(dom0.pin))
-    let guestKind: DomainKind =
-      platform == .openvz || platform.rawValue.hasPrefix("netns") ? .container : .guest
     var routerSpecs: [Platforms.RouterSpec] = []
     var tables: [String: RouteTable] = [:]
     for i in 0..<routers.count {
@@ -51,7 +43,7 @@ extension ScenarioSpec {
       routerSpecs.append(
         Platforms.RouterSpec(
           domain: DomainConfig(
-            name: "vr\(i)", kind: guestKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap,
+            name: "vr\(i)", kind: platform.routerKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap,
             affinity: affinity(r.pin)),
           table: table, fib: fib, rxQueues: r.rxQueues))
     }

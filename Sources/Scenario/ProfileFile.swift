@@ -42,7 +42,7 @@ public enum ProfileFile {
   static func missingCostsWarning(_ root: YNode, file: String) -> String? {
     let missing = CostProfile.settings.filter { root.entry($0.key) == nil }
     guard !missing.isEmpty else { return nil }
-    let defaults = missing.map { s in "\(s.key) = \(ValueKind(s.domain).text(of: s.value(in: CostProfile())))"
+    let defaults = missing.map { s in "\(s.key) = \(s.domain.text(of: s.value(in: CostProfile())))"
     }
     return "\(file): \(missing.count == 1 ? "cost" : "\(missing.count) costs") not in the profile, "
       + "so at the declared default: \(defaults.joined(separator: ", "))"
@@ -110,7 +110,7 @@ public enum ProfileFile {
       out += "\(p.key): \(quoted(profile[keyPath: p.path]))\n"
     }
     for s in CostProfile.settings {
-      let kind = ValueKind(s.domain)
+      let kind = s.domain
       out += "\(s.key): \(kind.text(of: s.value(in: profile)))\n"
     }
     return out

@@ -33,6 +33,7 @@ enum QuantityKind: Sendable {
     case .bytes: self = .size
     case .hertz: self = .frequency
     case .bitsPerSecond: self = .bitRate
+    case .millionthsOfAPercent: self = .percentage
     }
   }
 

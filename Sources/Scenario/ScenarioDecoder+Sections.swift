@@ -33,8 +33,8 @@ extension ScenarioDecoder {
       origins[concrete] = item.origin
       checkKeys(item, concrete, "workloads[]")
       var job = WorkloadSpec()
+      job.name = "job\(i)"
       apply(WorkloadSpec.settings, in: item, section: "workloads[]", concrete: concrete, to: &job)
-      job.name = text("workloads[].name", item, concrete) ?? "job\(i)"
       if !job.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         || job.name.isEmpty
       {
@@ -46,7 +46,6 @@ extension ScenarioDecoder {
           origin("\(concrete).name"), "\(concrete).name", "job name '\(job.name)' is used twice",
           "a name no other job has")
       }
-      job.place = text("workloads[].in", item, concrete) ?? "vr0"
       let validPlace =
         job.place == "dom0"
         || (job.routerIndex.map { (0..<routerCount).contains($0) } ?? false)
@@ -76,7 +75,7 @@ extension ScenarioDecoder {
   mutating func decodeTestbed(_ root: YNode) -> TestbedRolesSpec? {
     guard let node = section(root, "testbed", "", abstract: "testbed") else { return nil }
     var roles = TestbedRolesSpec()
-    if node.entry("forwarding") != nil { roles.forwarding = text("testbed.forwarding", node, "testbed") }
+    apply(TestbedRolesSpec.settings, in: node, section: "testbed", concrete: "testbed", to: &roles)
     for role in TestbedRole.allCases {
       let r = "testbed.\(role.rawValue)"
       guard let roleNode = section(node, role.rawValue, "testbed", abstract: r) else { continue }
@@ -104,7 +103,7 @@ extension ScenarioDecoder {
       }
       var target = SSHTarget(user: user, host: host, port: int(c + ".port", ssh, c, or: 22))
       if let ns = text(c + ".client_namespace", ssh, c) {
-        if ValueKind.isNamespaceName(ns) {
+        if SettingDomain.isNamespaceName(ns) {
           target.clientNamespace = ns
         } else {
           report(

@@ -11,7 +11,8 @@ extension ScenarioDecoder {
     origins["sweep"] = e.value.origin
     guard let entries = e.value.entries else {
       report(
-        e.value.origin, "sweep", "expected a mapping, found \(e.value.shapeText)", ValueKind.sweepKeys.allowed
+        e.value.origin, "sweep", "expected a mapping, found \(e.value.shapeText)",
+        SettingDomain.sweepKeys.allowed
       )
       return nil
     }
@@ -28,14 +29,14 @@ extension ScenarioDecoder {
         } else {
           report(
             keys.origin, "sweep.keys", "expected a mapping, found \(keys.shapeText)",
-            ValueKind.sweepKeys.allowed)
+            SettingDomain.sweepKeys.allowed)
         }
       }
     } else {
       axisEntries = entries.filter { $0.key != "mode" }.map { ($0, "sweep.\($0.key)") }
     }
     if axisEntries.isEmpty && !diagnostics.contains(where: { $0.keyPath.hasPrefix("sweep") }) {
-      report(e.value.origin, "sweep", "no keys to vary", ValueKind.sweepKeys.allowed)
+      report(e.value.origin, "sweep", "no keys to vary", SettingDomain.sweepKeys.allowed)
     }
     var axes: [SweepAxisNodes] = []
     for (entry, shown) in axisEntries {

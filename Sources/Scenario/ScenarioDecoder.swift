@@ -96,7 +96,7 @@ struct ScenarioDecoder {
 
   /// The parsed value of a schema key in `parent` (or its default); nil when invalid or
   /// when there is no constant default.
-  mutating func value(_ abstract: String, in parent: YNode?, _ parentConcrete: String) -> ParsedValue? {
+  mutating func value(_ abstract: String, in parent: YNode?, _ parentConcrete: String) -> SettingValue? {
     guard let entry = ScenarioSchema.entry(abstract) else {
       preconditionFailure("no schema entry \(abstract)")
     }
@@ -138,7 +138,7 @@ struct ScenarioDecoder {
       origins[concretePath] = e.value.origin
       switch entry.kind.parse(e.value) {
       case .success(let v):
-        if let value = v.settingValue, s.domain.contains(value) { s.set(value, in: &root) }
+        if s.domain.contains(v) { s.set(v, in: &root) }
       case .failure(let list):
         for p in list.problems {
           report(p.origin ?? e.value.origin, concretePath + p.pathSuffix, p.message, p.allowed)
@@ -178,30 +178,24 @@ struct ScenarioDecoder {
     checkKeys(root, "", "")
     let stem =
       (fileName as NSString).lastPathComponent.split(separator: ".").first.map(String.init) ?? fileName
-    let name = text("name", root, "") ?? stem
-    let about = text("about", root, "") ?? ""
-
     var spec = ScenarioSpec.defaults
+    spec.name = stem
+    apply(ScenarioSpec.headerSettings, in: root, section: "", concrete: "", to: &spec)
     let hostNode = section(root, "host", "", abstract: "host")
     apply(BoundKeys.host, in: hostNode, section: "host", concrete: "host", to: &spec)
     let nicNode = section(hostNode, "nic", "host", abstract: "host.nic")
     apply(BoundKeys.nic, in: nicNode, section: "host.nic", concrete: "host.nic", to: &spec)
-    switch value("host.nic.itr", in: nicNode, "host.nic") {
-    case .integer(let ns): spec.host.nic.itr = .interval(SimDuration(nanoseconds: ns))
-    case .text: spec.host.nic.itr = .dynamic
-    default: break
-    }
     let host = spec.host
 
-    let platform = text("platform", root, "").flatMap(PlatformKind.init(rawValue:)) ?? .xenBridge
+    apply([ScenarioSpec.platformSetting], in: root, section: "", concrete: "", to: &spec)
+    let platform = spec.platform
     let (profile, costs) = decodeProfile(root)
     spec.costs = costs
     let scheduler = decodeScheduler(section(root, "scheduler", "", abstract: "scheduler"), platform: platform)
 
     let dom0Node = section(root, "dom0", "", abstract: "dom0")
     apply(BoundKeys.dom0 + BoundKeys.bridge, in: dom0Node, section: "dom0", concrete: "dom0", to: &spec)
-    var dom0 = spec.dom0
-    if case .integers(let list) = value("dom0.pin", in: dom0Node, "dom0") { dom0.pin = list.map { Int($0) } }
+    let dom0 = spec.dom0
     if let bad = dom0.pin.first(where: { $0 >= host.cpus }) {
       report(
         origin("dom0.pin"), "dom0.pin", "CPU \(bad) does not exist (host.cpus is \(host.cpus))",
@@ -209,19 +203,19 @@ struct ScenarioDecoder {
     }
 
     let routers = decodeRouters(section(root, "routers", "", abstract: "routers"))
-    if platform == .xenSriov && routers.count > host.nic.vfs {
+    if platform.hasVirtualFunctions && routers.count > host.nic.vfs {
       report(
         origin("routers.count"), "routers.count",
         "\(routers.count) routers need \(routers.count) virtual functions but host.nic.vfs is \(host.nic.vfs)",
         "at most \(host.nic.vfs) routers on xen-sriov (one VF each)")
     }
-    if host.nic.rxQueues > 1 && platform != .xenBridge && platform != .xenRouter {
+    if host.nic.rxQueues > 1 && !platform.hasDom0ReceiveQueues {
       report(
         origin("host.nic.rx_queues"), "host.nic.rx_queues",
         "\(host.nic.rxQueues) receive queues, but only dom0's NIC on xen-bridge and xen-router has several",
         "1 on \(platform.rawValue)")
     }
-    if let i = routers.perRouter.firstIndex(where: { $0.rxQueues > 1 }), platform != .xenSriov {
+    if let i = routers.perRouter.firstIndex(where: { $0.rxQueues > 1 }), !platform.hasVirtualFunctions {
       report(
         origin("routers.each.rx_queues"), "routers.each.rx_queues",
         "vr\(i) has \(routers.perRouter[i].rxQueues) receive queues, but only a router's VF (xen-sriov) has several "
@@ -254,7 +248,7 @@ struct ScenarioDecoder {
         "fewer routers, or smaller profile.vif_queue, profile.backlog, host.nic.rx_ring, host.nic.tx_ring")
     }
     let traffic = decodeTraffic(root, routerCount: routers.count)
-    let run = decodeRun(section(root, "run", "", abstract: "run"), into: spec.run)
+    let run = decodeRun(section(root, "run", "", abstract: "run"))
     let search = decodeSearch(root, host: host)
     let sweep = decodeSweep(root)
     let workloads = decodeWorkloads(root, routerCount: routers.count)
@@ -263,7 +257,7 @@ struct ScenarioDecoder {
     let placeholder = ScenarioSource(
       fileName: fileName, baseDirectory: baseDirectory, canonicalText: "", hash: "")
     return ScenarioSpec(
-      name: name, about: about, host: host, platform: platform, profile: profile, costs: spec.costs,
+      name: spec.name, about: spec.about, host: host, platform: platform, profile: profile, costs: spec.costs,
       scheduler: scheduler, dom0: dom0, routers: routers, traffic: traffic, run: run, sweep: sweep,
       search: search, workloads: workloads, testbed: testbed, source: placeholder, points: [])
   }
@@ -282,19 +276,17 @@ struct ScenarioDecoder {
             + "--set scheduler.kind=\(platform.schedulerKinds[0].rawValue))")
       }
     }
-    var spec = SchedulerSpec(kind: kind)
-    spec.version =
-      text("scheduler.version", node, "scheduler").flatMap(CreditVersion.init(rawValue:)) ?? .v4_0
     var whole = ScenarioSpec.defaults
-    whole.scheduler = spec
-    apply(BoundKeys.credit, in: node, section: "scheduler", concrete: "scheduler", to: &whole)
+    whole.scheduler = SchedulerSpec(kind: kind)
+    apply(
+      BoundKeys.version + BoundKeys.credit, in: node, section: "scheduler", concrete: "scheduler", to: &whole)
     for (family, settings) in [
       ("credit2", BoundKeys.credit2), ("cfs", BoundKeys.cfs), ("vmware", BoundKeys.vmware),
     ] {
       let sub = section(node, family, "scheduler", abstract: "scheduler.\(family)")
       apply(settings, in: sub, section: "scheduler.\(family)", concrete: "scheduler.\(family)", to: &whole)
     }
-    spec = whole.scheduler
+    var spec = whole.scheduler
     // Rules that tie several keys together.
     if spec.credit2.minTimer > spec.credit2.maxTimer {
       report(
@@ -333,18 +325,9 @@ struct ScenarioDecoder {
         patches.append { s.set(v, in: &$0) }
       }
     }
+    // Routes written here replace a table file inherited from routers.each.
     let routesWritten = node?.entry("routes") != nil
-    if given("routes"), case .integer(let v) = value("\(a).routes", in: node, concrete) {
-      // Routes written here replace a table file inherited from routers.each.
-      patches.append {
-        $0.routes = Int(v)
-        if routesWritten { $0.routesFile = nil }
-      }
-    }
-    if given("pin"), case .integers(let list) = value("\(a).pin", in: node, concrete) {
-      let pins = list.map { Int($0) }
-      patches.append { $0.pin = pins }
-    }
+    if routesWritten { patches.append { $0.routesFile = nil } }
     if let e = node?.entry("routes_file") {
       if routesWritten {
         report(
@@ -362,7 +345,9 @@ struct ScenarioDecoder {
   }
 
   mutating func decodeRouters(_ node: YNode?) -> RoutersSpec {
-    let count = int("routers.count", node, "routers", or: 1)
+    var whole = ScenarioSpec.defaults
+    apply(BoundKeys.routers, in: node, section: "routers", concrete: "routers", to: &whole)
+    let count = whole.routers.count
     let fallback = RouterSpec()
     let eachNode = section(node, "each", "routers", abstract: "routers.each")
     let each = decodeRouter(eachNode, "routers.each", over: nil)(fallback)
@@ -449,21 +434,15 @@ struct ScenarioDecoder {
   }
 
   mutating func decodeFlow(_ node: YNode?, _ concrete: String, routerCount: Int) -> TrafficSpec {
-    var target = TrafficTarget.each
-    if case .target(let t) = value("traffic[].to", in: node, concrete) {
-      target = t
-      if case .router(let n) = t, n >= routerCount {
-        report(
-          origin("\(concrete).to"), "\(concrete).to",
-          "vr\(n) does not exist (routers.count is \(routerCount))",
-          "each, all, or vr0 to vr\(max(0, routerCount - 1))")
-      }
+    var flow = TrafficSpec.defaults
+    apply(TrafficSpec.settings, in: node, section: "traffic[]", concrete: concrete, to: &flow)
+    if case .router(let n) = flow.target, n >= routerCount {
+      report(
+        origin("\(concrete).to"), "\(concrete).to", "vr\(n) does not exist (routers.count is \(routerCount))",
+        "each, all, or vr0 to vr\(max(0, routerCount - 1))")
     }
-    var rate = TrafficRate.defaultRate
-    if case .rate(let r) = value("traffic[].rate", in: node, concrete) { rate = r }
-    var frame = FrameSpec.fixed(bytes: 64)
-    if case .frame(let f) = value("traffic[].frame", in: node, concrete) { frame = f }
-    return TrafficSpec(target: target, rate: rate, frame: frame, arrival: decodeArrival(node, concrete))
+    flow.arrival = decodeArrival(node, concrete)
+    return flow
   }
 
   mutating func decodeArrival(_ flow: YNode?, _ flowConcrete: String) -> ArrivalSpec {
@@ -507,30 +486,22 @@ struct ScenarioDecoder {
     }
   }
 
-  mutating func decodeRun(_ node: YNode?, into defaults: RunSpec) -> RunSpec {
+  mutating func decodeRun(_ node: YNode?) -> RunSpec {
     var whole = ScenarioSpec.defaults
     apply(BoundKeys.run, in: node, section: "run", concrete: "run", to: &whole)
-    var run = whole.run
-    let duration = run.duration.nanoseconds
-    let warmup = run.warmup.nanoseconds
-    if warmup >= duration {
+    let run = whole.run
+    if run.warmup >= run.duration {
       report(
         origin("run.warmup"), "run.warmup",
-        "the warm-up (\(SimDuration(nanoseconds: warmup))) is not shorter than run.duration (\(SimDuration(nanoseconds: duration)))",
+        "the warm-up (\(run.warmup)) is not shorter than run.duration (\(run.duration))",
         "a duration below run.duration")
     }
-    let replications = run.replications
-    if case .integer(let micro) = value("run.ci_target", in: node, "run") {
-      run.ciTarget = Double(micro) / 100_000_000
-    }
-    let maxReplications = run.maxReplications
-    if maxReplications < replications {
+    if run.maxReplications < run.replications {
       report(
         origin("run.max_replications"), "run.max_replications",
-        "\(maxReplications) is below run.replications (\(replications))",
-        "an integer from \(replications) to 100000")
+        "\(run.maxReplications) is below run.replications (\(run.replications))",
+        "an integer from \(run.replications) to 100000")
     }
-    run.seed = UInt64(int64("run.seed", node, "run", or: Int64(run.seed)))
     return run
   }
 
@@ -539,23 +510,14 @@ struct ScenarioDecoder {
     guard let node = section(root, "search", "", abstract: "search") else {
       return nil
     }
-    let metric = text("search.metric", node, "search") ?? "loss"
-    var maxLoss = 0.0
-    if case .integer(let micro) = value("search.max_loss", in: node, "search") {
-      maxLoss = Double(micro) / 100_000_000
-    }
-    var resolution = SearchResolution.relative(0.01)
-    if case .resolution(let r) = value("search.resolution", in: node, "search") { resolution = r }
-    var low = SearchSpec.defaultLow
-    if case .rate(let r) = value("search.low", in: node, "search") { low = r }
-    var high = TrafficRate.packetsPerSecond(host.nic.rateBitsPerSecond / (84 * 8))
-    if case .rate(let r) = value("search.high", in: node, "search") { high = r }
-    if low.packetsPerSecond(meanFrameBytes: 64) >= high.packetsPerSecond(meanFrameBytes: 64) {
+    var search = SearchSpec.defaults(high: .packetsPerSecond(host.nic.rateBitsPerSecond / (84 * 8)))
+    apply(SearchSpec.settings, in: node, section: "search", concrete: "search", to: &search)
+    if search.low.packetsPerSecond(meanFrameBytes: 64) >= search.high.packetsPerSecond(meanFrameBytes: 64) {
       report(
         origin("search.high"), "search.high", "the highest rate is not above search.low",
         "a rate above search.low")
     }
-    return SearchSpec(metric: metric, maxLoss: maxLoss, resolution: resolution, low: low, high: high)
+    return search
   }
 }
 

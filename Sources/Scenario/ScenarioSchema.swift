@@ -10,7 +10,7 @@ struct SchemaEntry: Sendable {
   /// Abstract key path; list elements are written `[]`: `traffic[].rate`.
   let path: String
   /// Type and valid range.
-  let kind: ValueKind
+  let kind: SettingDomain
   /// The default as YAML text, parsed with `kind` like a written value; nil when the
   /// default is computed (see `defaultNote`) or the key is required or optional.
   let defaultText: String?
@@ -22,7 +22,7 @@ struct SchemaEntry: Sendable {
   /// Calibration bounds of a declared cost or option (nil: not a fit parameter).
   let calibration: CalibrationBounds?
 
-  init(_ path: String, _ kind: ValueKind, _ defaultText: String?, note: String? = nil, _ doc: String) {
+  init(_ path: String, _ kind: SettingDomain, _ defaultText: String?, note: String? = nil, _ doc: String) {
     self.path = path
     self.kind = kind
     self.defaultText = defaultText
@@ -35,7 +35,7 @@ struct SchemaEntry: Sendable {
   /// read from the default resolved scenario (so it is the model's own default).
   init<Root>(_ path: String, declared s: Setting<Root>, defaults: Root, note: String? = nil) {
     self.path = path
-    kind = ValueKind(s.domain)
+    kind = s.domain
     defaultText = note == nil ? kind.text(of: s.value(in: defaults)) : nil
     defaultNote = note
     doc = s.doc
@@ -51,7 +51,7 @@ struct SchemaEntry: Sendable {
   var key: String { String(path.split(separator: ".").last ?? "") }
 
   /// The parsed default (nil when there is no constant default).
-  var defaultValue: ParsedValue? {
+  var defaultValue: SettingValue? {
     guard let text = defaultText else { return nil }
     let node: YNode
     let origin = SourceOrigin(file: "(schema)", line: 1, column: 1)
@@ -70,32 +70,11 @@ struct SchemaEntry: Sendable {
 
 /// The scenario schema: every key, its type with units, default, valid range and meaning.
 public enum ScenarioSchema {
-  private static let durationUnits = QuantityKind.duration
-  static let platforms = PlatformKind.allCases.map(\.rawValue)
-
-  /// A default rate as the schema writes it: `10kpps`, `1Mpps`, `1Gbps`, `250pps`.
-  static func rateText(_ rate: TrafficRate) -> String {
-    func scaled(_ v: Int64, _ units: [(Int64, String)]) -> String {
-      for (factor, unit) in units where v >= factor && v % factor == 0 { return "\(v / factor)\(unit)" }
-      return "\(v)\(units.last!.1)"
-    }
-    switch rate {
-    case .packetsPerSecond(let p): return scaled(p, [(1_000_000, "Mpps"), (1_000, "kpps"), (1, "pps")])
-    case .bitsPerSecond(let b):
-      return scaled(b, [(1_000_000_000, "Gbps"), (1_000_000, "Mbps"), (1_000, "kbps"), (1, "bps")])
-    }
-  }
 
   /// Every key, in the order of the reference.
   static let entries: [SchemaEntry] =
-    [
-      SchemaEntry(
-        "name", .text(maxLength: 200), nil, note: "the file name without its extension",
-        "Short name of the scenario, used in reports and campaign directories."),
-      SchemaEntry(
-        "about", .text(maxLength: 2_000), "", "One-line description: what question the scenario answers."),
-      SchemaEntry("host", .section, nil, note: "all keys at their defaults", "The physical host."),
-    ]
+    SchemaEntry.declared(ScenarioSpec.headerSettings, note: ["name": "the file name without its extension"])
+    + [SchemaEntry("host", .section, nil, note: "all keys at their defaults", "The physical host.")]
     + SchemaEntry.declared(BoundKeys.host)
     + [
       SchemaEntry(
@@ -103,16 +82,8 @@ public enum ScenarioSchema {
       )
     ]
     + SchemaEntry.declared(BoundKeys.nic)
+    + SchemaEntry.declared([ScenarioSpec.platformSetting])
     + [
-      SchemaEntry(
-        "host.nic.itr", .interruptThrottle, "off",
-        "Receive interrupt throttling (igb InterruptThrottleRate): off, dynamic, or the least gap between interrupts. Applies to the NIC and to SR-IOV VFs (so the interrupt injection is paid per interrupt)."
-      )
-    ]
-    + [
-      SchemaEntry(
-        "platform", .choice(platforms), "xen-bridge",
-        "The I/O architecture (each packet path is described in Sources/Platforms/PlatformKind.swift)."),
       SchemaEntry(
         "profile", .profile, "paper-2012.yaml",
         "Cost profile: a file name, or a mapping {file, and any cost below} whose costs replace the file's."),
@@ -129,11 +100,8 @@ public enum ScenarioSchema {
           "the platform's own: credit on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native",
         "Scheduler family; it must fit the platform (credit or credit2 on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native)."
       ),
-      SchemaEntry(
-        "scheduler.version", .choice(CreditVersion.allCases.map(\.rawValue)), "4.0",
-        "Xen credit1 semantics (docs/credit-versions.md): 3.2 samples at ticks; 4.0 charges exactly; 4.1 adds credit halving, per-vCPU weights and one-idler tickling; 4.2 adds the 1ms rate limit; 4.3 adds the tickle rework (a waker goes to an idler, no preemption). Quote it: \"4.0\"."
-      ),
     ]
+    + SchemaEntry.declared(BoundKeys.version)
     + SchemaEntry.declared(
       BoundKeys.credit, note: ["scheduler.ratelimit": "1ms with version 4.2 or 4.3, else off"])
     + [
@@ -168,33 +136,21 @@ public enum ScenarioSchema {
           + "Spread dom0 over several vCPUs with dom0.vcpus: N and host.nic.rx_queues: N.")
     ]
     + SchemaEntry.declared(BoundKeys.dom0)
-    + [
-      SchemaEntry(
-        "dom0.pin", .integerList(0...63), "[]",
-        "pCPUs dom0's vCPUs may run on (each below host.cpus); [] = any.")
-    ]
     + SchemaEntry.declared(BoundKeys.bridge)
     + [
       SchemaEntry(
         "routers", .section, nil, note: "all keys at their defaults",
         "The virtual routers vr0 ... vr(count-1)."
-      ),
-      SchemaEntry(
-        "routers.count", .integer(1...1_024), "1",
-        "How many virtual routers. On xen-sriov at most host.nic.vfs."),
+      )
+    ]
+    + SchemaEntry.declared(BoundKeys.routers)
+    + [
       SchemaEntry(
         "routers.each", .section, nil, note: "all keys at their defaults",
-        "Settings every router starts from."),
+        "Settings every router starts from.")
     ]
     + RouterSpec.settings.map { SchemaEntry("routers.each." + $0.key, declared: $0, defaults: RouterSpec()) }
     + [
-      SchemaEntry(
-        "routers.each.pin", .integerList(0...63), "[]",
-        "pCPUs the router's vCPUs may run on (each below host.cpus); [] = any (Xen's default: guests are not pinned)."
-      ),
-      SchemaEntry(
-        "routers.each.routes", .integer(1...16_000_000), String(RouterSpec().routes),
-        "Routes in each router's FIB, a generated BGP-like mix of prefix lengths."),
       SchemaEntry(
         "routers.each.routes_file", .text(maxLength: 1_000), nil, note: "none (a generated table of routes)",
         "Route table file: one IPv4 prefix a.b.c.d/len per line (# comments), relative to the scenario file's directory. Replaces routes; give one of routes or routes_file in a mapping (an override's routes clears an inherited file)."
@@ -203,20 +159,16 @@ public enum ScenarioSchema {
         "routers.overrides", .list, "[]",
         "Per-router changes: a list of {index or indices, plus any routers.each key}; later entries win."),
       SchemaEntry(
-        "routers.overrides[].index", .integer(0...1_023), nil, note: "none (give index or indices)",
+        "routers.overrides[].index", .integer(0...1_023, .count), nil, note: "none (give index or indices)",
         "The router changed (0-based, below routers.count)."),
       SchemaEntry(
         "routers.overrides[].indices", .integerList(0...1_023), nil, note: "none (give index or indices)",
         "The routers changed (0-based, below routers.count)."),
       SchemaEntry(
         "traffic", .list, nil, note: "one flow at the defaults below", "Offered traffic: a list of flows."),
-      SchemaEntry("traffic[].to", .trafficTarget, "each", "Which routers the flow goes to."),
-      SchemaEntry(
-        "traffic[].rate", .trafficRate, Self.rateText(TrafficRate.defaultRate),
-        "Offered rate (per router with each, in total with all). Bit rates count frame bytes."),
-      SchemaEntry(
-        "traffic[].frame", .frame, "64B",
-        "Frame size (Ethernet frame with FCS), imix, or a weighted list such as [64B: 7, 1518B: 1]."),
+    ]
+    + TrafficSpec.settings.map { SchemaEntry("traffic[]." + $0.key, declared: $0, defaults: .defaults) }
+    + [
       SchemaEntry(
         "traffic[].arrival", .arrival, "cbr",
         "Arrival process: cbr, poisson, {kind: onoff, on, off} or {kind: trace, file}."),
@@ -224,11 +176,11 @@ public enum ScenarioSchema {
         "traffic[].arrival.kind", .choice(["cbr", "poisson", "onoff", "trace"]), "cbr",
         "Arrival process, in the mapping form."),
       SchemaEntry(
-        "traffic[].arrival.on", .quantity(.duration, 1_000...3_600_000_000_000),
+        "traffic[].arrival.on", .integer(1_000...3_600_000_000_000, .nanoseconds),
         ArrivalSpec.defaultOn.description,
         "Mean on period of onoff (exponential)."),
       SchemaEntry(
-        "traffic[].arrival.off", .quantity(.duration, 1_000...3_600_000_000_000),
+        "traffic[].arrival.off", .integer(1_000...3_600_000_000_000, .nanoseconds),
         ArrivalSpec.defaultOff.description,
         "Mean off period of onoff (exponential)."),
       SchemaEntry(
@@ -239,12 +191,6 @@ public enum ScenarioSchema {
     ]
     + SchemaEntry.declared(BoundKeys.run)
     + [
-      SchemaEntry(
-        "run.ci_target", .quantityOrOff(.percentage, 10_000...50_000_000), "off",
-        "Stopping rule: add replications until the 95% CI half-width is below this share of the mean."),
-      SchemaEntry(
-        "run.seed", .integer(0...Int64.max), String(RunSpec().seed),
-        "Master seed; streams are derived per component, replication and sweep point."),
       SchemaEntry(
         "sweep", .section, nil, note: "no sweep",
         "Keys to vary: {mode, keys: {key.path: values}}, or the short form {key.path: values}. Values are a list or {from, to, step}."
@@ -258,42 +204,32 @@ public enum ScenarioSchema {
       SchemaEntry(
         "search", .section, nil, note: "no search",
         "RFC 2544-style throughput search over the aggregate offered rate."),
-      SchemaEntry("search.metric", .choice(["loss"]), "loss", "The metric bounded."),
+    ]
+    + SearchSpec.settings.map {
       SchemaEntry(
-        "search.max_loss", .quantity(.percentage, 0...100_000_000), "0%", "Largest acceptable loss."),
-      SchemaEntry(
-        "search.resolution", .resolution, "1%",
-        "Stop when the bracket is narrower than this rate or share of the rate."),
-      SchemaEntry(
-        "search.low", .trafficRate, Self.rateText(SearchSpec.defaultLow), "Lowest aggregate rate tried."),
-      SchemaEntry(
-        "search.high", .trafficRate, nil, note: "the NIC line rate for 64B frames",
-        "Highest aggregate rate tried; above search.low."),
+        "search." + $0.key, declared: $0, defaults: .defaults(high: .packetsPerSecond(1)),
+        note: $0.key == "high" ? "the NIC line rate for 64B frames" : nil)
+    }
+    + [
       SchemaEntry(
         "workloads", .list, "[]",
         "CPU jobs run beside the forwarding routers: a list of {name, in, kind, and the kind's keys}. The simulator runs them on the placed domain's first vCPU; the testbed runs them in the router's namespace and cgroup, timed by the external ICMP timer (docs/testbed.md). Reported under scope job:NAME as job_seconds and job_share (periodic: job_share and job_response)."
-      ),
-      SchemaEntry(
-        "workloads[].name", .text(maxLength: 40), nil, note: "job0, job1, ... by position",
-        "Name of the job in reports (letters, digits, - and _)."),
-      SchemaEntry(
-        "workloads[].in", .text(maxLength: 10), "vr0",
-        "Where the job runs: a router vrN (its domain; on the testbed its namespace and cgroup, with its weight, cap and cpuset) or dom0 (the driver domain; the host on netns platforms)."
-      ),
+      )
     ]
     + WorkloadSpec.settings.map {
-      SchemaEntry("workloads[]." + $0.key, declared: $0, defaults: WorkloadSpec())
+      SchemaEntry(
+        "workloads[]." + $0.key, declared: $0, defaults: WorkloadSpec(),
+        note: $0.key == "name" ? "job0, job1, ... by position" : nil)
     }
     + [
       SchemaEntry(
         "testbed", .section, nil, note: "every role local",
         "Where each role of `vrsim testbed` runs: generator, dut, sink, time_keeper. A role without an entry runs in local namespaces; {ssh: {...}} runs it on a remote host over ssh (an argument vector, never a shell string). A link between roles on different hosts runs over a cable whose two ends the roles' ports name (docs/testbed.md, Roles over ssh)."
-      ),
-      SchemaEntry(
-        "testbed.forwarding", .choice(["softirq", "threaded"]), "softirq",
-        "How the testbed's routers forward: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md)."
-      ),
+      )
     ]
+    + TestbedRolesSpec.settings.map {
+      SchemaEntry("testbed." + $0.key, declared: $0, defaults: TestbedRolesSpec())
+    }
     + TestbedRole.allCases.flatMap { role -> [SchemaEntry] in
       let r = "testbed.\(role.rawValue)"
       return [
@@ -305,7 +241,7 @@ public enum ScenarioSchema {
           r + ".ssh.host", .text(maxLength: 253), nil, note: "none (required)", "Host name or address."),
         SchemaEntry(
           r + ".ssh.user", .text(maxLength: 64), nil, note: "ssh's default", "Login name (ssh -l)."),
-        SchemaEntry(r + ".ssh.port", .integer(1...65_535), "22", "TCP port (ssh -p)."),
+        SchemaEntry(r + ".ssh.port", .integer(1...65_535, .count), "22", "TCP port (ssh -p)."),
         SchemaEntry(
           r + ".ssh.identity", .text(maxLength: 1_000), nil, note: "ssh's default",
           "Private key file (ssh -i), relative to the scenario file's directory."),

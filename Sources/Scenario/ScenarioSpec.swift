@@ -87,21 +87,6 @@ public struct ScenarioSource: Codable, Sendable, Equatable {
   enum CodingKeys: String, CodingKey { case fileName, baseDirectory, canonicalText, hash }
 }
 
-extension PlatformKind {
-  /// Xen platforms (credit or credit2 scheduler, dom0).
-  public var isXen: Bool { rawValue.hasPrefix("xen-") }
-
-  /// The scheduler kinds that fit this platform; the first is the default.
-  public var schedulerKinds: [SchedulerKind] {
-    switch self {
-    case .native: [.none]
-    case .xenBridge, .xenRouter, .xenSriov: [.credit, .credit2]
-    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: [.cfs]
-    case .vmware: [.vmware]
-    }
-  }
-}
-
 /// The physical host.
 public struct HostSpec: Codable, Sendable, Equatable {
   /// Physical CPUs (cores).
@@ -119,51 +104,11 @@ public struct HostSpec: Codable, Sendable, Equatable {
   }
 }
 
-/// The physical NIC.
-public struct NICSpec: Codable, Sendable, Equatable {
-  /// Line rate in bits per second.
-  public var rateBitsPerSecond: Int64
-  /// RX descriptor ring size (packets).
-  public var rxRing: Int
-  /// TX descriptor ring size (packets).
-  public var txRing: Int
-  /// SR-IOV virtual functions available.
-  public var vfs: Int
-  /// Receive interrupt throttling.
-  public var itr: InterruptThrottle = .off
-  /// Receive queues dom0's driver spreads flows over (RSS); Xen split-driver paths only.
-  public var rxQueues: Int = 1
+/// The physical NIC: the platform model's own type.
+public typealias NICSpec = Platforms.NICSpec
 
-  /// A NIC; the defaults are the paper's Intel 82576 (1 Gb/s, igb's 256 descriptors, 7 VFs).
-  public init(rateBitsPerSecond: Int64 = 1_000_000_000, rxRing: Int = 256, txRing: Int = 256, vfs: Int = 7) {
-    self.rateBitsPerSecond = rateBitsPerSecond
-    self.rxRing = rxRing
-    self.txRing = txRing
-    self.vfs = vfs
-  }
-}
-
-/// Receive interrupt throttling of the NIC (igb's `InterruptThrottleRate`).
-public enum InterruptThrottle: Codable, Sendable, Equatable {
-  /// Every packet that finds the receive stage idle raises an interrupt at once.
-  case off
-  /// igb's default mode (dynamic conservative, InterruptThrottleRate=3): at most 20,000
-  /// interrupts per second for small frames and 4,000 for bulk traffic. Departure: igb moves
-  /// between the two by the bytes and packets it sees per interrupt (igb_update_itr); vrsim
-  /// picks one from the offered flows' mean frame size (below 1200 B: 50 us, else 250 us).
-  case dynamic
-  /// At most one interrupt per interval.
-  case interval(SimDuration)
-
-  /// The least gap between interrupts for traffic of mean frame size `meanFrameBytes`.
-  public func gap(meanFrameBytes: Double) -> SimDuration {
-    switch self {
-    case .off: .zero
-    case .dynamic: meanFrameBytes < 1_200 ? .us(50) : .us(250)
-    case .interval(let d): d
-    }
-  }
-}
+/// Receive interrupt throttling of the NIC: the platform model's own type.
+public typealias InterruptThrottle = Platforms.InterruptThrottle
 
 /// A reference to a cost profile.
 public struct ProfileReference: Codable, Sendable, Equatable {
@@ -180,38 +125,9 @@ public struct ProfileReference: Codable, Sendable, Equatable {
 /// The scheduler families: the host model's own enum.
 public typealias SchedulerKind = HostModel.SchedulerKind
 
-/// Xen credit1 versions with distinct semantics; what each carries, change by change, is in
-/// docs/credit-versions.md (section 4) and on `CreditOptions.Version`.
-public enum CreditVersion: String, Codable, Sendable, CaseIterable {
-  /// Xen 3.2/3.3: the vCPU running at a tick is charged 100 credits (sampling).
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  case v3_2 = "3.2"
-  /// Xen 3.4/4.0: exact charging, 10 credits per ms run.
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  case v4_0 = "4.0"
-  /// Xen 4.1: 4.0 plus credit halving, per-vCPU weights and one-idler tickling.
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  case v4_1 = "4.1"
-  /// Xen 4.2: 4.1 plus the rate limit (1 ms unless set).
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  case v4_2 = "4.2"
-  /// Xen 4.3-4.17: 4.2 plus the wake-up tickle rework (no preemption while an idler exists).
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  case v4_3 = "4.3"
-
-  /// Whether the version has the rate limit (4.2 and later).
-  public var hasRatelimit: Bool { self == .v4_2 || self == .v4_3 }
-
-  /// The host model's version.
-  public var model: CreditOptions.Version {
-    switch self {
-    case .v3_2: .v3_2
-    case .v4_0: .v4_0
-    case .v4_1, .v4_2: .v4_1
-    case .v4_3: .v4_3
-    }
-  }
-}
+/// Xen credit1 versions with distinct semantics: the host model's own enum (what each carries,
+/// change by change, is in docs/credit-versions.md, section 4).
+public typealias CreditVersion = CreditOptions.Version
 
 /// Scheduler settings: the family, the credit1 version, and every family's own options (the
 /// host model's option types, so their defaults and ranges are the model's).
@@ -244,7 +160,7 @@ public struct SchedulerSpec: Codable, Sendable, Equatable {
     switch kind {
     case .credit:
       var o = credit
-      o.version = version.model
+      o.version = version
       return .credit(o)
     case .credit2: return .credit2(credit2)
     case .cfs: return .cfs(cfs)
@@ -302,103 +218,6 @@ public struct RoutersSpec: Codable, Sendable, Equatable {
   public var each: RouterSpec
   /// The settings of each router after `overrides`, indexed by router number.
   public var perRouter: [RouterSpec]
-}
-
-/// Which routers a flow goes to.
-public enum TrafficTarget: Codable, Sendable, Equatable {
-  /// One flow per router, each at the full rate.
-  case each
-  /// One aggregate rate split evenly over all routers.
-  case all
-  /// Router N (0-based).
-  case router(Int)
-}
-
-/// An offered rate.
-public enum TrafficRate: Codable, Sendable, Equatable {
-  case packetsPerSecond(Int64)
-  case bitsPerSecond(Int64)
-
-  /// A flow's rate when the scenario gives none: 10 kp/s.
-  public static let defaultRate = TrafficRate.packetsPerSecond(10_000)
-
-  /// Packets per second for a mean frame size (bit rates count the frame bytes only).
-  public func packetsPerSecond(meanFrameBytes: Double) -> Double {
-    switch self {
-    case .packetsPerSecond(let p): Double(p)
-    case .bitsPerSecond(let b): Double(b) / (8 * meanFrameBytes)
-    }
-  }
-}
-
-/// One frame size and its weight in a mix.
-public struct FrameShare: Codable, Sendable, Equatable {
-  /// Frame size in bytes (Ethernet frame with FCS, without preamble and gap).
-  public var bytes: Int
-  /// Relative weight.
-  public var weight: Int
-}
-
-/// Frame sizes of a flow.
-public enum FrameSpec: Codable, Sendable, Equatable {
-  case fixed(bytes: Int)
-  /// A weighted mix (IMIX is 64B:7, 594B:4, 1518B:1).
-  case mix([FrameShare])
-
-  /// Mean frame size in bytes.
-  public var meanBytes: Double {
-    switch self {
-    case .fixed(let b): Double(b)
-    case .mix(let shares):
-      Double(shares.reduce(0) { $0 + $1.bytes * $1.weight }) / Double(shares.reduce(0) { $0 + $1.weight })
-    }
-  }
-}
-
-/// Inter-arrival process of a flow.
-public enum ArrivalSpec: Codable, Sendable, Equatable {
-  /// The mean on period of `onoff` when the scenario gives none.
-  public static let defaultOn = SimDuration.ms(10)
-  /// The mean off period of `onoff` when the scenario gives none.
-  public static let defaultOff = SimDuration.ms(90)
-
-  case cbr
-  case poisson
-  /// Exponential on and off periods with these means, CBR at the flow's rate while on.
-  case onOff(on: SimDuration, off: SimDuration)
-  /// Timestamps (and sizes) from a CSV or pcap file, resolved against the scenario's
-  /// directory.
-  case trace(file: String)
-
-  enum CodingKeys: String, CodingKey { case kind, onNs, offNs, file }
-
-  public init(from decoder: any Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    switch try c.decode(String.self, forKey: .kind) {
-    case "poisson": self = .poisson
-    case "onoff":
-      self = .onOff(
-        on: SimDuration(nanoseconds: try c.decode(Int64.self, forKey: .onNs)),
-        off: SimDuration(nanoseconds: try c.decode(Int64.self, forKey: .offNs)))
-    case "trace": self = .trace(file: try c.decode(String.self, forKey: .file))
-    default: self = .cbr
-    }
-  }
-
-  public func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    switch self {
-    case .cbr: try c.encode("cbr", forKey: .kind)
-    case .poisson: try c.encode("poisson", forKey: .kind)
-    case .onOff(let on, let off):
-      try c.encode("onoff", forKey: .kind)
-      try c.encode(on.nanoseconds, forKey: .onNs)
-      try c.encode(off.nanoseconds, forKey: .offNs)
-    case .trace(let file):
-      try c.encode("trace", forKey: .kind)
-      try c.encode(file, forKey: .file)
-    }
-  }
 }
 
 /// One offered flow.
@@ -508,13 +327,6 @@ public struct SweepAssignment: Codable, Sendable, Equatable {
   public var keyPath: String
   /// The value as YAML text.
   public var value: String
-}
-
-/// Resolution of a throughput search.
-public enum SearchResolution: Codable, Sendable, Equatable {
-  case packetsPerSecond(Int64)
-  /// A fraction of the current rate (0.01 = 1%).
-  case relative(Double)
 }
 
 /// RFC 2544-style throughput search: the highest offered rate with loss <= `maxLoss`.

@@ -79,6 +79,11 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
 
   /// The declared keys of one job (`workloads[].KEY`).
   static let settings: [Setting<WorkloadSpec>] = [
+    .text("name", \.name, maxLength: 40, "Name of the job in reports (letters, digits, - and _)."),
+    .text(
+      "in", \.place, maxLength: 10,
+      "Where the job runs: a router vrN (its domain; on the testbed its namespace and cgroup, with its weight, cap and cpuset) or dom0 (the driver domain; the host on netns platforms)."
+    ),
     .choice(
       "kind", \.kind,
       "What the job does: cpu (a CPU-bound job of cycles), superpi (Super Pi to 2^superpi_k digits), "

@@ -19,23 +19,53 @@ public enum SettingUnit: String, Sendable, Equatable, CaseIterable {
   case bitsPerSecond
   /// Percent of one pCPU (caps and reservations), written as an integer.
   case percentOfPCPU
+  /// Millionths of a percent (written `2%` = 2,000,000): loss bounds and CI targets.
+  case millionthsOfAPercent
 }
 
-/// The values a setting takes, in its base unit: the range is the model's own.
+/// The values a key takes, in its base unit: the range is the model's own. The scenario layer
+/// parses, checks and prints every kind (its error texts and scenarios/README.md say what each
+/// allows); the structured kinds carry their own syntax.
 public enum SettingDomain: Sendable, Equatable {
   /// An integer within a range.
   case integer(ClosedRange<Int64>, SettingUnit)
   /// A real number within a range (written as an exact decimal).
   case real(ClosedRange<Double>, SettingUnit)
-  /// A duration within a range, or `off` (nil in the model).
+  /// An integer within a range, or `off` (nil in the model).
   case optionalInteger(ClosedRange<Int64>, SettingUnit)
   /// `true` or `false`.
   case boolean
   /// One of a fixed set of names.
   case choice([String])
+  /// Free text up to a length.
+  case text(maxLength: Int)
+  /// A list of distinct integers in a range (a single integer is a list of one).
+  case integerList(ClosedRange<Int64>)
+  /// A list of at most `maxCount` distinct network interface names.
+  case interfaceList(maxCount: Int)
+  /// `each`, `all` or `vrN` (`TrafficTarget`).
+  case trafficTarget
+  /// A packet rate or a bit rate (`TrafficRate`).
+  case trafficRate
+  /// A frame size, `imix`, or a list of `size: weight` (`FrameSpec`).
+  case frame
+  /// `cbr` or `poisson`; `onoff` and `trace` in the mapping form (`ArrivalSpec`).
+  case arrival
+  /// A packet rate or a percentage of the rate (`SearchResolution`).
+  case resolution
+  /// `off`, `dynamic`, or the least gap between interrupts.
+  case interruptThrottle
+  /// A mapping of further keys.
+  case section
+  /// A profile: a file name (the short form), or a mapping with `file` and costs.
+  case profile
+  /// A list of mappings.
+  case list
+  /// Sweep axes: key paths to lists or ranges.
+  case sweepKeys
 }
 
-/// A setting's value in base units, as the declarations move it between text and a model.
+/// A key's value in base units, as the declarations move it between text and a model.
 public enum SettingValue: Sendable, Equatable {
   /// An integer in the setting's base unit.
   case integer(Int64)
@@ -43,10 +73,26 @@ public enum SettingValue: Sendable, Equatable {
   case real(Double)
   /// A switch.
   case boolean(Bool)
-  /// A name of a choice.
+  /// A name of a choice, or text.
   case text(String)
   /// Switched off (an optional setting that is nil).
   case off
+  /// A list of integers.
+  case integers([Int64])
+  /// A list of names.
+  case names([String])
+  /// Which routers a flow goes to.
+  case target(TrafficTarget)
+  /// An offered rate.
+  case rate(TrafficRate)
+  /// Frame sizes.
+  case frame(FrameSpec)
+  /// An arrival process.
+  case arrival(ArrivalSpec)
+  /// A search resolution.
+  case resolution(SearchResolution)
+  /// A mapping or list, walked key by key.
+  case structure
 }
 
 /// How calibration may move a parameter: the bounds it searches within and an optional prior
@@ -193,6 +239,13 @@ extension SettingDomain {
     case (.optionalInteger, .off): true
     case (.boolean, .boolean): true
     case (.choice(let names), .text(let s)): names.contains(s)
+    case (.text(let n), .text(let s)): s.count <= n
+    case (.integerList(let r), .integers(let v)): v.allSatisfy { r.contains($0) }
+    case (.interfaceList(let n), .names(let v)): v.count <= n
+    case (.trafficTarget, .target), (.trafficRate, .rate), (.frame, .frame), (.arrival, .arrival),
+      (.resolution, .resolution), (.interruptThrottle, .off), (.interruptThrottle, .integer),
+      (.interruptThrottle, .text("dynamic")):
+      true
     default: false
     }
   }
@@ -290,6 +343,57 @@ extension Setting {
     Setting(
       key: key, domain: .boolean, doc: doc, read: { .boolean($0[keyPath: path]) },
       write: { root, v in if case .boolean(let b) = v { root[keyPath: path] = b } })
+  }
+
+  /// A value of a structured kind (rates, frames, targets, lists, text), moved to and from
+  /// `SettingValue` by `embed` and `extract`.
+  public static func structured<V: Sendable>(
+    _ key: String, _ path: any WritableKeyPath<Root, V> & Sendable, _ domain: SettingDomain, _ doc: String,
+    embed: @escaping @Sendable (V) -> SettingValue, extract: @escaping @Sendable (SettingValue) -> V?
+  ) -> Setting {
+    Setting(
+      key: key, domain: domain, doc: doc, read: { embed($0[keyPath: path]) },
+      write: { root, v in if let x = extract(v) { root[keyPath: path] = x } })
+  }
+
+  /// An offered rate (packets or bits per second).
+  public static func rate(
+    _ key: String, _ path: any WritableKeyPath<Root, TrafficRate> & Sendable, _ doc: String
+  )
+    -> Setting
+  {
+    structured(
+      key, path, .trafficRate, doc, embed: { .rate($0) },
+      extract: {
+        guard case .rate(let r) = $0 else { return nil }
+        return r
+      })
+  }
+
+  /// A list of distinct integers in `range` (CPU numbers).
+  public static func integerList(
+    _ key: String, _ path: any WritableKeyPath<Root, [Int]> & Sendable, _ range: ClosedRange<Int64>,
+    _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .integerList(range), doc, embed: { .integers($0.map { Int64($0) }) },
+      extract: {
+        guard case .integers(let v) = $0 else { return nil }
+        return v.map { Int($0) }
+      })
+  }
+
+  /// Text of at most `maxLength` characters, or one of `choices` when given.
+  public static func text(
+    _ key: String, _ path: any WritableKeyPath<Root, String> & Sendable, maxLength: Int = 1_000,
+    choices: [String]? = nil, _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, choices.map { .choice($0) } ?? .text(maxLength: maxLength), doc, embed: { .text($0) },
+      extract: {
+        guard case .text(let t) = $0 else { return nil }
+        return t
+      })
   }
 
   /// One of the cases of a string enum.

@@ -147,6 +147,7 @@ struct GrowthCostTests {
     //      steals W from pCPU 0's queue: 1 decision, W on pCPU 1.
     #expect(Self.wakeOntoBusy(.v4_0) == (4, 0))
     #expect(Self.wakeOntoBusy(.v4_1) == (2, 0))
+    #expect(Self.wakeOntoBusy(.v4_2) == (2, 0))  // 4.2 adds only the rate limit (off here)
     #expect(Self.wakeOntoBusy(.v4_3) == (1, 1))
   }
 

@@ -105,7 +105,7 @@ struct GrowthCostPlatformTests {
     }
     // docs/credit-versions.md section 4: 4.1 has no rate limit; 4.2 and 4.3 default to 1 ms.
     #expect(try config("4.1") == .credit(CreditOptions(version: .v4_1)))
-    #expect(try config("4.2") == .credit(CreditOptions(version: .v4_1, ratelimit: .ms(1))))
+    #expect(try config("4.2") == .credit(CreditOptions(version: .v4_2, ratelimit: .ms(1))))
     #expect(try config("4.3") == .credit(CreditOptions(version: .v4_3, ratelimit: .ms(1))))
     #expect(
       try config("4.3", ", ratelimit: 500us") == .credit(CreditOptions(version: .v4_3, ratelimit: .us(500))))

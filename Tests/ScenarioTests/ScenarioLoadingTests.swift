@@ -130,7 +130,7 @@ let designExample = """
           target: .router(3), rate: .bitsPerSecond(969_000_000), frame: .fixed(bytes: 1_518),
           arrival: .poisson))
     #expect(spec.traffic[1].rate == .packetsPerSecond(1_500_000))
-    #expect(spec.traffic[1].frame == .mix(ValueKind.imix))
+    #expect(spec.traffic[1].frame == .mix(SettingDomain.imix))
     #expect(spec.traffic[1].arrival == .onOff(on: .ms(5), off: .ms(45)))
     #expect(
       spec.traffic[2].frame == .mix([FrameShare(bytes: 64, weight: 7), FrameShare(bytes: 1_518, weight: 1)]))

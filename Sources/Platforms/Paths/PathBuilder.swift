@@ -127,7 +127,7 @@ public final class PathBuilder {
   public func routerDomains() -> [Domain] { spec.routers.map { domain($0.domain) } }
 
   /// Whether notifications go through Xen (its event delivery is charged on them).
-  var throughXen: Bool { [.xenBridge, .xenRouter, .xenSriov].contains(spec.kind) }
+  var throughXen: Bool { spec.kind.isXen }
 
   /// A bounded queue named `name` (a drop place) of `capacity` packets.
   public func ring(_ name: String, capacity: Int) -> PacketRing {

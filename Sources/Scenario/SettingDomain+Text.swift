@@ -1,49 +1,8 @@
 import SimCore
 
-/// What a scenario value may be, with its valid range: the single place where a field's
-/// type, accepted forms and limits are stated. Parsing, error texts and the generated
-/// reference (scenarios/README.md) all read it.
-enum ValueKind: Sendable {
-  /// An integer in a range.
-  case integer(ClosedRange<Int64>)
-  /// A quantity with a unit, in base units, within a range.
-  case quantity(QuantityKind, ClosedRange<Int64>)
-  /// A quantity, or `off`.
-  case quantityOrOff(QuantityKind, ClosedRange<Int64>)
-  /// A quantity read exactly and handed to the model as a real number in its unit
-  /// (`QuantityKind.realScale` base units each), within a range in that unit.
-  case real(QuantityKind, ClosedRange<Double>)
-  /// `true` or `false`.
-  case boolean
-  /// Free text up to a length.
-  case text(maxLength: Int)
-  /// One of a fixed set of names.
-  case choice([String])
-  /// A list of integers in a range (a single integer is a list of one).
-  case integerList(ClosedRange<Int64>)
-  /// A list of at most `maxCount` network interface names (a single name is a list of one).
-  case interfaceList(maxCount: Int)
-  /// `each`, `all` or `vrN`.
-  case trafficTarget
-  /// A packet rate or a bit rate.
-  case trafficRate
-  /// A frame size, `imix`, or a list of `size: weight`.
-  case frame
-  /// `cbr`, `poisson`, `onoff` or `trace`, or a mapping with `kind` and its parameters.
-  case arrival
-  /// A packet rate or a percentage.
-  case resolution
-  /// `off`, `dynamic`, or a duration (the least gap between interrupts).
-  case interruptThrottle
-  /// A mapping of further keys.
-  case section
-  /// A profile: a file name (the short form), or a mapping with `file` and costs.
-  case profile
-  /// A list of mappings.
-  case list
-  /// Sweep axes: key paths to lists or ranges.
-  case sweepKeys
-
+/// How scenario text reads and writes every kind of key (`SettingDomain`): what it allows, as
+/// errors and scenarios/README.md say it, and its parser into base units.
+extension SettingDomain {
   static let packetRateRange: ClosedRange<Int64> = 1...1_000_000_000
   static let bitRateRange: ClosedRange<Int64> = 1...1_000_000_000_000
   static let frameRange: ClosedRange<Int64> = 64...9_216
@@ -54,12 +13,17 @@ enum ValueKind: Sendable {
   /// What is allowed, as said in errors and in the reference.
   var allowed: String {
     switch self {
-    case .integer(let r): ValueKind.integerRangeText(r)
-    case .quantity(let q, let r): "a \(q.noun) from \(q.format(r.lowerBound)) to \(q.format(r.upperBound))"
-    case .quantityOrOff(let q, let r):
-      "off, or a \(q.noun) from \(q.format(r.lowerBound)) to \(q.format(r.upperBound))"
-    case .real(let q, let r):
-      "a \(q.noun) from \(q.format(q.baseUnits(r.lowerBound))) to \(q.format(q.baseUnits(r.upperBound)))"
+    case .integer(let r, let u):
+      if let q = u.quantity {
+        "a \(q.noun) from \(q.format(r.lowerBound)) to \(q.format(r.upperBound))"
+      } else {
+        SettingDomain.integerRangeText(r)
+      }
+    case .optionalInteger(let r, let u):
+      "off, or a \(u.orDuration.noun) from \(u.orDuration.format(r.lowerBound)) to \(u.orDuration.format(r.upperBound))"
+    case .real(let r, let u):
+      "a \(u.orCycles.noun) from \(u.orCycles.format(u.orCycles.baseUnits(r.lowerBound))) to "
+        + u.orCycles.format(u.orCycles.baseUnits(r.upperBound))
     case .boolean: "true or false"
     case .text(let n): "text of at most \(n) characters"
     case .choice(let names): "one of \(names.joined(separator: ", "))"
@@ -87,10 +51,9 @@ enum ValueKind: Sendable {
   /// What kind of thing is expected, for "expected X, found Y".
   var expected: String {
     switch self {
-    case .integer: "an integer"
-    case .quantity(let q, _): "a \(q.noun)"
-    case .quantityOrOff(let q, _): "a \(q.noun) or off"
-    case .real(let q, _): "a \(q.noun)"
+    case .integer(_, let u): u.quantity.map { "a \($0.noun)" } ?? "an integer"
+    case .optionalInteger(_, let u): "a \(u.orDuration.noun) or off"
+    case .real(_, let u): "a \(u.orCycles.noun)"
     case .boolean: "true or false"
     case .text: "text"
     case .choice: "a name"
@@ -153,42 +116,58 @@ enum ValueKind: Sendable {
   }
 }
 
-extension ValueKind {
-  /// The kind of a declared setting's domain.
-  init(_ domain: SettingDomain) {
-    switch domain {
-    case .integer(let r, let unit): self = QuantityKind(unit).map { .quantity($0, r) } ?? .integer(r)
-    case .optionalInteger(let r, let unit): self = .quantityOrOff(QuantityKind(unit) ?? .duration, r)
-    case .real(let r, let unit): self = .real(QuantityKind(unit) ?? .cycles, r)
-    case .boolean: self = .boolean
-    case .choice(let names): self = .choice(names)
+extension SettingUnit {
+  /// The quantity the unit is written as (nil for plain integers).
+  var quantity: QuantityKind? { QuantityKind(self) }
+  /// The quantity of an optional value (a duration unless stated).
+  var orDuration: QuantityKind { quantity ?? .duration }
+  /// The quantity of a real value (cycles unless stated).
+  var orCycles: QuantityKind { quantity ?? .cycles }
+}
+
+extension SettingDomain {
+  /// A rate as scenarios write it: `10kpps`, `1Mpps`, `1Gbps`, `250pps`.
+  static func rateText(_ rate: TrafficRate) -> String {
+    func scaled(_ v: Int64, _ units: [(Int64, String)]) -> String {
+      for (factor, unit) in units where v >= factor && v % factor == 0 { return "\(v / factor)\(unit)" }
+      return "\(v)\(units.last!.1)"
+    }
+    switch rate {
+    case .packetsPerSecond(let p): return scaled(p, [(1_000_000, "Mpps"), (1_000, "kpps"), (1, "pps")])
+    case .bitsPerSecond(let b):
+      return scaled(b, [(1_000_000_000, "Gbps"), (1_000_000, "Mbps"), (1_000, "kbps"), (1, "bps")])
     }
   }
 
   /// The text of a setting's value as written in files (`30ms`, `1250cycles`, `off`).
   func text(of value: SettingValue) -> String {
     switch (self, value) {
-    case (.quantity(let q, _), .integer(let v)), (.quantityOrOff(let q, _), .integer(let v)): q.format(v)
-    case (.real(let q, _), .real(let v)): q.format(q.baseUnits(v))
+    case (.integer(_, let u), .integer(let v)) where u.quantity != nil: u.orDuration.format(v)
+    case (.optionalInteger(_, let u), .integer(let v)): u.orDuration.format(v)
+    case (.real(_, let u), .real(let v)): u.orCycles.format(u.orCycles.baseUnits(v))
     case (_, .integer(let v)): "\(v)"
     case (_, .real(let v)): "\(v)"
     case (_, .boolean(let b)): b ? "true" : "false"
     case (_, .text(let t)): t
     case (_, .off): "off"
-    }
-  }
-}
-
-extension ParsedValue {
-  /// The value as a declared setting takes it; nil for shapes no setting has.
-  var settingValue: SettingValue? {
-    switch self {
-    case .integer(let v): .integer(v)
-    case .real(let v): .real(v)
-    case .boolean(let b): .boolean(b)
-    case .text(let t): .text(t)
-    case .off: .off
-    default: nil
+    case (_, .integers(let v)): "[" + v.map(String.init).joined(separator: ", ") + "]"
+    case (_, .names(let v)): "[" + v.joined(separator: ", ") + "]"
+    case (_, .target(.each)): "each"
+    case (_, .target(.all)): "all"
+    case (_, .target(.router(let n))): "vr\(n)"
+    case (_, .rate(let r)): SettingDomain.rateText(r)
+    case (_, .frame(.fixed(let b))): "\(b)B"
+    case (_, .frame(.mix(let m))):
+      m == SettingDomain.imix
+        ? "imix" : "[" + m.map { "\($0.bytes)B: \($0.weight)" }.joined(separator: ", ") + "]"
+    case (_, .arrival(.cbr)): "cbr"
+    case (_, .arrival(.poisson)): "poisson"
+    case (_, .arrival(.onOff(let on, let off))): "{kind: onoff, on: \(on), off: \(off)}"
+    case (_, .arrival(.trace(let f))): "{kind: trace, file: \(f)}"
+    case (_, .resolution(.relative(let f))):
+      QuantityKind.percentage.format(Int64((f * 100_000_000).rounded()))
+    case (_, .resolution(.packetsPerSecond(let p))): QuantityKind.packetRate.format(p)
+    case (_, .structure): ""
     }
   }
 }
@@ -208,27 +187,10 @@ struct ValueProblem: Sendable {
   }
 }
 
-/// A parsed value in base units.
-enum ParsedValue: Sendable, Equatable {
-  case integer(Int64)
-  case real(Double)
-  case boolean(Bool)
-  case text(String)
-  case off
-  case integers([Int64])
-  case names([String])
-  case target(TrafficTarget)
-  case rate(TrafficRate)
-  case frame(FrameSpec)
-  case arrival(ArrivalSpec)
-  case resolution(SearchResolution)
-  case structure
-}
-
-extension ValueKind {
+extension SettingDomain {
   /// Parses a node. Sections, lists and arrival mappings are walked by the decoder, not here.
-  func parse(_ node: YNode) -> Result<ParsedValue, ValueProblemList> {
-    func fail(_ message: String, _ allowed: String? = nil) -> Result<ParsedValue, ValueProblemList> {
+  func parse(_ node: YNode) -> Result<SettingValue, ValueProblemList> {
+    func fail(_ message: String, _ allowed: String? = nil) -> Result<SettingValue, ValueProblemList> {
       .failure(ValueProblemList([ValueProblem(message, allowed: allowed ?? self.allowed)]))
     }
     switch self {
@@ -247,7 +209,7 @@ extension ValueKind {
       var problems: [ValueProblem] = []
       for (i, item) in items.enumerated() {
         let suffix = node.items == nil ? "" : "[\(i)]"
-        guard let s = item.scalar, let v = ValueKind.parseInteger(s) else {
+        guard let s = item.scalar, let v = SettingDomain.parseInteger(s) else {
           problems.append(
             ValueProblem(
               item.scalar == nil
@@ -282,7 +244,7 @@ extension ValueKind {
       var problems: [ValueProblem] = []
       for (i, item) in items.enumerated() {
         let suffix = node.items == nil ? "" : "[\(i)]"
-        guard let s = item.scalar, ValueKind.isInterfaceName(s) else {
+        guard let s = item.scalar, SettingDomain.isInterfaceName(s) else {
           problems.append(
             ValueProblem(
               "\(item.shapeText) is not an interface name", allowed: allowed, at: item.origin,
@@ -297,7 +259,7 @@ extension ValueKind {
       }
       return problems.isEmpty ? .success(.names(out)) : .failure(ValueProblemList(problems))
     case .frame:
-      if let items = node.items { return ValueKind.parseFrameList(items, allowed: allowed) }
+      if let items = node.items { return SettingDomain.parseFrameList(items, allowed: allowed) }
     case .arrival:
       break
     default:
@@ -308,18 +270,20 @@ extension ValueKind {
       return fail("expected \(expected), found \(node.shapeText)")
     }
     switch self {
-    case .integer(let r):
-      guard let v = ValueKind.parseInteger(s) else { return fail("'\(s)' is not an integer") }
+    case .integer(let r, let u):
+      if let q = u.quantity {
+        return SettingDomain.parseQuantity(s, q, r, allowed: allowed).map { .integer($0) }
+      }
+      guard let v = SettingDomain.parseInteger(s) else { return fail("'\(s)' is not an integer") }
       if !r.contains(v) { return fail("\(v) is out of range") }
       return .success(.integer(v))
-    case .quantity(let q, let r):
-      return ValueKind.parseQuantity(s, q, r, allowed: allowed).map { .integer($0) }
-    case .quantityOrOff(let q, let r):
+    case .optionalInteger(let r, let u):
       if s == "off" { return .success(.off) }
-      return ValueKind.parseQuantity(s, q, r, allowed: allowed).map { .integer($0) }
-    case .real(let q, let r):
+      return SettingDomain.parseQuantity(s, u.orDuration, r, allowed: allowed).map { .integer($0) }
+    case .real(let r, let u):
+      let q = u.orCycles
       let base = q.baseUnits(r.lowerBound)...q.baseUnits(r.upperBound)
-      return ValueKind.parseQuantity(s, q, base, allowed: allowed).map { .real(Double($0) / q.realScale) }
+      return SettingDomain.parseQuantity(s, q, base, allowed: allowed).map { .real(Double($0) / q.realScale) }
     case .boolean:
       switch s {
       case "true", "True", "TRUE", "yes", "on": return .success(.boolean(true))
@@ -340,7 +304,8 @@ extension ValueKind {
       case "each": return .success(.target(.each))
       case "all": return .success(.target(.all))
       default:
-        if s.hasPrefix("vr"), let n = ValueKind.parseInteger(String(s.dropFirst(2))), n >= 0, n < 1_000_000,
+        if s.hasPrefix("vr"), let n = SettingDomain.parseInteger(String(s.dropFirst(2))), n >= 0,
+          n < 1_000_000,
           s.dropFirst(2).allSatisfy(\.isNumber)
         {
           return .success(.target(.router(Int(n))))
@@ -348,10 +313,10 @@ extension ValueKind {
         return fail("'\(s)' is not a router target\(Suggestion.didYouMean(s, among: ["each", "all"]))")
       }
     case .trafficRate:
-      return ValueKind.parseRate(s).map { .rate($0) }
+      return SettingDomain.parseRate(s).map { .rate($0) }
     case .frame:
-      if s == "imix" { return .success(.frame(.mix(ValueKind.imix))) }
-      return ValueKind.parseQuantity(s, .size, ValueKind.frameRange, allowed: allowed).map {
+      if s == "imix" { return .success(.frame(.mix(SettingDomain.imix))) }
+      return SettingDomain.parseQuantity(s, .size, SettingDomain.frameRange, allowed: allowed).map {
         .frame(.fixed(bytes: Int($0)))
       }
     case .arrival:
@@ -370,18 +335,21 @@ extension ValueKind {
     case .interruptThrottle:
       if s == "off" { return .success(.off) }
       if s == "dynamic" { return .success(.text(s)) }
-      return ValueKind.parseQuantity(s, .duration, 1_000...10_000_000, allowed: allowed).map { .integer($0) }
+      return SettingDomain.parseQuantity(s, .duration, 1_000...10_000_000, allowed: allowed).map {
+        .integer($0)
+      }
     case .resolution:
       if s.hasSuffix("%") {
-        return ValueKind.parseQuantity(
+        return SettingDomain.parseQuantity(
           s, .percentage, 10_000...50_000_000, allowed: "a percentage from 0.01% to 50%"
         )
         .map { .resolution(.relative(Double($0) / 100_000_000)) }
       }
       if s.hasSuffix("pps") {
-        return ValueKind.parseQuantity(s, .packetRate, ValueKind.packetRateRange, allowed: allowed).map {
-          .resolution(.packetsPerSecond($0))
-        }
+        return SettingDomain.parseQuantity(s, .packetRate, SettingDomain.packetRateRange, allowed: allowed)
+          .map {
+            .resolution(.packetsPerSecond($0))
+          }
       }
       return fail("'\(s)' is not a resolution")
     default:
@@ -408,7 +376,7 @@ extension ValueKind {
   }
 
   static func parseRate(_ s: String) -> Result<TrafficRate, ValueProblemList> {
-    let allowed = ValueKind.trafficRate.allowed
+    let allowed = SettingDomain.trafficRate.allowed
     if s.hasSuffix("pps") {
       return parseQuantity(s, .packetRate, packetRateRange, allowed: allowed).map { .packetsPerSecond($0) }
     }
@@ -425,7 +393,7 @@ extension ValueKind {
       ]))
   }
 
-  static func parseFrameList(_ items: [YNode], allowed: String) -> Result<ParsedValue, ValueProblemList> {
+  static func parseFrameList(_ items: [YNode], allowed: String) -> Result<SettingValue, ValueProblemList> {
     var shares: [FrameShare] = []
     var problems: [ValueProblem] = []
     let itemAllowed = "a frame size from 64B to 9216B with an integer weight from 1 to 1000000, as 64B: 7"
@@ -449,7 +417,7 @@ extension ValueKind {
         continue
       }
       let size = parseQuantity(sizeText, .size, frameRange, allowed: itemAllowed)
-      let weight = ValueKind.parseInteger(weightText)
+      let weight = SettingDomain.parseInteger(weightText)
       switch size {
       case .failure(let p):
         problems.append(
