@@ -342,19 +342,22 @@ public final class TrafficTrial: @unchecked Sendable {
   }
 
   /// Starts a CPU hog on each of `hogCPUs`: a shell busy loop pinned with taskset, under
-  /// `timeout` so that it ends by itself after `seconds` even if this process is killed.
+  /// `timeout` (which makes itself a process group leader) so that it ends by itself after
+  /// `seconds` even if this process is killed.
   func startHogs(seconds: Double) throws -> [Sender] {
     try hogCPUs.map { cpu in
       try start([
-        "timeout", String(format: "%.0f", seconds.rounded(.up)), "taskset", "-c", String(cpu), "sh", "-c",
-        "while :; do :; done",
+        "timeout", "--kill-after=1", String(format: "%.0f", seconds.rounded(.up)), "taskset", "-c",
+        String(cpu),
+        "sh", "-c", "while :; do :; done",
       ])
     }
   }
 
-  /// Stops the hogs (SIGTERM to `timeout`, which passes it on to the loop) and waits for them.
+  /// Stops the hogs: SIGKILL to each one's whole process group (`timeout` and its loop, so
+  /// that no loop outlives its `timeout`), then waits for them.
   func stopHogs(_ hogs: [Sender]) {
-    for h in hogs where h.process.isRunning { kill(h.process.processIdentifier, SIGTERM) }
+    for h in hogs where h.process.isRunning { kill(-h.process.processIdentifier, SIGKILL) }
     _ = wait(hogs, deadline: 5)
   }
 

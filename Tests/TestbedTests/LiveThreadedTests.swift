@@ -240,3 +240,42 @@ extension LiveTestbedTests {
       at: FileManager.default.temporaryDirectory.appendingPathComponent(prefix + "work"))
   }
 }
+
+extension LiveTestbedTests {
+  /// The identification paths (`--path`): 10 kp/s for 1 s on the generator's direct link.
+  /// Every frame sent reaches the sink's veth (received = sent: the sink's receive counter
+  /// counts a frame for another MAC too, before its stack drops it), no router row appears
+  /// (the platform is not in the path), and with a hog on CPU 1 that CPU was busy in user
+  /// mode for at least 80% of the window (the hog alone fills it; a bound other load cannot
+  /// lower).
+  @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
+  func identificationPathsReachTheSinkAlone() throws {
+    let text = """
+      name: identify
+      host: { cpus: 2, clock: 2.5GHz, nic: { rate: 10Gbps, rx_ring: 256, tx_ring: 256, vfs: 0 } }
+      platform: netns-direct
+      profile: paper-2012.yaml
+      routers: { count: 1, each: { vcpus: 1, weight: 256, cap: 0, routes: 1 } }
+      traffic: [ { to: all, rate: 10000pps, frame: 64B, arrival: cbr } ]
+      run: { duration: 1s, warmup: 0s, replications: 1, seed: 1 }
+      """
+    let setup = try TestbedSetup(
+      spec: try ScenarioLoader.load(text: text, fileName: "identify.yaml", overrides: []), hostCPUs: 2)
+    for path in [TrialPath.generatorAlone, .generatorToSink] {
+      let s = try Self.threadedSession()
+      defer { s.close() }
+      let result = try s.measure(setup, trials: 1, ceilingPackets: 20_000) {
+        $0.path = path
+        $0.hogCPUs = [1]
+      }
+      let rows = try #require(result.trials.first)
+      let sent = try #require(Self.rowValue(rows, "aggregate", .sentPackets))
+      let received = try #require(Self.rowValue(rows, "aggregate", .receivedPackets))
+      #expect(sent >= 9_000 && received == sent, "\(path): sent \(sent), received \(received)")
+      #expect(!rows.contains { $0.scope == "vr0" }, "\(path): router rows in a path without routers")
+      let user1 = try #require(Self.rowValue(rows, "pcpu1", .cpuUserSeconds))
+      let window = try #require(Self.rowValue(rows, "host", .cpuWindow))
+      #expect(user1 >= 0.8 * window, "\(path): CPU 1 in user mode \(user1) s of \(window) s")
+    }
+  }
+}
