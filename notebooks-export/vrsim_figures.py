@@ -488,7 +488,82 @@ def measured_values(df):
 
 
 def calibration_figures(df):
-    return ["calibration_residuals", "calibration_intervals"]
+    tables = set(df["table"]) if "table" in df.columns else set()
+    names = []
+    if "residual" in tables:
+        names.append("calibration_residuals")
+    if "parameter" in tables:
+        names.append("calibration_intervals")
+    if "posterior" in tables:
+        names.append("calibration_posterior")
+    if "draw" in tables:
+        names.append("calibration_draws")
+    return names
+
+
+def calibration_posterior(df):
+    """Each key's prior and posterior 95% interval (and posterior median), on the prior's scale:
+    0 is the prior's 2.5% quantile, 1 its 97.5%; the width ratio and verdict beside."""
+    part = df[df["table"] == "posterior"]
+    fig, ax = plt.subplots(figsize=(9.0, 0.6 * max(4, len(part)) + 1.2))
+    if part.empty:
+        _message(ax, "no posterior rows")
+        return fig
+    y = list(range(len(part)))
+    span = (part["prior_high"] - part["prior_low"]).where(lambda v: v != 0, 1.0)
+    lo = (part["low"] - part["prior_low"]) / span
+    hi = (part["high"] - part["prior_low"]) / span
+    med = (part["fitted"] - part["prior_low"]) / span
+    for yi, a, b in zip(y, lo, hi):
+        ax.plot([0, 1], [yi + 0.15, yi + 0.15], color="tab:grey", linewidth=4, alpha=0.5,
+                label="prior 95%" if yi == 0 else None)
+        ax.plot([a, b], [yi - 0.15, yi - 0.15], color="tab:blue", linewidth=4,
+                label="posterior 95%" if yi == 0 else None)
+    ax.plot(med, [v - 0.15 for v in y], "o", color="tab:blue", label="posterior median")
+    if "fitted" in df.columns and "parameter" in set(df["table"]):
+        point = df[df["table"] == "parameter"].set_index("key")["fitted"]
+        xs, ys = [], []
+        for yi, (key, pl, sp) in enumerate(zip(part["key"], part["prior_low"], span)):
+            if key in point.index:
+                xs.append((point[key] - pl) / sp)
+                ys.append(yi - 0.15)
+        if xs:
+            ax.plot(xs, ys, "x", color="tab:red", label="point fit (least squares)")
+    labels = [f"{k}\n{r:.2f} {v}" for k, r, v in zip(part["key"], part["width_ratio"], part["label"])]
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize="x-small")
+    ax.invert_yaxis()
+    ax.set_xlabel("position in the prior's 95% interval (0: its 2.5% quantile, 1: its 97.5%)")
+    ax.set_title("Posterior vs prior per key (width ratio, verdict)")
+    ax.legend(fontsize="small", loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def calibration_draws(df):
+    """Histogram of the posterior draws of every key, the prior's 95% interval shaded."""
+    part = df[df["table"] == "draw"]
+    keys = list(dict.fromkeys(part["key"]))
+    cols = 3
+    rows = max(1, (len(keys) + cols - 1) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(10.0, 2.6 * rows), squeeze=False)
+    summary = df[df["table"] == "posterior"].set_index("key") if "posterior" in set(df["table"]) else None
+    for i, ax in enumerate(axes.flat):
+        if i >= len(keys):
+            ax.axis("off")
+            continue
+        k = keys[i]
+        v = part[part["key"] == k]["value"]
+        ax.hist(v, bins=30, color="tab:blue", alpha=0.8)
+        if summary is not None and k in summary.index:
+            ax.axvspan(summary.loc[k, "prior_low"], summary.loc[k, "prior_high"], color="tab:grey", alpha=0.15)
+        unit = part[part["key"] == k]["unit"].iloc[0]
+        ax.set_title(k, fontsize="small")
+        ax.set_xlabel(str(unit), fontsize="x-small")
+        ax.tick_params(labelsize="x-small")
+    fig.suptitle("Posterior draws per key (shaded: the prior's 95% interval)")
+    fig.tight_layout()
+    return fig
 
 
 def calibration_residuals(df):

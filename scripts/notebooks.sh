@@ -17,7 +17,8 @@
 #
 # Inputs and their cost (release build, 2 shared cores; see the README's notebooks section):
 #   paper-reproduction        vrsim reproduce paper (every paper experiment, the scenarios' own runs)
-#   calibration-report        the fit report in scenarios/profiles/paper-2012-fit.yaml (no simulation)
+#   calibration-report        the posterior summary in scenarios/profiles/paper-2012-posterior.yaml, its
+#                             draws and the point fit it started from (paper-2012-fit.yaml); no simulation
 #   validation-testbed        vrsim validate on validation/testbed-2026-12-01-vm.csv (its rows name
 #                             scenarios/testbed/validation.yaml; the scenario's own runs)
 #   calibration-posterior     vrsim validate --posterior on the paper's Fig. 9 and Fig. 8b rows: 100 draws of
@@ -65,7 +66,7 @@ paper_reproduction() {
 calibration_report() {
   local dir="$1"
   shift
-  "$VRSIM" export notebook --calibration scenarios/profiles/paper-2012-fit.yaml \
+  "$VRSIM" export notebook --calibration scenarios/profiles/paper-2012-posterior.yaml \
     --out "$dir/calibration-report.ipynb" "$@"
 }
 validation_testbed() {

@@ -201,6 +201,11 @@ enum NotebookBuilder {
     "calibration": [
       ("calibration_residuals", "Normalised residuals (simulated - measured) / sd at the fitted values."),
       ("calibration_intervals", "Fitted values and 95% intervals, relative to the start values."),
+      (
+        "calibration_posterior",
+        "Posterior vs prior 95% interval per key, on the prior's scale, with the point fit (a posterior profile)."
+      ),
+      ("calibration_draws", "Histograms of the posterior draws per key (a posterior profile)."),
     ],
     "validation": [
       (

@@ -123,6 +123,16 @@ struct FigureData {
     do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
       throw RunError("\(path): cannot read: \(error.localizedDescription)", exitCode: 2)
     }
+    if PosteriorSidecar.isPosterior(text) {
+      let p = try PosteriorSidecar.parse(text, file: path)
+      return FigureData(
+        kind: "calibration", csv: p.csv, title: "Calibration report: \(p.name) (posterior)",
+        header: [
+          ("profile", path), ("scenario", p.data), ("vrsim", p.version), ("method", p.method),
+          ("sampler", p.summary),
+          ("point fit", p.pointFit.map { "\($0) (its parameters and residuals below)" } ?? "none read"),
+        ], date: p.date)
+    }
     let report = try CalibrationSidecar.parse(text, file: path)
     return FigureData(
       kind: "calibration", csv: report.csv, title: "Calibration report: \(report.name)",
