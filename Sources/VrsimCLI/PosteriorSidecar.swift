@@ -1,6 +1,7 @@
 import Calibration
 import Foundation
 import Report
+import SimCore
 
 /// The summary of a posterior profile (the comment header `vrsim calibrate --method posterior`
 /// writes) with its draws and the point fit it started from, as one tidy CSV: the point fit's
@@ -16,6 +17,7 @@ struct PosteriorSidecar {
   var method = ""
   var summary = ""
   var pointFit: String?
+  var pointFitPath: String?
   var rows: [[CSVField]] = []
 
   static let header =
@@ -116,7 +118,17 @@ struct PosteriorSidecar {
       }
     }
     // The point fit it started from.
-    if let base = r.pointFit, let t = try? String(contentsOfFile: base, encoding: .utf8),
+    // The override's path is as given to vrsim calibrate (relative to where it ran): read it
+    // from here, else from the nearest folder above the profile that holds it.
+    if let given = r.pointFit, !given.hasPrefix("/"), !FileManager.default.fileExists(atPath: given),
+      let root = AncestorFolder.nearest(
+        from: URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL, holding: given)
+    {
+      r.pointFitPath = root.appendingPathComponent(given).path
+    } else {
+      r.pointFitPath = r.pointFit
+    }
+    if let base = r.pointFitPath, let t = try? String(contentsOfFile: base, encoding: .utf8),
       let fit = try? CalibrationSidecar.parse(t, file: base)
     {
       r.rows =

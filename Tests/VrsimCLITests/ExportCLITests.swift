@@ -84,6 +84,41 @@ struct ExportCLITests {
     #expect(header.contains("| date | 2026-12-02 |"))
   }
 
+  /// A posterior profile's sidecar: one `posterior` row per key of its summary (the first reads
+  /// `profile.driver_rx: log-uniform 162.913 ... 3756.61 -> MEDIAN [LOW, HIGH] cycles, ratio R,
+  /// VERDICT` in the profile's header, compared here with the header line itself), one `draw`
+  /// row per key and draw of paper-2012-posterior-draws.csv (its rows x 6 keys, counted here
+  /// from that file), and the point fit it started from (paper-2012-fit.yaml: 6 parameters,
+  /// 29 residual terms, as in calibrationSidecarHoldsTheFitReport).
+  @Test func posteriorSidecarHoldsTheSummaryTheDrawsAndThePointFit() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("post.ipynb")
+    let profile = Self.root.appendingPathComponent("scenarios/profiles/paper-2012-posterior.yaml")
+    let drawsFile = Self.root.appendingPathComponent("scenarios/profiles/paper-2012-posterior-draws.csv")
+    let r = try CLIRun(["export", "notebook", "--calibration", profile.path, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = try String(contentsOf: dir.appendingPathComponent("post.csv"), encoding: .utf8)
+      .split(separator: "\n").map(String.init)
+    #expect(lines.first?.hasSuffix(",prior_low,prior_high,width_ratio,draw,value") == true)
+    let posterior = lines.filter { $0.hasPrefix("posterior,") }
+    #expect(posterior.count == 6)
+    let head = try String(contentsOf: profile, encoding: .utf8).split(separator: "\n")
+      .first { $0.hasPrefix("#   profile.driver_rx: log-uniform") }
+    let m = try #require(
+      head?.firstMatch(of: /-> (\S+) \[(\S+), (\S+)\] cycles, ratio (\S+), (.+)$/))
+    let first = try #require(posterior.first)
+    #expect(first.hasPrefix("posterior,profile.driver_rx,\(m.5),,\(m.1),,\(m.2),\(m.3),cycles,"))
+    #expect(first.hasSuffix(",log-uniform,,162.913,3756.61,\(m.4),,"))
+    let drawRows = try String(contentsOf: drawsFile, encoding: .utf8).split(separator: "\n").count - 1
+    #expect(lines.filter { $0.hasPrefix("draw,") }.count == drawRows * 6)
+    #expect(lines.filter { $0.hasPrefix("parameter,") }.count == 6)
+    #expect(lines.filter { $0.hasPrefix("residual,") }.count == 29)
+    let header =
+      ((try Self.json(out)["cells"] as? [[String: Any]])?.first?["source"] as? [String])?.joined() ?? ""
+    #expect(header.contains("| point fit | scenarios/profiles/paper-2012-fit.yaml"))
+  }
+
   @Test func badInputsNameTheFileAndLine() throws {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
