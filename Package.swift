@@ -64,7 +64,7 @@ let package = Package(
     ),
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
     .target(
-      name: "Testbed", dependencies: ["Scenario", "NetModel", "SimCore", "Report"], swiftSettings: strict),
+      name: "Testbed", dependencies: ["Scenario", "NetModel", "SimCore", "Report", "Experiment", "ScenarioRun"], swiftSettings: strict),
     .target(
       name: "Calibration",
       dependencies: [

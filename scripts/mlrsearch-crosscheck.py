@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Cross-check of vrsim's MLRsearch (Sources/Testbed/ThroughputSearch.swift) against FD.io's
+"""Cross-check of vrsim's MLRsearch (Sources/Experiment/MLRSearch.swift) against FD.io's
 controller from PyPI (`pip install mlrsearch`, in a venv: it is not a dependency of vrsim) on
-the scripted curves of Tests/TestbedTests/SearchTests.swift. Prints each goal's relevant
+the scripted curves of Tests/ExperimentTests/MLRSearchTests.swift. Prints each goal's relevant
 lower and upper bound; vrsim's brackets for the same curves are printed by
 `swift test --filter SearchTests` (the knownLossCurve and generatorLimitedCurve tests
 check them against the hand-worked thresholds)."""

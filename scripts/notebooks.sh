@@ -20,7 +20,8 @@
 #   calibration-report        the posterior summary in scenarios/profiles/paper-2012-posterior.yaml, its
 #                             draws and the point fit it started from (paper-2012-fit.yaml); no simulation
 #   validation-testbed        vrsim validate on validation/testbed-2026-12-01-vm.csv (its rows name
-#                             scenarios/testbed/validation.yaml; the scenario's own runs)
+#                             scenarios/testbed/validation.yaml) with the netns profile fitted on
+#                             that machine's data (scenarios/profiles/netns-v1045-fit.yaml)
 #   calibration-posterior     vrsim validate --posterior on the paper's Fig. 9 and Fig. 8b rows: 100 draws of
 #                             scenarios/profiles/paper-2012-posterior-draws.csv x 8 runs of 600 ms
 #   whatif-routers-1-32-10g   vrsim sweep scenarios/whatif/routers-1-32-10g.yaml (21 points x 3)
@@ -72,7 +73,8 @@ calibration_report() {
 validation_testbed() {
   local dir="$1"
   shift
-  "$VRSIM" validate "$TESTBED" --format csv >"$WORK/validation-testbed-report.csv"
+  "$VRSIM" validate "$TESTBED" --profile scenarios/profiles/netns-v1045-fit.yaml --format csv \
+    >"$WORK/validation-testbed-report.csv"
   "$VRSIM" export notebook --validation "$WORK/validation-testbed-report.csv" --date "$DATE" \
     --out "$dir/validation-testbed.ipynb" "$@"
 }

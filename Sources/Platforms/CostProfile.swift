@@ -140,6 +140,15 @@ public struct CostProfile: Sendable, Codable, Equatable {
   public var netdevBudgetTimeNs: Int64 = 8_000_000
   /// Frames a threaded veth's ring holds (VETH_RING_SIZE 256).
   public var vethRing = 256
+  /// How long the testbed's CPU counters kept running past the senders' send time, during
+  /// which the measured CPU was idle (a fit of the data this profile is fitted to; 0 = the
+  /// window is the send time, as the testbed counts since 2026-12-05). The netns platforms'
+  /// CPU rows are busy time over (send time + this), as that testbed divided them.
+  public var testbedWindowExtraNs: Int64 = 0
+  /// A testbed trial's nominal length: it sends (target rate x this) frames, so a trial whose
+  /// sender falls short of the target sends for longer (its send time, which the CPU window
+  /// covers). Only read when `testbedWindowExtraNs` > 0.
+  public var testbedTrialNs: Int64 = 1_000_000_000
 
   // Costs that grow with the number of routers (each 0 = off; docs/DESIGN.md, README "Costs
   // that grow with the router count")

@@ -205,5 +205,14 @@ extension CostProfile {
         "veth_ring", \.vethRing, 1...65_536,
         "Frames a threaded veth's ring holds (VETH_RING_SIZE 256): the threaded mode's drop place vrN.veth.rx."
       ),
+      .integer64(
+        "testbed_window_extra", \.testbedWindowExtraNs, 0...60_000_000_000, unit: .nanoseconds,
+        calibration: CalibrationBounds(0...2_000_000_000),
+        "netns CPU rows: how long the testbed's CPU counters ran past the send time, idle (the 2026-12-02 "
+          + "testbed: sender start-up, the 100 ms drain and the counter reads; 0 = the send time alone)."),
+      .integer64(
+        "testbed_trial", \.testbedTrialNs, 1_000_000...3_600_000_000_000, unit: .nanoseconds,
+        "netns CPU rows: the testbed trial's nominal length (it sends target rate x this many frames; a "
+          + "sender short of its target sends for longer); read only with testbed_window_extra > 0."),
     ]
 }

@@ -546,7 +546,7 @@ struct ScenarioDecoder {
     }
     var resolution = SearchResolution.relative(0.01)
     if case .resolution(let r) = value("search.resolution", in: node, "search") { resolution = r }
-    var low = TrafficRate.packetsPerSecond(1_000)
+    var low = SearchSpec.defaultLow
     if case .rate(let r) = value("search.low", in: node, "search") { low = r }
     var high = TrafficRate.packetsPerSecond(host.nic.rateBitsPerSecond / (84 * 8))
     if case .rate(let r) = value("search.high", in: node, "search") { high = r }

@@ -264,7 +264,8 @@ public enum ScenarioSchema {
       SchemaEntry(
         "search.resolution", .resolution, "1%",
         "Stop when the bracket is narrower than this rate or share of the rate."),
-      SchemaEntry("search.low", .trafficRate, "1kpps", "Lowest aggregate rate tried."),
+      SchemaEntry(
+        "search.low", .trafficRate, Self.rateText(SearchSpec.defaultLow), "Lowest aggregate rate tried."),
       SchemaEntry(
         "search.high", .trafficRate, nil, note: "the NIC line rate for 64B frames",
         "Highest aggregate rate tried; above search.low."),

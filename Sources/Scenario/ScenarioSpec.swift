@@ -529,4 +529,8 @@ public struct SearchSpec: Codable, Sendable, Equatable {
   public var low: TrafficRate
   /// Highest aggregate rate tried.
   public var high: TrafficRate
+
+  /// The lowest aggregate rate a search tries when nothing says otherwise (`search.low`'s
+  /// default, and `vrsim search`'s and `vrsim testbed search`'s without a `search:` section).
+  public static let defaultLow = TrafficRate.packetsPerSecond(1_000)
 }

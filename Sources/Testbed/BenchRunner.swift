@@ -45,6 +45,8 @@ public final class BenchRunner: @unchecked Sendable {
   /// The plan's steps (for printing).
   public let steps: [PlanStep]
   let cgroupProcs: [String]
+  /// The memory cgroup's `cgroup.procs` around every benchmark (both environments), if any.
+  let memoryProcs: String?
   var keeper: LineReader?
   var nextID: UInt16 = 1
 
@@ -109,17 +111,40 @@ public final class BenchRunner: @unchecked Sendable {
     return (steps, procs)
   }
 
+  /// A memory cgroup of its own (`<prefix>mem`) limited to `bytes`, memory and page cache
+  /// together (v1 `memory.limit_in_bytes`, v2 `memory.max`), for a benchmark whose files the
+  /// page cache must not hold.
+  public static func memoryCgroup(prefix p: RunPrefix, bytes: Int, cgroups: CgroupLayout) -> CgroupStep {
+    switch cgroups {
+    case .v1(let root):
+      CgroupStep(
+        path: "\(root)/memory/\(p.name("mem"))", settings: [("memory.limit_in_bytes", String(bytes))])
+    case .v2(let root):
+      CgroupStep(path: "\(root)/\(p.name("mem"))", settings: [("memory.max", String(bytes))])
+    }
+  }
+
   /// Builds the bench topology in `session` and, unless `startKeeper` is false, starts the
   /// time-keeper locally. `selfPath` is the vrsim executable (run inside the namespaces for
-  /// the time-keeper and the timed child).
-  public init(session: TestbedSession, router: TestbedRouter, selfPath: String, startKeeper: Bool = true)
-    throws
-  {
+  /// the time-keeper and the timed child). With `memoryLimit` (bytes) every benchmark, in
+  /// either environment, runs inside a memory cgroup of that size (recorded in the ledger
+  /// before it is made, like every cgroup).
+  public init(
+    session: TestbedSession, router: TestbedRouter, selfPath: String, startKeeper: Bool = true,
+    memoryLimit: Int? = nil
+  ) throws {
     self.session = session
     self.selfPath = selfPath
-    let (steps, procs) = Self.plan(
+    var (steps, procs) = Self.plan(
       prefix: session.prefix, router: router, hostCPUs: ProcessInfo.processInfo.activeProcessorCount,
       cgroups: session.cgroups)
+    if let memoryLimit {
+      let m = Self.memoryCgroup(prefix: session.prefix, bytes: memoryLimit, cgroups: session.cgroups)
+      steps.append(.cgroup(m))
+      memoryProcs = m.path + "/cgroup.procs"
+    } else {
+      memoryProcs = nil
+    }
     self.steps = steps
     cgroupProcs = procs
     try TopologyBuilder.build(steps: steps, runner: session.runner, ledger: session.ledger)
@@ -189,6 +214,7 @@ public final class BenchRunner: @unchecked Sendable {
     if env == .virtual {
       for path in cgroupProcs { try CgroupFiles.write(String(p.processIdentifier), to: path) }
     }
+    if let memoryProcs { try CgroupFiles.write(String(p.processIdentifier), to: memoryProcs) }
     go.fileHandleForWriting.write(Data("go\n".utf8))
     try? go.fileHandleForWriting.close()
     let text = PipeSink(out.fileHandleForReading).text()

@@ -166,3 +166,21 @@ public final class NamespaceSSHServer: @unchecked Sendable {
 
   deinit { stop() }
 }
+
+extension NamespaceSSHServer {
+  /// `vrsim testbed _sshd`: starts the bench topology with an OpenSSH server in the
+  /// time-keeper's namespace (as the ssh tests do), prints `ready <pid> <prefix>` and waits
+  /// until killed (the SIGKILL test of `vrsim testbed clean`).
+  public static func serveUntilKilled() throws -> Never {
+    let session = try TestbedSession(tools: ["ip", "sysctl"], log: TestbedCommon.note)
+    let router = TestbedRouter(vcpus: 1, weight: 256, cap: 0, generatedRoutes: 0, routePrefixes: nil)
+    let bench = try BenchRunner(
+      session: session, router: router, selfPath: TestbedCommon.selfPath, startKeeper: false)
+    let server = try NamespaceSSHServer(
+      session: session, namespace: bench.keeperNamespace, address: BenchRunner.keeperAddress(.host),
+      port: 2222, clientNamespace: session.prefix.name("host"))
+    FileHandle.standardOutput.write(Data("ready \(server.pid) \(session.prefix)\n".utf8))
+    withExtendedLifetime((session, bench, server)) {}
+    while true { sleep(60) }
+  }
+}

@@ -176,3 +176,18 @@ public enum ScheduledSender {
       lateMaxMicroseconds: Double(late.last ?? 0) / 1000)
   }
 }
+
+extension ScheduledSender {
+  /// Runs the sender job in the JSON file `path` (what `vrsim testbed _send --job` runs); a
+  /// file that cannot be read or is no job is a usage error naming it.
+  public static func run(jobFile path: String) throws -> SenderReport {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw TestbedError("\(path): cannot be read", usage: true)
+    }
+    let spec: SenderJob
+    do { spec = try JSONDecoder().decode(SenderJob.self, from: data) } catch {
+      throw TestbedError("\(path): not a sender job: \(error)", usage: true)
+    }
+    return try run(spec)
+  }
+}

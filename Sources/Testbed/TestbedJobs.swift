@@ -92,6 +92,26 @@ public enum CPULoop {
     return x
   }
 
+  /// Runs `iterations` of the loop every `period` seconds (absolute deadlines) for `seconds`
+  /// and returns the mean response, µs: from each deadline to its work done (a periodic job).
+  public static func periodic(iterations: Int64, period: Double, seconds: Double) -> Double {
+    let periodNs = UInt64((period * 1e9).rounded())
+    let start = ExternalTimer.monotonicNanoseconds()
+    let end = start + UInt64((seconds * 1e9).rounded())
+    var next = start
+    var sum = 0.0
+    var count = 0
+    while next < end {
+      var ts = timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))
+      while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nil) == EINTR {}
+      _ = spin(iterations)
+      sum += Double(ExternalTimer.monotonicNanoseconds() - next) * 1e-3
+      count += 1
+      next += periodNs
+    }
+    return count > 0 ? sum / Double(count) : 0
+  }
+
   /// The thread's CPU time, seconds.
   public static func threadCPUSeconds() -> Double {
     var t = timespec()

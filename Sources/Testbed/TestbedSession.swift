@@ -100,13 +100,18 @@ public final class TestbedSession: @unchecked Sendable {
   /// Builds the topology of `setup`, measures the generator's ceiling, runs `trials`
   /// trials (each of `setup.duration`) and tears the topology down. Returns every trial's
   /// measurements, the time the whole point took and the time building the topology took
-  /// (`setup`: namespaces, links, cgroups and the routes loaded).
-  public func measure(_ setup: TestbedSetup, trials: Int, ceilingPackets: Int = 200_000) throws
+  /// (`setup`: namespaces, links, cgroups and the routes loaded). `configure` sets the trial
+  /// runner up before the first trial (its path, CPU hogs).
+  public func measure(
+    _ setup: TestbedSetup, trials: Int, ceilingPackets: Int = 200_000,
+    configure: (TrafficTrial) -> Void = { _ in }
+  ) throws
     -> (trials: [[MetricRow]], seconds: Double, ceiling: Double, setup: Double)
   {
     let t0 = Date()
     return try withTopology(setup) { _, trial in
       let built = Date().timeIntervalSince(t0)
+      configure(trial)
       let ceiling = try trial.measureCeiling(packets: ceilingPackets)
       let out = try (0..<trials).map { try trial.run(setup, index: $0) }
       return (out, Date().timeIntervalSince(t0), ceiling, built)

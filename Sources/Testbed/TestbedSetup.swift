@@ -109,6 +109,9 @@ public struct TestbedSetup: Sendable, Equatable {
   /// The scenario's `run.seed`: the testbed sender's draws of trial k come from
   /// `RandomStreams(seed: seed, replication: k)`.
   public var seed: UInt64 = 1
+  /// The scenario's `dom0.pin`: in threaded mode, the CPUs dom0's NAPI thread (its ingress
+  /// bridge or forwarding hop) is pinned to; empty: left where the kernel put it.
+  public var dom0Pin: [Int] = []
 
   /// Most routers a topology may hold (link names must stay within 15 bytes).
   public static let maxRouters = 99
@@ -206,6 +209,7 @@ public struct TestbedSetup: Sendable, Equatable {
       platform: platform, routers: routers, flows: flows, duration: spec.run.duration,
       replications: spec.run.replications, hostCPUs: max(1, hostCPUs))
     seed = spec.run.seed
+    dom0Pin = spec.dom0.pin
     if let roles = spec.testbed {
       try Self.checkCables(roles, platform: platform, routers: count)
       if roles.target(.generator) != nil, let k = spec.traffic.firstIndex(where: { $0.arrival != .cbr }) {

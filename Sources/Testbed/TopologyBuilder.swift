@@ -45,6 +45,11 @@ public enum TopologyBuilder {
       threads[scope] = pid
       if let router = entry.router {
         try place(pid, router: router, plan: plan, cgroups: entry.cgroups, runner: runner, ledger: ledger)
+      } else if !plan.setup.dom0Pin.isEmpty, host == nil {
+        // dom0's hop (its ingress bridge port or forwarding interface): pinned with taskset to
+        // `dom0.pin` (dom0 has no cgroup on the testbed; the thread dies with its veth).
+        let cpus = plan.setup.dom0Pin.map { String($0 % max(1, plan.setup.hostCPUs)) }.joined(separator: ",")
+        try ledger.whileOpen { _ = try runner.check(["taskset", "-pc", cpus, String(pid)]) }
       }
     }
     return threads

@@ -31,6 +31,11 @@ public final class TrafficTrial: @unchecked Sendable {
   /// The forwarding threads whose scheduling is read in every trial: scope name -> pid
   /// (`TopologyBuilder` adds the NAPI threads of threaded mode; ksoftirqd are always read).
   public var forwardingThreads: [String: Int32] = [:]
+  /// Where a trial's frames go: through the platform (the default), or, for identifying the
+  /// generator and the sink alone, on the generator's direct link to the sink.
+  public var path: TrialPath = .platform
+  /// CPUs each given a CPU hog (a busy loop of its own, pinned) for every trial's window.
+  public var hogCPUs: [Int] = []
   /// The program run as `PROGRAM testbed _send` for Poisson and on-off flows: this vrsim.
   public var senderProgram = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
@@ -211,7 +216,10 @@ public final class TrafficTrial: @unchecked Sendable {
     let seconds = setup.duration.seconds
     var sends: [(name: String, config: String, device: TopologyPort, pps: Int, count: Int, cpu: Int)] = []
     var own: [[String]] = []  // the testbed's own senders, started after the trafgens
-    for (k, dev) in plan.generators.enumerated() {
+    if path != .platform {
+      sends.append(try directSend(setup, index: index))
+    }
+    for (k, dev) in plan.generators.enumerated() where path == .platform {
       let flows = setup.flows.filter { dev.routers.contains($0.router) }
       let pps = flows.reduce(0) { $0 + $1.packetsPerSecond }
       guard pps > 0 else { continue }
@@ -248,6 +256,8 @@ public final class TrafficTrial: @unchecked Sendable {
         ))
     }
     let scheduled = own.count
+    let hogs = try startHogs(seconds: seconds * 3 + 6)
+    defer { stopHogs(hogs) }
     let before = try reader.snapshot(namespaces: plan.namespaces)
     let threads = threadScopes()
     let threadsBefore = threads.mapValues(ThreadSched.read)
@@ -293,14 +303,71 @@ public final class TrafficTrial: @unchecked Sendable {
     return (rows, NoiseGate.reading(from: mark0, to: mark1))
   }
 
+  /// The one trafgen send of an identification trial (`path` not `.platform`): the flows'
+  /// frames and total rate on the generator's direct link `cg -> cs`, addressed to the sink
+  /// (which routes them into its blackhole) or, for `.generatorAlone`, to a MAC address no
+  /// port has (the sink's stack drops them on arrival as another host's, before any route
+  /// lookup), so that only the generator's send path and the veth's receive remain.
+  func directSend(_ setup: TestbedSetup, index: Int) throws -> (
+    name: String, config: String, device: TopologyPort, pps: Int, count: Int, cpu: Int
+  ) {
+    guard setup.generator == .trafgen, !setup.flows.contains(where: { $0.arrival != .cbr }),
+      plan.setup.roles.target(.generator) == nil, plan.setup.roles.target(.sink) == nil
+    else {
+      throw TestbedError(
+        "--path \(path.rawValue): identification trials send CBR with trafgen, every role local", usage: true)
+    }
+    let (g, s) = plan.ceilingPorts
+    let dstMAC = path == .generatorAlone ? TrialPath.nobodysMAC : s.mac
+    let flows = setup.flows.filter { $0.packetsPerSecond > 0 }
+    let smallest = flows.map(\.packetsPerSecond).min() ?? 1
+    var text = "/* vrsim testbed: \(path.rawValue) on \(g.name) */\n"
+    for f in flows {
+      for _ in 0..<max(1, min(100, Int((f.packetsPerSecond / smallest).rounded()))) {
+        for fr in f.frames {
+          for _ in 0..<max(1, fr.weight) {
+            text += Trafgen.frame(
+              srcMAC: g.mac, dstMAC: dstMAC, source: g.address ?? "10.1.0.1",
+              destination: TopologyPlan.destination(router: f.router), bytes: fr.bytes)
+          }
+        }
+      }
+    }
+    let pps = flows.reduce(0) { $0 + $1.packetsPerSecond }
+    return (
+      "direct-t\(index).cfg", text, g, Int(pps.rounded()),
+      max(1, Int((pps * setup.duration.seconds).rounded())),
+      senderCPU(0)
+    )
+  }
+
+  /// Starts a CPU hog on each of `hogCPUs`: a shell busy loop pinned with taskset, under
+  /// `timeout` so that it ends by itself after `seconds` even if this process is killed.
+  func startHogs(seconds: Double) throws -> [Sender] {
+    try hogCPUs.map { cpu in
+      try start([
+        "timeout", String(format: "%.0f", seconds.rounded(.up)), "taskset", "-c", String(cpu), "sh", "-c",
+        "while :; do :; done",
+      ])
+    }
+  }
+
+  /// Stops the hogs (SIGTERM to `timeout`, which passes it on to the loop) and waits for them.
+  func stopHogs(_ hogs: [Sender]) {
+    for h in hogs where h.process.isRunning { kill(h.process.processIdentifier, SIGTERM) }
+    _ = wait(hogs, deadline: 5)
+  }
+
   /// The CPU sender `k` is pinned to: the generator host's CPUs in turn, leaving out those
-  /// a router is pinned to (`routers.each.pin`) when the generator runs beside the routers
+  /// a router is pinned to (`routers.each.pin`; in threaded mode also `dom0.pin`, where dom0's
+  /// NAPI thread runs) when the generator runs beside the routers
   /// and some CPU is left (the generator then never shares a CPU with a pinned router).
   func senderCPU(_ k: Int) -> Int {
     let all = Array(0..<max(1, generatorCPUs))
     var free = all
     if plan.setup.roles.sameHost(.generator, .dut) {
-      let pinned = Set(plan.setup.routers.flatMap(\.pin).map { $0 % max(1, plan.setup.hostCPUs) })
+      let threads = plan.setup.routers.flatMap(\.pin) + (plan.setup.threaded ? plan.setup.dom0Pin : [])
+      let pinned = Set(threads.map { $0 % max(1, plan.setup.hostCPUs) })
       free = all.filter { !pinned.contains($0) }
       if free.isEmpty { free = all }
     }
@@ -479,9 +546,11 @@ public final class TrafficTrial: @unchecked Sendable {
     // tx_dropped and the sender gets ENOBUFS and sends it again (trafgen's per-packet path
     // and the own sender both do): measured, this is back-pressure, not loss (every frame
     // of a trial with tx_dropped > 0 still reached the sink).
-    let genDropped = plan.generators.reduce(0.0) { $0 + Double(d($1.port).txDropped) }
-    let sent = plan.generators.reduce(0.0) { $0 + Double(d($1.port).txPackets) }
-    let received = plan.sinkPorts.reduce(0.0) { $0 + Double(d($1).rxPackets) }
+    let genPorts = path == .platform ? plan.generators.map(\.port) : [plan.ceilingPorts.gen]
+    let sinkPorts = path == .platform ? plan.sinkPorts : [plan.ceilingPorts.sink]
+    let genDropped = genPorts.reduce(0.0) { $0 + Double(d($1).txDropped) }
+    let sent = genPorts.reduce(0.0) { $0 + Double(d($1).txPackets) }
+    let received = sinkPorts.reduce(0.0) { $0 + Double(d($1).rxPackets) }
     let target = setup.offeredPacketsPerSecond
     let offered = sent / seconds
     // The simulator's metrics first (names, units and scopes as `vrsim run` reports them),
@@ -509,7 +578,7 @@ public final class TrafficTrial: @unchecked Sendable {
       add("aggregate", .generatorBound, target >= 0.9 * lowest ? 1 : 0)
     }
     var attributed = 0.0
-    for (i, ports) in plan.routerPorts.enumerated() {
+    for (i, ports) in plan.routerPorts.enumerated() where path == .platform {
       let ns = plan.routerNamespace(i)
       let rx = d(ports.rx)
       let tx = d(ports.tx)
@@ -520,7 +589,7 @@ public final class TrafficTrial: @unchecked Sendable {
       add("vr\(i)", .droppedPps, drops / seconds)
       add("vr\(i)", .ipForwardedPps, ipDelta(ns, "ForwDatagrams") / seconds)
     }
-    if plan.setup.platform != .direct, let sinkSide = plan.dom0SinkPort {
+    if path == .platform, plan.setup.platform != .direct, let sinkSide = plan.dom0SinkPort {
       // The simulator reports no per-hop figures for dom0's bridge or forwarder: measured only.
       let ns = plan.dom0Namespace
       let dom0Ports = plan.ports.filter { $0.namespace == ns }
@@ -564,7 +633,7 @@ public final class TrafficTrial: @unchecked Sendable {
     // router's NAPI ring that filled while its thread waited).
     // A veth that cannot hand a frame to its peer counts it as its own tx_dropped: the
     // ring of router i is fed by dom0's i<i>d (or the generator's i<i>g on netns-direct).
-    for (i, ports) in plan.routerPorts.enumerated() {
+    for (i, ports) in plan.routerPorts.enumerated() where path == .platform {
       let names = [plan.prefix.name("i\(i)d"), plan.prefix.name("i\(i)g")]
       let peerDropped = plan.ports.filter { names.contains($0.name) }.reduce(0.0) {
         $0 + Double(d($1).txDropped)
@@ -573,4 +642,19 @@ public final class TrafficTrial: @unchecked Sendable {
     }
     return m
   }
+}
+
+/// Where the frames of a trial go (`vrsim testbed run --path`).
+public enum TrialPath: String, CaseIterable, Sendable {
+  /// Through the scenario's platform: generator, dom0, routers, sink.
+  case platform
+  /// On the generator's direct veth to the sink, which routes them into its blackhole: the
+  /// generator and the sink's receive without any router.
+  case generatorToSink = "generator-to-sink"
+  /// On the same link, addressed to a MAC address no port has: the sink's stack drops each
+  /// frame on arrival (another host's), so only the send path and the veth's receive remain.
+  case generatorAlone = "generator-alone"
+
+  /// The destination MAC of `.generatorAlone`: locally administered, owned by no port.
+  public static let nobodysMAC = "02:76:74:ff:ff:fe"
 }

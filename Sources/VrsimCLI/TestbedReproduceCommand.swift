@@ -1,7 +1,4 @@
 import ArgumentParser
-import Foundation
-import Report
-import Scenario
 import Testbed
 
 /// `vrsim testbed reproduce paper`: the origin paper's experiments on the testbed, one data set.
@@ -29,145 +26,32 @@ struct TestbedReproduceCommand: ParsableCommand {
       """
   )
 
-  /// The experiments, in the order they run.
-  static let experiments = [
-    "fig9", "fig8a", "fig8b", "routes", "bench-superpi", "bench-masr", "bench-zfg", "bench-bonnie",
-    "bench-iperf3",
-  ]
-
   @Argument(help: "What to reproduce: paper.")
   var target: String = "paper"
-
   @Flag(name: .long, help: "Short runs (200 ms trials, few replications, small benchmarks): a quick look.")
   var quick = false
-
   @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
   var out: String?
-
   @Option(
     name: .long,
     help:
       "Comma-separated experiments to run (default: all): fig9, fig8a, fig8b, routes, bench-superpi, bench-masr, bench-zfg, bench-bonnie, bench-iperf3; bench is all five benchmarks."
   )
   var experiments: String?
-
   @Option(name: .long, help: "The scenarios directory (default: ./scenarios or the nearest parent's).")
   var scenarios: String?
-
-  /// The experiments asked for, in run order.
-  var selected: [String] {
-    guard let experiments else { return Self.experiments }
-    let asked = Set(
-      experiments.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap {
-        $0 == "bench" ? Self.experiments.filter { $0.hasPrefix("bench-") } : [$0]
-      })
-    return Self.experiments.filter { asked.contains($0) }
-  }
 
   func validate() throws {
     guard target == "paper" else { throw ValidationError("unknown target '\(target)'; allowed: paper") }
     if let experiments {
-      for name in experiments.split(separator: ",", omittingEmptySubsequences: false) {
-        let n = name.trimmingCharacters(in: .whitespaces)
-        if n != "bench" && !Self.experiments.contains(n) {
-          throw ValidationError(
-            "--experiments: unknown experiment '\(n)'; allowed: \((Self.experiments + ["bench"]).joined(separator: ", "))"
-          )
-        }
-      }
-    }
-  }
-
-  /// One experiment's parts: the testbed subcommands it runs, as their own argument vectors.
-  func parts(_ name: String, dir: String) throws -> [() throws -> (rows: [MeasuredRow], facts: [String: Any])]
-  {
-    func file(_ f: String) -> String { dir + "/testbed/" + f }
-    // Shorter runs (fig9: shorter search trials, below).
-    let short = ["--set", "run.duration=200ms", "--set", "run.warmup=50ms"]
-    let quickRun = quick ? short + ["--set", "run.replications=2", "--ceiling-packets", "20000"] : []
-    func run(_ f: String, _ extra: [String]) throws -> () throws -> (
-      rows: [MeasuredRow], facts: [String: Any]
-    ) {
-      var c = try TestbedRunCommand.parse([file(f), "--experiment", name] + extra + quickRun)
-      c.out = out
-      return { try c.collect() }
-    }
-    switch name {
-    case "fig9":
-      // The MLRsearch's trial lengths are its own options (run.duration does not set them).
-      let quickSearch =
-        quick
-        ? short + [
-          "--resolution", "0.25", "--initial-duration", "0.1", "--final-duration", "0.2", "--final-trials",
-          "1",
-          "--repeat", "1", "--ceiling-repeats", "1", "--drain", "0.1",
-        ] : ["--repeat", "1"]
-      return try ["netns-direct", "netns-router", "netns-bridge"].map { platform in
-        var c = try TestbedSearchCommand.parse(
-          [file("fig9-forwarding.yaml"), "--set", "platform=\(platform)", "--experiment", name] + quickSearch)
-        c.out = out
-        return { try c.collect() }
-      }
-    case "fig8a": return [try run("fig8a-iperf3.yaml", ["--generator", "iperf3"])]
-    case "fig8b": return [try run("fig8b-routers.yaml", [])]
-    case "routes": return [try run("routes.yaml", [])]
-    default:
-      let bench = String(name.dropFirst("bench-".count))
-      let sizes: [String] =
-        switch bench {
-        case "superpi": ["--digits-log2", quick ? "12" : "16"]
-        case "bonnie": ["--bytes", String(quick ? 16 << 20 : 64 << 20)]
-        case "iperf3": ["--iperf-rate", "1G"]  // the paper's testbeds had Gigabit Ethernet
-        default: ["--bytes", String(quick ? 4 << 20 : 64 << 20), "--rounds", quick ? "2" : "10"]
-        }
-      var c = try TestbedBenchCommand.parse([bench, "--repeats", quick ? "1" : "3"] + sizes)
-      c.out = out
-      return [{ try c.collect() }]
+      do { _ = try TestbedReproduction.select(experiments) } catch { throw ValidationError(error.message) }
     }
   }
 
   func run() throws {
-    let dir = try ReproduceCommand.scenariosDirectory(scenarios)
-    let names = selected
-    // Every part is parsed (and its options checked) before anything runs.
-    let plan = try names.map { ($0, try parts($0, dir: dir)) }
-    var rows: [MeasuredRow] = []
-    var facts: [String: Any] = [:]
-    var timing: [[String: Any]] = []
-    var lines: [String] = []
-    let started = Date()
-    for (k, (name, steps)) in plan.enumerated() {
-      TestbedCLI.note("experiment \(k + 1)/\(plan.count): \(name) (\(steps.count) part(s))")
-      let t0 = Date()
-      var details: [Any] = []
-      for step in steps {
-        let (r, f) = try step()
-        rows += r
-        // host facts: the first part's, completed by what later parts record and it lacks
-        // (a search records no veth offloads or namespace sysctls; a run does)
-        facts.merge(f) { first, _ in first }
-        details.append(f["experiments"] ?? [])
-      }
-      let seconds = Date().timeIntervalSince(t0)
-      TestbedCLI.note(String(format: "experiment %@ took %.1f s", name, seconds))
-      timing.append(["experiment": name, "seconds": seconds, "parts": details])
-      lines.append(String(format: "%@: %.1f s", name, seconds))
-    }
-    let total = Date().timeIntervalSince(started)
-    print("testbed reproduce paper\(quick ? " --quick" : ""): " + lines.joined(separator: ", "))
-    print(String(format: "total %.1f s", total))
-    facts["experiments"] = timing
-    facts["reproduce"] = "paper"
-    facts["quick"] = quick
-    facts["total_seconds"] = total
-    facts["date"] = ISO8601DateFormatter().string(from: Date())
-    facts["vrsim"] = VrsimVersion.string
-    for key in ["scenario", "scenario_hash", "prefix"] { facts[key] = nil }
-    if let out {
-      try TestbedCLI.write(rows: rows, facts: facts, to: out)
-      TestbedCLI.note("wrote \(rows.count) rows to \(out)")
-    } else {
-      print(MeasuredRow.csv(rows), terminator: "")
-    }
+    var r = TestbedReproduction()
+    (r.quick, r.out) = (quick, out)
+    if let experiments { r.selected = try TestbedReproduction.select(experiments) }
+    try r.run(dir: try ReproduceCommand.scenariosDirectory(scenarios), version: VrsimVersion.string)
   }
 }

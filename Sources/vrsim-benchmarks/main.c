@@ -74,7 +74,11 @@ static int masr(size_t bytes) {
   return sum == (uint64_t)bytes * 0x5a ? 0 : 1;
 }
 
-static int zfg(const char *dir, size_t bytes, int rounds) {
+/* ZFG: a zero-filled file of BYTES written ROUNDS times, each round synced and its pages
+   dropped so the next writes anew: by default only this file's (fsync, then
+   posix_fadvise DONTNEED), with global_drop the whole machine's (sync, then
+   /proc/sys/vm/drop_caches), which touches every other process's cache too. */
+static int zfg(const char *dir, size_t bytes, int rounds, int global_drop) {
   char path[4096];
   snprintf(path, sizeof path, "%s/zfg.%d", dir, (int)getpid());
   static char block[1 << 20];
@@ -97,9 +101,10 @@ static int zfg(const char *dir, size_t bytes, int rounds) {
       done += (size_t)w;
     }
     fsync(fd);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     close(fd);
-    // The "dump between rounds": drop the page cache so each round writes anew.
-    int dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
+    // The "dump between rounds", machine-wide only when asked for.
+    int dc = global_drop ? open("/proc/sys/vm/drop_caches", O_WRONLY) : -1;
     if (dc >= 0) {
       sync();
       if (write(dc, "1", 1) < 0) { /* not allowed here: the round still wrote and synced */
@@ -114,7 +119,7 @@ static int zfg(const char *dir, size_t bytes, int rounds) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: vrsim-benchmarks superpi K | masr BYTES | zfg DIR BYTES ROUNDS\n");
+    fprintf(stderr, "usage: vrsim-benchmarks superpi K | masr BYTES | zfg DIR BYTES ROUNDS [drop]\n");
     return 2;
   }
   double t0 = now();
@@ -128,10 +133,10 @@ int main(int argc, char **argv) {
     rc = superpi(k);
   } else if (strcmp(argv[1], "masr") == 0 && argc == 3) {
     rc = masr((size_t)strtoull(argv[2], 0, 10));
-  } else if (strcmp(argv[1], "zfg") == 0 && argc == 5) {
-    rc = zfg(argv[2], (size_t)strtoull(argv[3], 0, 10), atoi(argv[4]));
+  } else if (strcmp(argv[1], "zfg") == 0 && (argc == 5 || (argc == 6 && strcmp(argv[5], "drop") == 0))) {
+    rc = zfg(argv[2], (size_t)strtoull(argv[3], 0, 10), atoi(argv[4]), argc == 6);
   } else {
-    fprintf(stderr, "usage: vrsim-benchmarks superpi K | masr BYTES | zfg DIR BYTES ROUNDS\n");
+    fprintf(stderr, "usage: vrsim-benchmarks superpi K | masr BYTES | zfg DIR BYTES ROUNDS [drop]\n");
     return 2;
   }
   printf("own_seconds %.6f\n", now() - t0);

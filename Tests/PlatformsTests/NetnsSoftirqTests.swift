@@ -171,6 +171,57 @@ struct NetnsSoftirqTests {
     #expect(c.offered == c.forwarded + c.dropped + UInt64(c.inside), "\(c)")
   }
 
+  @Test("generators as the testbed pins trafgen: on the CPUs no router is pinned to")
+  func sendersAvoidPinnedCPUs() throws {
+    // netns-direct, threaded, 2 CPUs, 2 routers pinned to CPU 1 (fig8b-scheduled's layout), 30
+    // kp/s each: both generators go to CPU 0 (testbed: the generator leaves out the CPUs a router
+    // is pinned to), so CPU 0's user time is 60,000 x 300 / 3.06e9 (generator_user 300) and
+    // CPU 1 has none. Tolerance 0.5%: the 300 ms window's edges and CBR's phase.
+    let (r, _) = try Self.run(
+      "netns-direct", rate: "60kpps", cpus: 2,
+      extra: [
+        "routers.count=2", "routers.each.pin=[1]",
+        "traffic[0]={to: each, rate: 30kpps, frame: 64B, arrival: cbr}",
+        "profile.netns_forwarding=threaded",
+      ])
+    let modes = try #require(r.cpuModes)
+    let user = 60_000 * 300 / Self.clock
+    #expect(abs(modes[0].user - user) / user < 0.005, "CPU 0 user \(modes[0].user), hand \(user)")
+    #expect(modes[1].user == 0 && modes[1].system == 0, "no sender on the routers' CPU: \(modes[1])")
+  }
+
+  @Test(
+    "the testbed's CPU window: busy time over (send time + testbed_window_extra), the send time stretched at saturation"
+  )
+  func testbedWindow() throws {
+    // netns-direct, each frame 6135 cycles on CPU 0 (saturation 3.06e9 / 6135 = 498,778 p/s), a
+    // testbed trial of 1 s (it sends target x 1 s frames) whose CPU counters ran 0.5 s longer,
+    // idle. Below saturation (100 kp/s): the send time is the trial, 1 s, so CPU 0's busy share
+    // is 1e5 x 6135 / 3.06e9 x 1 / 1.5 = 0.13366. At saturation (1 Mp/s asked): 1e6 frames take
+    // 1e6 / 498,778 = 2.00490 s at 100% busy, so CPU 0 reads 2.00490 / 2.50490 = 0.80039, the
+    // host the same, and softirq its share (3935 / 6135) of that. Tolerance 0.5% (the window
+    // edges and CBR's phase below saturation; at saturation the simulated rate is within 0.05%
+    // of the hand figure, CapacityTests).
+    let extra = ["profile.testbed_window_extra=500ms", "profile.testbed_trial=1s"]
+    let (below, _) = try Self.run("netns-direct", rate: "100kpps", extra: extra)
+    let b = try #require(below.cpuModes)[0]
+    let handBelow = 1e5 * 6_135 / Self.clock / 1.5
+    #expect(abs(b.busy - handBelow) / handBelow < 0.005, "busy \(b.busy), hand \(handBelow)")
+    #expect(abs(below.pcpuUtilisation[0] - b.busy) < 1e-12)
+    let (sat, _) = try Self.run("netns-direct", rate: "1Mpps", extra: extra)
+    let m = try #require(sat.cpuModes)
+    let send = 1e6 / (Self.clock / 6_135)
+    let handSat = send / (send + 0.5)
+    #expect(abs(m[0].busy - handSat) / handSat < 0.005, "busy \(m[0].busy), hand \(handSat)")
+    #expect(abs(sat.cpuShare["host"]! - handSat) / handSat < 0.005)
+    let soft = handSat * (Self.entry + Self.softirqCycles["netns-direct"]!) / 6_135
+    #expect(abs(m[0].softirq - soft) / soft < 0.005, "softirq \(m[0].softirq), hand \(soft)")
+    // the rate is not touched, and without the key the CPU is the send time's (1.0 at saturation)
+    #expect(abs(sat.aggregate.forwardedPps - Self.clock / 6_135) / (Self.clock / 6_135) < 0.005)
+    let (plain, _) = try Self.run("netns-direct", rate: "1Mpps")
+    #expect(try #require(plain.cpuModes)[0].busy > 0.999)
+  }
+
   @Test("two senders on one CPU time-share it: each gets half of clock / (generator + chain)")
   func sendersTimeShareTheirCPU() throws {
     // netns-direct, 2 routers on a 1-CPU host: both generators (router N's on CPU N mod 1 = 0)

@@ -100,3 +100,71 @@ extension LiveTestbedTests {
       "external \(external) s, wall \(wall) s, sends \(sends) s")
   }
 }
+
+/// `--paper-size` and the memory cgroup, without running the paper's sizes (never in CI).
+@Suite struct PaperSizeTests {
+  /// The paper's sizes (Sec. III): Super Pi with 2^22 digits, MASR over 2 GB, ZFG ten 2 GB
+  /// files, Bonnie++ on a file the page cache cannot hold: 2 GiB in 512 MiB of memory.
+  @Test func paperSizeSetsThePapersSizes() {
+    for name in TestbedBenchmark.allCases {
+      var c = TestbedBench(name: name)
+      c.paperSize = true
+      let p = c.paperSized
+      #expect(p.digitsLog2 == 22)
+      #expect(p.bytes == 2_147_483_648)
+      #expect(p.rounds == 10)
+      #expect(p.memoryLimit == (name == .bonnie ? 536_870_912 : nil))
+    }
+    // Without the flag nothing changes; a memory limit given explicitly is kept.
+    #expect(TestbedBench(name: .superpi).paperSized.digitsLog2 == 16)
+    var b = TestbedBench(name: .bonnie)
+    (b.paperSize, b.memoryLimit) = (true, 256 << 20)
+    #expect(b.paperSized.memoryLimit == 268_435_456)
+  }
+
+  /// The memory cgroup around a benchmark: its own directory under the run's prefix, limited
+  /// to the bytes asked for (v1: memory and page cache in memory.limit_in_bytes; v2: memory.max).
+  @Test func memoryCgroupIsPlannedUnderTheRunsPrefix() {
+    let p = RunPrefix(tag: "0")
+    let v1 = BenchRunner.memoryCgroup(prefix: p, bytes: 33_554_432, cgroups: .v1(root: "/sys/fs/cgroup"))
+    #expect(v1.path == "/sys/fs/cgroup/memory/vrt0-mem")
+    #expect(v1.settings.map(\.file) == ["memory.limit_in_bytes"] && v1.settings.map(\.value) == ["33554432"])
+    let v2 = BenchRunner.memoryCgroup(prefix: p, bytes: 33_554_432, cgroups: .v2(root: "/sys/fs/cgroup"))
+    #expect(v2.path == "/sys/fs/cgroup/vrt0-mem")
+    #expect(v2.settings.map(\.file) == ["memory.max"] && v2.settings.map(\.value) == ["33554432"])
+  }
+
+  @Test func dropCachesIsForZFGOnlyAndLimitsAreChecked() {
+    var c = TestbedBench(name: .masr)
+    c.dropCaches = true
+    #expect(throws: TestbedError.self) { try c.validate() }
+    c = TestbedBench(name: .bonnie)
+    c.memoryLimit = 1 << 20
+    #expect(throws: TestbedError.self) { try c.validate() }
+  }
+}
+
+extension LiveTestbedTests {
+  /// bonnie++ on 32 MiB inside a 16 MiB memory cgroup, in both environments, at small size:
+  /// it finishes, its rows record the limit, and the cgroup (recorded in the ledger before it
+  /// was made) is gone afterwards.
+  @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
+  func bonnieRunsInsideAMemoryCgroupThatIsRemoved() throws {
+    func memoryGroups() -> Set<String> {
+      Set(
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/memory")) ?? []).filter {
+          $0.hasPrefix("vrt") && $0.hasSuffix("-mem")
+        })
+    }
+    let before = memoryGroups()
+    let (status, output) = try Live.run([
+      "testbed", "bench", "bonnie", "--repeats", "1", "--bytes", "33554432", "--memory-limit", "16777216",
+    ])
+    #expect(status == 0, "\(output.suffix(600))")
+    for env in ["virtual", "host"] {
+      #expect(Self.value(output, "benchmark_time", note: "env=\(env)") != nil, "\(output.suffix(600))")
+    }
+    #expect(output.contains("memory_limit_bytes=16777216"))
+    #expect(memoryGroups().subtracting(before).isEmpty, "a memory cgroup of this run is left")
+  }
+}

@@ -77,6 +77,44 @@ extension LiveTestbedTests {
     }
   }
 
+  /// dom0's hop placed too: netns-bridge in threaded mode with `dom0.pin: [1]` and the
+  /// router on CPU 1. dom0's ingress NAPI thread may run on CPU 1 only, the generator sends
+  /// from CPU 0 (it leaves out CPU 1), and every hop after the generator's ring runs on CPU 1:
+  /// CPU 1's softnet processed at least one packet per packet received, CPU 0 under 5% of that.
+  @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))
+  func dom0HopRunsOnItsPinnedCPU() throws {
+    let text = """
+      name: threaded-dom0
+      host: { cpus: 2, clock: 2.5GHz, nic: { rate: 10Gbps, rx_ring: 256, tx_ring: 256, vfs: 0 } }
+      platform: netns-bridge
+      profile: paper-2012.yaml
+      dom0: { pin: [1] }
+      routers: { count: 1, each: { vcpus: 1, weight: 256, cap: 0, routes: 1, pin: [1] } }
+      traffic: [ { to: all, rate: 20000pps, frame: 64B, arrival: cbr } ]
+      run: { duration: 1s, warmup: 0s, replications: 1, seed: 1 }
+      testbed: { forwarding: threaded }
+      """
+    let setup = try TestbedSetup(
+      spec: try ScenarioLoader.load(text: text, fileName: "threaded-dom0.yaml", overrides: []), hostCPUs: 2)
+    let s = try Self.threadedSession()
+    defer { s.close() }
+    try s.withTopology(setup) { _, trial in
+      #expect(trial.senderCPU(0) == 0)
+      let rows = try trial.run(setup, index: 0)
+      let pid = try #require(trial.threadScopes()["thread:dom0"], "no NAPI thread found for dom0")
+      let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+      let allowed = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+      #expect(allowed?.split(separator: "\t").last == "1")
+      let received = try #require(Self.rowValue(rows, "aggregate", .receivedPackets))
+      let window = try #require(Self.rowValue(rows, "host", .cpuWindow))
+      #expect(received >= 19_000)
+      let cpu1 = (Self.rowValue(rows, "pcpu1", .softnetProcessedPps) ?? 0) * window
+      let cpu0 = (Self.rowValue(rows, "pcpu0", .softnetProcessedPps) ?? 0) * window
+      #expect(cpu1 >= received, "CPU 1 processed \(cpu1) packets for \(received) received")
+      #expect(cpu0 < 0.05 * received, "CPU 0 processed \(cpu0) packets for \(received) received")
+    }
+  }
+
   /// The CPU time of process `pid` (utime + stime), seconds.
   static func processSeconds(_ pid: Int32) -> Double {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

@@ -24,8 +24,10 @@ import NetModel
 ///   in the sender's softirq, those after it in the softirq of the thread's CPU.
 ///
 /// Routers as the testbed places them: router N's cgroup (its kernel thread, its jobs) on CPUs
-/// N x vCPUs ... mod CPUs unless pinned; generators as the testbed pins trafgen: netns-direct has one per router (router N's on CPU
-/// N mod CPUs), the others one for all routers on CPU 0.
+/// N x vCPUs ... mod CPUs unless pinned; generators as the testbed pins trafgen, on the CPUs no
+/// router is pinned to (every CPU if the pins cover them all): netns-direct has one per router
+/// (router N's on the N-th of those CPUs, mod their count), the others one for all routers on
+/// the first of them.
 enum NetnsPath: PlatformPath {
   /// One hop: a veth crossing into `place` and the work done there.
   struct Hop {
@@ -95,10 +97,15 @@ enum NetnsPath: PlatformPath {
     }
     let firstIndex = cpus[0].segments.firstIndex { $0 === first }!
 
-    // the generators, pinned as the testbed pins trafgen
+    // the generators, pinned as the testbed pins trafgen: on the CPUs no router is pinned to
+    // (all of them when the pins cover every CPU), router N's on the N-th of those mod their count
+    let pinned = Set(b.spec.routers.compactMap(\.domain.affinity).joined().map { $0 % cpus.count })
+    let free = (0..<cpus.count).filter { !pinned.contains($0) }
+    let senderCPUs = free.isEmpty ? Array(0..<cpus.count) : free
     let groups: [(cpu: Int, routers: Set<Int>)] =
       b.spec.kind == .netnsDirect
-      ? (0..<n).map { (cpu: $0 % cpus.count, routers: [$0]) } : [(cpu: 0, routers: Set(0..<n))]
+      ? (0..<n).map { (cpu: senderCPUs[$0 % senderCPUs.count], routers: [$0]) }
+      : [(cpu: senderCPUs[0], routers: Set(0..<n))]
     for (k, g) in groups.enumerated() {
       b.sender("gen\(k)", cpu: g.cpu, routers: g.routers, segment: firstIndex)
     }

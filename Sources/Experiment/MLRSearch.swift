@@ -54,44 +54,39 @@ public struct MLRSearch: Sendable {
     /// each final load is measured at least `durationSum / finalDuration` times unless the
     /// first trials already decide it as failing).
     public var durationSum: Double
-    /// Relative width of the bracket to stop at: (upper - lower) / upper.
-    public var width: Double
+    /// Width of the bracket to stop at, at its upper end: a share of it (upper - lower) /
+    /// upper, or an absolute width in packets per second.
+    public var resolution: ThroughputSearch.Resolution
 
-    /// Creates a goal.
+    /// Creates a goal stopping at `resolution`.
     public init(
       name: String, lossRatio: Double, exceedRatio: Double, finalDuration: Double, durationSum: Double,
-      width: Double
+      resolution: ThroughputSearch.Resolution
     ) {
       self.name = name
       self.lossRatio = lossRatio
       self.exceedRatio = exceedRatio
       self.finalDuration = finalDuration
       self.durationSum = durationSum
-      self.width = width
+      self.resolution = resolution
     }
+
+    /// Creates a goal stopping at the relative `width` (upper - lower) / upper.
+    public init(
+      name: String, lossRatio: Double, exceedRatio: Double, finalDuration: Double, durationSum: Double,
+      width: Double
+    ) {
+      self.init(
+        name: name, lossRatio: lossRatio, exceedRatio: exceedRatio, finalDuration: finalDuration,
+        durationSum: durationSum, resolution: .relative(width))
+    }
+
+    /// The stopping width at `load` as a share of it, at most 0.5.
+    func share(at load: Double) -> Double { min(0.5, resolution.share(at: load)) }
   }
 
-  /// What the measurer reports of one trial.
-  public struct TrialResult: Sendable {
-    /// Frames lost against frames the generator sent (not against the intended load), in [0, 1].
-    public var lossRatio: Double
-    /// How far the generator's achieved rate fell below the intended load: 1 - achieved /
-    /// intended, at least 0. Never folded into `lossRatio`.
-    public var shortfall: Double
-    /// Frames received per second of sending.
-    public var forwardingRate: Double
-    /// Every measurement of the trial (reported, not used by the search).
-    public var measurements: [MetricRow]
-
-    /// Creates a result.
-    public init(lossRatio: Double, shortfall: Double, forwardingRate: Double, measurements: [MetricRow] = [])
-    {
-      self.lossRatio = lossRatio
-      self.shortfall = shortfall
-      self.forwardingRate = forwardingRate
-      self.measurements = measurements
-    }
-  }
+  /// What the measurer reports of one trial (the core's `ThroughputTrialResult`).
+  public typealias TrialResult = ThroughputTrialResult
 
   /// One trial the search ran.
   public struct Trial: Sendable {
@@ -178,7 +173,10 @@ public struct MLRSearch: Sendable {
     precondition(Set(goals.map(\.finalDuration)).count == 1, "the goals must share one final duration")
     for g in goals {
       precondition(g.exceedRatio >= 0 && g.exceedRatio < 1, "exceed ratio \(g.exceedRatio) outside [0, 1)")
-      precondition(g.width > 0 && g.width < 1, "width \(g.width) outside (0, 1)")
+      switch g.resolution {
+      case .relative(let w): precondition(w > 0 && w < 1, "width \(w) outside (0, 1)")
+      case .absolute(let w): precondition(w > 0, "width \(w) not above 0")
+      }
       precondition(g.durationSum >= g.finalDuration, "duration sum below the final duration")
     }
     self.minLoad = minLoad
@@ -206,7 +204,7 @@ public struct MLRSearch: Sendable {
     var g = goal
     g.finalDuration = phases[p]
     g.durationSum = phases[p]
-    g.width = min(0.5, goal.width * pow(2, Double(last - p)))
+    g.resolution = goal.resolution.scaled(by: pow(2, Double(last - p)))
     return g
   }
 
@@ -245,6 +243,11 @@ public struct MLRSearch: Sendable {
     if effectiveBad + missing <= quantile + eps { return .lower }
     if effectiveBad > quantile + eps { return .upper }
     return .undecided
+  }
+
+  /// Runs the search with `measurer`, each trial at the phase's duration.
+  public func run(measurer: some ThroughputMeasurer) throws -> Outcome {
+    try run { try measurer.measure(load: $0, duration: $1) }
   }
 
   /// Runs the search; `measure(load, duration)` runs one trial at an intended aggregate load
@@ -340,10 +343,10 @@ public struct MLRSearch: Sendable {
       case (let l?, nil):
         // An undecided load far above (a short trial of an earlier phase) is measured
         // again only when the expansion from the lower bound reaches it.
-        let step = min(maxLoad, l * (1 + goal.width * pow(2, Double(up))))
+        let step = min(maxLoad, l * (1 + goal.share(at: l) * pow(2, Double(up))))
         return step < b.undecided.first! ? (step, 1) : (b.undecided.first!, 0)
       case (nil, let u?):
-        let step = max(minLoad, u * (1 - min(0.9, goal.width * pow(2, Double(down)))))
+        let step = max(minLoad, u * (1 - min(0.9, goal.share(at: u) * pow(2, Double(down)))))
         return step > b.undecided.last! ? (step, -1) : (b.undecided.last!, 0)
       default: return (b.undecided.first!, 0)
       }
@@ -353,17 +356,17 @@ public struct MLRSearch: Sendable {
       return (previous.lower ?? previous.upper ?? maxLoad, 0)
     case (let l?, nil):
       if l >= maxLoad { return nil }
-      return (min(maxLoad, l * (1 + goal.width * pow(2, Double(up)))), 1)
+      return (min(maxLoad, l * (1 + goal.share(at: l) * pow(2, Double(up)))), 1)
     case (nil, let u?):
       if u <= minLoad { return nil }
-      var next = u * (1 - min(0.9, goal.width * pow(2, Double(down))))
+      var next = u * (1 - min(0.9, goal.share(at: u) * pow(2, Double(down))))
       if down == 0, phase == 0, let first = trials.first(where: { $0.load == u }) {
         // The maximum receive rate start: what the path carried at the failing load.
         next = min(next, first.result.forwardingRate)
       }
       return (max(minLoad, next), -1)
     case (let l?, let u?):
-      if u - l <= goal.width * u { return nil }
+      if u - l <= goal.share(at: u) * u { return nil }
       return ((l + u) / 2, 0)
     }
   }

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""The threaded-mode set (fig8b-scheduled) against a netns profile's prediction (issue 20).
+
+Usage: netns-fig8b-scheduled-table.py DATA.csv VALIDATE.csv
+
+DATA.csv: validation/testbed-fig8b-scheduled-2026-12-05-vm.csv; VALIDATE.csv: what
+`vrsim validate DATA.csv --profile P --set profile.netns_forwarding=threaded --format csv` printed.
+
+Per set (routers, load): the forwarded rate, measured and simulated; and the CPU the testbed's
+own work used, which foreign processes cannot inflate (the set was measured beside about 1.6
+CPUs of foreign work: host foreign_cpu): CPU 0 = the generators' own CPU time (getrusage,
+`generator_cpu`), CPU 1 = the run time of the routers' NAPI threads and ksoftirqd/1
+(schedstat, `thread_cpu`), each per second of sending, against the model's busy share of CPU 0
+and CPU 1 over the send time (profile key testbed_window_extra = 0: that is the send time's).
+Prints a Markdown table and the mean absolute percentage errors.
+"""
+
+import csv
+import sys
+from collections import defaultdict
+
+
+def main():
+    data_path, validate_path = sys.argv[1:3]
+    measured = defaultdict(dict)
+    with open(data_path, newline="") as f:
+        for r in csv.DictReader(f):
+            if r["kind"] == "value" and r["value"]:
+                measured[r["set"]][(r["scope"], r["metric"])] = float(r["value"])
+    simulated = defaultdict(dict)
+    with open(validate_path, newline="") as f:
+        for r in csv.DictReader(f):
+            if r["kind"] == "value" and r["simulated"]:
+                simulated[r["set"]][(r["scope"], r["metric"])] = float(r["simulated"])
+
+    def order(s):
+        parts = dict(p.split("=") for p in s.split(";"))
+        return (int(parts["routers.count"]), float(parts["traffic[0].rate"].rstrip("kps")))
+
+    print(
+        "| routers | load | forwarded measured | simulated | error | CPU 0 own (generator) | simulated | "
+        "CPU 1 own (threads) | simulated | foreign CPU |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    errors = defaultdict(list)
+    for s in sorted(measured, key=order):
+        m, x = measured[s], simulated.get(s, {})
+        fwd = m[("aggregate", "forwarded_pps")]
+        sfwd = x.get(("aggregate", "forwarded_pps"))
+        gen = m.get(("aggregate", "generator_cpu"))
+        threads = sum(v for (scope, metric), v in m.items() if metric == "thread_cpu" and scope.startswith("thread:vr"))
+        threads += m.get(("thread:ksoftirqd/1", "thread_cpu"), 0)
+        s0 = x.get(("pcpu0", "utilisation"))
+        s1 = x.get(("pcpu1", "utilisation"))
+        n, load = order(s)
+        cells = [f"{n}", f"{load:.0f}k", f"{fwd:,.0f}"]
+        if sfwd is not None:
+            errors["forwarded"].append((sfwd - fwd) / fwd)
+            cells += [f"{sfwd:,.0f}", f"{100 * (sfwd - fwd) / fwd:+.1f}%"]
+        else:
+            cells += ["-", "-"]
+        for own, sim, name in ((gen, s0, "cpu0"), (threads, s1, "cpu1")):
+            cells.append(f"{own:.3f}" if own is not None else "-")
+            cells.append(f"{sim:.3f}" if sim is not None else "-")
+            if own and sim is not None:
+                errors[name].append((sim - own) / own)
+        cells.append(f"{m.get(('host', 'foreign_cpu'), float('nan')):.2f}")
+        print("| " + " | ".join(cells) + " |")
+    print()
+    for name, e in errors.items():
+        print(f"MAPE {name}: {100 * sum(abs(v) for v in e) / len(e):.1f}% over {len(e)} sets")
+
+
+if __name__ == "__main__":
+    main()

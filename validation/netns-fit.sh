@@ -1,0 +1,56 @@
+#!/bin/bash
+# The netns profiles of issue 20 and their held-out validation, end to end (release build:
+# about 10 minutes on 2 shared cores). Writes the profiles, the fit reports, and prints the
+# tables of validation/netns-window-validation.md.
+#   VRSIM=path/to/vrsim bash validation/netns-fit.sh [OUTDIR]
+# Two machines: the 2026-12-01/02 data were measured on kernel 6.18.44-fc-v1045, the
+# 2026-12-05/06 data (identification runs, fig8b-scheduled) on 6.18.44-fc-v1300, whose veth
+# chains cost 1.6 ... 1.9x as many cycles per frame: each machine gets its own profile.
+set -eu
+VRSIM=${VRSIM:-vrsim}
+OUT=${1:-$(mktemp -d)}
+cd "$(dirname "$0")/.."
+RUN=(--set run.duration=300ms --set run.warmup=50ms --set run.replications=1)
+KEYS=profile.generator_system,profile.ip_forward,profile.bridge,profile.sink_blackhole,profile.testbed_window_extra
+TRAIN="scope in [aggregate, pcpu0] and metric in [forwarded_pps, softirq, utilisation]"
+
+# noise gate and training split (scripts/netns-gate.py says how)
+python3 scripts/netns-gate.py validation/netns-paper-2026-12-02-gated.csv validation/netns-paper-2026-12-02-train.csv \
+  validation/testbed-paper-2026-12-02-vm.csv
+# machine v1300: the identification runs without a hog, and the softirq-mode Fig. 8b and routes
+# sets re-measured the same day (fig9-direct-2026-12-06 is left out: its MLRsearch trials last
+# 1, 3.16 or 10 s, which the rows' sets do not carry (the CPU window depends on it), and some
+# sent up to 16% more than their target)
+python3 scripts/netns-gate.py validation/netns-identify-2026-12-06-gated.csv validation/netns-identify-2026-12-06-train.csv \
+  validation/testbed-identify-platforms-nohog-2026-12-06-vm.csv validation/testbed-fig8b-2026-12-06-vm.csv \
+  validation/testbed-routes-2026-12-06-vm.csv
+
+# machine v1045: the saturated Fig. 9 trials of the paper data (start: the hand solution)
+"$VRSIM" calibrate validation/netns-paper-2026-12-02-train.csv --fit "$KEYS" --train "$TRAIN" \
+  --set profile.generator_system=850cycles --set profile.ip_forward=1060cycles --set profile.bridge=206cycles \
+  --set profile.sink_blackhole=20cycles --set profile.testbed_window_extra=400ms --set profile.testbed_trial=1s \
+  "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --out scenarios/profiles/netns-v1045-fit.yaml --report validation/netns-v1045-fit-report.md
+"$VRSIM" validate validation/netns-paper-2026-12-02-gated.csv --profile scenarios/profiles/netns-v1045-fit.yaml \
+  "${RUN[@]}" --jobs 2 --format csv >"$OUT/v1045-validate.csv"
+python3 scripts/netns-validation-table.py validation/netns-paper-2026-12-02-gated.csv "$OUT/v1045-validate.csv" \
+  validation/netns-paper-2026-12-02-train.csv
+
+# machine v1300: the saturated identification trials (platforms at 1 Mp/s, router and bridge at 300 kp/s)
+"$VRSIM" calibrate validation/netns-identify-2026-12-06-train.csv --fit "$KEYS" --train "$TRAIN" \
+  --set profile.generator_system=2710cycles --set profile.ip_forward=2092cycles --set profile.bridge=989cycles \
+  --set profile.sink_blackhole=594cycles --set profile.testbed_window_extra=450ms --set profile.testbed_trial=1s \
+  "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --out scenarios/profiles/netns-v1300-fit.yaml --report validation/netns-v1300-fit-report.md
+"$VRSIM" validate validation/netns-identify-2026-12-06-gated.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+  "${RUN[@]}" --jobs 2 --format csv >"$OUT/v1300-validate.csv"
+python3 scripts/netns-validation-table.py validation/netns-identify-2026-12-06-gated.csv "$OUT/v1300-validate.csv" \
+  validation/netns-identify-2026-12-06-train.csv
+
+# the threaded set, never fitted on: the v1300 profile in threaded mode, CPU over the send time
+"$VRSIM" validate validation/testbed-fig8b-scheduled-2026-12-05-vm.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+  --set profile.netns_forwarding=threaded --set profile.testbed_window_extra=0s \
+  --set run.duration=500ms --set run.warmup=100ms --set run.replications=1 --jobs 2 --format csv >"$OUT/fig8b-scheduled-validate.csv"
+python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-fig8b-scheduled-2026-12-05-vm.csv \
+  "$OUT/fig8b-scheduled-validate.csv"
+echo "validate outputs in $OUT" >&2
