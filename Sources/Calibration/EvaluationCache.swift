@@ -73,22 +73,34 @@ final class EvaluationCache: @unchecked Sendable {
 
   private static func key(_ u: [Double]) -> [UInt64] { u.map(\.bitPattern) }
 
-  /// The outcomes of candidate `u`, if evaluated (counts a replay the first time a
-  /// checkpointed candidate is asked for).
-  func outcome(_ u: [Double]) -> [RowOutcome]? {
+  /// Candidates held (simulated here or read back).
+  var count: Int {
     lock.lock()
     defer { lock.unlock() }
-    let k = Self.key(u)
+    return table.count
+  }
+
+  /// The outcomes of candidate `u`, if evaluated (counts a replay the first time a
+  /// checkpointed candidate is asked for).
+  func outcome(_ u: [Double]) -> [RowOutcome]? { outcome(key: Self.key(u)) }
+
+  /// The outcomes stored under `k` (any bit patterns: a posterior's candidate is its values and
+  /// its seed), if evaluated.
+  func outcome(key k: [UInt64]) -> [RowOutcome]? {
+    lock.lock()
+    defer { lock.unlock() }
     guard let o = table[k] else { return nil }
     if restored.contains(k), hits.insert(k).inserted { replayed += 1 }
     return o
   }
 
   /// Records and checkpoints the outcomes of `u`.
-  func store(_ u: [Double], _ o: [RowOutcome]) throws {
+  func store(_ u: [Double], _ o: [RowOutcome]) throws { try store(key: Self.key(u), o) }
+
+  /// Records and checkpoints the outcomes stored under `k`.
+  func store(key k: [UInt64], _ o: [RowOutcome]) throws {
     lock.lock()
     defer { lock.unlock() }
-    let k = Self.key(u)
     table[k] = o
     simulated += 1
     hits.insert(k)

@@ -266,6 +266,18 @@ public struct PosteriorSampler {
     public var seed: UInt64 = 1
     /// Progress lines.
     public var progress: (@Sendable (String) -> Void)?
+    /// Checkpoint file (nil: none): every simulated candidate (its values, its seed, its
+    /// outcomes) is appended as soon as its chunk is done; a sampling started again with the
+    /// file replays them and ends with the same draws as one never interrupted.
+    public var checkpoint: String?
+    /// What makes two samplings the same simulation problem (data rows, keys, overrides,
+    /// scenario files): a checkpoint of another problem is refused.
+    public var identity = ""
+    /// Set it to stop after the chunk in progress (`PosteriorInterrupted`).
+    public var stop: PosteriorStop?
+    /// Candidates simulated together between two checkpoint writes and stop checks (each
+    /// chunk keeps every worker busy; a stop waits for at most one chunk).
+    public var chunk = 16
     /// The defaults.
     public init() {}
   }
@@ -309,6 +321,28 @@ public struct PosteriorSampler {
     let p = priors.count
     guard start.count == p, p > 0 else { throw CalibrationError("posterior: \(start.count) start values") }
     let rng = try GSLRandom(seed: options.seed)
+    let cache = try EvaluationCache(path: options.checkpoint, identity: "posterior\n" + options.identity)
+    let restored = cache.count
+    // Simulates the candidates not in the checkpoint, chunk by chunk, recording each chunk;
+    // stops between chunks when asked.
+    func simulateKept(_ thetas: [[Double]], _ seeds: [UInt64]) throws -> [[RowOutcome]] {
+      let keys = zip(thetas, seeds).map { t, s in t.map(\.bitPattern) + [s] }
+      var out: [[RowOutcome]?] = keys.map { cache.outcome(key: $0) }
+      let missing = out.indices.filter { out[$0] == nil }
+      for start in stride(from: 0, to: missing.count, by: Swift.max(1, options.chunk)) {
+        if let stop = options.stop, stop.isStopped {
+          throw PosteriorInterrupted(
+            kept: cache.count, checkpoint: options.checkpoint, signal: stop.receivedSignal)
+        }
+        let part = Array(missing[start..<Swift.min(missing.count, start + Swift.max(1, options.chunk))])
+        let outs = try simulate(part.map { thetas[$0] }, part.map { seeds[$0] })
+        for (k, o) in zip(part, outs) {
+          try cache.store(key: keys[k], o)
+          out[k] = o
+        }
+      }
+      return out.map { $0! }
+    }
     var seedIndex = 0
     func seeds(_ n: Int) -> [UInt64] {
       defer { seedIndex += n }
@@ -317,8 +351,11 @@ public struct PosteriorSampler {
     func progress(_ s: String) {
       options.progress?(String(format: "posterior: %@ (%.1f s)", s, Date().timeIntervalSince(began)))
     }
+    if restored > 0 {
+      progress("\(restored) candidates read back from the checkpoint \(options.checkpoint ?? "")")
+    }
     // 1. Noise of the simulator at the start values.
-    let noiseRuns = try simulate(
+    let noiseRuns = try simulateKept(
       Array(repeating: start, count: max(2, options.noiseDraws)), seeds(max(2, options.noiseDraws)))
     let rowCount = noiseRuns[0].count
     let noiseMean = (0..<rowCount).map { i in
@@ -392,7 +429,7 @@ public struct PosteriorSampler {
     }
     func add(_ batch: [[Double]]) throws {
       let thetas = batch.map { u in zip(priors, u).map { $0.value($1) } }
-      let outs = try simulate(thetas, seeds(batch.count))
+      let outs = try simulateKept(thetas, seeds(batch.count))
       simulations += batch.count
       for (u, o) in zip(batch, outs) {
         let l = like.logLikelihoods(o.map(\.mean))
@@ -548,6 +585,6 @@ public struct PosteriorSampler {
       weightedDraws: us.count, noiseSD: noiseSD, noiseDraws: noiseRuns.count,
       discrepancyGrid: discrepancies.map(\.value), discrepancyMass: deltaMass,
       bestTheta: thetas[best], bestLogLikelihood: logLike[best], bestOutcomes: outcomes[best],
-      seconds: Date().timeIntervalSince(began))
+      seconds: Date().timeIntervalSince(began), replayed: cache.replayed)
   }
 }

@@ -79,7 +79,8 @@ public struct PosteriorReport: Sendable {
       String(
         format:
           "%d simulator evaluations (%d weighted draws + %d at the start values for the noise) in %.1f s on %d workers",
-        result.simulations, result.weightedDraws, result.noiseDraws, result.seconds, jobs))
+        result.simulations, result.weightedDraws, result.noiseDraws, result.seconds, jobs)
+        + (result.replayed > 0 ? " (\(result.replayed) of them read back from the checkpoint)" : ""))
     s.append(
       String(
         format:

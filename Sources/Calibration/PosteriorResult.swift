@@ -97,6 +97,8 @@ public struct PosteriorResult: Sendable {
   public var bestOutcomes: [RowOutcome]
   /// Wall time.
   public var seconds: Double
+  /// Candidates read back from a checkpoint instead of simulated (counted in `simulations`).
+  public var replayed = 0
 
   /// Posterior quantile `q` of the discrepancy.
   public func discrepancyQuantile(_ q: Double) -> Double {

@@ -152,7 +152,8 @@ struct CalibrateCommand: ParsableCommand {
       version: VrsimVersion.string, rows: evaluator.rows, keys: keys, overrides: overrides, seed: seed,
       options: options, profile: profile)
     if method == .posterior {
-      try runPosterior(evaluator: evaluator, filter: filter, overrides: overrides, workers: workers)
+      try runPosterior(
+        evaluator: evaluator, filter: filter, overrides: overrides, workers: workers, identity: identity)
       return
     }
     let calibrator = Calibrator(evaluator: evaluator, options: options, identity: identity)
@@ -189,7 +190,11 @@ struct CalibrateCommand: ParsableCommand {
 
   /// `--method posterior`: samples the posterior and writes the draws, the profile at the
   /// posterior medians and the summary.
-  func runPosterior(evaluator: RowEvaluator, filter: RowFilter, overrides: [String], workers: Int) throws {
+  /// Every candidate is checkpointed (--checkpoint, default OUT.checkpoint); SIGINT or SIGTERM
+  /// stops after the chunk in progress, keeping it, and the same command resumes.
+  func runPosterior(
+    evaluator: RowEvaluator, filter: RowFilter, overrides: [String], workers: Int, identity: String
+  ) throws {
     let priors: [KeyPrior]
     do { priors = try evaluator.parameters.map(KeyPrior.init) } catch {
       throw RunError("\(error)", exitCode: 2)
@@ -202,6 +207,12 @@ struct CalibrateCommand: ParsableCommand {
     o.outputDraws = draws
     o.seed = seed ?? 1
     if !quiet { o.progress = { CalibrationInputs.stderr($0) } }
+    o.checkpoint = checkpoint ?? (out ?? drawsOut).map { $0 + ".checkpoint" }
+    o.identity = identity
+    let stop = PosteriorStop()
+    stop.listen(to: [SIGINT, SIGTERM])
+    defer { stop.restore() }
+    o.stop = stop
     let rows = evaluator.rows
     let sampler = PosteriorSampler(
       evaluator: evaluator, priors: priors, discrepancy: discrepancy == "fit" ? nil : Double(discrepancy)!,
@@ -212,7 +223,10 @@ struct CalibrateCommand: ParsableCommand {
           + "simulations per candidate, \(workers) workers")
     }
     let result: PosteriorResult
-    do { result = try sampler.run(start: try evaluator.startValues()) } catch { throw RunError("\(error)") }
+    do { result = try sampler.run(start: try evaluator.startValues()) } catch let i as PosteriorInterrupted {
+      CalibrationInputs.stderr("vrsim: \(i)")
+      throw ExitCode(128 + (i.signal ?? SIGINT))
+    } catch { throw RunError("\(error)") }
     let drawsPath =
       drawsOut ?? Self.replacingExtension(out!, ".yaml", with: "-draws.csv")
     let spec = try evaluator.resolvedSpec(result.summaries.map(\.median))
@@ -228,6 +242,7 @@ struct CalibrateCommand: ParsableCommand {
     let text = try checkedProfile(report.profileText, "posterior")
     if let out { try write(text, to: out) }
     if let reportPath = self.report { try write(report.markdown, to: reportPath) }
+    if let c = o.checkpoint, checkpoint == nil { try? FileManager.default.removeItem(atPath: c) }
   }
 }
 

@@ -176,6 +176,95 @@ import Testing
     #expect(bridge.widthRatio < 0.5)
   }
 
+  /// Counts the candidates a sampler simulates and sets a stop flag once `stopAt` are done.
+  final class Counter: @unchecked Sendable {
+    var candidates = 0
+    var stop: PosteriorStop?
+    var stopAt = Int.max
+  }
+
+  /// The stand-in sampler with a checkpoint, a stop flag and a count of what it simulates.
+  static func checkpointed(
+    _ terms: [PosteriorLikelihood.Term], _ rows: [Row], checkpoint: String?, identity: String,
+    counter: Counter
+  ) throws -> PosteriorSampler {
+    var o = PosteriorSampler.Options()
+    o.seed = 4
+    o.checkpoint = checkpoint
+    o.identity = identity
+    o.stop = counter.stop
+    o.chunk = 16
+    return PosteriorSampler(
+      priors: try priors(), discrepancies: [(0.01, 1)], options: o,
+      simulate: { thetas, seeds in
+        counter.candidates += thetas.count
+        if counter.candidates >= counter.stopAt { counter.stop?.stop() }
+        return zip(thetas, seeds).map { theta, s in
+          simulate(theta, rows, seed: s, runLength: 0.1, growth: 0).map {
+            RowOutcome(mean: $0, standardDeviation: 0, count: 1)
+          }
+        }
+      },
+      likelihood: {
+        PosteriorLikelihood(terms: terms, simulationSD: $0, simulationScale: $1, discrepancies: $2)
+      })
+  }
+
+  /// A sampling stopped part way keeps what it simulated, and the same sampling started
+  /// again from its checkpoint simulates only the rest and ends with the same draws, bit for
+  /// bit, as one never stopped. By hand: the noise chunk is 8 candidates, then the first
+  /// iteration's 96 go in chunks of 16 (24, 40, ..., 104 done); a stop set once 100 are done
+  /// (during the chunk that ends at 104) lets that chunk finish: 104 kept, the file's head
+  /// line plus 104 lines.
+  @Test(.timeLimit(.minutes(1))) func aStoppedSamplingResumesFromItsCheckpointToTheSameDraws() throws {
+    let rows = [Row(bridgePath: false, routers: 1), Row(bridgePath: true, routers: 1)]
+    let terms = Self.data([1_000, 5_000], rows, seed: 12)
+    let start = [(150.0 * 4_080).squareRoot(), 10_000]
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vrsim-posterior-checkpoint-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("p.checkpoint").path
+
+    let whole = Counter()
+    let reference = try Self.checkpointed(terms, rows, checkpoint: nil, identity: "a", counter: whole)
+      .run(start: start)
+    #expect(whole.candidates == reference.simulations)
+    #expect(reference.replayed == 0)
+
+    let first = Counter()
+    first.stop = PosteriorStop()
+    first.stopAt = 100
+    var kept = -1
+    do {
+      _ = try Self.checkpointed(terms, rows, checkpoint: file, identity: "a", counter: first).run(
+        start: start)
+    } catch let i as PosteriorInterrupted {
+      kept = i.kept
+      #expect(i.checkpoint == file)
+    }
+    #expect(kept == 104)
+    #expect(first.candidates == 104)
+    let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 1 + 104)
+
+    let second = Counter()
+    let resumed = try Self.checkpointed(terms, rows, checkpoint: file, identity: "a", counter: second)
+      .run(start: start)
+    #expect(second.candidates == reference.simulations - 104)
+    #expect(resumed.replayed == 104)
+    #expect(resumed.simulations == reference.simulations)
+    #expect(resumed.draws == reference.draws)
+    #expect(resumed.drawDiscrepancy == reference.drawDiscrepancy)
+    #expect(resumed.logEvidence == reference.logEvidence)
+
+    // A checkpoint of another problem is refused, naming the file.
+    #expect(throws: CalibrationError.self) {
+      _ = try Self.checkpointed(terms, rows, checkpoint: file, identity: "b", counter: Counter()).run(
+        start: start)
+    }
+  }
+
   @Test func priorsMapTheirQuantilesByHand() throws {
     let p = try Self.priors()
     // Log-uniform 150 ... 4080: median √(150 · 4080) = 782.30.

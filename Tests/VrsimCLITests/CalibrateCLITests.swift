@@ -181,4 +181,59 @@ import Testing
       #expect(abs(Double(f.last!)! / expected - 1) < 0.02, "\(line)")
     }
   }
+
+  /// SIGINT stops a posterior sampling after the chunk in progress: exit 130, the candidates
+  /// done kept in the checkpoint (OUT.checkpoint), the message naming how many; the same
+  /// command then resumes and writes the same draws as a run never interrupted.
+  @Test(.timeLimit(.minutes(3))) func anInterruptedPosteriorResumesToTheSameDraws() throws {
+    let dir = try Self.folder("posterior-sigint")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let data = dir.appendingPathComponent("data.csv").path
+    try Self.data.write(toFile: data, atomically: true, encoding: .utf8)
+    func arguments(_ out: String) -> [String] {
+      [
+        "calibrate", data, "--fit", "profile.driver_rx", "--method", "posterior", "--out", out, "--jobs", "2",
+        "--prior-draws", "16", "--iterations", "6", "--draws-per-iteration", "16", "--noise-draws", "2",
+        "--draws", "20", "--quiet",
+      ]
+    }
+    let a = dir.appendingPathComponent("a.yaml").path
+    let whole = try CLIRun(arguments(a))
+    #expect(whole.status == 0, "\(whole.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: a + ".checkpoint"))
+
+    let b = dir.appendingPathComponent("b.yaml").path
+    let p = Process()
+    p.executableURL = CLIRun.binary()
+    p.arguments = arguments(b)
+    let err = Pipe()
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = err
+    try p.run()
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline, p.isRunning {
+      if let t = try? String(contentsOfFile: b + ".checkpoint", encoding: .utf8),
+        t.split(separator: "\n").count >= 2
+      {
+        break
+      }
+      usleep(5_000)
+    }
+    kill(p.processIdentifier, SIGINT)
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 130, "stderr: \(text)")
+    let kept = try String(contentsOfFile: b + ".checkpoint", encoding: .utf8).split(separator: "\n").count - 1
+    #expect(kept >= 1)
+    #expect(text.contains("vrsim: interrupted; \(kept) candidates kept in \(b).checkpoint"), "\(text)")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b-draws.csv").path))
+
+    let resumed = try CLIRun(arguments(b))
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stdout.contains("\(kept) of them read back from the checkpoint"), "\(resumed.stdout)")
+    let drawsA = try String(contentsOfFile: dir.appendingPathComponent("a-draws.csv").path, encoding: .utf8)
+    let drawsB = try String(contentsOfFile: dir.appendingPathComponent("b-draws.csv").path, encoding: .utf8)
+    #expect(drawsA == drawsB)
+    #expect(!FileManager.default.fileExists(atPath: b + ".checkpoint"))
+  }
 }
