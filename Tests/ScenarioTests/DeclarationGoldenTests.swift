@@ -99,7 +99,8 @@ struct DeclarationGoldenTests {
     let repo = FixturePaths.repository.path
     func scrub(_ s: String) -> String { s.replacingOccurrences(of: repo, with: "$REPO") }
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
+    // Slashes unescaped, so that the checkout's path is scrubbed from paths inside the JSON too.
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     // Every committed scenario: hash, resolved values (their JSON's hash), sweep points.
     var files: [String] = []
     for dir in ["scenarios/paper", "scenarios/whatif", "scenarios/testbed"] {
