@@ -17,10 +17,14 @@ public struct TestbedError: Error, CustomStringConvertible, Sendable {
   /// True when the user's input or environment is at fault (exit code 2), false for a run
   /// that failed midway (exit code 1).
   public var isUsage: Bool
+  /// The exit code of the signal that interrupted the run (130, 143, 129), when a signal's
+  /// teardown closed the ledger under the operation that failed.
+  public var signalExitCode: Int32?
   /// Creates an error.
-  public init(_ message: String, usage: Bool = false) {
+  public init(_ message: String, usage: Bool = false, signalExitCode: Int32? = nil) {
     self.message = message
     self.isUsage = usage
+    self.signalExitCode = signalExitCode
   }
   public var description: String { message }
 }

@@ -20,6 +20,8 @@ public final class ResourceLedger: @unchecked Sendable {
   private var processes: [Int32: Process] = [:]
   private var workDirectories: [String] = []
   private var closed = false
+  /// The exit code of the signal whose handler tore the ledger down, if one did.
+  private var closedBySignal: Int32?
   /// Set when a teardown could not remove something (the ledger file is then kept for clean).
   private var leftBehind = false
   private let runner: any CommandRunner
@@ -38,7 +40,7 @@ public final class ResourceLedger: @unchecked Sendable {
   public func createNamespace(_ name: String, on host: SSHTarget? = nil, _ create: () throws -> Void) throws {
     lock.lock()
     defer { lock.unlock() }
-    guard !closed else { throw TestbedError("interrupted") }
+    guard !closed else { throw TestbedError("interrupted", signalExitCode: closedBySignal) }
     try journal?.record(.namespace(name, host: host))
     namespaces.append((name, host))
     try create()
@@ -49,7 +51,7 @@ public final class ResourceLedger: @unchecked Sendable {
   public func createCgroup(_ path: String, on host: SSHTarget? = nil, _ create: () throws -> Void) throws {
     lock.lock()
     defer { lock.unlock() }
-    guard !closed else { throw TestbedError("interrupted") }
+    guard !closed else { throw TestbedError("interrupted", signalExitCode: closedBySignal) }
     try journal?.record(.cgroup(path, host: host))
     cgroups.append((path, host))
     try create()
@@ -60,7 +62,7 @@ public final class ResourceLedger: @unchecked Sendable {
   public func createWorkDirectory(in parent: String, stem: String) throws -> String {
     lock.lock()
     defer { lock.unlock() }
-    guard !closed else { throw TestbedError("interrupted") }
+    guard !closed else { throw TestbedError("interrupted", signalExitCode: closedBySignal) }
     var template = Array((parent + "/" + stem + "XXXXXX").utf8CString)
     guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
       throw TestbedError("cannot create a work folder in \(parent): \(String(cString: strerror(errno)))")
@@ -78,7 +80,7 @@ public final class ResourceLedger: @unchecked Sendable {
   public func whileOpen<T>(_ body: () throws -> T) throws -> T {
     lock.lock()
     defer { lock.unlock() }
-    guard !closed else { throw TestbedError("interrupted") }
+    guard !closed else { throw TestbedError("interrupted", signalExitCode: closedBySignal) }
     return try body()
   }
 
@@ -87,7 +89,7 @@ public final class ResourceLedger: @unchecked Sendable {
   public func start(_ process: Process) throws {
     lock.lock()
     defer { lock.unlock() }
-    guard !closed else { throw TestbedError("interrupted") }
+    guard !closed else { throw TestbedError("interrupted", signalExitCode: closedBySignal) }
     try process.run()
     let pid = process.processIdentifier
     processes[pid] = process
@@ -114,10 +116,11 @@ public final class ResourceLedger: @unchecked Sendable {
   /// folders, and later creations are refused. Idempotent; returns what was removed. After a
   /// final teardown that left nothing, the ledger file is deleted (else `clean` finds it).
   @discardableResult
-  public func teardown(final: Bool = true) -> [String] {
+  public func teardown(final: Bool = true, signalExitCode: Int32? = nil) -> [String] {
     lock.lock()
     defer { lock.unlock() }
     if final { closed = true }
+    if let signalExitCode { closedBySignal = signalExitCode }
     var removed: [String] = []
     for (pid, p) in processes where p.isRunning { kill(pid, SIGKILL) }
     for (_, p) in processes { p.waitUntilExit() }

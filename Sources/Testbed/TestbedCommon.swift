@@ -22,9 +22,13 @@ public enum TestbedCommon {
     generator == .iperf3 ? Preflight.tools + ["iperf3"] : Preflight.tools
   }
 
-  /// A testbed error as the command line's (exit 2 for usage and environment, 1 otherwise).
+  /// A testbed error as the command line's (exit 2 for usage and environment, 1 otherwise; an
+  /// operation refused because a signal's teardown closed the ledger exits as that signal's
+  /// handler does, 143 for SIGTERM, whichever thread reaches the exit first).
   public static func mapped(_ error: any Error) -> any Error {
-    if let e = error as? TestbedError { return ScenarioRunError(e.message, exitCode: e.isUsage ? 2 : 1) }
+    if let e = error as? TestbedError {
+      return ScenarioRunError(e.message, exitCode: e.signalExitCode ?? (e.isUsage ? 2 : 1))
+    }
     return error
   }
 

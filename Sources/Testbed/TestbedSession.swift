@@ -80,7 +80,7 @@ public final class TestbedSession: @unchecked Sendable {
       signal(sig, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
       source.setEventHandler {
-        let removed = ledger.teardown()
+        let removed = ledger.teardown(signalExitCode: code)
         log(
           "interrupted (signal \(sig)); removed \(removed.count) item(s): \(removed.joined(separator: ", "))")
         exit(code)
