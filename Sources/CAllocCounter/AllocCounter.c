@@ -5,7 +5,18 @@
 #include <stddef.h>
 #include <errno.h>
 
-#if defined(__linux__) && defined(__GLIBC__)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define VRSIM_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define VRSIM_SANITIZED 1
+#endif
+
+// Not under a sanitizer: its runtime owns malloc, and this wrapper, called while the runtime
+// initialises, crashes it (a TSan build's test bundle died at start once ScenarioRun linked it).
+#if defined(__linux__) && defined(__GLIBC__) && !defined(VRSIM_SANITIZED)
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
