@@ -20,7 +20,7 @@ public func fuzzMeasured(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzInitialize(_ argc: FuzzArgc, _ argv: FuzzArgv) -> CInt {
   FuzzDictionary.writeIfAsked {
-    MeasuredData.requiredColumns + [MeasuredData.requiredColumns.joined(separator: ",")]
+    MeasuredRow.requiredColumns + [MeasuredRow.requiredColumns.joined(separator: ",")]
       + Metric.all.flatMap { [$0.name, $0.unit] } + ScenarioWords.assignments
       + ["\"", "\"\"", ",", "\r\n", "\n", "#", "inf", "nan", "-", "e", ";", "scenarios/paper/fig8b.yaml"]
   }
