@@ -2,6 +2,7 @@ import Foundation
 import HostModel
 import NetModel
 import Platforms
+import SettingText
 import SimCore
 
 /// Turns a resolved scenario into the model's `PlatformSpec`: the only place where scenario

@@ -1,6 +1,7 @@
 import Foundation
 import HostModel
 import Platforms
+import SettingText
 import SimCore
 
 /// Walks a scenario tree along the schema, resolving every value into base units and

@@ -1,6 +1,7 @@
 import Foundation
 import HostModel
 import Platforms
+import SettingText
 import SimCore
 
 /// One key of the scenario schema: its path, what it may hold, its default and what it
@@ -295,6 +296,11 @@ public enum ScenarioSchema {
     }
     if path == "routers.overrides[]" { out += childKeys(of: "routers.each") }
     return out
+  }
+
+  /// What an empty scenario or profile file is told it should hold.
+  static var emptyFileAllowed: String {
+    "a YAML mapping of scenario keys (\(childKeys(of: "").joined(separator: ", ")))"
   }
 
   /// Every key path of the schema, as written in files and `--set` (`traffic[0].rate`).

@@ -1,5 +1,6 @@
 import HostModel
 import Platforms
+import SettingText
 import SimCore
 
 // The scenario's own settings (host, dom0, routers, run), declared once with key, unit, range

@@ -1,6 +1,7 @@
 import Foundation
 import NetModel
 import Platforms
+import SettingText
 import SimCore
 
 /// Reading the input files a scenario names: trace files (`arrival: trace`) and route tables

@@ -1,4 +1,5 @@
 import Foundation
+import SettingText
 import SimCore
 
 /// One job of the scenario's `workloads:` section: CPU work placed in a router (`vrN`) or in

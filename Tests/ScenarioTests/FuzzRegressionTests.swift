@@ -1,5 +1,6 @@
 import Foundation
 import Platforms
+import SettingText
 import Testing
 
 @testable import Scenario
