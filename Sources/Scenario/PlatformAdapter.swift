@@ -25,7 +25,7 @@ extension ScenarioSpec {
     let dom0Config = DomainConfig(
       name: dom0Name, kind: platform.front.kind, vcpus: dom0.vcpus, weight: dom0.weight, cap: dom0.cap,
       affinity: affinity(dom0.pin))
-    var routerSpecs: [Platforms.RouterSpec] = []
+    var routerSpecs: [RouterConfig] = []
     var tables: [String: RouteTable] = [:]
     for i in 0..<routers.count {
       let r = i < routers.perRouter.count ? routers.perRouter[i] : routers.each
@@ -42,7 +42,7 @@ extension ScenarioSpec {
         table = .generated(routes: r.routes)
       }
       routerSpecs.append(
-        Platforms.RouterSpec(
+        RouterConfig(
           domain: DomainConfig(
             name: "vr\(i)", kind: platform.routerKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap,
             affinity: affinity(r.pin)),
