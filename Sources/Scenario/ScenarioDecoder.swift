@@ -26,8 +26,8 @@ struct ScenarioDecoder {
     var values: [YNode]
   }
 
-  /// Most packet slots the rings of one simulated host may hold (32 bytes each: 2 GiB).
-  static let maxRingSlots = 1 << 26
+  /// The scheduler family as written (nil: not written), for the rule that it fits the platform.
+  var schedulerKindWritten: SchedulerKind?
 
   /// Profile files already read during this load (every sweep point names the same few).
   let profiles: ProfileCache
@@ -197,58 +197,9 @@ struct ScenarioDecoder {
     let dom0Node = section(root, "dom0", "", abstract: "dom0")
     apply(BoundKeys.dom0 + BoundKeys.bridge, in: dom0Node, section: "dom0", concrete: "dom0", to: &spec)
     let dom0 = spec.dom0
-    if let bad = dom0.pin.first(where: { $0 >= host.cpus }) {
-      report(
-        origin("dom0.pin"), "dom0.pin", "CPU \(bad) does not exist (host.cpus is \(host.cpus))",
-        "CPU numbers from 0 to \(host.cpus - 1)")
-    }
 
     let routers = decodeRouters(section(root, "routers", "", abstract: "routers"))
-    if platform.hasVirtualFunctions && routers.count > host.nic.vfs {
-      report(
-        origin("routers.count"), "routers.count",
-        "\(routers.count) routers need \(routers.count) virtual functions but host.nic.vfs is \(host.nic.vfs)",
-        "at most \(host.nic.vfs) routers on xen-sriov (one VF each)")
-    }
-    if host.nic.rxQueues > 1 && !platform.hasDom0ReceiveQueues {
-      report(
-        origin("host.nic.rx_queues"), "host.nic.rx_queues",
-        "\(host.nic.rxQueues) receive queues, but only dom0's NIC on xen-bridge and xen-router has several",
-        "1 on \(platform.rawValue)")
-    }
-    if let i = routers.perRouter.firstIndex(where: { $0.rxQueues > 1 }), !platform.hasVirtualFunctions {
-      report(
-        origin("routers.each.rx_queues"), "routers.each.rx_queues",
-        "vr\(i) has \(routers.perRouter[i].rxQueues) receive queues, but only a router's VF (xen-sriov) has several "
-          + "(the split driver's vif and the software links have one queue in the modelled kernels)",
-        "1 on \(platform.rawValue)")
-    }
-    for (i, r) in routers.perRouter.enumerated() {
-      if let bad = r.pin.first(where: { $0 >= host.cpus }) {
-        report(
-          origin("routers.each.pin"), "routers.each.pin",
-          "vr\(i) is pinned to CPU \(bad), which does not exist (host.cpus is \(host.cpus))",
-          "CPU numbers from 0 to \(host.cpus - 1)")
-        break
-      }
-    }
-    // Rings are allocated whole: bound the packet slots of the whole path (an upper bound over
-    // the platforms' rings per router: a vif's qdisc, netback's rx_queue share and two vif rings,
-    // or two backlogs; the NIC's or a VF's queues) so no input can ask for more memory than the
-    // machine has.
-    let perRouter =
-      costs.vifQueue + 2 * costs.backlog + 3 * 256 + host.nic.rxRing
-      * Swift.max(host.nic.rxQueues, routers.perRouter.map(\.rxQueues).max() ?? 1)
-      + host.nic.txRing
-    if routers.count * perRouter > ScenarioDecoder.maxRingSlots {
-      report(
-        origin("routers.count"), "routers.count",
-        "\(routers.count) routers with rings of \(perRouter) packets each need "
-          + "\(routers.count * perRouter) packet slots, more than the limit of \(ScenarioDecoder.maxRingSlots) "
-          + "(\((ScenarioDecoder.maxRingSlots * 32) >> 30) GiB)",
-        "fewer routers, or smaller profile.vif_queue, profile.backlog, host.nic.rx_ring, host.nic.tx_ring")
-    }
-    let traffic = decodeTraffic(root, routerCount: routers.count)
+    let traffic = decodeTraffic(root)
     let run = decodeRun(section(root, "run", "", abstract: "run"))
     let search = decodeSearch(root, host: host)
     let sweep = decodeSweep(root)
@@ -257,26 +208,25 @@ struct ScenarioDecoder {
 
     let placeholder = ScenarioSource(
       fileName: fileName, baseDirectory: baseDirectory, canonicalText: "", hash: "")
-    return ScenarioSpec(
+    let decoded = ScenarioSpec(
       name: spec.name, about: spec.about, host: host, platform: platform, profile: profile, costs: spec.costs,
       scheduler: scheduler, dom0: dom0, routers: routers, traffic: traffic, run: run, sweep: sweep,
       search: search, workloads: workloads, testbed: testbed, source: placeholder, points: [])
+    let input = CrossKeyRule.Input(spec: decoded, schedulerKindWritten: schedulerKindWritten)
+    for rule in ScenarioRules.all {
+      for broken in rule.check(input) {
+        report(origin(broken.keyPath), broken.keyPath, broken.message, broken.allowed)
+      }
+    }
+    return decoded
   }
 
   mutating func decodeScheduler(_ node: YNode?, platform: PlatformKind) -> SchedulerSpec {
     var kind = platform.schedulerKinds[0]
-    if let k = text("scheduler.kind", node, "scheduler").flatMap(SchedulerKind.init(rawValue:)) {
-      if platform.schedulerKinds.contains(k) {
-        kind = k
-      } else {
-        let fits = platform.schedulerKinds.map(\.rawValue).joined(separator: " or ")
-        report(
-          origin("scheduler.kind"), "scheduler.kind",
-          "'\(k.rawValue)' does not fit platform \(platform.rawValue)",
-          "\(fits) on \(platform.rawValue) (changing the platform with --set? set the scheduler too: "
-            + "--set scheduler.kind=\(platform.schedulerKinds[0].rawValue))")
-      }
-    }
+    // A family that does not fit the platform is a broken rule (ScenarioRules); the platform's
+    // own is read meanwhile, so that the other scheduler keys still read.
+    schedulerKindWritten = text("scheduler.kind", node, "scheduler").flatMap(SchedulerKind.init(rawValue:))
+    if let k = schedulerKindWritten, platform.schedulerKinds.contains(k) { kind = k }
     var whole = ScenarioSpec.defaults
     whole.scheduler = SchedulerSpec(kind: kind)
     apply(
@@ -288,21 +238,6 @@ struct ScenarioDecoder {
       apply(settings, in: sub, section: "scheduler.\(family)", concrete: "scheduler.\(family)", to: &whole)
     }
     var spec = whole.scheduler
-    // Rules that tie several keys together.
-    if spec.credit2.minTimer > spec.credit2.maxTimer {
-      report(
-        origin("scheduler.credit2.min_timer"), "scheduler.credit2.min_timer",
-        "\(spec.credit2.minTimer) is above scheduler.credit2.max_timer (\(spec.credit2.maxTimer))",
-        "a duration of at most scheduler.credit2.max_timer")
-    }
-    if isGiven("ratelimit", in: node), spec.credit.ratelimit != nil,
-      kind != .credit || !spec.version.hasRatelimit
-    {
-      report(
-        origin("scheduler.ratelimit"), "scheduler.ratelimit",
-        "a rate limit needs the credit scheduler version 4.2 or 4.3 (here: \(kind.rawValue)\(kind == .credit ? " \(spec.version.rawValue)" : ""))",
-        "off, or scheduler.kind credit with scheduler.version \"4.2\" or \"4.3\"")
-    }
     if !isGiven("ratelimit", in: node) && kind == .credit && spec.version.hasRatelimit {
       spec.credit.ratelimit = CreditOptions.defaultRatelimit
     }
@@ -405,9 +340,9 @@ struct ScenarioDecoder {
     return RoutersSpec(count: count, each: each, perRouter: perRouter)
   }
 
-  mutating func decodeTraffic(_ root: YNode, routerCount: Int) -> [TrafficSpec] {
+  mutating func decodeTraffic(_ root: YNode) -> [TrafficSpec] {
     guard let e = root.entry("traffic"), e.value.content != .null else {
-      return [decodeFlow(nil, "traffic[0]", routerCount: routerCount)]
+      return [decodeFlow(nil, "traffic[0]")]
     }
     origins["traffic"] = e.value.origin
     guard let items = e.value.items else {
@@ -429,19 +364,14 @@ struct ScenarioDecoder {
         continue
       }
       checkKeys(item, concrete, "traffic[]")
-      flows.append(decodeFlow(item, concrete, routerCount: routerCount))
+      flows.append(decodeFlow(item, concrete))
     }
     return flows
   }
 
-  mutating func decodeFlow(_ node: YNode?, _ concrete: String, routerCount: Int) -> TrafficSpec {
+  mutating func decodeFlow(_ node: YNode?, _ concrete: String) -> TrafficSpec {
     var flow = TrafficSpec.defaults
     apply(TrafficSpec.settings, in: node, section: "traffic[]", concrete: concrete, to: &flow)
-    if case .router(let n) = flow.target, n >= routerCount {
-      report(
-        origin("\(concrete).to"), "\(concrete).to", "vr\(n) does not exist (routers.count is \(routerCount))",
-        "each, all, or vr0 to vr\(max(0, routerCount - 1))")
-    }
     flow.arrival = decodeArrival(node, concrete)
     return flow
   }
@@ -490,20 +420,7 @@ struct ScenarioDecoder {
   mutating func decodeRun(_ node: YNode?) -> RunSpec {
     var whole = ScenarioSpec.defaults
     apply(BoundKeys.run, in: node, section: "run", concrete: "run", to: &whole)
-    let run = whole.run
-    if run.warmup >= run.duration {
-      report(
-        origin("run.warmup"), "run.warmup",
-        "the warm-up (\(run.warmup)) is not shorter than run.duration (\(run.duration))",
-        "a duration below run.duration")
-    }
-    if run.maxReplications < run.replications {
-      report(
-        origin("run.max_replications"), "run.max_replications",
-        "\(run.maxReplications) is below run.replications (\(run.replications))",
-        "an integer from \(run.replications) to 100000")
-    }
-    return run
+    return whole.run
   }
 
   mutating func decodeSearch(_ root: YNode, host: HostSpec) -> SearchSpec? {
@@ -513,11 +430,6 @@ struct ScenarioDecoder {
     }
     var search = SearchSpec.defaults(high: .packetsPerSecond(host.nic.rateBitsPerSecond / (84 * 8)))
     apply(SearchSpec.settings, in: node, section: "search", concrete: "search", to: &search)
-    if search.low.packetsPerSecond(meanFrameBytes: 64) >= search.high.packetsPerSecond(meanFrameBytes: 64) {
-      report(
-        origin("search.high"), "search.high", "the highest rate is not above search.low",
-        "a rate above search.low")
-    }
     return search
   }
 }
