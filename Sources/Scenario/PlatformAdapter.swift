@@ -35,7 +35,7 @@ extension ScenarioSpec {
         if let t = tables[file] {
           table = t
         } else {
-          table = try Self.loadRouteTable(file, base: source.baseDirectory)
+          table = try ModelInputFile.loadRouteTable(file, base: source.baseDirectory)
           tables[file] = table
         }
       } else {
@@ -62,7 +62,7 @@ extension ScenarioSpec {
       case .cbr: arrivals = .cbr
       case .poisson: arrivals = .poisson
       case .onOff(let on, let off): arrivals = .onOff(on: on, off: off)
-      case .trace(let file): arrivals = .trace(try Self.loadTrace(file, base: source.baseDirectory))
+      case .trace(let file): arrivals = .trace(try ModelInputFile.loadTrace(file, base: source.baseDirectory))
       }
       let pps = t.rate.packetsPerSecond(meanFrameBytes: t.frame.meanBytes)
       let targets: [Int]

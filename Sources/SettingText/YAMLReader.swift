@@ -1,5 +1,6 @@
 import CYaml
 import Foundation
+import SimCore
 
 /// Reads scenario text into a `YNode` tree, refusing what is not a sane YAML document
 /// (too large, not UTF-8, binary, empty, tabs in indentation, syntax errors, too deep, too
@@ -34,8 +35,8 @@ package enum YAMLReader {
         file, 1, 1, "the file is \(bytes.count) bytes, more than the limit of \(maxBytes) bytes",
         allowed: "a scenario file of at most 1 MiB")
     }
-    if let bad = firstInvalidUTF8(bytes) {
-      let (line, column) = position(ofByte: bad, in: bytes)
+    if let bad = UTF8Bytes.firstInvalid(bytes) {
+      let (line, column) = UTF8Bytes.position(ofByte: bad, in: bytes)
       return fileProblem(
         file, line, column,
         "the file is not UTF-8 text (invalid byte 0x\(String(bytes[bad], radix: 16, uppercase: true).leftPadded(to: 2)) at offset \(bad))",
@@ -420,56 +421,5 @@ package enum YAMLReader {
       return nil
     }
     return walk(node)
-  }
-
-  /// Offset of the first byte that is not valid UTF-8, if any.
-  package static func firstInvalidUTF8(_ b: [UInt8]) -> Int? {
-    var i = 0
-    let n = b.count
-    while i < n {
-      let c = b[i]
-      if c < 0x80 {
-        i += 1
-        continue
-      }
-      let length: Int
-      var low: UInt8 = 0x80
-      var high: UInt8 = 0xBF
-      switch c {
-      case 0xC2...0xDF: length = 2
-      case 0xE0:
-        length = 3
-        low = 0xA0
-      case 0xE1...0xEC, 0xEE...0xEF: length = 3
-      case 0xED:
-        length = 3
-        high = 0x9F
-      case 0xF0:
-        length = 4
-        low = 0x90
-      case 0xF1...0xF3: length = 4
-      case 0xF4:
-        length = 4
-        high = 0x8F
-      default: return i
-      }
-      if i + length > n { return i }
-      if b[i + 1] < low || b[i + 1] > high { return i }
-      for j in 2..<max(2, length) where b[i + j] & 0xC0 != 0x80 { return i }
-      i += length
-    }
-    return nil
-  }
-
-  /// 1-based line and column (in scalars of the valid prefix) of byte `offset`.
-  package static func position(ofByte offset: Int, in bytes: [UInt8]) -> (Int, Int) {
-    var line = 1
-    var lineStart = 0
-    for i in 0..<offset where bytes[i] == 0x0A {
-      line += 1
-      lineStart = i + 1
-    }
-    let column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).unicodeScalars.count + 1
-    return (line, column)
   }
 }
