@@ -148,18 +148,6 @@ struct ScenarioDecoder {
     }
   }
 
-  mutating func int(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int) -> Int {
-    if case .integer(let v) = value(path, in: parent, concrete) { return Int(v) }
-    return fallback
-  }
-
-  mutating func int64(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int64)
-    -> Int64
-  {
-    if case .integer(let v) = value(path, in: parent, concrete) { return v }
-    return fallback
-  }
-
   mutating func text(_ path: String, _ parent: YNode?, _ concrete: String) -> String? {
     if case .text(let v) = value(path, in: parent, concrete) { return v }
     return nil
@@ -385,7 +373,10 @@ struct ScenarioDecoder {
     let node = e.value
     origins[concrete] = node.origin
     checkKeys(node, concrete, "traffic[].arrival")
-    let kind = text("traffic[].arrival.kind", node, concrete) ?? "cbr"
+    var form = ArrivalForm()
+    let a = "traffic[].arrival"
+    apply([ArrivalForm.kindSetting], in: node, section: a, concrete: concrete, to: &form)
+    let kind = form.kind
     for key in ["on", "off"] where kind != "onoff" && node.entry(key) != nil {
       report(
         node.entry(key)!.keyOrigin, "\(concrete).\(key)", "'\(key)' is only used with kind onoff",
@@ -398,9 +389,8 @@ struct ScenarioDecoder {
     switch kind {
     case "poisson": return .poisson
     case "onoff":
-      let on = int64("traffic[].arrival.on", node, concrete, or: ArrivalSpec.defaultOn.nanoseconds)
-      let off = int64("traffic[].arrival.off", node, concrete, or: ArrivalSpec.defaultOff.nanoseconds)
-      return .onOff(on: SimDuration(nanoseconds: on), off: SimDuration(nanoseconds: off))
+      apply(ArrivalForm.periodSettings, in: node, section: a, concrete: concrete, to: &form)
+      return .onOff(on: form.on, off: form.off)
     case "trace":
       guard node.entry("file") != nil else {
         report(
@@ -408,7 +398,8 @@ struct ScenarioDecoder {
           "file: a CSV or pcap path relative to the scenario file")
         return .cbr
       }
-      var file = text("traffic[].arrival.file", node, concrete) ?? ""
+      apply([ArrivalForm.fileSetting], in: node, section: a, concrete: concrete, to: &form)
+      var file = form.file ?? ""
       if !file.hasPrefix("/"), let base = baseDirectory {
         file = (base as NSString).appendingPathComponent(file)
       }

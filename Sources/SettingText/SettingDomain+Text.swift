@@ -167,6 +167,7 @@ extension SettingDomain {
     case (_, .resolution(.relative(let f))):
       QuantityKind.percentage.format(Int64((f * 100_000_000).rounded()))
     case (_, .resolution(.packetsPerSecond(let p))): QuantityKind.packetRate.format(p)
+    case (.list, .structure): "[]"
     case (_, .structure): ""
     }
   }
