@@ -132,11 +132,7 @@ extension TestbedRolesSpec {
     .structured(
       "forwarding", \.forwarding, .choice(["softirq", "threaded"]),
       "How the testbed's routers forward: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md).",
-      embed: { .text($0 ?? "softirq") },
-      extract: {
-        guard case .text(let t) = $0 else { return nil }
-        return .some(t)
-      })
+      embed: { .text($0 ?? "softirq") }, extract: { if case .text(let t) = $0 { .some(t) } else { nil } })
   ]
 }
 
@@ -167,11 +163,7 @@ extension RunSpec {
     .structured(
       "seed", \.seed, .integer(0...Int64.max, .count),
       "Master seed; streams are derived per component, replication and sweep point.",
-      embed: { .integer(Int64($0)) },
-      extract: {
-        guard case .integer(let x) = $0 else { return nil }
-        return UInt64(x)
-      }),
+      embed: { .integer(Int64($0)) }, extract: { if case .integer(let x) = $0 { UInt64(x) } else { nil } }),
   ]
 }
 
@@ -181,22 +173,12 @@ extension TrafficSpec {
     target: .each, rate: .defaultRate, frame: .fixed(bytes: 64), arrival: .cbr)
 
   static let settings: [Setting<TrafficSpec>] = [
-    .structured(
-      "to", \.target, .trafficTarget, "Which routers the flow goes to.", embed: { .target($0) },
-      extract: {
-        guard case .target(let t) = $0 else { return nil }
-        return t
-      }),
+    .target("to", \.target, "Which routers the flow goes to."),
     .rate(
       "rate", \.rate, "Offered rate (per router with each, in total with all). Bit rates count frame bytes."),
-    .structured(
-      "frame", \.frame, .frame,
-      "Frame size (Ethernet frame with FCS), imix, or a weighted list such as [64B: 7, 1518B: 1].",
-      embed: { .frame($0) },
-      extract: {
-        guard case .frame(let f) = $0 else { return nil }
-        return f
-      }),
+    .frame(
+      "frame", \.frame,
+      "Frame size (Ethernet frame with FCS), imix, or a weighted list such as [64B: 7, 1518B: 1]."),
   ]
 }
 
@@ -209,20 +191,9 @@ extension SearchSpec {
 
   static let settings: [Setting<SearchSpec>] = [
     .text("metric", \.metric, choices: ["loss"], "The metric bounded."),
-    .structured(
-      "max_loss", \.maxLoss, .integer(0...100_000_000, .millionthsOfAPercent), "Largest acceptable loss.",
-      embed: { .integer(Int64(($0 * 100_000_000).rounded())) },
-      extract: {
-        guard case .integer(let x) = $0 else { return nil }
-        return Double(x) / 100_000_000
-      }),
-    .structured(
-      "resolution", \.resolution, .resolution,
-      "Stop when the bracket is narrower than this rate or share of the rate.", embed: { .resolution($0) },
-      extract: {
-        guard case .resolution(let r) = $0 else { return nil }
-        return r
-      }),
+    .share("max_loss", \.maxLoss, 0...100_000_000, "Largest acceptable loss."),
+    .resolution(
+      "resolution", \.resolution, "Stop when the bracket is narrower than this rate or share of the rate."),
     .rate("low", \.low, "Lowest aggregate rate tried."),
     Setting.rate("high", \.high, "Highest aggregate rate tried; above search.low.").noting(
       "the NIC line rate for 64B frames"),
@@ -353,11 +324,7 @@ extension ScenarioSpec {
       .structured(
         "profile", \.profile.path, .profile,
         "Cost profile: a file name, or a mapping {file, and any cost below} whose costs replace the file's.",
-        embed: { .text($0) },
-        extract: {
-          guard case .text(let t) = $0 else { return nil }
-          return t
-        }),
+        embed: { .text($0) }, extract: { if case .text(let t) = $0 { t } else { nil } }),
       .text(
         "profile.file", \.profile.path,
         "Profile file: a path relative to the scenario file's directory, or to scenarios/profiles."),
@@ -439,13 +406,8 @@ extension RoutersSpec {
 
 extension TrafficSpec {
   /// `arrival` in its short form (`cbr`, `poisson`); the mapping form's keys are `ArrivalForm`'s.
-  static let arrivalSetting = Setting<TrafficSpec>.structured(
-    "arrival", \.arrival, .arrival,
-    "Arrival process: cbr, poisson, {kind: onoff, on, off} or {kind: trace, file}.", embed: { .arrival($0) },
-    extract: {
-      guard case .arrival(let a) = $0 else { return nil }
-      return a
-    })
+  static let arrivalSetting = Setting<TrafficSpec>.arrival(
+    "arrival", \.arrival, "Arrival process: cbr, poisson, {kind: onoff, on, off} or {kind: trace, file}.")
 }
 
 /// A flow's arrival in the mapping form (`{kind: onoff, on: 10ms, off: 90ms}`), key by key.

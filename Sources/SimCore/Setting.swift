@@ -391,6 +391,56 @@ extension Setting {
       })
   }
 
+  /// Which routers a flow goes to.
+  public static func target(
+    _ key: String, _ path: any WritableKeyPath<Root, TrafficTarget> & Sendable, _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .trafficTarget, doc, embed: { .target($0) },
+      extract: { if case .target(let t) = $0 { t } else { nil } })
+  }
+
+  /// Frame sizes.
+  public static func frame(
+    _ key: String, _ path: any WritableKeyPath<Root, FrameSpec> & Sendable, _ doc: String
+  )
+    -> Setting
+  {
+    structured(
+      key, path, .frame, doc, embed: { .frame($0) },
+      extract: { if case .frame(let f) = $0 { f } else { nil } })
+  }
+
+  /// An arrival process.
+  public static func arrival(
+    _ key: String, _ path: any WritableKeyPath<Root, ArrivalSpec> & Sendable, _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .arrival, doc, embed: { .arrival($0) },
+      extract: { if case .arrival(let a) = $0 { a } else { nil } })
+  }
+
+  /// A search resolution.
+  public static func resolution(
+    _ key: String, _ path: any WritableKeyPath<Root, SearchResolution> & Sendable, _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .resolution, doc, embed: { .resolution($0) },
+      extract: { if case .resolution(let r) = $0 { r } else { nil } })
+  }
+
+  /// A share written as a percentage (`2%`) within `range` (millionths of a percent), held as a
+  /// fraction (0.02).
+  public static func share(
+    _ key: String, _ path: any WritableKeyPath<Root, Double> & Sendable, _ range: ClosedRange<Int64>,
+    _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .integer(range, .millionthsOfAPercent), doc,
+      embed: { .integer(Int64(($0 * 100_000_000).rounded())) },
+      extract: { if case .integer(let x) = $0 { Double(x) / 100_000_000 } else { nil } })
+  }
+
   /// A list of distinct integers in `range` (CPU numbers).
   public static func integerList(
     _ key: String, _ path: any WritableKeyPath<Root, [Int]> & Sendable, _ range: ClosedRange<Int64>,
