@@ -171,9 +171,9 @@ struct ScenarioDecoder {
     spec.name = stem
     apply(ScenarioSpec.headerSettings, in: root, section: "", concrete: "", to: &spec)
     let hostNode = section(root, "host", "", abstract: "host")
-    apply(BoundKeys.host, in: hostNode, section: "host", concrete: "host", to: &spec)
+    apply(MountedSettings.host, in: hostNode, section: "host", concrete: "host", to: &spec)
     let nicNode = section(hostNode, "nic", "host", abstract: "host.nic")
-    apply(BoundKeys.nic, in: nicNode, section: "host.nic", concrete: "host.nic", to: &spec)
+    apply(MountedSettings.nic, in: nicNode, section: "host.nic", concrete: "host.nic", to: &spec)
     let host = spec.host
 
     apply([ScenarioSpec.platformSetting], in: root, section: "", concrete: "", to: &spec)
@@ -183,7 +183,9 @@ struct ScenarioDecoder {
     let scheduler = decodeScheduler(section(root, "scheduler", "", abstract: "scheduler"), platform: platform)
 
     let dom0Node = section(root, "dom0", "", abstract: "dom0")
-    apply(BoundKeys.dom0 + BoundKeys.bridge, in: dom0Node, section: "dom0", concrete: "dom0", to: &spec)
+    apply(
+      MountedSettings.dom0 + MountedSettings.bridge, in: dom0Node, section: "dom0", concrete: "dom0",
+      to: &spec)
     let dom0 = spec.dom0
 
     let routers = decodeRouters(section(root, "routers", "", abstract: "routers"))
@@ -218,9 +220,10 @@ struct ScenarioDecoder {
     var whole = ScenarioSpec.defaults
     whole.scheduler = SchedulerSpec(kind: kind)
     apply(
-      BoundKeys.version + BoundKeys.credit, in: node, section: "scheduler", concrete: "scheduler", to: &whole)
+      MountedSettings.version + MountedSettings.credit, in: node, section: "scheduler", concrete: "scheduler",
+      to: &whole)
     for (family, settings) in [
-      ("credit2", BoundKeys.credit2), ("cfs", BoundKeys.cfs), ("vmware", BoundKeys.vmware),
+      ("credit2", MountedSettings.credit2), ("cfs", MountedSettings.cfs), ("vmware", MountedSettings.vmware),
     ] {
       let sub = section(node, family, "scheduler", abstract: "scheduler.\(family)")
       apply(settings, in: sub, section: "scheduler.\(family)", concrete: "scheduler.\(family)", to: &whole)
@@ -270,7 +273,7 @@ struct ScenarioDecoder {
 
   mutating func decodeRouters(_ node: YNode?) -> RoutersSpec {
     var whole = ScenarioSpec.defaults
-    apply(BoundKeys.routers, in: node, section: "routers", concrete: "routers", to: &whole)
+    apply(MountedSettings.routers, in: node, section: "routers", concrete: "routers", to: &whole)
     let count = whole.routers.count
     let fallback = RouterSpec()
     let eachNode = section(node, "each", "routers", abstract: "routers.each")
@@ -410,7 +413,7 @@ struct ScenarioDecoder {
 
   mutating func decodeRun(_ node: YNode?) -> RunSpec {
     var whole = ScenarioSpec.defaults
-    apply(BoundKeys.run, in: node, section: "run", concrete: "run", to: &whole)
+    apply(MountedSettings.run, in: node, section: "run", concrete: "run", to: &whole)
     return whole.run
   }
 

@@ -67,23 +67,26 @@ public enum ScenarioSchema {
   /// Every key, in the order of the reference: each a row of a declaration.
   static let entries: [SettingRow] =
     SettingRow.of(ScenarioSpec.headerSettings + [ScenarioSpec.Structure.host])
-    + SettingRow.of(BoundKeys.host + [ScenarioSpec.Structure.nic] + BoundKeys.nic)
-    + SettingRow.of([ScenarioSpec.platformSetting] + ScenarioSpec.Structure.profile + BoundKeys.profile)
+    + SettingRow.of(MountedSettings.host + [ScenarioSpec.Structure.nic] + MountedSettings.nic)
+    + SettingRow.of([ScenarioSpec.platformSetting] + ScenarioSpec.Structure.profile + MountedSettings.profile)
     + SettingRow.of([
       ScenarioSpec.Structure.scheduler, SchedulerSpec.kindSetting.at(\.scheduler, "scheduler."),
     ])
     + SettingRow.of(
-      BoundKeys.version + BoundKeys.credit + [ScenarioSpec.Structure.credit2] + BoundKeys.credit2)
+      MountedSettings.version + MountedSettings.credit + [ScenarioSpec.Structure.credit2]
+        + MountedSettings.credit2)
     + SettingRow.of(
-      [ScenarioSpec.Structure.cfs] + BoundKeys.cfs + [ScenarioSpec.Structure.vmware] + BoundKeys.vmware)
-    + SettingRow.of([ScenarioSpec.Structure.dom0] + BoundKeys.dom0 + BoundKeys.bridge)
-    + SettingRow.of([ScenarioSpec.Structure.routers] + BoundKeys.routers + [ScenarioSpec.Structure.each])
+      [ScenarioSpec.Structure.cfs] + MountedSettings.cfs + [ScenarioSpec.Structure.vmware]
+        + MountedSettings.vmware)
+    + SettingRow.of([ScenarioSpec.Structure.dom0] + MountedSettings.dom0 + MountedSettings.bridge)
+    + SettingRow.of(
+      [ScenarioSpec.Structure.routers] + MountedSettings.routers + [ScenarioSpec.Structure.each])
     + SettingRow.of("routers.each.", RouterSpec.settings + [RouterSpec.routesFileSetting], RouterSpec())
     + SettingRow.of("routers.", RoutersSpec.overrideSettings, ScenarioSpec.defaults.routers)
     + SettingRow.of([ScenarioSpec.Structure.traffic])
     + SettingRow.of("traffic[].", TrafficSpec.settings + [TrafficSpec.arrivalSetting], .defaults)
     + SettingRow.of("traffic[].arrival.", ArrivalForm.settings, ArrivalForm())
-    + SettingRow.of([ScenarioSpec.Structure.run] + BoundKeys.run + [ScenarioSpec.Structure.sweep])
+    + SettingRow.of([ScenarioSpec.Structure.run] + MountedSettings.run + [ScenarioSpec.Structure.sweep])
     + SettingRow.of("sweep.", SweepSpec.settings, SweepSpec(mode: .product, axes: []))
     + SettingRow.of([ScenarioSpec.Structure.search])
     + SettingRow.of("search.", SearchSpec.settings, .defaults(high: .packetsPerSecond(1)))

@@ -209,10 +209,10 @@ extension Setting {
   }
 }
 
-/// Every bound scenario key, by its full path: what the decoder writes into a resolved
-/// scenario. Keys of `routers.each` are bound to one router's settings instead (they apply to
-/// each router and to overrides).
-enum BoundKeys {
+/// The declarations above mounted at their full path in the resolved scenario (a derived view,
+/// no key of its own): what the decoder writes into a resolved scenario. Keys of `routers.each`
+/// are bound to one router's settings instead (they apply to each router and to overrides).
+enum MountedSettings {
   static let host = HostSpec.settings.map { $0.at(\.host, "host.") }
   static let nic = NICSpec.settings.map { $0.mounted(at: \HostSpec.nic, prefix: "").at(\.host, "host.nic.") }
   static let version = SchedulerSpec.settings.map { $0.at(\.scheduler, "scheduler.") }
@@ -234,8 +234,9 @@ enum BoundKeys {
     host + nic + version + credit + credit2 + cfs + vmware + dom0 + bridge + routers + run + profile
 }
 
-/// A numeric declared key as calibration and other tools see it: what it is, its unit, the
-/// values it may take, its calibration bounds and its default. Obtained from
+/// A numeric declared key as calibration and other tools see it (a derived view of one
+/// `Setting`, no key of its own): what it is, its unit, the values it may take, its calibration
+/// bounds and its default. Obtained from
 /// `ScenarioSchema.parameter(_:)`; set a value with `--set KEY=\(text(value))`.
 public struct DeclaredParameter: Sendable {
   /// Full key path, e.g. `profile.driver_rx`, `scheduler.tslice`.
@@ -286,7 +287,9 @@ public struct DeclaredParameter: Sendable {
 extension ScenarioSchema {
   /// Every numeric declared key (scenario settings, scheduler options, profile costs).
   public static let parameters: [DeclaredParameter] = {
-    var out = BoundKeys.all.compactMap { DeclaredParameter($0.key, $0, defaults: ScenarioSpec.defaults) }
+    var out = MountedSettings.all.compactMap {
+      DeclaredParameter($0.key, $0, defaults: ScenarioSpec.defaults)
+    }
     out += RouterSpec.settings.compactMap {
       DeclaredParameter("routers.each." + $0.key, $0, defaults: RouterSpec())
     }
@@ -297,7 +300,7 @@ extension ScenarioSchema {
   /// unit (as `DeclaredParameter.unit`): what a fit starts from. nil for keys that are not
   /// numeric, are `off`, or are per-router (`routers.each.*`, which hold one value per router).
   public static func value(of key: String, in spec: ScenarioSpec) -> Double? {
-    switch BoundKeys.all.first(where: { $0.key == key })?.value(in: spec) {
+    switch MountedSettings.all.first(where: { $0.key == key })?.value(in: spec) {
     case .integer(let x): Double(x)
     case .real(let x): x
     default: nil
