@@ -7,9 +7,9 @@ import SimCore
 extension ScenarioDecoder {
   // MARK: Workloads and testbed roles
 
-  /// The `workloads:` list: each job's declared keys, its name and placement (a router that
-  /// exists, or dom0), and the keys of its kind only.
-  mutating func decodeWorkloads(_ root: YNode, routerCount: Int) -> [WorkloadSpec]? {
+  /// The `workloads:` list: each job's declared keys, its name, and the keys of its kind only
+  /// (its placement is a rule of ScenarioRules).
+  mutating func decodeWorkloads(_ root: YNode) -> [WorkloadSpec]? {
     guard let e = root.entry("workloads"), e.value.content != .null else { return nil }
     origins["workloads"] = e.value.origin
     guard let items = e.value.items else {
@@ -46,15 +46,6 @@ extension ScenarioDecoder {
         report(
           origin("\(concrete).name"), "\(concrete).name", "job name '\(job.name)' is used twice",
           "a name no other job has")
-      }
-      let validPlace =
-        job.place == "dom0"
-        || (job.routerIndex.map { (0..<routerCount).contains($0) } ?? false)
-          && job.place == "vr\(job.routerIndex!)"
-      if !validPlace {
-        report(
-          origin("\(concrete).in"), "\(concrete).in", "'\(job.place)' is not a router or dom0",
-          "dom0, or vr0 to vr\(max(0, routerCount - 1)) (routers.count is \(routerCount))")
       }
       let mine = kindKeys[job.kind] ?? []
       for (kind, keys) in kindKeys where kind != job.kind {

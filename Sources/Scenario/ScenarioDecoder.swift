@@ -193,7 +193,7 @@ struct ScenarioDecoder {
     let run = decodeRun(section(root, "run", "", abstract: "run"))
     let search = decodeSearch(root, host: host)
     let sweep = decodeSweep(root)
-    let workloads = decodeWorkloads(root, routerCount: routers.count)
+    let workloads = decodeWorkloads(root)
     let testbed = decodeTestbed(root)
 
     let placeholder = ScenarioSource(

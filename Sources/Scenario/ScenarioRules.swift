@@ -144,6 +144,16 @@ enum ScenarioRules {
           allowed: "each, all, or vr0 to vr\(max(0, count - 1))")
       }
     },
+    CrossKeyRule("workloads[].in") { input in
+      let count = input.spec.routers.count
+      return (input.spec.workloads ?? []).enumerated().compactMap { (i, job) in
+        let router = job.routerIndex.map { (0..<count).contains($0) && job.place == "vr\($0)" } ?? false
+        guard job.place != "dom0" && !router else { return nil }
+        return CrossKeyRule.Broken(
+          keyPath: "workloads[\(i)].in", message: "'\(job.place)' is not a router or dom0",
+          allowed: "dom0, or vr0 to vr\(max(0, count - 1)) (routers.count is \(count))")
+      }
+    },
     CrossKeyRule("run.warmup") { input in
       let run = input.spec.run
       guard run.warmup >= run.duration else { return nil }
