@@ -48,7 +48,7 @@ struct ReproduceCommand: ParsableCommand {
   }
 
   func run() throws {
-    let dir = try Self.scenariosDirectory(scenarios)
+    let dir = try PaperReproduction.scenariosDirectory(scenarios)
     if check {
       try PaperReproduction.checkScenarios(in: dir) { Swift.print($0) }
       return
@@ -71,10 +71,5 @@ struct ReproduceCommand: ParsableCommand {
     try PaperReproduction.run(
       scenarios: dir, overrides: quick ? PaperReproduction.quickOverrides : [], jobs: jobs,
       version: VrsimVersion.string, display: CampaignSession.display)
-  }
-
-  /// The scenarios directory (`PaperReproduction.scenariosDirectory`).
-  static func scenariosDirectory(_ explicit: String?) throws -> String {
-    try PaperReproduction.scenariosDirectory(explicit)
   }
 }
