@@ -103,9 +103,7 @@ struct CalibrateCommand: ParsableCommand {
   var drawsOut: String?
 
   func validate() throws {
-    if let jobs, !(1...256).contains(jobs) {
-      throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
-    }
+    try ScenarioOptions.checkJobs(jobs)
     let counts: [(String, Int, ClosedRange<Int>)] = [
       ("--restarts", restarts, 0...100), ("--budget", budget, 0...100_000),
       ("--lm-iterations", lmIterations, 0...1_000), ("--draws", draws, 1...100_000),

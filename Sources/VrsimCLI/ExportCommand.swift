@@ -127,9 +127,7 @@ struct FigureSourceOptions: ParsableArguments {
     if let reproduce, reproduce != "paper" {
       throw ValidationError("unknown --reproduce target '\(reproduce)'; allowed: paper")
     }
-    if let jobs, !(1...256).contains(jobs) {
-      throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
-    }
+    try ScenarioOptions.checkJobs(jobs)
   }
 
   /// Reads or computes the source's data.

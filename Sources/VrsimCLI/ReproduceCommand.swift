@@ -42,9 +42,7 @@ struct ReproduceCommand: ParsableCommand {
     guard target == "paper" else {
       throw ValidationError("unknown target '\(target)'; allowed: paper")
     }
-    if let jobs, !(1...256).contains(jobs) {
-      throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
-    }
+    try ScenarioOptions.checkJobs(jobs)
   }
 
   func run() throws {
