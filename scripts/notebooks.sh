@@ -17,8 +17,9 @@
 #
 # Inputs and their cost (release build, 2 shared cores; see the README's notebooks section):
 #   paper-reproduction        vrsim reproduce paper (every paper experiment, the scenarios' own runs)
-#   calibration-report        the fit report of scenarios/profiles/paper-2012-fit.yaml, as data in
-#                             validation/paper-2012-fit-report.json (no simulation)
+#   calibration-report        the posterior of scenarios/profiles/paper-2012-posterior.yaml, as data in
+#                             scenarios/profiles/paper-2012-posterior-report.json with its draws, beside the
+#                             point fit it started from (validation/paper-2012-fit-report.json); no simulation
 #   validation-testbed        vrsim validate on validation/netns-identify-2026-12-06-gated.csv (this
 #                             machine's quiet trials of 2026-12-06: identification runs, Fig. 8b and
 #                             routes, after scripts/netns-gate.py) with the netns profile fitted on
@@ -70,8 +71,8 @@ paper_reproduction() {
 calibration_report() {
   local dir="$1"
   shift
-  "$VRSIM" export notebook --calibration validation/paper-2012-fit-report.json \
-    --out "$dir/calibration-report.ipynb" "$@"
+  "$VRSIM" export notebook --calibration scenarios/profiles/paper-2012-posterior-report.json \
+    --calibration validation/paper-2012-fit-report.json --out "$dir/calibration-report.ipynb" "$@"
 }
 validation_testbed() {
   local dir="$1"
