@@ -22,6 +22,13 @@ TRAIN="scope in [aggregate, pcpu0] and metric in [forwarded_pps, softirq, utilis
 # machine (5.17 us per round trip, 2 switches with a pipe write and read each: 2.59 us, 6,500
 # cycles at 2.5 GHz; kernel v1300, 2026-12-06).
 LINUX=(--set profile.linux_context_switch=6500cycles --set profile.generator_window=0s)
+# veth_poll (threaded mode only; softirq mode pays all of veth_hop per frame either way): v1300's
+# is matched to the threaded identification run of 2026-12-06 (1 router on CPU 1, 50 ... 300 kp/s,
+# validation/testbed-poll-split-threaded-2026-12-06-vm.csv): the value at which the model's CPU 1
+# time over its 4 sets equals the measured NAPI thread + ksoftirqd/1 run time (printed below).
+# v1045 has no threaded data: 0.
+POLL1045=(--set profile.veth_poll=0cycles)
+POLL1300=(--set profile.veth_poll=60cycles)
 
 # noise gate and training split (scripts/netns-gate.py says how)
 python3 scripts/netns-gate.py validation/netns-paper-2026-12-02-gated.csv validation/netns-paper-2026-12-02-train.csv \
@@ -38,7 +45,7 @@ python3 scripts/netns-gate.py validation/netns-identify-2026-12-06-gated.csv val
 "$VRSIM" calibrate validation/netns-paper-2026-12-02-train.csv --fit "$KEYS" --train "$TRAIN" \
   --set profile.generator_system=850cycles --set profile.ip_forward=1060cycles --set profile.bridge=206cycles \
   --set profile.sink_blackhole=20cycles --set profile.testbed_window_extra=400ms --set profile.testbed_trial=1s \
-  --set profile.cpu_background=0% "${LINUX[@]}" "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --set profile.cpu_background=0% "${LINUX[@]}" "${POLL1045[@]}" "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
   --out scenarios/profiles/netns-v1045-fit.yaml --report validation/netns-v1045-fit-report.md
 "$VRSIM" validate validation/netns-paper-2026-12-02-gated.csv --profile scenarios/profiles/netns-v1045-fit.yaml \
   "${RUN[@]}" --jobs 2 --format csv >"$OUT/v1045-validate.csv"
@@ -49,12 +56,24 @@ python3 scripts/netns-validation-table.py validation/netns-paper-2026-12-02-gate
 "$VRSIM" calibrate validation/netns-identify-2026-12-06-train.csv --fit "$KEYS" --train "$TRAIN" \
   --set profile.generator_system=2710cycles --set profile.ip_forward=2092cycles --set profile.bridge=989cycles \
   --set profile.sink_blackhole=594cycles --set profile.testbed_window_extra=450ms --set profile.testbed_trial=1s \
-  --set profile.cpu_background=3.73% "${LINUX[@]}" "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --set profile.cpu_background=3.73% "${LINUX[@]}" "${POLL1300[@]}" "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
   --out scenarios/profiles/netns-v1300-fit.yaml --report validation/netns-v1300-fit-report.md
 "$VRSIM" validate validation/netns-identify-2026-12-06-gated.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
   "${RUN[@]}" --jobs 2 --format csv >"$OUT/v1300-validate.csv"
 python3 scripts/netns-validation-table.py validation/netns-identify-2026-12-06-gated.csv "$OUT/v1300-validate.csv" \
   validation/netns-identify-2026-12-06-train.csv
+
+# veth_poll's match: the threaded identification run, CPU 1 per set and in total, at 0 and 60 cycles
+THREADED=(--set profile.netns_forwarding=threaded --set profile.testbed_window_extra=0s --set profile.cpu_background=0%
+  --set profile.generator_window=1s --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2)
+for poll in 0 60; do
+  "$VRSIM" validate validation/testbed-poll-split-threaded-2026-12-06-vm.csv \
+    --profile scenarios/profiles/netns-v1300-fit.yaml "${THREADED[@]}" --set profile.veth_poll=${poll}cycles \
+    --format csv >"$OUT/poll-split-$poll-validate.csv"
+  echo "veth_poll = $poll cycles:"
+  python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-poll-split-threaded-2026-12-06-vm.csv \
+    "$OUT/poll-split-$poll-validate.csv" --total
+done
 
 # the threaded set, never fitted on: the v1300 profile in threaded mode, trafgen's 1 s shaper
 # windows (two whole windows: the testbed's 2 s trials), CPU over the send time and without the

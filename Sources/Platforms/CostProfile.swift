@@ -162,6 +162,13 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// instead of the Xen domain switch costs (`context_switch*`). The default is a process
   /// switch's direct cost, 3.8 us (Li, Ding, Shen 2007; docs/platform-facts.md), at 3.06 GHz.
   public var linuxContextSwitch: Int64 = 11_600
+  /// The part of `vethHop` paid once per poll rather than per frame (the poll's set-up: the
+  /// NAPI or backlog poll entry, its ring bookkeeping and flush), cycles. In softirq mode every
+  /// frame's chain is a run of its own, so a crossing costs `vethHop` either way; a threaded
+  /// NAPI poll (and the softirq run after it) takes up to `napi_weight` frames and pays this
+  /// once per poll per crossing. 0 = all of `vethHop` per frame. Above `vethHop` it counts as
+  /// `vethHop`.
+  public var vethPoll: Int64 = 0
 
   // Costs that grow with the number of routers (each 0 = off; docs/DESIGN.md, README "Costs
   // that grow with the router count")

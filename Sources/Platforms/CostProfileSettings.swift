@@ -227,5 +227,9 @@ extension CostProfile {
         "linux_context_switch", \.linuxContextSwitch, fit: 0...50_000,
         "netns platforms: one context switch between Linux tasks on a CPU (senders, kernel threads), direct "
           + "cycles, charged instead of the Xen domain-switch costs (default: 3.8 us, Li, Ding, Shen 2007)."),
+      .cycles(
+        "veth_poll", \.vethPoll, fit: 0...10_000,
+        "netns threaded mode: the part of veth_hop paid once per poll, not per frame (a threaded NAPI poll "
+          + "and the softirq run after it take up to napi_weight frames); 0 = all per frame."),
     ]
 }

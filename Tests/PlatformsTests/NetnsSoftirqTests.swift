@@ -305,6 +305,47 @@ struct NetnsSoftirqTests {
     }
   }
 
+  @Test(
+    "threaded, veth_poll: each crossing's poll part is paid once per NAPI poll and per softirq run, not per frame"
+  )
+  func threadedPollPart() throws {
+    // The layout of threadedWindowsSwitchPerSlice with veth_poll = 400 of veth_hop's 600: a frame
+    // pays 2200 on CPU 0 and 3635 - 2 x 400 on CPU 1; each NAPI poll of a thread pays 400 (its
+    // ring crossing) and each NET_RX run after it 300 + 400 (the crossing to the sink). The test
+    // counts polls (the threads' batches), runs, tries (700 each) and switches (11,600 each); hand:
+    // busy CPU 0 + CPU 1 = (R x (2200 + 3635 - 800) + polls x 400 + runs x 700 + tries x 700 +
+    // switches x 11600) / clock, within 1% (a batch or switch straddling the window's end). The
+    // burst fills the rings, so polls take more than one frame and the CPU is below the same run
+    // with veth_poll = 0 (same seed, simulated time: not a wall-time comparison).
+    func run(_ poll: Int) throws -> (NetworkResult, RouterHost) {
+      try Self.run(
+        "netns-direct", rate: "80kpps", cpus: 2,
+        extra: [
+          "routers.count=4", "routers.each.pin=[1]",
+          "traffic[0]={to: each, rate: 20kpps, frame: 64B, arrival: cbr}",
+          "profile.netns_forwarding=threaded", "profile.generator_window=1s", "run.warmup=0s",
+          "profile.veth_poll=\(poll)cycles",
+        ], duration: "1s")
+    }
+    let (r, host) = try run(400)
+    let total = 80_000.0
+    #expect(abs(r.aggregate.forwardedPps - total) / total < 0.005, "\(r.aggregate.forwardedPps)")
+    #expect(r.dropsByPlace.isEmpty, "\(r.dropsByPlace)")
+    let m = try #require(r.cpuModes)
+    let tries = Double(host.senders.reduce(UInt64(0)) { $0 + $1.refusals })
+    let napi = host.stages.filter { $0.name.hasSuffix(".napi") }
+    #expect(napi.count == 4)
+    let polls = Double(napi.reduce(UInt64(0)) { $0 + $1.batches })  // over the 1 s window
+    #expect(polls > 0 && polls < total / 2, "\(polls) polls: more than one frame each")
+    let hand =
+      (total * (2_200 + 3_635 - 800) + polls * 400 + m[1].netRxSoftirqsPerSecond * 700 + tries * 700
+        + r.switchesPerSecond * 11_600) / Self.clock
+    #expect(abs(m[0].busy + m[1].busy - hand) / hand < 0.01, "busy \(m[0].busy) + \(m[1].busy), hand \(hand)")
+    let (r0, _) = try run(0)
+    let m0 = try #require(r0.cpuModes)
+    #expect(m[1].busy < m0[1].busy, "CPU 1 \(m[1].busy) with veth_poll, \(m0[1].busy) without")
+  }
+
   @Test("background work: every CPU's idle time carries cpu_background, the host counts it on each CPU")
   func cpuBackground() throws {
     // netns-direct, softirq, 100 kp/s, 4 CPUs, cpu_background 4%: CPU 0's modelled busy
