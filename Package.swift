@@ -104,11 +104,14 @@ let package = Package(
       name: "ScenarioTests", dependencies: ["Scenario", "SettingText", "SimCore", "Platforms"],
       exclude: ["Fixtures", "Golden"],
       swiftSettings: strict),
-    .testTarget(name: "VrsimCLITests", dependencies: ["VrsimCLI", "ScenarioRun"], swiftSettings: strict),
+    // What several test targets share (the built vrsim's path, a tiny sweep scenario).
+    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+    .testTarget(
+      name: "VrsimCLITests", dependencies: ["VrsimCLI", "ScenarioRun", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "ReportTests", dependencies: ["Report"], swiftSettings: strict),
     .testTarget(
       name: "TestbedTests",
-      dependencies: ["Testbed", "Scenario", "SimCore", "Report", "Calibration", "vrsim"],
+      dependencies: ["Testbed", "Scenario", "SimCore", "Report", "Calibration", "vrsim", "TestSupport"],
       exclude: ["Goldens"],
       swiftSettings: strict),
     .testTarget(
@@ -129,7 +132,8 @@ let package = Package(
       swiftSettings: strict
     ),
     // A real single-node Slurm (munged, slurmctld, slurmd) started by the test; skipped unless root.
-    .testTarget(name: "SlurmTests", dependencies: ["Experiment", "vrsim"], swiftSettings: strict),
+    .testTarget(
+      name: "SlurmTests", dependencies: ["Experiment", "vrsim", "TestSupport"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -449,7 +449,7 @@ def measured_values(df):
     return fig
 
 
-# MARK: calibration (the fit report vrsim calibrate writes as JSON)
+# MARK: calibration (the fit and posterior reports vrsim calibrate writes as JSON)
 
 
 def calibration_residuals(df):
@@ -503,6 +503,74 @@ def calibration_intervals(df):
     return fig
 
 
+def calibration_posterior(df):
+    """Each key's prior and posterior 95% interval and posterior median, on the prior's scale
+    (0: the prior's 2.5% quantile, 1: its 97.5%), the point fit's value when given; the width
+    ratio and verdict beside each key."""
+    part = df[df["table"] == "posterior"]
+    fig, ax = plt.subplots(figsize=(9.0, 0.6 * max(4, len(part)) + 1.2))
+    if part.empty:
+        _message(ax, "no posterior rows")
+        return fig
+    y = list(range(len(part)))
+    span = (part["prior_high"] - part["prior_low"]).where(lambda v: v != 0, 1.0)
+    low = (part["low"] - part["prior_low"]) / span
+    high = (part["high"] - part["prior_low"]) / span
+    median = (part["fitted"] - part["prior_low"]) / span
+    for yi, a, b in zip(y, low, high):
+        ax.plot([0, 1], [yi + 0.15, yi + 0.15], color="tab:grey", linewidth=4, alpha=0.5,
+                label="prior 95%" if yi == 0 else None)
+        ax.plot([a, b], [yi - 0.15, yi - 0.15], color="tab:blue", linewidth=4,
+                label="posterior 95%" if yi == 0 else None)
+    ax.plot(median, [v - 0.15 for v in y], "o", color="tab:blue", label="posterior median")
+    point = df[df["table"] == "parameter"].set_index("key")["fitted"]
+    xs, ys = [], []
+    for yi, (key, pl, sp) in enumerate(zip(part["key"], part["prior_low"], span)):
+        if key in point.index:
+            xs.append((point[key] - pl) / sp)
+            ys.append(yi - 0.15)
+    if xs:
+        ax.plot(xs, ys, "x", color="tab:red", label="point fit (least squares)")
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{k}\n{r:.2f} {v}" for k, r, v in zip(part["key"], part["width_ratio"], part["label"])],
+                       fontsize="x-small")
+    ax.invert_yaxis()
+    ax.set_xlabel("position in the prior's 95% interval (0: its 2.5% quantile, 1: its 97.5%)")
+    ax.set_title("Posterior vs prior per key (width ratio, verdict)")
+    ax.legend(fontsize="small", loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def calibration_draws(df):
+    """Histogram of the posterior draws of every key, the prior's 95% interval shaded."""
+    part = df[df["table"] == "draw"]
+    keys = list(dict.fromkeys(part["key"]))
+    cols = 3
+    rows = max(1, (len(keys) + cols - 1) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(10.0, 2.6 * rows), squeeze=False)
+    summary = df[df["table"] == "posterior"].set_index("key")
+    for i, ax in enumerate(axes.flat):
+        if i >= len(keys):
+            ax.axis("off")
+            continue
+        key = keys[i]
+        values = part[part["key"] == key]
+        ax.hist(values["value"], bins=30, color="tab:blue", alpha=0.8)
+        if key in summary.index:
+            ax.axvspan(summary.loc[key, "prior_low"], summary.loc[key, "prior_high"], color="tab:grey", alpha=0.15)
+        ax.set_title(key, fontsize="small")
+        ax.set_xlabel(str(values["unit"].iloc[0]), fontsize="x-small")
+        ax.tick_params(labelsize="x-small")
+    fig.suptitle("Posterior draws per key (shaded: the prior's 95% interval)")
+    fig.tight_layout()
+    return fig
+
+
+def _has_table(name):
+    return lambda df: "table" in df.columns and (df["table"] == name).any()
+
+
 def _has_swept_rate(df):
     return any(k.startswith("traffic[") and k.endswith(".rate") for k in _sweep_keys(df))
 
@@ -521,6 +589,10 @@ APPLIES = {
     "paper_fig9": lambda df: df["experiment"].astype(str).str.startswith("Fig. 9").any(),
     "paper_fig8": lambda df: df["experiment"].astype(str).str.startswith("Fig. 8").any(),
     "validation_forwarding": lambda df: _fwd_offered_rows(df, "measured").shape[0] > 0,
+    "calibration_residuals": _has_table("residual"),
+    "calibration_intervals": _has_table("parameter"),
+    "calibration_posterior": _has_table("posterior"),
+    "calibration_draws": _has_table("draw"),
     "measured_forwarding": lambda df: _fwd_offered_rows(
         df.rename(columns={"value": "measured"}), "measured").shape[0] > 0,
 }

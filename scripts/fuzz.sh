@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of vrsim's input readers (issue 21): libFuzzer + AddressSanitizer.
+# Coverage-guided fuzzing of vrsim's input readers: libFuzzer + AddressSanitizer.
 #
 #   scripts/fuzz.sh [--seconds N] [--build-only] [TARGET...]
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The threaded-mode set (fig8b-scheduled) against a netns profile's prediction (issue 20).
 
-Usage: netns-fig8b-scheduled-table.py DATA.csv VALIDATE.csv
+Usage: netns-fig8b-scheduled-table.py DATA.csv VALIDATE.csv [--total]
 
 DATA.csv: validation/testbed-fig8b-scheduled-2026-12-05-vm.csv; VALIDATE.csv: what
 `vrsim validate DATA.csv --profile P --set profile.netns_forwarding=threaded --format csv` printed.
@@ -12,7 +12,8 @@ CPUs of foreign work: host foreign_cpu): CPU 0 = the generators' own CPU time (g
 `generator_cpu`), CPU 1 = the run time of the routers' NAPI threads and ksoftirqd/1
 (schedstat, `thread_cpu`), each per second of sending, against the model's busy share of CPU 0
 and CPU 1 over the send time (profile key testbed_window_extra = 0: that is the send time's).
-Prints a Markdown table and the mean absolute percentage errors.
+Prints a Markdown table, the mean absolute percentage errors and how many sets are within 10%;
+with --total also each CPU's sum over the sets, measured and simulated (veth_poll's match).
 """
 
 import csv
@@ -22,6 +23,7 @@ from collections import defaultdict
 
 def main():
     data_path, validate_path = sys.argv[1:3]
+    total = "--total" in sys.argv[3:]
     measured = defaultdict(dict)
     with open(data_path, newline="") as f:
         for r in csv.DictReader(f):
@@ -43,6 +45,7 @@ def main():
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     errors = defaultdict(list)
+    sums = defaultdict(float)
     for s in sorted(measured, key=order):
         m, x = measured[s], simulated.get(s, {})
         fwd = m[("aggregate", "forwarded_pps")]
@@ -64,11 +67,20 @@ def main():
             cells.append(f"{sim:.3f}" if sim is not None else "-")
             if own and sim is not None:
                 errors[name].append((sim - own) / own)
+                sums[name + " measured"] += own
+                sums[name + " simulated"] += sim
         cells.append(f"{m.get(('host', 'foreign_cpu'), float('nan')):.2f}")
         print("| " + " | ".join(cells) + " |")
     print()
     for name, e in errors.items():
         print(f"MAPE {name}: {100 * sum(abs(v) for v in e) / len(e):.1f}% over {len(e)} sets")
+        within = sum(1 for v in e if abs(v) <= 0.10)
+        print(f"  {name} within 10%: {within} of {len(e)} sets; largest {100 * max(e, key=abs):+.1f}%")
+    if total:
+        for name in ("cpu0", "cpu1"):
+            m, x = sums[name + " measured"], sums[name + " simulated"]
+            if m:
+                print(f"total {name} over the sets: measured {m:.4f}, simulated {x:.4f} ({100 * (x - m) / m:+.2f}%)")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,13 @@
 #
 # Inputs and their cost (release build, 2 shared cores; see the README's notebooks section):
 #   paper-reproduction        vrsim reproduce paper (every paper experiment, the scenarios' own runs)
-#   calibration-report        the fit report of scenarios/profiles/paper-2012-fit.yaml, as data in
-#                             validation/paper-2012-fit-report.json (no simulation)
-#   validation-testbed        vrsim validate on validation/testbed-2026-12-01-vm.csv (its rows name
-#                             scenarios/testbed/validation.yaml) with the netns profile fitted on
-#                             that machine's data (scenarios/profiles/netns-v1045-fit.yaml)
+#   calibration-report        the posterior of scenarios/profiles/paper-2012-posterior.yaml, as data in
+#                             scenarios/profiles/paper-2012-posterior-report.json with its draws, beside the
+#                             point fit it started from (validation/paper-2012-fit-report.json); no simulation
+#   validation-testbed        vrsim validate on validation/netns-identify-2026-12-06-gated.csv (this
+#                             machine's quiet trials of 2026-12-06: identification runs, Fig. 8b and
+#                             routes, after scripts/netns-gate.py) with the netns profile fitted on
+#                             that machine's data (scenarios/profiles/netns-v1300-fit.yaml)
 #   calibration-posterior     vrsim validate --posterior on the paper's Fig. 9 and Fig. 8b rows: 100 draws of
 #                             scenarios/profiles/paper-2012-posterior-draws.csv x 8 runs of 600 ms
 #   whatif-routers-1-32-10g   vrsim sweep scenarios/whatif/routers-1-32-10g.yaml (21 points x 3)
@@ -32,7 +34,9 @@ PY=.venv-notebooks/bin/python
 NB=notebooks-export
 # The date in every header: the day the testbed data was measured and the profile was fitted.
 DATE=2026-12-01
-TESTBED=validation/testbed-2026-12-01-vm.csv
+TESTBED=validation/netns-identify-2026-12-06-gated.csv
+# The validation notebook's: its data set was measured, and its profile fitted, that day.
+TESTBED_DATE=2026-12-06
 # A scratch directory inside the checkout (under .build, ignored by git), removed on exit.
 WORK=.build/notebooks-work
 
@@ -67,15 +71,15 @@ paper_reproduction() {
 calibration_report() {
   local dir="$1"
   shift
-  "$VRSIM" export notebook --calibration validation/paper-2012-fit-report.json \
-    --out "$dir/calibration-report.ipynb" "$@"
+  "$VRSIM" export notebook --calibration scenarios/profiles/paper-2012-posterior-report.json \
+    --calibration validation/paper-2012-fit-report.json --out "$dir/calibration-report.ipynb" "$@"
 }
 validation_testbed() {
   local dir="$1"
   shift
-  "$VRSIM" validate "$TESTBED" --profile scenarios/profiles/netns-v1045-fit.yaml --format csv \
+  "$VRSIM" validate "$TESTBED" --profile scenarios/profiles/netns-v1300-fit.yaml --format csv \
     >"$WORK/validation-testbed-report.csv"
-  "$VRSIM" export notebook --validation "$WORK/validation-testbed-report.csv" --date "$DATE" \
+  "$VRSIM" export notebook --validation "$WORK/validation-testbed-report.csv" --date "$TESTBED_DATE" \
     --out "$dir/validation-testbed.ipynb" "$@"
 }
 # The posterior's prediction bands (training rows of Fig. 9, held-out Fig. 8b), from the draws

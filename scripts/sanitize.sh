@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The tests of vrsim's parallel parts under ThreadSanitizer and of its parsers under
-# AddressSanitizer (issue 21; `make sanitize`, run by `make test`).
+# AddressSanitizer (`make sanitize`, run by `make test`).
 #
 #   scripts/sanitize.sh [thread|address]...   (default: both)
 #

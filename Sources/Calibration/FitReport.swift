@@ -45,9 +45,7 @@ public struct FitReport: Sendable {
       "fitted by vrsim calibrate \(version): "
         + result.fitted.map { f in "\(f.parameter.key) = \(Self.interval(f))" }.joined(separator: "; "))
     p.method = Self.method
-    p.dataSet = Self.cut(
-      "\(dataFiles.joined(separator: ", ")); train: \(train); \(result.rows.count) rows (lines "
-        + result.rows.map { String($0.line) }.joined(separator: ",") + ")")
+    p.dataSet = Self.dataSet(dataFiles, train: train, rows: result.rows)
     p.date = self.date
     p.residuals = Self.cut(
       String(
@@ -62,6 +60,13 @@ public struct FitReport: Sendable {
     "simulation-based least squares, loss sum(((simulated - measured)/sd)^2), bounds and ranks one-sided; "
     + "common random numbers; logit transform between calibration bounds; GSL nmsimplex2 with restarts, then "
     + "Levenberg-Marquardt (forward-difference Jacobian); 95% intervals from (J^T J)^-1 at the optimum"
+
+  /// A calibrated profile's `data_set`: the files, the training filter and the rows' lines.
+  static func dataSet(_ files: [String], train: String, rows: [MeasuredRow]) -> String {
+    cut(
+      "\(files.joined(separator: ", ")); train: \(train); \(rows.count) rows (lines "
+        + rows.map { String($0.line) }.joined(separator: ",") + ")")
+  }
 
   /// `date` as an ISO 8601 day in UTC (`2026-12-05`), whatever the locale.
   static func day(_ date: Date) -> String {

@@ -75,25 +75,12 @@ public struct FitReportData: Codable, Sendable, Equatable {
   public var residuals: [Residual]
 
   /// The JSON text (snake_case keys, sorted, a final newline).
-  public func json() throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-  }
+  public func json() throws -> String { try CalibrationJSON.text(self) }
 
   /// Reads a fit report's JSON; errors name `file`.
   /// - Throws: `CalibrationError` when the file cannot be read or is not a fit report.
   public init(path file: String) throws {
-    guard let data = FileManager.default.contents(atPath: file) else {
-      throw CalibrationError("\(file): cannot be read")
-    }
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
-    do { self = try decoder.decode(Self.self, from: data) } catch {
-      throw CalibrationError(
-        "\(file): not a fit report written by vrsim calibrate (the JSON beside its report): \(error)")
-    }
+    self = try CalibrationJSON.read(Self.self, path: file, what: "a fit report written by vrsim calibrate")
   }
 
   /// A report from its fields; see the properties.
@@ -128,7 +115,10 @@ public struct FitReportData: Codable, Sendable, Equatable {
 
   /// The report as the tidy CSV the notebooks draw: one row per fitted key (`table` =
   /// parameter), then one per loss term (`table` = residual).
-  public var figureCSV: String {
+  public var figureCSV: String { CSV.render(header: Self.figureColumns, rows: figureRows) }
+
+  /// The rows of `figureCSV` (columns `figureColumns`).
+  public var figureRows: [[CSVField]] {
     func number(_ x: Double?) -> CSVField { x.map(CSVField.number) ?? .empty }
     let keys: [[CSVField]] = parameters.map { p in
       [
@@ -144,7 +134,7 @@ public struct FitReportData: Codable, Sendable, Equatable {
         r.line.map(CSVField.integer) ?? .empty,
       ]
     }
-    return CSV.render(header: Self.figureColumns, rows: keys + terms)
+    return keys + terms
   }
 
   /// The lines a notebook's header shows, as the profile's comment header words them:

@@ -106,7 +106,9 @@ public enum MeasuredData {
       return ([], problems)
     }
     let base = (file as NSString).deletingLastPathComponent
-    let repository = repositoryRoot(from: base)
+    let repository = AncestorFolder.checkout(
+      from: URL(fileURLWithPath: base.isEmpty ? "." : base, isDirectory: true))?
+      .path
     var line = 1 + newlines(in: header)
     var rows: [MeasuredRow] = []
     var cache = ScenarioCheckCache()
@@ -254,12 +256,6 @@ public enum MeasuredData {
       return true
     }
     return false
-  }
-
-  /// The nearest folder at or above `dir` holding Package.swift (the vrsim checkout).
-  static func repositoryRoot(from dir: String) -> String? {
-    AncestorFolder.nearest(
-      from: URL(fileURLWithPath: dir.isEmpty ? "." : dir, isDirectory: true), holding: "Package.swift")?.path
   }
 
   static func resolve(_ scenario: String, base: String, repository: String?) -> String? {

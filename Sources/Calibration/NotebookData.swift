@@ -3,6 +3,7 @@ import Foundation
 import Report
 import Scenario
 import ScenarioRun
+import SimCore
 
 /// The tidy data a notebook or a plot set is drawn from (`vrsim export notebook`, `vrsim
 /// plot`), with what the notebook's header shows. It lives in Calibration because that is the
@@ -76,14 +77,76 @@ public struct NotebookData: Sendable {
       ], date: nil)
   }
 
-  /// The fit report `vrsim calibrate` writes as JSON (`FitReportData`).
-  /// - Throws: `ScenarioRunError` (exit code 2) when it cannot be read.
-  public static func fitReport(_ path: String) throws -> NotebookData {
-    let report: FitReportData
-    do { report = try FitReportData(path: path) } catch { throw ScenarioRunError("\(error)", exitCode: 2) }
+  /// The report(s) `vrsim calibrate` writes as JSON: a point fit's (`FitReportData`), a
+  /// posterior's (`PosteriorReportData`, with the draws CSV it names), or one of each (the
+  /// posterior beside the point fit it started from). A fit alone gives the fit's own columns.
+  /// - Throws: `ScenarioRunError` (exit code 2) when a file cannot be read, two of one kind are
+  ///   given, or the draws are not found.
+  public static func calibration(_ paths: [String]) throws -> NotebookData {
+    var fit: FitReportData?
+    var posterior: (report: PosteriorReportData, path: String)?
+    do {
+      for path in paths {
+        if isPosteriorReport(path) {
+          guard posterior == nil else {
+            throw CalibrationError("\(path): a second posterior report; give one")
+          }
+          posterior = (try PosteriorReportData(path: path), path)
+        } else {
+          guard fit == nil else { throw CalibrationError("\(path): a second fit report; give one") }
+          fit = try FitReportData(path: path)
+        }
+      }
+    } catch { throw ScenarioRunError("\(error)", exitCode: 2) }
+    guard let posterior else {
+      guard let fit else { throw ScenarioRunError("no calibration report given", exitCode: 2) }
+      return NotebookData(
+        family: .calibration, csv: fit.figureCSV, title: "Calibration report: \(fit.name)",
+        header: fit.headerLines, date: fit.date)
+    }
+    let (report, path) = posterior
+    let rows: [[CSVField]]
+    do {
+      let draws = try PosteriorDraws(path: try drawsPath(report.drawsFile, of: path))
+      let padding = [CSVField](repeating: .empty, count: PosteriorReportData.figureColumns.count)
+      rows = (fit?.figureRows ?? []).map { $0 + padding } + (try report.figureRows(draws: draws, file: path))
+    } catch { throw ScenarioRunError("\(error)", exitCode: 2) }
     return NotebookData(
-      family: .calibration, csv: report.figureCSV, title: "Calibration report: \(report.name)",
-      header: report.headerLines, date: report.date)
+      family: .calibration,
+      csv: CSV.render(header: FitReportData.figureColumns + PosteriorReportData.figureColumns, rows: rows),
+      title: "Calibration report: \(report.name) (posterior)"
+        + (fit.map { ", beside the point fit \($0.name)" } ?? ""),
+      header: report.headerLines + [
+        (
+          "point fit",
+          fit.map { "\($0.profileFile ?? $0.name): its parameters and residuals below" } ?? "none given"
+        )
+      ],
+      date: report.date)
+  }
+
+  /// Whether the JSON file `path` is a posterior report (it names a draws file); anything
+  /// else is read as a fit report, whose reader names the problem.
+  static func isPosteriorReport(_ path: String) -> Bool {
+    guard let data = FileManager.default.contents(atPath: path),
+      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else { return false }
+    return object["draws_file"] != nil
+  }
+
+  /// The draws file `given` (as vrsim calibrate wrote it, relative to where it ran) of the
+  /// report `report`: as given when absolute or found from here, else under the nearest
+  /// folder above the report that holds it.
+  /// - Throws: `CalibrationError` naming both when it is not found.
+  static func drawsPath(_ given: String, of report: String) throws -> String {
+    if given.hasPrefix("/") || FileManager.default.fileExists(atPath: given) { return given }
+    let folder = URL(fileURLWithPath: report).deletingLastPathComponent()
+    guard let root = AncestorFolder.nearest(from: folder, holding: given) else {
+      throw CalibrationError(
+        "\(report): its draws file \(given) is neither under the working directory nor under a folder above "
+          + "the report")
+    }
+    return root.appendingPathComponent(given).path
   }
 
   /// The columns a validation report needs for its figures (of `ValidationReport.csv`).

@@ -55,9 +55,7 @@ public struct PosteriorReport: Sendable {
             s.prior.parameter.declared.unit.rawValue)
         }.joined(separator: "; "))
     p.method = Self.method
-    p.dataSet = FitReport.cut(
-      "\(dataFiles.joined(separator: ", ")); train: \(train); \(rows.count) rows (lines "
-        + rows.map { String($0.line) }.joined(separator: ",") + ")")
+    p.dataSet = FitReport.dataSet(dataFiles, train: train, rows: rows)
     p.date = self.date
     p.residuals = FitReport.cut(
       String(

@@ -4,7 +4,7 @@ import Report
 /// The renderers of a validation report: the text tables, CSV and JSON `vrsim validate` prints.
 extension ValidationReport {
   /// The report as deterministic JSON text.
-  public func json() throws -> String { try JSONText.encode(ValidationJSON(self)) }
+  public func json() throws -> String { try CalibrationJSON.text(ValidationJSON(self)) }
 
   static func interval(_ lo: Double?, _ hi: Double?) -> String {
     guard let lo, let hi else { return "-" }
@@ -127,7 +127,7 @@ extension ValidationReport {
   }
 }
 
-/// The JSON form of a validation report.
+/// The JSON form of a validation report (its keys in snake_case, `CalibrationJSON`).
 private struct ValidationJSON: Encodable {
   struct Line: Encodable {
     var file: String
@@ -156,24 +156,6 @@ private struct ValidationJSON: Encodable {
     var predictiveSD: Double?
     var covered: Bool?
     var z: Double?
-
-    enum CodingKeys: String, CodingKey {
-      case file, line, experiment, set, scope, metric, unit, kind, measured
-      case ci95Low = "ci95_low"
-      case ci95High = "ci95_high"
-      case simulated
-      case simulatedHalfWidth = "simulated_half_width"
-      case relativeError = "relative_error"
-      case intervalsOverlap = "intervals_overlap"
-      case holds, comparison
-      case absoluteError = "absolute_error"
-      case regime, baseline
-      case baselineRule = "baseline_rule"
-      case predictiveLow = "predictive_low"
-      case predictiveHigh = "predictive_high"
-      case predictiveSD = "predictive_sd"
-      case covered, z
-    }
   }
   struct MetricRegime: Encodable {
     var metric: String
@@ -191,19 +173,6 @@ private struct ValidationJSON: Encodable {
     var intervalRows: Int
     var covered: Int
     var rmsZ: Double?
-
-    enum CodingKeys: String, CodingKey {
-      case metric, unit, regime, rows
-      case zeroRows = "zero_rows"
-      case mae, bias, mape
-      case baselineRows = "baseline_rows"
-      case baselineMAE = "baseline_mae"
-      case baselineMAPE = "baseline_mape"
-      case skill
-      case intervalRows = "interval_rows"
-      case covered
-      case rmsZ = "rms_z"
-    }
   }
   struct Experiment: Encodable {
     var experiment: String
@@ -211,22 +180,11 @@ private struct ValidationJSON: Encodable {
     var valueRows: Int
     var holds: Int
     var checked: Int
-
-    enum CodingKeys: String, CodingKey {
-      case experiment, mape
-      case valueRows = "value_rows"
-      case holds, checked
-    }
   }
   var rows: [Line]
   var metrics: [MetricRegime]
   var experiments: [Experiment]
   var baselineSource: String
-
-  enum CodingKeys: String, CodingKey {
-    case rows, metrics, experiments
-    case baselineSource = "baseline_source"
-  }
 
   init(_ r: ValidationReport) {
     rows = r.lines.map { l in

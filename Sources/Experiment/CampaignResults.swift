@@ -134,15 +134,7 @@ public enum CampaignResults {
       var scope: String
       var metric: String
       var unit: String
-      var value: Double?
-      func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(scope, forKey: .scope)
-        try c.encode(metric, forKey: .metric)
-        try c.encode(unit, forKey: .unit)
-        try c.encode(value, forKey: .value)
-      }
-      enum CodingKeys: String, CodingKey { case scope, metric, unit, value }
+      @JSONNull var value: Double?
     }
     struct Run: Encodable {
       var point: Int

@@ -21,6 +21,16 @@ public enum SendMode: Sendable, Equatable {
 /// streams as the ingress port); a send that is late (the CPU was busy) leaves as soon as the
 /// sender can: rate shaping stretches, never drops. Several senders on one CPU are several
 /// entities under its scheduler (they time-share it as trafgen processes do).
+///
+/// With a shaper window W (`windowNs` > 0) the sender shapes as trafgen's `--rate` does
+/// (netsniff-ng trafgen.c, `shaper_delay`): the frames whose departures fall in [kW, (k+1)W)
+/// all leave from kW on, back to back, and the sender sleeps from the last of them to the next
+/// window: a busy sender for as long as its window's frames last, with one wake-up per window.
+///
+/// A frame that goes straight into a kernel thread's ring finds the ring full: the send call
+/// fails (ENOBUFS: the veth stopped its queue) and the sender calls again after
+/// `sched_yield`, as trafgen does, one send call's cost per try (`refusals` counts them); the
+/// frame is not lost. Frames count as sent when the ring takes them.
 public final class Sender: WorkClient, EventHandler {
   /// `gen0`, ...
   public let name: String
@@ -46,6 +56,13 @@ public final class Sender: WorkClient, EventHandler {
   private var burst: UnsafeMutablePointer<(router: Int, size: Int)>
   private var burstCount = 0
   private let burstLimit: Int
+  /// The first frame of `burst` not yet handed over (a refused one waits there).
+  private var burstNext = 0
+  /// trafgen's shaper window, ns (0 = paced).
+  private let windowNs: Int64
+  /// Per router: the kernel thread's ring its frames go straight into (threaded, no hop
+  /// before the thread), else nil.
+  private var directRing: [PacketRing?] = []
 
   /// Frames sent, per router, since the last reset.
   public private(set) var sent: [UInt64]
@@ -53,6 +70,9 @@ public final class Sender: WorkClient, EventHandler {
   public private(set) var sentTotal: UInt64 = 0
   /// Send calls, since the last reset.
   public private(set) var calls: UInt64 = 0
+  /// Send calls refused by a full ring and made again (trafgen's ENOBUFS retries), since the
+  /// last reset.
+  public private(set) var refusals: UInt64 = 0
   /// User and system cycles, since the last reset.
   public private(set) var modes = CPUModeCycles()
   /// Sum over frames sent of how late their send began after their departure time, ns, since
@@ -65,13 +85,15 @@ public final class Sender: WorkClient, EventHandler {
   public var meanLateness: Double { latenessCount > 0 ? Double(latenessSum) / Double(latenessCount) : 0 }
 
   /// Creates a sender of `flows` whose router is in `routers`, on `vcpu` (pinned to `cpu`),
-  /// feeding `softirq`'s segment `segment`.
+  /// feeding `softirq`'s segment `segment`, shaping in windows of `windowNs` (0 = paced).
   /// - Throws: `GSLError` when a frame-size mix cannot be drawn from.
   public init(
     name: String, sim: Simulation, vcpu: VCPU, cpu: Int, softirq: SoftirqCPU, segment: Int, flows: [FlowSpec],
     routers: Set<Int>, routerCount: Int, mode: SendMode, userCycles: Int64, systemCycles: Int64,
-    syscallCycles: Int64
+    syscallCycles: Int64, windowNs: Int64 = 0
   ) throws {
+    precondition(windowNs >= 0, "a shaper window is >= 0 ns")
+    self.windowNs = windowNs
     self.name = name
     self.vcpu = vcpu
     self.cpu = cpu
@@ -91,6 +113,10 @@ public final class Sender: WorkClient, EventHandler {
     }
     burst = .allocate(capacity: burstLimit)
     sent = Array(repeating: 0, count: Swift.max(1, routerCount))
+    let s = softirq.segments[segment]
+    directRing = (0..<Swift.max(1, routerCount)).map { r in
+      r < s.units.count && s.units[r] == 0 ? s.ends[r] as? PacketRing : nil
+    }
     handler = sim.register(self)
     nextDeparture = schedule.next()
   }
@@ -109,15 +135,21 @@ public final class Sender: WorkClient, EventHandler {
     if !working && !timerArmed { proceed(now: now.nanoseconds, sim: sim) }
   }
 
+  /// When a frame departing at `time` may leave: then, or its shaper window's start.
+  @inline(__always) private func due(_ time: Int64) -> Int64 {
+    windowNs > 0 ? time - time % windowNs : time
+  }
+
   /// Sends at once if the next departure is due, else sleeps until it is.
   private func proceed(now: Int64, sim: Simulation) {
     guard let d = nextDeparture, d.time <= stopAt else { return }
-    if d.time <= now {
+    let at = due(d.time)
+    if at <= now {
       working = true
       vcpu.submit(self, tag: 0, arg: 0)
     } else if !timerArmed {
       timerArmed = true
-      sim.schedule(at: SimTime(nanoseconds: d.time), to: handler, code: 0)
+      sim.schedule(at: SimTime(nanoseconds: at), to: handler, code: 0)
     }
   }
 
@@ -128,14 +160,20 @@ public final class Sender: WorkClient, EventHandler {
 
   public func beginWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) -> Int64 {
     if tag == 1 { return 0 }  // the marker after a send: its softirq has run
+    if tag == 2 {  // the send call again after a refusal (sched_yield, then sendto)
+      calls &+= 1
+      modes.system &+= syscallCycles
+      return syscallCycles
+    }
     // The frames due now, up to a burst (at least the one that woke the sender).
     burstCount = 0
+    burstNext = 0
     while burstCount < burstLimit, let d = nextDeparture, d.time <= stopAt,
-      burstCount == 0 || d.time <= now.nanoseconds
+      burstCount == 0 || due(d.time) <= now.nanoseconds
     {
       burst[burstCount] = (d.router, d.size)
       burstCount += 1
-      latenessSum &+= now.nanoseconds &- d.time
+      latenessSum &+= now.nanoseconds &- due(d.time)
       latenessCount &+= 1
       nextDeparture = schedule.next()
     }
@@ -152,19 +190,27 @@ public final class Sender: WorkClient, EventHandler {
       proceed(now: now.nanoseconds, sim: sim)
       return
     }
-    for i in 0..<burstCount {
-      let (r, size) = burst[i]
-      sent[r] &+= 1
-      sentTotal &+= 1
+    let s = softirq.segments[segment]
+    while burstNext < burstCount {
+      let (r, size) = burst[burstNext]
       let p = Packet(flow: UInt16(r), size: UInt16(size), born: now.nanoseconds)
-      let s = softirq.segments[segment]
       if s.units[r] == 0 {
-        s.ends[r].accept(p, at: now)  // straight into a kernel thread's ring
+        // straight into a kernel thread's ring; a full one refuses: try again
+        if let ring = directRing[r], ring.count >= ring.limit {
+          refusals &+= 1
+          vcpu.submit(self, tag: 2, arg: 0)
+          return
+        }
+        s.ends[r].accept(p, at: now)
       } else {
         softirq.enqueue(p, segment: segment, at: now, raisedBy: vcpu)
       }
+      sent[r] &+= 1
+      sentTotal &+= 1
+      burstNext += 1
     }
     burstCount = 0
+    burstNext = 0
     // A marker item after the softirq this send raised (queued on this vCPU first): the
     // next send is decided once the chain has run.
     vcpu.submit(self, tag: 1, arg: 0)
@@ -174,6 +220,7 @@ public final class Sender: WorkClient, EventHandler {
   public func resetStatistics() {
     for i in sent.indices { sent[i] = 0 }
     calls = 0
+    refusals = 0
     modes = CPUModeCycles()
     latenessSum = 0
     latenessCount = 0

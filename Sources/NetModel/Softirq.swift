@@ -50,15 +50,24 @@ public final class SoftirqSegment {
   /// What the hops do, router 0's (generic), for the path description.
   public let hops: [InlineHop]
 
-  /// Creates a segment; `cycles`, `units` and `ends` have one entry per router.
-  public init(name: String, cycles: [Int64], units: [Int], ends: [any PacketSink], hops: [InlineHop]) {
+  /// Cycles paid once per softirq run that takes at least one of this segment's frames (its
+  /// crossings' poll set-up, `veth_poll` per crossing), on top of `cycles` per frame.
+  public let perRun: Int64
+
+  /// Creates a segment; `cycles`, `units` and `ends` have one entry per router; `perRun`
+  /// cycles once per run that takes any of its frames.
+  public init(
+    name: String, cycles: [Int64], units: [Int], ends: [any PacketSink], hops: [InlineHop], perRun: Int64 = 0
+  ) {
     precondition(cycles.count == units.count && units.count == ends.count, "one entry per router")
-    precondition(cycles.allSatisfy { $0 >= 0 } && units.allSatisfy { $0 >= 0 }, "costs must be >= 0")
+    precondition(
+      cycles.allSatisfy { $0 >= 0 } && units.allSatisfy { $0 >= 0 } && perRun >= 0, "costs must be >= 0")
     self.name = name
     self.cycles = cycles
     self.units = units
     self.ends = ends
     self.hops = hops
+    self.perRun = perRun
   }
 }
 
@@ -89,7 +98,8 @@ public final class SinkPort: PacketSink {
 /// A run is raised by whatever put a frame on the backlog (a sender's send, a kernel thread's
 /// poll): it runs on the raiser's vCPU as its next work item, before the raiser continues
 /// (`local_bh_enable` runs pending softirqs), so a sender's next send waits for the chain it
-/// raised. One run costs `entryCycles` plus each frame's segment cycles; it takes frames in
+/// raised. One run costs `entryCycles` plus each frame's segment cycles (and each segment's
+/// `perRun` once); it takes frames in
 /// order while the budget lasts (at least one). No allocation per packet or run.
 public final class SoftirqCPU: WorkClient {
   /// The CPU.
@@ -199,15 +209,21 @@ public final class SoftirqCPU: WorkClient {
     var c = entryCycles
     var units = 0
     var n = 0
+    var polled: UInt128 = 0  // the segments whose per-run cost this run has paid (< 127 of them)
     while !backlog.isEmpty {
       if n > 0 && (units >= budgetUnits || c >= timeLimitCycles) {
         run.squeezed = true
         break
       }
       let p = backlog.pop()
-      let s = segments[Int(p.flags >> 1)]
+      let k = Int(p.flags >> 1)
+      let s = segments[k]
       let r = Int(p.port)
       c += s.cycles[r]
+      if s.perRun > 0 && polled & (1 << k) == 0 {
+        polled |= 1 << k
+        c += s.perRun
+      }
       units += Swift.max(1, s.units[r])
       batch[n] = p
       n += 1

@@ -149,6 +149,26 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// sender falls short of the target sends for longer (its send time, which the CPU window
   /// covers). Only read when `testbedWindowExtraNs` > 0.
   public var testbedTrialNs: Int64 = 1_000_000_000
+  /// trafgen's rate shaper window (`--rate N pps`): the sender sends each window's frames back
+  /// to back from the window's start, then sleeps to its end (netsniff-ng trafgen.c,
+  /// `shaper_delay`: 1 s). 0 = each frame leaves at its own departure time (paced).
+  public var generatorWindowNs: Int64 = 0
+  /// Share of every CPU that the machine's background work (kernel threads, other daemons: not
+  /// the testbed's) keeps busy, in millionths of a percent (1% = 1,000,000); the netns
+  /// platforms' CPU rows count it on top of the modelled work, in the CPU's idle time (0 = none).
+  public var cpuBackground: Int64 = 0
+  /// One context switch between two Linux tasks on a CPU (the netns platforms' senders, kernel
+  /// threads and ksoftirqd), direct cost, cycles; the netns platforms charge it on every switch
+  /// instead of the Xen domain switch costs (`context_switch*`). The default is a process
+  /// switch's direct cost, 3.8 us (Li, Ding, Shen 2007; docs/platform-facts.md), at 3.06 GHz.
+  public var linuxContextSwitch: Int64 = 11_600
+  /// The part of `vethHop` paid once per poll rather than per frame (the poll's set-up: the
+  /// NAPI or backlog poll entry, its ring bookkeeping and flush), cycles. In softirq mode every
+  /// frame's chain is a run of its own, so a crossing costs `vethHop` either way; a threaded
+  /// NAPI poll (and the softirq run after it) takes up to `napi_weight` frames and pays this
+  /// once per poll per crossing. 0 = all of `vethHop` per frame. Above `vethHop` it counts as
+  /// `vethHop`.
+  public var vethPoll: Int64 = 0
 
   // Costs that grow with the number of routers (each 0 = off; docs/DESIGN.md, README "Costs
   // that grow with the router count")

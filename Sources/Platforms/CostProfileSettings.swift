@@ -214,5 +214,22 @@ extension CostProfile {
         "testbed_trial", \.testbedTrialNs, 1_000_000...3_600_000_000_000, unit: .nanoseconds,
         "netns CPU rows: the testbed trial's nominal length (it sends target rate x this many frames; a "
           + "sender short of its target sends for longer); read only with testbed_window_extra > 0."),
+      .integer64(
+        "generator_window", \.generatorWindowNs, 0...3_600_000_000_000, unit: .nanoseconds,
+        "netns generator: trafgen's rate shaper window; each window's frames leave back to back from its "
+          + "start (trafgen --rate: 1 s, netsniff-ng trafgen.c shaper_delay); 0 = each frame at its own time."
+      ),
+      .integer64(
+        "cpu_background", \.cpuBackground, 0...100_000_000, unit: .millionthsOfAPercent,
+        "netns CPU rows: percent of every CPU busy with the machine's background work (not the testbed's), "
+          + "counted in the CPU's idle time; 0 = none."),
+      .cycles(
+        "linux_context_switch", \.linuxContextSwitch, fit: 0...50_000,
+        "netns platforms: one context switch between Linux tasks on a CPU (senders, kernel threads), direct "
+          + "cycles, charged instead of the Xen domain-switch costs (default: 3.8 us, Li, Ding, Shen 2007)."),
+      .cycles(
+        "veth_poll", \.vethPoll, fit: 0...10_000,
+        "netns threaded mode: the part of veth_hop paid once per poll, not per frame (a threaded NAPI poll "
+          + "and the softirq run after it take up to napi_weight frames); 0 = all per frame."),
     ]
 }

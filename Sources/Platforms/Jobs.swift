@@ -8,7 +8,7 @@ public struct JobSpec: Sendable, Equatable {
   public enum Work: Sendable, Equatable {
     /// A finite CPU-bound job of this many cycles (`FiniteCPUJob`).
     case cycles(Int64)
-    /// `cycles` every `period` for the whole run (`PeriodicIOWorkload`).
+    /// `cycles` every `period` for the whole run (`PeriodicIOJob`).
     case periodic(period: SimDuration, cycles: Int64)
   }
 
@@ -53,7 +53,7 @@ public struct JobResult: Codable, Sendable, Equatable {
 /// The running jobs of one host.
 final class JobSet {
   private var finite: [(spec: JobSpec, job: FiniteCPUJob)] = []
-  private var periodic: [(spec: JobSpec, job: PeriodicIOWorkload)] = []
+  private var periodic: [(spec: JobSpec, job: PeriodicIOJob)] = []
   private let clockHz: Double
   private var windowStart: SimTime = .zero
 
@@ -74,7 +74,7 @@ final class JobSet {
         finite.append((s, job))
       case .periodic(let period, let cycles):
         periodic.append(
-          (s, PeriodicIOWorkload(sim: sim, vcpu: v, period: period, cycles: cycles, phase: s.start)))
+          (s, PeriodicIOJob(sim: sim, vcpu: v, period: period, cycles: cycles, phase: s.start)))
       }
     }
   }

@@ -193,6 +193,19 @@ extension RouterHost {
           return m
         }
       }
+      let background = Double(spec.profile.cpuBackground) / 100_000_000
+      if background > 0 {
+        // the machine's background work, in each CPU's idle time over the window (it runs in
+        // the send time and in the counters' idle tail alike): busy B reads B + b x (1 - B)
+        result.pcpuUtilisation = result.pcpuUtilisation.map { $0 + background * (1 - $0) }
+        result.cpuModes = result.cpuModes?.map {
+          var m = $0
+          let added = background * (1 - m.busy)
+          m.busy += added
+          m.thread += added
+          return m
+        }
+      }
       // the host's CPU as the testbed counts it: busy pCPUs, whatever runs on them
       result.cpuShare[spec.dom0.name] = result.pcpuUtilisation.reduce(0, +)
     }

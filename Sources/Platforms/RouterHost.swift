@@ -60,7 +60,15 @@ public final class RouterHost {
     self.spec = spec
     let sim = Simulation(seed: seed, replication: replication, initialCapacity: 4096)
     self.sim = sim
-    let host = Host(sim: sim, config: spec.host, scheduler: spec.scheduler)
+    var hostConfig = spec.host
+    if spec.kind.hasOwnGenerator {
+      // Linux tasks, not Xen domains: one direct cost per switch, no warm-up part
+      let linux = spec.profile.linuxContextSwitch
+      hostConfig.contextSwitch.crossDomainCycles = linux
+      hostConfig.contextSwitch.sameDomainCycles = linux
+      hostConfig.contextSwitch.warmupCycles = 0
+    }
+    let host = Host(sim: sim, config: hostConfig, scheduler: spec.scheduler)
     self.host = host
     metrics = FlowMetrics(flows: spec.routers.count)
     let path = PathBuilder(sim: sim, host: host, spec: spec, metrics: metrics)

@@ -237,7 +237,7 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     "Partial-drop rate (0.5% loss by default) found by a testbed throughput search; measured only.",
     measuredOnly: true)
 
-  // The testbed's search, noise gate and generator (issue 19): measured only.
+  // The testbed's search, noise gate and generator (docs/testbed.md): measured only.
   /// How far a testbed generator's achieved rate fell below the rate asked for.
   public static let shortfall = Metric(
     "shortfall", "fraction",

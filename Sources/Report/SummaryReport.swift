@@ -154,14 +154,14 @@ private struct SummaryDocument: Encodable {
     var metric: String
     var unit: String
     var n: Int
-    var mean: Double?
-    var ciHalfWidth: Double?
-    var ciLow: Double?
-    var ciHigh: Double?
+    @JSONNull var mean: Double?
+    @JSONNull var ciHalfWidth: Double?
+    @JSONNull var ciLow: Double?
+    @JSONNull var ciHigh: Double?
     var ciLevel: Double
-    var stdDev: Double?
-    var min: Double?
-    var max: Double?
+    @JSONNull var stdDev: Double?
+    @JSONNull var min: Double?
+    @JSONNull var max: Double?
 
     enum CodingKeys: String, CodingKey {
       case point, parameters, scope, metric, unit, n, mean, min, max
@@ -188,24 +188,6 @@ private struct SummaryDocument: Encodable {
       min = JSONText.finite(s.min)
       max = JSONText.finite(s.max)
     }
-
-    func encode(to encoder: any Encoder) throws {
-      var c = encoder.container(keyedBy: CodingKeys.self)
-      try c.encode(point, forKey: .point)
-      try c.encode(parameters, forKey: .parameters)
-      try c.encode(scope, forKey: .scope)
-      try c.encode(metric, forKey: .metric)
-      try c.encode(unit, forKey: .unit)
-      try c.encode(n, forKey: .n)
-      try c.encode(mean, forKey: .mean)
-      try c.encode(ciHalfWidth, forKey: .ciHalfWidth)
-      try c.encode(ciLow, forKey: .ciLow)
-      try c.encode(ciHigh, forKey: .ciHigh)
-      try c.encode(ciLevel, forKey: .ciLevel)
-      try c.encode(stdDev, forKey: .stdDev)
-      try c.encode(min, forKey: .min)
-      try c.encode(max, forKey: .max)
-    }
   }
 
   var metadata: [String: String]
@@ -224,4 +206,20 @@ public enum JSONText {
 
   /// `value` when finite, `nil` (JSON `null`) for NaN and infinities.
   public static func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
+}
+
+/// An optional property that a synthesised `Encodable` writes as JSON `null` when absent,
+/// instead of leaving its key out: for outputs whose every row has every key.
+@propertyWrapper public struct JSONNull<Value: Encodable & Sendable>: Encodable, Sendable {
+  /// The value (nil: `null`).
+  public var wrappedValue: Value?
+
+  /// Wraps `wrappedValue`.
+  public init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+  /// Encodes the value, or `null` when there is none.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let wrappedValue { try c.encode(wrappedValue) } else { try c.encodeNil() }
+  }
 }

@@ -17,7 +17,7 @@ public enum HostDemo {
     let host = Host(
       sim: sim, config: HostConfig(cpus: cpus, clockGHz: 3.06), scheduler: SchedulerConfig(name: scheduler)!)
     for (k, w) in ws.enumerated() {
-      CPUBoundWorkload().attach(to: host.addDomain(DomainConfig(name: "vm\(k + 1)", weight: w, cap: caps[k])))
+      CPUBoundJob().attach(to: host.addDomain(DomainConfig(name: "vm\(k + 1)", weight: w, cap: caps[k])))
     }
     host.start()
     sim.run(until: SimTime(nanoseconds: 1_000_000_000))

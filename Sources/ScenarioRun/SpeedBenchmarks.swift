@@ -227,12 +227,12 @@ public enum HostBenchmark {
     let sim = Simulation(seed: seed, initialCapacity: 4 * domains + 64)
     let host = Host(
       sim: sim, config: HostConfig(cpus: cpus, clockGHz: 3.06), scheduler: .credit(CreditOptions()))
-    let hog = CPUBoundWorkload()
+    let hog = CPUBoundJob()
     for k in 0..<domains {
       let d = host.addDomain(DomainConfig(name: k < ioDomains ? "io\(k)" : "cpu\(k)"))
       if k < ioDomains {
         let phase = SimDuration.ns(period.nanoseconds * Int64(k) / Int64(max(1, ioDomains)))
-        _ = PeriodicIOWorkload(
+        _ = PeriodicIOJob(
           sim: sim, vcpu: d.vcpus[0], period: period,
           cycles: Int64((Double(work.nanoseconds) * 3.06).rounded()), phase: phase)
       } else {

@@ -22,6 +22,11 @@ public enum AncestorFolder {
     chain(from: start, limit: limit).first(where: holds)
   }
 
+  /// The checkout holding `start`: the nearest folder at or above it with a `Package.swift`.
+  public static func checkout(from start: URL) -> URL? {
+    nearest(from: start, holding: "Package.swift")
+  }
+
   /// The nearest folder at or above `start` that holds `relativePath` (a file or a folder).
   public static func nearest(from start: URL, holding relativePath: String, limit: Int = 32) -> URL? {
     nearest(from: start, limit: limit) {

@@ -166,16 +166,7 @@ public final class BenchRunner: @unchecked Sendable {
       try remote.map {
         ["setsid", "--fork", "--wait"] + (try $0.argv([selfPath, "testbed", "_timekeeper"]))
       } ?? local
-    let p = try SystemCommandRunner.makeProcess(argv)
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardInput = FileHandle.nullDevice
-    try session.ledger.start(p)
-    let reader = LineReader(out.fileHandleForReading)
-    guard reader.wait(timeout: 10, { $0 == "ready" }) != nil else {
-      throw TestbedError("the time-keeper did not start (\(argv.joined(separator: " ")))")
-    }
-    keeper = reader
+    keeper = try session.startTimeKeeper(argv, what: argv.joined(separator: " "))
   }
 
   /// Starts a helper (e.g. an iperf3 server) in the time-keeper's namespace; it is killed at

@@ -218,3 +218,21 @@ extension LineReader {
     return (t1, t2)
   }
 }
+
+extension TestbedSession {
+  /// Starts the time-keeper (`vrsim testbed _timekeeper`, run by `argv`) under the session's
+  /// ledger and waits at most 10 s for its `ready` line.
+  /// - Throws: `TestbedError` ("the time-keeper did not start (`what`)") when it does not start.
+  func startTimeKeeper(_ argv: [String], what: String) throws -> LineReader {
+    let p = try SystemCommandRunner.makeProcess(argv)
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardInput = FileHandle.nullDevice
+    try ledger.start(p)
+    let reader = LineReader(out.fileHandleForReading)
+    guard reader.wait(timeout: 10, { $0 == "ready" }) != nil else {
+      throw TestbedError("the time-keeper did not start (\(what))")
+    }
+    return reader
+  }
+}

@@ -18,7 +18,9 @@ public enum ScenarioReference {
     }
     let scenario = absolute(file)
     let folder = csv.map { absolute($0).deletingLastPathComponent() } ?? absolute(".")
-    if let repository = root(from: folder), let r = relative(scenario, to: repository) { return r }
+    if let repository = AncestorFolder.checkout(from: folder), let r = relative(scenario, to: repository) {
+      return r
+    }
     guard csv != nil else { return scenario.path }
     let b = folder.pathComponents
     let u = scenario.pathComponents
@@ -33,10 +35,5 @@ public enum ScenarioReference {
     let u = url.pathComponents
     guard u.count > b.count, Array(u.prefix(b.count)) == b else { return nil }
     return u.dropFirst(b.count).joined(separator: "/")
-  }
-
-  /// The nearest folder at or above `dir` holding Package.swift.
-  static func root(from dir: URL) -> URL? {
-    AncestorFolder.nearest(from: dir, holding: "Package.swift")
   }
 }

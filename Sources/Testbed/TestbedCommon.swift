@@ -2,6 +2,7 @@ import Foundation
 import Report
 import Scenario
 import ScenarioRun
+import SimCore
 
 /// What the testbed commands (`vrsim testbed run`, `search`, `bench`, `reproduce`) share: the
 /// scenario's points as testbed setups, where progress and results go, the error mapping and
@@ -93,7 +94,7 @@ public enum TestbedCommon {
             exitCode: 2)
         }
         // Not a scenario key: the rows say it in their note (`note(generator:)`).
-        for i in setup.flows.indices { setup.flows[i].frames = [(1518, 1)] }
+        for i in setup.flows.indices { setup.flows[i].frames = [FrameShare(bytes: 1518, weight: 1)] }
       }
       out.append((setup, keys.map { "\($0)=\(values[$0]!)" }.joined(separator: ";")))
     }

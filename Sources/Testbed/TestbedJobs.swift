@@ -251,18 +251,9 @@ public final class TestbedJobRunner: @unchecked Sendable {
     argvs = jobs.map { $0.argv(selfPath: selfPath, benchmarks: benchmarks, iterationsPerSecond: rate) }
     try TopologyBuilder.build(
       steps: JobKeeperPlan.steps(jobs, plan: plan), runner: session.runner, ledger: session.ledger)
-    let p = try SystemCommandRunner.makeProcess([
-      "ip", "netns", "exec", session.prefix.name("tk"), selfPath, "testbed", "_timekeeper",
-    ])
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardInput = FileHandle.nullDevice
-    try session.ledger.start(p)
-    let reader = LineReader(out.fileHandleForReading)
-    guard reader.wait(timeout: 10, { $0 == "ready" }) != nil else {
-      throw TestbedError("the time-keeper did not start (AF_PACKET socket in \(session.prefix.name("tk")))")
-    }
-    keeper = reader
+    keeper = try session.startTimeKeeper(
+      ["ip", "netns", "exec", session.prefix.name("tk"), selfPath, "testbed", "_timekeeper"],
+      what: "AF_PACKET socket in \(session.prefix.name("tk"))")
   }
 
   /// Starts every job, runs `traffic` (the trial), waits for the jobs and returns the trial's

@@ -56,14 +56,14 @@ public struct TestbedFlow: Sendable, Equatable {
   /// Packets per second.
   public var packetsPerSecond: Double
   /// Frame sizes (with FCS) and their relative weights.
-  public var frames: [(bytes: Int, weight: Int)]
+  public var frames: [FrameShare]
   /// How its packets are spaced: CBR goes to trafgen (`--rate`); Poisson and on-off to the
   /// testbed's own sender (`ScheduledSender`), which draws them as the simulator does.
   public var arrival: ArrivalLaw
 
   /// Creates a flow.
   public init(
-    router: Int, packetsPerSecond: Double, frames: [(bytes: Int, weight: Int)], arrival: ArrivalLaw = .cbr
+    router: Int, packetsPerSecond: Double, frames: [FrameShare], arrival: ArrivalLaw = .cbr
   ) {
     self.router = router
     self.packetsPerSecond = packetsPerSecond
@@ -78,12 +78,6 @@ public struct TestbedFlow: Sendable, Equatable {
       ? .fixed(frames[0].bytes)
       : .empirical(frames.map { FrameSizeLaw.EmpiricalSize(size: $0.bytes, weight: Double($0.weight)) })
     return FlowSpec(router: router, packetsPerSecond: packetsPerSecond, frames: law, arrivals: arrival)
-  }
-
-  public static func == (a: TestbedFlow, b: TestbedFlow) -> Bool {
-    a.router == b.router && a.packetsPerSecond == b.packetsPerSecond
-      && a.frames.map(\.bytes) == b.frames.map(\.bytes) && a.frames.map(\.weight) == b.frames.map(\.weight)
-      && a.arrival == b.arrival
   }
 }
 
@@ -178,10 +172,10 @@ public struct TestbedSetup: Sendable, Equatable {
             + "yet; replay the trace with vrsim run, or set traffic[\(k)].arrival=poisson",
           usage: true)
       }
-      let frames: [(bytes: Int, weight: Int)]
+      let frames: [FrameShare]
       switch t.frame {
-      case .fixed(let b): frames = [(b, 1)]
-      case .mix(let shares): frames = shares.map { ($0.bytes, $0.weight) }
+      case .fixed(let b): frames = [FrameShare(bytes: b, weight: 1)]
+      case .mix(let shares): frames = shares
       }
       for f in frames where !(64...1518).contains(f.bytes) {
         throw TestbedError("traffic[\(k)].frame: \(f.bytes) B is outside 64 ... 1518 B", usage: true)

@@ -1,6 +1,7 @@
 import Foundation
 import Report
 import Scenario
+import SimCore
 
 #if canImport(Glibc)
   import Glibc
@@ -121,7 +122,7 @@ public final class TrafficTrial: @unchecked Sendable {
   @discardableResult
   public func measureCeiling(rate: Double?, seconds: Double = 1, repeats: Int = 3) throws -> Double {
     let (g, s) = plan.ceilingPorts
-    let frames = plan.setup.flows.first?.frames ?? [(64, 1)]
+    let frames = plan.setup.flows.first?.frames ?? [FrameShare(bytes: 64, weight: 1)]
     var text = ""
     for f in frames {
       for _ in 0..<max(1, f.weight) {

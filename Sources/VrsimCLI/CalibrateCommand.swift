@@ -22,8 +22,8 @@ struct CalibrateCommand: ParsableCommand {
       result. --method posterior samples the keys' posterior instead (priors from their \
       declarations; likelihood with the measured sd, the simulator's noise and a model \
       discrepancy; adaptive multiple importance sampling with independent seeds), writes the \
-      draws (CSV, one column per key) beside the profile and the profile at the posterior \
-      medians. See docs/calibration.md.
+      draws (CSV, one column per key) beside the profile, the profile at the posterior \
+      medians and the posterior's data as JSON where a fit's goes. See docs/calibration.md.
       """
   )
 
@@ -65,7 +65,7 @@ struct CalibrateCommand: ParsableCommand {
 
   @Option(
     name: .long,
-    help: "Also write a Markdown report of the fit here (and a point fit's data beside it: .md -> .json).")
+    help: "Also write a Markdown report of the fit here (and its data beside it: .md -> .json).")
   var report: String?
 
   @Flag(name: .long, help: "No progress lines on stderr.")
@@ -103,9 +103,7 @@ struct CalibrateCommand: ParsableCommand {
   var drawsOut: String?
 
   func validate() throws {
-    if let jobs, !(1...256).contains(jobs) {
-      throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
-    }
+    try ScenarioOptions.checkJobs(jobs)
     let counts: [(String, Int, ClosedRange<Int>)] = [
       ("--restarts", restarts, 0...100), ("--budget", budget, 0...100_000),
       ("--lm-iterations", lmIterations, 0...1_000), ("--draws", draws, 1...100_000),
@@ -181,11 +179,7 @@ struct CalibrateCommand: ParsableCommand {
       print(text, terminator: "")
     }
     if let report { try write(fitReport.markdown, to: report) }
-    if let path = report.map({ Self.replacingExtension($0, ".md", with: ".json") })
-      ?? out.map({ Self.replacingExtension($0, ".yaml", with: "-report.json") })
-    {
-      try write(try fitReport.data(profileFile: out).json(), to: path)
-    }
+    if let path = reportDataPath { try write(try fitReport.data(profileFile: out).json(), to: path) }
   }
 
   /// `--method posterior`: samples the posterior and writes the draws, the profile at the
@@ -242,6 +236,9 @@ struct CalibrateCommand: ParsableCommand {
     let text = try checkedProfile(report.profileText, "posterior")
     if let out { try write(text, to: out) }
     if let reportPath = self.report { try write(report.markdown, to: reportPath) }
+    if let path = reportDataPath {
+      try write(try report.data(profileFile: out, drawsFile: drawsPath, seed: o.seed).json(), to: path)
+    }
     if let c = o.checkpoint, checkpoint == nil { try? FileManager.default.removeItem(atPath: c) }
   }
 }
@@ -269,6 +266,13 @@ extension CalibrateCommand {
   /// The written profile's name: --out's file name without its extension, else `name`.
   func profileName(or name: String) -> String {
     out.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? name
+  }
+
+  /// Where the report's data (JSON) goes: beside --report (`R.md` -> `R.json`), else beside
+  /// the profile (`OUT.yaml` -> `OUT-report.json`); nil without either.
+  var reportDataPath: String? {
+    report.map { Self.replacingExtension($0, ".md", with: ".json") }
+      ?? out.map { Self.replacingExtension($0, ".yaml", with: "-report.json") }
   }
 
   /// `path` with `suffix` (if it ends so) replaced by `replacement`, e.g. the draws file beside

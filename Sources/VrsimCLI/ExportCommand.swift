@@ -11,12 +11,13 @@ struct ExportCommand: ParsableCommand {
       "Write a Jupyter notebook (with a sidecar CSV) of a campaign, reproduction, calibration or validation.",
     discussion: """
       Writes OUT (nbformat 4) and OUT's name with .csv instead of .ipynb: the data, as \
-      vrsim results --format csv, vrsim reproduce paper --format csv, a fit report (the JSON \
-      vrsim calibrate writes), or the validation / measured CSV given. The notebook's cells load the \
+      vrsim results --format csv, vrsim reproduce paper --format csv, a fit or posterior report \
+      (the JSON vrsim calibrate writes; a posterior with its draws and the point fit it started \
+      from when both are given), or the validation / measured CSV given. The notebook's cells load the \
       CSV with pandas and draw the figures with notebooks-export/vrsim_figures.py (matplotlib), \
       the code vrsim plot runs too. --execute runs it with nbclient in the notebooks' Python \
       environment (.venv-notebooks, made by scripts/install-deps.sh), so the figures are in the \
-      file. The date in the header is --date, else the data's own (a fit report's), \
+      file. The date in the header is --date, else the data's own (a calibration report's), \
       else 'not recorded': never the clock, so the same inputs give the same file.
       """
   )
@@ -101,8 +102,9 @@ struct FigureSourceOptions: ParsableArguments {
   @Option(
     name: .long,
     help:
-      "Fit report JSON written by vrsim calibrate (REPORT.json or OUT-report.json): parameters, residuals.")
-  var calibration: String?
+      "A report's JSON written by vrsim calibrate (REPORT.json or OUT-report.json): a fit's or a posterior's; give a posterior's and its point fit's to show both."
+  )
+  var calibration: [String] = []
 
   @Option(name: .long, help: "CSV from vrsim validate --format csv, or a measured-data CSV.")
   var validation: String?
@@ -118,27 +120,25 @@ struct FigureSourceOptions: ParsableArguments {
   var jobs: Int?
 
   func validate() throws {
-    let given = [campaign, reproduce, calibration, validation].compactMap { $0 }
+    let given = [campaign, reproduce, calibration.first, validation].compactMap { $0 }
     if given.count != 1 {
       throw ValidationError("give exactly one of --campaign, --reproduce, --calibration, --validation")
     }
     if let reproduce, reproduce != "paper" {
       throw ValidationError("unknown --reproduce target '\(reproduce)'; allowed: paper")
     }
-    if let jobs, !(1...256).contains(jobs) {
-      throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
-    }
+    try ScenarioOptions.checkJobs(jobs)
   }
 
   /// Reads or computes the source's data.
   func load() throws -> NotebookData {
     if let campaign { return try NotebookData.campaign(campaign) }
     if reproduce != nil {
-      let dir = try ReproduceCommand.scenariosDirectory(scenarios)
+      let dir = try PaperReproduction.scenariosDirectory(scenarios)
       let outcome = try ReproduceCommand.reproduce(scenarios: dir, quick: quick, jobs: jobs)
       return NotebookData.reproduction(outcome, version: VrsimVersion.string)
     }
-    if let calibration { return try NotebookData.fitReport(calibration) }
+    if !calibration.isEmpty { return try NotebookData.calibration(calibration) }
     return try NotebookData.validation(validation ?? "", version: VrsimVersion.string)
   }
 }

@@ -42,13 +42,11 @@ struct ReproduceCommand: ParsableCommand {
     guard target == "paper" else {
       throw ValidationError("unknown target '\(target)'; allowed: paper")
     }
-    if let jobs, !(1...256).contains(jobs) {
-      throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
-    }
+    try ScenarioOptions.checkJobs(jobs)
   }
 
   func run() throws {
-    let dir = try Self.scenariosDirectory(scenarios)
+    let dir = try PaperReproduction.scenariosDirectory(scenarios)
     if check {
       try PaperReproduction.checkScenarios(in: dir) { Swift.print($0) }
       return
@@ -71,10 +69,5 @@ struct ReproduceCommand: ParsableCommand {
     try PaperReproduction.run(
       scenarios: dir, overrides: quick ? PaperReproduction.quickOverrides : [], jobs: jobs,
       version: VrsimVersion.string, display: CampaignSession.display)
-  }
-
-  /// The scenarios directory (`PaperReproduction.scenariosDirectory`).
-  static func scenariosDirectory(_ explicit: String?) throws -> String {
-    try PaperReproduction.scenariosDirectory(explicit)
   }
 }

@@ -24,7 +24,11 @@ struct ScenarioOptions: ParsableArguments {
   @Option(name: .long, help: "Output format: table, csv or json.")
   var format: OutputFormat = .table
 
-  func validate() throws {
+  func validate() throws { try Self.checkJobs(jobs) }
+
+  /// `--jobs`, when given, within 1 ... 256 (every command with the option checks it so).
+  /// - Throws: `ValidationError` naming the value and the range.
+  static func checkJobs(_ jobs: Int?) throws {
     if let jobs, !(1...256).contains(jobs) {
       throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import Testbed
 
 /// `vrsim testbed reproduce paper`: the origin paper's experiments on the testbed, one data set.
@@ -52,6 +53,6 @@ struct TestbedReproduceCommand: ParsableCommand {
     var r = TestbedReproduction()
     (r.quick, r.out) = (quick, out)
     if let experiments { r.selected = try TestbedReproduction.select(experiments) }
-    try r.run(dir: try ReproduceCommand.scenariosDirectory(scenarios), version: VrsimVersion.string)
+    try r.run(dir: try PaperReproduction.scenariosDirectory(scenarios), version: VrsimVersion.string)
   }
 }

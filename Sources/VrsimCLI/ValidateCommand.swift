@@ -73,9 +73,7 @@ struct ValidateCommand: ParsableCommand {
   var samplesOut: String?
 
   func validate() throws {
-    if let jobs, !(1...256).contains(jobs) {
-      throw ValidationError("--jobs \(jobs) is out of range; allowed: 1 ... 256")
-    }
+    try ScenarioOptions.checkJobs(jobs)
     guard (2...100_000).contains(draws) else {
       throw ValidationError("--draws \(draws): allowed 2 ... 100000")
     }

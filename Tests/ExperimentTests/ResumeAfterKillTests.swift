@@ -8,7 +8,7 @@ import Testing
   import Darwin
 #endif
 
-/// The resume test of issue 6: a child process runs a campaign, is SIGKILLed part way, a second
+/// The resume test: a child process runs a campaign, is SIGKILLed part way, a second
 /// process resumes it, and every (point, replication) must then exist exactly once and equal an
 /// uninterrupted run's result. The child is the `vrsim-campaign-fixture` executable, built next
 /// to the test bundle.

@@ -54,7 +54,7 @@ struct CreditSchedulerTests {
     let (sim, host) = makeHost(scheduler: .credit(CreditOptions(boost: boost)))
     addCPUBound(host, weights: [256, 256])
     let io = host.addDomain(DomainConfig(name: "io"))
-    _ = PeriodicIOWorkload(
+    _ = PeriodicIOJob(
       sim: sim, vcpu: io.vcpus[0], period: .ms(5), cycles: cycles(.us(200)), phase: .us(1_234))
     return measure(sim, host, measure: .s(30))
   }
@@ -99,7 +99,7 @@ struct CreditSchedulerTests {
       addCPUBound(host, weights: [256])
       for k in 0..<8 {
         let d = host.addDomain(DomainConfig(name: "io\(k)"))
-        _ = OpenLoopWorkload(
+        _ = OpenLoopSource(
           sim: sim, name: "io\(k)", vcpu: d.vcpus[0], meanInterarrival: .ms(2),
           meanCycles: Double(cycles(.us(20))))
       }

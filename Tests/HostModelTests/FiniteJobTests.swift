@@ -25,7 +25,7 @@ struct FiniteJobTests {
     do {
       let (sim, host) = makeHost(scheduler: .credit(CreditOptions()))
       let d = host.addDomain(DomainConfig(name: "job", weight: 256))
-      CPUBoundWorkload().attach(to: host.addDomain(DomainConfig(name: "busy", weight: 256)))
+      CPUBoundJob().attach(to: host.addDomain(DomainConfig(name: "busy", weight: 256)))
       let job = FiniteCPUJob(
         sim: sim, vcpu: d.vcpus[0], totalCycles: c, chunkCycles: 300_000, start: .ms(500))
       host.start()

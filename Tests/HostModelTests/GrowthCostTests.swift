@@ -124,7 +124,7 @@ struct GrowthCostTests {
     let (sim, host) = makeHost(cpus: 4, scheduler: .credit(CreditOptions(version: version)), costs: .free)
     host.enableTrace()
     let hog = host.addDomain(DomainConfig(name: "hog", affinity: [0]))
-    CPUBoundWorkload().attach(to: hog)
+    CPUBoundJob().attach(to: hog)
     for k in 0..<3 { host.addDomain(DomainConfig(name: "x\(k)")) }
     let w = host.addDomain(DomainConfig(name: "w"))
     host.start()
@@ -160,7 +160,7 @@ struct GrowthCostTests {
       let (sim, host) = makeHost(cpus: cpus, scheduler: .credit(CreditOptions(version: .v4_3)), costs: .free)
       host.enableTrace()
       let hog = host.addDomain(DomainConfig(name: "hog", affinity: [0]))
-      CPUBoundWorkload().attach(to: hog)
+      CPUBoundJob().attach(to: hog)
       let w = host.addDomain(DomainConfig(name: "w", affinity: [0]))
       host.start()
       sim.run(until: SimTime(nanoseconds: 100_000_000))

@@ -104,7 +104,7 @@ struct HostMechanicsTests {
       addCPUBound(host, weights: [256, 512])
       for k in 0..<4 {
         let d = host.addDomain(DomainConfig(name: "io\(k)"))
-        _ = OpenLoopWorkload(
+        _ = OpenLoopSource(
           sim: sim, name: "io\(k)", vcpu: d.vcpus[0], meanInterarrival: .ms(3),
           meanCycles: Double(cycles(.us(300))))
       }
@@ -126,7 +126,7 @@ struct HostMechanicsTests {
     let (sim, host) = makeHost(cpus: 2, scheduler: .credit(CreditOptions()))
     addCPUBound(host, weights: [256, 256, 256])
     let io = host.addDomain(DomainConfig(name: "io"))
-    _ = PeriodicIOWorkload(sim: sim, vcpu: io.vcpus[0], period: .ms(7), cycles: cycles(.us(300)))
+    _ = PeriodicIOJob(sim: sim, vcpu: io.vcpus[0], period: .ms(7), cycles: cycles(.us(300)))
     let r = measure(sim, host, warmup: .ms(333), measure: .s(3))
     #expect(abs(r.elapsedSeconds - 3) < 1e-9)
     for d in r.domains {

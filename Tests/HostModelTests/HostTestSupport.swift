@@ -31,7 +31,7 @@ func measure(_ sim: Simulation, _ host: Host, warmup: SimDuration = .s(1), measu
 func addCPUBound(_ host: Host, weights: [Int], cap: Int = 0) -> [Domain] {
   weights.enumerated().map { k, w in
     let d = host.addDomain(DomainConfig(name: "d\(k)", weight: w, cap: cap))
-    CPUBoundWorkload().attach(to: d)
+    CPUBoundJob().attach(to: d)
     return d
   }
 }

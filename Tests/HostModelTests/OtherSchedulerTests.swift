@@ -49,7 +49,7 @@ struct OtherSchedulerTests {
 
     let (sim2, host2) = makeHost(scheduler: .vmware(VMwareOptions()))
     let small = host2.addDomain(DomainConfig(name: "reserved", weight: 256, reservation: 60))
-    CPUBoundWorkload().attach(to: small)
+    CPUBoundJob().attach(to: small)
     addCPUBound(host2, weights: [1024])
     let r2 = measure(sim2, host2, measure: .s(20))
     // By weight it would get 20%; the reservation lifts it to >= 60% (2% for window edges).

@@ -33,7 +33,7 @@ struct SMPShareTests {
     for (k, w) in weights.enumerated() {
       let d = host.addDomain(
         DomainConfig(name: "d\(k)", vcpus: vcpus?[k] ?? 1, weight: w, cap: caps?[k] ?? 0))
-      CPUBoundWorkload().attach(to: d)
+      CPUBoundJob().attach(to: d)
     }
     return measure(sim, host, measure: .s(20)).domains.map(\.share)
   }

@@ -16,7 +16,7 @@ import Testing
 /// its rings takes a notification before its next batch (at most one per batch: <= 1500 or
 /// 2000 cycles per 64 packets, ~0.4% of the software hops' budgets), and, on Xen, when the
 /// credit scheduler places the guest on dom0's pCPU now and then (a cross-domain switch costs
-/// 4300 + 7650 cycles), and from the split driver's per-ring events (since issue 10: netback
+/// 4300 + 7650 cycles), and from the split driver's per-ring events (netback
 /// re-arms a vif's event index whenever it finds the vif's TX ring empty, so a saturated netback
 /// batch may take one more upcall, 2000 cycles, and send one TX completion event, 1500: at most
 /// 3500 cycles per batch, under 1% of dom0's 15,668 cycles per packet for batches of 32 or

@@ -1,33 +1,15 @@
 import Experiment
 import Foundation
+import TestSupport
 import Testing
 
 /// The vrsim executable built next to the test binary.
 func vrsimBinary() throws -> String {
-  for c in [
-    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
-    URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath(),
-  ] {
-    var dir = c.deletingLastPathComponent()
-    while dir.path.contains(".xctest") { dir = dir.deletingLastPathComponent() }
-    let url = dir.appendingPathComponent("vrsim")
-    if FileManager.default.isExecutableFile(atPath: url.path) { return url.path }
+  guard let url = TestSupport.builtVrsim() else {
+    throw ClusterError("vrsim not found next to the test binary (swift build --build-tests)")
   }
-  throw ClusterError("vrsim not found next to the test binary (swift build --build-tests)")
+  return url.path
 }
-
-/// One native router at three offered rates, 2 replications: 6 runs of 20 ms each.
-let tinyScenario = """
-  name: tiny
-  about: one native router, three offered rates
-  platform: native
-  routers: { count: 1 }
-  traffic: [ { to: all, rate: 50kpps, frame: 64B } ]
-  run: { duration: 20ms, warmup: 5ms, replications: 2, seed: 7 }
-  sweep:
-    traffic[0].rate: [20kpps, 50kpps, 2Mpps]
-
-  """
 
 /// The job ids in `vrsim slurm submit`'s output (`submitted job 17: tasks ...`).
 func submittedJobs(_ stdout: String) -> [String] {
@@ -54,7 +36,7 @@ struct SlurmArrayTests {
     let work = cluster.root.appendingPathComponent("work")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     let file = work.appendingPathComponent("tiny.yaml").path
-    try tinyScenario.write(toFile: file, atomically: true, encoding: .utf8)
+    try TestSupport.tinySweep.write(toFile: file, atomically: true, encoding: .utf8)
     print("SlurmTests: cluster up in \(String(format: "%.1f", Date().timeIntervalSince(began))) s")
 
     // 1. Five tasks, but MaxArraySize 4 allows array task ids 0 ... 3 only: two submissions,

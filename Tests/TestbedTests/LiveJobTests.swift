@@ -24,7 +24,7 @@ extension LiveTestbedTests {
   /// was or however loaded the machine is, both are off by the same factor; what is left is
   /// the long job's last quarter second, which it runs alone (the 25%). The job's absolute CPU
   /// time against the calibration is no test: calibration and job run at different moments,
-  /// and a busy moment during calibration sizes the job short (issue 21). Each job's external
+  /// and a busy moment during calibration sizes the job short. Each job's external
   /// time is at least its CPU time (one thread, the same interval), and nothing with the run's
   /// prefix is left.
   @Test(.enabled(if: Live.available, "needs root, network namespaces, veth and trafgen"))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Testbed
@@ -15,16 +16,10 @@ enum Live {
 
   /// The vrsim executable built next to the test binary.
   static func binary() throws -> URL {
-    for c in [
-      URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
-      URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath(),
-    ] {
-      var dir = c.deletingLastPathComponent()
-      while dir.path.contains(".xctest") { dir = dir.deletingLastPathComponent() }
-      let url = dir.appendingPathComponent("vrsim")
-      if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    guard let url = TestSupport.builtVrsim() else {
+      throw TestbedError("vrsim not found next to the test binary (swift build --build-tests)")
     }
-    throw TestbedError("vrsim not found next to the test binary (swift build --build-tests)")
+    return url
   }
 
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -34,8 +34,8 @@ struct PlanGoldenTests {
         TestbedRouter(vcpus: 1, weight: 512, cap: 50, generatedRoutes: 2, routePrefixes: nil),
       ],
       flows: [
-        TestbedFlow(router: 0, packetsPerSecond: 10_000, frames: [(64, 1)]),
-        TestbedFlow(router: 1, packetsPerSecond: 10_000, frames: [(64, 1)]),
+        TestbedFlow(router: 0, packetsPerSecond: 10_000, frames: [FrameShare(bytes: 64, weight: 1)]),
+        TestbedFlow(router: 1, packetsPerSecond: 10_000, frames: [FrameShare(bytes: 64, weight: 1)]),
       ],
       duration: .s(1), replications: 1, hostCPUs: 2)
   }

@@ -128,7 +128,7 @@ extension LiveTestbedTests {
   /// A real testbed run (netns-bridge, 1 router, 10 kp/s for 1 s) written with --out is read
   /// by the calibration reader without a problem and evaluated: the simulator forwards the
   /// 10 000 pps offered (far below the model's ~100 kp/s and more on this path), within 1%;
-  /// the testbed received what it sent within 1% (issue 11's smoke check), so the relative
+  /// the testbed received what it sent within 1% (the smoke check), so the relative
   /// error of the aggregate forwarded rate is within 2%; every measured-only row is listed as
   /// not simulated and every other row has a simulated figure (no NaN: each names a metric
   /// and scope the simulator reports).

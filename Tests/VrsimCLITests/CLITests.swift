@@ -1,5 +1,6 @@
 import Foundation
 import ScenarioRun
+import TestSupport
 import Testing
 
 @testable import VrsimCLI
@@ -10,15 +11,9 @@ struct CLIRun {
   var stdout: String
   var stderr: String
 
+  /// The built vrsim beside the test bundle (a path that fails to run when there is none).
   static func binary() -> URL {
-    // Tests run from the package's build directory, next to the vrsim executable.
-    var dir = Bundle.main.bundleURL
-    for _ in 0..<3 {
-      let candidate = dir.appendingPathComponent("vrsim")
-      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-      dir = dir.deletingLastPathComponent()
-    }
-    return Bundle.main.bundleURL.appendingPathComponent("vrsim")
+    TestSupport.builtVrsim() ?? Bundle.main.bundleURL.appendingPathComponent("vrsim")
   }
 
   /// The release build of vrsim (`swift build -c release`; `make test` builds it first):

@@ -163,6 +163,31 @@ import Testing
       let v = Double(line.split(separator: ",")[1])!
       #expect((150...4_080).contains(v), "\(line)")
     }
+    // The summary as data beside the profile (OUT-report.json). The prior's 95% interval by
+    // hand: log-uniform on 150 ... 4080 has quantile 150 (4080/150)^p, so 162.913 at 2.5% and
+    // 3756.61 at 97.5% (to 6 digits, the summary's rounding); the posterior's lies inside
+    // the support and its median between its ends.
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("p-report.json")))
+        as? [String: Any])
+    #expect(json["draws_file"] as? String == dir.appendingPathComponent("p-draws.csv").path)
+    #expect(json["profile_file"] as? String == out)
+    #expect(json["rows"] as? Int == 2)
+    let key = try #require((json["keys"] as? [[String: Any]])?.first)
+    #expect(key["key"] as? String == "profile.driver_rx")
+    #expect(key["prior"] as? String == "log-uniform")
+    let (pl, ph) = (try #require(key["prior_low"] as? Double), try #require(key["prior_high"] as? Double))
+    #expect(abs(pl - 150 * pow(4_080.0 / 150, 0.025)) < 1e-9 && abs(pl - 162.913) < 5e-4)
+    #expect(abs(ph - 150 * pow(4_080.0 / 150, 0.975)) < 1e-9 && abs(ph - 3_756.61) < 5e-3)
+    let (lo, med, hi) = (
+      try #require(key["low"] as? Double), try #require(key["median"] as? Double),
+      try #require(key["high"] as? Double)
+    )
+    #expect(150 <= lo && lo <= med && med <= hi && hi <= 4_080)
+    #expect(r.stdout.contains(String(format: "-> %.6g [%.6g, %.6g] cycles", med, lo, hi)), "\(r.stdout)")
+    // A key's correlation with itself is 1.
+    let correlation = try #require(json["correlation"] as? [[Double]])
+    #expect(correlation.count == 1 && correlation[0].count == 1 && abs(correlation[0][0] - 1) < 1e-12)
     let samples = dir.appendingPathComponent("samples.csv").path
     let v = try CLIRun([
       "validate", data, "--test", "set has platform=native", "--posterior",
@@ -234,6 +259,18 @@ import Testing
     let drawsA = try String(contentsOfFile: dir.appendingPathComponent("a-draws.csv").path, encoding: .utf8)
     let drawsB = try String(contentsOfFile: dir.appendingPathComponent("b-draws.csv").path, encoding: .utf8)
     #expect(drawsA == drawsB)
+    // The posterior's data too (it leaves out the wall time and the replayed count), but for
+    // the names it carries.
+    func report(_ name: String) throws -> NSDictionary {
+      let json = try JSONSerialization.jsonObject(
+        with: Data(contentsOf: dir.appendingPathComponent("\(name)-report.json")))
+      var d = try #require(json as? [String: Any])
+      #expect(d["name"] as? String == name)
+      #expect(d["profile_file"] as? String == dir.appendingPathComponent("\(name).yaml").path)
+      for k in ["name", "profile_file", "draws_file"] { d[k] = nil }
+      return d as NSDictionary
+    }
+    #expect(try report("a") == report("b"))
     #expect(!FileManager.default.fileExists(atPath: b + ".checkpoint"))
   }
 }

@@ -1,5 +1,6 @@
 import Experiment
 import Foundation
+import TestSupport
 import Testing
 
 @testable import VrsimCLI
@@ -10,17 +11,7 @@ struct TinyScenario {
   let dir: URL
   let file: String
 
-  static let text = """
-    name: tiny
-    about: one native router, three offered rates
-    platform: native
-    routers: { count: 1 }
-    traffic: [ { to: all, rate: 50kpps, frame: 64B } ]
-    run: { duration: 20ms, warmup: 5ms, replications: 2, seed: 7 }
-    sweep:
-      traffic[0].rate: [20kpps, 50kpps, 2Mpps]
-
-    """
+  static let text = TestSupport.tinySweep
 
   init(_ text: String = TinyScenario.text) throws {
     dir = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -85,6 +85,101 @@ struct ExportCLITests {
     #expect(header.contains("| date | 2026-12-02 |"))
   }
 
+  /// The posterior of scenarios/profiles/paper-2012-posterior.yaml, as data in
+  /// paper-2012-posterior-report.json beside it, with the point fit it started from: the
+  /// sidecar holds the fit's 6 parameter and 29 residual rows, one posterior row per key, and
+  /// one draw row per key and draw of paper-2012-posterior-draws.csv (400 draws). The figures
+  /// expected are the profile header's, as the run that wrote it printed them (6 significant
+  /// digits, the ratio 2 decimals), e.g. `profile.driver_rx: log-uniform 162.913 ... 3756.61
+  /// -> 1368.2 [1032.36, 1654.24] cycles, ratio 0.17, constrained by the data`.
+  @Test func calibrationSidecarShowsThePosteriorBesideThePointFit() throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("post.ipynb")
+    let posterior = Self.root.appendingPathComponent("scenarios/profiles/paper-2012-posterior-report.json")
+    let fit = Self.root.appendingPathComponent("validation/paper-2012-fit-report.json")
+    let r = try CLIRun([
+      "export", "notebook", "--calibration", posterior.path, "--calibration", fit.path, "--out", out.path,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = try String(contentsOf: dir.appendingPathComponent("post.csv"), encoding: .utf8)
+      .split(separator: "\n").map(String.init)
+    #expect(
+      lines.first
+        == "table,key,label,start,fitted,se,low,high,unit,identifiable,residual,measured,simulated,kind,line,"
+        + "prior_low,prior_high,width_ratio,draw,value")
+    #expect(lines.filter { $0.hasPrefix("parameter,") }.count == 6)
+    #expect(lines.filter { $0.hasPrefix("residual,") }.count == 29)
+    #expect(
+      lines.contains(
+        "parameter,profile.driver_rx,profile.driver_rx,1250,1349.74,234.2,952.842,1877.66,cycles,true,,,,,,,,,,"
+      ))
+    // key, prior, prior 2.5%, 97.5%, median, 2.5%, 97.5%, ratio, verdict (the profile's header)
+    let header: [(String, String, Double, Double, Double, Double, Double, Double, String)] = [
+      (
+        "profile.driver_rx", "log-uniform", 162.913, 3756.61, 1368.2, 1032.36, 1654.24, 0.17,
+        "constrained by the data"
+      ),
+      (
+        "profile.ip_forward", "log-uniform", 162.913, 3756.61, 1426.95, 1184.96, 1796.66, 0.17,
+        "constrained by the data"
+      ),
+      ("profile.bridge", "uniform", 500, 19500, 4906.57, 1738.7, 9947.81, 0.43, "constrained by the data"),
+      (
+        "profile.netback_rx_per_packet", "uniform", 500, 19500, 6443.09, 703.069, 17948.4, 0.91,
+        "not moved from its prior"
+      ),
+      (
+        "profile.netback_tx_per_packet", "uniform", 500, 19500, 6833.39, 1067.03, 17673.6, 0.87,
+        "partly constrained"
+      ),
+      (
+        "profile.event_channel_upcall", "uniform", 250, 9750, 4569.88, 525.671, 9574.4, 0.95,
+        "not moved from its prior"
+      ),
+    ]
+    let rows = lines.filter { $0.hasPrefix("posterior,") }.map {
+      $0.split(separator: ",", omittingEmptySubsequences: false)
+    }
+    #expect(rows.count == header.count)
+    /// `x` printed as the header prints it (%.6g).
+    func g(_ x: Substring) -> String { String(format: "%.6g", Double(x) ?? .nan) }
+    for (row, h) in zip(rows, header) {
+      #expect(row[1] == Substring(h.0) && row[2] == Substring(h.8) && row[13] == Substring(h.1), "\(row)")
+      #expect(row[8] == "cycles")
+      #expect(
+        g(row[15]) == String(format: "%.6g", h.2) && g(row[16]) == String(format: "%.6g", h.3), "\(row)")
+      #expect(g(row[4]) == String(format: "%.6g", h.4), "\(row)")
+      #expect(g(row[6]) == String(format: "%.6g", h.5) && g(row[7]) == String(format: "%.6g", h.6), "\(row)")
+      #expect(String(format: "%.2f", Double(row[17]) ?? .nan) == String(format: "%.2f", h.7), "\(row)")
+    }
+    // The draws, as the draws CSV has them: 400 draws of 6 keys.
+    let draws = try String(
+      contentsOf: Self.root.appendingPathComponent("scenarios/profiles/paper-2012-posterior-draws.csv"),
+      encoding: .utf8
+    ).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+    let drawRows = lines.filter { $0.hasPrefix("draw,") }.map {
+      $0.split(separator: ",", omittingEmptySubsequences: false)
+    }
+    #expect(drawRows.count == 400 * 6)
+    for (k, row) in drawRows.enumerated() where k % 97 == 0 {
+      let (n, j) = (k / 6, k % 6)
+      #expect(row[1] == Substring(header[j].0) && row[18] == Substring(String(n)), "\(row)")
+      #expect(Double(row[19]) == Double(draws[n][j + 1]), "draw \(n) of \(header[j].0)")
+    }
+    // The date is the posterior's (the header of the profile: 2026-12-06).
+    let cells = try Self.json(out)["cells"] as? [[String: Any]]
+    let text = (cells?.first?["source"] as? [String])?.joined() ?? ""
+    #expect(text.contains("| date | 2026-12-06 |") && text.contains("| point fit | "), "\(text)")
+    // Two posterior reports are one too many.
+    let two = try CLIRun([
+      "export", "notebook", "--calibration", posterior.path, "--calibration", posterior.path, "--out",
+      out.path,
+    ])
+    #expect(two.status == 2)
+    #expect(two.stderr.contains("\(posterior.path): a second posterior report; give one"), "\(two.stderr)")
+  }
+
   @Test func badInputsNameTheFileAndLine() throws {
     let dir = try Self.scratch()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -177,8 +272,8 @@ struct ExportCLITests {
     #expect(text == "4 5 6\n")
   }
 
-  /// Executes a calibration notebook with nbclient: every code cell ran (an execution count),
-  /// none failed, and the two figures are PNG images in the outputs.
+  /// Executes a point fit's calibration notebook with nbclient: every code cell ran (an
+  /// execution count), none failed, and the fit's two figures are PNG images in the outputs.
   @Test(
     .enabled(
       if: FileManager.default.isExecutableFile(atPath: venvPython.path),
@@ -193,7 +288,8 @@ struct ExportCLITests {
     #expect(r.status == 0, "\(r.stderr)")
     let cells = try #require(try Self.json(out)["cells"] as? [[String: Any]])
     let code = cells.filter { $0["cell_type"] as? String == "code" }
-    #expect(code.count == 3)
+    // The setup cell and one per calibration figure (4), of which the fit's two apply.
+    #expect(code.count == 5)
     #expect(code.allSatisfy { $0["execution_count"] is Int })
     let outputs = code.flatMap { ($0["outputs"] as? [[String: Any]]) ?? [] }
     #expect(!outputs.contains { $0["output_type"] as? String == "error" })

@@ -4,7 +4,7 @@ import Testing
 
 @testable import VrsimCLI
 
-/// Campaign edge cases of issue 13, each run through the vrsim binary as a user would: the
+/// Campaign edge cases, each run through the vrsim binary as a user would: the
 /// expected outcome (refused with a message, or done and said) is written out here, not
 /// derived from the code under test.
 @Suite("campaign edge cases")

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// A generated mutation test of issue 13: valid scenarios, profiles, CSV and pcap traces and route files
+/// A generated mutation test: valid scenarios, profiles, CSV and pcap traces and route files
 /// are mutated (numbers to 0, -1, huge or NaN; truncation; duplicated and dropped lines) and
 /// each mutant is run through the vrsim binary. Every one must end with exit code 2 and a
 /// message naming the input it came from, or succeed: never a signal, never exit code 1,

@@ -21,7 +21,9 @@ import NetModel
 /// - threaded: each router's ingress veth is polled by a kernel thread of its own (threaded
 ///   NAPI), a ring of `veth_ring` frames in front of it, placed and weighted as the router
 ///   (`routers.each.pin`, `weight`, `cap`) under the host's scheduler; the hops before it run
-///   in the sender's softirq, those after it in the softirq of the thread's CPU.
+///   in the sender's softirq, those after it in the softirq of the thread's CPU. A poll takes
+///   up to `napi_weight` frames, and so does the softirq run after it: each crossing pays its
+///   poll set-up (`veth_poll`, a part of `veth_hop`) once per poll, not per frame.
 ///
 /// Routers as the testbed places them: router N's cgroup (its kernel thread, its jobs) on CPUs
 /// N x vCPUs ... mod CPUs unless pinned; generators as the testbed pins trafgen, on the CPUs no
@@ -67,11 +69,13 @@ enum NetnsPath: PlatformPath {
       default: return ([mine, toSink], 0)
       }
     }
+    // threaded mode: each crossing's poll set-up once per poll (`veth_poll`, at most a hop)
+    let poll = threaded ? min(max(0, p.vethPoll), p.vethHop) : 0
     func segment(_ name: String, _ part: (Int) -> ArraySlice<Hop>, ends: [any PacketSink]) -> SoftirqSegment {
       SoftirqSegment(
-        name: name, cycles: (0..<n).map { part($0).reduce(0) { $0 + $1.cycles } },
+        name: name, cycles: (0..<n).map { part($0).reduce(0) { $0 + $1.cycles - poll } },
         units: (0..<n).map { part($0).count }, ends: ends,
-        hops: part(0).map { InlineHop($0.place, $0.does) })
+        hops: part(0).map { InlineHop($0.place, $0.does) }, perRun: Int64(part(0).count) * poll)
     }
 
     let first: SoftirqSegment
@@ -88,7 +92,8 @@ enum NetnsPath: PlatformPath {
         let thread = guests[r].vcpus[0]
         b.stage(
           "vr\(r).napi", does: "kernel thread: veth + IP forward (FIB)", on: thread, from: [rings[r]],
-          cost: StageCost(perPacket: hops(r).hops[hops(r).router].cycles), batch: p.napiWeight,
+          cost: StageCost(perPacket: hops(r).hops[hops(r).router].cycles - poll, perBatch: poll),
+          batch: p.napiWeight,
           to: RaiseSoftirq(thread: thread, cpus: cpus, segmentIndex: afterIndex))
       }
     } else {

@@ -255,7 +255,7 @@ public final class PathBuilder {
 
   /// A generator `name` pinned to `cpu` (a domain of its own, weight 256) sending the flows of
   /// `routers` into segment `segment` of the CPU's softirq, with the profile's generator costs
-  /// and send mode (`generator_burst`).
+  /// and send mode (`generator_burst`, `generator_window`).
   public func sender(_ name: String, cpu: Int, routers r: Set<Int>, segment: Int) {
     let p = profile
     let d = domain(DomainConfig(name: name, kind: .native, vcpus: 1, affinity: [cpu]))
@@ -266,7 +266,7 @@ public final class PathBuilder {
           flows: spec.flows, routers: r, routerCount: routers,
           mode: p.generatorBurst > 1 ? .txRing(burst: p.generatorBurst) : .perPacket,
           userCycles: p.generatorUser,
-          systemCycles: p.generatorSystem, syscallCycles: p.generatorSyscall))
+          systemCycles: p.generatorSystem, syscallCycles: p.generatorSyscall, windowNs: p.generatorWindowNs))
     } catch {
       // The scenario decoder checks frame mixes; a mix with no positive weight cannot reach here.
       preconditionFailure("\(name): \(error)")

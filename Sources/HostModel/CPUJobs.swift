@@ -1,15 +1,15 @@
 import GSLKit
 import SimCore
 
-/// A CPU-bound workload: each vCPU of the domain always has one work item of `chunkCycles`
+/// A CPU-bound job: each vCPU of the domain always has one work item of `chunkCycles`
 /// queued, so it is always runnable (Super Pi, a busy loop).
-public final class CPUBoundWorkload: WorkClient {
+public final class CPUBoundJob: WorkClient {
   /// Cycles per work item (the size only changes how many completion events are simulated).
   public let chunkCycles: Int64
   /// Items completed.
   public private(set) var completed = 0
 
-  /// A CPU-bound workload in chunks of `chunkCycles` (> 0; default 100 M cycles).
+  /// A CPU-bound job in chunks of `chunkCycles` (> 0; default 100 M cycles).
   public init(chunkCycles: Int64 = 100_000_000) {
     precondition(chunkCycles > 0, "chunkCycles must be > 0")
     self.chunkCycles = chunkCycles
@@ -28,10 +28,10 @@ public final class CPUBoundWorkload: WorkClient {
   }
 }
 
-/// A periodic I/O workload: every `period` (first at `phase`) one item of `cycles` is submitted
+/// A periodic I/O job: every `period` (first at `phase`) one item of `cycles` is submitted
 /// to the vCPU, which wakes, runs it and blocks again (a timer interrupt or an event channel
 /// driving a short handler). Records the response time of each item (submit -> finish).
-public final class PeriodicIOWorkload: WorkClient, EventHandler {
+public final class PeriodicIOJob: WorkClient, EventHandler {
   /// Wake-up period.
   public let period: SimDuration
   /// Cycles of work per wake-up.
@@ -45,7 +45,7 @@ public final class PeriodicIOWorkload: WorkClient, EventHandler {
   private var handler = HandlerID(index: 0)
   private let phase: SimDuration
 
-  /// A workload on `vcpu` waking every `period` (> 0) after `phase` for `cycles` (>= 0).
+  /// A job on `vcpu` waking every `period` (> 0) after `phase` for `cycles` (>= 0).
   public init(sim: Simulation, vcpu: VCPU, period: SimDuration, cycles: Int64, phase: SimDuration = .zero) {
     precondition(period.nanoseconds > 0 && cycles >= 0, "period must be > 0 and cycles >= 0")
     self.period = period
@@ -79,7 +79,7 @@ public final class PeriodicIOWorkload: WorkClient, EventHandler {
 /// of mean `meanInterarrival`) with exponentially distributed cost of mean `meanCycles`, drawn
 /// when the item starts (streams `host/load/<name>/arrivals` and `.../cost`). Records sojourn
 /// times (arrival -> finish).
-public final class OpenLoopWorkload: WorkClient, EventHandler {
+public final class OpenLoopSource: WorkClient, EventHandler {
   /// The vCPU fed.
   public let vcpu: VCPU
   /// Mean time between arrivals.
