@@ -1,8 +1,8 @@
 // swift-tools-version: 6.1
 // vrsim: a discrete-event simulator of virtualized routers.
 // Module arrows point one way (see docs/DESIGN.md):
-// vrsim -> VrsimCLI -> {Experiment, Calibration, Testbed, Report} -> Scenario -> Platforms -> {NetModel, HostModel}
-//   -> SimCore -> GSLKit -> CGSL.
+// vrsim -> VrsimCLI -> {Experiment, Calibration, Testbed, Report} -> Scenario -> {SettingText, Platforms};
+// SettingText -> {SimCore, Yams}; Platforms -> {NetModel, HostModel} -> SimCore -> GSLKit -> CGSL.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -47,8 +47,11 @@ let package = Package(
     .target(name: "HostModel", dependencies: ["SimCore", "GSLKit"], swiftSettings: strict),
     .target(name: "NetModel", dependencies: ["SimCore", "GSLKit", "HostModel"], swiftSettings: strict),
     .target(name: "Platforms", dependencies: ["NetModel", "HostModel", "SimCore"], swiftSettings: strict),
+    // How a declared setting is written: YAML read into a tree with origins, quantities with
+    // units, each SettingDomain's text and parser, located diagnostics (scenarios and profiles).
+    .target(name: "SettingText", dependencies: ["SimCore", "Yams"], swiftSettings: strict),
     .target(
-      name: "Scenario", dependencies: ["SimCore", "Yams", "Platforms", "NetModel", "HostModel"],
+      name: "Scenario", dependencies: ["SimCore", "SettingText", "Platforms", "NetModel", "HostModel"],
       swiftSettings: strict),
     .target(
       name: "ScenarioRun",
@@ -67,7 +70,9 @@ let package = Package(
     ),
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
     .target(
-      name: "Testbed", dependencies: ["Scenario", "NetModel", "SimCore", "Report", "Experiment", "ScenarioRun"], swiftSettings: strict),
+      name: "Testbed",
+      dependencies: ["Scenario", "NetModel", "SimCore", "Report", "Experiment", "ScenarioRun"],
+      swiftSettings: strict),
     .target(
       name: "Calibration",
       dependencies: [
@@ -92,10 +97,11 @@ let package = Package(
     .testTarget(
       name: "NetModelTests", dependencies: ["NetModel", "HostModel", "SimCore"], swiftSettings: strict),
     .testTarget(
-      name: "PlatformsTests", dependencies: ["Platforms", "NetModel", "HostModel", "SimCore", "Scenario"],
+      name: "PlatformsTests",
+      dependencies: ["Platforms", "NetModel", "HostModel", "SimCore", "Scenario", "SettingText"],
       swiftSettings: strict),
     .testTarget(
-      name: "ScenarioTests", dependencies: ["Scenario", "SimCore", "Platforms"],
+      name: "ScenarioTests", dependencies: ["Scenario", "SettingText", "SimCore", "Platforms"],
       exclude: ["Fixtures", "Golden"],
       swiftSettings: strict),
     // What several test targets share (the built vrsim's path, a tiny sweep scenario).

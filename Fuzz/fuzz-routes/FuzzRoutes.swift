@@ -11,7 +11,7 @@ import Platforms
 public func fuzzRoutes(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let path = FuzzInput.scratchFile("routes.txt", FuzzInput.bytes(data, size))
   do {
-    _ = try ScenarioSpec.loadRouteTable(path, base: nil)
+    _ = try ModelInputFile.loadRouteTable(path, base: nil)
   } catch let error as PlatformError {
     FuzzInput.requireLocated(error.message, in: path, needsLine: false)
   } catch {

@@ -11,7 +11,7 @@ import SimCore
 public func fuzzTraceCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let path = FuzzInput.scratchFile("trace.csv", FuzzInput.bytes(data, size))
   do {
-    let trace = try ScenarioSpec.loadTrace(path, base: nil)
+    let trace = try ModelInputFile.loadTrace(path, base: nil)
     precondition(trace.offsets.count == trace.sizes.count && trace.offsets.count >= 2)
   } catch let error as PlatformError {
     FuzzInput.requireLocated(error.message, in: path, needsLine: false)

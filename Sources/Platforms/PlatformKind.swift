@@ -29,7 +29,7 @@ public enum PlatformKind: String, Sendable, Codable, CaseIterable {
   public var path: String {
     let spec = PlatformSpec(
       host: HostConfig(cpus: 4, clockGHz: 3.06), scheduler: sampleScheduler, kind: self, dom0: sampleFront,
-      routers: [RouterSpec(domain: DomainConfig(name: "vr0", kind: .guest))], flows: [])
+      routers: [RouterConfig(domain: DomainConfig(name: "vr0", kind: .guest))], flows: [])
     let sim = Simulation(seed: 0)
     let b = PathBuilder(
       sim: sim, host: Host(sim: sim, config: spec.host, scheduler: spec.scheduler), spec: spec,

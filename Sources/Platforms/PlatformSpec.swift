@@ -58,8 +58,10 @@ public enum InterruptThrottle: Codable, Sendable, Equatable {
   }
 }
 
-/// One virtual router.
-public struct RouterSpec: Sendable {
+/// One virtual router as the model builds it: its domain, its loaded route table and its lookup
+/// (the scenario's declared `RouterSpec` is what `routers.each` and the overrides set; the
+/// scenario adapter resolves it into this, loading a `routes_file` once).
+public struct RouterConfig: Sendable {
   /// Its domain (vCPUs, weight, cap, affinity).
   public var domain: DomainConfig
   /// Its routing table.
@@ -94,7 +96,7 @@ public struct PlatformSpec: Sendable {
   /// dom0 (Xen), the host kernel (OpenVZ, netns) or the VMkernel (VMware).
   public var dom0: DomainConfig
   /// The virtual routers.
-  public var routers: [RouterSpec]
+  public var routers: [RouterConfig]
   /// Offered traffic.
   public var flows: [FlowSpec]
   /// Stage costs.
@@ -110,7 +112,7 @@ public struct PlatformSpec: Sendable {
   /// Creates a spec.
   public init(
     host: HostConfig, scheduler: SchedulerConfig, kind: PlatformKind, nic: NICSpec = NICSpec(),
-    dom0: DomainConfig = DomainConfig(name: "dom0", kind: .dom0), routers: [RouterSpec], flows: [FlowSpec],
+    dom0: DomainConfig = DomainConfig(name: "dom0", kind: .dom0), routers: [RouterConfig], flows: [FlowSpec],
     profile: CostProfile = .paper2012
   ) {
     self.host = host

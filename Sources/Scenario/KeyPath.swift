@@ -1,3 +1,5 @@
+import SettingText
+
 /// One step of a key path: a mapping key or a list index.
 enum PathComponent: Sendable, Equatable {
   case key(String)

@@ -2,6 +2,7 @@ import Foundation
 import HostModel
 import NetModel
 import Platforms
+import SettingText
 import SimCore
 
 /// Turns a resolved scenario into the model's `PlatformSpec`: the only place where scenario
@@ -24,7 +25,7 @@ extension ScenarioSpec {
     let dom0Config = DomainConfig(
       name: dom0Name, kind: platform.front.kind, vcpus: dom0.vcpus, weight: dom0.weight, cap: dom0.cap,
       affinity: affinity(dom0.pin))
-    var routerSpecs: [Platforms.RouterSpec] = []
+    var routerSpecs: [RouterConfig] = []
     var tables: [String: RouteTable] = [:]
     for i in 0..<routers.count {
       let r = i < routers.perRouter.count ? routers.perRouter[i] : routers.each
@@ -34,14 +35,14 @@ extension ScenarioSpec {
         if let t = tables[file] {
           table = t
         } else {
-          table = try Self.loadRouteTable(file, base: source.baseDirectory)
+          table = try ModelInputFile.loadRouteTable(file, base: source.baseDirectory)
           tables[file] = table
         }
       } else {
         table = .generated(routes: r.routes)
       }
       routerSpecs.append(
-        Platforms.RouterSpec(
+        RouterConfig(
           domain: DomainConfig(
             name: "vr\(i)", kind: platform.routerKind, vcpus: r.vcpus, weight: r.weight, cap: r.cap,
             affinity: affinity(r.pin)),
@@ -61,7 +62,7 @@ extension ScenarioSpec {
       case .cbr: arrivals = .cbr
       case .poisson: arrivals = .poisson
       case .onOff(let on, let off): arrivals = .onOff(on: on, off: off)
-      case .trace(let file): arrivals = .trace(try Self.loadTrace(file, base: source.baseDirectory))
+      case .trace(let file): arrivals = .trace(try ModelInputFile.loadTrace(file, base: source.baseDirectory))
       }
       let pps = t.rate.packetsPerSecond(meanFrameBytes: t.frame.meanBytes)
       let targets: [Int]

@@ -1,5 +1,6 @@
 import Foundation
 import Platforms
+import SettingText
 import SimCore
 
 /// Cost profile files (scenarios/profiles/*.yaml): the provenance keys, then every declared
@@ -27,7 +28,8 @@ public enum ProfileFile {
   /// Reads profile text (`file` is used in messages).
   /// - Throws: `ScenarioError` with every problem of the text.
   public static func load(text: String, file: String) throws(ScenarioError) -> CostProfile {
-    let read = decode(YAMLReader.read(text: text, file: file), file: file)
+    let read = decode(
+      YAMLReader.read(text: text, file: file, expecting: ScenarioSchema.emptyFileAllowed), file: file)
     if !read.diagnostics.isEmpty { throw ScenarioError(diagnostics: read.diagnostics) }
     return read.profile
   }
@@ -35,7 +37,8 @@ public enum ProfileFile {
   /// The costs a profile text does not state, each with the declared default it takes
   /// (`CostProfile()`), as one warning line naming the file; nil when it states every cost.
   public static func missingCostsWarning(text: String, file: String) -> String? {
-    guard let root = YAMLReader.read(text: text, file: file).root else { return nil }
+    guard let root = YAMLReader.read(text: text, file: file, expecting: ScenarioSchema.emptyFileAllowed).root
+    else { return nil }
     return missingCostsWarning(root, file: file)
   }
 
@@ -62,7 +65,8 @@ public enum ProfileFile {
         []
       )
     }
-    return decode(YAMLReader.read(bytes: Array(data), file: path), file: path)
+    return decode(
+      YAMLReader.read(bytes: Array(data), file: path, expecting: ScenarioSchema.emptyFileAllowed), file: path)
   }
 
   private static func decode(_ outcome: YAMLReader.Outcome, file: String) -> (

@@ -1,14 +1,15 @@
 import Foundation
 import HostModel
 import Platforms
+import SettingText
 import SimCore
 
 extension ScenarioDecoder {
   // MARK: Workloads and testbed roles
 
-  /// The `workloads:` list: each job's declared keys, its name and placement (a router that
-  /// exists, or dom0), and the keys of its kind only.
-  mutating func decodeWorkloads(_ root: YNode, routerCount: Int) -> [WorkloadSpec]? {
+  /// The `workloads:` list: each job's declared keys, its name, and the keys of its kind only
+  /// (its placement is a rule of ScenarioRules).
+  mutating func decodeWorkloads(_ root: YNode) -> [WorkloadSpec]? {
     guard let e = root.entry("workloads"), e.value.content != .null else { return nil }
     origins["workloads"] = e.value.origin
     guard let items = e.value.items else {
@@ -46,15 +47,6 @@ extension ScenarioDecoder {
           origin("\(concrete).name"), "\(concrete).name", "job name '\(job.name)' is used twice",
           "a name no other job has")
       }
-      let validPlace =
-        job.place == "dom0"
-        || (job.routerIndex.map { (0..<routerCount).contains($0) } ?? false)
-          && job.place == "vr\(job.routerIndex!)"
-      if !validPlace {
-        report(
-          origin("\(concrete).in"), "\(concrete).in", "'\(job.place)' is not a router or dom0",
-          "dom0, or vr0 to vr\(max(0, routerCount - 1)) (routers.count is \(routerCount))")
-      }
       let mine = kindKeys[job.kind] ?? []
       for (kind, keys) in kindKeys where kind != job.kind {
         for key in keys where !mine.contains(key) {
@@ -80,13 +72,8 @@ extension ScenarioDecoder {
       let r = "testbed.\(role.rawValue)"
       guard let roleNode = section(node, role.rawValue, "testbed", abstract: r) else { continue }
       if let portsNode = section(roleNode, "ports", r, abstract: r + ".ports") {
-        for peer in TestbedRolesSpec.peers(of: role) {
-          if case .names(let list) = value(r + ".ports." + peer.rawValue, in: portsNode, r + ".ports"),
-            !list.isEmpty
-          {
-            roles.ports[role, default: [:]][peer] = list
-          }
-        }
+        let ports = TestbedRolesSpec.portSettings(role).filter { $0.domain != .section }
+        apply(ports, in: portsNode, section: r + ".ports", concrete: r + ".ports", to: &roles)
       }
       guard let ssh = section(roleNode, "ssh", r, abstract: r + ".ssh") else { continue }
       let c = r + ".ssh"
@@ -94,28 +81,22 @@ extension ScenarioDecoder {
         report(ssh.origin, c + ".host", "an ssh target needs a host", "host: a host name or address")
         continue
       }
-      let host = text(c + ".host", ssh, c) ?? ""
-      let user = text(c + ".user", ssh, c)
-      for (key, v) in [("host", host), ("user", user ?? "x")] where !SSHTarget.isSafeName(v) {
+      var target = SSHTarget(user: nil, host: "")
+      apply(
+        SSHTarget.settings.filter { $0.domain != .section }, in: ssh, section: c, concrete: c, to: &target)
+      for (key, v) in [("host", target.host), ("user", target.user ?? "x")] where !SSHTarget.isSafeName(v) {
         report(
           origin("\(c).\(key)"), "\(c).\(key)", "'\(v)' is not a \(key) name ssh can take as one word",
           "letters, digits and . - _ : %, not starting with -")
       }
-      var target = SSHTarget(user: user, host: host, port: int(c + ".port", ssh, c, or: 22))
-      if let ns = text(c + ".client_namespace", ssh, c) {
-        if SettingDomain.isNamespaceName(ns) {
-          target.clientNamespace = ns
-        } else {
-          report(
-            origin(c + ".client_namespace"), c + ".client_namespace", "'\(ns)' is not a namespace name",
-            "letters, digits and . - _, not starting with - or .")
-        }
+      if let ns = target.clientNamespace, !SettingDomain.isNamespaceName(ns) {
+        target.clientNamespace = nil
+        report(
+          origin(c + ".client_namespace"), c + ".client_namespace", "'\(ns)' is not a namespace name",
+          "letters, digits and . - _, not starting with - or .")
       }
-      if var file = text(c + ".identity", ssh, c) {
-        if !file.hasPrefix("/"), let base = baseDirectory {
-          file = (base as NSString).appendingPathComponent(file)
-        }
-        target.identity = file
+      if let file = target.identity, !file.hasPrefix("/"), let base = baseDirectory {
+        target.identity = (base as NSString).appendingPathComponent(file)
       }
       if let o = ssh.entry("options") {
         origins[c + ".options"] = o.value.origin
@@ -146,7 +127,7 @@ extension ScenarioDecoder {
   /// The profile: its file (the short form `profile: FILE`, or `file` in the mapping form)
   /// read over the model's default costs, then the costs written in the scenario itself.
   mutating func decodeProfile(_ root: YNode) -> (ProfileReference, CostProfile) {
-    var file = "paper-2012.yaml"
+    var file = ScenarioSpec.defaults.profile.path
     var node: YNode? = nil
     if let e = root.entry("profile") {
       origins["profile"] = e.value.origin

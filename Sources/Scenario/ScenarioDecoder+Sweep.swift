@@ -1,6 +1,7 @@
 import Foundation
 import HostModel
 import Platforms
+import SettingText
 import SimCore
 
 extension ScenarioDecoder {

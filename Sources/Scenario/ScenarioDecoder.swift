@@ -1,6 +1,7 @@
 import Foundation
 import HostModel
 import Platforms
+import SettingText
 import SimCore
 
 /// Walks a scenario tree along the schema, resolving every value into base units and
@@ -25,8 +26,8 @@ struct ScenarioDecoder {
     var values: [YNode]
   }
 
-  /// Most packet slots the rings of one simulated host may hold (32 bytes each: 2 GiB).
-  static let maxRingSlots = 1 << 26
+  /// The scheduler family as written (nil: not written), for the rule that it fits the platform.
+  var schedulerKindWritten: SchedulerKind?
 
   /// Profile files already read during this load (every sweep point names the same few).
   let profiles: ProfileCache
@@ -147,18 +148,6 @@ struct ScenarioDecoder {
     }
   }
 
-  mutating func int(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int) -> Int {
-    if case .integer(let v) = value(path, in: parent, concrete) { return Int(v) }
-    return fallback
-  }
-
-  mutating func int64(_ path: String, _ parent: YNode?, _ concrete: String, or fallback: Int64)
-    -> Int64
-  {
-    if case .integer(let v) = value(path, in: parent, concrete) { return v }
-    return fallback
-  }
-
   mutating func text(_ path: String, _ parent: YNode?, _ concrete: String) -> String? {
     if case .text(let v) = value(path, in: parent, concrete) { return v }
     return nil
@@ -182,9 +171,9 @@ struct ScenarioDecoder {
     spec.name = stem
     apply(ScenarioSpec.headerSettings, in: root, section: "", concrete: "", to: &spec)
     let hostNode = section(root, "host", "", abstract: "host")
-    apply(BoundKeys.host, in: hostNode, section: "host", concrete: "host", to: &spec)
+    apply(MountedSettings.host, in: hostNode, section: "host", concrete: "host", to: &spec)
     let nicNode = section(hostNode, "nic", "host", abstract: "host.nic")
-    apply(BoundKeys.nic, in: nicNode, section: "host.nic", concrete: "host.nic", to: &spec)
+    apply(MountedSettings.nic, in: nicNode, section: "host.nic", concrete: "host.nic", to: &spec)
     let host = spec.host
 
     apply([ScenarioSpec.platformSetting], in: root, section: "", concrete: "", to: &spec)
@@ -194,114 +183,52 @@ struct ScenarioDecoder {
     let scheduler = decodeScheduler(section(root, "scheduler", "", abstract: "scheduler"), platform: platform)
 
     let dom0Node = section(root, "dom0", "", abstract: "dom0")
-    apply(BoundKeys.dom0 + BoundKeys.bridge, in: dom0Node, section: "dom0", concrete: "dom0", to: &spec)
+    apply(
+      MountedSettings.dom0 + MountedSettings.bridge, in: dom0Node, section: "dom0", concrete: "dom0",
+      to: &spec)
     let dom0 = spec.dom0
-    if let bad = dom0.pin.first(where: { $0 >= host.cpus }) {
-      report(
-        origin("dom0.pin"), "dom0.pin", "CPU \(bad) does not exist (host.cpus is \(host.cpus))",
-        "CPU numbers from 0 to \(host.cpus - 1)")
-    }
 
     let routers = decodeRouters(section(root, "routers", "", abstract: "routers"))
-    if platform.hasVirtualFunctions && routers.count > host.nic.vfs {
-      report(
-        origin("routers.count"), "routers.count",
-        "\(routers.count) routers need \(routers.count) virtual functions but host.nic.vfs is \(host.nic.vfs)",
-        "at most \(host.nic.vfs) routers on xen-sriov (one VF each)")
-    }
-    if host.nic.rxQueues > 1 && !platform.hasDom0ReceiveQueues {
-      report(
-        origin("host.nic.rx_queues"), "host.nic.rx_queues",
-        "\(host.nic.rxQueues) receive queues, but only dom0's NIC on xen-bridge and xen-router has several",
-        "1 on \(platform.rawValue)")
-    }
-    if let i = routers.perRouter.firstIndex(where: { $0.rxQueues > 1 }), !platform.hasVirtualFunctions {
-      report(
-        origin("routers.each.rx_queues"), "routers.each.rx_queues",
-        "vr\(i) has \(routers.perRouter[i].rxQueues) receive queues, but only a router's VF (xen-sriov) has several "
-          + "(the split driver's vif and the software links have one queue in the modelled kernels)",
-        "1 on \(platform.rawValue)")
-    }
-    for (i, r) in routers.perRouter.enumerated() {
-      if let bad = r.pin.first(where: { $0 >= host.cpus }) {
-        report(
-          origin("routers.each.pin"), "routers.each.pin",
-          "vr\(i) is pinned to CPU \(bad), which does not exist (host.cpus is \(host.cpus))",
-          "CPU numbers from 0 to \(host.cpus - 1)")
-        break
-      }
-    }
-    // Rings are allocated whole: bound the packet slots of the whole path (an upper bound over
-    // the platforms' rings per router: a vif's qdisc, netback's rx_queue share and two vif rings,
-    // or two backlogs; the NIC's or a VF's queues) so no input can ask for more memory than the
-    // machine has.
-    let perRouter =
-      costs.vifQueue + 2 * costs.backlog + 3 * 256 + host.nic.rxRing
-      * Swift.max(host.nic.rxQueues, routers.perRouter.map(\.rxQueues).max() ?? 1)
-      + host.nic.txRing
-    if routers.count * perRouter > ScenarioDecoder.maxRingSlots {
-      report(
-        origin("routers.count"), "routers.count",
-        "\(routers.count) routers with rings of \(perRouter) packets each need "
-          + "\(routers.count * perRouter) packet slots, more than the limit of \(ScenarioDecoder.maxRingSlots) "
-          + "(\((ScenarioDecoder.maxRingSlots * 32) >> 30) GiB)",
-        "fewer routers, or smaller profile.vif_queue, profile.backlog, host.nic.rx_ring, host.nic.tx_ring")
-    }
-    let traffic = decodeTraffic(root, routerCount: routers.count)
+    let traffic = decodeTraffic(root)
     let run = decodeRun(section(root, "run", "", abstract: "run"))
     let search = decodeSearch(root, host: host)
     let sweep = decodeSweep(root)
-    let workloads = decodeWorkloads(root, routerCount: routers.count)
+    let workloads = decodeWorkloads(root)
     let testbed = decodeTestbed(root)
 
     let placeholder = ScenarioSource(
       fileName: fileName, baseDirectory: baseDirectory, canonicalText: "", hash: "")
-    return ScenarioSpec(
+    let decoded = ScenarioSpec(
       name: spec.name, about: spec.about, host: host, platform: platform, profile: profile, costs: spec.costs,
       scheduler: scheduler, dom0: dom0, routers: routers, traffic: traffic, run: run, sweep: sweep,
       search: search, workloads: workloads, testbed: testbed, source: placeholder, points: [])
+    let input = CrossKeyRule.Input(spec: decoded, schedulerKindWritten: schedulerKindWritten)
+    for rule in ScenarioRules.all {
+      for broken in rule.check(input) {
+        report(origin(broken.keyPath), broken.keyPath, broken.message, broken.allowed)
+      }
+    }
+    return decoded
   }
 
   mutating func decodeScheduler(_ node: YNode?, platform: PlatformKind) -> SchedulerSpec {
     var kind = platform.schedulerKinds[0]
-    if let k = text("scheduler.kind", node, "scheduler").flatMap(SchedulerKind.init(rawValue:)) {
-      if platform.schedulerKinds.contains(k) {
-        kind = k
-      } else {
-        let fits = platform.schedulerKinds.map(\.rawValue).joined(separator: " or ")
-        report(
-          origin("scheduler.kind"), "scheduler.kind",
-          "'\(k.rawValue)' does not fit platform \(platform.rawValue)",
-          "\(fits) on \(platform.rawValue) (changing the platform with --set? set the scheduler too: "
-            + "--set scheduler.kind=\(platform.schedulerKinds[0].rawValue))")
-      }
-    }
+    // A family that does not fit the platform is a broken rule (ScenarioRules); the platform's
+    // own is read meanwhile, so that the other scheduler keys still read.
+    schedulerKindWritten = text("scheduler.kind", node, "scheduler").flatMap(SchedulerKind.init(rawValue:))
+    if let k = schedulerKindWritten, platform.schedulerKinds.contains(k) { kind = k }
     var whole = ScenarioSpec.defaults
     whole.scheduler = SchedulerSpec(kind: kind)
     apply(
-      BoundKeys.version + BoundKeys.credit, in: node, section: "scheduler", concrete: "scheduler", to: &whole)
+      MountedSettings.version + MountedSettings.credit, in: node, section: "scheduler", concrete: "scheduler",
+      to: &whole)
     for (family, settings) in [
-      ("credit2", BoundKeys.credit2), ("cfs", BoundKeys.cfs), ("vmware", BoundKeys.vmware),
+      ("credit2", MountedSettings.credit2), ("cfs", MountedSettings.cfs), ("vmware", MountedSettings.vmware),
     ] {
       let sub = section(node, family, "scheduler", abstract: "scheduler.\(family)")
       apply(settings, in: sub, section: "scheduler.\(family)", concrete: "scheduler.\(family)", to: &whole)
     }
     var spec = whole.scheduler
-    // Rules that tie several keys together.
-    if spec.credit2.minTimer > spec.credit2.maxTimer {
-      report(
-        origin("scheduler.credit2.min_timer"), "scheduler.credit2.min_timer",
-        "\(spec.credit2.minTimer) is above scheduler.credit2.max_timer (\(spec.credit2.maxTimer))",
-        "a duration of at most scheduler.credit2.max_timer")
-    }
-    if isGiven("ratelimit", in: node), spec.credit.ratelimit != nil,
-      kind != .credit || !spec.version.hasRatelimit
-    {
-      report(
-        origin("scheduler.ratelimit"), "scheduler.ratelimit",
-        "a rate limit needs the credit scheduler version 4.2 or 4.3 (here: \(kind.rawValue)\(kind == .credit ? " \(spec.version.rawValue)" : ""))",
-        "off, or scheduler.kind credit with scheduler.version \"4.2\" or \"4.3\"")
-    }
     if !isGiven("ratelimit", in: node) && kind == .credit && spec.version.hasRatelimit {
       spec.credit.ratelimit = CreditOptions.defaultRatelimit
     }
@@ -346,7 +273,7 @@ struct ScenarioDecoder {
 
   mutating func decodeRouters(_ node: YNode?) -> RoutersSpec {
     var whole = ScenarioSpec.defaults
-    apply(BoundKeys.routers, in: node, section: "routers", concrete: "routers", to: &whole)
+    apply(MountedSettings.routers, in: node, section: "routers", concrete: "routers", to: &whole)
     let count = whole.routers.count
     let fallback = RouterSpec()
     let eachNode = section(node, "each", "routers", abstract: "routers.each")
@@ -404,9 +331,9 @@ struct ScenarioDecoder {
     return RoutersSpec(count: count, each: each, perRouter: perRouter)
   }
 
-  mutating func decodeTraffic(_ root: YNode, routerCount: Int) -> [TrafficSpec] {
+  mutating func decodeTraffic(_ root: YNode) -> [TrafficSpec] {
     guard let e = root.entry("traffic"), e.value.content != .null else {
-      return [decodeFlow(nil, "traffic[0]", routerCount: routerCount)]
+      return [decodeFlow(nil, "traffic[0]")]
     }
     origins["traffic"] = e.value.origin
     guard let items = e.value.items else {
@@ -428,19 +355,14 @@ struct ScenarioDecoder {
         continue
       }
       checkKeys(item, concrete, "traffic[]")
-      flows.append(decodeFlow(item, concrete, routerCount: routerCount))
+      flows.append(decodeFlow(item, concrete))
     }
     return flows
   }
 
-  mutating func decodeFlow(_ node: YNode?, _ concrete: String, routerCount: Int) -> TrafficSpec {
+  mutating func decodeFlow(_ node: YNode?, _ concrete: String) -> TrafficSpec {
     var flow = TrafficSpec.defaults
     apply(TrafficSpec.settings, in: node, section: "traffic[]", concrete: concrete, to: &flow)
-    if case .router(let n) = flow.target, n >= routerCount {
-      report(
-        origin("\(concrete).to"), "\(concrete).to", "vr\(n) does not exist (routers.count is \(routerCount))",
-        "each, all, or vr0 to vr\(max(0, routerCount - 1))")
-    }
     flow.arrival = decodeArrival(node, concrete)
     return flow
   }
@@ -454,7 +376,10 @@ struct ScenarioDecoder {
     let node = e.value
     origins[concrete] = node.origin
     checkKeys(node, concrete, "traffic[].arrival")
-    let kind = text("traffic[].arrival.kind", node, concrete) ?? "cbr"
+    var form = ArrivalForm()
+    let a = "traffic[].arrival"
+    apply([ArrivalForm.kindSetting], in: node, section: a, concrete: concrete, to: &form)
+    let kind = form.kind
     for key in ["on", "off"] where kind != "onoff" && node.entry(key) != nil {
       report(
         node.entry(key)!.keyOrigin, "\(concrete).\(key)", "'\(key)' is only used with kind onoff",
@@ -467,9 +392,8 @@ struct ScenarioDecoder {
     switch kind {
     case "poisson": return .poisson
     case "onoff":
-      let on = int64("traffic[].arrival.on", node, concrete, or: ArrivalSpec.defaultOn.nanoseconds)
-      let off = int64("traffic[].arrival.off", node, concrete, or: ArrivalSpec.defaultOff.nanoseconds)
-      return .onOff(on: SimDuration(nanoseconds: on), off: SimDuration(nanoseconds: off))
+      apply(ArrivalForm.periodSettings, in: node, section: a, concrete: concrete, to: &form)
+      return .onOff(on: form.on, off: form.off)
     case "trace":
       guard node.entry("file") != nil else {
         report(
@@ -477,7 +401,8 @@ struct ScenarioDecoder {
           "file: a CSV or pcap path relative to the scenario file")
         return .cbr
       }
-      var file = text("traffic[].arrival.file", node, concrete) ?? ""
+      apply([ArrivalForm.fileSetting], in: node, section: a, concrete: concrete, to: &form)
+      var file = form.file ?? ""
       if !file.hasPrefix("/"), let base = baseDirectory {
         file = (base as NSString).appendingPathComponent(file)
       }
@@ -488,21 +413,8 @@ struct ScenarioDecoder {
 
   mutating func decodeRun(_ node: YNode?) -> RunSpec {
     var whole = ScenarioSpec.defaults
-    apply(BoundKeys.run, in: node, section: "run", concrete: "run", to: &whole)
-    let run = whole.run
-    if run.warmup >= run.duration {
-      report(
-        origin("run.warmup"), "run.warmup",
-        "the warm-up (\(run.warmup)) is not shorter than run.duration (\(run.duration))",
-        "a duration below run.duration")
-    }
-    if run.maxReplications < run.replications {
-      report(
-        origin("run.max_replications"), "run.max_replications",
-        "\(run.maxReplications) is below run.replications (\(run.replications))",
-        "an integer from \(run.replications) to 100000")
-    }
-    return run
+    apply(MountedSettings.run, in: node, section: "run", concrete: "run", to: &whole)
+    return whole.run
   }
 
   mutating func decodeSearch(_ root: YNode, host: HostSpec) -> SearchSpec? {
@@ -512,11 +424,6 @@ struct ScenarioDecoder {
     }
     var search = SearchSpec.defaults(high: .packetsPerSecond(host.nic.rateBitsPerSecond / (84 * 8)))
     apply(SearchSpec.settings, in: node, section: "search", concrete: "search", to: &search)
-    if search.low.packetsPerSecond(meanFrameBytes: 64) >= search.high.packetsPerSecond(meanFrameBytes: 64) {
-      report(
-        origin("search.high"), "search.high", "the highest rate is not above search.low",
-        "a rate above search.low")
-    }
     return search
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SettingText
 import SimCore
 
 /// A scenario file read into a tree (with positions), before validation: the stage at
@@ -28,14 +29,18 @@ public struct ScenarioDocument: Sendable {
   public static func parse(
     text: String, fileName: String, baseDirectory: String? = nil
   ) throws(ScenarioError) -> ScenarioDocument {
-    try make(YAMLReader.read(text: text, file: fileName), fileName, baseDirectory)
+    try make(
+      YAMLReader.read(text: text, file: fileName, expecting: ScenarioSchema.emptyFileAllowed), fileName,
+      baseDirectory)
   }
 
   /// Reads raw file bytes (checked for size and UTF-8 first).
   public static func parse(
     bytes: [UInt8], fileName: String, baseDirectory: String? = nil
   ) throws(ScenarioError) -> ScenarioDocument {
-    try make(YAMLReader.read(bytes: bytes, file: fileName), fileName, baseDirectory)
+    try make(
+      YAMLReader.read(bytes: bytes, file: fileName, expecting: ScenarioSchema.emptyFileAllowed), fileName,
+      baseDirectory)
   }
 
   private static func make(
@@ -87,7 +92,8 @@ public struct ScenarioDocument: Sendable {
       if valueText.allSatisfy({ $0 == " " }) {
         value = YNode(content: .null, origin: SourceOrigin(file: "--set", line: line, column: valueColumn))
       } else {
-        let outcome = YAMLReader.read(text: valueText, file: "--set")
+        let outcome = YAMLReader.read(
+          text: valueText, file: "--set", expecting: ScenarioSchema.emptyFileAllowed)
         let shift = { (o: SourceOrigin) in
           SourceOrigin(
             file: "--set", line: line + o.line - 1,

@@ -1,5 +1,6 @@
 import HostModel
 import Platforms
+import SettingText
 import SimCore
 
 // The scenario's own settings (host, dom0, routers, run), declared once with key, unit, range
@@ -10,7 +11,8 @@ import SimCore
 extension ScenarioSpec {
   static let headerSettings: [Setting<ScenarioSpec>] = [
     .text(
-      "name", \.name, maxLength: 200, "Short name of the scenario, used in reports and campaign directories."),
+      "name", \.name, maxLength: 200, "Short name of the scenario, used in reports and campaign directories."
+    ).noting("the file name without its extension"),
     .text("about", \.about, maxLength: 2_000, "One-line description: what question the scenario answers."),
   ]
 
@@ -130,11 +132,7 @@ extension TestbedRolesSpec {
     .structured(
       "forwarding", \.forwarding, .choice(["softirq", "threaded"]),
       "How the testbed's routers forward: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md).",
-      embed: { .text($0 ?? "softirq") },
-      extract: {
-        guard case .text(let t) = $0 else { return nil }
-        return .some(t)
-      })
+      embed: { .text($0 ?? "softirq") }, extract: { if case .text(let t) = $0 { .some(t) } else { nil } })
   ]
 }
 
@@ -165,11 +163,7 @@ extension RunSpec {
     .structured(
       "seed", \.seed, .integer(0...Int64.max, .count),
       "Master seed; streams are derived per component, replication and sweep point.",
-      embed: { .integer(Int64($0)) },
-      extract: {
-        guard case .integer(let x) = $0 else { return nil }
-        return UInt64(x)
-      }),
+      embed: { .integer(Int64($0)) }, extract: { if case .integer(let x) = $0 { UInt64(x) } else { nil } }),
   ]
 }
 
@@ -179,22 +173,12 @@ extension TrafficSpec {
     target: .each, rate: .defaultRate, frame: .fixed(bytes: 64), arrival: .cbr)
 
   static let settings: [Setting<TrafficSpec>] = [
-    .structured(
-      "to", \.target, .trafficTarget, "Which routers the flow goes to.", embed: { .target($0) },
-      extract: {
-        guard case .target(let t) = $0 else { return nil }
-        return t
-      }),
+    .target("to", \.target, "Which routers the flow goes to."),
     .rate(
       "rate", \.rate, "Offered rate (per router with each, in total with all). Bit rates count frame bytes."),
-    .structured(
-      "frame", \.frame, .frame,
-      "Frame size (Ethernet frame with FCS), imix, or a weighted list such as [64B: 7, 1518B: 1].",
-      embed: { .frame($0) },
-      extract: {
-        guard case .frame(let f) = $0 else { return nil }
-        return f
-      }),
+    .frame(
+      "frame", \.frame,
+      "Frame size (Ethernet frame with FCS), imix, or a weighted list such as [64B: 7, 1518B: 1]."),
   ]
 }
 
@@ -207,22 +191,12 @@ extension SearchSpec {
 
   static let settings: [Setting<SearchSpec>] = [
     .text("metric", \.metric, choices: ["loss"], "The metric bounded."),
-    .structured(
-      "max_loss", \.maxLoss, .integer(0...100_000_000, .millionthsOfAPercent), "Largest acceptable loss.",
-      embed: { .integer(Int64(($0 * 100_000_000).rounded())) },
-      extract: {
-        guard case .integer(let x) = $0 else { return nil }
-        return Double(x) / 100_000_000
-      }),
-    .structured(
-      "resolution", \.resolution, .resolution,
-      "Stop when the bracket is narrower than this rate or share of the rate.", embed: { .resolution($0) },
-      extract: {
-        guard case .resolution(let r) = $0 else { return nil }
-        return r
-      }),
+    .share("max_loss", \.maxLoss, 0...100_000_000, "Largest acceptable loss."),
+    .resolution(
+      "resolution", \.resolution, "Stop when the bracket is narrower than this rate or share of the rate."),
     .rate("low", \.low, "Lowest aggregate rate tried."),
-    .rate("high", \.high, "Highest aggregate rate tried; above search.low."),
+    Setting.rate("high", \.high, "Highest aggregate rate tried; above search.low.").noting(
+      "the NIC line rate for 64B frames"),
   ]
 }
 
@@ -235,14 +209,18 @@ extension Setting {
   }
 }
 
-/// Every bound scenario key, by its full path: what the decoder writes into a resolved
-/// scenario. Keys of `routers.each` are bound to one router's settings instead (they apply to
-/// each router and to overrides).
-enum BoundKeys {
+/// The declarations above mounted at their full path in the resolved scenario (a derived view,
+/// no key of its own): what the decoder writes into a resolved scenario. Keys of `routers.each`
+/// are bound to one router's settings instead (they apply to each router and to overrides).
+enum MountedSettings {
   static let host = HostSpec.settings.map { $0.at(\.host, "host.") }
   static let nic = NICSpec.settings.map { $0.mounted(at: \HostSpec.nic, prefix: "").at(\.host, "host.nic.") }
   static let version = SchedulerSpec.settings.map { $0.at(\.scheduler, "scheduler.") }
-  static let credit = CreditOptions.settings.map { $0.at(\.scheduler.credit, "scheduler.") }
+  static let credit = CreditOptions.settings.map {
+    $0.key == "ratelimit"
+      ? $0.at(\.scheduler.credit, "scheduler.").noting("1ms with version 4.2 or 4.3, else off")
+      : $0.at(\.scheduler.credit, "scheduler.")
+  }
   static let credit2 = Credit2Options.settings.map { $0.at(\.scheduler.credit2, "scheduler.credit2.") }
   static let cfs = CFSOptions.settings.map { $0.at(\.scheduler.cfs, "scheduler.cfs.") }
   static let vmware = VMwareOptions.settings.map { $0.at(\.scheduler.vmware, "scheduler.vmware.") }
@@ -256,8 +234,9 @@ enum BoundKeys {
     host + nic + version + credit + credit2 + cfs + vmware + dom0 + bridge + routers + run + profile
 }
 
-/// A numeric declared key as calibration and other tools see it: what it is, its unit, the
-/// values it may take, its calibration bounds and its default. Obtained from
+/// A numeric declared key as calibration and other tools see it (a derived view of one
+/// `Setting`, no key of its own): what it is, its unit, the values it may take, its calibration
+/// bounds and its default. Obtained from
 /// `ScenarioSchema.parameter(_:)`; set a value with `--set KEY=\(text(value))`.
 public struct DeclaredParameter: Sendable {
   /// Full key path, e.g. `profile.driver_rx`, `scheduler.tslice`.
@@ -308,7 +287,9 @@ public struct DeclaredParameter: Sendable {
 extension ScenarioSchema {
   /// Every numeric declared key (scenario settings, scheduler options, profile costs).
   public static let parameters: [DeclaredParameter] = {
-    var out = BoundKeys.all.compactMap { DeclaredParameter($0.key, $0, defaults: ScenarioSpec.defaults) }
+    var out = MountedSettings.all.compactMap {
+      DeclaredParameter($0.key, $0, defaults: ScenarioSpec.defaults)
+    }
     out += RouterSpec.settings.compactMap {
       DeclaredParameter("routers.each." + $0.key, $0, defaults: RouterSpec())
     }
@@ -319,7 +300,7 @@ extension ScenarioSchema {
   /// unit (as `DeclaredParameter.unit`): what a fit starts from. nil for keys that are not
   /// numeric, are `off`, or are per-router (`routers.each.*`, which hold one value per router).
   public static func value(of key: String, in spec: ScenarioSpec) -> Double? {
-    switch BoundKeys.all.first(where: { $0.key == key })?.value(in: spec) {
+    switch MountedSettings.all.first(where: { $0.key == key })?.value(in: spec) {
     case .integer(let x): Double(x)
     case .real(let x): x
     default: nil
@@ -328,4 +309,195 @@ extension ScenarioSchema {
 
   /// The numeric declared key `key` (e.g. `profile.driver_rx`), if there is one.
   public static func parameter(_ key: String) -> DeclaredParameter? { parameters.first { $0.key == key } }
+}
+
+// The keys that hold structure (sections, lists, sweep axes) or whose shape the decoder reads
+// itself (overrides' index, the arrival mapping, testbed roles): declared like every other key.
+
+extension ScenarioSpec {
+  /// The sections and lists of a scenario, and the profile's file.
+  enum Structure {
+    static let atDefaults = "all keys at their defaults"
+    static func section(_ key: String, note: String = atDefaults, _ doc: String) -> Setting<ScenarioSpec> {
+      .structure(key, .section, note: note, doc)
+    }
+    static let host = section("host", "The physical host.")
+    static let nic = section("host.nic", "The physical network card (one port).")
+    static let profile: [Setting<ScenarioSpec>] = [
+      .structured(
+        "profile", \.profile.path, .profile,
+        "Cost profile: a file name, or a mapping {file, and any cost below} whose costs replace the file's.",
+        embed: { .text($0) }, extract: { if case .text(let t) = $0 { t } else { nil } }),
+      .text(
+        "profile.file", \.profile.path,
+        "Profile file: a path relative to the scenario file's directory, or to scenarios/profiles."),
+    ]
+    static let scheduler = section("scheduler", "The CPU scheduler.")
+    static let credit2 = section("scheduler.credit2", "Options of credit2.")
+    static let cfs = section("scheduler.cfs", "Options of cfs.")
+    static let vmware = section("scheduler.vmware", "Options of vmware.")
+    static let dom0 = section(
+      "dom0",
+      "The driver domain (Xen dom0); ignored on platforms without one.\n\n"
+        + "Placement on the Xen split-driver paths: dom0's vCPU v runs netback group v (router i is in "
+        + "group i mod dom0.vcpus, as the 2.6.32 netback puts a new vif in the group with the fewest) and "
+        + "the NAPI of NIC receive queue q mod dom0.vcpus (host.nic.rx_queues, flows spread by RSS); a "
+        + "router's vCPUs forward in parallel only with several VF queues (routers.each.rx_queues, "
+        + "xen-sriov), since the vif of these kernels has one queue (multi-queue netfront came in Linux "
+        + "3.16, RPS in 2.6.35). Xen's documented defaults give dom0 one vCPU per pCPU (dom0_max_vcpus "
+        + "unset) and pin nothing (no dom0_vcpus_pin, no cpus= in a guest's configuration). The paper's "
+        + "testbeds most likely ran those defaults (it states no placement), and the defaults here "
+        + "(dom0.vcpus 1, host.nic.rx_queues 1, nothing pinned) stand for them: in Sec. IV-V (Xen 3.2, "
+        + "2.6.26-xen dom0, a XenLinux netback with one tasklet pair, the bnx2 NIC with one receive "
+        + "queue) netback's tasklets, the NIC's interrupt and the vifs' event channels all run on dom0's "
+        + "vCPU 0 unless irqbalance moves them, so dom0's packet work used one vCPU at a time however "
+        + "many it had; in Sec. VI (2.6.32-5-xen, a netback group per CPU, igb with RSS) its one-flow, "
+        + "one-router measurements hash to one queue and one group, so again one dom0 vCPU carries them. "
+        + "Spread dom0 over several vCPUs with dom0.vcpus: N and host.nic.rx_queues: N.")
+    static let routers = section("routers", "The virtual routers vr0 ... vr(count-1).")
+    static let each = section("routers.each", "Settings every router starts from.")
+    static let traffic = Setting<ScenarioSpec>.structure(
+      "traffic", .list, note: "one flow at the defaults below", "Offered traffic: a list of flows.")
+    static let run = section("run", "Run length, replications and seed.")
+    static let sweep = section(
+      "sweep", note: "no sweep",
+      "Keys to vary: {mode, keys: {key.path: values}}, or the short form {key.path: values}. Values are a list or {from, to, step}."
+    )
+    static let search = section(
+      "search", note: "no search", "RFC 2544-style throughput search over the aggregate offered rate.")
+    static let workloads = Setting<ScenarioSpec>.structure(
+      "workloads", .list, note: nil,
+      "CPU jobs run beside the forwarding routers: a list of {name, in, kind, and the kind's keys}. The simulator runs them on the placed domain's first vCPU; the testbed runs them in the router's namespace and cgroup, timed by the external ICMP timer (docs/testbed.md). Reported under scope job:NAME as job_seconds and job_share (periodic: job_share and job_response)."
+    )
+    static let testbed = section(
+      "testbed", note: "every role local",
+      "Where each role of `vrsim testbed` runs: generator, dut, sink, time_keeper. A role without an entry runs in local namespaces; {ssh: {...}} runs it on a remote host over ssh (an argument vector, never a shell string). A link between roles on different hosts runs over a cable whose two ends the roles' ports name (docs/testbed.md, Roles over ssh)."
+    )
+  }
+}
+
+extension SchedulerSpec {
+  /// `scheduler.kind`, read apart from the other scheduler keys: the platform decides its default.
+  static let kindSetting = Setting<SchedulerSpec>.choice(
+    "kind", \.kind,
+    "Scheduler family; it must fit the platform (credit or credit2 on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native)."
+  ).noting("the platform's own: credit on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native")
+}
+
+extension RouterSpec {
+  /// `routes_file`, read apart from `settings`: written routes clear an inherited file.
+  static let routesFileSetting = Setting<RouterSpec>.optionalText(
+    "routes_file", \.routesFile, note: "none (a generated table of routes)",
+    "Route table file: one IPv4 prefix a.b.c.d/len per line (# comments), relative to the scenario file's directory. Replaces routes; give one of routes or routes_file in a mapping (an override's routes clears an inherited file)."
+  )
+}
+
+extension RoutersSpec {
+  /// The per-router overrides: which routers an entry changes (its other keys are `routers.each`'s).
+  static let overrideSettings: [Setting<RoutersSpec>] = [
+    .structure(
+      "overrides", .list, note: nil,
+      "Per-router changes: a list of {index or indices, plus any routers.each key}; later entries win."),
+    .structure(
+      "overrides[].index", .integer(0...1_023, .count), note: "none (give index or indices)",
+      "The router changed (0-based, below routers.count)."),
+    .structure(
+      "overrides[].indices", .integerList(0...1_023), note: "none (give index or indices)",
+      "The routers changed (0-based, below routers.count)."),
+  ]
+}
+
+extension TrafficSpec {
+  /// `arrival` in its short form (`cbr`, `poisson`); the mapping form's keys are `ArrivalForm`'s.
+  static let arrivalSetting = Setting<TrafficSpec>.arrival(
+    "arrival", \.arrival, "Arrival process: cbr, poisson, {kind: onoff, on, off} or {kind: trace, file}.")
+}
+
+/// A flow's arrival in the mapping form (`{kind: onoff, on: 10ms, off: 90ms}`), key by key.
+struct ArrivalForm {
+  var kind = "cbr"
+  var on = ArrivalSpec.defaultOn
+  var off = ArrivalSpec.defaultOff
+  var file: String?
+
+  static let kindSetting = Setting<ArrivalForm>.text(
+    "kind", \.kind, choices: ["cbr", "poisson", "onoff", "trace"], "Arrival process, in the mapping form.")
+  static let periodSettings: [Setting<ArrivalForm>] = [
+    .duration("on", \.on, SimDuration.us(1)...SimDuration.s(3_600), "Mean on period of onoff (exponential)."),
+    .duration(
+      "off", \.off, SimDuration.us(1)...SimDuration.s(3_600), "Mean off period of onoff (exponential)."),
+  ]
+  static let fileSetting = Setting<ArrivalForm>.optionalText(
+    "file", \.file, note: "none (required with trace)",
+    "Trace file (CSV of timestamps and sizes, or pcap), relative to the scenario file's directory.")
+  static let settings = [kindSetting] + periodSettings + [fileSetting]
+}
+
+extension SweepSpec {
+  static let settings: [Setting<SweepSpec>] = [
+    .choice(
+      "mode", \.mode,
+      "product: every combination (last key fastest); zip: element-wise, lists of equal length."),
+    .structure(
+      "keys", .sweepKeys, note: "none",
+      "Key paths (as for --set, e.g. routers.count, traffic[0].rate) mapped to their values."),
+  ]
+}
+
+extension SSHTarget {
+  /// The keys of a role's `ssh:` mapping.
+  static let settings: [Setting<SSHTarget>] = [
+    Setting.text("host", \.host, maxLength: 253, "Host name or address.").noting("none (required)"),
+    .optionalText("user", \.user, maxLength: 64, note: "ssh's default", "Login name (ssh -l)."),
+    .integer("port", \.port, 1...65_535, "TCP port (ssh -p)."),
+    .optionalText(
+      "identity", \.identity, note: "ssh's default",
+      "Private key file (ssh -i), relative to the scenario file's directory."),
+    .structure(
+      "options", .section, note: "none",
+      "ssh options as a mapping NAME: VALUE, each passed as -o NAME=VALUE (e.g. {StrictHostKeyChecking: accept-new})."
+    ),
+    .optionalText(
+      "client_namespace", \.clientNamespace, maxLength: 64, note: "none (the caller's)",
+      "A local network namespace the ssh client runs in (ip netns exec NAME ssh ...), when the host is reached through a management network in a namespace."
+    ),
+  ]
+}
+
+extension TestbedRolesSpec {
+  /// A role's section and its `ssh:` section.
+  static func roleSettings(_ role: TestbedRole) -> [Setting<TestbedRolesSpec>] {
+    [
+      .structure(role.rawValue, .section, note: "local", "Where the \(role.rawValue) runs."),
+      .structure(
+        role.rawValue + ".ssh", .section, note: "none (local namespaces)",
+        "The remote host the role runs on, over ssh."),
+    ]
+  }
+
+  /// A role's `ports:` toward each peer role it has a link with.
+  static func portSettings(_ role: TestbedRole) -> [Setting<TestbedRolesSpec>] {
+    let r = role.rawValue
+    let peers = peers(of: role)
+    let section: [Setting<TestbedRolesSpec>] =
+      peers.isEmpty
+      ? []
+      : [
+        .structure(
+          r + ".ports", .section, note: "none (no cables)",
+          "Existing interfaces of the \(r)'s host cabled to another role's host, per peer role. Needed only for a link between roles on different hosts; the testbed makes a macvlan on each (it never moves, renames or re-addresses them)."
+        )
+      ]
+    return section
+      + peers.map { peer in
+        Setting(
+          key: "\(r).ports.\(peer.rawValue)", domain: .interfaceList(maxCount: 99),
+          doc:
+            "Interfaces of the \(r)'s host cabled to the \(peer.rawValue)'s host, in link order: one per link between the two roles (netns-bridge and netns-router: one to or from the dut; netns-direct: one per router; generator to sink: one, the generator-ceiling link). Given only when the two roles run on different hosts.",
+          read: { .names($0.ports(role, toward: peer)) },
+          write: { roles, v in
+            if case .names(let list) = v, !list.isEmpty { roles.ports[role, default: [:]][peer] = list }
+          })
+      }
+  }
 }

@@ -1,6 +1,7 @@
 import HostModel
 import NetModel
 import Platforms
+import SettingText
 import SimCore
 
 /// A scenario resolved into base units: what one simulation (or one sweep point) is

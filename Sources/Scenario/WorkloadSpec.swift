@@ -1,4 +1,5 @@
 import Foundation
+import SettingText
 import SimCore
 
 /// One job of the scenario's `workloads:` section: CPU work placed in a router (`vrN`) or in
@@ -79,7 +80,8 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
 
   /// The declared keys of one job (`workloads[].KEY`).
   static let settings: [Setting<WorkloadSpec>] = [
-    .text("name", \.name, maxLength: 40, "Name of the job in reports (letters, digits, - and _)."),
+    Setting.text("name", \.name, maxLength: 40, "Name of the job in reports (letters, digits, - and _).")
+      .noting("job0, job1, ... by position"),
     .text(
       "in", \.place, maxLength: 10,
       "Where the job runs: a router vrN (its domain; on the testbed its namespace and cgroup, with its weight, cap and cpuset) or dom0 (the driver domain; the host on netns platforms)."

@@ -129,7 +129,7 @@ public enum NetBenchmark {
 
   /// Case 1: xen-bridge, 4 routers, 130 kpps in all, credit 4.0 on 4 pCPUs at 3.06 GHz.
   public static func xenSpec() -> PlatformSpec {
-    let routers = (0..<4).map { RouterSpec(domain: DomainConfig(name: "vr\($0)", kind: .guest)) }
+    let routers = (0..<4).map { RouterConfig(domain: DomainConfig(name: "vr\($0)", kind: .guest)) }
     let flows = (0..<4).map { FlowSpec(router: $0, packetsPerSecond: 32_500) }
     return PlatformSpec(
       host: HostConfig(cpus: 4, clockGHz: 3.06), scheduler: .credit(CreditOptions()), kind: .xenBridge,
@@ -154,7 +154,7 @@ public enum NetBenchmark {
   public static func nativeSpec() -> PlatformSpec {
     PlatformSpec(
       host: HostConfig(cpus: 4, clockGHz: 3.06), scheduler: .none, kind: .native,
-      routers: [RouterSpec(domain: DomainConfig(name: "vr0", kind: .guest))],
+      routers: [RouterConfig(domain: DomainConfig(name: "vr0", kind: .guest))],
       flows: [FlowSpec(router: 0, packetsPerSecond: 1_400_000)])
   }
 

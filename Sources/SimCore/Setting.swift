@@ -190,19 +190,23 @@ public struct Setting<Root>: Sendable {
   public let doc: String
   /// Calibration bounds and prior; nil when the setting is not a fit parameter.
   public let calibration: CalibrationBounds?
+  /// How the default is chosen when it is not one constant of `Root` (computed from other keys,
+  /// or a structure's: "all keys at their defaults"); the reference shows it instead of a value.
+  public let defaultNote: String?
   private let read: @Sendable (Root) -> SettingValue
   private let write: @Sendable (inout Root, SettingValue) -> Void
 
   /// A setting with explicit accessors (prefer the typed factories below).
   public init(
     key: String, domain: SettingDomain, doc: String, calibration: CalibrationBounds? = nil,
-    read: @escaping @Sendable (Root) -> SettingValue,
+    defaultNote: String? = nil, read: @escaping @Sendable (Root) -> SettingValue,
     write: @escaping @Sendable (inout Root, SettingValue) -> Void
   ) {
     self.key = key
     self.domain = domain
     self.doc = doc
     self.calibration = calibration
+    self.defaultNote = defaultNote
     self.read = read
     self.write = write
   }
@@ -224,8 +228,25 @@ public struct Setting<Root>: Sendable {
     let read = self.read
     let write = self.write
     return Setting<Outer>(
-      key: prefix + key, domain: domain, doc: doc, calibration: calibration,
+      key: prefix + key, domain: domain, doc: doc, calibration: calibration, defaultNote: defaultNote,
       read: { read($0[keyPath: path]) }, write: { write(&$0[keyPath: path], $1) })
+  }
+
+  /// The same setting with its default described by `note` instead of a value.
+  public func noting(_ note: String) -> Setting {
+    Setting(
+      key: key, domain: domain, doc: doc, calibration: calibration, defaultNote: note, read: read,
+      write: write)
+  }
+
+  /// A key whose value is a structure (a section, a list, sweep axes) or whose shape is read by
+  /// the scenario decoder itself (an override's index, an arrival mapping's keys): declared for
+  /// its domain, meaning and default, bound to no field. A list without a note defaults to `[]`.
+  public static func structure(_ key: String, _ domain: SettingDomain, note: String?, _ doc: String)
+    -> Setting
+  {
+    Setting(
+      key: key, domain: domain, doc: doc, defaultNote: note, read: { _ in .structure }, write: { _, _ in })
   }
 }
 
@@ -370,6 +391,56 @@ extension Setting {
       })
   }
 
+  /// Which routers a flow goes to.
+  public static func target(
+    _ key: String, _ path: any WritableKeyPath<Root, TrafficTarget> & Sendable, _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .trafficTarget, doc, embed: { .target($0) },
+      extract: { if case .target(let t) = $0 { t } else { nil } })
+  }
+
+  /// Frame sizes.
+  public static func frame(
+    _ key: String, _ path: any WritableKeyPath<Root, FrameSpec> & Sendable, _ doc: String
+  )
+    -> Setting
+  {
+    structured(
+      key, path, .frame, doc, embed: { .frame($0) },
+      extract: { if case .frame(let f) = $0 { f } else { nil } })
+  }
+
+  /// An arrival process.
+  public static func arrival(
+    _ key: String, _ path: any WritableKeyPath<Root, ArrivalSpec> & Sendable, _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .arrival, doc, embed: { .arrival($0) },
+      extract: { if case .arrival(let a) = $0 { a } else { nil } })
+  }
+
+  /// A search resolution.
+  public static func resolution(
+    _ key: String, _ path: any WritableKeyPath<Root, SearchResolution> & Sendable, _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .resolution, doc, embed: { .resolution($0) },
+      extract: { if case .resolution(let r) = $0 { r } else { nil } })
+  }
+
+  /// A share written as a percentage (`2%`) within `range` (millionths of a percent), held as a
+  /// fraction (0.02).
+  public static func share(
+    _ key: String, _ path: any WritableKeyPath<Root, Double> & Sendable, _ range: ClosedRange<Int64>,
+    _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .integer(range, .millionthsOfAPercent), doc,
+      embed: { .integer(Int64(($0 * 100_000_000).rounded())) },
+      extract: { if case .integer(let x) = $0 { Double(x) / 100_000_000 } else { nil } })
+  }
+
   /// A list of distinct integers in `range` (CPU numbers).
   public static func integerList(
     _ key: String, _ path: any WritableKeyPath<Root, [Int]> & Sendable, _ range: ClosedRange<Int64>,
@@ -394,6 +465,20 @@ extension Setting {
         guard case .text(let t) = $0 else { return nil }
         return t
       })
+  }
+
+  /// Text that may be absent (nil), of at most `maxLength` characters.
+  public static func optionalText(
+    _ key: String, _ path: any WritableKeyPath<Root, String?> & Sendable, maxLength: Int = 1_000,
+    note: String, _ doc: String
+  ) -> Setting {
+    structured(
+      key, path, .text(maxLength: maxLength), doc, embed: { .text($0 ?? "") },
+      extract: {
+        guard case .text(let t) = $0 else { return nil }
+        return .some(t)
+      }
+    ).noting(note)
   }
 
   /// One of the cases of a string enum.

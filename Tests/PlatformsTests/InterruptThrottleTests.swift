@@ -1,6 +1,7 @@
 import Foundation
 import Platforms
 import Scenario
+import SettingText
 import SimCore
 import Testing
 

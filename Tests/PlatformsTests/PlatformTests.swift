@@ -19,7 +19,7 @@ enum Fixture {
       ?? (kind == .native
         ? .none : kind.rawValue.hasPrefix("xen") ? .credit(CreditOptions()) : .cfs(CFSOptions()))
     let rs = (0..<routers).map { i in
-      RouterSpec(domain: DomainConfig(name: "vr\(i)", kind: .guest, vcpus: 1, weight: weights?[i] ?? 256))
+      RouterConfig(domain: DomainConfig(name: "vr\(i)", kind: .guest, vcpus: 1, weight: weights?[i] ?? 256))
     }
     let flows = (0..<routers).map {
       FlowSpec(

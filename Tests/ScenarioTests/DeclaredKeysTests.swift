@@ -1,5 +1,6 @@
 import Foundation
 import Platforms
+import SettingText
 import SimCore
 import Testing
 
@@ -23,7 +24,7 @@ struct DeclaredKeysTests {
 
   static let keys: [Key] = {
     var out: [Key] = []
-    for s in BoundKeys.all { out.append(Key(path: s.key, domain: s.domain, read: { s.value(in: $0) })) }
+    for s in MountedSettings.all { out.append(Key(path: s.key, domain: s.domain, read: { s.value(in: $0) })) }
     for s in RouterSpec.settings {
       out.append(
         Key(path: "routers.each." + s.key, domain: s.domain, read: { s.value(in: $0.routers.perRouter[0]) }))

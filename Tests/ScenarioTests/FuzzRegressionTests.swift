@@ -1,5 +1,6 @@
 import Foundation
 import Platforms
+import SettingText
 import Testing
 
 @testable import Scenario
@@ -78,9 +79,9 @@ import Testing
       for path in Self.inputs(reader) {
         do {
           if reader == "routes" {
-            _ = try ScenarioSpec.loadRouteTable(path, base: nil)
+            _ = try ModelInputFile.loadRouteTable(path, base: nil)
           } else {
-            _ = try ScenarioSpec.loadTrace(path, base: nil)
+            _ = try ModelInputFile.loadTrace(path, base: nil)
           }
         } catch {
           #expect("\(error)".hasPrefix(path + ":"), "\(path): \(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import SettingText
 import Testing
 
 @testable import Scenario
@@ -41,10 +42,12 @@ struct LinearReadingTests {
     while text.utf8.count + 9 <= YAMLReader.maxBytes { text += "about: x\n" }
     let lines = text.split(separator: "\n").count
     let eighth = "name: dup\n" + String(repeating: "about: x\n", count: (lines - 1) / 8)
-    let small = leastCPUSeconds { _ = YAMLReader.read(text: eighth, file: "dup.yaml") }
-    let whole = leastCPUSeconds { _ = YAMLReader.read(text: text, file: "dup.yaml") }
+    let small = leastCPUSeconds {
+      _ = YAMLReader.read(text: eighth, file: "dup.yaml", expecting: "a mapping")
+    }
+    let whole = leastCPUSeconds { _ = YAMLReader.read(text: text, file: "dup.yaml", expecting: "a mapping") }
     #expect(whole < 24 * small, "whole \(whole) s of CPU, an eighth \(small) s")
-    let outcome = YAMLReader.read(text: text, file: "dup.yaml")
+    let outcome = YAMLReader.read(text: text, file: "dup.yaml", expecting: "a mapping")
     #expect(outcome.root != nil)
     #expect(outcome.diagnostics.count == lines - 2)
     #expect(
@@ -63,7 +66,7 @@ struct LinearReadingTests {
       "platform": openvz
 
       """
-    let outcome = YAMLReader.read(text: text, file: "d.yaml")
+    let outcome = YAMLReader.read(text: text, file: "d.yaml", expecting: "a mapping")
     #expect(
       outcome.diagnostics.map(\.description) == [
         "d.yaml:2:18: host.cpus: duplicate key 'cpus' (first at line 2, column 9); allowed: each key once in a mapping",
@@ -87,7 +90,7 @@ struct LinearReadingTests {
     // Expanded, the bomb is 10^9 nodes; stopped at the limit it is read in milliseconds of
     // CPU (5 s of this thread's CPU time, which other load does not add to, is far above).
     let t0 = threadCPUSeconds()
-    let outcome = YAMLReader.read(text: text, file: "bomb.yaml")
+    let outcome = YAMLReader.read(text: text, file: "bomb.yaml", expecting: "a mapping")
     #expect(threadCPUSeconds() - t0 < 5)
     #expect(outcome.root == nil)
     #expect(outcome.diagnostics.map(\.message) == ["the document expands to more than 100000 nodes"])

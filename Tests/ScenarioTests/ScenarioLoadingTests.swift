@@ -1,4 +1,5 @@
 import Foundation
+import SettingText
 import SimCore
 import Testing
 

@@ -24,7 +24,7 @@ struct SearchAnalyticTests {
     ) { rate in
       let spec = PlatformSpec(
         host: HostConfig(cpus: 1, clockGHz: 3.06), scheduler: .none, kind: .native,
-        routers: [RouterSpec(domain: DomainConfig(name: "vr0"))],
+        routers: [RouterConfig(domain: DomainConfig(name: "vr0"))],
         flows: [FlowSpec(router: 0, packetsPerSecond: rate)], profile: Self.flat4080)
       let r = try RouterHost(spec: spec, seed: 1).run(duration: .ms(200), warmup: .ms(20))
       return (r.aggregate.offeredPps, r.aggregate.lossFraction)

@@ -4,7 +4,7 @@ import SimCore
 ///
 /// Values are parsed exactly (decimal text to integer base units) by SimCore's
 /// `QuantityParser`; nothing goes through a Double.
-enum QuantityKind: Sendable {
+package enum QuantityKind: Sendable {
   /// Hz.
   case frequency
   /// bits per second.
@@ -23,7 +23,7 @@ enum QuantityKind: Sendable {
   case cyclesPerByte
 
   /// The quantity a declared setting's unit is written as; nil for plain integers.
-  init?(_ unit: SettingUnit) {
+  package init?(_ unit: SettingUnit) {
     switch unit {
     case .count, .percentOfPCPU: return nil
     case .cycles: self = .cycles
@@ -39,10 +39,10 @@ enum QuantityKind: Sendable {
 
   /// Base units per model unit for real-valued settings (the model reads cycles per byte, the
   /// text is parsed exactly in millionths).
-  var realScale: Double { self == .cyclesPerByte ? 1_000_000 : 1 }
+  package var realScale: Double { self == .cyclesPerByte ? 1_000_000 : 1 }
 
   /// The noun used in messages: "'x' is not a valid frequency".
-  var noun: String {
+  package var noun: String {
     switch self {
     case .frequency: "frequency"
     case .bitRate: "bit rate"
@@ -56,7 +56,7 @@ enum QuantityKind: Sendable {
   }
 
   /// Units with their factor in base units, as written in scenario files.
-  var units: [(String, Int64)] {
+  package var units: [(String, Int64)] {
     switch self {
     case .frequency: [("Hz", 1), ("kHz", 1_000), ("MHz", 1_000_000), ("GHz", 1_000_000_000)]
     case .bitRate:
@@ -83,13 +83,13 @@ enum QuantityKind: Sendable {
   }
 
   /// Base units of a real value in the model's unit, rounded to the nearest one.
-  func baseUnits(_ value: Double) -> Int64 {
+  package func baseUnits(_ value: Double) -> Int64 {
     let scaled = (value * realScale).rounded()
     return scaled >= 9.2e18 ? .max : Int64(scaled)
   }
 
   /// Parses `text` into base units.
-  func parse(_ text: String) throws(QuantityError) -> Int64 {
+  package func parse(_ text: String) throws(QuantityError) -> Int64 {
     do {
       return try QuantityParser.parse(text, kind: noun, units: units, allowNegative: false)
     } catch let error as QuantityError {
@@ -100,10 +100,10 @@ enum QuantityKind: Sendable {
   }
 
   /// "a number with a unit (Hz, kHz, MHz, GHz)", as SimCore's parser says it.
-  var unitsText: String { "a number with a unit (\(units.map(\.0).joined(separator: ", ")))" }
+  package var unitsText: String { "a number with a unit (\(units.map(\.0).joined(separator: ", ")))" }
 
   /// The shortest exact text of `value` base units: `3.06GHz`, `30ms`, `0.5%`.
-  func format(_ value: Int64) -> String {
+  package func format(_ value: Int64) -> String {
     if case .duration = self { return SimDuration(nanoseconds: value).description }
     let candidates = formatUnits
     var chosen = candidates[0]
@@ -113,7 +113,7 @@ enum QuantityKind: Sendable {
 }
 
 /// `value / scale` as the shortest exact decimal text (`scale` a power of ten).
-func decimalText(_ value: Int64, scale: Int64) -> String {
+package func decimalText(_ value: Int64, scale: Int64) -> String {
   let sign = value < 0 ? "-" : ""
   let m = value.magnitude
   let s = UInt64(scale)

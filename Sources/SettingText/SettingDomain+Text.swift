@@ -3,15 +3,15 @@ import SimCore
 /// How scenario text reads and writes every kind of key (`SettingDomain`): what it allows, as
 /// errors and scenarios/README.md say it, and its parser into base units.
 extension SettingDomain {
-  static let packetRateRange: ClosedRange<Int64> = 1...1_000_000_000
-  static let bitRateRange: ClosedRange<Int64> = 1...1_000_000_000_000
-  static let frameRange: ClosedRange<Int64> = 64...9_216
-  static let imix: [FrameShare] = [
+  package static let packetRateRange: ClosedRange<Int64> = 1...1_000_000_000
+  package static let bitRateRange: ClosedRange<Int64> = 1...1_000_000_000_000
+  package static let frameRange: ClosedRange<Int64> = 64...9_216
+  package static let imix: [FrameShare] = [
     FrameShare(bytes: 64, weight: 7), FrameShare(bytes: 594, weight: 4), FrameShare(bytes: 1_518, weight: 1),
   ]
 
   /// What is allowed, as said in errors and in the reference.
-  var allowed: String {
+  package var allowed: String {
     switch self {
     case .integer(let r, let u):
       if let q = u.quantity {
@@ -49,7 +49,7 @@ extension SettingDomain {
   }
 
   /// What kind of thing is expected, for "expected X, found Y".
-  var expected: String {
+  package var expected: String {
     switch self {
     case .integer(_, let u): u.quantity.map { "a \($0.noun)" } ?? "an integer"
     case .optionalInteger(_, let u): "a \(u.orDuration.noun) or off"
@@ -74,25 +74,25 @@ extension SettingDomain {
 
   /// Whether `s` may name a network interface: 1 to 15 bytes (the kernel's IFNAMSIZ - 1) of
   /// letters, digits and `.-_`, not starting with `-` (an option) or `.` (`.` and `..`).
-  static func isInterfaceName(_ s: String) -> Bool {
+  package static func isInterfaceName(_ s: String) -> Bool {
     guard let first = s.first, first != "-", first != ".", s.utf8.count <= 15 else { return false }
     return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }
   }
 
   /// Whether `s` may name a network namespace (a file in /run/netns): letters, digits and
   /// `.-_`, not starting with `-` or `.`.
-  static func isNamespaceName(_ s: String) -> Bool {
+  package static func isNamespaceName(_ s: String) -> Bool {
     guard let first = s.first, first != "-", first != ".", s.utf8.count <= 64 else { return false }
     return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }
   }
 
-  static func integerRangeText(_ r: ClosedRange<Int64>) -> String {
+  package static func integerRangeText(_ r: ClosedRange<Int64>) -> String {
     r.upperBound == .max
       ? "an integer of at least \(r.lowerBound)" : "an integer from \(r.lowerBound) to \(r.upperBound)"
   }
 
   /// Parses an integer written in decimal.
-  static func parseInteger(_ s: String) -> Int64? {
+  package static func parseInteger(_ s: String) -> Int64? {
     var t = Substring(s)
     var negative = false
     if t.hasPrefix("-") {
@@ -118,16 +118,16 @@ extension SettingDomain {
 
 extension SettingUnit {
   /// The quantity the unit is written as (nil for plain integers).
-  var quantity: QuantityKind? { QuantityKind(self) }
+  package var quantity: QuantityKind? { QuantityKind(self) }
   /// The quantity of an optional value (a duration unless stated).
-  var orDuration: QuantityKind { quantity ?? .duration }
+  package var orDuration: QuantityKind { quantity ?? .duration }
   /// The quantity of a real value (cycles unless stated).
-  var orCycles: QuantityKind { quantity ?? .cycles }
+  package var orCycles: QuantityKind { quantity ?? .cycles }
 }
 
 extension SettingDomain {
   /// A rate as scenarios write it: `10kpps`, `1Mpps`, `1Gbps`, `250pps`.
-  static func rateText(_ rate: TrafficRate) -> String {
+  package static func rateText(_ rate: TrafficRate) -> String {
     func scaled(_ v: Int64, _ units: [(Int64, String)]) -> String {
       for (factor, unit) in units where v >= factor && v % factor == 0 { return "\(v / factor)\(unit)" }
       return "\(v)\(units.last!.1)"
@@ -140,7 +140,7 @@ extension SettingDomain {
   }
 
   /// The text of a setting's value as written in files (`30ms`, `1250cycles`, `off`).
-  func text(of value: SettingValue) -> String {
+  package func text(of value: SettingValue) -> String {
     switch (self, value) {
     case (.integer(_, let u), .integer(let v)) where u.quantity != nil: u.orDuration.format(v)
     case (.optionalInteger(_, let u), .integer(let v)): u.orDuration.format(v)
@@ -167,19 +167,20 @@ extension SettingDomain {
     case (_, .resolution(.relative(let f))):
       QuantityKind.percentage.format(Int64((f * 100_000_000).rounded()))
     case (_, .resolution(.packetsPerSecond(let p))): QuantityKind.packetRate.format(p)
+    case (.list, .structure): "[]"
     case (_, .structure): ""
     }
   }
 }
 
 /// A problem found in one value: where (if not at the value itself), what, and what is allowed.
-struct ValueProblem: Sendable {
-  var origin: SourceOrigin?
-  var pathSuffix: String
-  var message: String
-  var allowed: String
+package struct ValueProblem: Sendable {
+  package var origin: SourceOrigin?
+  package var pathSuffix: String
+  package var message: String
+  package var allowed: String
 
-  init(_ message: String, allowed: String, at origin: SourceOrigin? = nil, pathSuffix: String = "") {
+  package init(_ message: String, allowed: String, at origin: SourceOrigin? = nil, pathSuffix: String = "") {
     self.origin = origin
     self.pathSuffix = pathSuffix
     self.message = message
@@ -189,7 +190,7 @@ struct ValueProblem: Sendable {
 
 extension SettingDomain {
   /// Parses a node. Sections, lists and arrival mappings are walked by the decoder, not here.
-  func parse(_ node: YNode) -> Result<SettingValue, ValueProblemList> {
+  package func parse(_ node: YNode) -> Result<SettingValue, ValueProblemList> {
     func fail(_ message: String, _ allowed: String? = nil) -> Result<SettingValue, ValueProblemList> {
       .failure(ValueProblemList([ValueProblem(message, allowed: allowed ?? self.allowed)]))
     }
@@ -357,7 +358,7 @@ extension SettingDomain {
     }
   }
 
-  static func parseQuantity(
+  package static func parseQuantity(
     _ s: String, _ q: QuantityKind, _ r: ClosedRange<Int64>, allowed: String
   ) -> Result<Int64, ValueProblemList> {
     do {
@@ -375,7 +376,7 @@ extension SettingDomain {
     }
   }
 
-  static func parseRate(_ s: String) -> Result<TrafficRate, ValueProblemList> {
+  package static func parseRate(_ s: String) -> Result<TrafficRate, ValueProblemList> {
     let allowed = SettingDomain.trafficRate.allowed
     if s.hasSuffix("pps") {
       return parseQuantity(s, .packetRate, packetRateRange, allowed: allowed).map { .packetsPerSecond($0) }
@@ -393,7 +394,9 @@ extension SettingDomain {
       ]))
   }
 
-  static func parseFrameList(_ items: [YNode], allowed: String) -> Result<SettingValue, ValueProblemList> {
+  package static func parseFrameList(_ items: [YNode], allowed: String) -> Result<
+    SettingValue, ValueProblemList
+  > {
     var shares: [FrameShare] = []
     var problems: [ValueProblem] = []
     let itemAllowed = "a frame size from 64B to 9216B with an integer weight from 1 to 1000000, as 64B: 7"
@@ -439,13 +442,13 @@ extension SettingDomain {
 }
 
 /// Problems of one value (a list value can have several).
-struct ValueProblemList: Error, Sendable {
-  var problems: [ValueProblem]
-  init(_ problems: [ValueProblem]) { self.problems = problems }
+package struct ValueProblemList: Error, Sendable {
+  package var problems: [ValueProblem]
+  package init(_ problems: [ValueProblem]) { self.problems = problems }
 }
 
 extension String {
-  func trimmingCharacters(in set: Character) -> String {
+  package func trimmingCharacters(in set: Character) -> String {
     var s = Substring(self)
     while s.first == set { s.removeFirst() }
     while s.last == set { s.removeLast() }
@@ -454,10 +457,10 @@ extension String {
 }
 
 /// "did you mean" suggestions by edit distance.
-enum Suggestion {
+package enum Suggestion {
   /// Edit distance (optimal string alignment: insertions, deletions, substitutions and
   /// transpositions of neighbours each cost 1), case-insensitive.
-  static func distance(_ a: String, _ b: String) -> Int {
+  package static func distance(_ a: String, _ b: String) -> Int {
     let x = Array(a.lowercased())
     let y = Array(b.lowercased())
     if x.isEmpty { return y.count }
@@ -479,7 +482,7 @@ enum Suggestion {
 
   /// The closest candidate within 1 edit (words up to 3 letters), 2 (up to 6) or 3, if any;
   /// the first in `candidates` wins a tie.
-  static func closest(_ word: String, among candidates: [String]) -> String? {
+  package static func closest(_ word: String, among candidates: [String]) -> String? {
     var best: (String, Int)? = nil
     let limit = word.count <= 3 ? 1 : (word.count <= 6 ? 2 : 3)
     for c in candidates {
@@ -490,7 +493,7 @@ enum Suggestion {
   }
 
   /// " (did you mean 'x'?)" or "".
-  static func didYouMean(_ word: String, among candidates: [String]) -> String {
+  package static func didYouMean(_ word: String, among candidates: [String]) -> String {
     closest(word, among: candidates).map { " (did you mean '\($0)'?)" } ?? ""
   }
 }

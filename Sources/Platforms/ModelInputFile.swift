@@ -1,10 +1,10 @@
 import Foundation
 import NetModel
-import Platforms
 import SimCore
 
-/// Reading the input files a scenario names: trace files (`arrival: trace`) and route tables
-/// (`routes_file`). Both are validated where they are read: every problem is a
+/// Reading the model's input files: traces (NetModel's `TrafficTrace`, a scenario's
+/// `arrival: trace`) and route tables (`RouteTable`, a scenario's `routes_file`), which
+/// `PlatformSpec` carries loaded. Both are validated where they are read: every problem is a
 /// `PlatformError` of the form `file:line[:column]: what is wrong; allowed: ...` (pcap records
 /// are located by record number and byte offset), which the CLI reports with exit code 2
 /// before anything runs. No content, however hostile, reaches a model precondition, an
@@ -12,7 +12,7 @@ import SimCore
 ///
 /// Limits (checked before the work): a trace or route file of at most `maxFileBytes`; a trace of
 /// at most `maxTraceRecords` packets with timestamps of at most `maxTraceSeconds`.
-extension ScenarioSpec {
+public enum ModelInputFile {
   /// Largest trace or route file read, in bytes (256 MiB).
   public static let maxFileBytes = 256 << 20
   /// Most packets a trace may hold.
@@ -53,8 +53,8 @@ extension ScenarioSpec {
 
   /// UTF-8 text of `bytes`, or an error at the line and column of the first invalid byte.
   static func utf8Text(_ bytes: [UInt8], path: String) throws -> String {
-    if let bad = YAMLReader.firstInvalidUTF8(bytes) {
-      let (line, column) = YAMLReader.position(ofByte: bad, in: bytes)
+    if let bad = UTF8Bytes.firstInvalid(bytes) {
+      let (line, column) = UTF8Bytes.position(ofByte: bad, in: bytes)
       throw PlatformError(
         "\(path):\(line):\(column): invalid UTF-8 byte 0x\(String(bytes[bad], radix: 16, uppercase: true)) "
           + "at offset \(bad); allowed: UTF-8 text")
@@ -64,7 +64,7 @@ extension ScenarioSpec {
 
   /// Reads a route table file (`routers.each.routes_file`): one prefix `a.b.c.d/len` per line.
   /// - Throws: `PlatformError` naming the file and the line of a malformed or duplicate prefix.
-  static func loadRouteTable(_ file: String, base: String?) throws -> RouteTable {
+  public static func loadRouteTable(_ file: String, base: String?) throws -> RouteTable {
     let path = inputPath(file, base: base)
     let text = try utf8Text(try readInput(path, what: "route table file (routes_file)"), path: path)
     do {
@@ -78,7 +78,7 @@ extension ScenarioSpec {
   /// per line, timestamps in seconds or as durations with a unit, sizes 64 ... 9000 B.
   /// Timestamps must not decrease and at least two must differ (the trace's span sets the
   /// replay period); at most `maxTraceRecords` packets.
-  static func loadTrace(_ file: String, base: String?) throws -> TrafficTrace {
+  public static func loadTrace(_ file: String, base: String?) throws -> TrafficTrace {
     let path = inputPath(file, base: base)
     let bytes = try readInput(path, what: "trace file")
     if path.hasSuffix(".pcap") { return try PcapTrace.parse(bytes, file: path) }
@@ -175,7 +175,7 @@ extension ScenarioSpec {
 /// Refused, naming the record (1-based) and its byte offset: a record header cut short, a
 /// record whose data runs past the end of the file, a fraction-of-second field of 1e6 or more
 /// (1e9 for nanosecond files), timestamps that decrease; and a file of fewer than two distinct
-/// timestamps or more than `ScenarioSpec.maxTraceRecords` records.
+/// timestamps or more than `ModelInputFile.maxTraceRecords` records.
 enum PcapTrace {
   static func parse(_ b: [UInt8], file: String) throws -> TrafficTrace {
     func fail(_ why: String, _ allowed: String) -> PlatformError {
@@ -214,10 +214,10 @@ enum PcapTrace {
           "\(at): the record header is truncated (\(b.count - i) of 16 bytes)",
           "complete records (was the capture cut short?)")
       }
-      if offsets.count >= ScenarioSpec.maxTraceRecords {
+      if offsets.count >= ModelInputFile.maxTraceRecords {
         throw fail(
-          "\(at): more than \(ScenarioSpec.maxTraceRecords) records",
-          "at most \(ScenarioSpec.maxTraceRecords) packets")
+          "\(at): more than \(ModelInputFile.maxTraceRecords) records",
+          "at most \(ModelInputFile.maxTraceRecords) packets")
       }
       let sec = Int64(u32(i, little))
       let frac = Int64(u32(i + 4, little))
@@ -228,17 +228,17 @@ enum PcapTrace {
           "\(at): the \(nanos ? "nanosecond" : "microsecond") field is \(frac)",
           "0 ... \(fractionLimit - 1)")
       }
-      guard sec <= Int64(ScenarioSpec.maxTraceSeconds) || offsets.isEmpty else {
+      guard sec <= Int64(ModelInputFile.maxTraceSeconds) || offsets.isEmpty else {
         // Only offsets from the first packet matter; a later packet more than the limit
         // after the first is refused below.
         throw fail(
-          "\(at): the timestamp is out of range", "timestamps within \(ScenarioSpec.maxTraceSeconds) s")
+          "\(at): the timestamp is out of range", "timestamps within \(ModelInputFile.maxTraceSeconds) s")
       }
       let t = sec * 1_000_000_000 + (nanos ? frac : frac * 1_000)
-      if let first = offsets.first, t - first > Int64(ScenarioSpec.maxTraceSeconds) * 1_000_000_000 {
+      if let first = offsets.first, t - first > Int64(ModelInputFile.maxTraceSeconds) * 1_000_000_000 {
         throw fail(
-          "\(at): the packet is more than \(ScenarioSpec.maxTraceSeconds) s after the first",
-          "a trace spanning at most \(ScenarioSpec.maxTraceSeconds) s")
+          "\(at): the packet is more than \(ModelInputFile.maxTraceSeconds) s after the first",
+          "a trace spanning at most \(ModelInputFile.maxTraceSeconds) s")
       }
       if let last = offsets.last, t < last {
         throw fail(
@@ -253,7 +253,7 @@ enum PcapTrace {
       sizes.append(min(9_000, max(64, orig + 4)))
       i += 16 + incl
     }
-    try ScenarioSpec.checkSpan(offsets, path: file)
+    try ModelInputFile.checkSpan(offsets, path: file)
     return TrafficTrace(offsets: offsets.map { $0 - offsets[0] }, sizes: sizes)
   }
 }

@@ -1,5 +1,6 @@
 import CYaml
 import Foundation
+import SimCore
 
 /// Reads scenario text into a `YNode` tree, refusing what is not a sane YAML document
 /// (too large, not UTF-8, binary, empty, tabs in indentation, syntax errors, too deep, too
@@ -12,39 +13,40 @@ import Foundation
 /// bomb stops at the limit without being expanded.
 ///
 /// - Complexity: O(n) in the size of the text; at most `maxNodes` nodes are counted.
-enum YAMLReader {
+package enum YAMLReader {
   /// Largest scenario file accepted, in bytes.
-  static let maxBytes = 1 << 20
+  package static let maxBytes = 1 << 20
   /// Deepest nesting of mappings and lists accepted.
-  static let maxDepth = 32
+  package static let maxDepth = 32
   /// Most nodes a document may expand to (aliases can multiply nodes).
-  static let maxNodes = 100_000
+  package static let maxNodes = 100_000
 
   /// The outcome of reading: a tree (absent when reading failed) and every problem found.
-  struct Outcome: Sendable {
-    var root: YNode?
-    var diagnostics: [ScenarioDiagnostic]
+  package struct Outcome: Sendable {
+    package var root: YNode?
+    package var diagnostics: [ScenarioDiagnostic]
   }
 
   /// Reads raw bytes: checks size and UTF-8 before anything else.
-  static func read(bytes: [UInt8], file: String) -> Outcome {
+  /// `expecting` says what an empty file should have held (the allowed part of its message).
+  package static func read(bytes: [UInt8], file: String, expecting: String) -> Outcome {
     if bytes.count > maxBytes {
       return fileProblem(
         file, 1, 1, "the file is \(bytes.count) bytes, more than the limit of \(maxBytes) bytes",
         allowed: "a scenario file of at most 1 MiB")
     }
-    if let bad = firstInvalidUTF8(bytes) {
-      let (line, column) = position(ofByte: bad, in: bytes)
+    if let bad = UTF8Bytes.firstInvalid(bytes) {
+      let (line, column) = UTF8Bytes.position(ofByte: bad, in: bytes)
       return fileProblem(
         file, line, column,
         "the file is not UTF-8 text (invalid byte 0x\(String(bytes[bad], radix: 16, uppercase: true).leftPadded(to: 2)) at offset \(bad))",
         allowed: "UTF-8 text")
     }
-    return read(text: String(decoding: bytes, as: UTF8.self), file: file)
+    return read(text: String(decoding: bytes, as: UTF8.self), file: file, expecting: expecting)
   }
 
   /// Reads text.
-  static func read(text input: String, file: String) -> Outcome {
+  package static func read(text input: String, file: String, expecting: String) -> Outcome {
     if input.utf8.count > maxBytes {
       return fileProblem(
         file, 1, 1, "the file is \(input.utf8.count) bytes, more than the limit of \(maxBytes) bytes",
@@ -74,14 +76,12 @@ enum YAMLReader {
     }
     if isBlank(text) {
       return fileProblem(
-        file, 1, 1, "the file is empty", allowed: "a YAML mapping of scenario keys (\(topKeysText))")
+        file, 1, 1, "the file is empty", allowed: expecting)
     }
     let tabs = tabIndentation(text, file: file)
     if !tabs.isEmpty { return Outcome(root: nil, diagnostics: tabs) }
-    return composeOnLargeStack(text, file: file)
+    return composeOnLargeStack(text, file: file, expecting: expecting)
   }
-
-  static var topKeysText: String { ScenarioSchema.childKeys(of: "").joined(separator: ", ") }
 
   private static func fileProblem(
     _ file: String, _ line: Int, _ column: Int, _ message: String, allowed: String
@@ -125,14 +125,14 @@ enum YAMLReader {
 
   /// Composes on a thread with a large stack: libyaml allows 1000 levels of nesting and the
   /// composer recurses once per level, whatever thread the caller is on.
-  private static func composeOnLargeStack(_ text: String, file: String) -> Outcome {
+  private static func composeOnLargeStack(_ text: String, file: String, expecting: String) -> Outcome {
     final class Box: @unchecked Sendable {
       var outcome = Outcome(root: nil, diagnostics: [])
     }
     let box = Box()
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
-      box.outcome = compose(text, file: file)
+      box.outcome = compose(text, file: file, expecting: expecting)
       done.signal()
     }
     thread.stackSize = 32 << 20
@@ -141,11 +141,11 @@ enum YAMLReader {
     return box.outcome
   }
 
-  private static func compose(_ text: String, file: String) -> Outcome {
+  private static func compose(_ text: String, file: String, expecting: String) -> Outcome {
     var bytes = Array(text.utf8)
     if bytes.isEmpty { bytes = [0x0A] }  // libyaml needs a non-null buffer
     return bytes.withUnsafeMutableBufferPointer { buffer in
-      var composer = Composer(file: file, input: UnsafeBufferPointer(buffer))
+      var composer = Composer(file: file, expecting: expecting, input: UnsafeBufferPointer(buffer))
       return composer.document()
     }
   }
@@ -155,6 +155,8 @@ enum YAMLReader {
   /// height) so that an alias costs its anchor's size without being walked.
   private struct Composer {
     let file: String
+    /// The allowed part of the message for an empty document.
+    let expecting: String
     /// On the heap: libyaml keeps a pointer to the parser (its string reader's state), so the
     /// parser must not move with this struct (found by fuzz-scenario: a read through the stale
     /// pointer into the initializer's returned stack frame).
@@ -181,8 +183,9 @@ enum YAMLReader {
       var mark: (Int, Int) { (raw.start_mark.line + 1, raw.start_mark.column + 1) }
     }
 
-    init(file: String, input: UnsafeBufferPointer<UInt8>) {
+    init(file: String, expecting: String, input: UnsafeBufferPointer<UInt8>) {
       self.file = file
+      self.expecting = expecting
       parser.initialize(to: yaml_parser_t())
       yaml_parser_initialize(parser)
       yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
@@ -209,7 +212,7 @@ enum YAMLReader {
       func problem(_ d: ScenarioDiagnostic) -> Outcome { Outcome(root: nil, diagnostics: [d]) }
       func empty() -> Outcome {
         YAMLReader.fileProblem(
-          file, 1, 1, "the file is empty", allowed: "a YAML mapping of scenario keys (\(topKeysText))")
+          file, 1, 1, "the file is empty", allowed: expecting)
       }
       guard next() != nil, let start = next() else { return problem(failed!) }  // stream start
       if start.type == YAML_STREAM_END_EVENT { return empty() }
@@ -403,7 +406,7 @@ enum YAMLReader {
   /// The origin of the node at pre-order position `index` (0-based, mapping values and list
   /// items, keys not counted) of `node`: where the node limit is crossed inside an alias.
   /// Walks at most `index + 1` nodes.
-  static func preorderOrigin(_ node: YNode, index: Int) -> SourceOrigin? {
+  package static func preorderOrigin(_ node: YNode, index: Int) -> SourceOrigin? {
     var remaining = index
     func walk(_ n: YNode) -> SourceOrigin? {
       if remaining == 0 { return n.origin }
@@ -418,56 +421,5 @@ enum YAMLReader {
       return nil
     }
     return walk(node)
-  }
-
-  /// Offset of the first byte that is not valid UTF-8, if any.
-  static func firstInvalidUTF8(_ b: [UInt8]) -> Int? {
-    var i = 0
-    let n = b.count
-    while i < n {
-      let c = b[i]
-      if c < 0x80 {
-        i += 1
-        continue
-      }
-      let length: Int
-      var low: UInt8 = 0x80
-      var high: UInt8 = 0xBF
-      switch c {
-      case 0xC2...0xDF: length = 2
-      case 0xE0:
-        length = 3
-        low = 0xA0
-      case 0xE1...0xEC, 0xEE...0xEF: length = 3
-      case 0xED:
-        length = 3
-        high = 0x9F
-      case 0xF0:
-        length = 4
-        low = 0x90
-      case 0xF1...0xF3: length = 4
-      case 0xF4:
-        length = 4
-        high = 0x8F
-      default: return i
-      }
-      if i + length > n { return i }
-      if b[i + 1] < low || b[i + 1] > high { return i }
-      for j in 2..<max(2, length) where b[i + j] & 0xC0 != 0x80 { return i }
-      i += length
-    }
-    return nil
-  }
-
-  /// 1-based line and column (in scalars of the valid prefix) of byte `offset`.
-  static func position(ofByte offset: Int, in bytes: [UInt8]) -> (Int, Int) {
-    var line = 1
-    var lineStart = 0
-    for i in 0..<offset where bytes[i] == 0x0A {
-      line += 1
-      lineStart = i + 1
-    }
-    let column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).unicodeScalars.count + 1
-    return (line, column)
   }
 }

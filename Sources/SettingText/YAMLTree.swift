@@ -1,11 +1,11 @@
-/// A YAML node with the position it came from: the scenario layer's own tree, converted
+/// A YAML node with the position it came from: the tree scenario and profile files are read into, converted
 /// once from Yams' `Node` so that overrides and sweep values can be spliced in with their
 /// own origins, and so that the tree is `Sendable`.
 ///
 /// Invariant: mapping keys are unique (duplicates are reported and dropped on conversion).
-struct YNode: Sendable, Equatable {
+package struct YNode: Sendable, Equatable {
   /// The shape and content of a node.
-  enum Content: Sendable, Equatable {
+  package enum Content: Sendable, Equatable {
     /// A scalar's text, as written (quotes removed).
     case scalar(String)
     /// An explicit or implicit null (`~`, `null`, nothing).
@@ -16,11 +16,17 @@ struct YNode: Sendable, Equatable {
     case sequence([YNode])
   }
 
-  var content: Content
-  var origin: SourceOrigin
+  package var content: Content
+  package var origin: SourceOrigin
+
+  /// A node of `content` written at `origin`.
+  package init(content: Content, origin: SourceOrigin) {
+    self.content = content
+    self.origin = origin
+  }
 
   /// "a mapping", "a list", "'abc'", "nothing": how a node is named in messages.
-  var shapeText: String {
+  package var shapeText: String {
     switch content {
     case .scalar(let s): "'\(s)'"
     case .null: "nothing"
@@ -29,27 +35,27 @@ struct YNode: Sendable, Equatable {
     }
   }
 
-  var entries: [YEntry]? {
+  package var entries: [YEntry]? {
     if case .mapping(let e) = content { return e }
     return nil
   }
 
-  var items: [YNode]? {
+  package var items: [YNode]? {
     if case .sequence(let i) = content { return i }
     return nil
   }
 
-  var scalar: String? {
+  package var scalar: String? {
     if case .scalar(let s) = content { return s }
     return nil
   }
 
   /// The entry named `key` in a mapping.
-  func entry(_ key: String) -> YEntry? { entries?.first { $0.key == key } }
+  package func entry(_ key: String) -> YEntry? { entries?.first { $0.key == key } }
 
   /// A compact flow-style rendering, the same for every way of writing the same tree
   /// (comments, layout and quoting dropped): used for sweep value texts and scenario hashes.
-  var canonicalText: String {
+  package var canonicalText: String {
     switch content {
     case .scalar(let s): YNode.renderScalar(s)
     case .null: "~"
@@ -90,14 +96,21 @@ struct YNode: Sendable, Equatable {
 }
 
 /// One key/value pair of a mapping.
-struct YEntry: Sendable, Equatable {
-  var key: String
-  var keyOrigin: SourceOrigin
-  var value: YNode
+package struct YEntry: Sendable, Equatable {
+  package var key: String
+  package var keyOrigin: SourceOrigin
+  package var value: YNode
+
+  /// A pair whose key was written at `keyOrigin`.
+  package init(key: String, keyOrigin: SourceOrigin, value: YNode) {
+    self.key = key
+    self.keyOrigin = keyOrigin
+    self.value = value
+  }
 }
 
 extension String {
-  func leftPadded(to width: Int) -> String {
+  package func leftPadded(to width: Int) -> String {
     count >= width ? self : String(repeating: "0", count: width - count) + self
   }
 }
