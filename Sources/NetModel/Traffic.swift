@@ -5,21 +5,14 @@ import SimCore
 public enum FrameSizeLaw: Sendable, Equatable, Codable {
   /// Every frame has this size in bytes.
   case fixed(Int)
-  /// Simple IMIX: 64 B, 570 B and 1518 B frames in proportion 7 : 4 : 1.
-  case imix
-  /// Sizes with weights (an empirical distribution).
-  case empirical([EmpiricalSize])
+  /// Sizes with integer weights (an empirical distribution; the scenario's `frame:` mix).
+  case empirical([FrameShare])
 
-  /// One size of an empirical mix.
-  public struct EmpiricalSize: Sendable, Equatable, Codable {
-    /// Frame size in bytes.
-    public var size: Int
-    /// Relative weight (>= 0).
-    public var weight: Double
-    /// Creates an entry.
-    public init(size: Int, weight: Double) {
-      self.size = size
-      self.weight = weight
+  /// The law a scenario's `frame:` value declares: a fixed size, or its weighted mix.
+  public init(_ frame: FrameSpec) {
+    switch frame {
+    case .fixed(let bytes): self = .fixed(bytes)
+    case .mix(let shares): self = .empirical(shares)
     }
   }
 
@@ -27,21 +20,15 @@ public enum FrameSizeLaw: Sendable, Equatable, Codable {
   public var meanSize: Double {
     switch self {
     case .fixed(let s): return Double(s)
-    case .imix: return (7 * 64 + 4 * 570 + 1518) / 12
     case .empirical(let e):
-      let w = e.reduce(0) { $0 + $1.weight }
-      return e.reduce(0) { $0 + Double($1.size) * $1.weight } / w
+      let w = e.reduce(0) { $0 + Double($1.weight) }
+      return e.reduce(0) { $0 + Double($1.bytes) * Double($1.weight) } / w
     }
   }
 
-  var table: [EmpiricalSize] {
+  var table: [FrameShare] {
     switch self {
-    case .fixed(let s): return [EmpiricalSize(size: s, weight: 1)]
-    case .imix:
-      return [
-        EmpiricalSize(size: 64, weight: 7), EmpiricalSize(size: 570, weight: 4),
-        EmpiricalSize(size: 1518, weight: 1),
-      ]
+    case .fixed(let s): return [FrameShare(bytes: s, weight: 1)]
     case .empirical(let e): return e
     }
   }
@@ -123,8 +110,8 @@ final class FlowGenerator {
     self.start = start
     gap = 1e9 / spec.packetsPerSecond
     let t = spec.frames.table
-    sizeTable = t.map(\.size)
-    sizes = t.count > 1 ? try DiscreteDistribution(weights: t.map(\.weight)) : nil
+    sizeTable = t.map(\.bytes)
+    sizes = t.count > 1 ? try DiscreteDistribution(weights: t.map { Double($0.weight) }) : nil
     // Random phase for CBR so flows do not start in lockstep.
     next = start + Int64(random.uniform() * gap)
     if case .onOff(let on, _) = spec.arrivals {

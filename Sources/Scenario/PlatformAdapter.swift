@@ -50,13 +50,7 @@ extension ScenarioSpec {
     }
     var flows: [FlowSpec] = []
     for t in traffic {
-      let frames: FrameSizeLaw
-      switch t.frame {
-      case .fixed(let b): frames = .fixed(b)
-      case .mix(let shares):
-        frames = .empirical(
-          shares.map { FrameSizeLaw.EmpiricalSize(size: $0.bytes, weight: Double($0.weight)) })
-      }
+      let frames = FrameSizeLaw(t.frame)
       let arrivals: ArrivalLaw
       switch t.arrival {
       case .cbr: arrivals = .cbr

@@ -9,7 +9,7 @@ extension ScenarioDecoder {
 
   /// The `workloads:` list: each job's declared keys, its name, and the keys of its kind only
   /// (its placement is a rule of ScenarioRules).
-  mutating func decodeWorkloads(_ root: YNode) -> [WorkloadSpec]? {
+  mutating func decodeWorkloads(_ root: YNode) -> [ScenarioJob]? {
     guard let e = root.entry("workloads"), e.value.content != .null else { return nil }
     origins["workloads"] = e.value.origin
     guard let items = e.value.items else {
@@ -18,9 +18,9 @@ extension ScenarioDecoder {
         "a list of jobs such as [{in: vr0, kind: superpi, superpi_k: 20}]")
       return nil
     }
-    var jobs: [WorkloadSpec] = []
+    var jobs: [ScenarioJob] = []
     var names: Set<String> = []
-    let kindKeys: [WorkloadSpec.Kind: [String]] = [
+    let kindKeys: [ScenarioJob.Kind: [String]] = [
       .cpu: ["cycles"], .superpi: ["superpi_k"], .periodic: ["period", "cycles_per_period"],
     ]
     for (i, item) in items.enumerated() {
@@ -33,9 +33,9 @@ extension ScenarioDecoder {
       }
       origins[concrete] = item.origin
       checkKeys(item, concrete, "workloads[]")
-      var job = WorkloadSpec()
+      var job = ScenarioJob()
       job.name = "job\(i)"
-      apply(WorkloadSpec.settings, in: item, section: "workloads[]", concrete: concrete, to: &job)
+      apply(ScenarioJob.settings, in: item, section: "workloads[]", concrete: concrete, to: &job)
       if !job.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         || job.name.isEmpty
       {

@@ -91,7 +91,7 @@ public enum ScenarioSchema {
     + SettingRow.of([ScenarioSpec.Structure.search])
     + SettingRow.of("search.", SearchSpec.settings, .defaults(high: .packetsPerSecond(1)))
     + SettingRow.of([ScenarioSpec.Structure.workloads])
-    + SettingRow.of("workloads[].", WorkloadSpec.settings, WorkloadSpec())
+    + SettingRow.of("workloads[].", ScenarioJob.settings, ScenarioJob())
     + SettingRow.of([ScenarioSpec.Structure.testbed])
     + SettingRow.of("testbed.", TestbedRolesSpec.settings, TestbedRolesSpec())
     + TestbedRole.allCases.flatMap { role in

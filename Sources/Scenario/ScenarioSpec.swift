@@ -39,7 +39,7 @@ public struct ScenarioSpec: Codable, Sendable, Equatable {
   public var search: SearchSpec?
   /// The `workloads:` section: CPU jobs beside the forwarding routers (nil when absent, so
   /// scenarios without one encode as before).
-  public var workloads: [WorkloadSpec]? = nil
+  public var workloads: [ScenarioJob]? = nil
   /// The `testbed:` section: where each testbed role runs (nil: everything local).
   public var testbed: TestbedRolesSpec? = nil
   /// Where the scenario came from and its canonical hash.
@@ -48,7 +48,7 @@ public struct ScenarioSpec: Codable, Sendable, Equatable {
   var points: [SweepPoint]
 
   /// The jobs of the `workloads:` section, in file order (empty without one).
-  public var jobs: [WorkloadSpec] { workloads ?? [] }
+  public var jobs: [ScenarioJob] { workloads ?? [] }
 
   /// Every key at its default: the starting point the decoder writes a file's values into.
   static let defaults = ScenarioSpec(

@@ -71,13 +71,12 @@ public struct TestbedFlow: Sendable, Equatable {
     self.arrival = arrival
   }
 
-  /// The flow as the simulator's `FlowSpec` (the same frame law `PlatformAdapter` makes).
+  /// The flow as the simulator's `FlowSpec`, its frame law made as `PlatformAdapter` makes it
+  /// (`FrameSizeLaw(_:)`); one share is a fixed size, which draws the same sizes as a one-share mix.
   public var flowSpec: FlowSpec {
-    let law: FrameSizeLaw =
-      frames.count == 1
-      ? .fixed(frames[0].bytes)
-      : .empirical(frames.map { FrameSizeLaw.EmpiricalSize(size: $0.bytes, weight: Double($0.weight)) })
-    return FlowSpec(router: router, packetsPerSecond: packetsPerSecond, frames: law, arrivals: arrival)
+    let frame: FrameSpec = frames.count == 1 ? .fixed(bytes: frames[0].bytes) : .mix(frames)
+    return FlowSpec(
+      router: router, packetsPerSecond: packetsPerSecond, frames: FrameSizeLaw(frame), arrivals: arrival)
   }
 }
 

@@ -80,4 +80,31 @@ import Testing
     #expect(ArrivalSchedule.streamName(flows: flows, index: 0) == "traffic/vr0")
     #expect(ArrivalSchedule.streamName(flows: flows, index: 2) == "traffic/vr1.2")
   }
+
+  /// A scenario's `frame:` as the simulator's law (`FrameSizeLaw(_:)`): IMIX 64 B : 594 B :
+  /// 1518 B in proportion 7 : 4 : 1 has mean (7 x 64 + 4 x 594 + 1518) / 12 = 4342 / 12 =
+  /// 361.83 B, and 100,000 CBR departures draw each size with its share: the binomial standard
+  /// error of a share over 10^5 draws is at most sqrt(0.25 / 10^5) = 0.0016, so 0.01 is over 6
+  /// of them. A fixed size is drawn every time.
+  @Test func frameLawOfAScenarioFrame() throws {
+    let imix = [
+      FrameShare(bytes: 64, weight: 7), FrameShare(bytes: 594, weight: 4), FrameShare(bytes: 1518, weight: 1),
+    ]
+    #expect(abs(FrameSizeLaw(.mix(imix)).meanSize - 4342.0 / 12) < 1e-9)
+    #expect(FrameSizeLaw(.fixed(bytes: 1518)) == .fixed(1518))
+    func sizes(_ frame: FrameSpec) throws -> [Int] {
+      let flow = FlowSpec(router: 0, packetsPerSecond: 10_000, frames: FrameSizeLaw(frame))
+      let s = try ArrivalSchedule(flows: [flow], streams: RandomStreams(seed: 11))
+      var out: [Int] = []
+      while let d = s.next(), out.count < 100_000 { out.append(d.size) }
+      return out
+    }
+    let drawn = try sizes(.mix(imix))
+    for (bytes, share) in [(64, 7.0 / 12), (594, 4.0 / 12), (1518, 1.0 / 12)] {
+      let f = Double(drawn.filter { $0 == bytes }.count) / Double(drawn.count)
+      #expect(abs(f - share) < 0.01, "\(bytes) B: share \(f)")
+    }
+    #expect(drawn.allSatisfy { [64, 594, 1518].contains($0) })
+    #expect(try sizes(.fixed(bytes: 1518)).allSatisfy { $0 == 1518 })
+  }
 }

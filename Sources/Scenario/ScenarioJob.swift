@@ -3,16 +3,18 @@ import SettingText
 import SimCore
 
 /// One job of the scenario's `workloads:` section: CPU work placed in a router (`vrN`) or in
-/// dom0, run beside the forwarding routers. The simulator runs it through the host model's
-/// workloads on the placed domain's first vCPU; the testbed runs it inside the router's
-/// namespace and cgroup (its weight, cap and cpuset), timed by the external ICMP timer.
-public struct WorkloadSpec: Codable, Sendable, Equatable {
+/// dom0, run beside the forwarding routers. The simulator runs it as the platform's `JobSpec`
+/// (the host model's jobs) on the placed domain's first vCPU; the testbed runs it inside the
+/// router's namespace and cgroup (its weight, cap and cpuset), timed by the external ICMP timer.
+/// The code says "job" throughout; the YAML key stays `workloads:`, the name scenario files and
+/// the CLI goldens already use.
+public struct ScenarioJob: Codable, Sendable, Equatable {
   /// What the job does.
   public enum Kind: String, Codable, Sendable, CaseIterable {
     /// A CPU-bound job of `cycles` cycles of the host clock, then done.
     case cpu
     /// Super Pi: pi to 2^`superpiK` digits (Gauss-Legendre), a CPU-bound job whose cycles are
-    /// `WorkloadSpec.superPiCycles(k:clockHz:)`.
+    /// `ScenarioJob.superPiCycles(k:clockHz:)`.
     case superpi
     /// Periodic work: every `period`, `cyclesPerPeriod` cycles (a timer-driven task), for the
     /// whole run.
@@ -79,7 +81,7 @@ public struct WorkloadSpec: Codable, Sendable, Equatable {
   }
 
   /// The declared keys of one job (`workloads[].KEY`).
-  static let settings: [Setting<WorkloadSpec>] = [
+  static let settings: [Setting<ScenarioJob>] = [
     Setting.text("name", \.name, maxLength: 40, "Name of the job in reports (letters, digits, - and _).")
       .noting("job0, job1, ... by position"),
     .text(
