@@ -50,7 +50,10 @@ extension LiveTestbedTests {
 
   /// Runs one trial of a 20 kp/s, 1 s `setup` whose hops after the generator are pinned to
   /// CPU 1, and checks where it ran: the generator sends from CPU 0; `thread`'s NAPI thread
-  /// may run on CPU 1 only; at least 19,000 of the 20,000 frames arrived; CPU 1's softnet
+  /// may run on CPU 1 only; at least half of the 20,000 frames arrived (placement, not loss, is
+  /// under test: on a loaded machine other work can hold CPU 1 past what a 256-frame ring
+  /// buffers at 20 kp/s, 12.8 ms, and frames drop there; 10,000 still make the per-CPU
+  /// counts below meaningful; CI saw 16,772 once while the whole suite ran); CPU 1's softnet
   /// processed at least one packet per packet received, CPU 0's under 5% of that (other
   /// traffic on the machine, e.g. loopback, is far below 1 kp/s). Returns the trial's rows.
   static func expectForwardingOnCPU1(_ trial: TrafficTrial, _ setup: TestbedSetup, thread: String) throws
@@ -64,7 +67,8 @@ extension LiveTestbedTests {
     #expect(allowed?.split(separator: "\t").last == "1")
     let received = try #require(Self.rowValue(rows, "aggregate", .receivedPackets))
     let window = try #require(Self.rowValue(rows, "host", .cpuWindow))
-    #expect(received >= 19_000)
+    let sent = Self.rowValue(rows, "aggregate", .sentPackets) ?? 0
+    #expect(received >= 10_000, "received \(received) of \(sent) sent")
     let cpu1 = (Self.rowValue(rows, "pcpu1", .softnetProcessedPps) ?? 0) * window
     let cpu0 = (Self.rowValue(rows, "pcpu0", .softnetProcessedPps) ?? 0) * window
     #expect(cpu1 >= received, "CPU 1 processed \(cpu1) packets for \(received) received")
