@@ -203,7 +203,9 @@ if Context.environment["VRSIM_FUZZ"] != nil {
   }
   package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"))
   package.targets.append(
-    .target(name: "FuzzSupport", dependencies: ["Scenario"], path: "Fuzz/FuzzSupport", swiftSettings: strict))
+    .target(
+      name: "FuzzSupport", dependencies: ["Scenario", "SettingText"], path: "Fuzz/FuzzSupport",
+      swiftSettings: strict))
   keepOnly(Set(fuzzTargets.map(\.name)))
 }
 

@@ -1,3 +1,5 @@
+import SettingText
+
 @testable import Scenario
 
 /// Dictionary words of the scenario language, read from the schema declarations: every key
