@@ -35,7 +35,7 @@ struct DeclaredKeysTests {
   /// Overrides that keep cross-key rules satisfied whatever single key is moved: a rate limit
   /// needs credit 4.2, credit2's min_timer must not exceed max_timer, the warm-up must be
   /// shorter than the duration, max_replications must not be below replications; a router's
-  /// VF receive queues need xen-sriov.
+  /// VF receive queues need xen-sriov; threaded forwarding a netns platform.
   static let context = [
     "scheduler.version=\"4.2\"", "scheduler.credit2.min_timer=10us", "scheduler.credit2.max_timer=1s",
     "run.warmup=0s", "run.replications=1", "run.max_replications=100000",
@@ -45,6 +45,7 @@ struct DeclaredKeysTests {
   static func context(for path: String) -> [String] {
     context.filter { !$0.hasPrefix(path + "=") }
       + (path == "routers.each.rx_queues" ? ["platform=xen-sriov"] : [])
+      + (path == "host.forwarding" ? ["platform=netns-bridge"] : [])
   }
 
   /// A value inside the domain that differs from `current`.
