@@ -64,7 +64,9 @@ python3 scripts/netns-validation-table.py validation/netns-identify-2026-12-06-g
   validation/netns-identify-2026-12-06-train.csv
 
 # veth_poll's match: the threaded identification run, CPU 1 per set and in total, at 0 and 60 cycles
-THREADED=(--set profile.netns_forwarding=threaded --set profile.testbed_window_extra=0s --set profile.cpu_background=0%
+# (threaded: the rows' scenario, scenarios/testbed/fig8b-scheduled.yaml, says host.forwarding: threaded,
+# the mode the testbed ran)
+THREADED=(--set profile.testbed_window_extra=0s --set profile.cpu_background=0%
   --set profile.generator_window=1s --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2)
 for poll in 0 60; do
   "$VRSIM" validate validation/testbed-poll-split-threaded-2026-12-06-vm.csv \
@@ -82,7 +84,7 @@ done
 # foreign work) is given beside it.
 for day in 2026-12-06 2026-12-05; do
   "$VRSIM" validate validation/testbed-fig8b-scheduled-$day-vm.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
-    --set profile.netns_forwarding=threaded --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
+    --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
     --set profile.generator_window=1s \
     --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2 --format csv \
     >"$OUT/fig8b-scheduled-$day-validate.csv"
