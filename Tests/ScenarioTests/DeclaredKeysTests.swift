@@ -77,17 +77,18 @@ struct DeclaredKeysTests {
   }
 
   @Test func thereAreDeclaredKeysOfEveryKind() {
-    // 2 host + 6 NIC (itr too) + 1 scheduler version + 3 credit + 5 credit2 + 4 cfs + 3 vmware +
+    // 3 host (forwarding too) + 6 NIC (itr too) + 1 scheduler version + 3 credit + 5 credit2 + 4 cfs + 3 vmware +
     // 6 dom0 (pin too) + 1 routers.count + 6 run (ci_target and seed too) + 7 router (pin and routes too), and
     // 47 profile keys: 5 Linux stack, 4 FIB, 21 bridge/Xen/SR-IOV/OpenVZ/VMware/veth costs,
     // 6 batch and queue sizes, 3 context-switch costs, 4 host costs that grow with the domain
     // count (host_cache, cache_refill, sched_decision, ipi_latency) and 4 path ones (vif_scan,
-    // event_delivery, dom0_footprint, guest_footprint), and 11 of the netns platforms (forwarding
-    // mode, 4 generator, sink, softirq entry, dev_weight, netdev_budget and its time, veth_ring)
+    // event_delivery, dom0_footprint, guest_footprint), and 10 of the netns platforms (4 generator,
+    // sink, softirq entry, dev_weight, netdev_budget and its time, veth_ring; the forwarding mode
+    // is the host's)
     // and 2 of the testbed's CPU window the netns CPU rows are counted over (testbed_window_extra,
     // testbed_trial), and 4 more of the netns platforms (generator_window, cpu_background,
     // linux_context_switch, veth_poll).
-    #expect(Self.keys.count == 2 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 11 + 2 + 4)
+    #expect(Self.keys.count == 3 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 10 + 2 + 4)
     #expect(Set(Self.keys.map(\.path)).count == Self.keys.count, "a key is declared twice")
   }
 
