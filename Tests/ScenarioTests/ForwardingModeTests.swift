@@ -127,6 +127,16 @@ struct ForwardingModeTests {
     #expect(spec.source.warnings.count == 1, "\(spec.source.warnings)")
   }
 
+  @Test func theModeCanBeSwept() throws {
+    let spec = try Self.load(
+      "name: s\nplatform: netns-direct\nsweep: {host.forwarding: [softirq, threaded]}\n")
+    #expect(spec.sweepPoints().map(\.spec.host.forwarding) == [.softirq, .threaded])
+    #expect(
+      try spec.sweepPoints().map { try $0.spec.platformSpec(profile: $0.spec.costs).forwarding } == [
+        .softirq, .threaded,
+      ])
+  }
+
   /// A profile file that states the mode (as every profile did before the key moved): not read;
   /// a warning names the file, line, column and key, and the mode the run uses.
   @Test func aProfileFilesModeIsNotReadAndARuleSaysWhichModeRuns() throws {
