@@ -85,6 +85,10 @@ python3 scripts/netns-gate.py validation/netns-heldout-saturated-2026-12-06-gate
 python3 scripts/netns-validation-table.py validation/netns-heldout-saturated-2026-12-06-gated.csv \
   "$OUT/heldout-saturated-validate.csv" validation/netns-identify-2026-12-06-train.csv \
   --only heldout-saturated,heldout-saturated-routes
+echo "the same, the rule reading the target rate instead of the measured offered rate:"
+python3 scripts/netns-validation-table.py validation/netns-heldout-saturated-2026-12-06-gated.csv \
+  "$OUT/heldout-saturated-validate.csv" validation/netns-identify-2026-12-06-train.csv \
+  --only heldout-saturated,heldout-saturated-routes --target
 # and threaded above saturation (1 and 2 routers on CPU 1 at 1 Mp/s), as fig8b-scheduled below; the rule's
 # rate is the training set's netns-direct one
 DIRECT=$(python3 -c 'import csv,sys; v=[float(r["value"]) for r in csv.DictReader(open(sys.argv[1])) if r["scope"]=="aggregate" and r["metric"]=="forwarded_pps" and r["kind"]=="value" and "platform=netns-direct" in r["set"]]; print(sum(v)/len(v))' validation/netns-identify-2026-12-06-train.csv)
