@@ -68,6 +68,8 @@ def main():
         s0 = x.get(("pcpu0", "utilisation"))
         s1 = x.get(("pcpu1", "utilisation"))
         n, load = order(s)
+        if load == 0:  # the set does not name the rate: the trial's target
+            load = m.get(("aggregate", "target_pps"), 0) / 1e3
         cells = [f"{n}", f"{load:.0f}k", f"{fwd:,.0f}"]
         if rule_rate is not None:
             off = m.get(("aggregate", "offered_pps"), fwd)
