@@ -9,7 +9,7 @@ wait4() its CPU time (user + system: with tick accounting this includes the sink
 runs in the sender's softirq) and its context switches (voluntary + involuntary), the CPUs'
 /proc/stat times and the host's switch count over the trial, and the frames the sink received.
 
-Usage (root, on a quiet machine: /work/notes/quiet-run on the shared machine):
+Usage (root, on a quiet machine):
   python3 scripts/netns-sender-share.py --out validation/testbed-sender-share-DAY-vm.csv \
       [--procs 1,2,4,8] [--rates 82000,131000,156000,300000] [--repeats 3] [--seconds 2] [--cpu 0]
   python3 scripts/netns-sender-share.py --clean   # removes what a killed run left behind
