@@ -159,6 +159,11 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// instead of the Xen domain switch costs (`context_switch*`). The default is a process
   /// switch's direct cost, 3.8 us (Li, Ding, Shen 2007; docs/platform-facts.md), at 3.06 GHz.
   public var linuxContextSwitch: Int64 = 11_600
+  /// A sender's extra work after a switch from another sender on its CPU (two trafgen processes
+  /// time-sharing the generator's CPU: the incoming one refills what the other evicted), cycles,
+  /// on top of `linuxContextSwitch`; 0 = none. Identified with N trafgen processes sharing one
+  /// CPU, to the sink (scripts/netns-sender-share.py).
+  public var linuxSwitchRefill: Int64 = 0
   /// The part of `vethHop` paid once per poll rather than per frame (the poll's set-up: the
   /// NAPI or backlog poll entry, its ring bookkeeping and flush), cycles. In softirq mode every
   /// frame's chain is a run of its own, so a crossing costs `vethHop` either way; a threaded

@@ -224,6 +224,10 @@ extension CostProfile {
         "netns platforms: one context switch between Linux tasks on a CPU (senders, kernel threads), direct "
           + "cycles, charged instead of the Xen domain-switch costs (default: 3.8 us, Li, Ding, Shen 2007)."),
       .cycles(
+        "linux_switch_refill", \.linuxSwitchRefill, fit: 0...2_000_000,
+        "netns generator: a sender's extra work after a switch from another sender on its CPU (trafgen "
+          + "processes time-sharing it), on top of linux_context_switch; 0 = none."),
+      .cycles(
         "veth_poll", \.vethPoll, fit: 0...10_000,
         "netns threaded mode: the part of veth_hop paid once per poll, not per frame (a threaded NAPI poll "
           + "and the softirq run after it take up to napi_weight frames); 0 = all per frame."),

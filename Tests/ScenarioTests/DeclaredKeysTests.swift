@@ -86,9 +86,9 @@ struct DeclaredKeysTests {
     // sink, softirq entry, dev_weight, netdev_budget and its time, veth_ring; the forwarding mode
     // is the host's)
     // and 2 of the testbed's CPU window the netns CPU rows are counted over (testbed_window_extra,
-    // testbed_trial), and 4 more of the netns platforms (generator_window, cpu_background,
-    // linux_context_switch, veth_poll).
-    #expect(Self.keys.count == 3 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 10 + 2 + 4)
+    // testbed_trial), and 5 more of the netns platforms (generator_window, cpu_background,
+    // linux_context_switch, linux_switch_refill, veth_poll).
+    #expect(Self.keys.count == 3 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 10 + 2 + 5)
     #expect(Set(Self.keys.map(\.path)).count == Self.keys.count, "a key is declared twice")
   }
 

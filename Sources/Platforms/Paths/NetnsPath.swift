@@ -26,10 +26,11 @@ import NetModel
 ///   poll set-up (`veth_poll`, a part of `veth_hop`) once per poll, not per frame.
 ///
 /// Routers as the testbed places them: router N's cgroup (its kernel thread, its jobs) on CPUs
-/// N x vCPUs ... mod CPUs unless pinned; generators as the testbed pins trafgen, on the CPUs no
+/// N x vCPUs ... mod CPUs unless pinned; generators as the testbed pins them, on the CPUs no
 /// router is pinned to (every CPU if the pins cover them all): netns-direct has one per router
 /// (router N's on the N-th of those CPUs, mod their count), the others one for all routers on
-/// the first of them.
+/// the first of them; but a trafgen generator (CBR flows) runs on CPU 0, where trafgen pins its
+/// worker itself. Senders that share a CPU pay `linux_switch_refill` after a switch from another.
 enum NetnsPath: PlatformPath {
   /// One hop: a veth crossing into `place` and the work done there.
   struct Hop {
@@ -107,10 +108,18 @@ enum NetnsPath: PlatformPath {
     let pinned = Set(b.spec.routers.compactMap(\.domain.affinity).joined().map { $0 % cpus.count })
     let free = (0..<cpus.count).filter { !pinned.contains($0) }
     let senderCPUs = free.isEmpty ? Array(0..<cpus.count) : free
+    // A CBR group is sent by trafgen 0.6.8 with `--cpus 1`, which forks its one worker and pins
+    // it to CPU 0 itself (trafgen.c: worker i on CPU i), whatever taskset the testbed started it
+    // under: every trafgen runs on CPU 0 (measured: a trafgen started with `taskset -c 1` kept
+    // CPU 1 idle and CPU 0 busy). The testbed's own sender (Poisson, on-off) stays where it is put.
+    func placed(_ cpu: Int, _ routers: Set<Int>) -> (cpu: Int, routers: Set<Int>) {
+      let trafgen = b.spec.flows.filter { routers.contains($0.router) }.allSatisfy { $0.arrivals == .cbr }
+      return (cpu: trafgen ? 0 : cpu, routers: routers)
+    }
     let groups: [(cpu: Int, routers: Set<Int>)] =
       b.spec.kind == .netnsDirect
-      ? (0..<n).map { (cpu: senderCPUs[$0 % senderCPUs.count], routers: [$0]) }
-      : [(cpu: senderCPUs[0], routers: Set(0..<n))]
+      ? (0..<n).map { placed(senderCPUs[$0 % senderCPUs.count], [$0]) }
+      : [placed(senderCPUs[0], Set(0..<n))]
     for (k, g) in groups.enumerated() {
       b.sender("gen\(k)", cpu: g.cpu, routers: g.routers, segment: firstIndex)
     }
