@@ -4,7 +4,8 @@
 Usage: netns-fig8b-scheduled-table.py DATA.csv VALIDATE.csv [--total] [--misses] [--rule PPS]
 
 DATA.csv: validation/testbed-fig8b-scheduled-2026-12-05-vm.csv; VALIDATE.csv: what
-`vrsim validate DATA.csv --profile P --set profile.netns_forwarding=threaded --format csv` printed.
+`vrsim validate DATA.csv --profile P --format csv` printed (the rows' scenario, fig8b-scheduled.yaml, says
+host.forwarding: threaded).
 
 Per set (routers, load): the forwarded rate, measured and simulated; and the CPU the testbed's
 own work used, which foreign processes cannot inflate (the set was measured beside about 1.6

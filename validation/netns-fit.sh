@@ -90,17 +90,19 @@ python3 scripts/netns-validation-table.py validation/netns-heldout-saturated-202
   "$OUT/heldout-saturated-validate.csv" validation/netns-identify-2026-12-06-train.csv \
   --only heldout-saturated,heldout-saturated-routes --target
 # and threaded above saturation (1 and 2 routers on CPU 1 at 1 Mp/s), as fig8b-scheduled below; the rule's
-# rate is the training set's netns-direct one
+# rate is the training set's netns-direct one (threaded: the rows' scenario says host.forwarding: threaded)
 DIRECT=$(python3 -c 'import csv,sys; v=[float(r["value"]) for r in csv.DictReader(open(sys.argv[1])) if r["scope"]=="aggregate" and r["metric"]=="forwarded_pps" and r["kind"]=="value" and "platform=netns-direct" in r["set"]]; print(sum(v)/len(v))' validation/netns-identify-2026-12-06-train.csv)
 "$VRSIM" validate validation/testbed-heldout-saturated-threaded-2026-12-06-vm.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
-  --set profile.netns_forwarding=threaded --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
+  --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
   --set profile.generator_window=1s --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2 \
   --format csv >"$OUT/heldout-threaded-validate.csv"
 python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-heldout-saturated-threaded-2026-12-06-vm.csv \
   "$OUT/heldout-threaded-validate.csv" --rule "$DIRECT"
 
 # veth_poll's match: the threaded identification run, CPU 1 per set and in total, at 0 and 60 cycles
-THREADED=(--set profile.netns_forwarding=threaded --set profile.testbed_window_extra=0s --set profile.cpu_background=0%
+# (threaded: the rows' scenario, scenarios/testbed/fig8b-scheduled.yaml, says host.forwarding: threaded,
+# the mode the testbed ran)
+THREADED=(--set profile.testbed_window_extra=0s --set profile.cpu_background=0%
   --set profile.generator_window=1s --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2)
 for poll in 0 60; do
   "$VRSIM" validate validation/testbed-poll-split-threaded-2026-12-06-vm.csv \
@@ -118,7 +120,7 @@ done
 # (repeats-2026-12-06, a quiet window), and the 2026-12-05 set (1.4 ... 1.7 CPUs of foreign work)
 for day in 2026-12-06 repeats-2026-12-06 2026-12-05; do
   "$VRSIM" validate validation/testbed-fig8b-scheduled-$day-vm.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
-    --set profile.netns_forwarding=threaded --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
+    --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
     --set profile.generator_window=1s \
     --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2 --format csv \
     >"$OUT/fig8b-scheduled-$day-validate.csv"

@@ -114,9 +114,6 @@ public struct CostProfile: Sendable, Codable, Equatable {
 
   // The netns platforms as Linux runs them on veth (NetnsPath): the in-model generator and
   // sink, the NET_RX softirq's bounds, the threaded mode's rings
-  /// How the netns platforms forward: in the softirq of the sending CPU, or with each router's
-  /// ingress veth polled by a kernel thread (threaded NAPI).
-  public var netnsForwarding: NetnsForwarding = .softirq
   /// The generator's user-space cycles per frame (filling it), charged as user time.
   public var generatorUser: Int64 = 300
   /// The generator's kernel cycles per frame in its send call (packet socket, skb, up to the
@@ -217,13 +214,4 @@ public struct CostProfile: Sendable, Codable, Equatable {
 
   /// Creates the default (paper-2012) profile.
   public init() {}
-}
-
-/// How the netns platforms forward over veth.
-public enum NetnsForwarding: String, Sendable, Codable, CaseIterable {
-  /// The whole chain in the NET_RX softirq of the sending CPU (the kernel's default).
-  case softirq
-  /// Each router's ingress veth polled by its own kernel thread (threaded NAPI), the rest of
-  /// the chain in the softirq of the CPU each part runs on.
-  case threaded
 }

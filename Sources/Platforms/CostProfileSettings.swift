@@ -170,10 +170,6 @@ extension CostProfile {
         "Working set of each router guest or container for the working-set refill; 0 = none."),
     ]
     + [
-      .choice(
-        "netns_forwarding", \.netnsForwarding,
-        "How the netns platforms forward over veth: softirq (the whole chain in the NET_RX softirq of the "
-          + "sending CPU) or threaded (each router's ingress veth polled by its own kernel thread)."),
       .cycles(
         "generator_user", \.generatorUser, fit: 0...20_000,
         "netns generator: user-space cycles per frame (user time on its CPU)."),

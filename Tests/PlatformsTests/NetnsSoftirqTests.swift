@@ -82,7 +82,7 @@ struct NetnsSoftirqTests {
       extra: [
         "routers.count=4", "routers.each.pin=[4]",
         "traffic[0]={to: each, rate: 20kpps, frame: 64B, arrival: cbr}",
-        "profile.netns_forwarding=threaded",
+        "host.forwarding=threaded",
       ])
     let total = 80_000.0
     #expect(abs(r.aggregate.forwardedPps - total) / total < 0.005, "\(r.aggregate.forwardedPps)")
@@ -121,7 +121,7 @@ struct NetnsSoftirqTests {
       extra: [
         "routers.count=2", "routers.each.pin=[2]",
         "traffic[0]={to: each, rate: 1Mpps, frame: 64B, arrival: poisson}",
-        "profile.netns_forwarding=threaded", "routers.overrides=[{index: 0, weight: 512}]",
+        "host.forwarding=threaded", "routers.overrides=[{index: 0, weight: 512}]",
       ])
     let ratio = r.routers[0].forwardedPps / r.routers[1].forwardedPps
     #expect(abs(ratio - 2) / 2 < 0.05, "vr0 \(r.routers[0].forwardedPps) vs vr1 \(r.routers[1].forwardedPps)")
@@ -188,7 +188,7 @@ struct NetnsSoftirqTests {
       extra: [
         "routers.count=2", "routers.each.pin=[1]",
         "traffic[0]={to: each, rate: 30kpps, frame: 64B, arrival: cbr}",
-        "profile.netns_forwarding=threaded",
+        "host.forwarding=threaded",
       ])
     let modes = try #require(r.cpuModes)
     let user = 60_000 * 300 / Self.clock
@@ -288,7 +288,7 @@ struct NetnsSoftirqTests {
       extra: [
         "routers.count=4", "routers.each.pin=[1]",
         "traffic[0]={to: each, rate: 20kpps, frame: 64B, arrival: cbr}",
-        "profile.netns_forwarding=threaded", "profile.generator_window=1s", "run.warmup=0s",
+        "host.forwarding=threaded", "profile.generator_window=1s", "run.warmup=0s",
       ], duration: "1s")
     let total = 80_000.0
     #expect(abs(r.aggregate.forwardedPps - total) / total < 0.005, "\(r.aggregate.forwardedPps)")
@@ -325,7 +325,7 @@ struct NetnsSoftirqTests {
         extra: [
           "routers.count=4", "routers.each.pin=[1]",
           "traffic[0]={to: each, rate: 20kpps, frame: 64B, arrival: cbr}",
-          "profile.netns_forwarding=threaded", "profile.generator_window=1s", "run.warmup=0s",
+          "host.forwarding=threaded", "profile.generator_window=1s", "run.warmup=0s",
           "profile.veth_poll=\(poll)cycles",
         ], duration: "1s")
     }
@@ -379,7 +379,7 @@ struct NetnsSoftirqTests {
     #expect(PlatformKind.netnsRouter.path.contains("veth -> host: IP forward (FIB) -> veth -> vrN"))
     #expect(PlatformKind.netnsBridge.path.contains("host: bridge"))
     let (_, threaded) = try Self.run(
-      "netns-router", rate: "1kpps", extra: ["profile.netns_forwarding=threaded"], duration: "100ms")
+      "netns-router", rate: "1kpps", extra: ["host.forwarding=threaded"], duration: "100ms")
     print("path netns-router threaded: \(threaded.pathDescription)")
     #expect(threaded.pathDescription.contains("vrN.napi [kernel thread"), "\(threaded.pathDescription)")
     #expect(threaded.pathDescription.contains("softirq of the thread's CPU"))

@@ -17,7 +17,7 @@ struct NetnsSwitchRefillTests {
       overrides: [
         "platform=netns-direct", "scheduler.kind=cfs", "host.cpus=2", "routers.count=\(routers)",
         "routers.each.pin=[1]", "traffic[0]={to: each, rate: 20kpps, frame: 64B, arrival: cbr}",
-        "profile.netns_forwarding=threaded", "profile.generator_window=1s",
+        "host.forwarding=threaded", "profile.generator_window=1s",
         "profile.linux_switch_refill=\(refill)cycles", "run.duration=1s", "run.warmup=0s",
       ])
     let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)

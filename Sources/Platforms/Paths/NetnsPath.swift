@@ -14,7 +14,7 @@ import NetModel
 ///   dom0: IP forward (FIB) -> veth -> sink: blackhole route;
 /// - netns-bridge: the same with dom0 bridging (`bridge`) instead of forwarding.
 ///
-/// Execution contexts (`profile.netns_forwarding`):
+/// Execution contexts (the scenario's `host.forwarding`, `PlatformSpec.forwarding`):
 /// - softirq (default): every hop runs inline in the NET_RX softirq of the sending CPU, one
 ///   run-to-completion chain per frame before the sender's next send (`SoftirqCPU`): the
 ///   rate is clock / (generator + Σ hops + sink + softirq entry), the other CPUs stay idle.
@@ -53,7 +53,7 @@ enum NetnsPath: PlatformPath {
       return b.domain(d)
     }
     let n = b.routers
-    let threaded = p.netnsForwarding == .threaded
+    let threaded = b.spec.forwarding == .threaded
     let cpus = b.softirqCPUs()
     let sink = b.sinkPort()
 
