@@ -10,7 +10,7 @@ runs in the sender's softirq) and its context switches (voluntary + involuntary)
 /proc/stat times and the host's switch count over the trial, and the frames the sink received.
 
 Usage (root, on a quiet machine):
-  python3 scripts/netns-sender-share.py --out validation/testbed-sender-share-DAY-vm.csv \
+  python3 scripts/netns-sender-share.py --out validation/trials/sender-share-DAY.csv \
       [--procs 1,2,4,8] [--rates 82000,131000,156000,300000] [--repeats 3] [--seconds 2] [--cpu 0]
   python3 scripts/netns-sender-share.py --clean   # removes what a killed run left behind
 

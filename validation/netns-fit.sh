@@ -24,7 +24,7 @@ TRAIN="scope in [aggregate, pcpu0] and metric in [forwarded_pps, softirq, utilis
 LINUX=(--set profile.linux_context_switch=6500cycles --set profile.generator_window=0s)
 # linux_switch_refill (a sender's extra work after a switch from another sender on its CPU):
 # v1300's is the least-squares figure of the senders' identification run (1, 2, 4, 8 trafgen
-# processes sharing CPU 0, to the sink, no router; validation/testbed-sender-share-2026-12-06-vm.csv,
+# processes sharing CPU 0, to the sink, no router; validation/trials/sender-share-2026-12-06.csv,
 # a quiet window): CPU time = c x frames + s x switches, refill = s - linux_context_switch
 # (printed below with its 95% interval). v1045 has no such run: 0.
 REFILL1045=(--set profile.linux_switch_refill=0cycles)
@@ -38,7 +38,7 @@ POLL1045=(--set profile.veth_poll=0cycles)
 POLL1300=(--set profile.veth_poll=60cycles)
 
 # the senders' refill: the identification run's least-squares figure (REFILL1300 above)
-python3 scripts/netns-sender-share-fit.py validation/testbed-sender-share-2026-12-06-vm.csv --switch 6500
+python3 scripts/netns-sender-share-fit.py validation/trials/sender-share-2026-12-06.csv --switch 6500
 
 # noise gate and training split (scripts/netns-gate.py says how)
 python3 scripts/netns-gate.py validation/netns-paper-2026-12-02-gated.csv validation/netns-paper-2026-12-02-train.csv \
