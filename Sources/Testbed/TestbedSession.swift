@@ -125,7 +125,8 @@ public final class TestbedSession: @unchecked Sendable {
   {
     let layout = try checkRemoteHosts(setup)
     var placed = setup
-    // The routers' cpusets spread over the dut host's CPUs, trafgen over the generator's.
+    // The routers' cpusets spread over the dut host's CPUs; trafgen runs on CPU 0
+    // (Trafgen.workerCPU), the testbed's own sender over the generator's CPUs.
     if let dut = setup.roles.target(.dut) { placed.hostCPUs = try remoteCPUs(dut) }
     let generatorCPUs = try setup.roles.target(.generator).map(remoteCPUs) ?? setup.hostCPUs
     let plan = TopologyPlan(setup: placed, prefix: prefix, cgroups: layout)

@@ -82,17 +82,16 @@ public final class TrafficTrial: @unchecked Sendable {
   /// (`--in -`), so nothing is written there. Either way it stops by itself after `count`
   /// frames and its report comes back on stdout.
   func startTrafgen(
-    configName: String, config: String, device: TopologyPort, pps: Int?, count: Int, cpu: Int
+    configName: String, config: String, device: TopologyPort, pps: Int?, count: Int
   ) throws -> Sender {
     if let host = plan.setup.roles.target(.generator) {
       let argv = Trafgen.command(
-        ns: device.namespace, device: device.name, config: "-", pps: pps, count: count, cpu: cpu)
+        ns: device.namespace, device: device.name, config: "-", pps: pps, count: count)
       return try start(try RemoteLauncher(target: host).argv(argv), input: config)
     }
     let cfg = try writeConfig(configName, config)
     return try start(
-      Trafgen.command(
-        ns: device.namespace, device: device.name, config: cfg, pps: pps, count: count, cpu: cpu))
+      Trafgen.command(ns: device.namespace, device: device.name, config: cfg, pps: pps, count: count))
   }
 
   /// Waits for `senders` until `deadline` (seconds from now), killing those still running;
@@ -140,8 +139,7 @@ public final class TrafficTrial: @unchecked Sendable {
       let before = try reader.snapshot(namespaces: [plan.sinkNamespace])
       let t0 = DispatchTime.now().uptimeNanoseconds
       let sender = try startTrafgen(
-        configName: "ceiling\(k).cfg", config: text, device: g, pps: Int(ask.rounded()), count: packets,
-        cpu: 0)
+        configName: "ceiling\(k).cfg", config: text, device: g, pps: Int(ask.rounded()), count: packets)
       let out = wait([sender], deadline: max(30, seconds * 5))
       let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
       usleep(useconds_t(drainSeconds * 1e6))
@@ -215,7 +213,7 @@ public final class TrafficTrial: @unchecked Sendable {
     if setup.generator == .iperf3 { return (try runIperf3(setup), nil) }
     let reader = CounterReader(runner: runner, plan: plan)
     let seconds = setup.duration.seconds
-    var sends: [(name: String, config: String, device: TopologyPort, pps: Int, count: Int, cpu: Int)] = []
+    var sends: [(name: String, config: String, device: TopologyPort, pps: Int, count: Int)] = []
     var own: [[String]] = []  // the testbed's own senders, started after the trafgens
     if path != .platform {
       sends.append(try directSend(setup, index: index))
@@ -253,7 +251,7 @@ public final class TrafficTrial: @unchecked Sendable {
         (
           "gen\(k)-t\(index).cfg", Trafgen.configuration(device: dev, plan: plan, flows: setup.flows),
           dev.port,
-          Int(pps.rounded()), count, senderCPU(k)
+          Int(pps.rounded()), count
         ))
     }
     let scheduled = own.count
@@ -268,7 +266,7 @@ public final class TrafficTrial: @unchecked Sendable {
     let senders =
       try sends.map {
         try startTrafgen(
-          configName: $0.name, config: $0.config, device: $0.device, pps: $0.pps, count: $0.count, cpu: $0.cpu
+          configName: $0.name, config: $0.config, device: $0.device, pps: $0.pps, count: $0.count
         )
       } + own.map { try start($0) }
     let outputs = wait(senders, deadline: seconds * 3 + 5)
@@ -284,6 +282,14 @@ public final class TrafficTrial: @unchecked Sendable {
         throw TestbedError("the testbed sender reported nothing: \(out.suffix(300))")
       }
       return r
+    }
+    if let cpu = outputs.dropLast(scheduled).flatMap(Trafgen.reportedCPUs).first(where: {
+      $0 != Trafgen.workerCPU
+    }) {
+      throw TestbedError(
+        "trafgen reported sending on CPU \(cpu), not on CPU \(Trafgen.workerCPU) where the testbed and the model place "
+          + "it (trafgen 0.6.8 pins its one worker there; docs/testbed.md, Traffic): this trafgen places itself "
+          + "differently, so the trial's per-CPU rows would be misread")
     }
     let sendTime =
       (outputs.dropLast(scheduled).compactMap(Trafgen.reportedSeconds) + reports.map(\.seconds)).max() ?? wall
@@ -310,7 +316,7 @@ public final class TrafficTrial: @unchecked Sendable {
   /// port has (the sink's stack drops them on arrival as another host's, before any route
   /// lookup), so that only the generator's send path and the veth's receive remain.
   func directSend(_ setup: TestbedSetup, index: Int) throws -> (
-    name: String, config: String, device: TopologyPort, pps: Int, count: Int, cpu: Int
+    name: String, config: String, device: TopologyPort, pps: Int, count: Int
   ) {
     guard setup.generator == .trafgen, !setup.flows.contains(where: { $0.arrival != .cbr }),
       plan.setup.roles.target(.generator) == nil, plan.setup.roles.target(.sink) == nil
@@ -337,8 +343,7 @@ public final class TrafficTrial: @unchecked Sendable {
     let pps = flows.reduce(0) { $0 + $1.packetsPerSecond }
     return (
       "direct-t\(index).cfg", text, g, Int(pps.rounded()),
-      max(1, Int((pps * setup.duration.seconds).rounded())),
-      senderCPU(0)
+      max(1, Int((pps * setup.duration.seconds).rounded()))
     )
   }
 
@@ -362,7 +367,8 @@ public final class TrafficTrial: @unchecked Sendable {
     _ = wait(hogs, deadline: 5)
   }
 
-  /// The CPU sender `k` is pinned to: the generator host's CPUs in turn, leaving out those
+  /// The CPU the testbed's own sender `k` (Poisson, on-off) is pinned to (trafgen places
+  /// itself: `Trafgen.workerCPU`): the generator host's CPUs in turn, leaving out those
   /// a router is pinned to (`routers.each.pin`; in threaded mode also `dom0.pin`, where dom0's
   /// NAPI thread runs) when the generator runs beside the routers
   /// and some CPU is left (the generator then never shares a CPU with a pinned router).

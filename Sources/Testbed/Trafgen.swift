@@ -3,9 +3,17 @@ import Foundation
 /// trafgen (netsniff-ng) packet configurations and command lines.
 ///
 /// Rates are set with `--rate Npps` (accurate on this kind of machine, unlike the `--gap`
-/// option); one process per device (`--cpus 1`), pinned with taskset; it stops by itself
-/// after `--num` packets, so a generator outlives a killed run by at most one trial.
+/// option); one process per device (`--cpus 1`); it stops by itself after `--num` packets,
+/// so a generator outlives a killed run by at most one trial.
 public enum Trafgen {
+  /// The CPU every trafgen sender runs on: trafgen 0.6.8 with `--cpus 1` forks one worker and
+  /// pins it to CPU 0 itself, whatever `taskset` said (measured here: started under
+  /// `taskset -c 1` it reports "on CPU0" and CPU 0 does the work); a cpuset without CPU 0
+  /// makes it exit ("Can't set this cpu affinity!"). So the testbed plans every trafgen on
+  /// CPU 0, the model puts a CBR sender there (NetnsPath), and each trial checks trafgen's
+  /// own report (`reportedCPUs`).
+  public static let workerCPU = 0
+
   /// One frame of a trafgen configuration: Ethernet + IPv4 + UDP to `destination`, `bytes`
   /// long on the wire with FCS (the kernel adds no FCS on veth, so `bytes - 4` are sent).
   public static func frame(srcMAC: String, dstMAC: String, source: String, destination: String, bytes: Int)
@@ -55,16 +63,23 @@ public enum Trafgen {
   }
 
   /// The command that sends `count` frames of `config` on `device` in namespace `ns`, at
-  /// `pps` (nil: as fast as it can), pinned to `cpu`.
-  public static func command(ns: String, device: String, config: String, pps: Int?, count: Int, cpu: Int)
-    -> [String]
-  {
+  /// `pps` (nil: as fast as it can); its worker runs on `workerCPU`.
+  public static func command(ns: String, device: String, config: String, pps: Int?, count: Int) -> [String] {
     var argv = [
-      "ip", "netns", "exec", ns, "taskset", "-c", String(cpu), "trafgen", "--in", config, "--dev", device,
+      "ip", "netns", "exec", ns, "trafgen", "--in", config, "--dev", device,
       "--num", String(count), "--cpus", "1", "--no-sock-mem",
     ]
     if let pps { argv += ["--rate", "\(max(1, pps))pps"] }
     return argv
+  }
+
+  /// The CPUs trafgen's report says its workers ran on (`... usec on CPUk (N packets)`), in
+  /// the report's order; empty if absent.
+  public static func reportedCPUs(_ output: String) -> [Int] {
+    output.split(separator: "\n").compactMap { line in
+      guard let r = line.range(of: " usec on CPU") else { return nil }
+      return Int(line[r.upperBound...].prefix { $0.isNumber })
+    }
   }
 
   /// The send time trafgen reports (`N sec, M usec on CPUk`), in seconds; nil if absent.

@@ -145,6 +145,17 @@ struct TestbedUnitTests {
     #expect(f.contains("const16(26)"))
     #expect(f.contains("fill(0x00, 18)"))
     #expect(Trafgen.reportedSeconds("  1 sec, 9644 usec on CPU0 (10000 packets)") == 1.009644)
+    // trafgen's report as it printed it here (one worker, and two), in its order.
+    #expect(
+      Trafgen.reportedCPUs("      20000 packets outgoing\n  0 sec, 42803 usec on CPU0 (20000 packets)\n") == [
+        0
+      ])
+    #expect(
+      Trafgen.reportedCPUs("  2 sec, 204 usec on CPU0 (400000 packets)\n  1 sec, 5 usec on CPU12 (9 packets)")
+        == [0, 12])
+    #expect(Trafgen.reportedCPUs("Can't set this cpu affinity!") == [])
+    // No taskset in trafgen's command: trafgen pins its worker to CPU 0 itself.
+    #expect(!Trafgen.command(ns: "n", device: "d", config: "c", pps: 10, count: 20).contains("taskset"))
   }
 
   @Test func linkCountersParse() throws {
