@@ -203,7 +203,9 @@ extension RouterHost {
       if !sockets.isEmpty {
         func share(_ c: Int64) -> Double { Double(c) / perCPU }
         result.processes =
-          senders.map { ProcessCPU(name: $0.name, user: share($0.modes.user), system: share($0.modes.system)) }
+          senders.map {
+            ProcessCPU(name: $0.name, user: share($0.modes.user), system: share($0.modes.system))
+          }
           + sockets.map {
             ProcessCPU(name: $0.vcpu.domain.name, user: share($0.modes.user), system: share($0.modes.system))
           }

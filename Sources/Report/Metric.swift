@@ -421,7 +421,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     loadAverage, cpuWindow, cpuUserSeconds, cpuSystemSeconds, cpuSoftirqSeconds, cpuStealSeconds,
     netTxSoftirqs,
     softnetProcessedPps, hostSwitches, generatorCPUSeconds, generatorCPU, threadRunTime, threadWaitTime,
-    threadTimeslices, threadCPU, threadSwitches, ringDroppedPps, cpuPerPacket, udpRcvbufErrors, udpInDatagrams,
+    threadTimeslices, threadCPU, threadSwitches, ringDroppedPps, cpuPerPacket, udpRcvbufErrors,
+    udpInDatagrams,
     udpInErrors, udpNoPorts, udpRcvbuf, processUser, processSystem,
   ]
 

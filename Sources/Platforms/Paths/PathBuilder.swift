@@ -269,7 +269,8 @@ public final class PathBuilder {
           flows: spec.flows, routers: r, routerCount: routers,
           mode: udp ? .udp : p.generatorBurst > 1 ? .txRing(burst: p.generatorBurst) : .perPacket,
           userCycles: udp ? p.udpSendUser : p.generatorUser,
-          systemCycles: udp ? p.udpSendSystem : p.generatorSystem, syscallCycles: udp ? 0 : p.generatorSyscall,
+          systemCycles: udp ? p.udpSendSystem : p.generatorSystem,
+          syscallCycles: udp ? 0 : p.generatorSyscall,
           windowNs: udp ? 0 : p.generatorWindowNs, tickNs: udp ? p.udpPacingNs : 0))
     } catch {
       // The scenario decoder checks frame mixes; a mix with no positive weight cannot reach here.
