@@ -47,9 +47,11 @@ public struct IperfProcessFigures: Sendable, Equatable {
   /// Seconds the sender sent (`end.sum_sent.seconds`; nil when absent).
   public var sendSeconds: Double?
 
-  /// Reads a report.
+  /// Reads a report; anything before its opening brace (iperf3's warnings on stderr, such as
+  /// "UDP block size 1472 exceeds TCP MSS 1448") is skipped.
   /// - Throws: `TestbedError` quoting iperf3's `error` field, or naming the missing field.
-  public static func parse(_ json: String) throws -> IperfProcessFigures {
+  public static func parse(_ text: String) throws -> IperfProcessFigures {
+    let json = text.firstIndex(of: "{").map { String(text[$0...]) } ?? text
     guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
       throw TestbedError("iperf3 printed no JSON report: \(json.prefix(200))")
     }
