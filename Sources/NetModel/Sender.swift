@@ -55,6 +55,10 @@ public final class Sender: WorkClient, EventHandler {
   public let mode: SendMode
   /// Cycles per frame in user space, in the send call, and per call.
   public let userCycles: Int64, systemCycles: Int64, syscallCycles: Int64
+  /// Cycles of each wake-up from its sleep (a timer's expiry: iperf3's select and timer
+  /// processing, the CPU's exit from idle), charged as system time on the send that follows.
+  public let wakeCycles: Int64
+  private var woke = false
   private let schedule: ArrivalSchedule
   private var nextDeparture: (time: Int64, router: Int, size: Int)?
   private var handler = HandlerID(index: 0)
@@ -97,13 +101,16 @@ public final class Sender: WorkClient, EventHandler {
 
   /// Creates a sender of `flows` whose router is in `routers`, on `vcpu` (pinned to `cpu`),
   /// feeding `softirq`'s segment `segment`, shaping in windows of `windowNs` (0 = paced) or
-  /// pacing on ticks of `tickNs` (0 = none; not both).
+  /// pacing on ticks of `tickNs` (0 = none; not both), paying `wakeCycles` per wake-up from a
+  /// sleep.
   /// - Throws: `GSLError` when a frame-size mix cannot be drawn from.
   public init(
     name: String, sim: Simulation, vcpu: VCPU, cpu: Int, softirq: SoftirqCPU, segment: Int, flows: [FlowSpec],
     routers: Set<Int>, routerCount: Int, mode: SendMode, userCycles: Int64, systemCycles: Int64,
-    syscallCycles: Int64, windowNs: Int64 = 0, tickNs: Int64 = 0
+    syscallCycles: Int64, windowNs: Int64 = 0, tickNs: Int64 = 0, wakeCycles: Int64 = 0
   ) throws {
+    precondition(wakeCycles >= 0, "a wake-up costs >= 0 cycles")
+    self.wakeCycles = wakeCycles
     precondition(windowNs >= 0 && tickNs >= 0, "a shaper window and a pacing tick are >= 0 ns")
     precondition(windowNs == 0 || tickNs == 0, "a sender shapes in windows or paces on ticks, not both")
     self.windowNs = windowNs
@@ -174,6 +181,7 @@ public final class Sender: WorkClient, EventHandler {
 
   public func handle(_ event: Event, in sim: Simulation) {
     timerArmed = false
+    woke = true
     if !working { proceed(now: event.time.nanoseconds, sim: sim) }
   }
 
@@ -197,10 +205,12 @@ public final class Sender: WorkClient, EventHandler {
       nextDeparture = schedule.next()
     }
     let n = Int64(burstCount)
+    let wake = woke ? wakeCycles : 0
+    woke = false
     calls &+= 1
     modes.user &+= n &* userCycles
-    modes.system &+= syscallCycles &+ n &* systemCycles
-    return syscallCycles + n * (userCycles + systemCycles)
+    modes.system &+= wake &+ syscallCycles &+ n &* systemCycles
+    return wake + syscallCycles + n * (userCycles + systemCycles)
   }
 
   public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {

@@ -186,6 +186,9 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// began once per tick and, when it is below the target, sends datagrams back to back until
   /// it is not (iperf3 `--pacing-timer`, default 1,000 us; iperf_api.c `iperf_check_throttle`).
   public var udpPacingNs: Int64 = 1_000_000
+  /// The UDP sender's cycles per wake-up on a pacing tick after it slept (iperf3's select
+  /// returning, its timer list, the rate check; the CPU's exit from idle), system time. 0 = free.
+  public var udpWakeup: Int64 = 0
   /// The sink's UDP receive per datagram, in the softirq of the CPU that runs the chain: IP
   /// local delivery (the FIB lookup that finds the local address), `udp_rcv`, the socket
   /// lookup and the queueing to the socket (or the drop when its buffer is full).

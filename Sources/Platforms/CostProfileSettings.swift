@@ -247,6 +247,10 @@ extension CostProfile {
         "netns UDP sender: iperf3's pacing timer; each tick it sends back to back while its average rate "
           + "since the start is below the target (iperf3 --pacing-timer, default 1000 us)."),
       .cycles(
+        "udp_wakeup", \.udpWakeup, fit: 0...1_000_000,
+        "netns UDP sender: cycles per wake-up on a pacing tick after a sleep (iperf3's select and timers, the "
+          + "CPU's exit from idle; system time); 0 = free."),
+      .cycles(
         "udp_deliver", \.udpDeliver, fit: 0...50_000,
         "netns UDP sink: IP local delivery, udp_rcv, socket lookup and queueing, per datagram (softirq)."),
       .cycles(

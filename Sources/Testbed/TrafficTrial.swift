@@ -391,8 +391,8 @@ public final class TrafficTrial: @unchecked Sendable {
   /// wall time. Besides `measure`'s rows: the sink namespace's UDP MIB over the window
   /// (`udp_in_datagrams`, `udp_rcvbuf_errors`, also as the drop place `drop:sink.rcvbuf`,
   /// `udp_in_errors`, `udp_no_ports`), each server's receive buffer (`udp_rcvbuf`), and each
-  /// iperf3 process's own user and system time over its test (`process_user`,
-  /// `process_system`, scopes `gen<k>` for client k and `iperf3-s<r>` for router r's server,
+  /// iperf3 process's own time over its test (`cpu`, its user and system parts `process_user`,
+  /// `process_system`; scopes `gen<k>` for client k and `iperf3-s<r>` for router r's server,
   /// from `iperf3 -J`'s `cpu_utilization_percent`).
   func runIperf3(_ setup: TestbedSetup) throws -> [MetricRow] {
     if let role = TestbedRole.allCases.first(where: { setup.roles.target($0) != nil }) {
@@ -455,9 +455,14 @@ public final class TrafficTrial: @unchecked Sendable {
     add("sink", .udpNoPorts, udp("NoPorts"))
     for (k, out) in outputs.enumerated() {
       let c = try IperfProcessFigures.parse(out)
+      // the process's whole time (getrusage: precise in total, split by tick samples; with
+      // tick accounting it includes the softirq the process ran in its own context), beside the
+      // model's time of its thread
+      add("gen\(k)", .cpu, c.user + c.system)
       add("gen\(k)", .processUser, c.user)
       add("gen\(k)", .processSystem, c.system)
       if let u = c.remoteUser, let sys = c.remoteSystem {
+        add("iperf3-s\(clientRouters[k])", .cpu, u + sys)
         add("iperf3-s\(clientRouters[k])", .processUser, u)
         add("iperf3-s\(clientRouters[k])", .processSystem, sys)
       }

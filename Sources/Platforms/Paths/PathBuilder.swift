@@ -257,7 +257,8 @@ public final class PathBuilder {
   /// `routers` into segment `segment` of the CPU's softirq, with the profile's generator costs
   /// and send mode (`generator_burst`, `generator_window`).
   /// With `generator_socket: udp` the sender is an iperf3 client instead: one sendto per
-  /// datagram (`udp_send_user`, `udp_send_system`), paced on ticks of `udp_pacing`.
+  /// datagram (`udp_send_user`, `udp_send_system`), paced on ticks of `udp_pacing`, each
+  /// wake-up on a tick `udp_wakeup`.
   public func sender(_ name: String, cpu: Int, routers r: Set<Int>, segment: Int) {
     let p = profile
     let d = domain(DomainConfig(name: name, kind: .native, vcpus: 1, affinity: [cpu]))
@@ -271,7 +272,8 @@ public final class PathBuilder {
           userCycles: udp ? p.udpSendUser : p.generatorUser,
           systemCycles: udp ? p.udpSendSystem : p.generatorSystem,
           syscallCycles: udp ? 0 : p.generatorSyscall,
-          windowNs: udp ? 0 : p.generatorWindowNs, tickNs: udp ? p.udpPacingNs : 0))
+          windowNs: udp ? 0 : p.generatorWindowNs, tickNs: udp ? p.udpPacingNs : 0,
+          wakeCycles: udp ? p.udpWakeup : 0))
     } catch {
       // The scenario decoder checks frame mixes; a mix with no positive weight cannot reach here.
       preconditionFailure("\(name): \(error)")
