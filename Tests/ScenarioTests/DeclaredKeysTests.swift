@@ -85,8 +85,10 @@ struct DeclaredKeysTests {
     // mode, 4 generator, sink, softirq entry, dev_weight, netdev_budget and its time, veth_ring)
     // and 2 of the testbed's CPU window the netns CPU rows are counted over (testbed_window_extra,
     // testbed_trial), and 4 more of the netns platforms (generator_window, cpu_background,
-    // linux_context_switch, veth_poll).
-    #expect(Self.keys.count == 2 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 11 + 2 + 4)
+    // linux_context_switch, veth_poll), and 11 of the netns UDP sockets (generator_socket,
+    // udp_send_user, udp_send_system, udp_pacing, udp_wakeup, udp_deliver, udp_recv_user,
+    // udp_recv_system, udp_rcvbuf, udp_truesize, udp_receiver_cpu).
+    #expect(Self.keys.count == 2 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 11 + 2 + 4 + 11)
     #expect(Set(Self.keys.map(\.path)).count == Self.keys.count, "a key is declared twice")
   }
 
