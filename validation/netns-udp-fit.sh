@@ -8,6 +8,7 @@
 set -eu
 VRSIM=${VRSIM:-vrsim}
 OUT=${1:-$(mktemp -d)}
+mkdir -p "$OUT"
 cd "$(dirname "$0")/.."
 # the process rows' whole-time `cpu` beside their user and system parts (scripts/netns-udp-rows.py)
 python3 scripts/netns-udp-rows.py validation/netns-udp-identify-2026-12-06.csv validation/testbed-udp-identify-2026-12-06-vm.csv
