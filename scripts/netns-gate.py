@@ -4,8 +4,8 @@
 Usage: netns-gate.py GATED.csv TRAIN.csv DATA.csv...
 
 Keeps the rows of the DATA files' softirq-mode netns traffic trials (experiments fig9, fig9-warmup,
-fig8b, routes, identify-platforms: trafgen on CPU 0, every hop in CPU 0's NET_RX softirq) and
-writes:
+fig8b, routes, identify-platforms, and the held-out saturated sets heldout-saturated and
+heldout-saturated-routes: trafgen on CPU 0, every hop in CPU 0's NET_RX softirq) and writes:
 
 - GATED.csv: the trials that pass the noise gate. In softirq mode Linux runs the whole chain
   on the sending CPU and nothing of the testbed on CPU 1, so a trial whose CPU 1 was more than
@@ -24,7 +24,9 @@ import csv
 import sys
 from collections import OrderedDict
 
-EXPERIMENTS = ("fig9", "fig9-warmup", "fig8b", "routes", "identify-platforms")
+EXPERIMENTS = (
+    "fig9", "fig9-warmup", "fig8b", "routes", "identify-platforms", "heldout-saturated", "heldout-saturated-routes"
+)
 GATE_PCPU1 = 0.10
 SHORT = 0.98
 

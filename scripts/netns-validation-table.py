@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Error per metric and regime of a netns profile on the testbed data, beside a model-free rule.
 
-Usage: netns-validation-table.py DATA.csv VALIDATE.csv TRAIN.csv
+Usage: netns-validation-table.py DATA.csv VALIDATE.csv TRAIN.csv [--only EXPERIMENT,...] [--target]
 
 DATA.csv is the measured data (validation/netns-paper-2026-12-02-gated.csv, written by
 scripts/netns-gate.py), VALIDATE.csv what `vrsim validate DATA.csv --format csv` printed for it,
@@ -15,6 +15,11 @@ least the platform's training rate, else below. Rows of the training trials are 
 Prints a Markdown table of MAPE per metric group and regime, model and rule side by side. CPU
 rows of the CPUs the testbed leaves idle (pcpu1: 0.4 ... 7% busy with background work, simulated
 0) have no meaningful relative error: their mean absolute difference is printed instead.
+With --only, the held-out rows are those of the named experiments alone (the training rates
+still come from TRAIN.csv's trials in DATA.csv). With --target the rule reads the trial's target
+rate (what a user asks for) instead of the measured offered rate: at saturation trafgen is
+slowed to what the path takes and nothing is lost, so the measured offered rate equals the
+forwarded one and min(offered, rate) is exact by construction.
 """
 
 import csv
@@ -30,6 +35,8 @@ def platform_of(scenario_platform, set_text):
 
 def main():
     data_path, validate_path, train_path = sys.argv[1:4]
+    only = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else None
+    use_target = "--target" in sys.argv
     with open(train_path, newline="") as f:
         training = {(r["experiment"], r["set"], r["note"]) for r in csv.DictReader(f)}
 
@@ -91,6 +98,8 @@ def main():
             row = by_line[int(v["line"])]
             if is_training(row):
                 continue  # training trial
+            if only is not None and row["experiment"] not in only:
+                continue
             t = trial(row)
             p = platform_of(scenario_platform.get(row["scenario"], "?"), row["set"])
             if p not in rate or t not in offered:
@@ -100,6 +109,8 @@ def main():
             r = rate[p]
             off = offered[t]
             goal = target.get(t, off)
+            if use_target:
+                off = goal
             regime = "saturated" if goal >= r else "below"
             n = max(1, routers[t])
             metric, scope = row["metric"], row["scope"]

@@ -22,6 +22,13 @@ TRAIN="scope in [aggregate, pcpu0] and metric in [forwarded_pps, softirq, utilis
 # machine (5.17 us per round trip, 2 switches with a pipe write and read each: 2.59 us, 6,500
 # cycles at 2.5 GHz; kernel v1300, 2026-12-06).
 LINUX=(--set profile.linux_context_switch=6500cycles --set profile.generator_window=0s)
+# linux_switch_refill (a sender's extra work after a switch from another sender on its CPU):
+# v1300's is the least-squares figure of the senders' identification run (1, 2, 4, 8 trafgen
+# processes sharing CPU 0, to the sink, no router; validation/trials/sender-share-2026-12-06.csv,
+# a quiet window): CPU time = c x frames + s x switches, refill = s - linux_context_switch
+# (printed below with its 95% interval). v1045 has no such run: 0.
+REFILL1045=(--set profile.linux_switch_refill=0cycles)
+REFILL1300=(--set profile.linux_switch_refill=608851cycles)
 # veth_poll (threaded mode only; softirq mode pays all of veth_hop per frame either way): v1300's
 # is matched to the threaded identification run of 2026-12-06 (1 router on CPU 1, 50 ... 300 kp/s,
 # validation/testbed-poll-split-threaded-2026-12-06-vm.csv): the value at which the model's CPU 1
@@ -29,6 +36,9 @@ LINUX=(--set profile.linux_context_switch=6500cycles --set profile.generator_win
 # v1045 has no threaded data: 0.
 POLL1045=(--set profile.veth_poll=0cycles)
 POLL1300=(--set profile.veth_poll=60cycles)
+
+# the senders' refill: the identification run's least-squares figure (REFILL1300 above)
+python3 scripts/netns-sender-share-fit.py validation/trials/sender-share-2026-12-06.csv --switch 6500
 
 # noise gate and training split (scripts/netns-gate.py says how)
 python3 scripts/netns-gate.py validation/netns-paper-2026-12-02-gated.csv validation/netns-paper-2026-12-02-train.csv \
@@ -45,7 +55,7 @@ python3 scripts/netns-gate.py validation/netns-identify-2026-12-06-gated.csv val
 "$VRSIM" calibrate validation/netns-paper-2026-12-02-train.csv --fit "$KEYS" --train "$TRAIN" \
   --set profile.generator_system=850cycles --set profile.ip_forward=1060cycles --set profile.bridge=206cycles \
   --set profile.sink_blackhole=20cycles --set profile.testbed_window_extra=400ms --set profile.testbed_trial=1s \
-  --set profile.cpu_background=0% "${LINUX[@]}" "${POLL1045[@]}" "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --set profile.cpu_background=0% "${LINUX[@]}" "${REFILL1045[@]}" "${POLL1045[@]}" "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
   --out scenarios/profiles/netns-v1045-fit.yaml --report validation/netns-v1045-fit-report.md
 "$VRSIM" validate validation/netns-paper-2026-12-02-gated.csv --profile scenarios/profiles/netns-v1045-fit.yaml \
   "${RUN[@]}" --jobs 2 --format csv >"$OUT/v1045-validate.csv"
@@ -56,15 +66,43 @@ python3 scripts/netns-validation-table.py validation/netns-paper-2026-12-02-gate
 "$VRSIM" calibrate validation/netns-identify-2026-12-06-train.csv --fit "$KEYS" --train "$TRAIN" \
   --set profile.generator_system=2710cycles --set profile.ip_forward=2092cycles --set profile.bridge=989cycles \
   --set profile.sink_blackhole=594cycles --set profile.testbed_window_extra=450ms --set profile.testbed_trial=1s \
-  --set profile.cpu_background=3.73% "${LINUX[@]}" "${POLL1300[@]}" "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --set profile.cpu_background=3.73% "${LINUX[@]}" "${REFILL1300[@]}" "${POLL1300[@]}" "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
   --out scenarios/profiles/netns-v1300-fit.yaml --report validation/netns-v1300-fit-report.md
 "$VRSIM" validate validation/netns-identify-2026-12-06-gated.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
   "${RUN[@]}" --jobs 2 --format csv >"$OUT/v1300-validate.csv"
 python3 scripts/netns-validation-table.py validation/netns-identify-2026-12-06-gated.csv "$OUT/v1300-validate.csv" \
   validation/netns-identify-2026-12-06-train.csv
 
+# v1300, held out and saturated: points the training set does not contain (netns-direct with 2 and 4
+# routers, netns-router and netns-bridge with 2 and 4, netns-bridge with 10k ... 1M routes, all at
+# 1 Mp/s; scenarios/testbed/heldout-saturated*.yaml), gated like the rest; the identification
+# trials come along for the training rates of the rule (the table shows the new sets alone)
+python3 scripts/netns-gate.py validation/netns-heldout-saturated-2026-12-06-gated.csv "$OUT/heldout-train.csv" \
+  validation/testbed-identify-platforms-nohog-2026-12-06-vm.csv validation/testbed-heldout-saturated-2026-12-06-vm.csv \
+  validation/testbed-heldout-saturated-routes-2026-12-06-vm.csv
+"$VRSIM" validate validation/netns-heldout-saturated-2026-12-06-gated.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+  "${RUN[@]}" --jobs 2 --format csv >"$OUT/heldout-saturated-validate.csv"
+python3 scripts/netns-validation-table.py validation/netns-heldout-saturated-2026-12-06-gated.csv \
+  "$OUT/heldout-saturated-validate.csv" validation/netns-identify-2026-12-06-train.csv \
+  --only heldout-saturated,heldout-saturated-routes
+echo "the same, the rule reading the target rate instead of the measured offered rate:"
+python3 scripts/netns-validation-table.py validation/netns-heldout-saturated-2026-12-06-gated.csv \
+  "$OUT/heldout-saturated-validate.csv" validation/netns-identify-2026-12-06-train.csv \
+  --only heldout-saturated,heldout-saturated-routes --target
+# and threaded above saturation (1 and 2 routers on CPU 1 at 1 Mp/s), as fig8b-scheduled below; the rule's
+# rate is the training set's netns-direct one (threaded: the rows' scenario says host.forwarding: threaded)
+DIRECT=$(python3 -c 'import csv,sys; v=[float(r["value"]) for r in csv.DictReader(open(sys.argv[1])) if r["scope"]=="aggregate" and r["metric"]=="forwarded_pps" and r["kind"]=="value" and "platform=netns-direct" in r["set"]]; print(sum(v)/len(v))' validation/netns-identify-2026-12-06-train.csv)
+"$VRSIM" validate validation/testbed-heldout-saturated-threaded-2026-12-06-vm.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+  --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
+  --set profile.generator_window=1s --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2 \
+  --format csv >"$OUT/heldout-threaded-validate.csv"
+python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-heldout-saturated-threaded-2026-12-06-vm.csv \
+  "$OUT/heldout-threaded-validate.csv" --rule "$DIRECT"
+
 # veth_poll's match: the threaded identification run, CPU 1 per set and in total, at 0 and 60 cycles
-THREADED=(--set profile.netns_forwarding=threaded --set profile.testbed_window_extra=0s --set profile.cpu_background=0%
+# (threaded: the rows' scenario, scenarios/testbed/fig8b-scheduled.yaml, says host.forwarding: threaded,
+# the mode the testbed ran)
+THREADED=(--set profile.testbed_window_extra=0s --set profile.cpu_background=0%
   --set profile.generator_window=1s --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2)
 for poll in 0 60; do
   "$VRSIM" validate validation/testbed-poll-split-threaded-2026-12-06-vm.csv \
@@ -78,15 +116,15 @@ done
 # the threaded set, never fitted on: the v1300 profile in threaded mode, trafgen's 1 s shaper
 # windows (two whole windows: the testbed's 2 s trials), CPU over the send time and without the
 # machine's background work (the table compares the testbed's own processes' CPU time). The
-# table's set is the quiet re-measurement of 2026-12-06; the 2026-12-05 set (1.4 ... 1.7 CPUs of
-# foreign work) is given beside it.
-for day in 2026-12-06 2026-12-05; do
+# sets: the quiet re-measurement of 2026-12-06 (3 trials a set), the same with 8 trials a set
+# (repeats-2026-12-06, a quiet window), and the 2026-12-05 set (1.4 ... 1.7 CPUs of foreign work)
+for day in 2026-12-06 repeats-2026-12-06 2026-12-05; do
   "$VRSIM" validate validation/testbed-fig8b-scheduled-$day-vm.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
-    --set profile.netns_forwarding=threaded --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
+    --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
     --set profile.generator_window=1s \
     --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2 --format csv \
     >"$OUT/fig8b-scheduled-$day-validate.csv"
   python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-fig8b-scheduled-$day-vm.csv \
-    "$OUT/fig8b-scheduled-$day-validate.csv"
+    "$OUT/fig8b-scheduled-$day-validate.csv" --misses
 done
 echo "validate outputs in $OUT" >&2

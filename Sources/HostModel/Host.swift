@@ -16,7 +16,9 @@ import SimCore
 /// a switch within a domain costs `sameDomainCycles`; going idle and coming back to the vCPU
 /// that ran last is free (Xen's lazy context switch). The costs that grow with the number of
 /// domains (working-set refill, scheduler time per decision, IPI latency) are described on
-/// `ContextSwitchCosts`; each is off at 0 and then costs one branch.
+/// `ContextSwitchCosts`; each is off at 0 and then costs one branch. A domain with a peer
+/// warm-up (`DomainConfig.peerWarmupCycles`) also gets it after a cross-domain switch from
+/// another domain that has one.
 ///
 /// Usage: create, `addDomain` for each domain, `start()`, then let workloads `submit` work.
 ///
@@ -61,6 +63,8 @@ public final class Host: EventHandler {
   var footprint: [Int64] = []
   var runningCount: [Int] = []
   var lastOff: [Int64] = []
+  /// Per domain: its peer warm-up (`DomainConfig.peerWarmupCycles`), ns (0 = none).
+  var peerWarmup: [Int64] = []
   /// The pCPU whose work (a work item's begin or finish) is being executed, or -1 outside
   /// any pCPU's work (device interrupts, timers): the pCPU a wake-up comes from.
   var wakingPCPU = -1
@@ -151,11 +155,13 @@ public final class Host: EventHandler {
       mask = self.config.cpus == 64 ? ~0 : (1 << UInt64(self.config.cpus)) - 1
     }
     precondition(config.footprintBytes >= 0, "footprint of '\(config.name)' must be >= 0 bytes")
+    precondition(config.peerWarmupCycles >= 0, "peer warm-up of '\(config.name)' must be >= 0 cycles")
     let d = Domain(config: config, index: domains.count)
     domains.append(d)
     footprint.append(config.footprintBytes)
     runningCount.append(0)
     lastOff.append(.min)
+    peerWarmup.append(Self.ns(cycles: config.peerWarmupCycles, nsPerCycle: 1 / self.config.clockGHz))
     if config.footprintBytes > 0 && self.config.contextSwitch.refillCyclesPerByte > 0 { workingSet = true }
     for i in 0..<config.vcpus {
       let v = VCPU(domain: d, index: i, id: vcpus.count, host: self, affinityMask: mask)
@@ -537,6 +543,8 @@ public final class Host: EventHandler {
       } else {
         cost &+= crossNs
         v.warmupRemaining &+= warmupNs
+        let last = pcpus[p].lastDomain
+        if last >= 0 && peerWarmup[last] > 0 { v.warmupRemaining &+= peerWarmup[v.domainIndex] }
       }
       pcpus[p].lastVCPU = v.id
       pcpus[p].lastDomain = v.domainIndex

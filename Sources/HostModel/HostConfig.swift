@@ -123,6 +123,11 @@ public struct DomainConfig: Sendable, Equatable {
   /// Bytes of cache the domain's work touches (its working set), for the working-set refill
   /// of `ContextSwitchCosts`; 0 = none (the default).
   public var footprintBytes: Int64 = 0
+  /// Warm-up, in cycles, added to a vCPU of this domain when it starts on a pCPU whose last vCPU
+  /// belonged to another domain with a peer warm-up too: a switch between two tasks of one kind
+  /// (the netns platforms' trafgen processes sharing a CPU), after which the incoming one refills
+  /// what the other evicted. Charged on top of the host's `warmupCycles`; 0 = none (the default).
+  public var peerWarmupCycles: Int64 = 0
 
   /// A domain; defaults: 1 vCPU, weight 256, no cap, no affinity restriction, no reservation.
   public init(

@@ -114,9 +114,6 @@ public struct CostProfile: Sendable, Codable, Equatable {
 
   // The netns platforms as Linux runs them on veth (NetnsPath): the in-model generator and
   // sink, the NET_RX softirq's bounds, the threaded mode's rings
-  /// How the netns platforms forward: in the softirq of the sending CPU, or with each router's
-  /// ingress veth polled by a kernel thread (threaded NAPI).
-  public var netnsForwarding: NetnsForwarding = .softirq
   /// The generator's user-space cycles per frame (filling it), charged as user time.
   public var generatorUser: Int64 = 300
   /// The generator's kernel cycles per frame in its send call (packet socket, skb, up to the
@@ -162,6 +159,11 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// instead of the Xen domain switch costs (`context_switch*`). The default is a process
   /// switch's direct cost, 3.8 us (Li, Ding, Shen 2007; docs/platform-facts.md), at 3.06 GHz.
   public var linuxContextSwitch: Int64 = 11_600
+  /// A sender's extra work after a switch from another sender on its CPU (two trafgen processes
+  /// time-sharing the generator's CPU: the incoming one refills what the other evicted), cycles,
+  /// on top of `linuxContextSwitch`; 0 = none. Identified with N trafgen processes sharing one
+  /// CPU, to the sink (scripts/netns-sender-share.py).
+  public var linuxSwitchRefill: Int64 = 0
   /// The part of `vethHop` paid once per poll rather than per frame (the poll's set-up: the
   /// NAPI or backlog poll entry, its ring bookkeeping and flush), cycles. In softirq mode every
   /// frame's chain is a run of its own, so a crossing costs `vethHop` either way; a threaded
@@ -260,13 +262,4 @@ public enum GeneratorSocket: String, Sendable, Codable, CaseIterable {
   case packet
   /// iperf3: datagrams on UDP sockets, read by a receiver process from its socket.
   case udp
-}
-
-/// How the netns platforms forward over veth.
-public enum NetnsForwarding: String, Sendable, Codable, CaseIterable {
-  /// The whole chain in the NET_RX softirq of the sending CPU (the kernel's default).
-  case softirq
-  /// Each router's ingress veth polled by its own kernel thread (threaded NAPI), the rest of
-  /// the chain in the softirq of the CPU each part runs on.
-  case threaded
 }

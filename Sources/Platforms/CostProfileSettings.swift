@@ -170,10 +170,6 @@ extension CostProfile {
         "Working set of each router guest or container for the working-set refill; 0 = none."),
     ]
     + [
-      .choice(
-        "netns_forwarding", \.netnsForwarding,
-        "How the netns platforms forward over veth: softirq (the whole chain in the NET_RX softirq of the "
-          + "sending CPU) or threaded (each router's ingress veth polled by its own kernel thread)."),
       .cycles(
         "generator_user", \.generatorUser, fit: 0...20_000,
         "netns generator: user-space cycles per frame (user time on its CPU)."),
@@ -227,6 +223,10 @@ extension CostProfile {
         "linux_context_switch", \.linuxContextSwitch, fit: 0...50_000,
         "netns platforms: one context switch between Linux tasks on a CPU (senders, kernel threads), direct "
           + "cycles, charged instead of the Xen domain-switch costs (default: 3.8 us, Li, Ding, Shen 2007)."),
+      .cycles(
+        "linux_switch_refill", \.linuxSwitchRefill, fit: 0...2_000_000,
+        "netns generator: a sender's extra work after a switch from another sender on its CPU (trafgen "
+          + "processes time-sharing it), on top of linux_context_switch; 0 = none."),
       .cycles(
         "veth_poll", \.vethPoll, fit: 0...10_000,
         "netns threaded mode: the part of veth_hop paid once per poll, not per frame (a threaded NAPI poll "

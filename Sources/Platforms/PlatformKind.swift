@@ -45,6 +45,10 @@ public enum PlatformKind: String, Sendable, Codable, CaseIterable {
   /// pinned to CPUs of the host) rather than receiving it from the wire.
   public var hasOwnGenerator: Bool { [.netnsBridge, .netnsRouter, .netnsDirect].contains(self) }
 
+  /// Whether the path forwards over veth and so reads the host's forwarding mode
+  /// (`PlatformSpec.forwarding`: softirq or threaded NAPI): the netns platforms.
+  public var forwardsOverVeth: Bool { hasOwnGenerator }
+
   /// Whether the routers are containers of the host kernel (OpenVZ, netns) rather than guests.
   public var hasContainers: Bool { self == .openvz || hasOwnGenerator }
 

@@ -108,6 +108,9 @@ public struct PlatformSpec: Sendable {
   public var bridgeAging: SimDuration = .s(300)
   /// CPU jobs run beside the routers (the scenario's `workloads:`), none by default.
   public var jobs: [JobSpec] = []
+  /// How the host forwards over veth (the scenario's `host.forwarding`; read by the netns
+  /// paths only): in the softirq of the sending CPU, or threaded NAPI per router.
+  public var forwarding: NetnsForwarding = .softirq
 
   /// Creates a spec.
   public init(
@@ -124,6 +127,17 @@ public struct PlatformSpec: Sendable {
     self.flows = flows
     self.profile = profile
   }
+}
+
+/// How the host forwards over veth (the netns platforms): the scenario's `host.forwarding`,
+/// which the model (`NetnsPath`) and the testbed's set-up (`TestbedSetup`) both read. A host
+/// setting, not a cost: a profile holds no mode.
+public enum NetnsForwarding: String, Sendable, Codable, CaseIterable {
+  /// The whole chain in the NET_RX softirq of the sending CPU (the kernel's default).
+  case softirq
+  /// Each router's ingress veth polled by its own kernel thread (threaded NAPI), the rest of
+  /// the chain in the softirq of the CPU each part runs on.
+  case threaded
 }
 
 /// A platform spec that cannot be built.

@@ -87,6 +87,7 @@ extension ScenarioSpec {
       routers: routerSpecs, flows: flows, profile: profile)
     platformSpec.bridgeStartsLearned = dom0.bridgeLearned
     platformSpec.bridgeAging = dom0.bridgeAging
+    platformSpec.forwarding = host.forwarding
     platformSpec.jobs = jobs.map { j in
       let work: JobSpec.Work =
         j.totalCycles(clockHz: host.clockHz).map { .cycles($0) }

@@ -8,8 +8,22 @@ import SimCore
 /// checked by the scenario machinery: every problem at file:line:column with its key, unknown
 /// keys with a suggestion, values against the declared ranges. A cost the file does not state
 /// (a profile written before that cost was declared) takes its declared default and is named
-/// in a warning, so nothing falls back to a default silently.
+/// in a warning, so nothing falls back to a default silently. `netns_forwarding`, which
+/// profiles held before the forwarding mode became the host's (`host.forwarding`), is read
+/// only to warn: the mode a run uses is the scenario's (docs/DESIGN.md, "Settings are declared once").
 public enum ProfileFile {
+  /// The key older profile files state the netns forwarding mode with: read to warn, never used.
+  public static let retiredForwardingKey = "netns_forwarding"
+
+  /// What reading a profile file gave: the costs, the problems, the warnings, and the forwarding
+  /// mode an older file states (nil when it states none).
+  struct Read {
+    var profile: CostProfile
+    var diagnostics: [ScenarioDiagnostic]
+    var warnings: [String]
+    var forwarding: StatedForwarding?
+  }
+
   /// The profile built into vrsim (`CostProfile.paper2012`), used when a scenario names
   /// `paper-2012.yaml` and no such file is found.
   public static func isBuiltIn(_ name: String) -> Bool {
@@ -51,38 +65,36 @@ public enum ProfileFile {
       + "so at the declared default: \(defaults.joined(separator: ", "))"
   }
 
-  static func read(path: String) -> (
-    profile: CostProfile, diagnostics: [ScenarioDiagnostic], warnings: [String]
-  ) {
+  static func read(path: String) -> Read {
     guard let data = FileManager.default.contents(atPath: path) else {
-      return (
-        CostProfile(),
-        [
+      return Read(
+        profile: CostProfile(),
+        diagnostics: [
           ScenarioDiagnostic(
             file: path, line: 1, column: 1, keyPath: "(file)", message: "the profile cannot be read",
             allowed: "a readable profile file")
         ],
-        []
-      )
+        warnings: [], forwarding: nil)
     }
     return decode(
       YAMLReader.read(bytes: Array(data), file: path, expecting: ScenarioSchema.emptyFileAllowed), file: path)
   }
 
-  private static func decode(_ outcome: YAMLReader.Outcome, file: String) -> (
-    profile: CostProfile, diagnostics: [ScenarioDiagnostic], warnings: [String]
-  ) {
+  private static func decode(_ outcome: YAMLReader.Outcome, file: String) -> Read {
     var profile = CostProfile()
-    guard let root = outcome.root else { return (profile, outcome.diagnostics, []) }
+    guard let root = outcome.root else {
+      return Read(profile: profile, diagnostics: outcome.diagnostics, warnings: [], forwarding: nil)
+    }
     var problems = outcome.diagnostics
     guard let entries = root.entries else {
       problems.append(
         ScenarioDiagnostic(
           root.origin, "(document)", "expected a mapping of profile keys, found \(root.shapeText)",
           allowed: "a mapping such as driver_rx: 1250cycles"))
-      return (profile, problems, [])
+      return Read(profile: profile, diagnostics: problems, warnings: [], forwarding: nil)
     }
-    let known = CostProfile.provenanceKeys.map(\.key) + CostProfile.settings.map(\.key)
+    let known =
+      CostProfile.provenanceKeys.map(\.key) + CostProfile.settings.map(\.key) + [retiredForwardingKey]
     for e in entries where !known.contains(e.key) {
       problems.append(
         ScenarioDiagnostic(
@@ -103,7 +115,11 @@ public enum ProfileFile {
     }
     var decoder = ScenarioDecoder(fileName: file, baseDirectory: nil)
     decoder.apply(CostProfile.settings, in: root, section: "profile", concrete: "", to: &profile)
-    return (profile, problems + decoder.diagnostics, missingCostsWarning(root, file: file).map { [$0] } ?? [])
+    let forwarding = decoder.statedForwarding(
+      in: root, key: retiredForwardingKey, concrete: retiredForwardingKey)
+    return Read(
+      profile: profile, diagnostics: problems + decoder.diagnostics,
+      warnings: missingCostsWarning(root, file: file).map { [$0] } ?? [], forwarding: forwarding)
   }
 
   /// The text of a profile file: a comment header, the provenance keys, then every cost with
@@ -137,17 +153,35 @@ public enum ProfileFile {
 /// Profile files read during one scenario load, by path, so that a sweep of many points reads
 /// each profile once.
 final class ProfileCache {
-  private var read: [String: (profile: CostProfile, diagnostics: [ScenarioDiagnostic], warnings: [String])] =
-    [:]
+  private var read: [String: ProfileFile.Read] = [:]
 
   init() {}
 
   /// The profile at `path`, the problems found in it and its warnings (reported once: the
-  /// first read returns them, later reads of the same load return none).
-  func read(_ path: String) -> (profile: CostProfile, diagnostics: [ScenarioDiagnostic], warnings: [String]) {
-    if let r = read[path] { return (r.profile, [], []) }
+  /// first read returns them, later reads of the same load return none), and the forwarding
+  /// mode it states (every read: the scenario's rules compare it with each point's mode).
+  func read(_ path: String) -> ProfileFile.Read {
+    if var r = read[path] {
+      r.diagnostics = []
+      r.warnings = []
+      return r
+    }
     let r = ProfileFile.read(path: path)
     read[path] = r
     return r
   }
+}
+
+/// A forwarding mode written under an old key (`testbed.forwarding`, `profile.netns_forwarding`
+/// in a scenario or a profile file), with where it was written.
+struct StatedForwarding: Sendable {
+  /// The key as written, e.g. `testbed.forwarding`.
+  var key: String
+  /// The mode it states.
+  var mode: NetnsForwarding
+  /// Where its value was written.
+  var origin: SourceOrigin
+
+  /// `file:line:column` of the value.
+  var place: String { "\(origin.file):\(origin.line):\(origin.column)" }
 }

@@ -67,7 +67,9 @@ extension ScenarioDecoder {
   mutating func decodeTestbed(_ root: YNode) -> TestbedRolesSpec? {
     guard let node = section(root, "testbed", "", abstract: "testbed") else { return nil }
     var roles = TestbedRolesSpec()
-    apply(TestbedRolesSpec.settings, in: node, section: "testbed", concrete: "testbed", to: &roles)
+    if let alias = statedForwarding(in: node, key: "forwarding", concrete: "testbed.forwarding") {
+      forwardingAliases.append(alias)
+    }
     for role in TestbedRole.allCases {
       let r = "testbed.\(role.rawValue)"
       guard let roleNode = section(node, role.rawValue, "testbed", abstract: r) else { continue }
@@ -148,6 +150,7 @@ extension ScenarioDecoder {
       diagnostics += read.diagnostics
       warnings += read.warnings
       costs = read.profile
+      profileForwarding = read.forwarding
     } else if !ProfileFile.isBuiltIn(file) {
       let at = node?.entry("file")?.value.origin ?? origin("profile")
       report(
@@ -157,6 +160,11 @@ extension ScenarioDecoder {
         "a profile file relative to the scenario file's directory or to scenarios/profiles")
     }
     apply(CostProfile.settings, in: node, section: "profile", concrete: "profile", to: &costs)
+    if let alias = statedForwarding(
+      in: node, key: ProfileFile.retiredForwardingKey, concrete: "profile.\(ProfileFile.retiredForwardingKey)"
+    ) {
+      forwardingAliases.append(alias)
+    }
     return (reference, costs)
   }
 

@@ -28,6 +28,11 @@ struct ScenarioDecoder {
 
   /// The scheduler family as written (nil: not written), for the rule that it fits the platform.
   var schedulerKindWritten: SchedulerKind?
+  /// The forwarding mode under its old keys in the scenario (`testbed.forwarding`,
+  /// `profile.netns_forwarding`), in the order read.
+  var forwardingAliases: [StatedForwarding] = []
+  /// The forwarding mode the scenario's profile file states (`netns_forwarding`), if any.
+  var profileForwarding: StatedForwarding?
 
   /// Profile files already read during this load (every sweep point names the same few).
   let profiles: ProfileCache
@@ -195,17 +200,26 @@ struct ScenarioDecoder {
     let sweep = decodeSweep(root)
     let workloads = decodeWorkloads(root)
     let testbed = decodeTestbed(root)
+    var resolvedHost = host
+    resolvedHost.forwarding = resolveForwarding(host.forwarding, written: isGiven("forwarding", in: hostNode))
 
     let placeholder = ScenarioSource(
       fileName: fileName, baseDirectory: baseDirectory, canonicalText: "", hash: "")
     let decoded = ScenarioSpec(
-      name: spec.name, about: spec.about, host: host, platform: platform, profile: profile, costs: spec.costs,
+      name: spec.name, about: spec.about, host: resolvedHost, platform: platform, profile: profile,
+      costs: spec.costs,
       scheduler: scheduler, dom0: dom0, routers: routers, traffic: traffic, run: run, sweep: sweep,
       search: search, workloads: workloads, testbed: testbed, source: placeholder, points: [])
-    let input = CrossKeyRule.Input(spec: decoded, schedulerKindWritten: schedulerKindWritten)
+    let input = CrossKeyRule.Input(
+      spec: decoded, schedulerKindWritten: schedulerKindWritten, profileForwarding: profileForwarding)
     for rule in ScenarioRules.all {
       for broken in rule.check(input) {
-        report(origin(broken.keyPath), broken.keyPath, broken.message, broken.allowed)
+        let at = broken.at ?? origin(broken.keyPath)
+        switch rule.severity {
+        case .error: report(at, broken.keyPath, broken.message, broken.allowed)
+        case .warning:
+          warnings.append("\(at.file):\(at.line):\(at.column): \(broken.keyPath): \(broken.message)")
+        }
       }
     }
     return decoded

@@ -165,7 +165,9 @@ public struct ScenarioDocument: Sendable {
       spec.points = points
     }
     if !problems.isEmpty { throw ScenarioError(diagnostics: problems) }
-    spec.source.warnings = warnings
+    // every sweep point reads the same file: a warning about one place is said once
+    var seen: Set<String> = []
+    spec.source.warnings = warnings.filter { seen.insert($0).inserted }
     return spec
   }
 

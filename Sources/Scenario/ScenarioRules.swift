@@ -5,29 +5,45 @@ import SimCore
 
 /// A rule that ties several keys together: each key is valid alone (its declaration checks
 /// that), but not with the others. Checked on the decoded scenario, in table order, after every
-/// key was read; a broken rule is reported at the key it names.
+/// key was read; a broken rule is reported at the key it names (or at the place it gives). An
+/// error rule refuses the scenario; a warning rule lets it run and says what is off on stderr.
 struct CrossKeyRule: Sendable {
-  /// A broken rule: the concrete key path it is reported at, what is wrong, what is allowed.
+  /// A broken rule: the concrete key path it is reported at, what is wrong, what is allowed,
+  /// and where (nil: where the key was written).
   struct Broken {
     var keyPath: String
     var message: String
     var allowed: String
+    var at: SourceOrigin? = nil
   }
 
-  /// What a rule reads: the decoded scenario, and the scheduler family as written (the decoder
-  /// falls back to the platform's own when it does not fit, so that the other keys still read).
+  /// What a rule reads: the decoded scenario, the scheduler family as written (the decoder
+  /// falls back to the platform's own when it does not fit, so that the other keys still read),
+  /// and the forwarding mode the profile file states under its retired key, if it does.
   struct Input {
     var spec: ScenarioSpec
     var schedulerKindWritten: SchedulerKind?
+    var profileForwarding: StatedForwarding? = nil
+  }
+
+  /// Whether a broken rule refuses the scenario or is a warning.
+  enum Severity: Sendable {
+    /// Refused: exit 2, the diagnostic at the key.
+    case error
+    /// Run, with the message on stderr (`ScenarioSource.warnings`).
+    case warning
   }
 
   /// The abstract key the rule is reported at (for the reader of this table).
   let key: String
+  /// Error or warning.
+  let severity: Severity
   /// Every place the rule is broken (none when it holds).
   let check: @Sendable (Input) -> [Broken]
 
-  init(_ key: String, _ check: @escaping @Sendable (Input) -> [Broken]) {
+  init(_ key: String, severity: Severity = .error, _ check: @escaping @Sendable (Input) -> [Broken]) {
     self.key = key
+    self.severity = severity
     self.check = check
   }
 
@@ -93,6 +109,15 @@ enum ScenarioRules {
       return (
         "\(queues) receive queues, but only dom0's NIC on xen-bridge and xen-router has several",
         "1 on \(platform.rawValue)"
+      )
+    },
+    CrossKeyRule("host.forwarding") { input in
+      let (mode, platform) = (input.spec.host.forwarding, input.spec.platform)
+      guard mode == .threaded && !platform.forwardsOverVeth else { return nil }
+      return (
+        "threaded is threaded NAPI on the veth hops of the netns platforms; \(platform.rawValue) has no veth hop "
+          + "and would ignore it",
+        "softirq (the default) on \(platform.rawValue); threaded on netns-bridge, netns-router or netns-direct"
       )
     },
     CrossKeyRule("routers.each.rx_queues") { input in
@@ -175,6 +200,23 @@ enum ScenarioRules {
         s.low.packetsPerSecond(meanFrameBytes: 64) >= s.high.packetsPerSecond(meanFrameBytes: 64)
       else { return nil }
       return ("the highest rate is not above search.low", "a rate above search.low")
+    },
+    // A profile file written before the mode was the host's states one (`netns_forwarding`):
+    // it is not read (the model and the testbed must run the same mode from the same scenario);
+    // say so, and say it louder when the profile was written for the other mode.
+    CrossKeyRule("profile.netns_forwarding", severity: .warning) { input in
+      guard let stated = input.profileForwarding else { return [] }
+      let used = input.spec.host.forwarding.rawValue
+      let head =
+        "the forwarding mode is now the scenario's option host.forwarding, not a cost: the profile's "
+        + "'\(stated.mode.rawValue)' is not read, this run uses host.forwarding = \(used)"
+      let tail =
+        stated.mode == input.spec.host.forwarding
+        ? " (the same mode); remove the key from the profile"
+        : "; the profile was written for \(stated.mode.rawValue) mode and is used for a \(used) scenario: its costs "
+          + "were fitted with the other execution contexts (set host.forwarding: \(stated.mode.rawValue) to run "
+          + "it as fitted), and remove the key from the profile"
+      return [CrossKeyRule.Broken(keyPath: stated.key, message: head + tail, allowed: "", at: stated.origin)]
     },
   ]
 }

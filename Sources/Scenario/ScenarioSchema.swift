@@ -68,7 +68,9 @@ public enum ScenarioSchema {
   static let entries: [SettingRow] =
     SettingRow.of(ScenarioSpec.headerSettings + [ScenarioSpec.Structure.host])
     + SettingRow.of(MountedSettings.host + [ScenarioSpec.Structure.nic] + MountedSettings.nic)
-    + SettingRow.of([ScenarioSpec.platformSetting] + ScenarioSpec.Structure.profile + MountedSettings.profile)
+    + SettingRow.of(
+      [ScenarioSpec.platformSetting] + ScenarioSpec.Structure.profile + MountedSettings.profile
+        + [ScenarioSpec.Structure.profileForwarding])
     + SettingRow.of([
       ScenarioSpec.Structure.scheduler, SchedulerSpec.kindSetting.at(\.scheduler, "scheduler."),
     ])

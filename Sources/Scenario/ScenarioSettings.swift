@@ -38,6 +38,10 @@ extension HostSpec {
     .integer64(
       "clock", \.clockHz, 100_000_000...10_000_000_000, unit: .hertz,
       "Core clock; profile costs in cycles are converted with it."),
+    .choice(
+      "forwarding", \.forwarding,
+      "netns platforms: how the host forwards over veth, in the model and on the testbed alike: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md). threaded is refused on the other platforms, which have no veth hop."
+    ),
   ]
 }
 
@@ -128,11 +132,13 @@ extension RoutersSpec {
 }
 
 extension TestbedRolesSpec {
+  /// `testbed.forwarding`: the old spelling of `host.forwarding`, read by the decoder itself
+  /// (ScenarioDecoder+Forwarding.swift), bound to no field.
   static let settings: [Setting<TestbedRolesSpec>] = [
-    .structured(
-      "forwarding", \.forwarding, .choice(["softirq", "threaded"]),
-      "How the testbed's routers forward: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md).",
-      embed: { .text($0 ?? "softirq") }, extract: { if case .text(let t) = $0 { .some(t) } else { nil } })
+    .structure(
+      "forwarding", .choice(NetnsForwarding.allCases.map(\.rawValue)), note: "none (host.forwarding decides)",
+      "Old spelling of host.forwarding, still read: when host.forwarding is not written it sets it, with a warning naming this line and what to write instead; a value that disagrees with host.forwarding is an error."
+    )
   ]
 }
 
@@ -332,6 +338,12 @@ extension ScenarioSpec {
         "profile.file", \.profile.path,
         "Profile file: a path relative to the scenario file's directory, or to scenarios/profiles."),
     ]
+    /// `profile.netns_forwarding` in a scenario (or `--set`): the old spelling of `host.forwarding`.
+    static let profileForwarding = Setting<ScenarioSpec>.structure(
+      "profile.netns_forwarding", .choice(NetnsForwarding.allCases.map(\.rawValue)),
+      note: "none (host.forwarding decides)",
+      "Old spelling of host.forwarding (the mode is the host's, not a cost), still read in a scenario and by --set like testbed.forwarding: it sets host.forwarding when that is not written, with a warning; a disagreeing value is an error. In a profile file the key is not read: a warning names the file and the mode the run uses."
+    )
     static let scheduler = section("scheduler", "The CPU scheduler.")
     static let credit2 = section("scheduler.credit2", "Options of credit2.")
     static let cfs = section("scheduler.cfs", "Options of cfs.")

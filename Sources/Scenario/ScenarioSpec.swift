@@ -96,6 +96,10 @@ public struct HostSpec: Codable, Sendable, Equatable {
   public var clockHz: Int64
   /// The network card.
   public var nic: NICSpec
+  /// How the host forwards over veth on the netns platforms (`host.forwarding`): softirq, or
+  /// threaded NAPI per router. The model (`PlatformSpec.forwarding`) and the testbed's set-up
+  /// (`TestbedSetup.forwarding`) both read this one value.
+  public var forwarding: NetnsForwarding = .softirq
 
   /// A host; the defaults are the origin paper's Sec. VI machine (4 cores at 3.06 GHz).
   public init(cpus: Int = 4, clockHz: Int64 = 3_060_000_000, nic: NICSpec = NICSpec()) {
@@ -110,6 +114,9 @@ public typealias NICSpec = Platforms.NICSpec
 
 /// Receive interrupt throttling of the NIC: the platform model's own type.
 public typealias InterruptThrottle = Platforms.InterruptThrottle
+
+/// The host's forwarding mode over veth (`host.forwarding`): the platform model's own type.
+public typealias NetnsForwarding = Platforms.NetnsForwarding
 
 /// A reference to a cost profile.
 public struct ProfileReference: Codable, Sendable, Equatable {

@@ -77,9 +77,6 @@ public struct TestbedRolesSpec: Codable, Sendable, Equatable {
   /// are cabled to the peer's host, in link order (`testbed.ROLE.ports.PEER`).
   public var ports: [TestbedRole: [TestbedRole: [String]]] = [:]
 
-  /// `testbed.forwarding`: `softirq` or `threaded` (nil: not written, softirq).
-  public var forwarding: String? = nil
-
   /// The ssh target of `role`, nil when it runs locally.
   public func target(_ role: TestbedRole) -> SSHTarget? { remote[role] }
 

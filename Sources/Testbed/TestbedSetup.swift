@@ -102,6 +102,9 @@ public struct TestbedSetup: Sendable, Equatable {
   /// The scenario's `run.seed`: the testbed sender's draws of trial k come from
   /// `RandomStreams(seed: seed, replication: k)`.
   public var seed: UInt64 = 1
+  /// The scenario's `host.forwarding` (the value the model reads too): `threaded` makes every
+  /// router's ingress hop a NAPI kernel thread.
+  public var forwarding: NetnsForwarding = .softirq
   /// The scenario's `dom0.pin`: in threaded mode, the CPUs dom0's NAPI thread (its ingress
   /// bridge or forwarding hop) is pinned to; empty: left where the kernel put it.
   public var dom0Pin: [Int] = []
@@ -206,6 +209,7 @@ public struct TestbedSetup: Sendable, Equatable {
       replications: spec.run.replications, hostCPUs: max(1, hostCPUs))
     seed = spec.run.seed
     dom0Pin = spec.dom0.pin
+    forwarding = spec.host.forwarding
     udpReceiverCPU = spec.costs.udpReceiverCPU % max(1, hostCPUs)
     if let roles = spec.testbed {
       try Self.checkCables(roles, platform: platform, routers: count)
@@ -217,14 +221,14 @@ public struct TestbedSetup: Sendable, Equatable {
       self.roles = roles
       if threaded && roles.target(.dut) != nil {
         throw TestbedError(
-          "testbed.forwarding: threaded runs with the dut local (remove testbed.dut.ssh or set testbed.forwarding=softirq)",
+          "host.forwarding: threaded runs with the dut local (remove testbed.dut.ssh or set host.forwarding=softirq)",
           usage: true)
       }
     }
   }
 
-  /// `testbed.forwarding: threaded`: every router's ingress hop is a NAPI kernel thread.
-  public var threaded: Bool { roles.forwarding == "threaded" }
+  /// `host.forwarding: threaded`: every router's ingress hop is a NAPI kernel thread.
+  public var threaded: Bool { forwarding == .threaded }
 
   /// How many links join roles `a` and `b` on `platform` with `routers` routers: one each
   /// way through dom0 (bridge, router), one per router (direct), one generator-to-sink link

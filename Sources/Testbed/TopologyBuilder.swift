@@ -38,7 +38,7 @@ public enum TopologyBuilder {
       }
       guard found.count == 1, let pid = found.first else {
         throw TestbedError(
-          "testbed.forwarding: threaded: the kernel started \(found.count) NAPI threads for \(device) (expected 1: GRO on a veth gives it one NAPI instance)"
+          "host.forwarding: threaded: the kernel started \(found.count) NAPI threads for \(device) (expected 1: GRO on a veth gives it one NAPI instance)"
         )
       }
       let scope = entry.router.map { "thread:vr\($0)" } ?? "thread:dom0"

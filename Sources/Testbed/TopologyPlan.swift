@@ -114,7 +114,7 @@ public struct TopologyPlan: Sendable {
   public private(set) var routerPorts: [(rx: TopologyPort, tx: TopologyPort)] = []
   /// The dom0 port toward the sink (bridge and router platforms).
   public private(set) var dom0SinkPort: TopologyPort?
-  /// Threaded mode (`testbed.forwarding: threaded`): each device whose receive side becomes
+  /// Threaded mode (`host.forwarding: threaded`): each device whose receive side becomes
   /// a NAPI kernel thread, with the router it belongs to (nil: dom0's ingress) and the cgroup
   /// directories the thread joins (empty: none; a NAPI thread can join a v1 cpu and cpuset
   /// cgroup, which places and weights it as the router's processes).

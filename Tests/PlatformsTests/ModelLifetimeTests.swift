@@ -18,7 +18,7 @@ struct ModelLifetimeTests {
       text: ScenarioLoader.defaultScenarioText, fileName: "d.yaml",
       overrides: ["run.duration=1ms", "run.warmup=0ms", "platform=\(platform)", "scheduler.kind=\(kind)"]
         // netns: the threaded mode has a stage (the router's kernel thread) beside the softirq
-        + (platform.hasPrefix("netns") ? ["profile.netns_forwarding=threaded"] : []))
+        + (platform.hasPrefix("netns") ? ["host.forwarding=threaded"] : []))
     weak var simulation: Simulation?
     weak var model: RouterHost?
     weak var stage: Stage?

@@ -70,31 +70,31 @@ struct NetnsSoftirqTests {
     "threaded mode: N equal routers on one CPU below saturation use N x their cost plus the counted switches")
   func threadedBelowSaturation() throws {
     // netns-direct, threaded, on 5 CPUs, 4 routers all pinned to CPU 4, 20 kp/s each; the
-    // generators are router N's on CPU N mod 5 (CPUs 0 ... 3), and in threaded netns-direct a send puts the frame straight
-    // into the router's veth ring (no softirq on the sender's CPU). CPU 4 per frame: the
-    // thread's veth + IP forward 600 + 1535 = 2135 and, after it, the softirq on CPU 4: its
-    // veth to the sink + blackhole 600 + 900 = 1500, plus 300 per NET_RX run; the test counts
-    // the runs and the context switches (each a Linux switch: 11,600 cycles).
-    // Expected busy = (R x 3635 + runs x 300 + switches x 11600) / clock, within 1% (window edges:
-    // a batch that straddles one).
-    let (r, _) = try Self.run(
+    // generators are trafgen (CBR), all on CPU 0 where trafgen pins its worker, and in threaded
+    // netns-direct a send puts the frame straight into the router's veth ring (no softirq on
+    // the sender's CPU). CPU 4 per frame: the thread's veth + IP forward 600 + 1535 = 2135 and,
+    // after it, the softirq on CPU 4: its veth to the sink + blackhole 600 + 900 = 1500, plus 300
+    // per NET_RX run; the test counts the runs and CPU 4's context switches (each a Linux
+    // switch: 11,600 cycles). Expected busy = (R x 3635 + runs x 300 + switches x 11600) / clock,
+    // within 1% (window edges: a batch that straddles one).
+    let (r, host) = try Self.run(
       "netns-direct", rate: "80kpps", cpus: 5,
       extra: [
         "routers.count=4", "routers.each.pin=[4]",
         "traffic[0]={to: each, rate: 20kpps, frame: 64B, arrival: cbr}",
-        "profile.netns_forwarding=threaded",
+        "host.forwarding=threaded",
       ])
     let total = 80_000.0
     #expect(abs(r.aggregate.forwardedPps - total) / total < 0.005, "\(r.aggregate.forwardedPps)")
     #expect(r.aggregate.droppedPps == 0)
     let modes = try #require(r.cpuModes)
     let cpu4 = modes[4]
-    // switches: CPU 4 is the only CPU whose entities change (each generator is alone on its CPU
-    // and goes idle between sends, which is free), so the host's rate is CPU 4's
-    let expected =
-      (total * 3_635 + cpu4.netRxSoftirqsPerSecond * 300 + r.switchesPerSecond * 11_600) / Self.clock
+    // switches: CPU 4's own (the four senders on CPU 0 switch too, on CPU 0)
+    let report = host.host.report()
+    let switches = Double(report.pcpus[4].switches) / report.elapsedSeconds
+    let expected = (total * 3_635 + cpu4.netRxSoftirqsPerSecond * 300 + switches * 11_600) / Self.clock
     #expect(abs(cpu4.busy - expected) / expected < 0.01, "CPU 4 busy \(cpu4.busy), hand \(expected)")
-    #expect(r.switchesPerSecond > 0, "four threads on one CPU switch")
+    #expect(switches > 0, "four threads on one CPU switch")
     #expect(
       abs(cpu4.softirq - (total * 1_500 + cpu4.netRxSoftirqsPerSecond * 300) / Self.clock) < 0.002,
       "softirq on the threads' CPU: the part after the thread")
@@ -108,8 +108,10 @@ struct NetnsSoftirqTests {
   )
   func threadedSharesByWeight() throws {
     // netns-direct, threaded, 2 routers pinned to CPU 2, weights 512 and 256 (vr0, vr1), each
-    // offered 1 Mp/s by its own generator (CPUs 0 and 1: 2200 cycles per frame, 1.39 Mp/s
-    // possible). CPU 2 can forward at most 3.06e9 / 3635 = 842 kp/s: saturated, CFS gives the
+    // offered 1 Mp/s (Poisson: the testbed's own sender, which stays where taskset puts it) by
+    // its own generator (CPUs 0 and 1: 2200 cycles per frame, 1.39 Mp/s possible; two trafgen
+    // would both run on CPU 0, which then limits them). CPU 2 can forward at most
+    // 3.06e9 / 3635 = 842 kp/s: saturated, CFS gives the
     // two threads CPU time 2:1, so vr0 forwards twice vr1's rate, within 5% (switch costs are
     // equal for both, slices are per-slice rounded).
     // A full ring refuses the send (ENOBUFS) and trafgen calls again: nothing is lost, the
@@ -118,8 +120,8 @@ struct NetnsSoftirqTests {
       "netns-direct", rate: "2Mpps",
       extra: [
         "routers.count=2", "routers.each.pin=[2]",
-        "traffic[0]={to: each, rate: 1Mpps, frame: 64B, arrival: cbr}",
-        "profile.netns_forwarding=threaded", "routers.overrides=[{index: 0, weight: 512}]",
+        "traffic[0]={to: each, rate: 1Mpps, frame: 64B, arrival: poisson}",
+        "host.forwarding=threaded", "routers.overrides=[{index: 0, weight: 512}]",
       ])
     let ratio = r.routers[0].forwardedPps / r.routers[1].forwardedPps
     #expect(abs(ratio - 2) / 2 < 0.05, "vr0 \(r.routers[0].forwardedPps) vs vr1 \(r.routers[1].forwardedPps)")
@@ -175,7 +177,7 @@ struct NetnsSoftirqTests {
     #expect(c.offered == c.forwarded + c.dropped + UInt64(c.inside), "\(c)")
   }
 
-  @Test("generators as the testbed pins trafgen: on the CPUs no router is pinned to")
+  @Test("generators as the testbed pins them: on the CPUs no router is pinned to")
   func sendersAvoidPinnedCPUs() throws {
     // netns-direct, threaded, 2 CPUs, 2 routers pinned to CPU 1 (fig8b-scheduled's layout), 30
     // kp/s each: both generators go to CPU 0 (testbed: the generator leaves out the CPUs a router
@@ -186,7 +188,7 @@ struct NetnsSoftirqTests {
       extra: [
         "routers.count=2", "routers.each.pin=[1]",
         "traffic[0]={to: each, rate: 30kpps, frame: 64B, arrival: cbr}",
-        "profile.netns_forwarding=threaded",
+        "host.forwarding=threaded",
       ])
     let modes = try #require(r.cpuModes)
     let user = 60_000 * 300 / Self.clock
@@ -286,7 +288,7 @@ struct NetnsSoftirqTests {
       extra: [
         "routers.count=4", "routers.each.pin=[1]",
         "traffic[0]={to: each, rate: 20kpps, frame: 64B, arrival: cbr}",
-        "profile.netns_forwarding=threaded", "profile.generator_window=1s", "run.warmup=0s",
+        "host.forwarding=threaded", "profile.generator_window=1s", "run.warmup=0s",
       ], duration: "1s")
     let total = 80_000.0
     #expect(abs(r.aggregate.forwardedPps - total) / total < 0.005, "\(r.aggregate.forwardedPps)")
@@ -323,7 +325,7 @@ struct NetnsSoftirqTests {
         extra: [
           "routers.count=4", "routers.each.pin=[1]",
           "traffic[0]={to: each, rate: 20kpps, frame: 64B, arrival: cbr}",
-          "profile.netns_forwarding=threaded", "profile.generator_window=1s", "run.warmup=0s",
+          "host.forwarding=threaded", "profile.generator_window=1s", "run.warmup=0s",
           "profile.veth_poll=\(poll)cycles",
         ], duration: "1s")
     }
@@ -377,7 +379,7 @@ struct NetnsSoftirqTests {
     #expect(PlatformKind.netnsRouter.path.contains("veth -> host: IP forward (FIB) -> veth -> vrN"))
     #expect(PlatformKind.netnsBridge.path.contains("host: bridge"))
     let (_, threaded) = try Self.run(
-      "netns-router", rate: "1kpps", extra: ["profile.netns_forwarding=threaded"], duration: "100ms")
+      "netns-router", rate: "1kpps", extra: ["host.forwarding=threaded"], duration: "100ms")
     print("path netns-router threaded: \(threaded.pathDescription)")
     #expect(threaded.pathDescription.contains("vrN.napi [kernel thread"), "\(threaded.pathDescription)")
     #expect(threaded.pathDescription.contains("softirq of the thread's CPU"))

@@ -9,7 +9,7 @@ import Testing
   import Glibc
 #endif
 
-/// Threaded forwarding (`testbed.forwarding: threaded`) on the real testbed: where the
+/// Threaded forwarding (`host.forwarding: threaded`) on the real testbed: where the
 /// forwarding runs, how weights share a CPU, and what a SIGKILL leaves. Each test takes a few
 /// seconds (the trials are 1 to 2 s; building the topology about 1 s). Part of the one
 /// serialized live suite, so that no two live tests compete for the testbed's lock.
@@ -20,13 +20,12 @@ extension LiveTestbedTests {
       .joined(separator: ", ")
     let text = """
       name: threaded
-      host: { cpus: 2, clock: 2.5GHz, nic: { rate: 10Gbps, rx_ring: 256, tx_ring: 256, vfs: 0 } }
+      host: { cpus: 2, clock: 2.5GHz, forwarding: threaded, nic: { rate: 10Gbps, rx_ring: 256, tx_ring: 256, vfs: 0 } }
       platform: netns-direct
       profile: paper-2012.yaml
       routers: { count: \(routers), each: { vcpus: 1, weight: 256, cap: 0, routes: 1, pin: [1] }, overrides: [\(overrides)] }
       traffic: [ { to: all, rate: \(rate)pps, frame: 64B, arrival: cbr } ]
       run: { duration: \(seconds)s, warmup: 0s, replications: 1, seed: 1 }
-      testbed: { forwarding: threaded }
       """
     let spec = try ScenarioLoader.load(text: text, fileName: "threaded.yaml", overrides: [])
     return try TestbedSetup(spec: spec, hostCPUs: 2)
@@ -101,14 +100,13 @@ extension LiveTestbedTests {
   func dom0HopRunsOnItsPinnedCPU() throws {
     let text = """
       name: threaded-dom0
-      host: { cpus: 2, clock: 2.5GHz, nic: { rate: 10Gbps, rx_ring: 256, tx_ring: 256, vfs: 0 } }
+      host: { cpus: 2, clock: 2.5GHz, forwarding: threaded, nic: { rate: 10Gbps, rx_ring: 256, tx_ring: 256, vfs: 0 } }
       platform: netns-bridge
       profile: paper-2012.yaml
       dom0: { pin: [1] }
       routers: { count: 1, each: { vcpus: 1, weight: 256, cap: 0, routes: 1, pin: [1] } }
       traffic: [ { to: all, rate: 20000pps, frame: 64B, arrival: cbr } ]
       run: { duration: 1s, warmup: 0s, replications: 1, seed: 1 }
-      testbed: { forwarding: threaded }
       """
     let setup = try TestbedSetup(
       spec: try ScenarioLoader.load(text: text, fileName: "threaded-dom0.yaml", overrides: []), hostCPUs: 2)

@@ -14,7 +14,7 @@ import NetModel
 ///   dom0: IP forward (FIB) -> veth -> sink: blackhole route;
 /// - netns-bridge: the same with dom0 bridging (`bridge`) instead of forwarding.
 ///
-/// Execution contexts (`profile.netns_forwarding`):
+/// Execution contexts (the scenario's `host.forwarding`, `PlatformSpec.forwarding`):
 /// - softirq (default): every hop runs inline in the NET_RX softirq of the sending CPU, one
 ///   run-to-completion chain per frame before the sender's next send (`SoftirqCPU`): the
 ///   rate is clock / (generator + Σ hops + sink + softirq entry), the other CPUs stay idle.
@@ -26,10 +26,11 @@ import NetModel
 ///   poll set-up (`veth_poll`, a part of `veth_hop`) once per poll, not per frame.
 ///
 /// Routers as the testbed places them: router N's cgroup (its kernel thread, its jobs) on CPUs
-/// N x vCPUs ... mod CPUs unless pinned; generators as the testbed pins trafgen, on the CPUs no
+/// N x vCPUs ... mod CPUs unless pinned; generators as the testbed pins them, on the CPUs no
 /// router is pinned to (every CPU if the pins cover them all): netns-direct has one per router
 /// (router N's on the N-th of those CPUs, mod their count), the others one for all routers on
-/// the first of them.
+/// the first of them; but a trafgen generator (CBR flows) runs on CPU 0, where trafgen pins its
+/// worker itself. Senders that share a CPU pay `linux_switch_refill` after a switch from another.
 ///
 /// UDP sockets (`profile.generator_socket: udp`, what the testbed runs with `--generator
 /// iperf3`): the generator is an iperf3 client per router, pinned as the testbed pins them
@@ -59,7 +60,7 @@ enum NetnsPath: PlatformPath {
       return b.domain(d)
     }
     let n = b.routers
-    let threaded = p.netnsForwarding == .threaded
+    let threaded = b.spec.forwarding == .threaded
     let cpus = b.softirqCPUs()
     let sink = b.sinkPort()
 
@@ -118,13 +119,22 @@ enum NetnsPath: PlatformPath {
     let pinned = Set(b.spec.routers.compactMap(\.domain.affinity).joined().map { $0 % cpus.count })
     let free = (0..<cpus.count).filter { !pinned.contains($0) }
     let senderCPUs = free.isEmpty ? Array(0..<cpus.count) : free
-    // UDP: an iperf3 client per router, pinned as the testbed pins them: client N on CPU N mod CPUs
+    // A CBR group is sent by trafgen 0.6.8 with `--cpus 1`, which forks its one worker and pins
+    // it to CPU 0 itself (trafgen.c: worker i on CPU i), whatever taskset the testbed started it
+    // under: every trafgen runs on CPU 0 (measured: a trafgen started with `taskset -c 1` kept
+    // CPU 1 idle and CPU 0 busy). The testbed's own sender (Poisson, on-off) stays where it is put.
+    func placed(_ cpu: Int, _ routers: Set<Int>) -> (cpu: Int, routers: Set<Int>) {
+      let trafgen = b.spec.flows.filter { routers.contains($0.router) }.allSatisfy { $0.arrivals == .cbr }
+      return (cpu: trafgen ? 0 : cpu, routers: routers)
+    }
+    // UDP: an iperf3 client per router, pinned as the testbed pins them (client N on CPU N mod
+    // CPUs; iperf3 keeps the taskset it is started under)
     let groups: [(cpu: Int, routers: Set<Int>)] =
       udp
       ? (0..<n).map { (cpu: $0 % cpus.count, routers: [$0]) }
       : b.spec.kind == .netnsDirect
-        ? (0..<n).map { (cpu: senderCPUs[$0 % senderCPUs.count], routers: [$0]) }
-        : [(cpu: senderCPUs[0], routers: Set(0..<n))]
+        ? (0..<n).map { placed(senderCPUs[$0 % senderCPUs.count], [$0]) }
+        : [placed(senderCPUs[0], Set(0..<n))]
     for (k, g) in groups.enumerated() {
       b.sender("gen\(k)", cpu: g.cpu, routers: g.routers, segment: firstIndex)
     }

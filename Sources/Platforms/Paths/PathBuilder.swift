@@ -261,7 +261,9 @@ public final class PathBuilder {
   /// wake-up on a tick `udp_wakeup`.
   public func sender(_ name: String, cpu: Int, routers r: Set<Int>, segment: Int) {
     let p = profile
-    let d = domain(DomainConfig(name: name, kind: .native, vcpus: 1, affinity: [cpu]))
+    var config = DomainConfig(name: name, kind: .native, vcpus: 1, affinity: [cpu])
+    config.peerWarmupCycles = p.linuxSwitchRefill  // a switch from another sender: the refill
+    let d = domain(config)
     let udp = p.generatorSocket == .udp
     do {
       senders.append(
