@@ -157,7 +157,7 @@ public enum MeasuredData {
       if !isKnownScope(scope.text) {
         problem(
           rowLine, scope.column, "scope",
-          "unknown scope '\(scope.text)'; allowed: aggregate, vrN, dom0, host, pcpuN, stage:NAME, drop:PLACE, job:NAME, thread:NAME"
+          "unknown scope '\(scope.text)'; allowed: aggregate, vrN, dom0, host, sink, pcpuN, genN, iperf3-sN, stage:NAME, drop:PLACE, job:NAME, thread:NAME"
         )
       }
       func number(_ f: (text: String, column: Int), _ name: String, optional: Bool) -> Double?? {
@@ -247,8 +247,9 @@ public enum MeasuredData {
   }
 
   static func isKnownScope(_ s: String) -> Bool {
-    if ["aggregate", "host", "dom0"].contains(s) { return true }
-    for prefix in ["vr", "pcpu"] where s.hasPrefix(prefix) {
+    if ["aggregate", "host", "dom0", "sink"].contains(s) { return true }
+    // the netns platforms' processes: senders gen<k>, UDP receivers iperf3-s<r>
+    for prefix in ["vr", "pcpu", "gen", "iperf3-s"] where s.hasPrefix(prefix) {
       let rest = s.dropFirst(prefix.count)
       if !rest.isEmpty && rest.allSatisfy(\.isASCII) && rest.allSatisfy(\.isNumber) { return true }
     }

@@ -8,6 +8,9 @@ public enum SendMode: Sendable, Equatable {
   /// Frames written into a TX_RING and flushed by one send call per burst of up to this many
   /// frames (trafgen's PACKET_TX_RING): the call's cost is shared by the burst.
   case txRing(burst: Int)
+  /// One sendto per datagram on a UDP socket (iperf3's client), `syscall` cycles each: as
+  /// `perPacket`, with the UDP/IP output path in the per-datagram `system` cycles.
+  case udp
 }
 
 /// A traffic generator inside the model, as the testbed runs trafgen: a process pinned to a
@@ -26,6 +29,12 @@ public enum SendMode: Sendable, Equatable {
 /// (netsniff-ng trafgen.c, `shaper_delay`): the frames whose departures fall in [kW, (k+1)W)
 /// all leave from kW on, back to back, and the sender sleeps from the last of them to the next
 /// window: a busy sender for as long as its window's frames last, with one wake-up per window.
+///
+/// With a pacing tick T (`tickNs` > 0) the sender paces as a rate-limited iperf3 client does
+/// (iperf_api.c, `iperf_check_throttle` on its `--pacing-timer`): it sends while its average
+/// rate since the start is below the target, else waits for the next tick of its timer, so a
+/// datagram whose departure falls in ((k-1)T, kT] leaves from kT on, back to back with the
+/// others of that tick; one wake-up per tick.
 ///
 /// A frame that goes straight into a kernel thread's ring finds the ring full: the send call
 /// fails (ENOBUFS: the veth stopped its queue) and the sender calls again after
@@ -46,6 +55,10 @@ public final class Sender: WorkClient, EventHandler {
   public let mode: SendMode
   /// Cycles per frame in user space, in the send call, and per call.
   public let userCycles: Int64, systemCycles: Int64, syscallCycles: Int64
+  /// Cycles of each wake-up from its sleep (a timer's expiry: iperf3's select and timer
+  /// processing, the CPU's exit from idle), charged as system time on the send that follows.
+  public let wakeCycles: Int64
+  private var woke = false
   private let schedule: ArrivalSchedule
   private var nextDeparture: (time: Int64, router: Int, size: Int)?
   private var handler = HandlerID(index: 0)
@@ -60,6 +73,8 @@ public final class Sender: WorkClient, EventHandler {
   private var burstNext = 0
   /// trafgen's shaper window, ns (0 = paced).
   private let windowNs: Int64
+  /// iperf3's pacing tick, ns (0 = none).
+  private let tickNs: Int64
   /// Per router: the kernel thread's ring its frames go straight into (threaded, no hop
   /// before the thread), else nil.
   private var directRing: [PacketRing?] = []
@@ -85,15 +100,21 @@ public final class Sender: WorkClient, EventHandler {
   public var meanLateness: Double { latenessCount > 0 ? Double(latenessSum) / Double(latenessCount) : 0 }
 
   /// Creates a sender of `flows` whose router is in `routers`, on `vcpu` (pinned to `cpu`),
-  /// feeding `softirq`'s segment `segment`, shaping in windows of `windowNs` (0 = paced).
+  /// feeding `softirq`'s segment `segment`, shaping in windows of `windowNs` (0 = paced) or
+  /// pacing on ticks of `tickNs` (0 = none; not both), paying `wakeCycles` per wake-up from a
+  /// sleep.
   /// - Throws: `GSLError` when a frame-size mix cannot be drawn from.
   public init(
     name: String, sim: Simulation, vcpu: VCPU, cpu: Int, softirq: SoftirqCPU, segment: Int, flows: [FlowSpec],
     routers: Set<Int>, routerCount: Int, mode: SendMode, userCycles: Int64, systemCycles: Int64,
-    syscallCycles: Int64, windowNs: Int64 = 0
+    syscallCycles: Int64, windowNs: Int64 = 0, tickNs: Int64 = 0, wakeCycles: Int64 = 0
   ) throws {
-    precondition(windowNs >= 0, "a shaper window is >= 0 ns")
+    precondition(wakeCycles >= 0, "a wake-up costs >= 0 cycles")
+    self.wakeCycles = wakeCycles
+    precondition(windowNs >= 0 && tickNs >= 0, "a shaper window and a pacing tick are >= 0 ns")
+    precondition(windowNs == 0 || tickNs == 0, "a sender shapes in windows or paces on ticks, not both")
     self.windowNs = windowNs
+    self.tickNs = tickNs
     self.name = name
     self.vcpu = vcpu
     self.cpu = cpu
@@ -106,7 +127,7 @@ public final class Sender: WorkClient, EventHandler {
     self.sim = sim
     schedule = try ArrivalSchedule(flows: flows, streams: sim.streams, routers: routers)
     switch mode {
-    case .perPacket: burstLimit = 1
+    case .perPacket, .udp: burstLimit = 1
     case .txRing(let b):
       precondition(b >= 1, "a TX_RING burst holds at least one frame")
       burstLimit = b
@@ -135,9 +156,14 @@ public final class Sender: WorkClient, EventHandler {
     if !working && !timerArmed { proceed(now: now.nanoseconds, sim: sim) }
   }
 
-  /// When a frame departing at `time` may leave: then, or its shaper window's start.
+  /// When a frame departing at `time` may leave: then, its shaper window's start, or the
+  /// first pacing tick at or after it.
   @inline(__always) private func due(_ time: Int64) -> Int64 {
-    windowNs > 0 ? time - time % windowNs : time
+    if tickNs > 0 {
+      let r = time % tickNs
+      return r == 0 ? time : time - r + tickNs
+    }
+    return windowNs > 0 ? time - time % windowNs : time
   }
 
   /// Sends at once if the next departure is due, else sleeps until it is.
@@ -155,6 +181,7 @@ public final class Sender: WorkClient, EventHandler {
 
   public func handle(_ event: Event, in sim: Simulation) {
     timerArmed = false
+    woke = true
     if !working { proceed(now: event.time.nanoseconds, sim: sim) }
   }
 
@@ -178,10 +205,12 @@ public final class Sender: WorkClient, EventHandler {
       nextDeparture = schedule.next()
     }
     let n = Int64(burstCount)
+    let wake = woke ? wakeCycles : 0
+    woke = false
     calls &+= 1
     modes.user &+= n &* userCycles
-    modes.system &+= syscallCycles &+ n &* systemCycles
-    return syscallCycles + n * (userCycles + systemCycles)
+    modes.system &+= wake &+ syscallCycles &+ n &* systemCycles
+    return wake + syscallCycles + n * (userCycles + systemCycles)
   }
 
   public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {

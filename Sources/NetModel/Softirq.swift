@@ -72,12 +72,16 @@ public final class SoftirqSegment {
 }
 
 /// The end of the path: the sink namespace, whose blackhole route drops every frame after
-/// its lookup (the lookup's cost is the segment's last hop); a frame that reaches it counts as
-/// forwarded, with its latency from its send.
+/// its lookup (the lookup's cost is the segment's last hop), or, with UDP sockets, the
+/// socket of the frame's router (`sockets`, the delivery's cost the segment's last hop); a
+/// frame that reaches it counts as forwarded (as the testbed counts the sink's veth), with its
+/// latency from its send, whether or not its socket's buffer then takes it.
 public final class SinkPort: PacketSink {
   /// `sink`.
   public let name = "sink"
   let metrics: FlowMetrics
+  /// The UDP sockets, router r's datagrams to `sockets[r % count]`; empty: the blackhole route.
+  public var sockets: [UDPSocket] = []
 
   /// A sink that reports into `metrics`.
   public init(metrics: FlowMetrics) { self.metrics = metrics }
@@ -85,6 +89,7 @@ public final class SinkPort: PacketSink {
   @discardableResult
   public func accept(_ packet: Packet, at now: SimTime) -> Bool {
     metrics.forwarded(packet, receivedAt: now.nanoseconds)
+    if !sockets.isEmpty { sockets[Int(packet.port) % sockets.count].accept(packet, at: now) }
     return true
   }
 }

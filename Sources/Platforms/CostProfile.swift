@@ -172,6 +172,46 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// `vethHop`.
   public var vethPoll: Int64 = 0
 
+  // UDP sockets: the netns generator and sink as iperf3 runs them (`generator_socket: udp`)
+  /// What the netns generator and sink are: trafgen on a packet socket into a blackhole route
+  /// (the default), or iperf3-like UDP sockets (a client sending datagrams, a server reading
+  /// them from its socket).
+  public var generatorSocket: GeneratorSocket = .packet
+  /// The UDP sender's user-space cycles per datagram (iperf3 filling and accounting a
+  /// datagram, its rate check), user time.
+  public var udpSendUser: Int64 = 1_000
+  /// The UDP sender's kernel cycles per datagram: one sendto (syscall entry and exit, socket
+  /// lookup, skb allocation and copy, the UDP and IP output path up to the veth's transmit),
+  /// system time.
+  public var udpSendSystem: Int64 = 4_000
+  /// iperf3's pacing timer: a rate-limited client checks its average rate since the test
+  /// began once per tick and, when it is below the target, sends datagrams back to back until
+  /// it is not (iperf3 `--pacing-timer`, default 1,000 us; iperf_api.c `iperf_check_throttle`).
+  public var udpPacingNs: Int64 = 1_000_000
+  /// The UDP sender's cycles per wake-up on a pacing tick after it slept (iperf3's select
+  /// returning, its timer list, the rate check; the CPU's exit from idle), system time. 0 = free.
+  public var udpWakeup: Int64 = 0
+  /// The sink's UDP receive per datagram, in the softirq of the CPU that runs the chain: IP
+  /// local delivery (the FIB lookup that finds the local address), `udp_rcv`, the socket
+  /// lookup and the queueing to the socket (or the drop when its buffer is full).
+  public var udpDeliver: Int64 = 1_500
+  /// The UDP receiver's user-space cycles per datagram (iperf3's server loop: its select and
+  /// its accounting of the datagram), user time.
+  public var udpRecvUser: Int64 = 1_000
+  /// The UDP receiver's kernel cycles per datagram (select and recvmsg: the copy to user
+  /// space, the skb free), system time.
+  public var udpRecvSystem: Int64 = 3_000
+  /// The receive buffer of each sink socket, bytes (`sk_rcvbuf`: the kernel keeps twice what
+  /// SO_RCVBUF asks; Linux's default net.core.rmem_default is 212,992): a datagram is queued
+  /// while the bytes already queued are at most this, else dropped (UdpRcvbufErrors).
+  public var udpRcvbuf: Int64 = 212_992
+  /// Bytes one queued datagram charges to the receive buffer (its skb's truesize: the data
+  /// buffer and `struct sk_buff`; 2,304 for a 1,472 B datagram in a 2 KiB buffer).
+  public var udpTruesize: Int64 = 2_304
+  /// The CPU each UDP receiver (one iperf3 server per router) is pinned to, modulo the host's
+  /// CPUs.
+  public var udpReceiverCPU = 1
+
   // Costs that grow with the number of routers (each 0 = off; docs/DESIGN.md, README "Costs
   // that grow with the router count")
   /// dom0 per vif it serves and batch: netback walking its vifs (schedule list, per-vif state)
@@ -214,4 +254,12 @@ public struct CostProfile: Sendable, Codable, Equatable {
 
   /// Creates the default (paper-2012) profile.
   public init() {}
+}
+
+/// What the netns platforms' generator and sink are.
+public enum GeneratorSocket: String, Sendable, Codable, CaseIterable {
+  /// trafgen: frames on a packet socket, into the sink's blackhole route.
+  case packet
+  /// iperf3: datagrams on UDP sockets, read by a receiver process from its socket.
+  case udp
 }

@@ -231,5 +231,43 @@ extension CostProfile {
         "veth_poll", \.vethPoll, fit: 0...10_000,
         "netns threaded mode: the part of veth_hop paid once per poll, not per frame (a threaded NAPI poll "
           + "and the softirq run after it take up to napi_weight frames); 0 = all per frame."),
+      // UDP sockets: the netns generator and sink as iperf3 runs them
+      .choice(
+        "generator_socket", \.generatorSocket,
+        "netns generator and sink: packet (trafgen on a packet socket, blackhole route) or udp (iperf3: a "
+          + "UDP client per router flow, a server per router reading its socket)."),
+      .cycles(
+        "udp_send_user", \.udpSendUser, fit: 0...50_000,
+        "netns UDP sender: user-space cycles per datagram (iperf3 filling and counting it; user time)."),
+      .cycles(
+        "udp_send_system", \.udpSendSystem, fit: 0...50_000,
+        "netns UDP sender: kernel cycles per datagram, one sendto up to the veth's transmit (UDP/IP output)."),
+      .integer64(
+        "udp_pacing", \.udpPacingNs, 1_000...1_000_000_000, unit: .nanoseconds,
+        "netns UDP sender: iperf3's pacing timer; each tick it sends back to back while its average rate "
+          + "since the start is below the target (iperf3 --pacing-timer, default 1000 us)."),
+      .cycles(
+        "udp_wakeup", \.udpWakeup, fit: 0...1_000_000,
+        "netns UDP sender: cycles per wake-up on a pacing tick after a sleep (iperf3's select and timers, the "
+          + "CPU's exit from idle; system time); 0 = free."),
+      .cycles(
+        "udp_deliver", \.udpDeliver, fit: 0...50_000,
+        "netns UDP sink: IP local delivery, udp_rcv, socket lookup and queueing, per datagram (softirq)."),
+      .cycles(
+        "udp_recv_user", \.udpRecvUser, fit: 0...50_000,
+        "netns UDP receiver: user-space cycles per datagram (iperf3's server loop; user time)."),
+      .cycles(
+        "udp_recv_system", \.udpRecvSystem, fit: 0...50_000,
+        "netns UDP receiver: kernel cycles per datagram (select and recvmsg, copy out, free; system time)."),
+      .integer64(
+        "udp_rcvbuf", \.udpRcvbuf, 1...1_073_741_824, unit: .bytes,
+        "netns UDP sink: each socket's receive buffer (sk_rcvbuf, twice SO_RCVBUF; Linux default 212992); "
+          + "a datagram is dropped (UdpRcvbufErrors) when the bytes queued exceed it."),
+      .integer64(
+        "udp_truesize", \.udpTruesize, 1...1_048_576, unit: .bytes,
+        "netns UDP sink: bytes a queued datagram charges to the receive buffer (skb truesize)."),
+      .integer(
+        "udp_receiver_cpu", \.udpReceiverCPU, 0...4_095,
+        "netns UDP sink: the CPU each receiver (iperf3 server) is pinned to, modulo the host's CPUs."),
     ]
 }

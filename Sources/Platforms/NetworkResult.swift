@@ -48,6 +48,27 @@ public struct NetworkResult: Codable, Sendable, Equatable {
   /// Per pCPU, its time by mode as /proc/stat counts it (netns platforms, whose paths run in
   /// softirq, threads and the senders; nil elsewhere, so other results encode as before).
   public var cpuModes: [CPUModes]? = nil
+  /// With UDP sockets, the netns platforms' processes (the senders and the UDP receivers):
+  /// each one's own user and system time (nil elsewhere, so other results encode as before).
+  public var processes: [ProcessCPU]? = nil
+  /// Datagrams per second the sink's UDP receivers read (UdpInDatagrams), with UDP sockets
+  /// only (nil otherwise).
+  public var udpInDatagramsPerSecond: Double? = nil
+  /// Datagrams per second the sink's UDP sockets dropped with a full receive buffer
+  /// (UdpRcvbufErrors), with UDP sockets only (nil otherwise).
+  public var udpRcvbufErrorsPerSecond: Double? = nil
+}
+
+/// One process's own CPU time over the measured window, each a fraction of one CPU, as
+/// getrusage counts it (iperf3's `cpu_utilization_percent`): user and system, without the
+/// softirq it raised.
+public struct ProcessCPU: Codable, Sendable, Equatable {
+  /// `gen0`, `iperf3-s0`, ...
+  public var name: String
+  /// User time share.
+  public var user: Double
+  /// System time share.
+  public var system: Double
 }
 
 /// One pCPU's time by mode over the measured window, each a fraction of the CPU (the
@@ -163,6 +184,10 @@ extension RouterHost {
           user += g.modes.user
           system += g.modes.system
         }
+        for r in path.sink?.sockets ?? [] where r.cpu == k {
+          user += r.modes.user
+          system += r.modes.system
+        }
         let soft = min(busy, Double(c.cycles) / perCPU)
         let sys = min(busy - soft, Double(system) / perCPU)
         let usr = min(busy - soft - sys, Double(user) / perCPU)
@@ -173,6 +198,22 @@ extension RouterHost {
             squeezedPerSecond: Double(c.squeezed) / s))
       }
       result.cpuModes = modes
+      // with UDP sockets (trafgen results encode as before): each iperf3 process's own time
+      let sockets = path.sink?.sockets ?? []
+      if !sockets.isEmpty {
+        func share(_ c: Int64) -> Double { Double(c) / perCPU }
+        result.processes =
+          senders.map {
+            ProcessCPU(name: $0.name, user: share($0.modes.user), system: share($0.modes.system))
+          }
+          + sockets.map {
+            ProcessCPU(name: $0.vcpu.domain.name, user: share($0.modes.user), system: share($0.modes.system))
+          }
+        let errors = sockets.reduce(UInt64(0)) { $0 + $1.rcvbufErrors }
+        result.udpInDatagramsPerSecond = Double(sockets.reduce(UInt64(0)) { $0 + $1.inDatagrams }) / s
+        result.udpRcvbufErrorsPerSecond = Double(errors) / s
+        if errors > 0 { result.dropsByPlace["sink.rcvbuf"] = errors }
+      }
       let extra = Double(spec.profile.testbedWindowExtraNs) * 1e-9
       if extra > 0 {
         // The CPU rows over the testbed's window: its trial sends target x trial frames, for

@@ -139,6 +139,7 @@ public final class RouterHost {
     ingress.resetStatistics()
     for s in path.senders { s.resetStatistics() }
     for c in path.softirqs { c.resetStatistics(from: start) }
+    for u in path.sink?.sockets ?? [] { u.resetStatistics(from: start) }
     metrics.resetStatistics(from: start)
     jobs.resetStatistics(at: start)
   }

@@ -365,6 +365,46 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     "CPU time of the routers' forwarding threads (threaded mode) per packet the sink received; measured only.",
     measuredOnly: true)
 
+  // UDP sockets (the netns platforms with `generator_socket: udp`; the testbed's iperf3
+  // generator): the sink namespace's UDP MIB and the iperf3 processes' own CPU time.
+  /// Datagrams per second the sink's UDP sockets dropped because a receive buffer was full.
+  public static let udpRcvbufErrors = Metric(
+    "udp_rcvbuf_errors", "pps",
+    "Datagrams per second the sink's UDP sockets dropped with a full receive buffer (UdpRcvbufErrors of the "
+      + "sink namespace's /proc/net/snmp; simulated with UDP sockets).")
+  /// Datagrams per second the sink's UDP receivers read.
+  public static let udpInDatagrams = Metric(
+    "udp_in_datagrams", "pps",
+    "Datagrams per second the sink's UDP receivers read (UdpInDatagrams of the sink namespace; simulated with "
+      + "UDP sockets).")
+  /// Datagrams per second the sink's UDP layer counted as errors (buffer drops, bad checksums,
+  /// no socket).
+  public static let udpInErrors = Metric(
+    "udp_in_errors", "pps",
+    "Datagrams per second the sink namespace's UDP layer counted as errors (UdpInErrors: buffer drops "
+      + "included); measured only.",
+    measuredOnly: true)
+  /// Datagrams per second the sink's UDP layer found no socket for.
+  public static let udpNoPorts = Metric(
+    "udp_no_ports", "pps",
+    "Datagrams per second the sink namespace's UDP layer found no socket for (UdpNoPorts); measured only.",
+    measuredOnly: true)
+  /// The receive buffer of the sink's UDP socket.
+  public static let udpRcvbuf = Metric(
+    "udp_rcvbuf", "B",
+    "Receive buffer of a sink UDP socket as the kernel keeps it (sk_rcvbuf, ss -m's rb); measured only.",
+    measuredOnly: true)
+  /// A process's user time over the window, as a share of one CPU.
+  public static let processUser = Metric(
+    "process_user", "fraction",
+    "A process's own user time over the window as a share of one CPU (scope gen<k>: an iperf3 client, "
+      + "iperf3-s<k>: its server; simulated on the netns platforms).")
+  /// A process's system time over the window, as a share of one CPU.
+  public static let processSystem = Metric(
+    "process_system", "fraction",
+    "A process's own system time over the window as a share of one CPU (scope gen<k>: an iperf3 client, "
+      + "iperf3-s<k>: its server; simulated on the netns platforms).")
+
   /// Every metric vrsim reports or the measured data may name, in report order.
   public static let all: [Metric] = [
     offeredPps, forwardedPps, frameBps, wireBps, droppedPps, loss, latencyMean, latencyP50, latencyP99,
@@ -381,7 +421,9 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     loadAverage, cpuWindow, cpuUserSeconds, cpuSystemSeconds, cpuSoftirqSeconds, cpuStealSeconds,
     netTxSoftirqs,
     softnetProcessedPps, hostSwitches, generatorCPUSeconds, generatorCPU, threadRunTime, threadWaitTime,
-    threadTimeslices, threadCPU, threadSwitches, ringDroppedPps, cpuPerPacket,
+    threadTimeslices, threadCPU, threadSwitches, ringDroppedPps, cpuPerPacket, udpRcvbufErrors,
+    udpInDatagrams,
+    udpInErrors, udpNoPorts, udpRcvbuf, processUser, processSystem,
   ]
 
   /// The metric called `name`, if vrsim reports one.

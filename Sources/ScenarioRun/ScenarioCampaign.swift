@@ -5,20 +5,20 @@ import Scenario
 
 extension ScenarioRunner {
   /// Runs what is missing of the campaign `plan` of `spec` in `directory`
-  /// (`CampaignExecution.execute`): every (point, replication) simulated with the scenario's
-  /// profile.
+  /// (`CampaignExecution.execute`): every (point, replication) simulated with its point's
+  /// profile (the scenario's, with the point's swept `profile.` keys).
   /// - Throws: what `CampaignExecution.execute` throws.
   public static func execute(
     _ spec: ScenarioSpec, plan: CampaignPlan, directory: URL, allowMismatch: Bool, jobs: Int, shard: Shard,
     display: CampaignExecution.Display
   ) throws -> CampaignExecution.Outcome {
-    let profile = profile(for: spec)
     let specs = spec.sweepPoints().map(\.spec)
     return try CampaignExecution.execute(
       plan: plan, directory: directory, allowMismatch: allowMismatch, jobs: jobs, shard: shard,
       display: display
     ) { point, replication, seed in
-      try simulate(specs[point.index], profile: profile, seed: seed, replication: replication)
+      try simulate(
+        specs[point.index], profile: profile(for: specs[point.index]), seed: seed, replication: replication)
     }
   }
 }

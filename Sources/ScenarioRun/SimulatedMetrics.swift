@@ -48,6 +48,12 @@ public enum SimulatedMetrics {
       add(m.name, .netRxSoftirqs, m.netRxSoftirqsPerSecond)
     }
     for name in r.cpuShare.keys.sorted() { add(name, .cpu, r.cpuShare[name]!) }
+    for p in r.processes ?? [] {
+      add(p.name, .processUser, p.user)
+      add(p.name, .processSystem, p.system)
+    }
+    if let v = r.udpInDatagramsPerSecond { add("sink", .udpInDatagrams, v) }
+    if let v = r.udpRcvbufErrorsPerSecond { add("sink", .udpRcvbufErrors, v) }
     for stage in r.stageDelayUs.keys.sorted() {
       add("stage:\(stage)", .delayMean, r.stageDelayUs[stage]!)
       add("stage:\(stage)", .delayMax, r.stageDelayMaxUs[stage]!)

@@ -66,6 +66,8 @@ public struct CounterSnapshot: Sendable {
   public var ip: [String: [String: UInt64]]
   /// Host CPUs.
   public var cpu: CPUCounters
+  /// namespace -> Udp MIB field -> value (UdpRcvbufErrors, InDatagrams, ...).
+  public var udp: [String: [String: UInt64]] = [:]
 }
 
 /// Reads counters through `ip` (inside each namespace) and /proc.
@@ -101,12 +103,14 @@ public struct CounterReader: Sendable {
   public func snapshot(namespaces: [String]) throws -> CounterSnapshot {
     var links: [String: LinkCounters] = [:]
     var ip: [String: [String: UInt64]] = [:]
+    var udp: [String: [String: UInt64]] = [:]
     for ns in namespaces {
       let on = Testbed.runner(on: hostOf(ns), local: runner)
       let out = try on.check(["ip", "-n", ns, "-s", "-j", "link", "show"])
       for (name, c) in try Self.parseLinks(out) { links["\(ns)/\(name)"] = c }
       let snmp = try on.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"])
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
+      udp[ns] = Self.parseSNMP(snmp, table: "Udp")
     }
     let cpu: CPUCounters
     if let cpuHost {
@@ -117,7 +121,8 @@ public struct CounterReader: Sendable {
     } else {
       cpu = Self.readCPU()
     }
-    return CounterSnapshot(time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu)
+    return CounterSnapshot(
+      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp)
   }
 
   /// Parses `ip -s -j link show` output: interface name -> counters.

@@ -86,6 +86,13 @@ public enum TestbedCommon {
       var setup: TestbedSetup
       do { setup = try TestbedSetup(spec: point.spec, hostCPUs: cpus) } catch { throw mapped(error) }
       setup.generator = generator
+      // the model's UDP sockets are what iperf3 runs: a point that simulates them is measured with it
+      if point.spec.costs.generatorSocket == .udp && generator != .iperf3 {
+        throw ScenarioRunError(
+          "profile.generator_socket: udp (UDP sockets, iperf3) is measured with --generator iperf3, not "
+            + generator.rawValue + "; add --generator iperf3, or set profile.generator_socket=packet",
+          exitCode: 2)
+      }
       if generator == .iperf3 {
         if let k = point.spec.traffic.firstIndex(where: { $0.arrival != .cbr }) {
           throw ScenarioRunError(

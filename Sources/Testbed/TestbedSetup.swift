@@ -108,6 +108,9 @@ public struct TestbedSetup: Sendable, Equatable {
   /// The scenario's `dom0.pin`: in threaded mode, the CPUs dom0's NAPI thread (its ingress
   /// bridge or forwarding hop) is pinned to; empty: left where the kernel put it.
   public var dom0Pin: [Int] = []
+  /// The CPU the iperf3 servers (the sink's UDP receivers) are pinned to: the scenario's
+  /// `profile.udp_receiver_cpu` modulo `hostCPUs`, as the model pins its receivers.
+  public var udpReceiverCPU = 1
 
   /// Most routers a topology may hold (link names must stay within 15 bytes).
   public static let maxRouters = 99
@@ -207,6 +210,7 @@ public struct TestbedSetup: Sendable, Equatable {
     seed = spec.run.seed
     dom0Pin = spec.dom0.pin
     forwarding = spec.host.forwarding
+    udpReceiverCPU = spec.costs.udpReceiverCPU % max(1, hostCPUs)
     if let roles = spec.testbed {
       try Self.checkCables(roles, platform: platform, routers: count)
       if roles.target(.generator) != nil, let k = spec.traffic.firstIndex(where: { $0.arrival != .cbr }) {

@@ -384,9 +384,22 @@ public final class TrafficTrial: @unchecked Sendable {
     return free[k % free.count]
   }
 
-  /// One trial with iperf3: a server per router in the sink (one test each, `-1`), a client
-  /// per router flow in the generator namespace sending UDP datagrams of 1472 B at the
+  /// One trial with iperf3: a server per router in the sink (one test each, `-1`), pinned to
+  /// `setup.udpReceiverCPU` (the scenario's `profile.udp_receiver_cpu`, as the model pins its
+  /// receivers; the CPU the clients and their softirq run on makes the servers compete with
+  /// them, and their sockets drop when they fall behind), a client per router flow in the
+  /// generator namespace (client k on CPU k mod CPUs) sending UDP datagrams of 1472 B at the
   /// flow's rate (`-b` counts the datagrams' payload bits) for the trial's duration.
+  ///
+  /// The counters are read over an inner window of the sending: from `lead` after the clients
+  /// start to `lead` before their nominal end (lead = min(0.25 s, duration / 4)), so that no
+  /// start-up, control exchange or drain is in it; every rate and CPU row is over that window's
+  /// wall time. Besides `measure`'s rows: the sink namespace's UDP MIB over the window
+  /// (`udp_in_datagrams`, `udp_rcvbuf_errors`, also as the drop place `drop:sink.rcvbuf`,
+  /// `udp_in_errors`, `udp_no_ports`), each server's receive buffer (`udp_rcvbuf`), and each
+  /// iperf3 process's own time over its test (`cpu`, its user and system parts `process_user`,
+  /// `process_system`; scopes `gen<k>` for client k and `iperf3-s<r>` for router r's server,
+  /// from `iperf3 -J`'s `cpu_utilization_percent`).
   func runIperf3(_ setup: TestbedSetup) throws -> [MetricRow] {
     if let role = TestbedRole.allCases.first(where: { setup.roles.target($0) != nil }) {
       throw TestbedError(
@@ -395,35 +408,75 @@ public final class TrafficTrial: @unchecked Sendable {
     }
     let reader = CounterReader(runner: runner)
     let seconds = setup.duration.seconds
+    let lead = min(0.25, seconds / 4)
     var servers: [Sender] = []
     for i in 0..<setup.routers.count {
       servers.append(
         try start([
-          "ip", "netns", "exec", plan.sinkNamespace, "iperf3", "-s", "-1", "-B",
-          TopologyPlan.destination(router: i),
+          "ip", "netns", "exec", plan.sinkNamespace, "taskset", "-c", String(setup.udpReceiverCPU), "iperf3",
+          "-s", "-1", "-J", "-B", TopologyPlan.destination(router: i),
         ]))
     }
     usleep(300_000)  // let the servers listen
-    let before = try reader.snapshot(namespaces: plan.namespaces)
     var clients: [Sender] = []
+    var clientRouters: [Int] = []
+    let t0 = DispatchTime.now().uptimeNanoseconds
     for (k, f) in setup.flows.enumerated() where f.packetsPerSecond > 0 {
       let bits = Int((f.packetsPerSecond * 1472 * 8).rounded())
       clients.append(
         try start([
           "ip", "netns", "exec", plan.generatorNamespace, "taskset", "-c", String(k % max(1, setup.hostCPUs)),
-          "iperf3",
+          "iperf3", "-J",
           "-c", TopologyPlan.destination(router: f.router), "-u", "-l", "1472", "-b", String(bits), "-t",
           String(format: "%.3f", seconds),
         ]))
+      clientRouters.append(f.router)
     }
-    let outputs = wait(clients, deadline: seconds * 3 + 10)
-    usleep(100_000)
+    func sleep(until t: Double) {
+      let now = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+      if t > now { usleep(useconds_t((t - now) * 1e6)) }
+    }
+    sleep(until: lead)
+    let before = try reader.snapshot(namespaces: plan.namespaces)
+    sleep(until: seconds - lead)
     let after = try reader.snapshot(namespaces: plan.namespaces)
-    _ = wait(servers, deadline: 2)
-    if let bad = outputs.first(where: { $0.contains("error") }) {
-      throw TestbedError("iperf3 failed: \(bad.split(separator: "\n").prefix(2).joined(separator: "; "))")
+    let window = Double(after.time &- before.time) * 1e-9
+    let outputs = wait(clients, deadline: seconds * 3 + 10)
+    let serverOutputs = wait(servers, deadline: 3)
+    if let bad = outputs.first(where: { $0.contains("\"error\"") }) {
+      throw TestbedError("iperf3 failed: \(bad.split(separator: "\n").prefix(4).joined(separator: "; "))")
     }
-    return measure(setup: setup, before: before, after: after, seconds: seconds)
+    var rows = measure(setup: setup, before: before, after: after, seconds: max(window, 1e-3))
+    func add(_ scope: String, _ metric: Metric, _ value: Double) {
+      rows.append(MetricRow(scope: scope, metric, value: value))
+    }
+    let ns = plan.sinkNamespace
+    func udp(_ field: String) -> Double {
+      Double((after.udp[ns]?[field] ?? 0) &- (before.udp[ns]?[field] ?? 0)) / max(window, 1e-3)
+    }
+    add("sink", .udpInDatagrams, udp("InDatagrams"))
+    add("sink", .udpRcvbufErrors, udp("RcvbufErrors"))
+    add("drop:sink.rcvbuf", .drops, udp("RcvbufErrors"))
+    add("sink", .udpInErrors, udp("InErrors"))
+    add("sink", .udpNoPorts, udp("NoPorts"))
+    for (k, out) in outputs.enumerated() {
+      let c = try IperfProcessFigures.parse(out)
+      // the process's whole time (getrusage: precise in total, split by tick samples; with
+      // tick accounting it includes the softirq the process ran in its own context), beside the
+      // model's time of its thread
+      add("gen\(k)", .cpu, c.user + c.system)
+      add("gen\(k)", .processUser, c.user)
+      add("gen\(k)", .processSystem, c.system)
+      if let u = c.remoteUser, let sys = c.remoteSystem {
+        add("iperf3-s\(clientRouters[k])", .cpu, u + sys)
+        add("iperf3-s\(clientRouters[k])", .processUser, u)
+        add("iperf3-s\(clientRouters[k])", .processSystem, sys)
+      }
+    }
+    for (r, out) in serverOutputs.enumerated() {
+      if let b = (try? IperfProcessFigures.parse(out))?.receiveBuffer { add("iperf3-s\(r)", .udpRcvbuf, b) }
+    }
+    return rows
   }
 
   /// Turns two snapshots into measurements over `seconds` of sending.

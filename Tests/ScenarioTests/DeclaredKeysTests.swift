@@ -87,8 +87,10 @@ struct DeclaredKeysTests {
     // is the host's)
     // and 2 of the testbed's CPU window the netns CPU rows are counted over (testbed_window_extra,
     // testbed_trial), and 5 more of the netns platforms (generator_window, cpu_background,
-    // linux_context_switch, linux_switch_refill, veth_poll).
-    #expect(Self.keys.count == 3 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 10 + 2 + 5)
+    // linux_context_switch, linux_switch_refill, veth_poll), and 11 of the netns UDP sockets
+    // (generator_socket, udp_send_user, udp_send_system, udp_pacing, udp_wakeup, udp_deliver,
+    // udp_recv_user, udp_recv_system, udp_rcvbuf, udp_truesize, udp_receiver_cpu).
+    #expect(Self.keys.count == 3 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 10 + 2 + 5 + 11)
     #expect(Set(Self.keys.map(\.path)).count == Self.keys.count, "a key is declared twice")
   }
 

@@ -57,7 +57,7 @@ import Testing
 
   /// What the testbed cannot send is refused before anything is built (exit 2, key named):
   /// iperf3 is CBR only; a trace (a valid one, so the refusal is the testbed's) has no
-  /// testbed sender yet.
+  /// testbed sender yet; the model's UDP sockets are measured with iperf3, not trafgen.
   @Test func unsendableArrivalsAreRefused() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vrsim-arr-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -72,6 +72,10 @@ import Testing
       (
         ["--set", "traffic[0].arrival={kind: trace, file: \(trace)}"],
         "traffic[0].arrival: the testbed sends cbr"
+      ),
+      (
+        ["--set", "profile.generator_socket=udp"],
+        "profile.generator_socket: udp (UDP sockets, iperf3) is measured with --generator iperf3"
       ),
     ] {
       let (status, output) = try Live.run(["testbed", "run", LiveTestbedTests.smoke] + extra)

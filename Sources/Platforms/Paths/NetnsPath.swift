@@ -31,6 +31,13 @@ import NetModel
 /// (router N's on the N-th of those CPUs, mod their count), the others one for all routers on
 /// the first of them; but a trafgen generator (CBR flows) runs on CPU 0, where trafgen pins its
 /// worker itself. Senders that share a CPU pay `linux_switch_refill` after a switch from another.
+///
+/// UDP sockets (`profile.generator_socket: udp`, what the testbed runs with `--generator
+/// iperf3`): the generator is an iperf3 client per router, pinned as the testbed pins them
+/// (client N on CPU N mod CPUs), one sendto per datagram paced on iperf3's timer ticks; the
+/// sink's last hop is the UDP delivery into the router's socket (`udp_deliver`, in the softirq
+/// that runs the chain), whose buffer (`sink.rcvbuf`, a drop place) a receiver process per
+/// router (`iperf3-sN`, pinned to `udp_receiver_cpu`) drains one recvmsg at a time.
 enum NetnsPath: PlatformPath {
   /// One hop: a veth crossing into `place` and the work done there.
   struct Hop {
@@ -60,7 +67,11 @@ enum NetnsPath: PlatformPath {
     func fwd(_ r: Int) -> Int64 { p.vethHop + p.ipForward + b.fibCost(router: r) }
     let dom0Fwd = Hop(place: front, does: "IP forward (FIB)", cycles: fwd(0))
     let dom0Bridge = Hop(place: front, does: "bridge", cycles: p.vethHop + p.bridge)
-    let toSink = Hop(place: "sink", does: "blackhole route", cycles: p.vethHop + p.sinkBlackhole)
+    let udp = p.generatorSocket == .udp
+    let toSink =
+      udp
+      ? Hop(place: "sink", does: "UDP receive: queue to socket", cycles: p.vethHop + p.udpDeliver)
+      : Hop(place: "sink", does: "blackhole route", cycles: p.vethHop + p.sinkBlackhole)
     // Every router's hops in packet order, and the index of the router's own hop.
     func hops(_ r: Int) -> (hops: [Hop], router: Int) {
       let mine = Hop(place: "vrN", does: "IP forward (FIB)", cycles: fwd(r))
@@ -116,16 +127,24 @@ enum NetnsPath: PlatformPath {
       let trafgen = b.spec.flows.filter { routers.contains($0.router) }.allSatisfy { $0.arrivals == .cbr }
       return (cpu: trafgen ? 0 : cpu, routers: routers)
     }
+    // UDP: an iperf3 client per router, pinned as the testbed pins them (client N on CPU N mod
+    // CPUs; iperf3 keeps the taskset it is started under)
     let groups: [(cpu: Int, routers: Set<Int>)] =
-      b.spec.kind == .netnsDirect
-      ? (0..<n).map { placed(senderCPUs[$0 % senderCPUs.count], [$0]) }
-      : [placed(senderCPUs[0], Set(0..<n))]
+      udp
+      ? (0..<n).map { (cpu: $0 % cpus.count, routers: [$0]) }
+      : b.spec.kind == .netnsDirect
+        ? (0..<n).map { placed(senderCPUs[$0 % senderCPUs.count], [$0]) }
+        : [placed(senderCPUs[0], Set(0..<n))]
     for (k, g) in groups.enumerated() {
       b.sender("gen\(k)", cpu: g.cpu, routers: g.routers, segment: firstIndex)
     }
+    let sockets = udp ? b.udpSockets() : []
 
     // the path description, router 0's frames (router numbers read N)
-    let sends = "gen0 [sender on CPU \(groups[0].cpu): user + send call]"
+    let sends =
+      udp
+      ? "gen0 [UDP sender on CPU \(groups[0].cpu): user + sendto, paced]"
+      : "gen0 [sender on CPU \(groups[0].cpu): user + send call]"
     func chain(_ s: SoftirqSegment, _ context: String) -> String {
       let text = s.hops.map { "veth -> \($0.place): \($0.does)" }.joined(separator: " -> ")
       return "\(context) [" + text + "]"
@@ -142,6 +161,9 @@ enum NetnsPath: PlatformPath {
       parts += ["cpu\(groups[0].cpu).backlog", chain(first, "softirq of the sending CPU")]
     }
     parts.append("sink")
+    if let s = sockets.first {
+      parts += [s.buffer.name, "iperf3-sN [UDP receiver on CPU \(s.cpu): recvmsg]"]
+    }
     b.describe(parts.map(PathBuilder.generic).joined(separator: " -> "))
   }
 }

@@ -256,23 +256,49 @@ public final class PathBuilder {
   /// A generator `name` pinned to `cpu` (a domain of its own, weight 256) sending the flows of
   /// `routers` into segment `segment` of the CPU's softirq, with the profile's generator costs
   /// and send mode (`generator_burst`, `generator_window`).
+  /// With `generator_socket: udp` the sender is an iperf3 client instead: one sendto per
+  /// datagram (`udp_send_user`, `udp_send_system`), paced on ticks of `udp_pacing`, each
+  /// wake-up on a tick `udp_wakeup`.
   public func sender(_ name: String, cpu: Int, routers r: Set<Int>, segment: Int) {
     let p = profile
     var config = DomainConfig(name: name, kind: .native, vcpus: 1, affinity: [cpu])
     config.peerWarmupCycles = p.linuxSwitchRefill  // a switch from another sender: the refill
     let d = domain(config)
+    let udp = p.generatorSocket == .udp
     do {
       senders.append(
         try Sender(
           name: name, sim: sim, vcpu: d.vcpus[0], cpu: cpu, softirq: softirqCPUs()[cpu], segment: segment,
           flows: spec.flows, routers: r, routerCount: routers,
-          mode: p.generatorBurst > 1 ? .txRing(burst: p.generatorBurst) : .perPacket,
-          userCycles: p.generatorUser,
-          systemCycles: p.generatorSystem, syscallCycles: p.generatorSyscall, windowNs: p.generatorWindowNs))
+          mode: udp ? .udp : p.generatorBurst > 1 ? .txRing(burst: p.generatorBurst) : .perPacket,
+          userCycles: udp ? p.udpSendUser : p.generatorUser,
+          systemCycles: udp ? p.udpSendSystem : p.generatorSystem,
+          syscallCycles: udp ? 0 : p.generatorSyscall,
+          windowNs: udp ? 0 : p.generatorWindowNs, tickNs: udp ? p.udpPacingNs : 0,
+          wakeCycles: udp ? p.udpWakeup : 0))
     } catch {
       // The scenario decoder checks frame mixes; a mix with no positive weight cannot reach here.
       preconditionFailure("\(name): \(error)")
     }
+  }
+
+  /// The sink's UDP sockets (`generator_socket: udp`): one per router, as the testbed runs one
+  /// iperf3 server per router, each read by a receiver `iperf3-sN` (a domain of its own,
+  /// weight 256) pinned to `udp_receiver_cpu` mod the CPUs, with a buffer of `udp_rcvbuf`
+  /// bytes of `udp_truesize`-byte datagrams. Returns them (also in `sink.sockets`).
+  @discardableResult
+  public func udpSockets() -> [UDPSocket] {
+    let p = profile
+    let cpu = p.udpReceiverCPU % Swift.max(1, spec.host.cpus)
+    let capacity = UDPSocket.capacity(rcvbuf: p.udpRcvbuf, truesize: p.udpTruesize)
+    let sockets = (0..<routers).map { r in
+      let d = domain(DomainConfig(name: "iperf3-s\(r)", kind: .native, vcpus: 1, affinity: [cpu]))
+      return UDPSocket(
+        name: "sink.udp\(r)", capacity: capacity, flows: routers, vcpu: d.vcpus[0], cpu: cpu,
+        userCycles: p.udpRecvUser, systemCycles: p.udpRecvSystem)
+    }
+    sinkPort().sockets = sockets
+    return sockets
   }
 
   /// Sets the path description (paths whose inline hops are not stages write their own,

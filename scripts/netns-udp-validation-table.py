@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Error per metric and regime of the netns UDP model on held-out testbed data, beside a model-free rule.
+
+Usage: netns-udp-validation-table.py DATA.csv VALIDATE.csv TRAIN.csv
+
+DATA.csv: the held-out trials (scripts/netns-udp-rows.py of validation/testbed-udp-heldout-*-vm.csv);
+VALIDATE.csv: what `vrsim validate DATA.csv --format csv` printed for it; TRAIN.csv: the
+identification trials the costs were fitted on (netns-udp-rows.py of testbed-udp-identify-*).
+
+The model-free rule (issue 20's, for UDP): a trial forwards min(offered, the training set's
+saturated rate with the receiver on the same CPU); any other row is the training trial's same row
+(same receiver CPU) with the nearest target rate, scaled by the ratio of the rule's forwarded rate
+to that trial's. Regimes: saturated when the trial's target is at least that training rate, else
+below. Rows whose measured value is 0 and the socket-buffer drop rows (0 in many trials) get a
+mean absolute difference instead of a relative error. Prints a Markdown table: rows, model MAPE,
+rule MAPE per metric group and regime.
+"""
+
+import csv
+import re
+import sys
+from collections import defaultdict
+
+GROUPS = {
+    ("aggregate", "forwarded_pps"): "throughput (forwarded_pps)",
+    ("sink", "udp_in_datagrams"): "datagrams read (udp_in_datagrams)",
+    ("gen0", "cpu"): "sender process (gen0 cpu)",
+    ("iperf3-s0", "cpu"): "receiver process (iperf3-s0 cpu)",
+    ("pcpu0", "utilisation"): "CPU 0 (utilisation)",
+    ("pcpu1", "utilisation"): "CPU 1 (utilisation)",
+    ("pcpu0", "softirq"): "CPU 0 (softirq)",
+}
+ABSOLUTE = {("sink", "udp_rcvbuf_errors"): "socket-buffer drops (udp_rcvbuf_errors, pps)"}
+
+
+def receiver(set_text):
+    m = re.search(r"udp_receiver_cpu=(\d+)", set_text)
+    return int(m.group(1)) if m else 1
+
+
+def trials(rows):
+    t = defaultdict(dict)
+    for r in rows:
+        if r["kind"] == "value":
+            t[(r["experiment"], r["set"], r["note"])][(r["scope"], r["metric"])] = float(r["value"])
+    return t
+
+
+def main():
+    data_path, validate_path, train_path = sys.argv[1:4]
+    with open(train_path, newline="") as f:
+        train = trials(csv.DictReader(f))
+    with open(data_path, newline="") as f:
+        data = list(csv.DictReader(f))
+    held = trials(data)
+    # training: the saturated rate per receiver CPU (the highest forwarded rate measured)
+    sat = defaultdict(float)
+    by_rx = defaultdict(list)
+    for (e, s, n), v in train.items():
+        rx = receiver(s)
+        sat[rx] = max(sat[rx], v.get(("aggregate", "forwarded_pps"), 0))
+        by_rx[rx].append(v)
+
+    def rule(key, values, s):
+        rx = receiver(s)
+        off = values.get(("aggregate", "offered_pps"), 0)
+        fwd = min(off, sat[rx])
+        if key == ("aggregate", "forwarded_pps"):
+            return fwd
+        goal = values.get(("aggregate", "target_pps"), off)
+        near = min(by_rx[rx], key=lambda v: abs(v.get(("aggregate", "target_pps"), 0) - goal))
+        if key not in near:
+            return None
+        base = near.get(("aggregate", "forwarded_pps"), 0)
+        return near[key] * (fwd / base if base > 0 else 1)
+
+    by_line = {i + 2: r for i, r in enumerate(data)}
+    rel = defaultdict(lambda: {"model": [], "rule": []})
+    absd = defaultdict(lambda: {"model": [], "rule": []})
+    with open(validate_path, newline="") as f:
+        for v in csv.DictReader(f):
+            if v["kind"] != "value" or not v["simulated"]:
+                continue
+            row = by_line[int(v["line"])]
+            key = (row["scope"], row["metric"])
+            if key not in GROUPS and key not in ABSOLUTE:
+                continue
+            t = (row["experiment"], row["set"], row["note"])
+            values = held[t]
+            r = rule(key, values, row["set"])
+            if r is None:
+                continue
+            measured, simulated = float(v["measured"]), float(v["simulated"])
+            goal = values.get(("aggregate", "target_pps"), 0)
+            regime = "saturated" if goal >= sat[receiver(row["set"])] else "below"
+            if key in ABSOLUTE or measured == 0:
+                g = ABSOLUTE.get(key, GROUPS.get(key))
+                for reg in (regime, "all"):
+                    absd[(g, reg)]["model"].append(abs(simulated - measured))
+                    absd[(g, reg)]["rule"].append(abs(r - measured))
+                continue
+            g = GROUPS[key]
+            for reg in (regime, "all"):
+                rel[(g, reg)]["model"].append(abs(simulated - measured) / abs(measured))
+                rel[(g, reg)]["rule"].append(abs(r - measured) / abs(measured))
+    print("| metric | regime | rows | model MAPE | model-free rule MAPE |")
+    print("|---|---|---|---|---|")
+    for k in sorted(rel):
+        g = rel[k]
+        n = len(g["model"])
+        print(f"| {k[0]} | {k[1]} | {n} | {100 * sum(g['model']) / n:.1f}% | {100 * sum(g['rule']) / n:.1f}% |")
+    print()
+    print("| metric | regime | rows | model mean abs. difference | rule mean abs. difference |")
+    print("|---|---|---|---|---|")
+    for k in sorted(absd):
+        g = absd[k]
+        n = len(g["model"])
+        print(f"| {k[0]} | {k[1]} | {n} | {sum(g['model']) / n:,.0f} | {sum(g['rule']) / n:,.0f} |")
+    print()
+    print("Training saturated rates (pps): " + ", ".join(f"receiver on CPU {k}: {v:,.0f}" for k, v in sorted(sat.items())))
+
+
+if __name__ == "__main__":
+    main()
