@@ -5,7 +5,7 @@ import Scenario
 import SimCore
 import Testing
 
-/// The netns platforms with UDP sockets (`profile.generator_socket: udp`, issue 20 item 2),
+/// The netns platforms with UDP sockets (the scenario's `host.generator: iperf3`, issue 20 item 2),
 /// against figures computed by hand from the paper-2012 profile's declared defaults
 /// (CostProfile.swift) at the default host's 3.06 GHz:
 ///
@@ -13,7 +13,7 @@ import Testing
 /// softirq_entry 300 per NET_RX run; netns-direct's chain veth_hop 600 + IP forward (1400 +
 /// FIB route cache 120 + 15) = 2135, then veth_hop 600 + udp_deliver 1500 = 2100 into the
 /// socket: 4235 in softirq; receiver: udp_recv_user 1000 + udp_recv_system 3000 = 4000 per
-/// datagram on CPU udp_receiver_cpu = 1. Receive buffer: udp_rcvbuf 212,992 B / udp_truesize
+/// datagram on CPU host.udp_receiver_cpu = 1. Receive buffer: udp_rcvbuf 212,992 B / udp_truesize
 /// 2,304 B -> 92 + 1 = 93 datagrams.
 @Suite("netns platforms with UDP sockets: iperf3-like sender, socket receive and its buffer drops")
 struct NetnsUDPTests {
@@ -30,7 +30,7 @@ struct NetnsUDPTests {
       overrides: [
         "platform=netns-direct", "scheduler.kind=cfs", "host.cpus=2", "routers.count=1",
         "traffic[0]={to: all, rate: \(rate), frame: 1518B, arrival: cbr}", "run.duration=\(duration)",
-        "run.warmup=50ms", "profile.generator_socket=udp",
+        "run.warmup=50ms", "host.generator=iperf3",
       ] + extra)
     let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
     return (host.run(duration: spec.run.duration, warmup: spec.run.warmup), host)
