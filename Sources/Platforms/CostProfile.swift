@@ -172,11 +172,8 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// `vethHop`.
   public var vethPoll: Int64 = 0
 
-  // UDP sockets: the netns generator and sink as iperf3 runs them (`generator_socket: udp`)
-  /// What the netns generator and sink are: trafgen on a packet socket into a blackhole route
-  /// (the default), or iperf3-like UDP sockets (a client sending datagrams, a server reading
-  /// them from its socket).
-  public var generatorSocket: GeneratorSocket = .packet
+  // UDP sockets: the netns generator and sink as iperf3 runs them (the scenario's
+  // `host.generator: iperf3`, `PlatformSpec.generator`)
   /// The UDP sender's user-space cycles per datagram (iperf3 filling and accounting a
   /// datagram, its rate check), user time.
   public var udpSendUser: Int64 = 1_000
@@ -208,9 +205,6 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// Bytes one queued datagram charges to the receive buffer (its skb's truesize: the data
   /// buffer and `struct sk_buff`; 2,304 for a 1,472 B datagram in a 2 KiB buffer).
   public var udpTruesize: Int64 = 2_304
-  /// The CPU each UDP receiver (one iperf3 server per router) is pinned to, modulo the host's
-  /// CPUs.
-  public var udpReceiverCPU = 1
 
   // Costs that grow with the number of routers (each 0 = off; docs/DESIGN.md, README "Costs
   // that grow with the router count")
@@ -254,12 +248,4 @@ public struct CostProfile: Sendable, Codable, Equatable {
 
   /// Creates the default (paper-2012) profile.
   public init() {}
-}
-
-/// What the netns platforms' generator and sink are.
-public enum GeneratorSocket: String, Sendable, Codable, CaseIterable {
-  /// trafgen: frames on a packet socket, into the sink's blackhole route.
-  case packet
-  /// iperf3: datagrams on UDP sockets, read by a receiver process from its socket.
-  case udp
 }

@@ -231,11 +231,7 @@ extension CostProfile {
         "veth_poll", \.vethPoll, fit: 0...10_000,
         "netns threaded mode: the part of veth_hop paid once per poll, not per frame (a threaded NAPI poll "
           + "and the softirq run after it take up to napi_weight frames); 0 = all per frame."),
-      // UDP sockets: the netns generator and sink as iperf3 runs them
-      .choice(
-        "generator_socket", \.generatorSocket,
-        "netns generator and sink: packet (trafgen on a packet socket, blackhole route) or udp (iperf3: a "
-          + "UDP client per router flow, a server per router reading its socket)."),
+      // UDP sockets: the netns generator and sink as iperf3 runs them (host.generator: iperf3)
       .cycles(
         "udp_send_user", \.udpSendUser, fit: 0...50_000,
         "netns UDP sender: user-space cycles per datagram (iperf3 filling and counting it; user time)."),
@@ -266,8 +262,5 @@ extension CostProfile {
       .integer64(
         "udp_truesize", \.udpTruesize, 1...1_048_576, unit: .bytes,
         "netns UDP sink: bytes a queued datagram charges to the receive buffer (skb truesize)."),
-      .integer(
-        "udp_receiver_cpu", \.udpReceiverCPU, 0...4_095,
-        "netns UDP sink: the CPU each receiver (iperf3 server) is pinned to, modulo the host's CPUs."),
     ]
 }

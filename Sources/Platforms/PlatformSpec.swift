@@ -111,6 +111,12 @@ public struct PlatformSpec: Sendable {
   /// How the host forwards over veth (the scenario's `host.forwarding`; read by the netns
   /// paths only): in the softirq of the sending CPU, or threaded NAPI per router.
   public var forwarding: NetnsForwarding = .softirq
+  /// The netns generator and sink (the scenario's `host.generator`; read by the netns paths
+  /// only): trafgen frames into a blackhole route, or iperf3-like UDP sockets.
+  public var generator: TrafficGenerator = .trafgen
+  /// The CPU each UDP receiver (one iperf3 server per router) is pinned to (the scenario's
+  /// `host.udp_receiver_cpu`; read with `generator` iperf3 only).
+  public var udpReceiverCPU = 1
 
   /// Creates a spec.
   public init(
@@ -127,6 +133,16 @@ public struct PlatformSpec: Sendable {
     self.flows = flows
     self.profile = profile
   }
+}
+
+/// The netns platforms' generator and sink: the scenario's `host.generator`, which the model
+/// (`PathBuilder.sender`, `NetnsPath`) and the testbed (`TestbedSetup.generator`) both read. A
+/// setting of the run, not a cost: a profile holds no generator.
+public enum TrafficGenerator: String, Sendable, Codable, CaseIterable {
+  /// trafgen (netsniff-ng): frames on a packet socket, into the sink's blackhole route.
+  case trafgen
+  /// iperf3: UDP datagrams, a client per router flow, a server per router reading its socket.
+  case iperf3
 }
 
 /// How the host forwards over veth (the netns platforms): the scenario's `host.forwarding`,

@@ -88,6 +88,8 @@ extension ScenarioSpec {
     platformSpec.bridgeStartsLearned = dom0.bridgeLearned
     platformSpec.bridgeAging = dom0.bridgeAging
     platformSpec.forwarding = host.forwarding
+    platformSpec.generator = host.generator
+    platformSpec.udpReceiverCPU = host.udpReceiverCPU
     platformSpec.jobs = jobs.map { j in
       let work: JobSpec.Work =
         j.totalCycles(clockHz: host.clockHz).map { .cycles($0) }

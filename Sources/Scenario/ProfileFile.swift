@@ -11,6 +11,8 @@ import SimCore
 /// in a warning, so nothing falls back to a default silently. `netns_forwarding`, which
 /// profiles held before the forwarding mode became the host's (`host.forwarding`), is read
 /// only to warn: the mode a run uses is the scenario's (docs/DESIGN.md, "Settings are declared once").
+/// So are `generator_socket` and `udp_receiver_cpu` (now `host.generator` and
+/// `host.udp_receiver_cpu`): read only to warn, never used.
 public enum ProfileFile {
   /// The key older profile files state the netns forwarding mode with: read to warn, never used.
   public static let retiredForwardingKey = "netns_forwarding"
@@ -95,6 +97,7 @@ public enum ProfileFile {
     }
     let known =
       CostProfile.provenanceKeys.map(\.key) + CostProfile.settings.map(\.key) + [retiredForwardingKey]
+      + RetiredProfileKey.all.map(\.key)
     for e in entries where !known.contains(e.key) {
       problems.append(
         ScenarioDiagnostic(
@@ -117,9 +120,10 @@ public enum ProfileFile {
     decoder.apply(CostProfile.settings, in: root, section: "profile", concrete: "", to: &profile)
     let forwarding = decoder.statedForwarding(
       in: root, key: retiredForwardingKey, concrete: retiredForwardingKey)
+    let retired = decoder.retiredProfileWarnings(in: root)
     return Read(
       profile: profile, diagnostics: problems + decoder.diagnostics,
-      warnings: missingCostsWarning(root, file: file).map { [$0] } ?? [], forwarding: forwarding)
+      warnings: (missingCostsWarning(root, file: file).map { [$0] } ?? []) + retired, forwarding: forwarding)
   }
 
   /// The text of a profile file: a comment header, the provenance keys, then every cost with

@@ -165,6 +165,11 @@ extension ScenarioDecoder {
     ) {
       forwardingAliases.append(alias)
     }
+    for retired in RetiredProfileKey.all {
+      if let alias = statedAlias(retired, in: node, concrete: "profile.\(retired.key)") {
+        hostAliases.append(alias)
+      }
+    }
     return (reference, costs)
   }
 

@@ -33,6 +33,9 @@ struct ScenarioDecoder {
   var forwardingAliases: [StatedForwarding] = []
   /// The forwarding mode the scenario's profile file states (`netns_forwarding`), if any.
   var profileForwarding: StatedForwarding?
+  /// The values of the retired profile keys that became host keys, as the scenario writes
+  /// them (`profile.generator_socket`, `profile.udp_receiver_cpu`), in the order read.
+  var hostAliases: [StatedAlias] = []
 
   /// Profile files already read during this load (every sweep point names the same few).
   let profiles: ProfileCache
@@ -202,6 +205,7 @@ struct ScenarioDecoder {
     let testbed = decodeTestbed(root)
     var resolvedHost = host
     resolvedHost.forwarding = resolveForwarding(host.forwarding, written: isGiven("forwarding", in: hostNode))
+    resolvedHost = resolveGenerator(resolvedHost, hostNode: hostNode)
 
     let placeholder = ScenarioSource(
       fileName: fileName, baseDirectory: baseDirectory, canonicalText: "", hash: "")

@@ -120,6 +120,23 @@ enum ScenarioRules {
         "softirq (the default) on \(platform.rawValue); threaded on netns-bridge, netns-router or netns-direct"
       )
     },
+    CrossKeyRule("host.generator") { input in
+      let (generator, platform) = (input.spec.host.generator, input.spec.platform)
+      guard generator == .iperf3 && !platform.hasOwnGenerator else { return nil }
+      return (
+        "iperf3 is the netns platforms' own UDP sender and sink; \(platform.rawValue) takes its traffic from the "
+          + "wire and would ignore it",
+        "trafgen (the default) on \(platform.rawValue); iperf3 on netns-bridge, netns-router or netns-direct"
+      )
+    },
+    CrossKeyRule("host.udp_receiver_cpu") { input in
+      let host = input.spec.host
+      guard host.generator == .iperf3 && host.udpReceiverCPU >= host.cpus else { return nil }
+      return (
+        "CPU \(host.udpReceiverCPU) does not exist (host.cpus is \(host.cpus))",
+        "CPU numbers from 0 to \(host.cpus - 1)"
+      )
+    },
     CrossKeyRule("routers.each.rx_queues") { input in
       let (routers, platform) = (input.spec.routers.perRouter, input.spec.platform)
       guard let i = routers.firstIndex(where: { $0.rxQueues > 1 }), !platform.hasVirtualFunctions else {

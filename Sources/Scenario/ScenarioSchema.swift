@@ -70,7 +70,10 @@ public enum ScenarioSchema {
     + SettingRow.of(MountedSettings.host + [ScenarioSpec.Structure.nic] + MountedSettings.nic)
     + SettingRow.of(
       [ScenarioSpec.platformSetting] + ScenarioSpec.Structure.profile + MountedSettings.profile
-        + [ScenarioSpec.Structure.profileForwarding])
+        + [
+          ScenarioSpec.Structure.profileForwarding, ScenarioSpec.Structure.profileGeneratorSocket,
+          ScenarioSpec.Structure.profileUDPReceiverCPU,
+        ])
     + SettingRow.of([
       ScenarioSpec.Structure.scheduler, SchedulerSpec.kindSetting.at(\.scheduler, "scheduler."),
     ])

@@ -42,6 +42,14 @@ extension HostSpec {
       "forwarding", \.forwarding,
       "netns platforms: how the host forwards over veth, in the model and on the testbed alike: softirq (every veth hop in the NET_RX softirq of the sending CPU: no router is ever scheduled) or threaded (each router's ingress veth gets GRO and threaded NAPI, its peer TSO/GSO off; the napi/DEV-N kernel thread joins the router's cgroup, so routers.each.pin and weight place and weight it; cap does not hold a kernel thread back; docs/testbed.md). threaded is refused on the other platforms, which have no veth hop."
     ),
+    .choice(
+      "generator", \.generator,
+      "netns platforms: the generator and the sink, in the model and on the testbed alike: trafgen (frames of the scenario on a packet socket, the sink's blackhole route drops them) or iperf3 (UDP 1472 B datagrams, CBR only: an iperf3 client per router flow paced on its timer ticks, a server per router reading its socket, pinned to udp_receiver_cpu). vrsim testbed's --generator sets it. iperf3 is refused on the other platforms, whose traffic comes from the wire."
+    ),
+    .integer(
+      "udp_receiver_cpu", \.udpReceiverCPU, 0...63,
+      "netns platforms with generator iperf3: the CPU each UDP receiver (one iperf3 server per router) is pinned to, in the model and on the testbed (there modulo the machine's CPUs); below host.cpus."
+    ),
   ]
 }
 
@@ -343,6 +351,18 @@ extension ScenarioSpec {
       "profile.netns_forwarding", .choice(NetnsForwarding.allCases.map(\.rawValue)),
       note: "none (host.forwarding decides)",
       "Old spelling of host.forwarding (the mode is the host's, not a cost), still read in a scenario and by --set like testbed.forwarding: it sets host.forwarding when that is not written, with a warning; a disagreeing value is an error. In a profile file the key is not read: a warning names the file and the mode the run uses."
+    )
+    /// `profile.generator_socket` in a scenario (or `--set`): the old spelling of `host.generator`.
+    static let profileGeneratorSocket = Setting<ScenarioSpec>.structure(
+      "profile.generator_socket", .choice(RetiredProfileKey.generatorSocket.choices),
+      note: "none (host.generator decides)",
+      "Old spelling of host.generator (the generator is the run's, not a cost), still read in a scenario and by --set: packet means host.generator trafgen, udp means iperf3; it sets host.generator when that is not written, with a warning naming its place and what to write instead; a disagreeing value is an error. In a profile file the key is never read: a warning names the file, line and key."
+    )
+    /// `profile.udp_receiver_cpu` in a scenario (or `--set`): the old spelling of
+    /// `host.udp_receiver_cpu`.
+    static let profileUDPReceiverCPU = Setting<ScenarioSpec>.structure(
+      "profile.udp_receiver_cpu", .integer(0...63, .count), note: "none (host.udp_receiver_cpu decides)",
+      "Old spelling of host.udp_receiver_cpu (a placement, not a cost), still read in a scenario and by --set: it sets host.udp_receiver_cpu when that is not written, with a warning naming its place and what to write instead; a disagreeing value is an error. In a profile file the key is never read: a warning names the file, line and key."
     )
     static let scheduler = section("scheduler", "The CPU scheduler.")
     static let credit2 = section("scheduler.credit2", "Options of credit2.")

@@ -100,6 +100,14 @@ public struct HostSpec: Codable, Sendable, Equatable {
   /// threaded NAPI per router. The model (`PlatformSpec.forwarding`) and the testbed's set-up
   /// (`TestbedSetup.forwarding`) both read this one value.
   public var forwarding: NetnsForwarding = .softirq
+  /// The netns platforms' generator and sink (`host.generator`): trafgen frames into a
+  /// blackhole route, or iperf3's UDP sockets. The model (`PlatformSpec.generator`) and the
+  /// testbed (`TestbedSetup.generator`) both read this one value.
+  public var generator: TrafficGenerator = .trafgen
+  /// The CPU each UDP receiver (one iperf3 server per router) is pinned to
+  /// (`host.udp_receiver_cpu`, below `cpus`; read with `generator` iperf3 only), in the model
+  /// and on the testbed.
+  public var udpReceiverCPU = 1
 
   /// A host; the defaults are the origin paper's Sec. VI machine (4 cores at 3.06 GHz).
   public init(cpus: Int = 4, clockHz: Int64 = 3_060_000_000, nic: NICSpec = NICSpec()) {
@@ -117,6 +125,9 @@ public typealias InterruptThrottle = Platforms.InterruptThrottle
 
 /// The host's forwarding mode over veth (`host.forwarding`): the platform model's own type.
 public typealias NetnsForwarding = Platforms.NetnsForwarding
+
+/// The netns platforms' generator and sink (`host.generator`): the platform model's own type.
+public typealias TrafficGenerator = Platforms.TrafficGenerator
 
 /// A reference to a cost profile.
 public struct ProfileReference: Codable, Sendable, Equatable {

@@ -119,7 +119,7 @@ public struct TestbedBench: Sendable {
     var router = TestbedRouter(vcpus: 1, weight: 256, cap: 0, generatedRoutes: 0, routePrefixes: nil)
     var scenarioSet = ""  // the overrides and sweep values of the point router 0 comes from
     if let scenario {
-      let (_, points) = try TestbedCommon.points(
+      let (_, points, _) = try TestbedCommon.points(
         file: scenario, overrides: overrides, remote: [],
         why:
           "vrsim testbed bench runs its router, its benchmark and the time-keeper locally (it takes only the router's settings from the scenario)"

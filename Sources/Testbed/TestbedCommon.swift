@@ -46,14 +46,21 @@ public enum TestbedCommon {
 
   /// The scenario `file` with `overrides` and its sweep points as testbed setups, with the
   /// labels of the `set` column: the `--set` overrides, then the point's sweep assignments (a
-  /// later key replaces an earlier). `remote`: the roles the command can run on a remote host;
-  /// another role with an ssh target is refused, naming the key and `why`.
+  /// later key replaces an earlier). `generator` (the CLI's `--generator`) is
+  /// `--set host.generator=...` after the overrides, so the rows' `set` column carries it and
+  /// `vrsim validate` simulates the same sender; nil: the scenario's `host.generator`. Every
+  /// point runs the generator the scenario resolves to (returned as `generator`; a sweep over
+  /// it is refused). `remote`: the roles the command can run on a remote host; another role
+  /// with an ssh target is refused, naming the key and `why`.
   public static func points(
-    file: String, overrides: [String], generator: TestbedGenerator = .trafgen,
+    file: String, overrides: [String], generator: TestbedGenerator? = nil,
     remote: [TestbedRole] = trafficRoles,
     why: String =
       "the time-keeper runs locally for now (the external timer needs a route from the benchmark's namespace)"
-  ) throws -> (ScenarioSpec, [(setup: TestbedSetup, label: String)]) {
+  ) throws -> (
+    spec: ScenarioSpec, points: [(setup: TestbedSetup, label: String)], generator: TestbedGenerator
+  ) {
+    let overrides = overrides + (generator.map { ["host.generator=\($0.rawValue)"] } ?? [])
     let spec = try ScenarioRunner.load(file: file, overrides: overrides)
     if let role = TestbedRole.allCases.first(where: {
       spec.testbed?.target($0) != nil && !remote.contains($0)
@@ -63,15 +70,17 @@ public enum TestbedCommon {
           + "role (docs/testbed.md, Roles over ssh)",
         exitCode: 2)
     }
-    if generator == .iperf3, let role = TestbedRole.allCases.first(where: { spec.testbed?.target($0) != nil })
-    {
+    let points = spec.sweepPoints()
+    let used = points.first?.spec.host.generator ?? spec.host.generator
+    if used == .iperf3, let role = TestbedRole.allCases.first(where: { spec.testbed?.target($0) != nil }) {
       throw ScenarioRunError(
-        "testbed.\(role.rawValue).ssh: the iperf3 generator runs with every role local only; use --generator trafgen",
+        "testbed.\(role.rawValue).ssh: the iperf3 generator (host.generator: iperf3) runs with every role local "
+          + "only; use host.generator trafgen (--generator trafgen)",
         exitCode: 2)
     }
     let cpus = ProcessInfo.processInfo.activeProcessorCount
     var out: [(TestbedSetup, String)] = []
-    for point in spec.sweepPoints() {
+    for point in points {
       var keys: [String] = []
       var values: [String: String] = [:]
       let pairs =
@@ -85,19 +94,18 @@ public enum TestbedCommon {
       }
       var setup: TestbedSetup
       do { setup = try TestbedSetup(spec: point.spec, hostCPUs: cpus) } catch { throw mapped(error) }
-      setup.generator = generator
-      // the model's UDP sockets are what iperf3 runs: a point that simulates them is measured with it
-      if point.spec.costs.generatorSocket == .udp && generator != .iperf3 {
+      // one generator per run: the tools, the rows' note and the session are the run's
+      guard setup.generator == used else {
         throw ScenarioRunError(
-          "profile.generator_socket: udp (UDP sockets, iperf3) is measured with --generator iperf3, not "
-            + generator.rawValue + "; add --generator iperf3, or set profile.generator_socket=packet",
+          "host.generator: a sweep point runs \(setup.generator.rawValue), the first \(used.rawValue); a "
+            + "testbed run uses one generator: sweep it in separate runs (--set host.generator=...)",
           exitCode: 2)
       }
-      if generator == .iperf3 {
+      if setup.generator == .iperf3 {
         if let k = point.spec.traffic.firstIndex(where: { $0.arrival != .cbr }) {
           throw ScenarioRunError(
-            "traffic[\(k)].arrival: --generator iperf3 sends CBR only (iperf3 -b); set traffic[\(k)].arrival=cbr, "
-              + "or leave out --generator for the testbed's own Poisson and on-off sender",
+            "traffic[\(k)].arrival: host.generator iperf3 sends CBR only (iperf3 -b); set traffic[\(k)].arrival=cbr, "
+              + "or host.generator=trafgen for the testbed's own Poisson and on-off sender",
             exitCode: 2)
         }
         // Not a scenario key: the rows say it in their note (`note(generator:)`).
@@ -105,7 +113,7 @@ public enum TestbedCommon {
       }
       out.append((setup, keys.map { "\($0)=\(values[$0]!)" }.joined(separator: ";")))
     }
-    return (spec, out)
+    return (spec, out, used)
   }
 
   /// The rows' note for a generator (trafgen, the default, goes unsaid).
@@ -204,7 +212,7 @@ public enum TestbedCommon {
   /// `vrsim testbed plan FILE`: the remote roles' ssh vectors, then every point's topology
   /// plan (prefix `vrt0-`), at most `maxLines` stdin lines per command.
   public static func plan(file: String, overrides: [String], maxLines: Int) throws -> String {
-    let (spec, points) = try points(file: file, overrides: overrides, remote: TestbedRole.allCases)
+    let (spec, points, _) = try points(file: file, overrides: overrides, remote: TestbedRole.allCases)
     let layout = CgroupLayout.detect() ?? .v1(root: "/sys/fs/cgroup")
     var text = ""
     for role in TestbedRole.allCases {

@@ -48,7 +48,7 @@ public struct TestbedReproduction: Sendable {
     func file(_ f: String) -> String { dir + "/testbed/" + f }
     // Shorter runs (fig9: shorter search trials, below).
     let short = ["run.duration=200ms", "run.warmup=50ms"]
-    func run(_ f: String, generator: TestbedGenerator = .trafgen) throws -> Part {
+    func run(_ f: String, generator: TestbedGenerator? = nil) throws -> Part {
       var c = TestbedRun(file: file(f))
       c.experiment = name
       c.generator = generator

@@ -11,8 +11,9 @@ public struct TestbedRun: Sendable {
   public var overrides: [String] = []
   /// Where the CSV goes (the sidecar beside it); nil: printed.
   public var out: String?
-  /// The traffic generator.
-  public var generator: TestbedGenerator = .trafgen
+  /// The traffic generator (`--generator`): `--set host.generator=...` after the overrides;
+  /// nil: the scenario's `host.generator`.
+  public var generator: TestbedGenerator? = nil
   /// The rows' experiment column.
   public var experiment = "run"
   /// Frames sent to measure the generator's ceiling.
@@ -30,7 +31,7 @@ public struct TestbedRun: Sendable {
     if let bad = hogCPUs.first(where: { !(0..<1024).contains($0) }) {
       throw TestbedError("--hog-cpu \(bad) is out of range; allowed: 0 ... 1023", usage: true)
     }
-    if path != .platform && generator != .trafgen {
+    if path != .platform && generator == .iperf3 {
       throw TestbedError("--path \(path.rawValue) sends with trafgen only", usage: true)
     }
     if !(1_000...50_000_000).contains(ceilingPackets) {
@@ -39,8 +40,9 @@ public struct TestbedRun: Sendable {
     }
   }
 
-  /// The note of every row: the generator, the path and the hogs when not the defaults.
-  var rowNote: String {
+  /// The note of every row: the generator (the one the scenario resolves to), the path and
+  /// the hogs when not the defaults.
+  func rowNote(_ generator: TestbedGenerator) -> String {
     var parts = [TestbedCommon.note(generator: generator)].filter { !$0.isEmpty }
     if path != .platform { parts.append("path=\(path.rawValue)") }
     if !hogCPUs.isEmpty { parts.append("hog=cpu" + hogCPUs.map(String.init).joined(separator: "+cpu")) }
@@ -50,7 +52,13 @@ public struct TestbedRun: Sendable {
   /// Measures every point in a session of its own (printing each point's summary) and
   /// returns the rows and the host facts.
   public func collect(version: String) throws -> (rows: [MeasuredRow], facts: [String: Any]) {
-    let (spec, points) = try TestbedCommon.points(file: file, overrides: overrides, generator: generator)
+    let (spec, points, generator) = try TestbedCommon.points(
+      file: file, overrides: overrides, generator: generator)
+    if path != .platform && generator != .trafgen {
+      throw ScenarioRunError(
+        "--path \(path.rawValue) sends with trafgen only, and the scenario says host.generator: \(generator.rawValue)",
+        exitCode: 2)
+    }
     let jobs: [TestbedJob]
     do { jobs = try TestbedJob.jobs(of: spec) } catch { throw TestbedCommon.mapped(error) }
     if !jobs.isEmpty && (path != .platform || !hogCPUs.isEmpty) {
@@ -98,12 +106,12 @@ public struct TestbedRun: Sendable {
         throw TestbedCommon.mapped(error)
       }
       let summary = MeasuredRow.summarize(
-        result.trials, experiment: experiment, scenario: scenario, set: label, note: rowNote)
+        result.trials, experiment: experiment, scenario: scenario, set: label, note: rowNote(generator))
       rows += summary
       rows.append(
         MeasuredRow(
           experiment: experiment, scenario: scenario, set: label, scope: "aggregate", metric: .setupTime,
-          value: result.setup, ciLow: nil, ciHigh: nil, n: 1, note: rowNote))
+          value: result.setup, ciLow: nil, ciHigh: nil, n: 1, note: rowNote(generator)))
       timing.append(["set": label, "seconds": result.seconds, "trials": result.trials.count])
       TestbedCommon.say(TestbedCommon.summary(label, summary, seconds: result.seconds))
     }

@@ -51,8 +51,9 @@ public struct TestbedSearch: Sendable {
   public var out: String?
   /// The rows' experiment column.
   public var experiment = "search"
-  /// The traffic generator.
-  public var generator: TestbedGenerator = .trafgen
+  /// The traffic generator (`--generator`): `--set host.generator=...` after the overrides;
+  /// nil: the scenario's `host.generator`.
+  public var generator: TestbedGenerator? = nil
 
   /// A search of `file`.
   public init(file: String) { self.file = file }
@@ -114,7 +115,8 @@ public struct TestbedSearch: Sendable {
   /// Runs the search in a session of its own (printing its NDR and PDR) and returns the rows
   /// and the host facts.
   public func collect(version: String) throws -> (rows: [MeasuredRow], facts: [String: Any]) {
-    let (spec, points) = try TestbedCommon.points(file: file, overrides: overrides, generator: generator)
+    let (spec, points, generator) = try TestbedCommon.points(
+      file: file, overrides: overrides, generator: generator)
     guard points.count == 1, let (setup, label) = points.first else {
       throw ScenarioRunError(
         "testbed search takes a scenario without a sweep (fix the point with --set)", exitCode: 2)

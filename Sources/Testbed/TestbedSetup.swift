@@ -13,16 +13,12 @@ public enum TestbedPlatform: String, Sendable, CaseIterable {
   case direct = "netns-direct"
 }
 
-/// The traffic generator of a run.
-public enum TestbedGenerator: String, Sendable, CaseIterable {
-  /// trafgen (netsniff-ng): raw frames of any size at `--rate` pps; the sink drops them in
-  /// its route lookup.
-  case trafgen
-  /// iperf3 UDP with 1472 B datagrams (1518 B frames; the paper's Fig. 8a): a client per
-  /// router in the generator namespace, a server per router in the sink (which then
-  /// delivers 198.18.N.1 locally and returns the control connection over the direct link).
-  case iperf3
-}
+/// The traffic generator of a run: the scenario's `host.generator`, the value the model reads
+/// too. trafgen (netsniff-ng): raw frames of any size at `--rate` pps, dropped in the sink's
+/// route lookup; iperf3: UDP with 1472 B datagrams (1518 B frames; the paper's Fig. 8a), a
+/// client per router in the generator namespace, a server per router in the sink (which then
+/// delivers 198.18.N.1 locally and returns the control connection over the direct link).
+public typealias TestbedGenerator = TrafficGenerator
 
 /// One router namespace's settings.
 public struct TestbedRouter: Sendable, Equatable {
@@ -95,7 +91,7 @@ public struct TestbedSetup: Sendable, Equatable {
   public var replications: Int
   /// CPUs the cpusets and generator pinning spread over.
   public var hostCPUs: Int
-  /// The traffic generator.
+  /// The traffic generator: the scenario's `host.generator` (the value the model reads too).
   public var generator: TestbedGenerator = .trafgen
   /// Where each role runs and the cables between hosts (the scenario's `testbed:` section).
   public var roles = TestbedRolesSpec()
@@ -109,7 +105,7 @@ public struct TestbedSetup: Sendable, Equatable {
   /// bridge or forwarding hop) is pinned to; empty: left where the kernel put it.
   public var dom0Pin: [Int] = []
   /// The CPU the iperf3 servers (the sink's UDP receivers) are pinned to: the scenario's
-  /// `profile.udp_receiver_cpu` modulo `hostCPUs`, as the model pins its receivers.
+  /// `host.udp_receiver_cpu` (the CPU the model pins its receivers to) modulo `hostCPUs`.
   public var udpReceiverCPU = 1
 
   /// Most routers a topology may hold (link names must stay within 15 bytes).
@@ -210,7 +206,8 @@ public struct TestbedSetup: Sendable, Equatable {
     seed = spec.run.seed
     dom0Pin = spec.dom0.pin
     forwarding = spec.host.forwarding
-    udpReceiverCPU = spec.costs.udpReceiverCPU % max(1, hostCPUs)
+    generator = spec.host.generator
+    udpReceiverCPU = spec.host.udpReceiverCPU % max(1, hostCPUs)
     if let roles = spec.testbed {
       try Self.checkCables(roles, platform: platform, routers: count)
       if roles.target(.generator) != nil, let k = spec.traffic.firstIndex(where: { $0.arrival != .cbr }) {

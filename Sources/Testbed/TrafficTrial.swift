@@ -385,7 +385,7 @@ public final class TrafficTrial: @unchecked Sendable {
   }
 
   /// One trial with iperf3: a server per router in the sink (one test each, `-1`), pinned to
-  /// `setup.udpReceiverCPU` (the scenario's `profile.udp_receiver_cpu`, as the model pins its
+  /// `setup.udpReceiverCPU` (the scenario's `host.udp_receiver_cpu`, as the model pins its
   /// receivers; the CPU the clients and their softirq run on makes the servers compete with
   /// them, and their sockets drop when they fall behind), a client per router flow in the
   /// generator namespace (client k on CPU k mod CPUs) sending UDP datagrams of 1472 B at the

@@ -64,8 +64,14 @@ struct TestbedRunCommand: ParsableCommand {
   var overrides: [String] = []
   @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
   var out: String?
-  @Option(name: .long, help: "Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B).")
-  var generator: TestbedGenerator = .trafgen
+  @Option(
+    name: .long,
+    help: """
+      Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B). Overrides the \
+      scenario's host.generator (the generator the model simulates too): the same as --set \
+      host.generator=..., so the rows' set column records it (default: the scenario's).
+      """)
+  var generator: TestbedGenerator?
   @Option(name: .long, help: "The experiment column of the rows (default: run).")
   var experiment = "run"
   @Option(name: .long, parsing: .unconditional, help: "Frames sent to measure the generator's ceiling.")

@@ -35,7 +35,8 @@ struct DeclaredKeysTests {
   /// Overrides that keep cross-key rules satisfied whatever single key is moved: a rate limit
   /// needs credit 4.2, credit2's min_timer must not exceed max_timer, the warm-up must be
   /// shorter than the duration, max_replications must not be below replications; a router's
-  /// VF receive queues need xen-sriov; threaded forwarding a netns platform.
+  /// VF receive queues need xen-sriov; threaded forwarding and the iperf3 generator a netns
+  /// platform.
   static let context = [
     "scheduler.version=\"4.2\"", "scheduler.credit2.min_timer=10us", "scheduler.credit2.max_timer=1s",
     "run.warmup=0s", "run.replications=1", "run.max_replications=100000",
@@ -45,7 +46,7 @@ struct DeclaredKeysTests {
   static func context(for path: String) -> [String] {
     context.filter { !$0.hasPrefix(path + "=") }
       + (path == "routers.each.rx_queues" ? ["platform=xen-sriov"] : [])
-      + (path == "host.forwarding" ? ["platform=netns-bridge"] : [])
+      + (["host.forwarding", "host.generator"].contains(path) ? ["platform=netns-bridge"] : [])
   }
 
   /// A value inside the domain that differs from `current`.
@@ -77,7 +78,7 @@ struct DeclaredKeysTests {
   }
 
   @Test func thereAreDeclaredKeysOfEveryKind() {
-    // 3 host (forwarding too) + 6 NIC (itr too) + 1 scheduler version + 3 credit + 5 credit2 + 4 cfs + 3 vmware +
+    // 5 host (forwarding, generator and udp_receiver_cpu too) + 6 NIC (itr too) + 1 scheduler version + 3 credit + 5 credit2 + 4 cfs + 3 vmware +
     // 6 dom0 (pin too) + 1 routers.count + 6 run (ci_target and seed too) + 7 router (pin and routes too), and
     // 47 profile keys: 5 Linux stack, 4 FIB, 21 bridge/Xen/SR-IOV/OpenVZ/VMware/veth costs,
     // 6 batch and queue sizes, 3 context-switch costs, 4 host costs that grow with the domain
@@ -87,10 +88,10 @@ struct DeclaredKeysTests {
     // is the host's)
     // and 2 of the testbed's CPU window the netns CPU rows are counted over (testbed_window_extra,
     // testbed_trial), and 5 more of the netns platforms (generator_window, cpu_background,
-    // linux_context_switch, linux_switch_refill, veth_poll), and 11 of the netns UDP sockets
-    // (generator_socket, udp_send_user, udp_send_system, udp_pacing, udp_wakeup, udp_deliver,
-    // udp_recv_user, udp_recv_system, udp_rcvbuf, udp_truesize, udp_receiver_cpu).
-    #expect(Self.keys.count == 3 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 10 + 2 + 5 + 11)
+    // linux_context_switch, linux_switch_refill, veth_poll), and 9 of the netns UDP sockets
+    // (udp_send_user, udp_send_system, udp_pacing, udp_wakeup, udp_deliver, udp_recv_user,
+    // udp_recv_system, udp_rcvbuf, udp_truesize; the generator and the receiver's CPU are the host's).
+    #expect(Self.keys.count == 5 + 6 + 1 + 3 + 5 + 4 + 3 + 6 + 1 + 6 + 7 + 47 + 10 + 2 + 5 + 9)
     #expect(Set(Self.keys.map(\.path)).count == Self.keys.count, "a key is declared twice")
   }
 

@@ -196,6 +196,9 @@ struct ForwardingModeTests {
     for f in files {
       let text = try String(contentsOf: folder.appendingPathComponent(f), encoding: .utf8)
       #expect(!text.contains("\nnetns_forwarding:"), "\(f) still states the forwarding mode")
+      #expect(!text.contains("\ngenerator_socket:"), "\(f) still states the generator (host.generator)")
+      #expect(
+        !text.contains("\nudp_receiver_cpu:"), "\(f) still states the receiver's CPU (host.udp_receiver_cpu)")
     }
   }
 }

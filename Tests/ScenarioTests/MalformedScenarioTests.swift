@@ -13,7 +13,7 @@ import Testing
     ),
     (
       "typo-nested-key.yaml",
-      "typo-nested-key.yaml:2:3: host.cpu: unknown key 'cpu' (did you mean 'cpus'?); allowed: the keys of host: cpus, clock, forwarding, nic"
+      "typo-nested-key.yaml:2:3: host.cpu: unknown key 'cpu' (did you mean 'cpus'?); allowed: the keys of host: cpus, clock, forwarding, generator, udp_receiver_cpu, nic"
     ),
     (
       "key-in-wrong-section.yaml",
@@ -104,7 +104,7 @@ import Testing
     (
       "wrong-types.yaml",
       """
-      wrong-types.yaml:1:7: host: expected a mapping, found '4'; allowed: a mapping with the keys cpus, clock, forwarding, nic
+      wrong-types.yaml:1:7: host: expected a mapping, found '4'; allowed: a mapping with the keys cpus, clock, forwarding, generator, udp_receiver_cpu, nic
       wrong-types.yaml:3:10: routers.count: expected an integer, found a list; allowed: an integer from 1 to 1024
       wrong-types.yaml:4:18: routers.each.vcpus: 'two' is not an integer; allowed: an integer from 1 to 64
       """

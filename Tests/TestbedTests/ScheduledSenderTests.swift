@@ -57,7 +57,7 @@ import Testing
 
   /// What the testbed cannot send is refused before anything is built (exit 2, key named):
   /// iperf3 is CBR only; a trace (a valid one, so the refusal is the testbed's) has no
-  /// testbed sender yet; the model's UDP sockets are measured with iperf3, not trafgen.
+  /// testbed sender yet; a scenario whose host.generator is iperf3 is CBR only as well.
   @Test func unsendableArrivalsAreRefused() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vrsim-arr-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -67,15 +67,15 @@ import Testing
     for (extra, message) in [
       (
         ["--generator", "iperf3", "--set", "traffic[0].arrival=poisson"],
-        "traffic[0].arrival: --generator iperf3 sends CBR only"
+        "traffic[0].arrival: host.generator iperf3 sends CBR only"
       ),
       (
         ["--set", "traffic[0].arrival={kind: trace, file: \(trace)}"],
         "traffic[0].arrival: the testbed sends cbr"
       ),
       (
-        ["--set", "profile.generator_socket=udp"],
-        "profile.generator_socket: udp (UDP sockets, iperf3) is measured with --generator iperf3"
+        ["--set", "host.generator=iperf3", "--set", "traffic[0].arrival=poisson"],
+        "traffic[0].arrival: host.generator iperf3 sends CBR only"
       ),
     ] {
       let (status, output) = try Live.run(["testbed", "run", LiveTestbedTests.smoke] + extra)

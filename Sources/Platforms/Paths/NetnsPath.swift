@@ -32,12 +32,12 @@ import NetModel
 /// the first of them; but a trafgen generator (CBR flows) runs on CPU 0, where trafgen pins its
 /// worker itself. Senders that share a CPU pay `linux_switch_refill` after a switch from another.
 ///
-/// UDP sockets (`profile.generator_socket: udp`, what the testbed runs with `--generator
-/// iperf3`): the generator is an iperf3 client per router, pinned as the testbed pins them
+/// UDP sockets (the scenario's `host.generator: iperf3`, `PlatformSpec.generator`, which the
+/// testbed reads too and runs iperf3 for): the generator is an iperf3 client per router, pinned as the testbed pins them
 /// (client N on CPU N mod CPUs), one sendto per datagram paced on iperf3's timer ticks; the
 /// sink's last hop is the UDP delivery into the router's socket (`udp_deliver`, in the softirq
 /// that runs the chain), whose buffer (`sink.rcvbuf`, a drop place) a receiver process per
-/// router (`iperf3-sN`, pinned to `udp_receiver_cpu`) drains one recvmsg at a time.
+/// router (`iperf3-sN`, pinned to `host.udp_receiver_cpu`) drains one recvmsg at a time.
 enum NetnsPath: PlatformPath {
   /// One hop: a veth crossing into `place` and the work done there.
   struct Hop {
@@ -67,7 +67,7 @@ enum NetnsPath: PlatformPath {
     func fwd(_ r: Int) -> Int64 { p.vethHop + p.ipForward + b.fibCost(router: r) }
     let dom0Fwd = Hop(place: front, does: "IP forward (FIB)", cycles: fwd(0))
     let dom0Bridge = Hop(place: front, does: "bridge", cycles: p.vethHop + p.bridge)
-    let udp = p.generatorSocket == .udp
+    let udp = b.spec.generator == .iperf3
     let toSink =
       udp
       ? Hop(place: "sink", does: "UDP receive: queue to socket", cycles: p.vethHop + p.udpDeliver)

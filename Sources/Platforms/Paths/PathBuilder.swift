@@ -256,15 +256,15 @@ public final class PathBuilder {
   /// A generator `name` pinned to `cpu` (a domain of its own, weight 256) sending the flows of
   /// `routers` into segment `segment` of the CPU's softirq, with the profile's generator costs
   /// and send mode (`generator_burst`, `generator_window`).
-  /// With `generator_socket: udp` the sender is an iperf3 client instead: one sendto per
-  /// datagram (`udp_send_user`, `udp_send_system`), paced on ticks of `udp_pacing`, each
-  /// wake-up on a tick `udp_wakeup`.
+  /// With the scenario's `host.generator: iperf3` (`PlatformSpec.generator`) the sender is an
+  /// iperf3 client instead: one sendto per datagram (`udp_send_user`, `udp_send_system`),
+  /// paced on ticks of `udp_pacing`, each wake-up on a tick `udp_wakeup`.
   public func sender(_ name: String, cpu: Int, routers r: Set<Int>, segment: Int) {
     let p = profile
     var config = DomainConfig(name: name, kind: .native, vcpus: 1, affinity: [cpu])
     config.peerWarmupCycles = p.linuxSwitchRefill  // a switch from another sender: the refill
     let d = domain(config)
-    let udp = p.generatorSocket == .udp
+    let udp = spec.generator == .iperf3
     do {
       senders.append(
         try Sender(
@@ -282,14 +282,15 @@ public final class PathBuilder {
     }
   }
 
-  /// The sink's UDP sockets (`generator_socket: udp`): one per router, as the testbed runs one
+  /// The sink's UDP sockets (`host.generator: iperf3`): one per router, as the testbed runs one
   /// iperf3 server per router, each read by a receiver `iperf3-sN` (a domain of its own,
-  /// weight 256) pinned to `udp_receiver_cpu` mod the CPUs, with a buffer of `udp_rcvbuf`
+  /// weight 256) pinned to the scenario's `host.udp_receiver_cpu` (`PlatformSpec.udpReceiverCPU`,
+  /// below the host's CPUs), with a buffer of `udp_rcvbuf`
   /// bytes of `udp_truesize`-byte datagrams. Returns them (also in `sink.sockets`).
   @discardableResult
   public func udpSockets() -> [UDPSocket] {
     let p = profile
-    let cpu = p.udpReceiverCPU % Swift.max(1, spec.host.cpus)
+    let cpu = spec.udpReceiverCPU
     let capacity = UDPSocket.capacity(rcvbuf: p.udpRcvbuf, truesize: p.udpTruesize)
     let sockets = (0..<routers).map { r in
       let d = domain(DomainConfig(name: "iperf3-s\(r)", kind: .native, vcpus: 1, affinity: [cpu]))
