@@ -365,7 +365,7 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     "CPU time of the routers' forwarding threads (threaded mode) per packet the sink received; measured only.",
     measuredOnly: true)
 
-  // UDP sockets (the netns platforms with `generator_socket: udp`; the testbed's iperf3
+  // UDP sockets (the netns platforms with `host.generator: iperf3`; the testbed's iperf3
   // generator): the sink namespace's UDP MIB and the iperf3 processes' own CPU time.
   /// Datagrams per second the sink's UDP sockets dropped because a receive buffer was full.
   public static let udpRcvbufErrors = Metric(
