@@ -22,7 +22,8 @@ interval (Fisher z, n - 3 degrees of freedom), and the least-squares slope of
 log(CPU per frame) on log(ratio) with its 95% interval (t, n - 2 degrees of freedom). If the
 sets differed only in the machine's speed and the ceiling measured it, that slope would be -1
 (CPU time per frame proportional to 1 / speed) and the model's error would grow with the ratio.
-Also each CPU's correlation with the other (CPU 0 vs CPU 1 per frame): whether a speed common
+The rank (Spearman) correlation is printed beside it: a few sets with a low ceiling
+(two at 0.71 ... 0.73) cannot carry it alone. Also each CPU's correlation with the other (CPU 0 vs CPU 1 per frame): whether a speed common
 to both CPUs exists, which the ceiling (measured on CPU 0) cannot show on CPU 1 by itself.
 
 derive: DATA.csv with `host.clock=<clock x ratio>` appended to every row's `set` (clock: the
@@ -151,7 +152,11 @@ def test(args):
             r, lo, hi = correlation(ratio, [p["err" + cpu] for p in chosen])
             print(f"  CPU {cpu} model error vs ceiling ratio: r = {r:+.2f} (95%: {lo:+.2f} ... {hi:+.2f})")
             r, lo, hi = correlation(ratio, [p["ns" + cpu] for p in chosen])
-            print(f"  CPU {cpu} ns per frame vs ceiling ratio: r = {r:+.2f} (95%: {lo:+.2f} ... {hi:+.2f})")
+            rho = stats.spearmanr(ratio, [p["ns" + cpu] for p in chosen]).statistic
+            print(
+                f"  CPU {cpu} ns per frame vs ceiling ratio: r = {r:+.2f} (95%: {lo:+.2f} ... {hi:+.2f}); "
+                f"rank correlation {rho:+.2f}"
+            )
             b, lo, hi = slope(log_ratio, [math.log(p["ns" + cpu]) for p in chosen])
             print(f"  CPU {cpu} log(ns per frame) on log(ratio): slope {b:+.2f} (95%: {lo:+.2f} ... {hi:+.2f}; -1 = pure speed)")
         r, lo, hi = correlation([p["ns0"] for p in chosen], [p["ns1"] for p in chosen])
