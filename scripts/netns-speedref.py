@@ -25,6 +25,9 @@ sets differed only in the machine's speed and the ceiling measured it, that slop
 The rank (Spearman) correlation is printed beside it: a few sets with a low ceiling
 (two at 0.71 ... 0.73) cannot carry it alone. Also each CPU's correlation with the other (CPU 0 vs CPU 1 per frame): whether a speed common
 to both CPUs exists, which the ceiling (measured on CPU 0) cannot show on CPU 1 by itself.
+With exactly two DATA files holding the same settings (two measurements of one set list), the
+same correlations and slopes over the changes between them (log of second / first, per setting):
+the setting's own effects (router count, rate) cancel there.
 
 derive: DATA.csv with `host.clock=<clock x ratio>` appended to every row's `set` (clock: the
 scenario's host.clock in GHz, default 2.5), written to OUT.csv for
@@ -124,6 +127,36 @@ def per_set(data_path, validate_path, reference):
     return out
 
 
+def paired(sets):
+    """The same settings measured twice (two DATA files): changes between the measurements."""
+    files = sorted({p["file"] for p in sets})
+    if len(files) != 2:
+        return
+
+    def key(p):
+        return ";".join(a for a in p["set"].split(";") if not a.startswith("run.replications"))
+
+    first = {key(p): p for p in sets if p["file"] == files[0]}
+    pairs = [(first[key(p)], p) for p in sets if p["file"] == files[1] and key(p) in first]
+    if len(pairs) < 4:
+        return
+    d_ratio = [math.log(b["ratio"] / a["ratio"]) for a, b in pairs]
+    print()
+    print(f"between the two measurements, the same {len(pairs)} settings (log changes, second / first):")
+    for cpu in ("0", "1"):
+        d = [math.log(b["ns" + cpu] / a["ns" + cpu]) for a, b in pairs]
+        r, lo, hi = correlation(d_ratio, d)
+        b, blo, bhi = slope(d_ratio, d)
+        print(
+            f"  CPU {cpu} ns per frame change vs ceiling change: r = {r:+.2f} (95%: {lo:+.2f} ... {hi:+.2f}); "
+            f"slope {b:+.2f} (95%: {blo:+.2f} ... {bhi:+.2f}; -1 = pure speed)"
+        )
+    d0 = [math.log(b["ns0"] / a["ns0"]) for a, b in pairs]
+    d1 = [math.log(b["ns1"] / a["ns1"]) for a, b in pairs]
+    r, lo, hi = correlation(d0, d1)
+    print(f"  CPU 0 change vs CPU 1 change: r = {r:+.2f} (95%: {lo:+.2f} ... {hi:+.2f})")
+
+
 def test(args):
     if len(args) < 3 or len(args) % 2 != 1:
         fail("test needs TRAIN.csv and pairs of DATA.csv VALIDATE.csv")
@@ -163,6 +196,7 @@ def test(args):
         print(f"  CPU 0 vs CPU 1 ns per frame: r = {r:+.2f} (95%: {lo:+.2f} ... {hi:+.2f})")
 
     report(sets, "all sets")
+    paired(sets)
     quiet = [p for p in sets if p["foreign"] <= 0.1]
     if len(quiet) != len(sets):
         report(quiet, "quiet sets only (foreign CPU <= 0.1)")
