@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The threaded-mode set (fig8b-scheduled) against a netns profile's prediction (issue 20).
 
-Usage: netns-fig8b-scheduled-table.py DATA.csv VALIDATE.csv [--total] [--misses] [--rule PPS]
+Usage: netns-fig8b-scheduled-table.py DATA.csv VALIDATE.csv [--total] [--misses] [--rule PPS] [--cpu-rule RUN.csv]
 
 DATA.csv: validation/testbed-fig8b-scheduled-2026-12-05-vm.csv; VALIDATE.csv: what
 `vrsim validate DATA.csv --profile P --format csv` printed (the rows' scenario, fig8b-scheduled.yaml, says
@@ -18,7 +18,13 @@ with --total also each CPU's sum over the sets, measured and simulated (veth_pol
 with --misses every set whose CPU misses 10%, with the measured 95% interval (CPU 1: the
 threads' half-widths added in quadrature, independent trials) and whether the simulated value
 lies inside it; with --rule PPS the model-free rule min(offered, PPS) beside the forwarded rate
-(PPS: the training set's one-router rate of the platform) and both MAPEs.
+(PPS: the training set's one-router rate of the platform) and both MAPEs; with --cpu-rule RUN.csv a
+model-free rule for the CPU rows: each CPU's mean own CPU time per forwarded frame over RUN.csv's sets
+(a threaded identification run, e.g. validation/testbed-poll-split-threaded-2026-12-06-vm.csv) times
+the set's measured offered rate, and the same rule at the set's session speed (x the mean
+`generator_ceiling_pps` of RUN.csv / the set's own; scripts/netns-speedref.py says why), with their
+MAPEs and sets within 10%. DATA.csv may be a rows file derived by `scripts/netns-speedref.py derive`
+(its sets carry host.clock=...).
 """
 
 import csv
@@ -26,11 +32,44 @@ import sys
 from collections import defaultdict
 
 
+def own_cpu(m):
+    """The generators' own CPU (CPU 0) and the routers' threads' with ksoftirqd/1 (CPU 1), pCPU."""
+    threads = sum(v for (scope, metric), v in m.items() if metric == "thread_cpu" and scope.startswith("thread:vr"))
+    threads += m.get(("thread:ksoftirqd/1", "thread_cpu"), 0)
+    return m.get(("aggregate", "generator_cpu")), threads
+
+
+def cpu_rule(path):
+    """Mean own CPU seconds per forwarded frame (CPU 0, CPU 1) and mean ceiling (pps) of RUN.csv."""
+    sets = defaultdict(dict)
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            if r["kind"] == "value" and r["value"]:
+                sets[r["set"]][(r["scope"], r["metric"])] = float(r["value"])
+    if not sets:
+        print(f"netns-fig8b-scheduled-table.py: {path}: no value rows", file=sys.stderr)
+        sys.exit(2)
+    per0, per1, ceilings = [], [], []
+    for s, m in sets.items():
+        gen, threads = own_cpu(m)
+        fwd = m.get(("aggregate", "forwarded_pps"))
+        ceiling = m.get(("aggregate", "generator_ceiling_pps"))
+        if gen is None or not fwd or ceiling is None:
+            print(f"netns-fig8b-scheduled-table.py: {path}: set {s} lacks generator_cpu, forwarded_pps or "
+                  "generator_ceiling_pps", file=sys.stderr)
+            sys.exit(2)
+        per0.append(gen / fwd)
+        per1.append(threads / fwd)
+        ceilings.append(ceiling)
+    return sum(per0) / len(per0), sum(per1) / len(per1), sum(ceilings) / len(ceilings)
+
+
 def main():
     data_path, validate_path = sys.argv[1:3]
     total = "--total" in sys.argv[3:]
     misses = "--misses" in sys.argv[3:]
     rule_rate = float(sys.argv[sys.argv.index("--rule") + 1]) if "--rule" in sys.argv else None
+    rule_cpu = cpu_rule(sys.argv[sys.argv.index("--cpu-rule") + 1]) if "--cpu-rule" in sys.argv else None
     measured = defaultdict(dict)
     interval = defaultdict(dict)
     with open(data_path, newline="") as f:
@@ -57,15 +96,14 @@ def main():
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     errors = defaultdict(list)
+    rule_errors = defaultdict(list)  # --cpu-rule's, printed after the model's
     sums = defaultdict(float)
     missed = []
     for s in sorted(measured, key=order):
         m, x = measured[s], simulated.get(s, {})
         fwd = m[("aggregate", "forwarded_pps")]
         sfwd = x.get(("aggregate", "forwarded_pps"))
-        gen = m.get(("aggregate", "generator_cpu"))
-        threads = sum(v for (scope, metric), v in m.items() if metric == "thread_cpu" and scope.startswith("thread:vr"))
-        threads += m.get(("thread:ksoftirqd/1", "thread_cpu"), 0)
+        gen, threads = own_cpu(m)
         s0 = x.get(("pcpu0", "utilisation"))
         s1 = x.get(("pcpu1", "utilisation"))
         n, load = order(s)
@@ -75,6 +113,13 @@ def main():
         if rule_rate is not None:
             off = m.get(("aggregate", "offered_pps"), fwd)
             errors["forwarded, model-free rule"].append((min(off, rule_rate) - fwd) / fwd)
+        if rule_cpu is not None:
+            off = m.get(("aggregate", "offered_pps"), fwd)
+            speed = rule_cpu[2] / m[("aggregate", "generator_ceiling_pps")]
+            for per, own, name in ((rule_cpu[0], gen, "cpu0"), (rule_cpu[1], threads, "cpu1")):
+                if own:
+                    rule_errors[name + ", model-free rule"].append((per * off - own) / own)
+                    rule_errors[name + ", model-free rule at the session's speed"].append((per * off * speed - own) / own)
         if sfwd is not None:
             errors["forwarded"].append((sfwd - fwd) / fwd)
             cells += [f"{sfwd:,.0f}", f"{100 * (sfwd - fwd) / fwd:+.1f}%"]
@@ -102,7 +147,7 @@ def main():
         cells.append(f"{m.get(('host', 'foreign_cpu'), float('nan')):.2f}")
         print("| " + " | ".join(cells) + " |")
     print()
-    for name, e in errors.items():
+    for name, e in list(errors.items()) + list(rule_errors.items()):
         print(f"MAPE {name}: {100 * sum(abs(v) for v in e) / len(e):.1f}% over {len(e)} sets")
         within = sum(1 for v in e if abs(v) <= 0.10)
         print(f"  {name} within 10%: {within} of {len(e)} sets; largest {100 * max(e, key=abs):+.1f}%")

@@ -127,4 +127,31 @@ for day in 2026-12-06 repeats-2026-12-06 2026-12-05; do
   python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-fig8b-scheduled-$day-vm.csv \
     "$OUT/fig8b-scheduled-$day-validate.csv" --misses
 done
+
+# Same-session speed (validation/netns-window-validation.md, "A same-session speed reference"):
+# does a set's CPU error follow its generator ceiling (trafgen alone to the sink, measured by the
+# testbed in the set's session before its trials) relative to the training sets' mean ceiling?
+# Over both 2026-12-06 measurements (24 sets); then each set simulated at host.clock =
+# 2.5 GHz x ceiling(set) / ceiling(training) (derived rows files in validation/trials/: the
+# scaling comes from the ceiling rows only), with the model-free CPU rule (the threaded
+# identification run's own CPU per frame x offered) plain and at the session's speed.
+python3 scripts/netns-speedref.py test validation/netns-identify-2026-12-06-train.csv \
+  validation/testbed-fig8b-scheduled-2026-12-06-vm.csv "$OUT/fig8b-scheduled-2026-12-06-validate.csv" \
+  validation/testbed-fig8b-scheduled-repeats-2026-12-06-vm.csv "$OUT/fig8b-scheduled-repeats-2026-12-06-validate.csv"
+for day in 2026-12-06 repeats-2026-12-06; do
+  python3 scripts/netns-speedref.py derive validation/netns-identify-2026-12-06-train.csv \
+    validation/testbed-fig8b-scheduled-$day-vm.csv validation/trials/fig8b-scheduled-speedref-$day.csv
+  echo "fig8b-scheduled $day at the set's own speed (host.clock from its generator ceiling):"
+  "$VRSIM" validate validation/trials/fig8b-scheduled-speedref-$day.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+    --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
+    --set profile.generator_window=1s \
+    --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2 --format csv \
+    >"$OUT/fig8b-scheduled-speedref-$day-validate.csv"
+  python3 scripts/netns-fig8b-scheduled-table.py validation/trials/fig8b-scheduled-speedref-$day.csv \
+    "$OUT/fig8b-scheduled-speedref-$day-validate.csv" --misses \
+    --cpu-rule validation/testbed-poll-split-threaded-2026-12-06-vm.csv
+  echo "fig8b-scheduled $day at the training speed, with the model-free CPU rule:"
+  python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-fig8b-scheduled-$day-vm.csv \
+    "$OUT/fig8b-scheduled-$day-validate.csv" --cpu-rule validation/testbed-poll-split-threaded-2026-12-06-vm.csv
+done
 echo "validate outputs in $OUT" >&2
