@@ -7,6 +7,11 @@
 # 2026-12-05/06 data (identification runs, fig8b-scheduled) on 6.18.44-fc-v1300, whose veth
 # chains cost 1.6 ... 1.9x as many cycles per frame: each machine gets its own profile.
 set -eu
+# scripts/netns-speedref.py needs scipy (Debian: apt-get install python3-scipy; or pip install scipy).
+python3 -c 'import scipy' 2>/dev/null || {
+  echo "netns-fit.sh: python3 has no scipy, which scripts/netns-speedref.py needs (apt-get install python3-scipy)" >&2
+  exit 2
+}
 VRSIM=${VRSIM:-vrsim}
 OUT=${1:-$(mktemp -d)}
 cd "$(dirname "$0")/.."
