@@ -64,13 +64,7 @@ struct TestbedRunCommand: ParsableCommand {
   var overrides: [String] = []
   @Option(name: .long, help: "Write the CSV here (and the host facts beside it as .json).")
   var out: String?
-  @Option(
-    name: .long,
-    help: """
-      Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B). Overrides the \
-      scenario's host.generator (the generator the model simulates too): the same as --set \
-      host.generator=..., so the rows' set column records it (default: the scenario's).
-      """)
+  @Option(name: .long, help: .testbedGenerator)
   var generator: TestbedGenerator?
   @Option(name: .long, help: "The experiment column of the rows (default: run).")
   var experiment = "run"
@@ -150,4 +144,14 @@ struct TestbedPlanCommand: ParsableCommand {
   func run() throws {
     print(try TestbedCommon.plan(file: file, overrides: overrides, maxLines: maxLines), terminator: "")
   }
+}
+
+extension ArgumentHelp {
+  /// The `--generator` option's help, shared by `testbed run` and `testbed search`.
+  static let testbedGenerator = ArgumentHelp(
+    """
+    Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B). Overrides the \
+    scenario's host.generator (the generator the model simulates too): the same as --set \
+    host.generator=..., so the rows' set column records it (default: the scenario's).
+    """)
 }

@@ -84,13 +84,7 @@ struct TestbedSearchCommand: ParsableCommand {
   var out: String?
   @Option(name: .long, help: "The experiment column of the rows.")
   var experiment = "search"
-  @Option(
-    name: .long,
-    help: """
-      Traffic generator: trafgen (frames of the scenario) or iperf3 (UDP 1472 B). Overrides the \
-      scenario's host.generator (the generator the model simulates too): the same as --set \
-      host.generator=..., so the rows' set column records it (default: the scenario's).
-      """)
+  @Option(name: .long, help: .testbedGenerator)
   var generator: TestbedGenerator?
 
   /// The search the options ask for.
