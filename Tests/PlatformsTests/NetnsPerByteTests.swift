@@ -80,4 +80,32 @@ struct NetnsPerByteTests {
     let r = try Self.run("netns-router", rate: "600kpps", frame: 64, perByte: Self.perByte)
     #expect(abs(r.aggregate.forwardedPps - hand) / hand < 0.005, "\(r.aggregate.forwardedPps), hand \(hand)")
   }
+
+  @Test("threaded mode: the router's kernel thread and the softirq after it pay the per-byte cost too")
+  func threaded() throws {
+    // NetnsSoftirqTests.threadedBelowSaturation with 1518 B frames and 0.5 cycles/B: 4 routers
+    // pinned to CPU 4, 20 kp/s each; CPU 4 per frame: the thread's crossing 2135 + 759 and the
+    // softirq's crossing to the sink 1500 + 759, plus 300 per NET_RX run and 11,600 per context
+    // switch (both counted by the test). Expected busy = (R x 5153 + runs x 300 + switches x
+    // 11600) / clock, within 1% (as there: a batch straddling a window edge).
+    let (r, host) = try NetnsSoftirqTests.run(
+      "netns-direct", rate: "80kpps", cpus: 5,
+      extra: [
+        "routers.count=4", "routers.each.pin=[4]",
+        "traffic[0]={to: each, rate: 20kpps, frame: 1518B, arrival: cbr}",
+        "host.forwarding=threaded", "profile.veth_per_byte=\(Self.perByte)cycles/B",
+      ])
+    let total = 80_000.0
+    #expect(abs(r.aggregate.forwardedPps - total) / total < 0.005, "\(r.aggregate.forwardedPps)")
+    let cpu4 = try #require(r.cpuModes)[4]
+    let report = host.host.report()
+    let switches = Double(report.pcpus[4].switches) / report.elapsedSeconds
+    let perFrame = 3_635 + 2 * 1_518 * Self.perByte
+    let expected =
+      (total * perFrame + cpu4.netRxSoftirqsPerSecond * 300 + switches * 11_600) / NetnsSoftirqTests.clock
+    #expect(abs(cpu4.busy - expected) / expected < 0.01, "CPU 4 busy \(cpu4.busy), hand \(expected)")
+    let soft =
+      (total * (1_500 + 1_518 * Self.perByte) + cpu4.netRxSoftirqsPerSecond * 300) / NetnsSoftirqTests.clock
+    #expect(abs(cpu4.softirq - soft) < 0.002, "softirq on the thread's CPU \(cpu4.softirq), hand \(soft)")
+  }
 }
