@@ -22,15 +22,22 @@ RUN=(--set profile.udp_deliver=1500cycles --set profile.testbed_window_extra=0s 
 # udp_deliver runs in the sender's context right after udp_send_system: this data cannot tell
 # the two apart (r = -1.000 when both were fitted), so udp_deliver keeps its declared 1,500 cycles
 # and udp_send_system carries the sum.
-KEYS=profile.udp_send_system,profile.udp_wakeup,profile.udp_recv_system
+# veth_per_byte (cycles per frame byte of each veth crossing): the veth and forwarding costs
+# per frame come from 64 B trafgen frames (the base profile); at 1518 B the chain costs more.
+KEYS=profile.udp_send_system,profile.udp_wakeup,profile.udp_recv_system,profile.veth_per_byte
 # Training rows: the rates and the processes' own time (getrusage: precise in total). Not the
 # /proc/stat rows: with tick accounting at HZ=250 their samples alias with iperf3's 1 ms pacing
 # timer below saturation (validation/netns-udp-validation.md); not the socket-buffer drops, which
 # depend on the receiver's scheduling (validated, not fitted).
-TRAIN="scope in [aggregate, gen0, iperf3-s0] and metric in [forwarded_pps, cpu]"
+# One /proc/stat row is trained on: CPU 0's softirq share at saturation with the receiver on
+# CPU 1 (CPU 0 busy 98% of the time, so its ticks sample the sender's system time against the
+# chain's softirq time without idle gaps to alias with). It splits the sender's CPU between
+# udp_send_system (the sendto) and the chain it raises (veth_per_byte), which the rates and the
+# processes' totals cannot tell apart.
+TRAIN="scope in [aggregate, gen0, iperf3-s0] and metric in [forwarded_pps, cpu] or scope = pcpu0 and metric = softirq and set has host.udp_receiver_cpu=1 and set has traffic[0].rate=200kpps"
 "$VRSIM" calibrate validation/netns-udp-identify-2026-12-06.csv --fit "$KEYS" --train "$TRAIN" \
   --set profile.udp_send_system=8000cycles --set profile.udp_wakeup=50000cycles --set profile.udp_deliver=1500cycles \
-  --set profile.udp_recv_system=7000cycles "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --set profile.udp_recv_system=7000cycles --set profile.veth_per_byte=0.5cycles/B "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
   --out scenarios/profiles/netns-udp-v1300-fit.yaml --report validation/netns-udp-v1300-fit-report.md
 for set in identify heldout; do
   "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv --profile scenarios/profiles/netns-udp-v1300-fit.yaml \

@@ -54,20 +54,27 @@ public final class SoftirqSegment {
   /// crossings' poll set-up, `veth_poll` per crossing), on top of `cycles` per frame.
   public let perRun: Int64
 
+  /// Cycles per frame byte (`Packet.size`) of the whole segment, on top of `cycles` (the sum
+  /// of its crossings' per-byte costs); 0 = none.
+  public let perByte: Double
+
   /// Creates a segment; `cycles`, `units` and `ends` have one entry per router; `perRun`
-  /// cycles once per run that takes any of its frames.
+  /// cycles once per run that takes any of its frames; `perByte` cycles per frame byte.
   public init(
-    name: String, cycles: [Int64], units: [Int], ends: [any PacketSink], hops: [InlineHop], perRun: Int64 = 0
+    name: String, cycles: [Int64], units: [Int], ends: [any PacketSink], hops: [InlineHop], perRun: Int64 = 0,
+    perByte: Double = 0
   ) {
     precondition(cycles.count == units.count && units.count == ends.count, "one entry per router")
     precondition(
-      cycles.allSatisfy { $0 >= 0 } && units.allSatisfy { $0 >= 0 } && perRun >= 0, "costs must be >= 0")
+      cycles.allSatisfy { $0 >= 0 } && units.allSatisfy { $0 >= 0 } && perRun >= 0 && perByte >= 0,
+      "costs must be >= 0")
     self.name = name
     self.cycles = cycles
     self.units = units
     self.ends = ends
     self.hops = hops
     self.perRun = perRun
+    self.perByte = perByte
   }
 }
 
@@ -103,8 +110,8 @@ public final class SinkPort: PacketSink {
 /// A run is raised by whatever put a frame on the backlog (a sender's send, a kernel thread's
 /// poll): it runs on the raiser's vCPU as its next work item, before the raiser continues
 /// (`local_bh_enable` runs pending softirqs), so a sender's next send waits for the chain it
-/// raised. One run costs `entryCycles` plus each frame's segment cycles (and each segment's
-/// `perRun` once); it takes frames in
+/// raised. One run costs `entryCycles` plus each frame's segment cycles and its bytes x the
+/// segment's `perByte` (and each segment's `perRun` once); it takes frames in
 /// order while the budget lasts (at least one). No allocation per packet or run.
 public final class SoftirqCPU: WorkClient {
   /// The CPU.
@@ -225,6 +232,7 @@ public final class SoftirqCPU: WorkClient {
       let s = segments[k]
       let r = Int(p.port)
       c += s.cycles[r]
+      if s.perByte > 0 { c += Int64((s.perByte * Double(p.size)).rounded()) }
       if s.perRun > 0 && polled & (1 << k) == 0 {
         polled |= 1 << k
         c += s.perRun

@@ -171,6 +171,17 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// once per poll per crossing. 0 = all of `vethHop` per frame. Above `vethHop` it counts as
   /// `vethHop`.
   public var vethPoll: Int64 = 0
+  /// netns platforms: cycles per frame byte of one veth crossing with the work of the namespace it
+  /// enters, on top of `vethHop` and that work's per-frame cycles; 0 = none (every netns result
+  /// as before). Linux does not copy the payload on a same-host veth crossing
+  /// (`__dev_forward_skb`: orphan, scrub, `eth_type_trans` over the 14-byte header), nor in IP
+  /// forwarding or bridging (header-only, unless `skb_cow` must copy a cloned head), nor in the
+  /// softirq's UDP delivery (the copy to user space is the receiver's `recvmsg`, in
+  /// `udpRecvSystem`). So this is a measured figure, not a copy: what a larger frame adds per
+  /// crossing (its cache lines touched through the chain, its skb's size), identified from the
+  /// NET_RX softirq share of the sending CPU at 1518 B against the per-frame hop costs fitted at
+  /// 64 B.
+  public var vethPerByte: Double = 0
 
   // UDP sockets: the netns generator and sink as iperf3 runs them (the scenario's
   // `host.generator: iperf3`, `PlatformSpec.generator`)

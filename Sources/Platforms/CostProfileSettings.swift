@@ -231,6 +231,12 @@ extension CostProfile {
         "veth_poll", \.vethPoll, fit: 0...10_000,
         "netns threaded mode: the part of veth_hop paid once per poll, not per frame (a threaded NAPI poll "
           + "and the softirq run after it take up to napi_weight frames); 0 = all per frame."),
+      .real(
+        "veth_per_byte", \.vethPerByte, 0...1_000, unit: .cyclesPerByte,
+        calibration: CalibrationBounds(0...20),
+        "netns platforms: cycles per frame byte of each veth crossing with its namespace's work (forward, "
+          + "bridge, sink), on top of the per-frame hop costs; no payload copy (same-host veth, header-only "
+          + "forwarding): a measured figure; 0 = none."),
       // UDP sockets: the netns generator and sink as iperf3 runs them (host.generator: iperf3)
       .cycles(
         "udp_send_user", \.udpSendUser, fit: 0...50_000,

@@ -14,6 +14,9 @@ import NetModel
 ///   dom0: IP forward (FIB) -> veth -> sink: blackhole route;
 /// - netns-bridge: the same with dom0 bridging (`bridge`) instead of forwarding.
 ///
+/// Each crossing also costs `veth_per_byte` cycles per frame byte (0 by default), charged per
+/// frame on its own size wherever the crossing runs.
+///
 /// Execution contexts (the scenario's `host.forwarding`, `PlatformSpec.forwarding`):
 /// - softirq (default): every hop runs inline in the NET_RX softirq of the sending CPU, one
 ///   run-to-completion chain per frame before the sender's next send (`SoftirqCPU`): the
@@ -87,7 +90,8 @@ enum NetnsPath: PlatformPath {
       SoftirqSegment(
         name: name, cycles: (0..<n).map { part($0).reduce(0) { $0 + $1.cycles - poll } },
         units: (0..<n).map { part($0).count }, ends: ends,
-        hops: part(0).map { InlineHop($0.place, $0.does) }, perRun: Int64(part(0).count) * poll)
+        hops: part(0).map { InlineHop($0.place, $0.does) }, perRun: Int64(part(0).count) * poll,
+        perByte: Double(part(0).count) * p.vethPerByte)
     }
 
     let first: SoftirqSegment
@@ -104,7 +108,8 @@ enum NetnsPath: PlatformPath {
         let thread = guests[r].vcpus[0]
         b.stage(
           "vr\(r).napi", does: "kernel thread: veth + IP forward (FIB)", on: thread, from: [rings[r]],
-          cost: StageCost(perPacket: hops(r).hops[hops(r).router].cycles - poll, perBatch: poll),
+          cost: StageCost(
+            perPacket: hops(r).hops[hops(r).router].cycles - poll, perByte: p.vethPerByte, perBatch: poll),
           batch: p.napiWeight,
           to: RaiseSoftirq(thread: thread, cpus: cpus, segmentIndex: afterIndex))
       }
