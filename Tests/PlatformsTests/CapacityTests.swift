@@ -38,8 +38,7 @@ struct CapacityTests {
         "traffic[0]={to: all, rate: \(rate), frame: 64B, arrival: cbr}", "run.duration=300ms",
         "run.warmup=50ms",
       ] + extra)
-    let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
-    return host.run(duration: spec.run.duration, warmup: spec.run.warmup)
+    return try simulated(spec).result
   }
 
   static func check(_ platform: String, simulated: Double, cycles: Double, below: Double) {

@@ -22,8 +22,7 @@ struct ForwardingModeModelTests {
         "traffic[0]={to: all, rate: 2Mpps, frame: 64B, arrival: cbr}", "run.duration=300ms",
         "run.warmup=50ms",
       ] + overrides)
-    let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
-    return host.run(duration: spec.run.duration, warmup: spec.run.warmup)
+    return try simulated(spec).result
   }
 
   @Test func softirqSaturatesTheSendersCPUAtClockOverTheWholeChain() throws {

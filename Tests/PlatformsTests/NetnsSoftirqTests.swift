@@ -34,8 +34,7 @@ struct NetnsSoftirqTests {
         "traffic[0]={to: all, rate: \(rate), frame: 64B, arrival: cbr}", "run.duration=\(duration)",
         "run.warmup=50ms",
       ] + extra)
-    let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
-    return (host.run(duration: spec.run.duration, warmup: spec.run.warmup), host)
+    return try simulated(spec)
   }
 
   @Test(

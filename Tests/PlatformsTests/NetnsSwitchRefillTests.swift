@@ -20,8 +20,7 @@ struct NetnsSwitchRefillTests {
         "host.forwarding=threaded", "profile.generator_window=1s",
         "profile.linux_switch_refill=\(refill)cycles", "run.duration=1s", "run.warmup=0s",
       ])
-    let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
-    return (host.run(duration: spec.run.duration, warmup: spec.run.warmup), host)
+    return try simulated(spec)
   }
 
   @Test("4 trafgen senders on CPU 0: every switch between them adds the refill, CPU 0 counts it")
@@ -66,8 +65,7 @@ struct NetnsSwitchRefillTests {
           "traffic[0]={to: each, rate: 100kpps, frame: 64B, arrival: \(arrival)}", "run.duration=300ms",
           "run.warmup=50ms",
         ])
-      let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
-      let r = host.run(duration: spec.run.duration, warmup: spec.run.warmup)
+      let r = try simulated(spec).result
       return try #require(r.cpuModes).map(\.user)
     }
     let cbr = try run("cbr")

@@ -33,8 +33,7 @@ struct NetnsUDPTests {
         "traffic[0]={to: all, rate: \(rate), frame: 1518B, arrival: cbr}", "run.duration=\(duration)",
         "run.warmup=50ms",
       ] + generator + extra)
-    let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
-    return (host.run(duration: spec.run.duration, warmup: spec.run.warmup), host)
+    return try simulated(spec)
   }
 
   @Test(

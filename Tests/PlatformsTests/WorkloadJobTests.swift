@@ -7,8 +7,7 @@ import Testing
 struct WorkloadJobTests {
   static func run(_ text: String) throws -> NetworkResult {
     let spec = try ScenarioLoader.load(text: text, fileName: "jobs.yaml")
-    let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
-    return host.run(duration: spec.run.duration, warmup: spec.run.warmup)
+    return try simulated(spec).result
   }
 
   @Test("a 1e9-cycle job in vr0 at 2 GHz beside an equal-weight busy vr1 on 1 pCPU takes 2C/f = 1 s")

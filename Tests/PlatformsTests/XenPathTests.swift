@@ -15,8 +15,7 @@ struct XenPathTests {
     let spec = try ScenarioLoader.load(
       text: "name: xen\n", fileName: "xen.yaml",
       overrides: ["run.duration=\(duration)", "run.warmup=50ms", "host.clock=3.06GHz"] + overrides)
-    let host = try RouterHost(spec: try spec.platformSpec(profile: spec.costs), seed: 1)
-    return (host.run(duration: spec.run.duration, warmup: spec.run.warmup), host)
+    return try simulated(spec)
   }
 
   /// Four routers, each sent one packet every 1 ms by a trace that starts all four flows at
