@@ -46,7 +46,8 @@ struct TestbedRemoteCLITests {
     #expect(iperf.status == 2)
     #expect(
       iperf.stderr.contains(
-        "testbed.generator.ssh: the iperf3 generator (host.generator: iperf3) runs with every role local only"),
+        "testbed.generator.ssh: the iperf3 generator (host.generator: iperf3) runs with every role local only"
+      ),
       "\(iperf.stderr)")
     let bench = try CLIRun(["testbed", "bench", "sleep", "--scenario", path])
     #expect(bench.status == 2, "\(bench.stderr)")
