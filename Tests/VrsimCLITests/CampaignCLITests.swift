@@ -206,3 +206,46 @@ struct CampaignCLITests {
       ))
   }
 }
+
+@Suite("a sweep over a profile key")
+struct SweptProfileKeyTests {
+  /// Each point runs with its own `profile.` value: netns-direct saturates at the clock over the
+  /// whole softirq chain (README, capacity table), so raising ip_forward by 3,000 cycles must
+  /// lower the second point's rate to 3.06e9 / (6,135 + 3,000) by hand. Before the fix every
+  /// point ran with the base scenario's costs. Tolerance 1%, as the capacity tests' netns rows.
+  @Test func eachPointSimulatesItsOwnProfileValue() throws {
+    let s = try TinyScenario(
+      """
+      name: swept-cost
+      platform: netns-direct
+      host: { cpus: 2 }
+      routers: { count: 1, each: { pin: [1] } }
+      traffic: [ { to: all, rate: 2Mpps, frame: 64B, arrival: cbr } ]
+      run: { duration: 300ms, warmup: 50ms, replications: 1, seed: 1 }
+      sweep: { profile.ip_forward: [1400cycles, 4400cycles] }
+      """)
+    defer { s.cleanUp() }
+    let r = try CLIRun(["run", s.file, "--format", "csv"])
+    #expect(r.status == 0, "\(r.stderr)")
+    // The CSV's columns by name (a swept key adds its own column after `point`).
+    let lines = r.stdout.split(separator: "\n").map {
+      $0.split(separator: ",", omittingEmptySubsequences: false)
+    }
+    let header = try #require(lines.first, "\(r.stdout)")
+    let column = { (name: String) in header.firstIndex { $0 == name } }
+    let (pc, sc, mc, vc) = (column("point"), column("scope"), column("metric"), column("mean"))
+    let rates = lines.dropFirst().compactMap { f -> (Int, Double)? in
+      guard let pc, let sc, let mc, let vc, f.count == header.count, f[sc] == "aggregate",
+        f[mc] == "forwarded_pps", let p = Int(f[pc]), let v = Double(f[vc])
+      else { return nil }
+      return (p, v)
+    }
+    let byPoint = Dictionary(rates, uniquingKeysWith: { a, _ in a })
+    let hand = [0: 3.06e9 / 6_135, 1: 3.06e9 / (6_135 + 3_000)]
+    #expect(byPoint.count == 2, "\(r.stdout)")
+    for (point, expected) in hand {
+      let got = try #require(byPoint[point], "\(r.stdout)")
+      #expect(abs(got / expected - 1) < 0.01, "point \(point): \(got) pps against \(expected) by hand")
+    }
+  }
+}
