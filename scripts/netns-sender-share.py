@@ -49,6 +49,14 @@ def remove(record):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def drop_state_dir():
+    """Removes the state directory once no run is recorded in it."""
+    try:
+        os.rmdir(STATE)
+    except OSError:
+        pass  # absent, or another run's record is still there
+
+
 def clean():
     if not os.path.isdir(STATE):
         return
@@ -61,6 +69,7 @@ def clean():
             remove(json.load(f))
         os.remove(path)
         print(f"removed what run {pid} left", file=sys.stderr)
+    drop_state_dir()
 
 
 def cpu_times():
@@ -236,6 +245,7 @@ def main():
     finally:
         remove(record)
         os.remove(state_file)
+        drop_state_dir()
     with open(a.out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
