@@ -179,8 +179,8 @@ struct NetnsSoftirqTests {
   @Test("generators as the testbed pins them: on the CPUs no router is pinned to")
   func sendersAvoidPinnedCPUs() throws {
     // netns-direct, threaded, 2 CPUs, 2 routers pinned to CPU 1 (fig8b-scheduled's layout), 30
-    // kp/s each: both generators go to CPU 0 (testbed: the generator leaves out the CPUs a router
-    // is pinned to), so CPU 0's user time is 60,000 x 300 / 3.06e9 (generator_user 300) and
+    // kp/s each: both generators go to CPU 0 (trafgen pins itself there: Trafgen.workerCPU), so
+    // CPU 0's user time is 60,000 x 300 / 3.06e9 (generator_user 300) and
     // CPU 1 has none. Tolerance 0.5%: the 300 ms window's edges and CBR's phase.
     let (r, _) = try Self.run(
       "netns-direct", rate: "60kpps", cpus: 2,
