@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Error per metric and regime of the netns UDP model on held-out testbed data, beside a model-free rule.
 
-Usage: netns-udp-validation-table.py DATA.csv VALIDATE.csv TRAIN.csv
+Usage: netns-udp-validation-table.py DATA.csv VALIDATE.csv TRAIN.csv [--measured-offered]
 
 DATA.csv: the held-out trials (scripts/netns-udp-rows.py of validation/testbed-udp-heldout-*-vm.csv);
 VALIDATE.csv: what `vrsim validate DATA.csv --format csv` printed for it; TRAIN.csv: the
 identification trials the costs were fitted on (netns-udp-rows.py of testbed-udp-identify-*).
 
 The model-free rule (issue 20's, for UDP): a trial forwards min(offered, the training set's
-saturated rate with the receiver on the same CPU); any other row is the training trial's same row
+saturated rate with the receiver on the same CPU), where offered is the trial's target rate (the
+scenario's input, as the rule of the issue reads it). With --measured-offered the rule reads the
+trial's measured offered rate instead: at saturation iperf3 is slowed and nothing is lost before the
+sink's veth, so measured offered = forwarded and the rule is exact by construction there (an output
+read back, not a prediction; kept only to compare with tables made before 2026-12-06 noon, which
+used it). Any other row is the training trial's same row
 (same receiver CPU) with the nearest target rate, scaled by the ratio of the rule's forwarded rate
 to that trial's. Regimes: saturated when the trial's target is at least that training rate, else
 below. Rows whose measured value is 0 and the socket-buffer drop rows (0 in many trials) get a
@@ -47,7 +52,11 @@ def trials(rows):
 
 
 def main():
-    data_path, validate_path, train_path = sys.argv[1:4]
+    args = [a for a in sys.argv[1:] if a != "--measured-offered"]
+    measured_offered = len(args) != len(sys.argv) - 1
+    if len(args) != 3:
+        sys.exit("usage: netns-udp-validation-table.py DATA.csv VALIDATE.csv TRAIN.csv [--measured-offered]")
+    data_path, validate_path, train_path = args
     with open(train_path, newline="") as f:
         train = trials(csv.DictReader(f))
     with open(data_path, newline="") as f:
@@ -64,6 +73,8 @@ def main():
     def rule(key, values, s):
         rx = receiver(s)
         off = values.get(("aggregate", "offered_pps"), 0)
+        if not measured_offered:
+            off = values.get(("aggregate", "target_pps"), off)
         fwd = min(off, sat[rx])
         if key == ("aggregate", "forwarded_pps"):
             return fwd

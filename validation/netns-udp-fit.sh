@@ -73,9 +73,12 @@ python3 -c 'import csv,sys
 for r in csv.DictReader(open(sys.argv[1])):
     if r["scope"] == "aggregate" and r["metric"] == "forwarded_pps":
         print("trafgen %-45s measured %8.0f simulated %8.0f %s" % (r["set"], float(r["measured"]), float(r["simulated"]), r["comparison"]))' "$OUT/hop-bytes-validate.csv"
-echo "Held out (netns-router, netns-bridge):"
+echo "Held out (netns-router, netns-bridge); the rule reads the target rate:"
 python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-validate.csv" \
   validation/netns-udp-identify-2026-12-06.csv
+echo "The same, the rule reading the measured offered rate (exact at saturation by construction; the old tables):"
+python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-validate.csv" \
+  validation/netns-udp-identify-2026-12-06.csv --measured-offered
 # The same profile with a slice as EEVDF gives it (Linux 6.6+: base_slice 0.75 ms, scaled like
 # CFS's latency; RUN_TO_PARITY: a woken task waits for the current one's slice rather than
 # preempting it), in the CFS model's terms: latency = min_granularity = 0.75 ms, and a wake-up
@@ -93,6 +96,9 @@ python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-
 echo "The repeat (all three platforms, saturated):"
 python3 scripts/netns-udp-validation-table.py validation/testbed-udp-repeat-2026-12-06-vm.csv "$OUT/udp-repeat-validate.csv" \
   validation/netns-udp-identify-2026-12-06.csv
+echo "The repeat, the rule reading the measured offered rate:"
+python3 scripts/netns-udp-validation-table.py validation/testbed-udp-repeat-2026-12-06-vm.csv "$OUT/udp-repeat-validate.csv" \
+  validation/netns-udp-identify-2026-12-06.csv --measured-offered
 python3 -c 'import csv,sys
 for r in csv.DictReader(open(sys.argv[1])):
     if r["scope"] == "aggregate" and r["metric"] == "forwarded_pps":
