@@ -2,6 +2,7 @@
 """trafgen's fixed CPU cost per process: start-up and exit, apart from its frames (issue 20).
 
 Usage (root): netns-trafgen-startup.py [--repeats N] [--frames F] [--rate PPS] [--out CSV]
+       netns-trafgen-startup.py --summary CSV [CSV ...]
 
 The testbed counts a generator's CPU as the CPU time of the process it starts, `ip netns exec
 NS trafgen ...` (getrusage of its waited-for children over the trial, `generator_cpu_seconds`),
@@ -19,6 +20,10 @@ with the mean and 95% interval (t) over the repeats. The fixed cost per generato
 the testbed counts it = one - base (of which `ip netns exec` = exec - base); the cost per
 frame on loopback = (many - one) / (F - 1). Variants run interleaved, so a change of the
 machine's speed hits all of them alike. --out writes every repeat's figures.
+
+--summary: the fixed cost per generator process (one - base) over every repeat of the given
+--out files, per file and pooled on stderr, and the pooled mean in seconds alone on stdout (for
+scripts/netns-fig8bref.py compare --startup).
 """
 
 import csv
@@ -74,8 +79,35 @@ def summary(values):
     return mean, half
 
 
+def summarise(paths):
+    pooled = []
+    for path in paths:
+        try:
+            with open(path, newline="") as f:
+                rows = list(csv.DictReader(f))
+        except OSError as e:
+            fail(f"{path}: {e.strerror}")
+        try:
+            fixed = [float(r["one_frame_cpu_s"]) - float(r["base_cpu_s"]) for r in rows]
+        except (KeyError, ValueError):
+            fail(f"{path}: not an --out file of this script (base_cpu_s, one_frame_cpu_s)")
+        if len(fixed) < 2:
+            fail(f"{path}: fewer than 2 repeats")
+        mean, half = summary(fixed)
+        print(f"{path}: {1e3 * mean:.2f} ms (95%: +-{1e3 * half:.2f}) over {len(fixed)} repeats", file=sys.stderr)
+        pooled += fixed
+    mean, half = summary(pooled)
+    print(f"pooled: {1e3 * mean:.2f} ms (95%: +-{1e3 * half:.2f}) over {len(pooled)} repeats", file=sys.stderr)
+    print(f"{mean:.6f}")
+
+
 def main():
     args = sys.argv[1:]
+    if args[:1] == ["--summary"]:
+        if len(args) < 2:
+            fail("--summary needs CSV files")
+        summarise(args[1:])
+        return
     repeats = option(args, "--repeats", 10, int)
     frames = option(args, "--frames", 20000, int)
     rate = option(args, "--rate", 100000, int)
