@@ -5,8 +5,8 @@ Usage:
   netns-fig8bref.py track WINDOW.csv [WINDOW.csv ...]
   netns-fig8bref.py references WINDOW.csv [WINDOW.csv ...] OUT.csv
   netns-fig8bref.py derive TRAIN_REF.csv WINDOW.csv [WINDOW.csv ...] OUTDIR [--clock GHZ] [--model-ref VALIDATE.csv]
-  netns-fig8bref.py compare RULE_RUN.csv OUTDIR [VALIDATEDIR] [--startup SECONDS]
-  netns-fig8bref.py mechanism WINDOW.csv [WINDOW.csv ...] [--also DATA.csv ...]
+  netns-fig8bref.py compare RULE_RUN.csv OUTDIR [VALIDATEDIR] [--startup SECONDS [--switch SECONDS]]
+  netns-fig8bref.py mechanism WINDOW.csv [WINDOW.csv ...] [--startup SECONDS] [--also DATA.csv ...]
 
 WINDOW.csv: validation/testbed-fig8bref-<DAY>-<WINDOW>-vm.csv, written by
 validation/testbed-fig8bref.sh: in one quiet window, the reference (experiment
@@ -57,7 +57,12 @@ seed 1; negative = the model is closer), at the training speed and at the sessio
 --startup S (a generator process's fixed CPU seconds, start-up and exit, measured by
 scripts/netns-trafgen-startup.py): also the model with routers x S / send time added to its CPU 0
 (the testbed counts each trafgen process's whole CPU time over the send time; the model has
-no such fixed cost), a what-if beside the model, not the model.
+no such fixed cost), a what-if beside the model, not the model. With --switch W as well: also
+that plus W per switch for the switches the senders make after a refused send (trafgen's
+sched_yield hands CPU 0 to another sender): the set's measured host switches per second above
+the mean of its round's 1-router sets (which have no other sender to yield to), x W. This uses
+the measured switch count of the set itself: it says what the mechanism is worth if the model
+made as many switches, it is no prediction.
 
 mechanism: what the rule cannot have. Per set (WINDOW files' rounds; --also adds older
 fig8b-scheduled data files, e.g. validation/testbed-fig8b-scheduled-repeats-2026-12-06-vm.csv):
@@ -66,7 +71,9 @@ CPU 0 ns per frame against the router count and against the host's context switc
 ENOBUFS, after each of which it calls sched_yield) per frame; CPU 1 ns per frame against the
 threads' switches per frame. Least-squares slopes with 95% intervals, with and without each
 round's reference as a covariate (log ns per frame minus log of the round's reference: the
-speed taken out).
+speed taken out). The generators' CPU seconds per trial by least squares on frames, host
+switches and sender processes; with --startup S (the measured fixed CPU of a generator process)
+also with the processes' part fixed at S (what is left for a switch once the start-up is known).
 """
 
 import csv
@@ -370,6 +377,16 @@ def compare(args):
         except (IndexError, ValueError):
             fail("--startup needs seconds")
         args = args[:i] + args[i + 2:]
+    switch = None
+    if "--switch" in args:
+        i = args.index("--switch")
+        try:
+            switch = float(args[i + 1])
+        except (IndexError, ValueError):
+            fail("--switch needs seconds")
+        args = args[:i] + args[i + 2:]
+        if startup is None:
+            fail("--switch goes with --startup")
     if len(args) not in (2, 3):
         fail("compare needs RULE_RUN.csv OUTDIR [VALIDATEDIR]")
     rule0, rule1 = rule_run(args[0])
@@ -387,6 +404,8 @@ def compare(args):
         name = rd["round"]
         ref0, ref1, speed = float(rd["ref_cpu0_ns"]), float(rd["ref_cpu1_ns"]), float(rd["speed"])
         data = by_set(read_rows(os.path.join(outdir, f"{name}-plain.csv")), name)
+        ones = [m[("host", "host_switches")][0] for t, m in data.items() if order(t)[0] == 1]
+        base_switches = sum(ones) / len(ones) if ones else 0.0
         sims = {}
         modes = ("plain", "speed", "anchored") if rd.get("anchored_speed") else ("plain", "speed")
         for mode in modes:
@@ -418,6 +437,9 @@ def compare(args):
                     extra = (order(s)[0] * startup / m[("aggregate", "send_time")][0]) if cpu == 0 else 0
                     for kind in [k for k in vals if k.startswith("model")]:
                         vals[kind + " + start-up"] = vals[kind] + extra
+                        if switch is not None and cpu == 0:
+                            more = max(0.0, m[("host", "host_switches")][0] - base_switches) * switch
+                            vals[kind + " + start-up + yield switches"] = vals[kind] + extra + more
                 cells.append(f"{own[cpu]:.3f}")
                 for kind in vals:
                     e = vals[kind] / own[cpu] - 1
@@ -450,13 +472,18 @@ def compare(args):
     if startup is not None:
         print()
         print(f"with each generator process's fixed {1e3 * startup:.2f} ms added to the model's CPU 0 (what-if):")
-        for kind in [k for k, c in err if c == 0 and k.endswith("start-up")]:
+        if switch is not None:
+            print(f"  (and {1e6 * switch:.2f} us per switch above the round's 1-router sets' switches)")
+        for kind in [k for k, c in err if c == 0 and ("start-up" in k)]:
             e = err[(kind, 0)]
             mape = 100 * sum(abs(v) for v in e) / len(e)
             within = sum(1 for v in e if abs(v) <= 0.10)
             print(f"  CPU 0, {kind}: {mape:.1f}% ({within} of {len(e)}), largest {100 * max(e, key=abs):+.1f}%")
         for a, b in (("model + start-up", "rule"), ("model, session + start-up", "rule, session"),
-                     ("model, anchored + start-up", "rule, session"), ("model + start-up", "model")):
+                     ("model, anchored + start-up", "rule, session"), ("model + start-up", "model"),
+                     ("model + start-up + yield switches", "rule"),
+                     ("model, anchored + start-up + yield switches", "rule, session"),
+                     ("model, anchored + start-up + yield switches", "model, anchored")):
             if (a, 0) not in err:
                 continue
             d = [100 * (abs(x) - abs(y)) for x, y in zip(err[(a, 0)], err[(b, 0)])]
@@ -465,6 +492,14 @@ def compare(args):
 
 
 def mechanism(args):
+    startup = None
+    if "--startup" in args:
+        i = args.index("--startup")
+        try:
+            startup = float(args[i + 1])
+        except (IndexError, ValueError):
+            fail("--startup needs seconds")
+        args = args[:i] + args[i + 2:]
     also = []
     if "--also" in args:
         i = args.index("--also")
@@ -521,6 +556,19 @@ def mechanism(args):
         terms = "; ".join(f"{unit[k][0]} {b[i] * unit[k][1]:,.2f} (95%: {(b[i] - t * math.sqrt(cov[i, i])) * unit[k][1]:,.2f}"
                           f" ... {(b[i] + t * math.sqrt(cov[i, i])) * unit[k][1]:,.2f})" for i, k in enumerate(names))
         print(f"  {' + '.join(names)}: {terms}; residual RMS {1e3 * math.sqrt(res @ res / len(y)):.1f} ms")
+    if startup is not None:
+        fixed = y - startup * np.array([p["routers"] for p in quiet])
+        for names in (("sent",), ("sent", "sw_trial")):
+            a = np.column_stack([[p[k] for p in quiet] for k in names])
+            b, *_ = np.linalg.lstsq(a, fixed, rcond=None)
+            res = fixed - a @ b
+            cov = (res @ res / (len(y) - len(names))) * np.linalg.inv(a.T @ a)
+            t = stats.t.ppf(0.975, len(y) - len(names))
+            unit = {"sent": ("ns per frame", 1e9), "sw_trial": ("us per host switch", 1e6)}
+            terms = "; ".join(f"{unit[k][0]} {b[i] * unit[k][1]:,.2f} (95%: {(b[i] - t * math.sqrt(cov[i, i])) * unit[k][1]:,.2f}"
+                              f" ... {(b[i] + t * math.sqrt(cov[i, i])) * unit[k][1]:,.2f})" for i, k in enumerate(names))
+            print(f"  {' + '.join(names)} + processes x {1e3 * startup:.2f} ms (fixed): {terms}; "
+                  f"residual RMS {1e3 * math.sqrt(res @ res / len(y)):.1f} ms")
     if points:
         print("speed taken out (ns per frame x the mean round reference / the set's round reference):")
         m0 = math.exp(sum(p["lr0"] for p in points) / len(points))
