@@ -181,12 +181,14 @@ for f in validation/trials/fig8bref/*-r[0-9]*-*.csv; do
 done
 # the model, the model at the session's speed and anchored, beside the model-free CPU rule plain and
 # with its per-frame cost from the round's reference; --startup: a generator process's fixed CPU
-# (ip netns exec + trafgen's start-up and exit), the mean of the windows' measurements
+# (ip netns exec + trafgen's start-up and exit), the mean of the windows' measurements; --switch: a
+# Linux switch (linux_context_switch, 6,500 cycles at 2.5 GHz = 2.6 us) per switch the senders make
+# after a refused send, counted from the measured switches (a what-if, not a prediction)
 STARTUP=$(python3 scripts/netns-trafgen-startup.py --summary validation/trials/trafgen-startup-2026-12-06-w*.csv)
 python3 scripts/netns-fig8bref.py compare validation/testbed-poll-split-threaded-2026-12-06-vm.csv \
-  validation/trials/fig8bref "$OUT/fig8bref" --startup "$STARTUP"
+  validation/trials/fig8bref "$OUT/fig8bref" --startup "$STARTUP" --switch 2.6e-6
 # what the rule cannot have: CPU 0 and CPU 1 per frame against routers, switches and ring refusals, and
 # the generators' CPU seconds per trial = c x frames (+ s x switches) (+ p x processes)
-python3 scripts/netns-fig8bref.py mechanism "${FIG8BREF[@]}" --also validation/testbed-fig8b-scheduled-2026-12-06-vm.csv \
+python3 scripts/netns-fig8bref.py mechanism "${FIG8BREF[@]}" --startup "$STARTUP" --also validation/testbed-fig8b-scheduled-2026-12-06-vm.csv \
   validation/testbed-fig8b-scheduled-repeats-2026-12-06-vm.csv
 echo "validate outputs in $OUT" >&2
