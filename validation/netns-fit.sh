@@ -159,4 +159,39 @@ for day in 2026-12-06 repeats-2026-12-06; do
   python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-fig8b-scheduled-$day-vm.csv \
     "$OUT/fig8b-scheduled-$day-validate.csv" --cpu-rule validation/testbed-poll-split-threaded-2026-12-06-vm.csv
 done
+# A reference measured like the trials (validation/netns-window-validation.md, "A same-session
+# reference measured like the trials"): validation/testbed-fig8bref.sh ran, in each of 3 quiet
+# windows, the reference (fig8b-scheduled.yaml with 1 router at 100 kp/s, 6 trials of 2 s) around
+# every round of the 12 sets (3 trials each). Does the reference follow the rounds' sets?
+FIG8BREF=(validation/testbed-fig8bref-2026-12-06-w*-vm.csv)
+python3 scripts/netns-fig8bref.py track "${FIG8BREF[@]}"
+# each round at the session's speed: host.clock x (training reference / the round's reference), the
+# training reference being the threaded identification run's 1-router 100 kp/s set (the same
+# scenario, rate and trial length), and "anchored": x (the model's own figure for the reference /
+# the round's reference); the derived rows files go to .build/fig8bref/ (inside the repository, so
+# their scenario column resolves; not tracked), the rounds' speeds to validation/trials/
+mkdir -p .build/fig8bref
+python3 scripts/netns-fig8bref.py references "${FIG8BREF[@]}" .build/fig8bref/references.csv
+"$VRSIM" validate .build/fig8bref/references.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+  "${THREADED[@]}" --format csv >"$OUT/fig8bref-references-validate.csv"
+python3 scripts/netns-fig8bref.py derive validation/testbed-poll-split-threaded-2026-12-06-vm.csv "${FIG8BREF[@]}" \
+  .build/fig8bref --model-ref "$OUT/fig8bref-references-validate.csv"
+cp .build/fig8bref/rounds.csv validation/trials/fig8bref-rounds-2026-12-06.csv
+mkdir -p "$OUT/fig8bref"
+for f in .build/fig8bref/*-r[0-9]*-*.csv; do
+  "$VRSIM" validate "$f" --profile scenarios/profiles/netns-v1300-fit.yaml "${THREADED[@]}" --format csv \
+    >"$OUT/fig8bref/$(basename "$f" .csv)-validate.csv"
+done
+# the model, the model at the session's speed and anchored, beside the model-free CPU rule plain and
+# with its per-frame cost from the round's reference; --startup: a generator process's fixed CPU
+# (ip netns exec + trafgen's start-up and exit), the mean of the windows' measurements; --switch: a
+# Linux switch (linux_context_switch, 6,500 cycles at 2.5 GHz = 2.6 us) per switch the senders make
+# after a refused send, counted from the measured switches (a what-if, not a prediction)
+STARTUP=$(python3 scripts/netns-trafgen-startup.py --summary validation/trials/trafgen-startup-2026-12-06-w*.csv)
+python3 scripts/netns-fig8bref.py compare validation/testbed-poll-split-threaded-2026-12-06-vm.csv \
+  .build/fig8bref "$OUT/fig8bref" --startup "$STARTUP" --switch 2.6e-6
+# what the rule cannot have: CPU 0 and CPU 1 per frame against routers, switches and ring refusals, and
+# the generators' CPU seconds per trial = c x frames (+ s x switches) (+ p x processes)
+python3 scripts/netns-fig8bref.py mechanism "${FIG8BREF[@]}" --startup "$STARTUP" --also validation/testbed-fig8b-scheduled-2026-12-06-vm.csv \
+  validation/testbed-fig8b-scheduled-repeats-2026-12-06-vm.csv
 echo "validate outputs in $OUT" >&2
