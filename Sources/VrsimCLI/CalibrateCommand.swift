@@ -161,7 +161,11 @@ struct CalibrateCommand: ParsableCommand {
           + "(\(evaluator.replicationsPerCandidate) replications per evaluation), \(workers) workers")
     }
     let result: CalibrationResult
-    do { result = try calibrator.run() } catch let e as RunError { throw e } catch {
+    do { result = try calibrator.run() } catch let e as RunError { throw e } catch let e
+      as UnsimulatedRowsError
+    {
+      throw RunError(e.description, exitCode: 2)
+    } catch {
       throw RunError("\(error)")
     }
     let fittedSpec = try evaluator.resolvedSpec(result.fitted.map(\.value))
@@ -220,7 +224,9 @@ struct CalibrateCommand: ParsableCommand {
     do { result = try sampler.run(start: try evaluator.startValues()) } catch let i as PosteriorInterrupted {
       CalibrationInputs.stderr("vrsim: \(i)")
       throw ExitCode(128 + (i.signal ?? SIGINT))
-    } catch { throw RunError("\(error)") }
+    } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+      throw RunError("\(error)")
+    }
     let drawsPath =
       drawsOut ?? Self.replacingExtension(out!, ".yaml", with: "-draws.csv")
     let spec = try evaluator.resolvedSpec(result.summaries.map(\.median))
