@@ -206,8 +206,8 @@ public final class RowEvaluator: Sendable {
   /// - Returns: per candidate, per row, the simulated outcome.
   /// With `seeds`, candidate `c` is simulated with seed `seeds[c]` instead of the common one
   /// (independent noise per candidate, for posterior draws).
-  /// - Throws: `UnsimulatedRowsError` when a row's simulation reports no value for the row's
-  ///   scope and metric (a scope the scenario does not have, such as `vr3` of one router);
+  /// - Throws: `UnsimulatedRowsError` when a row's simulation has nothing of the row's scope
+  ///   (a scope the scenario does not have, such as `vr3` of one router);
   ///   `CalibrationError` or the simulator's error when a simulation fails.
   public func simulate(_ candidates: [[Double]], seeds: [UInt64]? = nil) throws -> [[RowOutcome]] {
     try simulate(candidates, seeds: seeds, stop: nil, progress: nil).map { $0.map { $0! } }
@@ -295,7 +295,12 @@ public final class RowEvaluator: Sendable {
             return v.count == reps.count && !v.isEmpty ? v.reduce(0, +) / Double(v.count) : nil
           }
           let found = reps.map { vs in vs.first { $0.scope == row.scope && $0.metric == row.metric }?.value }
-          if c == 0, !found.contains(where: { $0 != nil }) {
+          // A scope the simulation has nowhere (any metric) does not exist in it; a `drop:`
+          // place is listed only where the model dropped, and a scope may lack a metric (a job
+          // the run ends before has no job_seconds): those keep their NaN as before.
+          if c == 0, !found.contains(where: { $0 != nil }), !row.scope.hasPrefix("drop:"),
+            !reps.contains(where: { vs in vs.contains { $0.scope == row.scope } })
+          {
             let scopes = Set(reps.flatMap { vs in vs.filter { $0.metric == row.metric }.map(\.scope) })
               .sorted()
             unsimulated.append(
@@ -319,7 +324,7 @@ public final class RowEvaluator: Sendable {
   }
 }
 
-/// Measured rows whose simulation reports nothing for the row's scope and metric: a scope the
+/// Measured rows whose scope the simulation does not have at all (no metric of it): a scope the
 /// scenario with the row's `set` does not have (`vr3` of one router, `iperf3-s0` without
 /// `host.generator: iperf3`). A problem of the data (exit code 2), one line per row naming
 /// its file and line and the scopes the simulation does report for the metric.
