@@ -104,6 +104,10 @@ public final class RowEvaluator: Sendable {
   public let parameters: [FitParameter]
   /// Worker threads.
   public let jobs: Int
+  /// The warnings of the rows' scenarios with their `set` and the overrides (an old spelling,
+  /// a profile missing costs), each once, prefixed with the first row whose run gave it
+  /// (`file:line: set: ...`): the commands print them, as `vrsim run` prints a scenario's.
+  public let warnings: [String]
   private let runs: [PreparedRun]
   private let rowRun: [Int]
   private let seed: UInt64?
@@ -130,6 +134,8 @@ public final class RowEvaluator: Sendable {
     var runs: [PreparedRun] = []
     var byKey: [String: Int] = [:]
     var rowRun: [Int] = []
+    var warnings: [String] = []
+    var seenWarnings: Set<String> = []
     for row in simulated {
       let all = row.set + overrides
       let key = row.scenarioPath! + "\u{0}" + all.joined(separator: "\u{0}")
@@ -150,6 +156,9 @@ public final class RowEvaluator: Sendable {
           throw CalibrationError(
             "\(row.location): the row's scenario with its set has \(spec.sweepPoints().count) points")
         }
+        for w in spec.source.warnings where seenWarnings.insert(w).inserted {
+          warnings.append("\(row.location): set: \(w)")
+        }
         byKey[key] = runs.count
         rowRun.append(runs.count)
         runs.append(
@@ -164,6 +173,7 @@ public final class RowEvaluator: Sendable {
     }
     self.runs = runs
     self.rowRun = rowRun
+    self.warnings = warnings
   }
 
   /// Number of distinct simulations (scenario with set) behind the rows.

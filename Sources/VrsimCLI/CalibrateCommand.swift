@@ -137,6 +137,7 @@ struct CalibrateCommand: ParsableCommand {
       evaluator = try RowEvaluator(
         rows: rows, parameters: parameters, overrides: overrides, seed: seed, jobs: workers)
     } catch { throw RunError("\(error)", exitCode: 2) }
+    for w in evaluator.warnings { CalibrationInputs.stderr("vrsim: warning: \(w)") }
     guard !evaluator.rows.isEmpty else {
       throw RunError("no training row can be simulated (train: \(filter))", exitCode: 2)
     }

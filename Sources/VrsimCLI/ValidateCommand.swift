@@ -106,6 +106,7 @@ struct ValidateCommand: ParsableCommand {
           jobs: workers)
       }
     } catch { throw RunError("\(error)", exitCode: 2) }
+    for w in evaluators[0].warnings { CalibrationInputs.stderr("vrsim: warning: \(w)") }
     let simulated: [RowOutcome?]
     let predictive: [PredictiveInterval?]?
     var interrupted: (signal: Int32, done: Int, planned: Int)?

@@ -185,6 +185,30 @@ import Testing
     }
   }
 
+  /// A row's scenario warnings (here an old spelling in its set) reach stderr once, naming the
+  /// first row they came from, as `vrsim run` prints a scenario's warnings; the value is read.
+  @Test func aRowsScenarioWarningsArePrinted() throws {
+    let dir = try Self.folder("warnings")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("data.csv").path
+    let row = "x,fwd,s.yaml,\"platform=netns-direct;profile.generator_socket=udp;host.cpus=2\",aggregate,"
+    try
+      (Self.header + "\n" + row + "forwarded_pps,pps,1000,,,,value\n" + row
+      + "offered_pps,pps,1000,,,,value\n")
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try CLIRun(["validate", path, "--jobs", "2", "--format", "csv"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let warnings = r.stderr.split(separator: "\n").filter { $0.contains("profile.generator_socket") }
+    #expect(warnings.count == 1, "\(r.stderr)")
+    // `platform=netns-direct;` is 22 characters: the old spelling is override 2, its value at
+    // column 26
+    #expect(
+      warnings.first?.hasPrefix(
+        "vrsim: warning: \(path):2: set: --set:2:26: profile.generator_socket: the old spelling of host.generator"
+      )
+        == true, "\(r.stderr)")
+  }
+
   /// Ctrl-C (SIGINT) in the middle of `vrsim validate` keeps what was simulated: the report is
   /// printed with every row, those of the simulations not done as not simulated, the count
   /// done is said on stderr, and the exit code is 130. Twelve runs of 0.5 s of 1 Mp/s on one
