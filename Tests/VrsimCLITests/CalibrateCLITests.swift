@@ -211,8 +211,8 @@ import Testing
 
   /// Ctrl-C (SIGINT) in the middle of `vrsim validate` keeps what was simulated: the report is
   /// printed with every row, those of the simulations not done as not simulated, the count
-  /// done is said on stderr, and the exit code is 130. Twelve runs of 0.5 s of 1 Mp/s on one
-  /// worker take seconds each in a debug build; the signal comes after 1.5 s.
+  /// done is said on stderr, and the exit code is 130. Twelve runs of 1 s of 1 Mp/s on one
+  /// worker take over 2 s each in a debug build (0.3 s in a release build); the signal comes after 1.5 s.
   @Test(.timeLimit(.minutes(3))) func anInterruptedValidationPrintsWhatItSimulated() throws {
     let dir = try Self.folder("validate-sigint")
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -220,7 +220,7 @@ import Testing
     var text = Self.header + "\n"
     for k in 0..<12 {
       text +=
-        "x,fwd,s.yaml,\"run.duration=500ms;traffic[0].rate=\(1000 - k)kpps\",aggregate,forwarded_pps,pps,"
+        "x,fwd,s.yaml,\"run.duration=1s;traffic[0].rate=\(1000 - k)kpps\",aggregate,forwarded_pps,pps,"
         + "600000,,,,value\n"
     }
     try text.write(toFile: path, atomically: true, encoding: .utf8)
