@@ -104,6 +104,10 @@ public final class RowEvaluator: Sendable {
   public let parameters: [FitParameter]
   /// Worker threads.
   public let jobs: Int
+  /// The warnings of the rows' scenarios with their `set` and the overrides (an old spelling,
+  /// a profile missing costs), each once, prefixed with the first row whose run gave it
+  /// (`file:line: set: ...`): the commands print them, as `vrsim run` prints a scenario's.
+  public let warnings: [String]
   private let runs: [PreparedRun]
   private let rowRun: [Int]
   private let seed: UInt64?
@@ -130,6 +134,8 @@ public final class RowEvaluator: Sendable {
     var runs: [PreparedRun] = []
     var byKey: [String: Int] = [:]
     var rowRun: [Int] = []
+    var warnings: [String] = []
+    var seenWarnings: Set<String> = []
     for row in simulated {
       let all = row.set + overrides
       let key = row.scenarioPath! + "\u{0}" + all.joined(separator: "\u{0}")
@@ -150,6 +156,9 @@ public final class RowEvaluator: Sendable {
           throw CalibrationError(
             "\(row.location): the row's scenario with its set has \(spec.sweepPoints().count) points")
         }
+        for w in spec.source.warnings where seenWarnings.insert(w).inserted {
+          warnings.append("\(row.location): set: \(w)")
+        }
         byKey[key] = runs.count
         rowRun.append(runs.count)
         runs.append(
@@ -164,6 +173,7 @@ public final class RowEvaluator: Sendable {
     }
     self.runs = runs
     self.rowRun = rowRun
+    self.warnings = warnings
   }
 
   /// Number of distinct simulations (scenario with set) behind the rows.
@@ -206,7 +216,35 @@ public final class RowEvaluator: Sendable {
   /// - Returns: per candidate, per row, the simulated outcome.
   /// With `seeds`, candidate `c` is simulated with seed `seeds[c]` instead of the common one
   /// (independent noise per candidate, for posterior draws).
+  /// - Throws: `UnsimulatedRowsError` when a row's simulation has nothing of the row's scope
+  ///   (a scope the scenario does not have, such as `vr3` of one router);
+  ///   `CalibrationError` or the simulator's error when a simulation fails.
   public func simulate(_ candidates: [[Double]], seeds: [UInt64]? = nil) throws -> [[RowOutcome]] {
+    try simulate(candidates, seeds: seeds, stop: nil, progress: nil).map { $0.map { $0! } }
+  }
+
+  /// Simulates every row once at the scenarios' own values (no fitted key), as `vrsim
+  /// validate` does, and stops scheduling simulations once `stop` is set: the simulations in
+  /// progress finish and are kept.
+  /// - Parameter progress: called after each simulation (one replication of one run) with the
+  ///   number done and the number planned.
+  /// - Returns: per row its outcome, nil for the rows whose run has a replication that was not
+  ///   simulated because `stop` was set; and how many of the planned simulations ran.
+  /// - Throws: as `simulate(_:seeds:)`.
+  public func simulateOnce(stop: PosteriorStop?, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> (
+    outcomes: [RowOutcome?], done: Int, planned: Int
+  ) {
+    let counter = DoneCounter()
+    let planned = replicationsPerCandidate
+    let outcomes = try simulate(
+      [[]], seeds: nil, stop: stop,
+      progress: { progress?(counter.increment(), planned) })
+    return (outcomes[0], counter.value, planned)
+  }
+
+  private func simulate(
+    _ candidates: [[Double]], seeds: [UInt64]?, stop: PosteriorStop?, progress: (@Sendable () -> Void)?
+  ) throws -> [[RowOutcome?]] {
     if let seeds, seeds.count != candidates.count {
       throw CalibrationError("internal: \(seeds.count) seeds for \(candidates.count) candidates")
     }
@@ -225,7 +263,7 @@ public final class RowEvaluator: Sendable {
     let results = TaskResults(count: tasks.count)
     let workers = min(jobs, max(1, tasks.count))
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      while let i = results.next() {
+      while stop?.isStopped != true, let i = results.next() {
         let t = tasks[i]
         let run = runs[t.run]
         do {
@@ -236,34 +274,52 @@ public final class RowEvaluator: Sendable {
         } catch {
           results.store(i, .failure(error))
         }
+        progress?()
       }
     }
-    var byTask: [[SimulatedValue]] = []
+    var byTask: [[SimulatedValue]?] = []
     for r in results.all() {
       switch r {
       case .success(let v): byTask.append(v)
       case .failure(let e): throw e
-      case nil: throw CalibrationError("internal: a simulation did not run")
+      case nil:
+        guard stop?.isStopped == true else { throw CalibrationError("internal: a simulation did not run") }
+        byTask.append(nil)
       }
     }
-    var out: [[RowOutcome]] = []
+    var out: [[RowOutcome?]] = []
+    var unsimulated: [String] = []
     var offset = 0
-    for _ in candidates {
-      var perRun: [[[SimulatedValue]]] = []
+    for c in candidates.indices {
+      var perRun: [[[SimulatedValue]]?] = []
       for run in runs {
-        perRun.append(Array(byTask[offset..<(offset + run.replications)]))
+        let slice = byTask[offset..<(offset + run.replications)]
+        perRun.append(slice.contains { $0 == nil } ? nil : slice.map { $0! })
         offset += run.replications
       }
       out.append(
         rows.enumerated().map { i, row in
-          let reps = perRun[rowRun[i]]
+          guard let reps = perRun[rowRun[i]] else { return nil }
           func average(_ scope: String, _ metric: Metric) -> Double? {
             let v = reps.compactMap { vs in vs.first { $0.scope == scope && $0.metric == metric }?.value }
             return v.count == reps.count && !v.isEmpty ? v.reduce(0, +) / Double(v.count) : nil
           }
-          let xs = reps.map { vs in
-            vs.first { $0.scope == row.scope && $0.metric == row.metric }?.value ?? .nan
+          let found = reps.map { vs in vs.first { $0.scope == row.scope && $0.metric == row.metric }?.value }
+          // A scope the simulation has nowhere (any metric) does not exist in it; a `drop:`
+          // place is listed only where the model dropped, and a scope may lack a metric (a job
+          // the run ends before has no job_seconds): those keep their NaN as before.
+          if c == 0, !found.contains(where: { $0 != nil }), !row.scope.hasPrefix("drop:"),
+            !reps.contains(where: { vs in vs.contains { $0.scope == row.scope } })
+          {
+            let scopes = Set(reps.flatMap { vs in vs.filter { $0.metric == row.metric }.map(\.scope) })
+              .sorted()
+            unsimulated.append(
+              "\(row.location): scope: the simulation of \(runs[rowRun[i]].label) reports no \(row.metric.name) "
+                + "for scope '\(row.scope)'; allowed: "
+                + (scopes.isEmpty
+                  ? "no scope (the model does not report it here)" : scopes.joined(separator: ", ")))
           }
+          let xs = found.map { $0 ?? .nan }
           let mean = xs.reduce(0, +) / Double(xs.count)
           let variance =
             xs.count > 1 ? xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1) : 0
@@ -273,7 +329,43 @@ public final class RowEvaluator: Sendable {
             runForwarded: average("aggregate", .forwardedPps))
         })
     }
+    if !unsimulated.isEmpty { throw UnsimulatedRowsError(problems: unsimulated) }
     return out
+  }
+}
+
+/// Measured rows whose scope the simulation does not have at all (no metric of it): a scope the
+/// scenario with the row's `set` does not have (`vr3` of one router, `iperf3-s0` without
+/// `host.generator: iperf3`). A problem of the data (exit code 2), one line per row naming
+/// its file and line and the scopes the simulation does report for the metric.
+public struct UnsimulatedRowsError: Error, Sendable, CustomStringConvertible {
+  /// One line per row: `file:line: scope: ...`.
+  public var problems: [String]
+
+  /// Every problem, one per line.
+  public var description: String {
+    "measured rows the simulation does not produce:\n" + problems.joined(separator: "\n")
+  }
+}
+
+/// Simulations done so far, counted by the worker threads.
+private final class DoneCounter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+
+  /// Adds one and returns the new count.
+  func increment() -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    count += 1
+    return count
+  }
+
+  /// The count.
+  var value: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return count
   }
 }
 

@@ -25,13 +25,15 @@ extension ValidationReport {
     let posterior = r.lines.contains { $0.predictive != nil }
     var columns: [Table.Column] = [
       .init("line", alignment: .right), .init("experiment"), .init("set"), .init("scope"), .init("metric"),
-      .init("kind"), .init("measured", alignment: .right), .init("measured 95%"),
+      .init("unit"), .init("kind"), .init("measured", alignment: .right), .init("measured 95%"),
       .init("simulated", alignment: .right),
       .init(posterior ? "predictive 95%" : "simulated 95%"), .init(posterior ? "covered" : "overlap"),
       .init("z", alignment: .right), .init("regime"), .init("baseline", alignment: .right),
       .init("comparison"),
     ]
-    if !posterior { columns.remove(at: 11) }
+    // the z column (posterior only)
+    let zColumn = 12
+    if !posterior { columns.remove(at: zColumn) }
     var t = Table(columns: columns)
     for l in r.lines {
       var (s, sci) = Self.simulatedText(l.simulated)
@@ -43,13 +45,13 @@ extension ValidationReport {
       }
       var cells = [
         String(l.row.line), l.row.experiment, l.row.set.joined(separator: ";"), l.row.scope,
-        l.row.metric.name,
+        l.row.metric.name, l.row.metric.unit,
         l.row.kind.rawValue, String(format: "%.6g", l.row.value),
         l.row.kind == .rank ? "-" : Self.interval(l.row.ci95Low, l.row.ci95High), s, sci, check,
         l.z.map { String(format: "%+.2f", $0) } ?? "-", l.regime?.rawValue ?? "-",
         l.baseline.map { String(format: "%.6g", $0) } ?? "-", l.status,
       ]
-      if !posterior { cells.remove(at: 11) }
+      if !posterior { cells.remove(at: zColumn) }
       t.append(cells)
     }
     var m = Table(columns: [

@@ -129,6 +129,21 @@ enum ScenarioRules {
         "trafgen (the default) on \(platform.rawValue); iperf3 on netns-bridge, netns-router or netns-direct"
       )
     },
+    // iperf3 -b paces a constant rate: the model's iperf3 sender and the testbed's iperf3 both
+    // send CBR only (the testbed refused other laws; the model read them as if iperf3 could).
+    CrossKeyRule("traffic[].arrival") { input in
+      guard input.spec.host.generator == .iperf3 else { return [] }
+      return input.spec.traffic.enumerated().compactMap { (i, flow) in
+        guard flow.arrival != .cbr else { return nil }
+        return CrossKeyRule.Broken(
+          keyPath: "traffic[\(i)].arrival",
+          message:
+            "host.generator iperf3 sends CBR only (iperf3 -b paces a constant rate), in the model and on "
+            + "the testbed alike",
+          allowed:
+            "cbr with host.generator iperf3; or host.generator trafgen (the default) for other arrival laws")
+      }
+    },
     CrossKeyRule("host.udp_receiver_cpu") { input in
       let host = input.spec.host
       guard host.generator == .iperf3 && host.udpReceiverCPU >= host.cpus else { return nil }

@@ -137,6 +137,7 @@ struct CalibrateCommand: ParsableCommand {
       evaluator = try RowEvaluator(
         rows: rows, parameters: parameters, overrides: overrides, seed: seed, jobs: workers)
     } catch { throw RunError("\(error)", exitCode: 2) }
+    for w in evaluator.warnings { CalibrationInputs.stderr("vrsim: warning: \(w)") }
     guard !evaluator.rows.isEmpty else {
       throw RunError("no training row can be simulated (train: \(filter))", exitCode: 2)
     }
@@ -161,7 +162,11 @@ struct CalibrateCommand: ParsableCommand {
           + "(\(evaluator.replicationsPerCandidate) replications per evaluation), \(workers) workers")
     }
     let result: CalibrationResult
-    do { result = try calibrator.run() } catch let e as RunError { throw e } catch {
+    do { result = try calibrator.run() } catch let e as RunError { throw e } catch let e
+      as UnsimulatedRowsError
+    {
+      throw RunError(e.description, exitCode: 2)
+    } catch {
       throw RunError("\(error)")
     }
     let fittedSpec = try evaluator.resolvedSpec(result.fitted.map(\.value))
@@ -220,7 +225,9 @@ struct CalibrateCommand: ParsableCommand {
     do { result = try sampler.run(start: try evaluator.startValues()) } catch let i as PosteriorInterrupted {
       CalibrationInputs.stderr("vrsim: \(i)")
       throw ExitCode(128 + (i.signal ?? SIGINT))
-    } catch { throw RunError("\(error)") }
+    } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+      throw RunError("\(error)")
+    }
     let drawsPath =
       drawsOut ?? Self.replacingExtension(out!, ".yaml", with: "-draws.csv")
     let spec = try evaluator.resolvedSpec(result.summaries.map(\.median))

@@ -106,8 +106,10 @@ struct ValidateCommand: ParsableCommand {
           jobs: workers)
       }
     } catch { throw RunError("\(error)", exitCode: 2) }
-    let outcomes: [RowOutcome]
+    for w in evaluators[0].warnings { CalibrationInputs.stderr("vrsim: warning: \(w)") }
+    let simulated: [RowOutcome?]
     let predictive: [PredictiveInterval?]?
+    var interrupted: (signal: Int32, done: Int, planned: Int)?
     if let posteriorDraws {
       let n = min(draws, posteriorDraws.values.count)
       if n < draws {
@@ -125,7 +127,9 @@ struct ValidateCommand: ParsableCommand {
               format: "validate: %d of %d posterior draws simulated (%.1f s)", k, n,
               Date().timeIntervalSince(began)))
         }
-      } catch { throw RunError("\(error)") }
+      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+        throw RunError("\(error)")
+      }
       if let samplesOut {
         let names = alternative.compactMap(StructuralAlternative.init(parsing:)).map(\.name)
         do {
@@ -134,13 +138,30 @@ struct ValidateCommand: ParsableCommand {
           throw RunError("--samples-out \(samplesOut): \(error.localizedDescription)", exitCode: 2)
         }
       }
-      outcomes = run.outcomes
+      let outcomes = run.outcomes
       predictive = ValidationReport.spread(run.intervals, over: rows).map { $0 ?? nil }
+      simulated = ValidationReport.spread(outcomes, over: rows)
     } else {
-      do { outcomes = try evaluators[0].simulate([[]])[0] } catch { throw RunError("\(error)") }
+      // SIGINT or SIGTERM stops scheduling simulations; those in progress finish, and every
+      // row simulated so far is printed (the rest as not simulated) before the exit with the
+      // signal's code, so that nothing computed is lost.
+      let stop = PosteriorStop()
+      stop.listen(to: [SIGINT, SIGTERM])
+      defer { stop.restore() }
+      let progress = ValidateProgress()
+      let run: (outcomes: [RowOutcome?], done: Int, planned: Int)
+      do {
+        run = try evaluators[0].simulateOnce(stop: stop) { progress.update($0, $1) }
+      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+        throw RunError("\(error)")
+      }
+      progress.finish()
+      simulated = ValidationReport.spread(run.outcomes, over: rows).map { $0 ?? nil }
       predictive = nil
+      if let signal = stop.receivedSignal, run.done < run.planned {
+        interrupted = (signal, run.done, run.planned)
+      }
     }
-    let simulated = ValidationReport.spread(outcomes, over: rows)
     let report = ValidationReport(
       rows: rows, simulated: simulated, training: training, baselineSource: source, predictive: predictive)
     switch format {
@@ -148,6 +169,39 @@ struct ValidateCommand: ParsableCommand {
     case .csv: print(report.csv, terminator: "")
     case .json: print(try report.json(), terminator: "")
     }
+    if let interrupted {
+      CalibrationInputs.stderr(
+        "vrsim: interrupted; \(interrupted.done) of \(interrupted.planned) simulations done: the rows of those "
+          + "not done are printed as not simulated")
+      throw ExitCode(128 + interrupted.signal)
+    }
   }
 
+}
+
+/// `vrsim validate`'s progress on a terminal: simulations done of those planned, and the time.
+final class ValidateProgress: @unchecked Sendable {
+  private let enabled = isatty(2) != 0
+  private let lock = NSLock()
+  private let began = Date()
+  private var drawn = false
+
+  /// Draws `done` of `planned` simulations.
+  func update(_ done: Int, _ planned: Int) {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    let line = String(
+      format: "\rvalidate: %d of %d simulations, %.1f s ", done, planned, Date().timeIntervalSince(began))
+    FileHandle.standardError.write(Data(line.utf8))
+    drawn = true
+  }
+
+  /// Clears the line.
+  func finish() {
+    lock.lock()
+    defer { lock.unlock() }
+    guard enabled, drawn else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+  }
 }

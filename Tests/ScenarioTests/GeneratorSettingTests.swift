@@ -101,6 +101,37 @@ struct GeneratorSettingTests {
     #expect(Self.refused("name: x\nplatform: xen-router\nhost: {generator: trafgen}\n").isEmpty)
   }
 
+  /// iperf3 -b paces a constant rate, and the testbed refuses any other law with iperf3: the
+  /// model refuses it too, at the arrival, instead of simulating an iperf3 that draws Poisson
+  /// or on-off departures.
+  @Test func iperf3IsCBROnlyInTheModelToo() {
+    // `traffic: [{to: each, rate: 10kpps, frame: 1518B, arrival: ` is 58 characters: column 59
+    let d = Self.refused(
+      "name: p\nplatform: netns-direct\nhost: {generator: iperf3}\n"
+        + "traffic: [{to: each, rate: 10kpps, frame: 1518B, arrival: poisson}]\n")
+    #expect(d.count == 1, "\(d)")
+    #expect(
+      d.first?.description
+        == "g.yaml:4:59: traffic[0].arrival: host.generator iperf3 sends CBR only (iperf3 -b paces a constant "
+        + "rate), in the model and on the testbed alike; allowed: cbr with host.generator iperf3; or "
+        + "host.generator trafgen (the default) for other arrival laws")
+    // the same law through --set on a trafgen scenario turned iperf3 by --set: reported at the law
+    let viaSet = Self.refused(
+      "name: p\nplatform: netns-bridge\n",
+      ["host.generator=iperf3", "traffic[0].arrival={kind: onoff, on: 1ms, off: 1ms}"])
+    #expect(viaSet.map(\.keyPath) == ["traffic[0].arrival"], "\(viaSet)")
+    // CBR with iperf3, and Poisson with trafgen, load
+    #expect(
+      Self.refused(
+        "name: p\nplatform: netns-direct\nhost: {generator: iperf3}\n"
+          + "traffic: [{to: each, rate: 10kpps, frame: 1518B, arrival: cbr}]\n"
+      ).isEmpty)
+    #expect(
+      Self.refused(
+        "name: p\nplatform: netns-direct\ntraffic: [{to: each, rate: 10kpps, frame: 64B, arrival: poisson}]\n"
+      ).isEmpty)
+  }
+
   @Test func theReceiversCPUMustExistWhenIperf3Runs() {
     // host.cpus 2: CPU 2 does not exist; `host: {cpus: 2, generator: iperf3, udp_receiver_cpu: ` is 53
     // characters, the value at column 54

@@ -137,6 +137,119 @@ import Testing
     #expect(table.stdout.contains("MAPE") && table.stdout.contains("overall"))
   }
 
+  /// The rows table gives each row's unit beside its metric (measured, simulated and baseline
+  /// are in it), as the headline tables do.
+  @Test func validateRowsCarryTheirUnit() throws {
+    let dir = try Self.folder("units")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("data.csv").path
+    try Self.data.write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try CLIRun(["validate", path, "--jobs", "2"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = r.stdout.split(separator: "\n").map(String.init)
+    let header = try #require(lines.first)
+    #expect(header.contains("metric") && header.contains("unit"), "\(header)")
+    // both data rows: metric forwarded_pps, then its unit pps as the next cell
+    let rows = lines.filter { $0.contains(" fwd ") }
+    #expect(rows.count == 2, "\(r.stdout)")
+    for row in rows {
+      let cells = row.split(separator: " ", omittingEmptySubsequences: true)
+      let i = try #require(cells.firstIndex(of: "forwarded_pps"), "\(row)")
+      #expect(cells[i + 1] == "pps", "\(row)")
+    }
+  }
+
+  /// A row whose scope the simulation does not have (vr3 of a one-router scenario) is a data
+  /// problem: exit 2 naming its file and line and the scopes the simulation reports, not a
+  /// `nan` in validate's table or an optimiser's failure in calibrate.
+  @Test func aScopeTheSimulationLacksIsRefusedNamingTheRow() throws {
+    let dir = try Self.folder("scope")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("data.csv").path
+    try
+      (Self.header + "\n"
+      + "x,fwd,s.yaml,platform=native,aggregate,forwarded_pps,pps,650000,630000,670000,,value\n"
+      + "x,fwd,s.yaml,platform=native,vr3,forwarded_pps,pps,650000,630000,670000,,value\n").write(
+        toFile: path, atomically: true, encoding: .utf8)
+    for command in [
+      ["validate", path],
+      ["calibrate", path, "--fit", "profile.driver_rx", "--budget", "2", "--restarts", "0"],
+    ] {
+      let r = try CLIRun(command)
+      #expect(r.status == 2, "\(command[0]): \(r.stderr)")
+      #expect(
+        r.stderr.contains(
+          "\(path):3: scope: the simulation of s.yaml [platform=native] reports no forwarded_pps "
+            + "for scope 'vr3'; allowed: aggregate, vr0"), "\(command[0]): \(r.stderr)")
+      #expect(!r.stdout.contains("nan"), "\(r.stdout)")
+    }
+  }
+
+  /// A row's scenario warnings (here an old spelling in its set) reach stderr once, naming the
+  /// first row they came from, as `vrsim run` prints a scenario's warnings; the value is read.
+  @Test func aRowsScenarioWarningsArePrinted() throws {
+    let dir = try Self.folder("warnings")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("data.csv").path
+    let row = "x,fwd,s.yaml,\"platform=netns-direct;profile.generator_socket=udp;host.cpus=2\",aggregate,"
+    try
+      (Self.header + "\n" + row + "forwarded_pps,pps,1000,,,,value\n" + row
+      + "offered_pps,pps,1000,,,,value\n")
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try CLIRun(["validate", path, "--jobs", "2", "--format", "csv"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let warnings = r.stderr.split(separator: "\n").filter { $0.contains("profile.generator_socket") }
+    #expect(warnings.count == 1, "\(r.stderr)")
+    // `platform=netns-direct;` is 22 characters: the old spelling is override 2, its value at
+    // column 26
+    #expect(
+      warnings.first?.hasPrefix(
+        "vrsim: warning: \(path):2: set: --set:2:26: profile.generator_socket: the old spelling of host.generator"
+      )
+        == true, "\(r.stderr)")
+  }
+
+  /// Ctrl-C (SIGINT) in the middle of `vrsim validate` keeps what was simulated: the report is
+  /// printed with every row, those of the simulations not done as not simulated, the count
+  /// done is said on stderr, and the exit code is 130. Twelve runs of 1 s of 1 Mp/s on one
+  /// worker take over 2 s each in a debug build (0.3 s in a release build); the signal comes after 1.5 s.
+  @Test(.timeLimit(.minutes(3))) func anInterruptedValidationPrintsWhatItSimulated() throws {
+    let dir = try Self.folder("validate-sigint")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("data.csv").path
+    var text = Self.header + "\n"
+    for k in 0..<12 {
+      text +=
+        "x,fwd,s.yaml,\"run.duration=1s;traffic[0].rate=\(1000 - k)kpps\",aggregate,forwarded_pps,pps,"
+        + "600000,,,,value\n"
+    }
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    let p = Process()
+    p.executableURL = CLIRun.binary()
+    p.arguments = ["validate", path, "--jobs", "1", "--format", "csv"]
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    usleep(1_500_000)
+    kill(p.processIdentifier, SIGINT)
+    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 130, "stderr: \(stderr)")
+    // one simulation per row (one replication each): the rows printed as simulated are those done
+    let rows = stdout.split(separator: "\n").dropFirst()
+    #expect(rows.count == 12, "\(stdout)")
+    let notSimulated = rows.filter { $0.hasSuffix("not simulated") }.count
+    let done = 12 - notSimulated
+    #expect(done < 12, "\(stdout)")
+    #expect(
+      stderr.contains(
+        "vrsim: interrupted; \(done) of 12 simulations done: the rows of those not done are "
+          + "printed as not simulated"), "\(stderr)")
+  }
+
   /// The posterior end to end on two rows: the draws file has one column per key and every
   /// value inside the key's prior (driver_rx: log-uniform 150 ... 4080 cycles); validate under
   /// two structural alternatives offering 100 and 200 kp/s (below the native path's capacity,
