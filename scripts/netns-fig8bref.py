@@ -96,6 +96,19 @@ def fail(message):
     sys.exit(2)
 
 
+def take_number(args, flag, what):
+    """Removes `flag VALUE` from args; returns (the value as a float or None, the rest). Exits 2
+    naming the flag when the value is missing or not a number."""
+    if flag not in args:
+        return None, args
+    i = args.index(flag)
+    try:
+        value = float(args[i + 1])
+    except (IndexError, ValueError):
+        fail(f"{flag} needs {what}")
+    return value, args[:i] + args[i + 2:]
+
+
 def read_rows(path):
     try:
         with open(path, newline="") as f:
@@ -307,13 +320,9 @@ def derive(args):
             fail("--model-ref needs a validate CSV")
         model_ref = model_reference(args[i + 1])
         args = args[:i] + args[i + 2:]
-    if "--clock" in args:
-        i = args.index("--clock")
-        try:
-            clock = float(args[i + 1])
-        except (IndexError, ValueError):
-            fail("--clock needs a number of GHz")
-        args = args[:i] + args[i + 2:]
+    given, args = take_number(args, "--clock", "a number of GHz")
+    if given is not None:
+        clock = given
     if len(args) < 3:
         fail("derive needs TRAIN_REF.csv WINDOW.csv [WINDOW.csv ...] OUTDIR")
     train0, train1 = training_reference(args[0])
@@ -369,24 +378,10 @@ def bootstrap_mean(values, seed=1, draws=10000):
 
 
 def compare(args):
-    startup = None
-    if "--startup" in args:
-        i = args.index("--startup")
-        try:
-            startup = float(args[i + 1])
-        except (IndexError, ValueError):
-            fail("--startup needs seconds")
-        args = args[:i] + args[i + 2:]
-    switch = None
-    if "--switch" in args:
-        i = args.index("--switch")
-        try:
-            switch = float(args[i + 1])
-        except (IndexError, ValueError):
-            fail("--switch needs seconds")
-        args = args[:i] + args[i + 2:]
-        if startup is None:
-            fail("--switch goes with --startup")
+    startup, args = take_number(args, "--startup", "seconds")
+    switch, args = take_number(args, "--switch", "seconds")
+    if switch is not None and startup is None:
+        fail("--switch goes with --startup")
     if len(args) not in (2, 3):
         fail("compare needs RULE_RUN.csv OUTDIR [VALIDATEDIR]")
     rule0, rule1 = rule_run(args[0])
@@ -492,14 +487,7 @@ def compare(args):
 
 
 def mechanism(args):
-    startup = None
-    if "--startup" in args:
-        i = args.index("--startup")
-        try:
-            startup = float(args[i + 1])
-        except (IndexError, ValueError):
-            fail("--startup needs seconds")
-        args = args[:i] + args[i + 2:]
+    startup, args = take_number(args, "--startup", "seconds")
     also = []
     if "--also" in args:
         i = args.index("--also")
