@@ -153,15 +153,6 @@ public final class VCPU {
     if ringCount == 1 && pcpu < 0 { hostRef._withUnsafeGuaranteedRef { $0.wake(self) } }
   }
 
-  /// Wakes this vCPU again while it has work and waits for a pCPU, as Linux wakes a task
-  /// waiting in select or poll at every event even after the first (`ttwu_runnable`). The eevdf
-  /// scheduler re-checks preemption on its pCPU then; every other scheduler ignores it, and so
-  /// does a vCPU that is running, blocked or parked.
-  public func wakeWhileWaiting() {
-    guard ringCount > 0, pcpu < 0, !paused else { return }
-    hostRef._withUnsafeGuaranteedRef { $0.scheduler.wakeRunnable(self, now: $0.nowNs) }
-  }
-
   /// Items queued or in progress.
   public var pendingWork: Int { ringCount }
 

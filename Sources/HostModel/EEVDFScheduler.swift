@@ -14,9 +14,10 @@ import SimCore
 ///   entity with the earliest deadline (the running one wins only when strictly earlier).
 /// - Slice (`update_deadline`): when v reaches the deadline, deadline = v + slice x 1024 / w
 ///   and the CPU re-picks. The slice is `baseSlice` x (1 + log2(min(cpus, 8))).
-/// - Noticing: the running entity is charged (`update_curr`) at the tick (`tick`), at a
-///   wake-up on its CPU and at a wake-up of a queued entity there (`wakeRunnable`); a slice's end
-///   is acted on at the first of these after it (no HRTICK), never between.
+/// - Noticing: the running entity is charged (`update_curr`) at the tick (`tick`) and at a
+///   wake-up on its CPU; a slice's end is acted on at the first of these after it (no HRTICK),
+///   never between. A tick re-picks only when the running entity's deadline was reached or its
+///   protection is over.
 /// - Sleep (`dequeue_entity`): a blocking entity's lag V - v is kept, clamped to
 ///   +-max(2 slices, 1 tick) x 1024 / w; with `delayDequeue` an entity that blocks while not
 ///   eligible stays queued (it weighs in V) until it is picked, then leaves with its lag
@@ -355,14 +356,6 @@ final class EEVDFScheduler: VCPUScheduler {
       needResched[p] = true
       host.raiseSoftirq(p)
     }
-  }
-
-  func wakeRunnable(_ v: VCPU, now: Int64) {
-    let i = v.id
-    guard v.pcpu < 0, slot[i] >= 0, !delayed[i] else { return }
-    let p = home[i]
-    guard host.current(p) >= 0, !host.softirqPending(p) else { return }
-    check(i, on: p, resched: updateCurr(p, now: now))
   }
 
   // MARK: - Decisions

@@ -23,21 +23,12 @@ protocol VCPUScheduler: AnyObject {
   func start(now: Int64)
   /// A vCPU became runnable (it was blocked and got work, or was unparked).
   func wake(_ v: VCPU, now: Int64)
-  /// A vCPU that already has work (queued, not running) is woken again: Linux's
-  /// `ttwu_runnable`, as each event wakes a task waiting in select or poll. Only eevdf
-  /// re-checks preemption then; the others ignore it.
-  func wakeRunnable(_ v: VCPU, now: Int64)
   /// Picks what pCPU `p` runs next.
   func schedule(pcpu p: Int, now: Int64) -> SchedDecision
   /// One of the scheduler's timers fired.
   func timer(code: UInt32, arg: UInt64, now: Int64)
   /// Scheduler-specific figures for the report (name -> value).
   func reportFigures() -> [String: Double]
-}
-
-extension VCPUScheduler {
-  /// Ignored by default (the Xen, CFS and VMware models decide nothing on it).
-  func wakeRunnable(_ v: VCPU, now: Int64) {}
 }
 
 /// Integer ceiling division of non-negative values, as Xen writes `(x + y - 1) / y`.

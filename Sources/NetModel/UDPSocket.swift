@@ -66,9 +66,6 @@ public final class UDPSocket: PacketSink, WorkClient {
     if !reading {
       reading = true
       vcpu.submit(self, tag: 0, arg: 0)
-    } else {
-      // iperf3's server waits in select(): every datagram queued wakes it again
-      vcpu.wakeWhileWaiting()
     }
     return true
   }
