@@ -1,0 +1,77 @@
+#!/bin/bash
+# The eevdf scheduler model (docs/eevdf.md) against the CFS model on the committed netns data:
+# the UDP sets (validation/netns-udp-validation.md: identification = netns-direct, training;
+# held out = netns-router and netns-bridge) and the threaded fig8b-scheduled sets
+# (validation/netns-fit.sh). Same profiles and run settings as those scripts; only
+# scheduler.kind differs. Release build: a few minutes on 2 shared cores.
+#   VRSIM=path/to/vrsim bash validation/netns-eevdf.sh [OUTDIR]
+set -eu
+VRSIM=${VRSIM:-vrsim}
+OUT=${1:-$(mktemp -d)}
+mkdir -p "$OUT"
+cd "$(dirname "$0")/.."
+UDP=(--profile scenarios/profiles/netns-udp-v1300-fit.yaml --set profile.udp_deliver=1500cycles
+  --set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmup=100ms --set run.replications=1
+  --set profile.udp_send_user=800cycles --set profile.udp_recv_user=900cycles --jobs 2 --format csv)
+for kind in cfs eevdf; do
+  for set in identify heldout; do
+    "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv "${UDP[@]}" --set scheduler.kind=$kind \
+      >"$OUT/udp-$set-$kind.csv"
+  done
+  echo "UDP held out (netns-router, netns-bridge), scheduler $kind:"
+  python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-$kind.csv" \
+    validation/netns-udp-identify-2026-12-06.csv
+done
+echo "UDP per trial (measured, cfs, eevdf):"
+for set in identify heldout; do
+  python3 scripts/netns-eevdf-compare.py validation/netns-udp-$set-2026-12-06.csv "$OUT/udp-$set-cfs.csv" \
+    "$OUT/udp-$set-eevdf.csv"
+done
+# fig8b-scheduled (threaded, 1..8 routers on one CPU), as validation/netns-fit.sh runs it
+for kind in cfs eevdf; do
+  for day in 2026-12-06 repeats-2026-12-06; do
+    "$VRSIM" validate validation/testbed-fig8b-scheduled-$day-vm.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+      --set profile.testbed_window_extra=0s --set profile.cpu_background=0% --set profile.generator_window=1s \
+      --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2 --format csv \
+      --set scheduler.kind=$kind >"$OUT/fig8b-scheduled-$day-$kind.csv"
+    echo "fig8b-scheduled $day, scheduler $kind:"
+    python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-fig8b-scheduled-$day-vm.csv \
+      "$OUT/fig8b-scheduled-$day-$kind.csv" --misses
+  done
+done
+# held-out threaded sets above saturation (1 and 2 routers' kernel threads on CPU 1 at 1 Mp/s: the
+# scheduler shares CPU 1 between them), as validation/netns-fit.sh runs them, with its rule
+DIRECT=$(python3 -c 'import csv,sys; v=[float(r["value"]) for r in csv.DictReader(open(sys.argv[1])) if r["scope"]=="aggregate" and r["metric"]=="forwarded_pps" and r["kind"]=="value" and "platform=netns-direct" in r["set"]]; print(sum(v)/len(v))' validation/netns-identify-2026-12-06-train.csv)
+for kind in cfs eevdf; do
+  "$VRSIM" validate validation/testbed-heldout-saturated-threaded-2026-12-06-vm.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+    --set profile.testbed_window_extra=0s --set profile.cpu_background=0% \
+    --set profile.generator_window=1s --set run.duration=2s --set run.warmup=0s --set run.replications=1 --jobs 2 \
+    --format csv --set scheduler.kind=$kind >"$OUT/heldout-threaded-$kind.csv"
+  echo "held-out saturated threaded, scheduler $kind:"
+  python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-heldout-saturated-threaded-2026-12-06-vm.csv \
+    "$OUT/heldout-threaded-$kind.csv" --rule "$DIRECT"
+done
+# The UDP costs refitted under eevdf on the identification set only (validation/netns-udp-fit.sh's
+# keys, training rows and start values; the profile goes to OUTDIR, not to scenarios/profiles),
+# then the held-out set under eevdf with it.
+RUN=(--set profile.udp_deliver=1500cycles --set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmup=100ms
+  --set run.replications=1 --set profile.udp_send_user=800cycles --set profile.udp_recv_user=900cycles --set scheduler.kind=eevdf)
+TRAIN="scope in [aggregate, gen0, iperf3-s0] and metric in [forwarded_pps, cpu] or scope = pcpu0 and metric = softirq and set has host.udp_receiver_cpu=1 and set has traffic[0].rate=200kpps"
+"$VRSIM" calibrate validation/netns-udp-identify-2026-12-06.csv \
+  --fit profile.udp_send_system,profile.udp_wakeup,profile.udp_recv_system,profile.veth_per_byte --train "$TRAIN" \
+  --set profile.udp_send_system=8000cycles --set profile.udp_wakeup=50000cycles --set profile.udp_recv_system=7000cycles \
+  --set profile.veth_per_byte=0.5cycles/B "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --out "$OUT/netns-udp-v1300-eevdf-fit.yaml" --report "$OUT/netns-udp-v1300-eevdf-fit-report.md"
+for set in identify heldout; do
+  "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv --profile "$OUT/netns-udp-v1300-eevdf-fit.yaml" \
+    "${RUN[@]}" --jobs 2 --format csv >"$OUT/udp-$set-eevdf-refit.csv"
+done
+echo "UDP held out, scheduler eevdf, costs refitted under eevdf:"
+python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-eevdf-refit.csv" \
+  validation/netns-udp-identify-2026-12-06.csv
+echo "UDP per trial (measured, cfs, eevdf refitted):"
+for set in identify heldout; do
+  python3 scripts/netns-eevdf-compare.py validation/netns-udp-$set-2026-12-06.csv "$OUT/udp-$set-cfs.csv" \
+    "$OUT/udp-$set-eevdf-refit.csv"
+done
+echo "outputs in $OUT" >&2
