@@ -51,6 +51,23 @@ for kind in cfs eevdf; do
   python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-heldout-saturated-threaded-2026-12-06-vm.csv \
     "$OUT/heldout-threaded-$kind.csv" --rule "$DIRECT"
 done
+# trafgen (softirq mode): the v1300 identification set (netns-direct/router/bridge, one to several
+# routers: several trafgen senders share CPU 0) and the held-out saturated sets, as netns-fit.sh
+# validates them (its gated rows files, committed)
+TG=(--set run.duration=300ms --set run.warmup=50ms --set run.replications=1 --jobs 2 --format csv)
+for kind in cfs eevdf; do
+  "$VRSIM" validate validation/netns-identify-2026-12-06-gated.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+    "${TG[@]}" --set scheduler.kind=$kind >"$OUT/v1300-$kind.csv"
+  echo "trafgen v1300 identification set, scheduler $kind:"
+  python3 scripts/netns-validation-table.py validation/netns-identify-2026-12-06-gated.csv "$OUT/v1300-$kind.csv" \
+    validation/netns-identify-2026-12-06-train.csv
+  "$VRSIM" validate validation/netns-heldout-saturated-2026-12-06-gated.csv --profile scenarios/profiles/netns-v1300-fit.yaml \
+    "${TG[@]}" --set scheduler.kind=$kind >"$OUT/heldout-saturated-$kind.csv"
+  echo "trafgen held-out saturated sets, scheduler $kind:"
+  python3 scripts/netns-validation-table.py validation/netns-heldout-saturated-2026-12-06-gated.csv \
+    "$OUT/heldout-saturated-$kind.csv" validation/netns-identify-2026-12-06-train.csv \
+    --only heldout-saturated,heldout-saturated-routes
+done
 # The UDP costs refitted under eevdf on the identification set only (validation/netns-udp-fit.sh's
 # keys, training rows and start values; the profile goes to OUTDIR, not to scenarios/profiles),
 # then the held-out set under eevdf with it.
