@@ -91,4 +91,13 @@ for set in identify heldout; do
   python3 scripts/netns-eevdf-compare.py validation/netns-udp-$set-2026-12-06.csv "$OUT/udp-$set-cfs.csv" \
     "$OUT/udp-$set-eevdf-refit.csv"
 done
+# Sensitivity of the training point (netns-direct, server on CPU 0, 200k pps) to the tick (the
+# kernel's is 4 ms) and to the slice, with the refitted costs
+for opt in scheduler.eevdf.tick=2ms scheduler.eevdf.tick=1ms scheduler.eevdf.tick=250us scheduler.eevdf.base_slice=375us; do
+  "$VRSIM" validate validation/netns-udp-identify-2026-12-06.csv --profile "$OUT/netns-udp-v1300-eevdf-fit.yaml" \
+    "${RUN[@]}" --set "$opt" --jobs 2 --format csv >"$OUT/udp-identify-eevdf-$opt.csv"
+  echo "$opt (measured, eevdf refitted at the kernel's 4 ms tick and 0.75 ms base slice, eevdf with $opt):"
+  python3 scripts/netns-eevdf-compare.py validation/netns-udp-identify-2026-12-06.csv "$OUT/udp-identify-eevdf-refit.csv" \
+    "$OUT/udp-identify-eevdf-$opt.csv" | grep -E "^\| (trial|---)|rx0 200kpps"
+done
 echo "outputs in $OUT" >&2
