@@ -182,6 +182,17 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// NET_RX softirq share of the sending CPU at 1518 B against the per-frame hop costs fitted at
   /// 64 B.
   public var vethPerByte: Double = 0
+  /// netns platforms: the cycles a route lookup adds in a namespace with policy-routing rules,
+  /// charged on each of netns-router's dom0 IP-forward hops (the testbed routes there with
+  /// `ip rule iif ... table ...`); 0 = none (every netns result as before). With custom rules,
+  /// `fib_lookup` walks the rule list (`fib_rules_lookup`, `fib4_rule_action`, a table lookup
+  /// per rule tried) instead of the main table alone, and `fib_validate_source` takes its full
+  /// check, a reverse-path lookup through the rules again, even with rp_filter off
+  /// (net/ipv4/fib_frontend.c: `fib4_has_custom_rules` sends it to `__fib_validate_source`).
+  /// The router namespaces and the sink have no rules, so their lookups do not pay it. Per
+  /// frame, whatever its size (perf on this machine: about 1,800 cycles per dom0 lookup at 64
+  /// and at 1518 B; validation/netns-udp-validation.md, "The router hop").
+  public var fibRules: Int64 = 0
 
   // UDP sockets: the netns generator and sink as iperf3 runs them (the scenario's
   // `host.generator: iperf3`, `PlatformSpec.generator`)

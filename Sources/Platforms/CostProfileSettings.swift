@@ -237,6 +237,11 @@ extension CostProfile {
         "netns platforms: cycles per frame byte of each veth crossing with its namespace's work (forward, "
           + "bridge, sink), on top of the per-frame hop costs; no payload copy (same-host veth, header-only "
           + "forwarding): a measured figure; 0 = none."),
+      .cycles(
+        "fib_rules", \.fibRules, fit: 0...50_000,
+        "netns-router: cycles a route lookup adds in a namespace with policy-routing rules (dom0's ip rule "
+          + "iif ...: fib_rules_lookup, and fib_validate_source's full reverse-path check), per dom0 IP-forward "
+          + "hop; per frame, any size; 0 = none."),
       // UDP sockets: the netns generator and sink as iperf3 runs them (host.generator: iperf3)
       .cycles(
         "udp_send_user", \.udpSendUser, fit: 0...50_000,

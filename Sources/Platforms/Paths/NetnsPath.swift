@@ -14,6 +14,9 @@ import NetModel
 ///   dom0: IP forward (FIB) -> veth -> sink: blackhole route;
 /// - netns-bridge: the same with dom0 bridging (`bridge`) instead of forwarding.
 ///
+/// netns-router's dom0 hops also pay `fib_rules` (0 by default): dom0 routes by policy rules,
+/// so each of its lookups walks the rule list and validates the source through it.
+///
 /// Each crossing also costs `veth_per_byte` cycles per frame byte (0 by default), charged per
 /// frame on its own size wherever the crossing runs.
 ///
@@ -68,7 +71,9 @@ enum NetnsPath: PlatformPath {
     let sink = b.sinkPort()
 
     func fwd(_ r: Int) -> Int64 { p.vethHop + p.ipForward + b.fibCost(router: r) }
-    let dom0Fwd = Hop(place: front, does: "IP forward (FIB)", cycles: fwd(0))
+    // dom0 routes by policy rules (`ip rule iif ...`): each lookup there walks the rules and
+    // validates the source through them (`fib_rules`, 0 by default)
+    let dom0Fwd = Hop(place: front, does: "IP forward (FIB)", cycles: fwd(0) + p.fibRules)
     let dom0Bridge = Hop(place: front, does: "bridge", cycles: p.vethHop + p.bridge)
     let udp = b.spec.generator == .iperf3
     let toSink =
