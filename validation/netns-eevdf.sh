@@ -10,9 +10,13 @@ VRSIM=${VRSIM:-vrsim}
 OUT=${1:-$(mktemp -d)}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/.."
-UDP=(--profile scenarios/profiles/netns-udp-v1300-fit.yaml --set profile.udp_deliver=1500cycles
-  --set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmup=100ms --set run.replications=1
-  --set profile.udp_send_user=800cycles --set profile.udp_recv_user=900cycles --jobs 2 --format csv)
+# validation/netns-udp-fit.sh's run settings and hop costs (HOPS: no per-byte cost, dom0's policy
+# routing), kept in step with that script by hand
+RUN=(--set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmup=100ms --set run.replications=1
+  --set profile.udp_send_user=800cycles --set profile.udp_recv_user=900cycles
+  --set profile.veth_per_byte=0cycles/B --set profile.fib_rules=1175cycles --set profile.ip_forward=896cycles
+  --set profile.sink_blackhole=1876cycles)
+UDP=(--profile scenarios/profiles/netns-udp-v1300-fit.yaml "${RUN[@]}" --jobs 2 --format csv)
 for kind in cfs eevdf; do
   for set in identify heldout; do
     "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv "${UDP[@]}" --set scheduler.kind=$kind \
@@ -20,6 +24,11 @@ for kind in cfs eevdf; do
   done
   echo "UDP held out (netns-router, netns-bridge), scheduler $kind:"
   python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-$kind.csv" \
+    validation/netns-udp-identify-2026-12-06.csv
+  "$VRSIM" validate validation/testbed-udp-repeat-2026-12-06-vm.csv "${UDP[@]}" --set scheduler.kind=$kind \
+    >"$OUT/udp-repeat-$kind.csv"
+  echo "UDP repeat (all three platforms, saturated), scheduler $kind:"
+  python3 scripts/netns-udp-validation-table.py validation/testbed-udp-repeat-2026-12-06-vm.csv "$OUT/udp-repeat-$kind.csv" \
     validation/netns-udp-identify-2026-12-06.csv
 done
 echo "UDP per trial (measured, cfs, eevdf):"
@@ -69,15 +78,14 @@ for kind in cfs eevdf; do
     --only heldout-saturated,heldout-saturated-routes
 done
 # The UDP costs refitted under eevdf on the identification set only (validation/netns-udp-fit.sh's
-# keys, training rows and start values; the profile goes to OUTDIR, not to scenarios/profiles),
+# keys, hop costs, training rows and start values; the profile goes to OUTDIR, not to scenarios/profiles),
 # then the held-out set under eevdf with it.
-RUN=(--set profile.udp_deliver=1500cycles --set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmup=100ms
-  --set run.replications=1 --set profile.udp_send_user=800cycles --set profile.udp_recv_user=900cycles --set scheduler.kind=eevdf)
+RUN+=(--set scheduler.kind=eevdf)
 TRAIN="scope in [aggregate, gen0, iperf3-s0] and metric in [forwarded_pps, cpu] or scope = pcpu0 and metric = softirq and set has host.udp_receiver_cpu=1 and set has traffic[0].rate=200kpps"
 "$VRSIM" calibrate validation/netns-udp-identify-2026-12-06.csv \
-  --fit profile.udp_send_system,profile.udp_wakeup,profile.udp_recv_system,profile.veth_per_byte --train "$TRAIN" \
-  --set profile.udp_send_system=8000cycles --set profile.udp_wakeup=50000cycles --set profile.udp_recv_system=7000cycles \
-  --set profile.veth_per_byte=0.5cycles/B "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --fit profile.udp_send_system,profile.udp_wakeup,profile.udp_recv_system,profile.udp_deliver --train "$TRAIN" \
+  --set profile.udp_send_system=8000cycles --set profile.udp_wakeup=50000cycles --set profile.udp_deliver=1500cycles \
+  --set profile.udp_recv_system=7000cycles "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
   --out "$OUT/netns-udp-v1300-eevdf-fit.yaml" --report "$OUT/netns-udp-v1300-eevdf-fit-report.md"
 for set in identify heldout; do
   "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv --profile "$OUT/netns-udp-v1300-eevdf-fit.yaml" \
