@@ -122,6 +122,7 @@ public final class Host: EventHandler {
       owner = c
     case .credit2(let o): owner = Credit2Scheduler(host: self, options: o)
     case .cfs(let o): owner = FairShareScheduler(host: self, cfs: o)
+    case .eevdf(let o): owner = EEVDFScheduler(host: self, options: o)
     case .vmware(let o): owner = FairShareScheduler(host: self, vmware: o)
     case .none: owner = DedicatedScheduler(host: self)
     }

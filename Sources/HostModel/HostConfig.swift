@@ -152,6 +152,8 @@ public enum SchedulerKind: String, Sendable, Codable, CaseIterable {
   case credit2
   /// Linux CFS shares and quota.
   case cfs
+  /// Linux EEVDF (6.6 and later): eligibility, virtual deadlines, slice protection.
+  case eevdf
   /// VMware ESX proportional shares.
   case vmware
   /// No scheduler (native: one vCPU per pCPU).
@@ -166,6 +168,8 @@ public enum SchedulerConfig: Sendable, Equatable {
   case credit2(Credit2Options)
   /// Linux CFS with cgroup shares and bandwidth quota, see `FairShareScheduler`.
   case cfs(CFSOptions)
+  /// Linux EEVDF (kernel/sched/fair.c from 6.6 on), see `EEVDFScheduler`.
+  case eevdf(EEVDFOptions)
   /// VMware ESX proportional shares with reservation and limit, see `FairShareScheduler`.
   case vmware(VMwareOptions)
   /// No scheduler: every vCPU is bound to one pCPU and runs until it blocks (native).
@@ -177,6 +181,7 @@ public enum SchedulerConfig: Sendable, Equatable {
     case .credit: .credit
     case .credit2: .credit2
     case .cfs: .cfs
+    case .eevdf: .eevdf
     case .vmware: .vmware
     case .none: .none
     }
@@ -194,6 +199,7 @@ public enum SchedulerConfig: Sendable, Equatable {
     case .credit: self = .credit(CreditOptions())
     case .credit2: self = .credit2(Credit2Options())
     case .cfs: self = .cfs(CFSOptions())
+    case .eevdf: self = .eevdf(EEVDFOptions())
     case .vmware: self = .vmware(VMwareOptions())
     case .none: self = .none
     }
@@ -311,6 +317,47 @@ public struct CFSOptions: Sendable, Equatable, Codable {
     self.minGranularity = minGranularity
     self.wakeupGranularity = wakeupGranularity
     self.period = period
+  }
+}
+
+/// Options of the Linux EEVDF model (kernel/sched/fair.c and features.h of Linux 6.6 to 6.18;
+/// docs/eevdf.md).
+public struct EEVDFOptions: Sendable, Equatable, Codable {
+  /// Requested slice of every task (`sysctl_sched_base_slice`, normalized), default 0.75 ms,
+  /// multiplied by 1 + log2(min(cpus, 8)) as the kernel does (`SCHED_TUNABLESCALING_LOG`):
+  /// 1.5 ms on 2 CPUs.
+  public var baseSlice: SimDuration
+  /// Scheduler tick (1 / CONFIG_HZ), default 4 ms (HZ = 250). Without a high-resolution tick
+  /// (the `HRTICK` feature is off by default) a slice's end is noticed at the next tick or
+  /// wake-up on the CPU, not when it happens.
+  public var tick: SimDuration
+  /// `RUN_TO_PARITY` (on by default): a picked task keeps its CPU against wake-ups until its
+  /// protected slice is used up.
+  public var runToParity: Bool
+  /// `DELAY_DEQUEUE` with `DELAY_ZERO` (on by default): a task that blocks while not eligible
+  /// stays queued until it is picked or woken, and its positive lag is then dropped.
+  public var delayDequeue: Bool
+  /// Bandwidth period (`cpu.cfs_period_us`), default 100 ms. A domain's `cap` (percent of one
+  /// pCPU) becomes the quota `cap / 100 x period` for the whole domain.
+  public var period: SimDuration
+
+  /// Options; see each property for its default.
+  public init(
+    baseSlice: SimDuration = .us(750), tick: SimDuration = .ms(4), runToParity: Bool = true,
+    delayDequeue: Bool = true, period: SimDuration = .ms(100)
+  ) {
+    self.baseSlice = baseSlice
+    self.tick = tick
+    self.runToParity = runToParity
+    self.delayDequeue = delayDequeue
+    self.period = period
+  }
+
+  /// The slice every task requests on a host of `cpus` pCPUs: `baseSlice` x (1 + log2(min(cpus,
+  /// 8))), rounded down, as the kernel scales its tunables (`get_update_sysctl_factor`).
+  public func scaledSlice(cpus: Int) -> SimDuration {
+    let factor = 1 + (Int.bitWidth - 1 - min(max(cpus, 1), 8).leadingZeroBitCount)
+    return SimDuration(nanoseconds: baseSlice.nanoseconds * Int64(factor))
   }
 }
 

@@ -65,6 +65,30 @@ extension CFSOptions {
   ]
 }
 
+extension EEVDFOptions {
+  /// Settings of the Linux EEVDF model (kernel/sched/fair.c, 6.6 and later), mounted at
+  /// `scheduler.eevdf.`.
+  public static let settings: [Setting<EEVDFOptions>] = [
+    .duration(
+      "base_slice", \.baseSlice, SimDuration.us(100)...SimDuration.s(1),
+      "Requested slice of every task (sysctl_sched_base_slice), scaled by 1 + log2(min(cpus, 8)) as the kernel does."
+    ),
+    .duration(
+      "tick", \.tick, SimDuration.us(100)...SimDuration.ms(100),
+      "Scheduler tick (1/CONFIG_HZ): a slice's end is noticed at the next tick or wake-up on the CPU (no HRTICK)."
+    ),
+    .boolean(
+      "run_to_parity", \.runToParity,
+      "RUN_TO_PARITY: a picked task keeps its CPU against wake-ups until its protected slice is used up."),
+    .boolean(
+      "delay_dequeue", \.delayDequeue,
+      "DELAY_DEQUEUE with DELAY_ZERO: a task blocking while not eligible stays queued until picked or woken."),
+    .duration(
+      "period", \.period, SimDuration.ms(1)...SimDuration.s(1),
+      "Bandwidth period (cpu.cfs_period_us); a cap becomes the quota cap/100 x period."),
+  ]
+}
+
 extension VMwareOptions {
   /// Settings of the VMware ESX proportional-share model, mounted at `scheduler.vmware.`.
   public static let settings: [Setting<VMwareOptions>] = [

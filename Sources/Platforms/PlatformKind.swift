@@ -57,7 +57,8 @@ public enum PlatformKind: String, Sendable, Codable, CaseIterable {
     switch self {
     case .native: [.none]
     case .xenBridge, .xenRouter, .xenSriov: [.credit, .credit2]
-    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: [.cfs]
+    case .openvz: [.cfs]
+    case .netnsBridge, .netnsRouter, .netnsDirect: [.cfs, .eevdf]
     case .vmware: [.vmware]
     }
   }

@@ -241,7 +241,8 @@ struct ScenarioDecoder {
       MountedSettings.version + MountedSettings.credit, in: node, section: "scheduler", concrete: "scheduler",
       to: &whole)
     for (family, settings) in [
-      ("credit2", MountedSettings.credit2), ("cfs", MountedSettings.cfs), ("vmware", MountedSettings.vmware),
+      ("credit2", MountedSettings.credit2), ("cfs", MountedSettings.cfs), ("eevdf", MountedSettings.eevdf),
+      ("vmware", MountedSettings.vmware),
     ] {
       let sub = section(node, family, "scheduler", abstract: "scheduler.\(family)")
       apply(settings, in: sub, section: "scheduler.\(family)", concrete: "scheduler.\(family)", to: &whole)

@@ -81,7 +81,8 @@ public enum ScenarioSchema {
       MountedSettings.version + MountedSettings.credit + [ScenarioSpec.Structure.credit2]
         + MountedSettings.credit2)
     + SettingRow.of(
-      [ScenarioSpec.Structure.cfs] + MountedSettings.cfs + [ScenarioSpec.Structure.vmware]
+      [ScenarioSpec.Structure.cfs] + MountedSettings.cfs + [ScenarioSpec.Structure.eevdf]
+        + MountedSettings.eevdf + [ScenarioSpec.Structure.vmware]
         + MountedSettings.vmware)
     + SettingRow.of([ScenarioSpec.Structure.dom0] + MountedSettings.dom0 + MountedSettings.bridge)
     + SettingRow.of(

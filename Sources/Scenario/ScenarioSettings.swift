@@ -237,6 +237,7 @@ enum MountedSettings {
   }
   static let credit2 = Credit2Options.settings.map { $0.at(\.scheduler.credit2, "scheduler.credit2.") }
   static let cfs = CFSOptions.settings.map { $0.at(\.scheduler.cfs, "scheduler.cfs.") }
+  static let eevdf = EEVDFOptions.settings.map { $0.at(\.scheduler.eevdf, "scheduler.eevdf.") }
   static let vmware = VMwareOptions.settings.map { $0.at(\.scheduler.vmware, "scheduler.vmware.") }
   static let dom0 = Dom0Spec.settings.map { $0.at(\.dom0, "dom0.") }
   static let bridge = Dom0Spec.bridgeSettings.map { $0.at(\.dom0, "dom0.") }
@@ -245,7 +246,7 @@ enum MountedSettings {
   static let profile = CostProfile.settings.map { $0.at(\.costs, "profile.") }
   /// Every key bound to the resolved scenario, in schema order.
   static let all =
-    host + nic + version + credit + credit2 + cfs + vmware + dom0 + bridge + routers + run + profile
+    host + nic + version + credit + credit2 + cfs + eevdf + vmware + dom0 + bridge + routers + run + profile
 }
 
 /// A numeric declared key as calibration and other tools see it (a derived view of one
@@ -367,6 +368,7 @@ extension ScenarioSpec {
     static let scheduler = section("scheduler", "The CPU scheduler.")
     static let credit2 = section("scheduler.credit2", "Options of credit2.")
     static let cfs = section("scheduler.cfs", "Options of cfs.")
+    static let eevdf = section("scheduler.eevdf", "Options of eevdf.")
     static let vmware = section("scheduler.vmware", "Options of vmware.")
     static let dom0 = section(
       "dom0",
@@ -412,7 +414,7 @@ extension SchedulerSpec {
   /// `scheduler.kind`, read apart from the other scheduler keys: the platform decides its default.
   static let kindSetting = Setting<SchedulerSpec>.choice(
     "kind", \.kind,
-    "Scheduler family; it must fit the platform (credit or credit2 on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native)."
+    "Scheduler family; it must fit the platform (credit or credit2 on xen-*, cfs on openvz and netns-*, eevdf on netns-*, vmware on vmware, none on native)."
   ).noting("the platform's own: credit on xen-*, cfs on openvz and netns-*, vmware on vmware, none on native")
 }
 

@@ -161,6 +161,8 @@ public struct SchedulerSpec: Codable, Sendable, Equatable {
   public var credit2 = Credit2Options()
   /// CFS options (`scheduler.cfs.*`).
   public var cfs = CFSOptions()
+  /// EEVDF options (`scheduler.eevdf.*`).
+  public var eevdf = EEVDFOptions()
   /// VMware options (`scheduler.vmware.*`).
   public var vmware = VMwareOptions()
 
@@ -183,6 +185,7 @@ public struct SchedulerSpec: Codable, Sendable, Equatable {
       return .credit(o)
     case .credit2: return .credit2(credit2)
     case .cfs: return .cfs(cfs)
+    case .eevdf: return .eevdf(eevdf)
     case .vmware: return .vmware(vmware)
     case .none: return .none
     }

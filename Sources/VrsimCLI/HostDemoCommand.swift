@@ -98,7 +98,7 @@ struct HostDemoCommand: ParsableCommand {
     let caps = try parsedCaps(domains: domains)
     if caps.contains(where: { $0 > 0 }) && (scheduler == "none" || scheduler == "credit2") {
       throw ValidationError(
-        "--caps needs a scheduler with caps; allowed: credit, cfs (quota) or vmware (limit), not \(scheduler)"
+        "--caps needs a scheduler with caps; allowed: credit, cfs or eevdf (quota) or vmware (limit), not \(scheduler)"
       )
     }
     if scheduler == "none" && domains > cpus {
