@@ -78,21 +78,26 @@ for kind in cfs eevdf; do
     --only heldout-saturated,heldout-saturated-routes
 done
 # The UDP costs refitted under eevdf on the identification set only (validation/netns-udp-fit.sh's
-# keys, hop costs, training rows and start values; the profile goes to OUTDIR, not to scenarios/profiles),
-# then the held-out set under eevdf with it.
+# keys, hop costs, training rows and start values): scenarios/profiles/netns-udp-v1300-eevdf-fit.yaml,
+# to be run with scheduler.kind=eevdf, then the held-out sets under eevdf with it.
 RUN+=(--set scheduler.kind=eevdf)
 TRAIN="scope in [aggregate, gen0, iperf3-s0] and metric in [forwarded_pps, cpu] or scope = pcpu0 and metric = softirq and set has host.udp_receiver_cpu=1 and set has traffic[0].rate=200kpps"
 "$VRSIM" calibrate validation/netns-udp-identify-2026-12-06.csv \
   --fit profile.udp_send_system,profile.udp_wakeup,profile.udp_recv_system,profile.udp_deliver --train "$TRAIN" \
   --set profile.udp_send_system=8000cycles --set profile.udp_wakeup=50000cycles --set profile.udp_deliver=1500cycles \
   --set profile.udp_recv_system=7000cycles "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
-  --out "$OUT/netns-udp-v1300-eevdf-fit.yaml" --report "$OUT/netns-udp-v1300-eevdf-fit-report.md"
+  --out scenarios/profiles/netns-udp-v1300-eevdf-fit.yaml --report validation/netns-udp-v1300-eevdf-fit-report.md
 for set in identify heldout; do
-  "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv --profile "$OUT/netns-udp-v1300-eevdf-fit.yaml" \
+  "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv --profile scenarios/profiles/netns-udp-v1300-eevdf-fit.yaml \
     "${RUN[@]}" --jobs 2 --format csv >"$OUT/udp-$set-eevdf-refit.csv"
 done
 echo "UDP held out, scheduler eevdf, costs refitted under eevdf:"
 python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-eevdf-refit.csv" \
+  validation/netns-udp-identify-2026-12-06.csv
+"$VRSIM" validate validation/testbed-udp-repeat-2026-12-06-vm.csv --profile scenarios/profiles/netns-udp-v1300-eevdf-fit.yaml \
+  "${RUN[@]}" --jobs 2 --format csv >"$OUT/udp-repeat-eevdf-refit.csv"
+echo "UDP repeat (all three platforms, saturated), scheduler eevdf, costs refitted under eevdf:"
+python3 scripts/netns-udp-validation-table.py validation/testbed-udp-repeat-2026-12-06-vm.csv "$OUT/udp-repeat-eevdf-refit.csv" \
   validation/netns-udp-identify-2026-12-06.csv
 echo "UDP per trial (measured, cfs, eevdf refitted):"
 for set in identify heldout; do
@@ -102,7 +107,7 @@ done
 # Sensitivity of the training point (netns-direct, server on CPU 0, 200k pps) to the tick (the
 # kernel's is 4 ms) and to the slice, with the refitted costs
 for opt in scheduler.eevdf.tick=2ms scheduler.eevdf.tick=1ms scheduler.eevdf.tick=250us scheduler.eevdf.base_slice=375us; do
-  "$VRSIM" validate validation/netns-udp-identify-2026-12-06.csv --profile "$OUT/netns-udp-v1300-eevdf-fit.yaml" \
+  "$VRSIM" validate validation/netns-udp-identify-2026-12-06.csv --profile scenarios/profiles/netns-udp-v1300-eevdf-fit.yaml \
     "${RUN[@]}" --set "$opt" --jobs 2 --format csv >"$OUT/udp-identify-eevdf-$opt.csv"
   echo "$opt (measured, eevdf refitted at the kernel's 4 ms tick and 0.75 ms base slice, eevdf with $opt):"
   python3 scripts/netns-eevdf-compare.py validation/netns-udp-identify-2026-12-06.csv "$OUT/udp-identify-eevdf-refit.csv" \
