@@ -108,8 +108,17 @@ public enum TestbedCommon {
               + "or host.generator=trafgen for the testbed's own Poisson and on-off sender",
             exitCode: 2)
         }
-        // Not a scenario key: the rows say it in their note (`note(generator:)`).
-        for i in setup.flows.indices { setup.flows[i].frames = [FrameShare(bytes: 1518, weight: 1)] }
+        // iperf3 sends one datagram size (TrafficTrial: `-l 1472`, 1518 B frames); the model
+        // simulates the scenario's frame, so any other frame is refused rather than replaced.
+        if let k = point.spec.traffic.firstIndex(where: {
+          if case .fixed(1518) = $0.frame { return false }
+          return true
+        }) {
+          throw ScenarioRunError(
+            "traffic[\(k)].frame: host.generator iperf3 sends 1472 B datagrams (1518 B frames) on the testbed, "
+              + "and the model simulates the scenario's frame; set traffic[\(k)].frame=1518B so both send the same",
+            exitCode: 2)
+        }
       }
       out.append((setup, keys.map { "\($0)=\(values[$0]!)" }.joined(separator: ";")))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Platforms
 import Scenario
+import SimCore
 import Testing
 
 @testable import Testbed
@@ -57,9 +58,26 @@ struct GeneratorSetupTests {
     let (_, plain, used) = try TestbedCommon.points(file: path, overrides: [])
     #expect(used == .trafgen && plain.allSatisfy { $0.setup.generator == .trafgen })
     #expect(plain.allSatisfy { !$0.label.contains("host.generator") })
-    let (_, iperf, chosen) = try TestbedCommon.points(file: path, overrides: [], generator: .iperf3)
+    let (_, iperf, chosen) = try TestbedCommon.points(
+      file: path, overrides: ["traffic[0].frame=1518B"], generator: .iperf3)
     #expect(chosen == .iperf3 && iperf.allSatisfy { $0.setup.generator == .iperf3 })
     #expect(iperf.allSatisfy { $0.label.contains("host.generator=iperf3") }, "\(iperf.map(\.label))")
+    #expect(
+      iperf.allSatisfy { $0.setup.flows.allSatisfy { $0.frames == [FrameShare(bytes: 1518, weight: 1)] } })
+  }
+
+  /// iperf3 on the testbed sends 1472 B datagrams (1518 B frames) only. A scenario with another
+  /// frame (smoke.yaml's 64 B) is refused, naming the traffic entry, rather than sent at 1518 B
+  /// while the model simulates 64 B (it was replaced silently before).
+  @Test func iperf3WithAnotherFrameIsRefused() throws {
+    let path = Self.repository.appendingPathComponent("scenarios/testbed/smoke.yaml").path
+    do {
+      _ = try TestbedCommon.points(file: path, overrides: [], generator: .iperf3)
+      Issue.record("iperf3 with 64 B frames must be refused")
+    } catch {
+      #expect(
+        "\(error)".contains("traffic[0].frame: host.generator iperf3 sends 1472 B datagrams"), "\(error)")
+    }
   }
 
   /// A sweep over the generator is refused: one run has one set of tools and one rows' note.
