@@ -226,8 +226,11 @@ public final class RowEvaluator: Sendable {
   /// Simulates every row once at the scenarios' own values (no fitted key), as `vrsim
   /// validate` does, and stops scheduling simulations once `stop` is set: the simulations in
   /// progress finish and are kept.
-  /// - Parameter progress: called after each simulation (one replication of one run) with the
-  ///   number done and the number planned.
+  /// - Parameters:
+  ///   - stop: once set (a signal's handler sets it), no further simulation is started; nil
+  ///     runs every simulation.
+  ///   - progress: called after each simulation (one replication of one run) with the number
+  ///     done and the number planned.
   /// - Returns: per row its outcome, nil for the rows whose run has a replication that was not
   ///   simulated because `stop` was set; and how many of the planned simulations ran.
   /// - Throws: as `simulate(_:seeds:)`.
