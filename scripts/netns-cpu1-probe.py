@@ -222,10 +222,12 @@ def measure(args):
                "--experiment", f"cpu1probe-r{rnd}", "--out", os.path.join(out_dir, f"testbed-r{rnd}.csv")]
         print("probe: " + " ".join(cmd), file=sys.stderr, flush=True)
         perf, perf_data = None, None
-        if args.perf_freq > 0 and rnd % 4 in (0, 3):
+        if args.perf_freq > 0 and (args.perf_all or rnd % 4 in (0, 3)):
             perf_data = f"perf-r{rnd}.data"
+            events = (["-e", "cpu-clock", "-F", str(args.perf_freq)] if not args.events
+                      else [x for e in args.events.split(",") for x in ("-e", e)])
             perf = subprocess.Popen(
-                ["taskset", "-c", "0", "perf", "record", "-q", "-C", "1", "-e", "cpu-clock", "-F", str(args.perf_freq),
+                ["taskset", "-c", "0", "perf", "record", "-q", "-C", "1", *events,
                  "-k", "CLOCK_MONOTONIC", "-o", os.path.join(out_dir, perf_data)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1.0)
@@ -286,6 +288,79 @@ def perf_pids(path, t0, t1):
     return out
 
 
+RCU_SYMBOLS = re.compile(r"^(rcu_do_batch|rcu_cblist_dequeue|rcu_core|rcu_core_si|rcu_segcblist_.*|dst_destroy|"
+                         r"dst_destroy_rcu|rcu_needs_cpu)$")
+
+
+def perf_contexts(path, t0, t1, threads):
+    """cpu-clock time (ns) on CPU 1 by (context, group): context napi / ksoftirqd / idle (pid 0) / other,
+    group rcu (RCU callback processing: the deferred frees) / halt / rest."""
+    r = subprocess.run(["perf", "report", "-i", path, "--stdio", "--sort", "pid,sym", "-F", "period,pid,sym",
+                        "--percent-limit", "0", "--time", f"{t0:.6f},{t1:.6f}"], capture_output=True, text=True)
+    out = {}
+    for line in r.stdout.splitlines():
+        m = re.match(r"\s*(\d+)\s+(-?\d+):\S*\s+\[(.)\]\s+(\S+)", line)
+        if not m:
+            continue
+        pid, sym = m.group(2), m.group(4)
+        comm = threads.get(pid, {}).get("comm", "")
+        ctx = ("napi" if comm.startswith("napi/") else "ksoftirqd" if comm == "ksoftirqd/1"
+               else "idle" if pid == "0" else "other")
+        grp = "rcu" if RCU_SYMBOLS.match(sym) else "halt" if "halt" in sym else "rest"
+        out[(ctx, grp)] = out.get((ctx, grp), 0) + int(m.group(1))
+    return out
+
+
+SOFTIRQ = re.compile(r"vec=(\d+) \[action=(\w+)\]")
+NAPI_POLL = re.compile(r"device (\S+) work (\d+) budget (\d+)")
+
+
+def trace_summary(path, t0, t1, threads):
+    """From tracepoints on CPU 1 between t0 and t1 (s, CLOCK_MONOTONIC): each softirq vector's runs and
+    time (ns) by the context it ran in (napi, ksoftirqd, idle, other), the NAPI polls and their work
+    by device kind, and the switches."""
+    r = subprocess.run(["perf", "script", "-i", path, "--time", f"{t0:.6f},{t1:.6f}", "-F", "tid,time,event,trace"],
+                       capture_output=True, text=True)
+    out = {}
+    open_entry = {}
+
+    def add(k, v):
+        out[k] = out.get(k, 0) + v
+
+    for line in r.stdout.splitlines():
+        parts = line.split(None, 3)
+        if len(parts) < 3:
+            continue
+        tid, ts, ev = parts[0], float(parts[1].rstrip(":")), parts[2].rstrip(":")
+        rest = parts[3] if len(parts) > 3 else ""
+        comm = threads.get(tid, {}).get("comm", "")
+        ctx = ("napi" if comm.startswith("napi/") else "ksoftirqd" if comm == "ksoftirqd/1"
+               else "idle" if tid == "0" else "other")
+        if ev == "irq:softirq_entry":
+            m = SOFTIRQ.search(rest)
+            if m:
+                open_entry[m.group(2)] = (ts, ctx)
+        elif ev == "irq:softirq_exit":
+            m = SOFTIRQ.search(rest)
+            if m and m.group(2) in open_entry:
+                t_in, c_in = open_entry.pop(m.group(2))
+                add(f"sirq:{m.group(2)}:{c_in}:runs", 1)
+                add(f"sirq:{m.group(2)}:{c_in}:ns", (ts - t_in) * 1e9)
+        elif ev == "napi:napi_poll":
+            m = NAPI_POLL.search(rest)
+            if m:
+                dev = m.group(1)
+                kind = "router-ingress" if re.search(r"-i\d+r$", dev) else "backlog" if "no_device" in dev else dev
+                add(f"poll:{kind}:polls", 1)
+                add(f"poll:{kind}:work", int(m.group(2)))
+                if int(m.group(2)) == int(m.group(3)):
+                    add(f"poll:{kind}:full", 1)
+        elif ev == "sched:sched_switch":
+            m = re.search(r"==> (.*?):(\d+) ", rest) or re.search(r"next_pid=(\d+)", rest)
+            add(f"switch:from-{ctx}", 1)
+    return out
+
+
 def analyse(dirs):
     rows = []
     for d in dirs:
@@ -296,6 +371,8 @@ def analyse(dirs):
                 rec["dir"] = d
                 rows.append(rec)
     by_n = {}
+    summaries = {}
+    traces = {}
     for rec in rows:
         a, b = rec["a"], rec["b"]
         frames = b["rx"] - a["rx"]
@@ -318,7 +395,19 @@ def analyse(dirs):
                 napi_run += drun
             vol += tb["vol"] - ta["vol"]
             invol += tb["invol"] - ta["invol"]
+        ks_runs = ks_run = nap_runs = 0
+        for p, ta in a["threads"].items():
+            tb = b["threads"].get(p)
+            if tb and "slices" in ta and "slices" in tb:
+                if ta["comm"] == "ksoftirqd/1":
+                    ks_runs += tb["slices"] - ta["slices"]
+                    ks_run += tb["run_ns"] - ta["run_ns"]
+                else:
+                    nap_runs += tb["slices"] - ta["slices"]
         rec["m"] = {
+            "ksoft_runs_per_1000f": ks_runs / frames * 1e3, "ksoft_us_per_run": ks_run / max(ks_runs, 1) / 1e3,
+            "napi_runs_per_1000f": nap_runs / frames * 1e3,
+            "sirq_RCU_per_s": sirq.get("RCU", 0) / dt, "sirq_NET_RX_per_s": sirq.get("NET_RX", 0) / dt,
             "frames": frames, "dt": dt, "rate": frames / dt,
             "busy_ns_f": busy * 1e9 / frames, "sys_ns_f": st["system"] * 1e9 / frames,
             "softirq_ns_f": st["softirq"] * 1e9 / frames, "irq_ns_f": st["irq"] * 1e9 / frames,
@@ -328,21 +417,49 @@ def analyse(dirs):
             **{f"{k}_f": irq.get(k, 0) / frames for k in ("RES", "CAL", "LOC", "TLB", "IWI")},
             **{f"sirq_{k}_f": sirq.get(k, 0) / frames for k in ("NET_RX", "NET_TX", "TIMER", "SCHED", "RCU", "HRTIMER")},
         }
-        if rec.get("perf_data"):
+        summary_path = os.path.join(rec["dir"], "perf-summary.json")
+        trace_path = os.path.join(rec["dir"], "trace-summary.json")
+        if rec.get("perf_data") and (os.path.exists(trace_path) or rec["dir"].endswith("-trace")):
+            if os.path.exists(os.path.join(rec["dir"], rec["perf_data"])):
+                tr = trace_summary(os.path.join(rec["dir"], rec["perf_data"]), a["t"], b["t"], a["threads"])
+                traces.setdefault(rec["dir"], {})[f"{rec['round']}-{rec['trial']}"] = tr
+            else:
+                with open(trace_path) as f:
+                    tr = json.load(f)[f"{rec['round']}-{rec['trial']}"]
+            rec["trace"] = {k: v / frames for k, v in tr.items()}
+            by_n.setdefault(rec["routers"], []).append(rec)
+            continue
+        if rec.get("perf_data") and not os.path.exists(os.path.join(rec["dir"], rec["perf_data"])):
+            # the perf data are not kept in the repository; their per-trial summary is
+            with open(summary_path) as f:
+                rec["sym_ns_f"] = json.load(f)[f"{rec['round']}-{rec['trial']}"]
+        elif rec.get("perf_data"):
             syms = perf_symbols(os.path.join(rec["dir"], rec["perf_data"]), a["t"], b["t"])
             total = sum(syms.values())
             # the cpu-clock periods add up to the window; scale them to it exactly
             rec["perf_cover"] = total / (dt * 1e9)
             rec["sym_ns_f"] = {s: c / total * dt * 1e9 / frames for s, c in syms.items()}
+            ctx = perf_contexts(os.path.join(rec["dir"], rec["perf_data"]), a["t"], b["t"], a["threads"])
+            for (c, g), v in ctx.items():
+                rec["sym_ns_f"][f"ctx:{c}/{g}"] = v / total * dt * 1e9 / frames
             pids = perf_pids(os.path.join(rec["dir"], rec["perf_data"]), a["t"], b["t"])
             ptotal = sum(pids.values())
             for pid, v in pids.items():
                 comm = a["threads"].get(pid, {}).get("comm", "")
                 key = ("napi" if comm.startswith("napi/") else comm) if comm else ("idle/irq (pid 0)" if pid == "0" else "other")
                 rec["sym_ns_f"]["task:" + key] = rec["sym_ns_f"].get("task:" + key, 0) + v / ptotal * dt * 1e9 / frames
+        if "sym_ns_f" in rec and os.path.exists(os.path.join(rec["dir"], rec["perf_data"])):
+            summaries.setdefault(rec["dir"], {})[f"{rec['round']}-{rec['trial']}"] = rec["sym_ns_f"]
         by_n.setdefault(rec["routers"], []).append(rec)
+    for d, tr in traces.items():
+        with open(os.path.join(d, "trace-summary.json"), "w") as f:
+            json.dump(tr, f)
+    for d, summ in summaries.items():
+        with open(os.path.join(d, "perf-summary.json"), "w") as f:
+            json.dump(summ, f)
 
-    keys = ["rate", "threads_ns_f", "napi_ns_f", "ksoft_ns_f", "busy_ns_f", "sys_ns_f", "softirq_ns_f", "irq_ns_f",
+    keys = ["rate", "threads_ns_f", "napi_ns_f", "ksoft_ns_f", "ksoft_runs_per_1000f", "ksoft_us_per_run",
+            "napi_runs_per_1000f", "sirq_RCU_per_s", "sirq_NET_RX_per_s", "busy_ns_f", "sys_ns_f", "softirq_ns_f", "irq_ns_f",
             "vol_f", "invol_f", "RES_f", "CAL_f", "LOC_f", "TLB_f", "IWI_f", "sirq_NET_RX_f", "sirq_TIMER_f",
             "sirq_SCHED_f", "sirq_RCU_f"]
     ns = sorted(by_n)
@@ -363,12 +480,23 @@ def analyse(dirs):
                 cells.append(f"n{n} {sel} {mu:.5g} +-{hw:.2g} ({len(v)})")
         print(f"{k}: " + "; ".join(cells))
     print()
+    tkeys = sorted({k for n in ns for r in by_n[n] for k in r.get("trace", {})})
+    if tkeys:
+        print("tracepoints, per frame (mean over the traced trials; 95% t half-width), "
+              + " vs ".join(f"{n} router(s)" for n in ns) + ":")
+        for k in tkeys:
+            cells = []
+            for n in ns:
+                mu, hw = mean_hw([r["trace"].get(k, 0.0) for r in by_n[n] if "trace" in r])
+                cells.append(f"{mu:10.4g} +-{hw:8.2g}")
+            print(f"{k:40s} " + "  ".join(cells))
+        print()
     syms = {}
     for n in ns:
         for r in by_n[n]:
             for s in r.get("sym_ns_f", {}):
                 syms[s] = syms.get(s, 0) + r["sym_ns_f"][s]
-    top = sorted(syms, key=lambda s: -syms[s])[:60]
+    top = sorted(syms, key=lambda s: (not s.startswith("ctx:"), -syms[s]))[:70]
     print("perf by symbol, ns per frame on CPU 1 (mean over the trials with perf; 95% t half-width), "
           + " vs ".join(f"{n} router(s)" for n in ns) + ", difference last - first:")
     for s in top:
@@ -379,6 +507,56 @@ def analyse(dirs):
             means.append(mu)
             cells.append(f"{mu:8.1f} +-{hw:5.1f}")
         print(f"{s:40s} " + "  ".join(cells) + f"  diff {means[-1] - means[0]:+8.1f}")
+
+
+def split(files):
+    """CPU 1 per frame of committed fig8b-scheduled sets split into the NAPI threads and ksoftirqd/1,
+    each regressed on the router count with one level per round (experiment and file), so the
+    rounds' speeds are taken out. Reference rows (experiment with `ref`) are left out."""
+    import csv
+
+    import numpy as np
+
+    sets = {}
+    for path in files:
+        with open(path) as f:
+            for r in csv.DictReader(f):
+                if "ref" in r["experiment"]:
+                    continue
+                key = (os.path.basename(path), r["experiment"], r["set"])
+                v = sets.setdefault(key, {})
+                m = re.search(r"routers\.count=(\d+)", r["set"])
+                if m:
+                    v["n"] = int(m.group(1))
+                if r["scope"] == "aggregate" and r["metric"] == "forwarded_pps":
+                    v["fw"] = float(r["value"])
+                if r["scope"].startswith("thread:") and r["metric"] == "thread_cpu":
+                    v[r["scope"]] = float(r["value"])
+    rows = []
+    for (fname, exp, _), v in sets.items():
+        if "fw" not in v or "n" not in v:
+            continue
+        napi = sum(x for k, x in v.items() if k.startswith("thread:vr"))
+        ks = v.get("thread:ksoftirqd/1", 0.0)
+        rows.append((fname + "/" + exp, v["n"], napi / v["fw"] * 1e9, ks / v["fw"] * 1e9))
+    groups = sorted({r[0] for r in rows})
+    print(f"{len(rows)} sets in {len(groups)} rounds; ns per frame on CPU 1, mean by router count; "
+          "slope per router with the rounds' levels taken out (95% t interval)")
+    for name, pick in (("NAPI threads", lambda r: r[2]), ("ksoftirqd/1", lambda r: r[3]),
+                       ("both (the testbed's CPU 1)", lambda r: r[2] + r[3])):
+        y = np.array([pick(r) for r in rows])
+        a = np.zeros((len(rows), 1 + len(groups)))
+        for i, r in enumerate(rows):
+            a[i, 0] = r[1]
+            a[i, 1 + groups.index(r[0])] = 1
+        b = np.linalg.lstsq(a, y, rcond=None)[0]
+        e = y - a @ b
+        dof = len(y) - a.shape[1]
+        cov = (e @ e / dof) * np.linalg.inv(a.T @ a)
+        hw = 1.99 * cov[0, 0] ** 0.5
+        means = ", ".join(f"{n}: {np.mean([pick(r) for r in rows if r[1] == n]):.1f}"
+                          for n in sorted({r[1] for r in rows}))
+        print(f"{name}: {means}; slope {b[0]:+.2f} ns per router ({b[0] - hw:+.2f} ... {b[0] + hw:+.2f})")
 
 
 def mean_hw(v):
@@ -405,11 +583,17 @@ def main():
     p.add_argument("--offset", type=float, default=1.5, help="s after the senders start before sampling (default 1.5)")
     p.add_argument("--window", type=float, default=6, help="sampling window in s (default 6)")
     p.add_argument("--perf-freq", type=int, default=1999, help="perf sampling rate in Hz, 0 = no perf (default 1999)")
+    p.add_argument("--events", help="record these tracepoints (comma-separated) instead of cpu-clock samples")
+    p.add_argument("--perf-all", action="store_true", help="perf in every round (default: rounds 0 and 3 of every 4)")
     p.add_argument("--out", help="output folder (samples.json, perf data, testbed CSVs)")
     p.add_argument("--analyse", nargs="+", metavar="DIR", help="analyse the given output folders")
+    p.add_argument("--split", nargs="+", metavar="CSV", help="split committed fig8b-scheduled sets' CPU 1")
     args = p.parse_args()
     if args.analyse:
         analyse(args.analyse)
+        return 0
+    if args.split:
+        split(args.split)
         return 0
     if not args.out:
         p.error("--out is required when measuring")
