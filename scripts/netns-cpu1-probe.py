@@ -523,27 +523,40 @@ def split(files):
             for r in csv.DictReader(f):
                 if "ref" in r["experiment"]:
                     continue
-                key = (os.path.basename(path), r["experiment"], r["set"])
+                key = (path, r["experiment"], r["set"])
                 v = sets.setdefault(key, {})
                 m = re.search(r"routers\.count=(\d+)", r["set"])
                 if m:
                     v["n"] = int(m.group(1))
-                if r["scope"] == "aggregate" and r["metric"] == "forwarded_pps":
-                    v["fw"] = float(r["value"])
-                if r["scope"].startswith("thread:") and r["metric"] == "thread_cpu":
-                    v[r["scope"]] = float(r["value"])
+                if r["scope"] == "aggregate" and r["metric"] in ("forwarded_pps", "received_packets", "send_time"):
+                    v[r["metric"]] = float(r["value"])
+                if r["scope"] == "host" and r["metric"] == "cpu_window":
+                    v["window"] = float(r["value"])
+                if r["scope"].startswith("thread:") and r["metric"] in ("thread_cpu", "thread_run_time"):
+                    v[(r["scope"], r["metric"])] = float(r["value"])
     rows = []
+    def counted(k, metric):
+        return isinstance(k, tuple) and k[1] == metric and (k[0].startswith("thread:vr") or k[0] == "thread:ksoftirqd/1")
+
     for (fname, exp, _), v in sets.items():
-        if "fw" not in v or "n" not in v:
+        if "forwarded_pps" not in v or "n" not in v:
             continue
-        napi = sum(x for k, x in v.items() if k.startswith("thread:vr"))
-        ks = v.get("thread:ksoftirqd/1", 0.0)
-        rows.append((fname + "/" + exp, v["n"], napi / v["fw"] * 1e9, ks / v["fw"] * 1e9))
+        fw = v["forwarded_pps"]
+        napi = sum(x for k, x in v.items() if isinstance(k, tuple) and k == (k[0], "thread_cpu") and k[0].startswith("thread:vr"))
+        ks = v.get(("thread:ksoftirqd/1", "thread_cpu"), 0.0)
+        run = sum(x for k, x in v.items() if counted(k, "thread_run_time"))
+        rows.append((fname + "/" + exp, v["n"], napi / fw * 1e9, ks / fw * 1e9,
+                     run / v["received_packets"] * 1e9 if "received_packets" in v else float("nan"),
+                     (v["window"] - v["send_time"]) * 1e3 if "window" in v and "send_time" in v else float("nan"),
+                     v["send_time"] / v["window"] if "window" in v and "send_time" in v else float("nan")))
     groups = sorted({r[0] for r in rows})
     print(f"{len(rows)} sets in {len(groups)} rounds; ns per frame on CPU 1, mean by router count; "
           "slope per router with the rounds' levels taken out (95% t interval)")
     for name, pick in (("NAPI threads", lambda r: r[2]), ("ksoftirqd/1", lambda r: r[3]),
-                       ("both (the testbed's CPU 1)", lambda r: r[2] + r[3])):
+                       ("both (the testbed's CPU 1: thread_cpu / forwarded_pps)", lambda r: r[2] + r[3]),
+                       ("both as run time per received frame", lambda r: r[4]),
+                       ("window - send time (ms)", lambda r: r[5]),
+                       ("send time / window", lambda r: r[6])):
         y = np.array([pick(r) for r in rows])
         a = np.zeros((len(rows), 1 + len(groups)))
         for i, r in enumerate(rows):
@@ -554,9 +567,19 @@ def split(files):
         dof = len(y) - a.shape[1]
         cov = (e @ e / dof) * np.linalg.inv(a.T @ a)
         hw = 1.99 * cov[0, 0] ** 0.5
-        means = ", ".join(f"{n}: {np.mean([pick(r) for r in rows if r[1] == n]):.1f}"
+        means = ", ".join(f"{n}: {np.mean([pick(r) for r in rows if r[1] == n]):.4g}"
                           for n in sorted({r[1] for r in rows}))
-        print(f"{name}: {means}; slope {b[0]:+.2f} ns per router ({b[0] - hw:+.2f} ... {b[0] + hw:+.2f})")
+        print(f"{name}: {means}; slope {b[0]:+.4g} per router ({b[0] - hw:+.4g} ... {b[0] + hw:+.4g})")
+    # the window's extra as one line over every set: intercept + per sender (one sender per router)
+    pts = [(r[1], r[5]) for r in rows if r[5] == r[5]]
+    if len(pts) > 2:
+        x = np.array([[1.0, n] for n, _ in pts])
+        y = np.array([v for _, v in pts])
+        b = np.linalg.lstsq(x, y, rcond=None)[0]
+        e = y - x @ b
+        cov = (e @ e / (len(y) - 2)) * np.linalg.inv(x.T @ x)
+        print(f"window - send time, one line over the {len(y)} sets: {b[0]:.2f} ms (+-{1.99 * cov[0, 0] ** 0.5:.2f}) + "
+              f"{b[1]:.2f} ms (+-{1.99 * cov[1, 1] ** 0.5:.2f}) per sender")
 
 
 def mean_hw(v):
