@@ -204,4 +204,8 @@ python3 scripts/netns-cpu1-probe.py --split "${FIG8BREF[@]}" validation/testbed-
 python3 scripts/netns-cpu1-probe.py --split validation/trials/cpu1-probe-2026-12-06-w*/testbed-r*.csv
 python3 scripts/netns-fig8bref.py compare validation/testbed-poll-split-threaded-2026-12-06-vm.csv \
   .build/fig8bref "$OUT/fig8bref" --window 2,0.0061,0.0152
+for day in 2026-12-06 repeats-2026-12-06; do
+  python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-fig8b-scheduled-$day-vm.csv \
+    "$OUT/fig8b-scheduled-$day-validate.csv" --window 2,0.0061,0.0152 | grep -A1 'MAPE cpu1'
+done
 echo "validate outputs in $OUT" >&2
