@@ -54,7 +54,7 @@ struct NetnsGeneratorStartTests {
       #expect(abs(g - 10.9e6 / (2.5e9 * 2)) < 1e-9, "gen\(k) gained \(g)")
     }
     for i in 0..<8 { #expect(with.cpuShare["vr\(i)"] == without.cpuShare["vr\(i)"]) }
-    let host = try #require(with.cpuShare["dom0"]) - (without.cpuShare["dom0"] ?? .nan)
+    let host = try #require(with.cpuShare["host"]) - (without.cpuShare["host"] ?? .nan)
     #expect(abs(host - cpu0) < 1e-9, "the host's CPU gained \(host)")
   }
 
