@@ -109,7 +109,14 @@ struct ValidateCommand: ParsableCommand {
     for w in evaluators[0].warnings { CalibrationInputs.stderr("vrsim: warning: \(w)") }
     let simulated: [RowOutcome?]
     let predictive: [PredictiveInterval?]?
-    var interrupted: (signal: Int32, done: Int, planned: Int)?
+    // SIGINT or SIGTERM stops scheduling simulations (plain or under posterior draws); those in
+    // progress finish, and everything simulated so far is printed (rows with nothing simulated
+    // as not simulated) before the exit with the signal's code, so that nothing computed is lost.
+    let stop = PosteriorStop()
+    stop.listen(to: [SIGINT, SIGTERM])
+    defer { stop.restore() }
+    // what was left undone when a signal stopped the run, in words
+    var interrupted: String?
     if let posteriorDraws {
       let n = min(draws, posteriorDraws.values.count)
       if n < draws {
@@ -120,7 +127,8 @@ struct ValidateCommand: ParsableCommand {
       let run: PosteriorPredictive
       do {
         run = try PosteriorPredictive(
-          evaluators: evaluators, draws: posteriorDraws, count: n, seed: seed, batch: max(workers, 10)
+          evaluators: evaluators, draws: posteriorDraws, count: n, seed: seed, batch: max(workers, 10),
+          stop: stop
         ) { k in
           CalibrationInputs.stderr(
             String(
@@ -138,16 +146,16 @@ struct ValidateCommand: ParsableCommand {
           throw RunError("--samples-out \(samplesOut): \(error.localizedDescription)", exitCode: 2)
         }
       }
-      let outcomes = run.outcomes
       predictive = ValidationReport.spread(run.intervals, over: rows).map { $0 ?? nil }
-      simulated = ValidationReport.spread(outcomes, over: rows)
+      simulated = ValidationReport.spread(run.outcomes, over: rows).map { $0 ?? nil }
+      if run.complete < run.planned {
+        let counts = run.outcomes.map { $0?.count ?? 0 }
+        interrupted =
+          "\(run.complete) of \(run.planned) posterior draws simulated for every row; each row's mean and "
+          + "predictive interval are over the draws simulated for it (\(counts.min() ?? 0) to "
+          + "\(counts.max() ?? 0) draws), rows with none printed as not simulated"
+      }
     } else {
-      // SIGINT or SIGTERM stops scheduling simulations; those in progress finish, and every
-      // row simulated so far is printed (the rest as not simulated) before the exit with the
-      // signal's code, so that nothing computed is lost.
-      let stop = PosteriorStop()
-      stop.listen(to: [SIGINT, SIGTERM])
-      defer { stop.restore() }
       let progress = ValidateProgress()
       let run: (outcomes: [RowOutcome?], done: Int, planned: Int)
       do {
@@ -158,8 +166,10 @@ struct ValidateCommand: ParsableCommand {
       progress.finish()
       simulated = ValidationReport.spread(run.outcomes, over: rows).map { $0 ?? nil }
       predictive = nil
-      if let signal = stop.receivedSignal, run.done < run.planned {
-        interrupted = (signal, run.done, run.planned)
+      if run.done < run.planned {
+        interrupted =
+          "\(run.done) of \(run.planned) simulations done: the rows of those not done are printed as not "
+          + "simulated"
       }
     }
     let report = ValidationReport(
@@ -169,11 +179,9 @@ struct ValidateCommand: ParsableCommand {
     case .csv: print(report.csv, terminator: "")
     case .json: print(try report.json(), terminator: "")
     }
-    if let interrupted {
-      CalibrationInputs.stderr(
-        "vrsim: interrupted; \(interrupted.done) of \(interrupted.planned) simulations done: the rows of those "
-          + "not done are printed as not simulated")
-      throw ExitCode(128 + interrupted.signal)
+    if let interrupted, let signal = stop.receivedSignal {
+      CalibrationInputs.stderr("vrsim: interrupted; \(interrupted)")
+      throw ExitCode(128 + signal)
     }
   }
 
