@@ -10,17 +10,22 @@ struct ValidateCommand: ParsableCommand {
     abstract: "Compare measured data with the simulation, row by row, with the error per experiment.",
     discussion: """
       Simulates each row of the measured-data CSV files (or those --test selects) and prints \
-      measured and simulated values with both 95% intervals, the relative error (the absolute \
-      one for rows measured as 0), the regime (saturated or below saturation) and a model-free \
-      baseline: min(offered, the capacity of the baseline rows) for forwarded rates, the \
-      nearest baseline row otherwise (--baseline; default the rows --test leaves out). The \
-      headline table gives, per metric and regime, the mean absolute error of the model and of \
-      the baseline and the skill score 1 - MAE/MAE(baseline); the MAPE per experiment follows. \
+      measured and simulated values, in the metric's unit, with both 95% intervals, the \
+      relative error (the absolute one, in the metric's unit, for rows measured as 0), the \
+      regime (saturated or below saturation) and a model-free baseline: min(offered, the \
+      capacity of the baseline rows) for forwarded rates, the nearest baseline row otherwise \
+      (--baseline; default the rows --test leaves out). The headline table gives, per metric \
+      and regime, the mean absolute error (in the metric's unit) of the model and of the \
+      baseline and the skill score 1 - MAE/MAE(baseline); the MAPE per experiment follows. \
       With --posterior DRAWS each row is simulated under --draws posterior draws, each with its \
       own seed, and compared with its 95% predictive interval (coverage and z-score per metric \
       and regime). Bound and rank rows report whether they hold (ranks with their smallest \
-      step); rows no model produces are listed as not simulated. Exits non-zero only on \
-      errors, never because the agreement is poor.
+      step); rows no model produces are listed as not simulated; a drop place where the model \
+      dropped nothing simulates 0 pps. A row the simulation cannot produce (a scope or metric \
+      its scenario does not have) is an error (exit 2) naming its file and line. SIGINT or \
+      SIGTERM prints everything simulated so far (under --posterior, each row over the draws \
+      done) and exits 130 or 143. Exits non-zero only on errors and signals, never because the \
+      agreement is poor.
       """
   )
 
@@ -54,7 +59,7 @@ struct ValidateCommand: ParsableCommand {
     name: .long, help: "Posterior draws CSV of vrsim calibrate --method posterior: predictive intervals.")
   var posterior: String?
 
-  @Option(name: .long, help: "Posterior draws to simulate each row under (the file's first N).")
+  @Option(name: .long, help: "Posterior draws to simulate each row under (the file's first N; 2 ... 100000).")
   var draws: Int = 100
 
   @Option(
