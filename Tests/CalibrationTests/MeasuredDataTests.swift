@@ -65,6 +65,7 @@ import Testing
     (
       "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,one,0,2,,value", 8, "value", "not a number"
     ),
+    ("test,fig,,,aggregate,timer_difference,s,-inf,,,,value", 8, "value", "not finite"),
     // a rate, a CPU time and a bound of a rate are never negative
     (
       "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,-1,-3,1,,value", 8, "value",
