@@ -5,7 +5,7 @@ Usage:
   netns-fig8bref.py track WINDOW.csv [WINDOW.csv ...]
   netns-fig8bref.py references WINDOW.csv [WINDOW.csv ...] OUT.csv
   netns-fig8bref.py derive TRAIN_REF.csv WINDOW.csv [WINDOW.csv ...] OUTDIR [--clock GHZ] [--model-ref VALIDATE.csv]
-  netns-fig8bref.py compare RULE_RUN.csv OUTDIR [VALIDATEDIR] [--startup SECONDS [--switch SECONDS]]
+  netns-fig8bref.py compare RULE_RUN.csv OUTDIR [VALIDATEDIR] [--switch SECONDS]
   netns-fig8bref.py mechanism WINDOW.csv [WINDOW.csv ...] [--startup SECONDS] [--also DATA.csv ...]
 
 WINDOW.csv: validation/testbed-fig8bref-<DAY>-<WINDOW>-vm.csv, written by
@@ -53,16 +53,14 @@ netns-fig8b-scheduled-table.py --cpu-rule computes it) and the rule at the sessi
 (the per-frame cost taken from the round's own reference instead, x offered). MAPE and sets
 within 10% per CPU, and the paired comparison model vs rule: the mean over sets of
 |error model| - |error rule| with a bootstrap 95% interval (10,000 resamples of the sets,
-seed 1; negative = the model is closer), at the training speed and at the session's. With
---startup S (a generator process's fixed CPU seconds, start-up and exit, measured by
-scripts/netns-trafgen-startup.py): also the model with routers x S / send time added to its CPU 0
-(the testbed counts each trafgen process's whole CPU time over the send time; the model has
-no such fixed cost), a what-if beside the model, not the model. With --switch W as well: also
-that plus W per switch for the switches the senders make after a refused send (trafgen's
-sched_yield hands CPU 0 to another sender): the set's measured host switches per second above
-the mean of its round's 1-router sets (which have no other sender to yield to), x W. This uses
-the measured switch count of the set itself: it says what the mechanism is worth if the model
-made as many switches, it is no prediction.
+seed 1; negative = the model is closer), at the training speed and at the session's. A
+generator process's fixed CPU (start-up and exit, the profile's `generator_start`) is in the
+model's figures: nothing is added to them for it. With --switch W: also the model plus W per
+switch for the switches the senders make after a refused send (trafgen's sched_yield hands
+CPU 0 to another sender): the set's measured host switches per second above the mean of its
+round's 1-router sets (which have no other sender to yield to), x W. This uses the measured
+switch count of the set itself: it says what the mechanism is worth if the model made as many
+switches, it is no prediction.
 
 mechanism: what the rule cannot have. Per set (WINDOW files' rounds; --also adds older
 fig8b-scheduled data files, e.g. validation/testbed-fig8b-scheduled-repeats-2026-12-06-vm.csv):
@@ -378,10 +376,9 @@ def bootstrap_mean(values, seed=1, draws=10000):
 
 
 def compare(args):
-    startup, args = take_number(args, "--startup", "seconds")
+    if "--startup" in args:
+        fail("compare: --startup is gone: the model's CPU 0 holds the start-up (profile key generator_start)")
     switch, args = take_number(args, "--switch", "seconds")
-    if switch is not None and startup is None:
-        fail("--switch goes with --startup")
     if len(args) not in (2, 3):
         fail("compare needs RULE_RUN.csv OUTDIR [VALIDATEDIR]")
     rule0, rule1 = rule_run(args[0])
@@ -428,13 +425,10 @@ def compare(args):
                     vals[label[mode]] = x
                 vals["rule"] = rule * off * 1e-9
                 vals["rule, session"] = ref * off * 1e-9
-                if startup is not None:
-                    extra = (order(s)[0] * startup / m[("aggregate", "send_time")][0]) if cpu == 0 else 0
+                if switch is not None and cpu == 0:
+                    more = max(0.0, m[("host", "host_switches")][0] - base_switches) * switch
                     for kind in [k for k in vals if k.startswith("model")]:
-                        vals[kind + " + start-up"] = vals[kind] + extra
-                        if switch is not None and cpu == 0:
-                            more = max(0.0, m[("host", "host_switches")][0] - base_switches) * switch
-                            vals[kind + " + start-up + yield switches"] = vals[kind] + extra + more
+                        vals[kind + " + yield switches"] = vals[kind] + more
                 cells.append(f"{own[cpu]:.3f}")
                 for kind in vals:
                     e = vals[kind] / own[cpu] - 1
@@ -464,21 +458,18 @@ def compare(args):
             d = [100 * (abs(x) - abs(y)) for x, y in zip(err[(a, cpu)], err[(b, cpu)])]
             mean, lo, hi = bootstrap_mean(d)
             print(f"  CPU {cpu}: {a} vs {b}: {mean:+.2f} ({lo:+.2f} ... {hi:+.2f})")
-    if startup is not None:
+    if switch is not None:
         print()
-        print(f"with each generator process's fixed {1e3 * startup:.2f} ms added to the model's CPU 0 (what-if):")
-        if switch is not None:
-            print(f"  (and {1e6 * switch:.2f} us per switch above the round's 1-router sets' switches)")
-        for kind in [k for k, c in err if c == 0 and ("start-up" in k)]:
+        print(f"with {1e6 * switch:.2f} us per switch above the round's 1-router sets' switches added to the "
+              "model's CPU 0 (what-if):")
+        for kind in [k for k, c in err if c == 0 and ("yield switches" in k)]:
             e = err[(kind, 0)]
             mape = 100 * sum(abs(v) for v in e) / len(e)
             within = sum(1 for v in e if abs(v) <= 0.10)
             print(f"  CPU 0, {kind}: {mape:.1f}% ({within} of {len(e)}), largest {100 * max(e, key=abs):+.1f}%")
-        for a, b in (("model + start-up", "rule"), ("model, session + start-up", "rule, session"),
-                     ("model, anchored + start-up", "rule, session"), ("model + start-up", "model"),
-                     ("model + start-up + yield switches", "rule"),
-                     ("model, anchored + start-up + yield switches", "rule, session"),
-                     ("model, anchored + start-up + yield switches", "model, anchored")):
+        for a, b in (("model + yield switches", "rule"),
+                     ("model, anchored + yield switches", "rule, session"),
+                     ("model, anchored + yield switches", "model, anchored")):
             if (a, 0) not in err:
                 continue
             d = [100 * (abs(x) - abs(y)) for x, y in zip(err[(a, 0)], err[(b, 0)])]

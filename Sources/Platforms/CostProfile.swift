@@ -193,6 +193,17 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// frame, whatever its size (perf on this machine: about 1,800 cycles per dom0 lookup at 64
   /// and at 1518 B; validation/netns-udp-validation.md, "The router hop").
   public var fibRules: Int64 = 0
+  /// netns platforms: the CPU a trafgen sender process uses outside its send loop in one testbed
+  /// trial, cycles per process per trial: `ip netns exec` entering the namespace, trafgen's
+  /// start-up (its packet configuration, the socket and ring set-up) and its exit. The testbed
+  /// counts a generator's CPU as the whole process (getrusage of the waited-for children), so
+  /// each trafgen sender adds this once per trial, in system time on its CPU and in its own CPU
+  /// row, outside the simulated send time: a row over the send time gets
+  /// senders x this / (clock x send time), a row over the testbed's counter window (with
+  /// `testbedWindowExtraNs` > 0) the same cycles over that window. A run's measured window is one
+  /// trial. Not charged for iperf3 senders (not measured) nor for the testbed's own sender
+  /// (Poisson, on-off flows). 0 = none (every result as before).
+  public var generatorStart: Int64 = 0
 
   // UDP sockets: the netns generator and sink as iperf3 runs them (the scenario's
   // `host.generator: iperf3`, `PlatformSpec.generator`)

@@ -242,6 +242,11 @@ extension CostProfile {
         "netns-router: cycles a route lookup adds in a namespace with policy-routing rules (dom0's ip rule "
           + "iif ...: fib_rules_lookup, and fib_validate_source's full reverse-path check), per dom0 IP-forward "
           + "hop; per frame, any size; 0 = none."),
+      .cycles(
+        "generator_start", \.generatorStart, fit: 0...50_000_000,
+        "netns generator: a trafgen process's CPU outside its send loop (ip netns exec, start-up, exit), cycles "
+          + "per CBR sender and trial; system time on its CPU, counted in the CPU rows over the trial's window; "
+          + "0 = none."),
       // UDP sockets: the netns generator and sink as iperf3 runs them (host.generator: iperf3)
       .cycles(
         "udp_send_user", \.udpSendUser, fit: 0...50_000,

@@ -215,13 +215,15 @@ extension RouterHost {
         if errors > 0 { result.dropsByPlace[Self.receiveBufferDropPlace] = errors }
       }
       let extra = Double(spec.profile.testbedWindowExtraNs) * 1e-9
+      // a trial's send time: the measured window, or with `extra` the testbed's trial below
+      var send = s
       if extra > 0 {
         // The CPU rows over the testbed's window: its trial sends target x trial frames, for
         // that long at the rate the sender reached, and its counters ran `extra` longer, idle.
         let target = spec.flows.reduce(0.0) { $0 + $1.packetsPerSecond }
         let sent = totals.off / s
         let trial = Double(spec.profile.testbedTrialNs) * 1e-9
-        let send = sent > 0 ? trial * Swift.max(1, target / sent) : trial
+        send = sent > 0 ? trial * Swift.max(1, target / sent) : trial
         let f = send / (send + extra)
         result.pcpuUtilisation = result.pcpuUtilisation.map { $0 * f }
         result.cpuModes = modes.map {
@@ -232,6 +234,26 @@ extension RouterHost {
           m.user *= f
           m.thread *= f
           return m
+        }
+      }
+      let starts = path.senderStartCycles
+      if starts.contains(where: { $0 > 0 }) {
+        // each trafgen process's CPU outside its send loop (generator_start), once per trial, in
+        // system time on its CPU: the CPU rows count it over their window (the send time, plus
+        // `extra` with it), the sender's own row over the send time, as getrusage over the whole
+        // process divided by the testbed's window
+        let hz = spec.host.clockGHz * 1e9
+        var modes = result.cpuModes ?? []
+        for k in modes.indices {
+          let cycles = zip(senders, starts).reduce(Int64(0)) { $0 + ($1.0.cpu == k ? $1.1 : 0) }
+          let added = Swift.min(Double(cycles) / (hz * (send + extra)), Swift.max(0, 1 - modes[k].busy))
+          modes[k].busy += added
+          modes[k].system += added
+          result.pcpuUtilisation[k] += added
+        }
+        result.cpuModes = modes
+        for (g, cycles) in zip(senders, starts) where cycles > 0 {
+          result.cpuShare[g.name, default: 0] += Double(cycles) / (hz * send)
         }
       }
       let background = Double(spec.profile.cpuBackground) / 100_000_000

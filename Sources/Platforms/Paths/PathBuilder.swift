@@ -67,6 +67,9 @@ public final class PathBuilder {
   public private(set) var softirqs: [SoftirqCPU] = []
   /// The generators inside the model (netns paths; empty elsewhere: the wire brings traffic).
   public private(set) var senders: [Sender] = []
+  /// Each sender's fixed CPU per trial outside its send loop, cycles, in the order of `senders`:
+  /// `generator_start` for a trafgen sender (CBR flows, not iperf3), 0 for the others.
+  public private(set) var senderStartCycles: [Int64] = []
   /// The sink namespace (netns paths).
   public private(set) var sink: SinkPort?
   /// A description the path file wrote itself (paths whose hops are not all stages).
@@ -259,6 +262,8 @@ public final class PathBuilder {
   /// With the scenario's `host.generator: iperf3` (`PlatformSpec.generator`) the sender is an
   /// iperf3 client instead: one sendto per datagram (`udp_send_user`, `udp_send_system`),
   /// paced on ticks of `udp_pacing`, each wake-up on a tick `udp_wakeup`.
+  /// A trafgen sender (every flow of its routers CBR, not iperf3) also has `generator_start`, its
+  /// process's CPU outside the send loop per trial (`senderStartCycles`; the result charges it).
   public func sender(_ name: String, cpu: Int, routers r: Set<Int>, segment: Int) {
     let p = profile
     var config = DomainConfig(name: name, kind: .native, vcpus: 1, affinity: [cpu])
@@ -280,6 +285,8 @@ public final class PathBuilder {
       // The scenario decoder checks frame mixes; a mix with no positive weight cannot reach here.
       preconditionFailure("\(name): \(error)")
     }
+    let trafgen = !udp && spec.flows.filter { r.contains($0.router) }.allSatisfy { $0.arrivals == .cbr }
+    senderStartCycles.append(trafgen ? p.generatorStart : 0)
   }
 
   /// The sink's UDP sockets (`host.generator: iperf3`): one per router, as the testbed runs one
