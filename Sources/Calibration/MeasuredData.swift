@@ -33,7 +33,8 @@ public struct MeasuredDataError: Error, Sendable, CustomStringConvertible {
 /// kind` (any order; the optional `stated` and `note` columns are read too, others ignored),
 /// then one row per measured quantity. Parsed by SwiftCSV (RFC 4180 quoting, CRLF or LF line
 /// ends, a UTF-8 byte-order mark). Every row is checked: metric names against `Metric.all`,
-/// units against the metric's, numbers finite, intervals ordered, scenario files present and
+/// units against the metric's, numbers finite, values not negative unless the metric can be
+/// (`Metric.canBeNegative`), intervals ordered, scenario files present and
 /// every `set` override against the scenario's declared keys (the scenario is loaded with
 /// it). All problems are reported at once.
 public enum MeasuredData {
@@ -200,6 +201,14 @@ public enum MeasuredData {
         } else {
           problem(rowLine, nText.column, "n", "'\(nText.text)' is not a positive whole number")
         }
+      }
+      // A rate, count, time, CPU share or fraction is never negative (its interval may reach
+      // below 0: a t interval around a small mean does; the value itself may not).
+      if let metric, !metric.canBeNegative, kind != .rank, case .some(.some(let v)) = value, v < 0 {
+        problem(
+          rowLine, valueText.column, "value",
+          "\(valueText.text) is negative; \(metric.name) (\(metric.unit)) cannot be below 0 (only "
+            + Metric.all.filter(\.canBeNegative).map(\.name).joined(separator: " and ") + " can)")
       }
       if kind == .rank, case .some(.some(let v)) = value, v < 1 || v != v.rounded() {
         problem(rowLine, valueText.column, "value", "a rank is a whole number from 1 (largest)")

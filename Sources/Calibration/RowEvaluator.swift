@@ -176,6 +176,11 @@ public final class RowEvaluator: Sendable {
     self.warnings = warnings
   }
 
+  /// The metrics a simulation that has their scope may still not observe in a run, left as NaN
+  /// rather than refused: a job's finish time (the run ends before it) and its response time
+  /// (no period completed).
+  static let observedOnly: Set<Metric> = [.jobSeconds, .jobResponse]
+
   /// Number of distinct simulations (scenario with set) behind the rows.
   public var runCount: Int { runs.count }
 
@@ -245,7 +250,17 @@ public final class RowEvaluator: Sendable {
     return (outcomes[0], counter.value, planned)
   }
 
-  private func simulate(
+  /// Simulates every row at each candidate as `simulate(_:seeds:)` does, and stops scheduling
+  /// simulations once `stop` is set: the simulations in progress finish and are kept.
+  /// - Parameters:
+  ///   - candidates: the fitted keys' values per candidate, in the parameters' units.
+  ///   - seeds: per candidate its seed (nil: the common one).
+  ///   - stop: once set, no further simulation is started; nil runs every simulation.
+  ///   - progress: called after each simulation (one replication of one run of one candidate).
+  /// - Returns: per candidate, per row, the simulated outcome; nil for a row whose run under
+  ///   that candidate has a replication that was not simulated because `stop` was set.
+  /// - Throws: as `simulate(_:seeds:)`.
+  public func simulate(
     _ candidates: [[Double]], seeds: [UInt64]?, stop: PosteriorStop?, progress: (@Sendable () -> Void)?
   ) throws -> [[RowOutcome?]] {
     if let seeds, seeds.count != candidates.count {
@@ -308,11 +323,15 @@ public final class RowEvaluator: Sendable {
             return v.count == reps.count && !v.isEmpty ? v.reduce(0, +) / Double(v.count) : nil
           }
           let found = reps.map { vs in vs.first { $0.scope == row.scope && $0.metric == row.metric }?.value }
-          // A scope the simulation has nowhere (any metric) does not exist in it; a `drop:`
-          // place is listed only where the model dropped, and a scope may lack a metric (a job
-          // the run ends before has no job_seconds): those keep their NaN as before.
-          if c == 0, !found.contains(where: { $0 != nil }), !row.scope.hasPrefix("drop:"),
-            !reps.contains(where: { vs in vs.contains { $0.scope == row.scope } })
+          // A metric of a scope no replication reports is one the simulation cannot have here:
+          // a scope it does not have (vr3 of one router), a place its path has no queue at
+          // (every place of the path is reported, 0 pps where nothing dropped), a metric its
+          // platform does not produce (softirq on a Xen path). Only a job's times may be missing
+          // from a scope the run has, as not observed: a job the run ends before has no
+          // job_seconds, a periodic job no completed period (NaN, printed as no simulated value).
+          if c == 0, !found.contains(where: { $0 != nil }),
+            !(Self.observedOnly.contains(row.metric)
+              && reps.contains(where: { vs in vs.contains { $0.scope == row.scope } }))
           {
             let scopes = Set(reps.flatMap { vs in vs.filter { $0.metric == row.metric }.map(\.scope) })
               .sorted()
@@ -337,9 +356,10 @@ public final class RowEvaluator: Sendable {
   }
 }
 
-/// Measured rows whose scope the simulation does not have at all (no metric of it): a scope the
-/// scenario with the row's `set` does not have (`vr3` of one router, `iperf3-s0` without
-/// `host.generator: iperf3`). A problem of the data (exit code 2), one line per row naming
+/// Measured rows whose metric and scope the simulation does not produce: a scope the scenario
+/// with the row's `set` does not have (`vr3` of one router, `iperf3-s0` without
+/// `host.generator: iperf3`, `drop:PLACE` of a place the path has no queue at), or a metric
+/// its platform does not produce (`softirq` of a Xen path's pCPU). A problem of the data (exit code 2), one line per row naming
 /// its file and line and the scopes the simulation does report for the metric.
 public struct UnsimulatedRowsError: Error, Sendable, CustomStringConvertible {
   /// One line per row: `file:line: scope: ...`.

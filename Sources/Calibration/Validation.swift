@@ -218,6 +218,13 @@ public struct ValidationReport: Sendable {
       var line = ValidationLine(
         row: row, simulated: s, relativeError: nil, intervalsOverlap: nil, holds: nil, status: "")
       line.regime = Regime.of(row, s, rows: rows)
+      guard !s.mean.isNaN else {
+        // a metric the simulation has but did not observe in every replication (a job the
+        // run ends before has no finish time): no value to compare, kept out of every error
+        line.status = "no simulated value (not observed in every replication of the run)"
+        lines.append(line)
+        continue
+      }
       switch row.kind {
       case .value:
         let e = row.value != 0 ? (s.mean - row.value) / abs(row.value) : .nan

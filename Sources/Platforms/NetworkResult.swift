@@ -149,7 +149,7 @@ extension RouterHost {
     for r in rings where r.windowDrops > 0 { drops[r.name] = r.windowDrops }
     for e in egress where e.windowDrops > 0 { drops[e.name] = e.windowDrops }
     let unsent = ingress.unsent.reduce(0, +)
-    if unsent > 0 { drops["generator (line rate)"] = unsent }
+    if unsent > 0 { drops[Self.generatorDropPlace] = unsent }
     let notes = stages.reduce(UInt64(0)) { $0 + $1.notifications }
     var byStage: [String: Double] = [:]
     var delay: [String: Double] = [:]
@@ -212,7 +212,7 @@ extension RouterHost {
         let errors = sockets.reduce(UInt64(0)) { $0 + $1.rcvbufErrors }
         result.udpInDatagramsPerSecond = Double(sockets.reduce(UInt64(0)) { $0 + $1.inDatagrams }) / s
         result.udpRcvbufErrorsPerSecond = Double(errors) / s
-        if errors > 0 { result.dropsByPlace["sink.rcvbuf"] = errors }
+        if errors > 0 { result.dropsByPlace[Self.receiveBufferDropPlace] = errors }
       }
       let extra = Double(spec.profile.testbedWindowExtraNs) * 1e-9
       // a trial's send time: the measured window, or with `extra` the testbed's trial below

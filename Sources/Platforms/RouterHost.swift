@@ -98,8 +98,20 @@ public final class RouterHost {
   }
 
   /// The places packets can be dropped at, generated from the built graph: every bounded
-  /// queue and transmit ring, in the order the path created them.
-  public var dropPlaces: [String] { rings.map(\.name) + egress.map(\.name) }
+  /// queue and transmit ring, in the order the path created them; then the open-loop
+  /// generator's (frames it could not put on the wire, on the platforms whose traffic comes
+  /// from the wire) and the sink's UDP receive buffers (with UDP sockets). A result lists a
+  /// place only where the model dropped; these are every place it could drop at.
+  public var dropPlaces: [String] {
+    rings.map(\.name) + egress.map(\.name) + (spec.kind.hasOwnGenerator ? [] : [Self.generatorDropPlace])
+      + ((path.sink?.sockets.isEmpty ?? true) ? [] : [Self.receiveBufferDropPlace])
+  }
+
+  /// The drop place of the frames the open-loop generator could not put on the wire (line
+  /// rate exceeded).
+  public static let generatorDropPlace = "generator (line rate)"
+  /// The drop place of the datagrams the sink's UDP sockets dropped with a full receive buffer.
+  public static let receiveBufferDropPlace = "sink.rcvbuf"
 
   /// Runs the traffic for `warmup + duration` and returns what happened after the warm-up.
   public func run(duration: SimDuration, warmup: SimDuration = .zero) -> NetworkResult {

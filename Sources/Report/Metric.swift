@@ -13,13 +13,20 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// no model of vrsim produces it, so calibration and validation list its rows as not
   /// simulated, whatever their scenario.
   public let measuredOnly: Bool
+  /// True for a difference that can fall below 0 (`timer_difference`, `shortfall`); every
+  /// other metric is a rate, count, time, CPU share or fraction, never negative, and the
+  /// measured-data loader refuses a negative value of it.
+  public let canBeNegative: Bool
 
   /// A metric; use the catalogue below rather than making new ones ad hoc.
-  public init(_ name: String, _ unit: String, _ doc: String, measuredOnly: Bool = false) {
+  public init(
+    _ name: String, _ unit: String, _ doc: String, measuredOnly: Bool = false, canBeNegative: Bool = false
+  ) {
     self.name = name
     self.unit = unit
     self.doc = doc
     self.measuredOnly = measuredOnly
+    self.canBeNegative = canBeNegative
   }
 
   public var description: String { name }
@@ -116,7 +123,7 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// External minus wall time of a benchmark round: the external timer's error.
   public static let timerDifference = Metric(
     "timer_difference", "s", "External (ICMP) minus wall time of a benchmark round; measured only.",
-    measuredOnly: true)
+    measuredOnly: true, canBeNegative: true)
   /// How long the two echo requests' sends took: the bound of `timer_difference` (the
   /// time-keeper's kernel stamps are taken inside the sends).
   public static let timerSendTime = Metric(
@@ -242,7 +249,7 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   public static let shortfall = Metric(
     "shortfall", "fraction",
     "How far a testbed generator's achieved rate fell below the rate asked for (1 - offered/target), never folded into loss; measured only.",
-    measuredOnly: true)
+    measuredOnly: true, canBeNegative: true)
   /// Lowest load a testbed search classified as failing the NDR goal (the bracket's top).
   public static let ndrUpperPps = Metric(
     "ndr_upper_pps", "pps",

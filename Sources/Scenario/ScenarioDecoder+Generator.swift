@@ -123,6 +123,9 @@ extension ScenarioDecoder {
     {
       out.generator = g
     }
+    udpReceiverCPUGiven =
+      isGiven("udp_receiver_cpu", in: hostNode)
+      || hostAliases.contains { $0.key == "profile.\(RetiredProfileKey.udpReceiverCPU.key)" }
     if let v = resolveAlias(
       .udpReceiverCPU, value: String(host.udpReceiverCPU), written: isGiven("udp_receiver_cpu", in: hostNode)),
       let cpu = Int(v)

@@ -36,6 +36,9 @@ struct ScenarioDecoder {
   /// The values of the retired profile keys that became host keys, as the scenario writes
   /// them (`profile.generator_socket`, `profile.udp_receiver_cpu`), in the order read.
   var hostAliases: [StatedAlias] = []
+  /// Whether the scenario (or `--set`) gives the UDP receivers' CPU, under `host.udp_receiver_cpu`
+  /// or its old spelling: a given CPU is range-checked whatever the generator.
+  var udpReceiverCPUGiven = false
 
   /// Profile files already read during this load (every sweep point names the same few).
   let profiles: ProfileCache
@@ -215,7 +218,8 @@ struct ScenarioDecoder {
       scheduler: scheduler, dom0: dom0, routers: routers, traffic: traffic, run: run, sweep: sweep,
       search: search, workloads: workloads, testbed: testbed, source: placeholder, points: [])
     let input = CrossKeyRule.Input(
-      spec: decoded, schedulerKindWritten: schedulerKindWritten, profileForwarding: profileForwarding)
+      spec: decoded, schedulerKindWritten: schedulerKindWritten, profileForwarding: profileForwarding,
+      udpReceiverCPUGiven: udpReceiverCPUGiven)
     for rule in ScenarioRules.all {
       for broken in rule.check(input) {
         let at = broken.at ?? origin(broken.keyPath)

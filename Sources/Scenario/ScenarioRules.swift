@@ -24,6 +24,8 @@ struct CrossKeyRule: Sendable {
     var spec: ScenarioSpec
     var schedulerKindWritten: SchedulerKind?
     var profileForwarding: StatedForwarding? = nil
+    /// Whether `host.udp_receiver_cpu` (or its old spelling) is written.
+    var udpReceiverCPUGiven = false
   }
 
   /// Whether a broken rule refuses the scenario or is a warning.
@@ -144,9 +146,14 @@ enum ScenarioRules {
             "cbr with host.generator iperf3; or host.generator trafgen (the default) for other arrival laws")
       }
     },
+    // Checked whenever the CPU is given (a CPU the host does not have is an error whatever the
+    // generator, although trafgen does not read it), and with iperf3 when its default stands.
     CrossKeyRule("host.udp_receiver_cpu") { input in
       let host = input.spec.host
-      guard host.generator == .iperf3 && host.udpReceiverCPU >= host.cpus else { return nil }
+      guard (host.generator == .iperf3 || input.udpReceiverCPUGiven) && host.udpReceiverCPU >= host.cpus
+      else {
+        return nil
+      }
       return (
         "CPU \(host.udpReceiverCPU) does not exist (host.cpus is \(host.cpus))",
         "CPU numbers from 0 to \(host.cpus - 1)"

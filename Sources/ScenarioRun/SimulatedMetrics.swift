@@ -69,7 +69,11 @@ public enum SimulatedMetrics {
     return out
   }
 
-  /// Simulates one replication of a scenario without a sweep (its costs: `spec.costs`).
+  /// Simulates one replication of a scenario without a sweep (its costs: `spec.costs`): the
+  /// figures of `values(_:)`, then a `drops` of 0 pps for every place of the path
+  /// (`RouterHost.dropPlaces`) where the model dropped nothing (`values` lists only the places
+  /// that dropped), so that a measured row of such a place is compared with 0, while a place
+  /// the path does not have stays absent.
   /// - Throws: `ScenarioRunError` when the scenario's platform cannot be built.
   public static func simulate(_ spec: ScenarioSpec, seed: UInt64, replication: Int) throws -> [SimulatedValue]
   {
@@ -80,6 +84,11 @@ public enum SimulatedMetrics {
     } catch {
       throw ScenarioRunError("\(spec.source.fileName): \(error)")
     }
-    return values(host.run(duration: spec.run.duration, warmup: spec.run.warmup))
+    let result = host.run(duration: spec.run.duration, warmup: spec.run.warmup)
+    var out = values(result)
+    for place in host.dropPlaces where result.dropsByPlace[place] == nil {
+      out.append(SimulatedValue(scope: "drop:\(place)", metric: .drops, value: 0))
+    }
+    return out
   }
 }

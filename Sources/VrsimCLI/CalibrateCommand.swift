@@ -57,7 +57,8 @@ struct CalibrateCommand: ParsableCommand {
   @Option(name: .long, help: "Simplex restarts after the first search.")
   var restarts: Int = 2
 
-  @Option(name: .long, help: "Most evaluations of the simplex phase.")
+  @Option(
+    name: .long, help: "Most loss evaluations (each simulates every training row) of the simplex phase.")
   var budget: Int = 150
 
   @Option(name: .customLong("lm-iterations"), help: "Most Levenberg-Marquardt iterations.")
@@ -76,8 +77,9 @@ struct CalibrateCommand: ParsableCommand {
 
   @Option(
     name: .long,
-    help:
-      "posterior: relative model discrepancy sd, a number (e.g. 0.02) or 'fit' (log-uniform 0.1% ... 50%).")
+    help: ArgumentHelp(
+      "posterior: model discrepancy sd as a fraction of the measured value (0.02 = 2%), or 'fit' "
+        + "(log-uniform 0.1% ... 50%)."))
   var discrepancy: String = "fit"
 
   @Option(name: .long, help: "posterior: equally weighted draws to write.")
@@ -94,7 +96,10 @@ struct CalibrateCommand: ParsableCommand {
   var priorDraws: Int = 64
 
   @Option(
-    name: .customLong("noise-draws"), help: "posterior: seeds at the start values for the simulator's noise.")
+    name: .customLong("noise-draws"),
+    help:
+      "posterior: simulations at the start values, each with its own seed, that measure the simulator's noise."
+  )
   var noiseDraws: Int = 8
 
   @Option(

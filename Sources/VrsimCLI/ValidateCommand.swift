@@ -10,17 +10,22 @@ struct ValidateCommand: ParsableCommand {
     abstract: "Compare measured data with the simulation, row by row, with the error per experiment.",
     discussion: """
       Simulates each row of the measured-data CSV files (or those --test selects) and prints \
-      measured and simulated values with both 95% intervals, the relative error (the absolute \
-      one for rows measured as 0), the regime (saturated or below saturation) and a model-free \
-      baseline: min(offered, the capacity of the baseline rows) for forwarded rates, the \
-      nearest baseline row otherwise (--baseline; default the rows --test leaves out). The \
-      headline table gives, per metric and regime, the mean absolute error of the model and of \
-      the baseline and the skill score 1 - MAE/MAE(baseline); the MAPE per experiment follows. \
+      measured and simulated values, in the metric's unit, with both 95% intervals, the \
+      relative error (the absolute one, in the metric's unit, for rows measured as 0), the \
+      regime (saturated or below saturation) and a model-free baseline: min(offered, the \
+      capacity of the baseline rows) for forwarded rates, the nearest baseline row otherwise \
+      (--baseline; default the rows --test leaves out). The headline table gives, per metric \
+      and regime, the mean absolute error (in the metric's unit) of the model and of the \
+      baseline and the skill score 1 - MAE/MAE(baseline); the MAPE per experiment follows. \
       With --posterior DRAWS each row is simulated under --draws posterior draws, each with its \
       own seed, and compared with its 95% predictive interval (coverage and z-score per metric \
       and regime). Bound and rank rows report whether they hold (ranks with their smallest \
-      step); rows no model produces are listed as not simulated. Exits non-zero only on \
-      errors, never because the agreement is poor.
+      step); rows no model produces are listed as not simulated; a drop place where the model \
+      dropped nothing simulates 0 pps. A row the simulation cannot produce (a scope or metric \
+      its scenario does not have) is an error (exit 2) naming its file and line. SIGINT or \
+      SIGTERM prints everything simulated so far (under --posterior, each row over the draws \
+      done) and exits 130 or 143. Exits non-zero only on errors and signals, never because the \
+      agreement is poor.
       """
   )
 
@@ -54,7 +59,7 @@ struct ValidateCommand: ParsableCommand {
     name: .long, help: "Posterior draws CSV of vrsim calibrate --method posterior: predictive intervals.")
   var posterior: String?
 
-  @Option(name: .long, help: "Posterior draws to simulate each row under (the file's first N).")
+  @Option(name: .long, help: "Posterior draws to simulate each row under (the file's first N; 2 ... 100000).")
   var draws: Int = 100
 
   @Option(
@@ -109,7 +114,14 @@ struct ValidateCommand: ParsableCommand {
     for w in evaluators[0].warnings { CalibrationInputs.stderr("vrsim: warning: \(w)") }
     let simulated: [RowOutcome?]
     let predictive: [PredictiveInterval?]?
-    var interrupted: (signal: Int32, done: Int, planned: Int)?
+    // SIGINT or SIGTERM stops scheduling simulations (plain or under posterior draws); those in
+    // progress finish, and everything simulated so far is printed (rows with nothing simulated
+    // as not simulated) before the exit with the signal's code, so that nothing computed is lost.
+    let stop = PosteriorStop()
+    stop.listen(to: [SIGINT, SIGTERM])
+    defer { stop.restore() }
+    // what was left undone when a signal stopped the run, in words
+    var interrupted: String?
     if let posteriorDraws {
       let n = min(draws, posteriorDraws.values.count)
       if n < draws {
@@ -120,7 +132,8 @@ struct ValidateCommand: ParsableCommand {
       let run: PosteriorPredictive
       do {
         run = try PosteriorPredictive(
-          evaluators: evaluators, draws: posteriorDraws, count: n, seed: seed, batch: max(workers, 10)
+          evaluators: evaluators, draws: posteriorDraws, count: n, seed: seed, batch: max(workers, 10),
+          stop: stop
         ) { k in
           CalibrationInputs.stderr(
             String(
@@ -138,16 +151,16 @@ struct ValidateCommand: ParsableCommand {
           throw RunError("--samples-out \(samplesOut): \(error.localizedDescription)", exitCode: 2)
         }
       }
-      let outcomes = run.outcomes
       predictive = ValidationReport.spread(run.intervals, over: rows).map { $0 ?? nil }
-      simulated = ValidationReport.spread(outcomes, over: rows)
+      simulated = ValidationReport.spread(run.outcomes, over: rows).map { $0 ?? nil }
+      if run.complete < run.planned {
+        let counts = run.outcomes.map { $0?.count ?? 0 }
+        interrupted =
+          "\(run.complete) of \(run.planned) posterior draws simulated for every row; each row's mean and "
+          + "predictive interval are over the draws simulated for it (\(counts.min() ?? 0) to "
+          + "\(counts.max() ?? 0) draws), rows with none printed as not simulated"
+      }
     } else {
-      // SIGINT or SIGTERM stops scheduling simulations; those in progress finish, and every
-      // row simulated so far is printed (the rest as not simulated) before the exit with the
-      // signal's code, so that nothing computed is lost.
-      let stop = PosteriorStop()
-      stop.listen(to: [SIGINT, SIGTERM])
-      defer { stop.restore() }
       let progress = ValidateProgress()
       let run: (outcomes: [RowOutcome?], done: Int, planned: Int)
       do {
@@ -158,8 +171,10 @@ struct ValidateCommand: ParsableCommand {
       progress.finish()
       simulated = ValidationReport.spread(run.outcomes, over: rows).map { $0 ?? nil }
       predictive = nil
-      if let signal = stop.receivedSignal, run.done < run.planned {
-        interrupted = (signal, run.done, run.planned)
+      if run.done < run.planned {
+        interrupted =
+          "\(run.done) of \(run.planned) simulations done: the rows of those not done are printed as not "
+          + "simulated"
       }
     }
     let report = ValidationReport(
@@ -169,11 +184,9 @@ struct ValidateCommand: ParsableCommand {
     case .csv: print(report.csv, terminator: "")
     case .json: print(try report.json(), terminator: "")
     }
-    if let interrupted {
-      CalibrationInputs.stderr(
-        "vrsim: interrupted; \(interrupted.done) of \(interrupted.planned) simulations done: the rows of those "
-          + "not done are printed as not simulated")
-      throw ExitCode(128 + interrupted.signal)
+    if let interrupted, let signal = stop.receivedSignal {
+      CalibrationInputs.stderr("vrsim: interrupted; \(interrupted)")
+      throw ExitCode(128 + signal)
     }
   }
 

@@ -65,6 +65,14 @@ import Testing
     (
       "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,one,0,2,,value", 8, "value", "not a number"
     ),
+    ("test,fig,,,aggregate,timer_difference,s,-inf,,,,value", 8, "value", "not finite"),
+    // a rate, a CPU time and a bound of a rate are never negative
+    (
+      "test,fig,s.yaml,platform=native,aggregate,forwarded_pps,pps,-1,-3,1,,value", 8, "value",
+      "-1 is negative; forwarded_pps (pps) cannot be below 0"
+    ),
+    ("test,fig,,,pcpu0,cpu_softirq_seconds,s,-0.5,,,,value", 8, "value", "cpu_softirq_seconds (s) cannot"),
+    ("test,fig,s.yaml,platform=native,aggregate,drops,pps,-5,,,,upper_bound", 8, "value", "is negative"),
   ]
 
   @Test(arguments: 0..<badCases.count) func aBadRowIsReportedAtItsLineAndColumn(_ k: Int) throws {
@@ -86,6 +94,22 @@ import Testing
       #expect(p.message.contains(c.words), "\(p)")
       #expect(p.description.hasPrefix("\(path):3:\(c.column): \(c.field): "))
     }
+  }
+
+  /// Only the differences may be negative (timer_difference: external minus wall time;
+  /// shortfall: 1 - offered/target, below 0 when a generator overshoots), and the interval of
+  /// any value may reach below 0 (a t interval around a small mean does).
+  @Test func differencesMayBeNegativeAndIntervalsMayReachBelowZero() throws {
+    #expect(Metric.all.filter(\.canBeNegative).map(\.name) == ["timer_difference", "shortfall"])
+    let dir = scratchDirectory("signed")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = try Self.write(
+      header + "\n" + "test,bench,,,job:x,timer_difference,s,-0.002,-0.003,-0.001,3,value\n"
+        + "test,search,,,aggregate,shortfall,fraction,-0.01,,,,value\n"
+        + "test,fig,s.yaml,platform=native,aggregate,drops,pps,4,-2,10,5,value\n", in: dir)
+    let rows = try MeasuredData.load(paths: [path])
+    #expect(rows.map(\.value) == [-0.002, -0.01, 4])
+    #expect(rows[2].ci95Low == -2)
   }
 
   @Test func aMissingColumnIsReportedInTheHeader() throws {

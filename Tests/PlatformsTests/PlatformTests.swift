@@ -385,13 +385,13 @@ struct PathDescriptionTests {
 
   /// Drop places are the built graph's queues: xen-bridge with 2 routers has nic.rx, two
   /// vif qdiscs, netback's rx_queue, two vif RX rings, two vif TX rings (8 rings) and the NIC's
-  /// TX ring.
+  /// TX ring, then the open-loop generator on the wire (frames beyond line rate).
   @Test func dropPlacesComeFromTheGraph() throws {
     let h = try RouterHost(spec: Fixture.spec(.xenBridge, routers: 2, totalPps: 1_000), seed: 1)
     #expect(
       h.dropPlaces == [
         "nic.rx", "vr0.vif.qdisc", "vr1.vif.qdisc", "dom0.netback.rx_queue", "vr0.vif.rx", "vr1.vif.rx",
-        "vr0.vif.tx", "vr1.vif.tx", "nic.tx",
+        "vr0.vif.tx", "vr1.vif.tx", "nic.tx", "generator (line rate)",
       ])
   }
 }

@@ -146,6 +146,23 @@ struct GeneratorSettingTests {
     #expect(Self.refused("name: r\nplatform: netns-direct\nhost: {cpus: 1}\n").isEmpty)
   }
 
+  /// A CPU given for the UDP receivers is range-checked whatever the generator: trafgen (and
+  /// a Xen platform) does not read it, but a CPU the host does not have is an error all the
+  /// same, written in the scenario or by --set.
+  @Test func aGivenReceiverCPUMustExistWhateverTheGenerator() {
+    // `host: {cpus: 2, udp_receiver_cpu: ` is 34 characters: the value at column 35
+    let d = Self.refused("name: r\nplatform: netns-direct\nhost: {cpus: 2, udp_receiver_cpu: 5}\n")
+    #expect(d.count == 1, "\(d)")
+    #expect(
+      d.first?.description
+        == "g.yaml:3:35: host.udp_receiver_cpu: CPU 5 does not exist (host.cpus is 2); allowed: CPU numbers from 0 to 1"
+    )
+    let viaSet = Self.refused("name: r\nplatform: xen-bridge\nhost: {cpus: 2}\n", ["host.udp_receiver_cpu=7"])
+    #expect(viaSet.map(\.keyPath) == ["host.udp_receiver_cpu"], "\(viaSet)")
+    // a CPU the host has loads with trafgen
+    #expect(Self.refused("name: r\nplatform: netns-direct\nhost: {cpus: 2, udp_receiver_cpu: 1}\n").isEmpty)
+  }
+
   @Test func theGeneratorCanBeSwept() throws {
     let spec = try Self.load("name: s\nplatform: netns-direct\nsweep: {host.generator: [trafgen, iperf3]}\n")
     #expect(
