@@ -2,6 +2,7 @@
 """The threaded-mode set (fig8b-scheduled) against a netns profile's prediction (issue 20).
 
 Usage: netns-fig8b-scheduled-table.py DATA.csv VALIDATE.csv [--total] [--misses] [--rule PPS] [--cpu-rule RUN.csv]
+       [--window SEND,BASE,PER]
 
 DATA.csv: validation/testbed-fig8b-scheduled-2026-12-05-vm.csv; VALIDATE.csv: what
 `vrsim validate DATA.csv --profile P --format csv` printed (the rows' scenario, fig8b-scheduled.yaml, says
@@ -24,7 +25,11 @@ model-free rule for the CPU rows: each CPU's mean own CPU time per forwarded fra
 the set's measured offered rate, and the same rule at the set's session speed (x the mean
 `generator_ceiling_pps` of RUN.csv / the set's own; scripts/netns-speedref.py says why), with their
 MAPEs and sets within 10%. DATA.csv may be a rows file derived by `scripts/netns-speedref.py derive`
-(its sets carry host.clock=...).
+(its sets carry host.clock=...). With --window SEND,BASE,PER (seconds) the model's CPU 1 is put
+over the testbed's window, x SEND / (SEND + BASE + PER x routers): the testbed divides the threads'
+run time by the time from the senders' start to the last one's exit, which grows per trafgen
+process (validation/netns-window-validation.md, "Why CPU 1 per frame falls with the router
+count"); a what-if, CPU 0 unchanged.
 """
 
 import csv
@@ -70,6 +75,16 @@ def main():
     misses = "--misses" in sys.argv[3:]
     rule_rate = float(sys.argv[sys.argv.index("--rule") + 1]) if "--rule" in sys.argv else None
     rule_cpu = cpu_rule(sys.argv[sys.argv.index("--cpu-rule") + 1]) if "--cpu-rule" in sys.argv else None
+    window = None
+    if "--window" in sys.argv:
+        i = sys.argv.index("--window")
+        try:
+            window = tuple(float(v) for v in sys.argv[i + 1].split(","))
+        except (IndexError, ValueError):
+            window = ()
+        if len(window) != 3 or window[0] <= 0 or min(window[1:]) < 0:
+            print("netns-fig8b-scheduled-table.py: --window needs SEND,BASE,PER in seconds (SEND > 0)", file=sys.stderr)
+            sys.exit(2)
     measured = defaultdict(dict)
     interval = defaultdict(dict)
     with open(data_path, newline="") as f:
@@ -107,6 +122,8 @@ def main():
         s0 = x.get(("pcpu0", "utilisation"))
         s1 = x.get(("pcpu1", "utilisation"))
         n, load = order(s)
+        if window is not None and s1 is not None:
+            s1 *= window[0] / (window[0] + window[1] + window[2] * n)
         if load == 0:  # the set does not name the rate: the trial's target
             load = m.get(("aggregate", "target_pps"), 0) / 1e3
         cells = [f"{n}", f"{load:.0f}k", f"{fwd:,.0f}"]

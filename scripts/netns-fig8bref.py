@@ -60,7 +60,11 @@ switch for the switches the senders make after a refused send (trafgen's sched_y
 CPU 0 to another sender): the set's measured host switches per second above the mean of its
 round's 1-router sets (which have no other sender to yield to), x W. This uses the measured
 switch count of the set itself: it says what the mechanism is worth if the model made as many
-switches, it is no prediction.
+switches, it is no prediction. With --window SEND,BASE,PER (seconds): also the model's CPU 1
+x SEND / (SEND + BASE + PER x senders), one sender per router: the testbed divides the threads'
+run time by its window (the senders' start to the last one's exit), the model's figure is over
+the send time (validation/netns-window-validation.md, "Why CPU 1 per frame falls with the router
+count"); CPU 0 is left alone (`generator_cpu` is over the send time). A what-if.
 
 mechanism: what the rule cannot have. Per set (WINDOW files' rounds; --also adds older
 fig8b-scheduled data files, e.g. validation/testbed-fig8b-scheduled-repeats-2026-12-06-vm.csv):
@@ -375,10 +379,27 @@ def bootstrap_mean(values, seed=1, draws=10000):
     return sum(values) / n, means[int(0.025 * draws)], means[int(0.975 * draws) - 1]
 
 
+def take_window(args):
+    """--window SEND,BASE,PER (seconds): the testbed's CPU window is SEND + BASE + PER x senders."""
+    if "--window" not in args:
+        return None, args
+    i = args.index("--window")
+    if i + 1 >= len(args):
+        fail("--window needs SEND,BASE,PER in seconds")
+    try:
+        send, base, per = (float(x) for x in args[i + 1].split(","))
+    except ValueError:
+        fail(f"--window {args[i + 1]}: need three numbers in seconds, SEND,BASE,PER")
+    if send <= 0 or base < 0 or per < 0:
+        fail(f"--window {args[i + 1]}: SEND must be > 0 s, BASE and PER >= 0 s")
+    return (send, base, per), args[:i] + args[i + 2:]
+
+
 def compare(args):
     if "--startup" in args:
         fail("compare: --startup is gone: the model's CPU 0 holds the start-up (profile key generator_start)")
     switch, args = take_number(args, "--switch", "seconds")
+    window, args = take_window(args)
     if len(args) not in (2, 3):
         fail("compare needs RULE_RUN.csv OUTDIR [VALIDATEDIR]")
     rule0, rule1 = rule_run(args[0])
@@ -429,6 +450,13 @@ def compare(args):
                     more = max(0.0, m[("host", "host_switches")][0] - base_switches) * switch
                     for kind in [k for k in vals if k.startswith("model")]:
                         vals[kind + " + yield switches"] = vals[kind] + more
+                if window is not None and cpu == 1:
+                    # the testbed divides the threads' run time by its window (the senders' start to
+                    # the last one's exit), not by the send time the model's figure is over
+                    send, base, per = window
+                    f = send / (send + base + per * order(s)[0])
+                    for kind in [k for k in vals if k.startswith("model") and "+" not in k]:
+                        vals[kind + " + window"] = vals[kind] * f
                 cells.append(f"{own[cpu]:.3f}")
                 for kind in vals:
                     e = vals[kind] / own[cpu] - 1
@@ -458,6 +486,24 @@ def compare(args):
             d = [100 * (abs(x) - abs(y)) for x, y in zip(err[(a, cpu)], err[(b, cpu)])]
             mean, lo, hi = bootstrap_mean(d)
             print(f"  CPU {cpu}: {a} vs {b}: {mean:+.2f} ({lo:+.2f} ... {hi:+.2f})")
+    if window is not None:
+        print()
+        send, base, per = window
+        print(f"with the model's CPU 1 over the testbed's window, send x {send:g} s / ({send:g} s + {1e3 * base:.1f} ms + "
+              f"{1e3 * per:.1f} ms x senders) (what-if):")
+        for kind in [k for k, c in err if c == 1 and k.endswith("+ window")]:
+            e = err[(kind, 1)]
+            mape = 100 * sum(abs(v) for v in e) / len(e)
+            within = sum(1 for v in e if abs(v) <= 0.10)
+            print(f"  CPU 1, {kind}: {mape:.1f}% ({within} of {len(e)}), largest {100 * max(e, key=abs):+.1f}%")
+        for a, b in (("model + window", "rule"), ("model, session + window", "rule, session"),
+                     ("model, anchored + window", "rule, session"), ("model + window", "model"),
+                     ("model, anchored + window", "model, anchored")):
+            if (a, 1) not in err or (b, 1) not in err:
+                continue
+            d = [100 * (abs(x) - abs(y)) for x, y in zip(err[(a, 1)], err[(b, 1)])]
+            mean, lo, hi = bootstrap_mean(d)
+            print(f"  CPU 1: {a} vs {b}: {mean:+.2f} ({lo:+.2f} ... {hi:+.2f})")
     if switch is not None:
         print()
         print(f"with {1e6 * switch:.2f} us per switch above the round's 1-router sets' switches added to the "

@@ -201,4 +201,18 @@ python3 scripts/netns-fig8bref.py compare validation/testbed-poll-split-threaded
 # the generators' CPU seconds per trial = c x frames (+ s x switches) (+ p x processes)
 python3 scripts/netns-fig8bref.py mechanism "${FIG8BREF[@]}" --startup "$STARTUP" --also validation/testbed-fig8b-scheduled-2026-12-06-vm.csv \
   validation/testbed-fig8b-scheduled-repeats-2026-12-06-vm.csv
+# why CPU 1 per frame falls with the router count (validation/netns-window-validation.md, "Why CPU 1
+# per frame falls with the router count"): the threads' run time per frame received has no trend, the
+# testbed's window (senders' start to the last one's exit) grows per sender; the probe's own sets
+# measure that growth, and the model's CPU 1 put over such a window (send 2 s + 6.1 ms + 15.2 ms x
+# senders; what-if, CPU 0 unchanged) is compared with the rule again
+python3 scripts/netns-cpu1-probe.py --split "${FIG8BREF[@]}" validation/testbed-fig8b-scheduled-2026-12-06-vm.csv \
+  validation/testbed-fig8b-scheduled-repeats-2026-12-06-vm.csv
+python3 scripts/netns-cpu1-probe.py --split validation/trials/cpu1-probe-2026-12-06-w*/testbed-r*.csv
+python3 scripts/netns-fig8bref.py compare validation/testbed-poll-split-threaded-2026-12-06-vm.csv \
+  .build/fig8bref "$OUT/fig8bref" --window 2,0.0061,0.0152
+for day in 2026-12-06 repeats-2026-12-06; do
+  python3 scripts/netns-fig8b-scheduled-table.py validation/testbed-fig8b-scheduled-$day-vm.csv \
+    "$OUT/fig8b-scheduled-$day-validate.csv" --window 2,0.0061,0.0152 | grep -A1 'MAPE cpu1'
+done
 echo "validate outputs in $OUT" >&2
