@@ -5,7 +5,8 @@ validation/netns-eevdf-validation.md, "The reader's turns").
   proc-sched-sampler.py sample ROOTPID OUT STOPFILE   every 100 ms until STOPFILE exists: for each
       iperf3 child of the vrsim child of ROOTPID, one line of /proc/PID/{stat,schedstat,sched,status,
       autogroup,cgroup,cmdline} (read only; nothing is written under /proc)
-  proc-sched-sampler.py summary OUT                   per process, over its first to last sample: run
+  proc-sched-sampler.py summary OUT                   per process, over its active span (the samples
+      around its run time's growth, +-100 ms): run
       and wait time (share of the span), switches in per second (schedstat timeslices), voluntary
       and involuntary switches per second, session and autogroup
 """
@@ -77,7 +78,11 @@ def summary(path):
     print("| process | CPU | session | autogroup | span s | run | wait | switches in /s | voluntary /s | involuntary /s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for pid, v in procs.items():
-        a, b = v[0], v[-1]
+        # the active span: from the last sample before its run time starts growing to the first
+        # after it stops (a server waits for its client before the test)
+        i = next((k for k in range(1, len(v)) if v[k][4] != v[0][4]), 1) - 1
+        j = next((k for k in range(len(v) - 1, 0, -1) if v[k][4] != v[k - 1][4]), len(v) - 1)
+        a, b = v[i], v[j]
         dt = (int(b[0]) - int(a[0])) / 1e9
         if dt <= 0.5:
             continue
