@@ -113,4 +113,51 @@ for opt in scheduler.eevdf.tick=2ms scheduler.eevdf.tick=1ms scheduler.eevdf.tic
   python3 scripts/netns-eevdf-compare.py validation/netns-udp-identify-2026-12-06.csv "$OUT/udp-identify-eevdf-refit.csv" \
     "$OUT/udp-identify-eevdf-$opt.csv" | grep -E "^\| (trial|---)|rx0 200kpps"
 done
+# The reader's turns (validation/netns-eevdf-validation.md, "The reader's turns"): the receiver's cost
+# per wake-up (profile.udp_recv_wakeup) fitted with the four UDP keys under eevdf, on the same training
+# rows; declared from the scheduler probe (bash validation/netns-udp-sched-probe.sh, summary in
+# validation/trials/udp-sched-probe-2026-12-06.txt): linux_context_switch 0 (the switch back into the
+# preempted sender costs it nothing measurable; the switch into the reader is in udp_recv_wakeup) and
+# ipi_latency 10 us (the reader's wake-up on its idle CPU: 3.0 datagrams read per turn at 136k pps).
+WAKE=(--set profile.linux_context_switch=0cycles --set profile.ipi_latency=10us)
+"$VRSIM" calibrate validation/netns-udp-identify-2026-12-06.csv \
+  --fit profile.udp_send_system,profile.udp_wakeup,profile.udp_recv_system,profile.udp_deliver,profile.udp_recv_wakeup \
+  --train "$TRAIN" --set profile.udp_send_system=8000cycles --set profile.udp_wakeup=50000cycles \
+  --set profile.udp_deliver=1500cycles --set profile.udp_recv_system=5000cycles --set profile.udp_recv_wakeup=5000cycles \
+  "${RUN[@]}" "${WAKE[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --out scenarios/profiles/netns-udp-v1300-eevdf-wake-fit.yaml --report validation/netns-udp-v1300-eevdf-wake-fit-report.md
+for set in identify heldout; do
+  "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv --profile scenarios/profiles/netns-udp-v1300-eevdf-wake-fit.yaml \
+    "${RUN[@]}" --jobs 2 --format csv >"$OUT/udp-$set-eevdf-wake.csv"
+done
+echo "UDP held out, scheduler eevdf, the reader's wake-up cost, refitted:"
+python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-eevdf-wake.csv" \
+  validation/netns-udp-identify-2026-12-06.csv
+"$VRSIM" validate validation/testbed-udp-repeat-2026-12-06-vm.csv --profile scenarios/profiles/netns-udp-v1300-eevdf-wake-fit.yaml \
+  "${RUN[@]}" --jobs 2 --format csv >"$OUT/udp-repeat-eevdf-wake.csv"
+echo "UDP repeat (all three platforms, saturated), scheduler eevdf, the reader's wake-up cost, refitted:"
+python3 scripts/netns-udp-validation-table.py validation/testbed-udp-repeat-2026-12-06-vm.csv "$OUT/udp-repeat-eevdf-wake.csv" \
+  validation/netns-udp-identify-2026-12-06.csv
+echo "UDP per trial (measured, eevdf refitted, eevdf with the reader's wake-up cost refitted):"
+for set in identify heldout; do
+  python3 scripts/netns-eevdf-compare.py validation/netns-udp-$set-2026-12-06.csv "$OUT/udp-$set-eevdf-refit.csv" \
+    "$OUT/udp-$set-eevdf-wake.csv"
+done
+# The same under cfs (sensitivity, not committed: the profile and its report go to OUTDIR): how much of
+# the change is the scheduler and how much the costs
+RUNCFS=("${RUN[@]/scheduler.kind=eevdf/scheduler.kind=cfs}")
+"$VRSIM" calibrate validation/netns-udp-identify-2026-12-06.csv \
+  --fit profile.udp_send_system,profile.udp_wakeup,profile.udp_recv_system,profile.udp_deliver,profile.udp_recv_wakeup \
+  --train "$TRAIN" --set profile.udp_send_system=8000cycles --set profile.udp_wakeup=50000cycles \
+  --set profile.udp_deliver=1500cycles --set profile.udp_recv_system=5000cycles --set profile.udp_recv_wakeup=5000cycles \
+  "${RUNCFS[@]}" "${WAKE[@]}" --budget 60 --restarts 1 --jobs 2 \
+  --out "$OUT/netns-udp-cfs-wake-fit.yaml" --report "$OUT/netns-udp-cfs-wake-fit-report.md"
+for set in heldout repeat; do
+  data=validation/netns-udp-heldout-2026-12-06.csv
+  [ $set = repeat ] && data=validation/testbed-udp-repeat-2026-12-06-vm.csv
+  "$VRSIM" validate $data --profile "$OUT/netns-udp-cfs-wake-fit.yaml" "${RUNCFS[@]}" --jobs 2 --format csv \
+    >"$OUT/udp-$set-cfs-wake.csv"
+  echo "UDP $set, scheduler cfs, the reader's wake-up cost, refitted under cfs:"
+  python3 scripts/netns-udp-validation-table.py $data "$OUT/udp-$set-cfs-wake.csv" validation/netns-udp-identify-2026-12-06.csv
+done
 echo "outputs in $OUT" >&2

@@ -16,7 +16,9 @@ import SimCore
 /// reaches the socket, charged where that chain runs; the receiver's part is a work item per
 /// datagram on its own vCPU (`userCycles` + `systemCycles`), scheduled like any process: the
 /// first datagram queued on an empty buffer wakes it (`sk_data_ready`), and it reads until the
-/// buffer is empty. No allocation per datagram.
+/// buffer is empty. The first read after such a wake-up also pays `wakeCycles` (the `select` the
+/// reader slept in returning: a per-turn cost, not a per-datagram one). No allocation per
+/// datagram.
 public final class UDPSocket: PacketSink, WorkClient {
   /// `sink.udp0`, ...
   public let name: String
@@ -28,7 +30,12 @@ public final class UDPSocket: PacketSink, WorkClient {
   public let cpu: Int
   /// Cycles per datagram read, in user space and in the kernel.
   public let userCycles: Int64, systemCycles: Int64
+  /// Kernel cycles of each wake-up from an empty buffer, paid on the read that follows it.
+  public let wakeCycles: Int64
   private var reading = false
+  private var woken = false
+  /// Wake-ups of the reader (turns begun on an empty buffer), since the last reset.
+  public private(set) var wakeups: UInt64 = 0
 
   /// Datagrams the receiver read (UdpInDatagrams), since the last reset.
   public private(set) var inDatagrams: UInt64 = 0
@@ -46,11 +53,14 @@ public final class UDPSocket: PacketSink, WorkClient {
   }
 
   /// Creates socket `name` with a buffer of `capacity` datagrams (`capacity(rcvbuf:truesize:)`),
-  /// read by a process on `vcpu` (pinned to `cpu`) for `userCycles` + `systemCycles` each.
+  /// read by a process on `vcpu` (pinned to `cpu`) for `userCycles` + `systemCycles` each, plus
+  /// `wakeCycles` (system) on the first read after each wake-up from an empty buffer.
   public init(
-    name: String, capacity: Int, flows: Int, vcpu: VCPU, cpu: Int, userCycles: Int64, systemCycles: Int64
+    name: String, capacity: Int, flows: Int, vcpu: VCPU, cpu: Int, userCycles: Int64, systemCycles: Int64,
+    wakeCycles: Int64 = 0
   ) {
-    precondition(userCycles >= 0 && systemCycles >= 0, "costs must be >= 0")
+    precondition(userCycles >= 0 && systemCycles >= 0 && wakeCycles >= 0, "costs must be >= 0")
+    self.wakeCycles = wakeCycles
     self.name = name
     buffer = PacketRing(name: "sink.rcvbuf", capacity: capacity, flows: flows)
     self.vcpu = vcpu
@@ -65,15 +75,21 @@ public final class UDPSocket: PacketSink, WorkClient {
     guard buffer.accept(packet, at: now) else { return false }
     if !reading {
       reading = true
+      woken = true
       vcpu.submit(self, tag: 0, arg: 0)
     }
     return true
   }
 
   public func beginWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) -> Int64 {
+    let wake = woken ? wakeCycles : 0
+    if woken {
+      woken = false
+      wakeups &+= 1
+    }
     modes.user &+= userCycles
-    modes.system &+= systemCycles
-    return userCycles + systemCycles
+    modes.system &+= systemCycles &+ wake
+    return userCycles + systemCycles + wake
   }
 
   public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {
@@ -90,6 +106,7 @@ public final class UDPSocket: PacketSink, WorkClient {
   public func resetStatistics(from start: SimTime) {
     buffer.resetStatistics(from: start)
     inDatagrams = 0
+    wakeups = 0
     modes = CPUModeCycles()
   }
 }

@@ -231,6 +231,11 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// The UDP receiver's kernel cycles per datagram (select and recvmsg: the copy to user
   /// space, the skb free), system time.
   public var udpRecvSystem: Int64 = 3_000
+  /// The UDP receiver's kernel cycles per wake-up: once per turn, on the first datagram it
+  /// reads after it blocked on an empty buffer (iperf3's server returning from the `select`
+  /// it slept in: the wake-up of the poll wait, the fds polled again), system time, on top of
+  /// `udpRecvSystem`. 0 = none (every read costs the same).
+  public var udpRecvWakeup: Int64 = 0
   /// The receive buffer of each sink socket, bytes (`sk_rcvbuf`: the kernel keeps twice what
   /// SO_RCVBUF asks; Linux's default net.core.rmem_default is 212,992): a datagram is queued
   /// while the bytes already queued are at most this, else dropped (UdpRcvbufErrors).

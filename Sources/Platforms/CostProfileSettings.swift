@@ -271,6 +271,10 @@ extension CostProfile {
       .cycles(
         "udp_recv_system", \.udpRecvSystem, fit: 0...50_000,
         "netns UDP receiver: kernel cycles per datagram (select and recvmsg, copy out, free; system time)."),
+      .cycles(
+        "udp_recv_wakeup", \.udpRecvWakeup, fit: 0...100_000,
+        "netns UDP receiver: kernel cycles per wake-up, on the first datagram read after it blocked on an "
+          + "empty buffer (select's return from its sleep; system time); 0 = none."),
       .integer64(
         "udp_rcvbuf", \.udpRcvbuf, 1...1_073_741_824, unit: .bytes,
         "netns UDP sink: each socket's receive buffer (sk_rcvbuf, twice SO_RCVBUF; Linux default 212992); "

@@ -303,7 +303,7 @@ public final class PathBuilder {
       let d = domain(DomainConfig(name: "iperf3-s\(r)", kind: .native, vcpus: 1, affinity: [cpu]))
       return UDPSocket(
         name: "sink.udp\(r)", capacity: capacity, flows: routers, vcpu: d.vcpus[0], cpu: cpu,
-        userCycles: p.udpRecvUser, systemCycles: p.udpRecvSystem)
+        userCycles: p.udpRecvUser, systemCycles: p.udpRecvSystem, wakeCycles: p.udpRecvWakeup)
     }
     sinkPort().sockets = sockets
     return sockets
