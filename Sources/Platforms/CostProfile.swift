@@ -142,9 +142,19 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// window is the send time, as the testbed counts since 2026-12-05). The netns platforms'
   /// CPU rows are busy time over (send time + this), as that testbed divided them.
   public var testbedWindowExtraNs: Int64 = 0
+  /// How much longer the testbed's CPU window is per trafgen sender process, on top of
+  /// `testbedWindowExtraNs`: the window runs from before the senders start until the last one
+  /// exits, and each process's `ip netns exec`, start-up and exit lie inside it, outside the send
+  /// time (validation/netns-window-validation.md, "Why CPU 1 per frame falls with the router
+  /// count": 15.2 ms per process measured with 6 ... 10 s trials). The netns CPU rows are busy time
+  /// over (send time + `testbedWindowExtraNs` + trafgen senders x this); a process's own CPU row
+  /// (the testbed's getrusage over the send time) is not. Not counted for iperf3 senders nor for
+  /// the testbed's own sender (not measured). 0 = none (every result as before).
+  public var testbedWindowPerSenderNs: Int64 = 0
   /// A testbed trial's nominal length: it sends (target rate x this) frames, so a trial whose
   /// sender falls short of the target sends for longer (its send time, which the CPU window
-  /// covers). Only read when `testbedWindowExtraNs` > 0.
+  /// covers). Only read when the window is longer than the send time (`testbedWindowExtraNs` or
+  /// `testbedWindowPerSenderNs` > 0).
   public var testbedTrialNs: Int64 = 1_000_000_000
   /// trafgen's rate shaper window (`--rate N pps`): the sender sends each window's frames back
   /// to back from the window's start, then sleeps to its end (netsniff-ng trafgen.c,

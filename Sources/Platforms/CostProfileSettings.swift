@@ -207,9 +207,15 @@ extension CostProfile {
         "netns CPU rows: how long the testbed's CPU counters ran past the send time, idle (the 2026-12-02 "
           + "testbed: sender start-up, the 100 ms drain and the counter reads; 0 = the send time alone)."),
       .integer64(
+        "testbed_window_per_sender", \.testbedWindowPerSenderNs, 0...60_000_000_000, unit: .nanoseconds,
+        "netns CPU rows: how much longer the testbed's CPU window is per trafgen sender process (its ip netns "
+          + "exec, start-up and exit inside the window, outside the send time); a process's own row is over the "
+          + "send time; 0 = none."),
+      .integer64(
         "testbed_trial", \.testbedTrialNs, 1_000_000...3_600_000_000_000, unit: .nanoseconds,
         "netns CPU rows: the testbed trial's nominal length (it sends target rate x this many frames; a "
-          + "sender short of its target sends for longer); read only with testbed_window_extra > 0."),
+          + "sender short of its target sends for longer); read only with testbed_window_extra or "
+          + "testbed_window_per_sender > 0."),
       .integer64(
         "generator_window", \.generatorWindowNs, 0...3_600_000_000_000, unit: .nanoseconds,
         "netns generator: trafgen's rate shaper window; each window's frames leave back to back from its "

@@ -214,7 +214,11 @@ extension RouterHost {
         result.udpRcvbufErrorsPerSecond = Double(errors) / s
         if errors > 0 { result.dropsByPlace[Self.receiveBufferDropPlace] = errors }
       }
-      let extra = Double(spec.profile.testbedWindowExtraNs) * 1e-9
+      // the testbed's window past the send time: its fixed part and each trafgen process's
+      // start-up and exit (`testbed_window_per_sender`)
+      let extra =
+        Double(spec.profile.testbedWindowExtraNs) * 1e-9 + Double(path.trafgenSenders)
+        * Double(spec.profile.testbedWindowPerSenderNs) * 1e-9
       // a trial's send time: the measured window, or with `extra` the testbed's trial below
       var send = s
       if extra > 0 {

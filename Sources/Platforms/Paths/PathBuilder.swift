@@ -70,6 +70,10 @@ public final class PathBuilder {
   /// Each sender's fixed CPU per trial outside its send loop, cycles, in the order of `senders`:
   /// `generator_start` for a trafgen sender (CBR flows, not iperf3), 0 for the others.
   public private(set) var senderStartCycles: [Int64] = []
+  /// How many of `senders` are trafgen senders (every flow of their routers CBR, not iperf3):
+  /// the processes whose start-up and exit lengthen the testbed's CPU window
+  /// (`testbed_window_per_sender`).
+  public private(set) var trafgenSenders = 0
   /// The sink namespace (netns paths).
   public private(set) var sink: SinkPort?
   /// A description the path file wrote itself (paths whose hops are not all stages).
@@ -287,6 +291,7 @@ public final class PathBuilder {
     }
     let trafgen = !udp && spec.flows.filter { r.contains($0.router) }.allSatisfy { $0.arrivals == .cbr }
     senderStartCycles.append(trafgen ? p.generatorStart : 0)
+    if trafgen { trafgenSenders += 1 }
   }
 
   /// The sink's UDP sockets (`host.generator: iperf3`): one per router, as the testbed runs one
