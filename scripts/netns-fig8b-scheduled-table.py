@@ -2,7 +2,7 @@
 """The threaded-mode set (fig8b-scheduled) against a netns profile's prediction (issue 20).
 
 Usage: netns-fig8b-scheduled-table.py DATA.csv VALIDATE.csv [--total] [--misses] [--rule PPS] [--cpu-rule RUN.csv]
-       [--window SEND,BASE,PER]
+       [--window SEND,BASE,PER] [--cpu1 VALIDATE-WINDOW.csv]
 
 DATA.csv: validation/testbed-fig8b-scheduled-2026-12-05-vm.csv; VALIDATE.csv: what
 `vrsim validate DATA.csv --profile P --format csv` printed (the rows' scenario, fig8b-scheduled.yaml, says
@@ -29,7 +29,12 @@ MAPEs and sets within 10%. DATA.csv may be a rows file derived by `scripts/netns
 over the testbed's window, x SEND / (SEND + BASE + PER x routers): the testbed divides the threads'
 run time by the time from the senders' start to the last one's exit, which grows per trafgen
 process (validation/netns-window-validation.md, "Why CPU 1 per frame falls with the router
-count"); a what-if, CPU 0 unchanged.
+count"); a what-if, CPU 0 unchanged. With --cpu1 VALIDATE-WINDOW.csv the model's CPU 1 is read from
+another `vrsim validate` of the same rows made with the testbed's window in the model
+(`--set profile.testbed_window_extra=6.1ms --set profile.testbed_window_per_sender=15.2ms
+--set profile.testbed_trial=2s`): the model counting CPU 1 as the testbed does, CPU 0 still from
+VALIDATE.csv (the generators' CPU is over the send time). The key changes no simulated event, so
+this equals --window with the same figures.
 """
 
 import csv
@@ -85,6 +90,17 @@ def main():
         if len(window) != 3 or window[0] <= 0 or min(window[1:]) < 0:
             print("netns-fig8b-scheduled-table.py: --window needs SEND,BASE,PER in seconds (SEND > 0)", file=sys.stderr)
             sys.exit(2)
+    windowed = None
+    if "--cpu1" in sys.argv:
+        i = sys.argv.index("--cpu1")
+        if i + 1 >= len(sys.argv) or window is not None:
+            print("netns-fig8b-scheduled-table.py: --cpu1 needs a validate CSV, and not with --window", file=sys.stderr)
+            sys.exit(2)
+        windowed = defaultdict(dict)
+        with open(sys.argv[i + 1], newline="") as f:
+            for r in csv.DictReader(f):
+                if r["kind"] == "value" and r["simulated"] and r["scope"] == "pcpu1" and r["metric"] == "utilisation":
+                    windowed[r["set"]] = float(r["simulated"])
     measured = defaultdict(dict)
     interval = defaultdict(dict)
     with open(data_path, newline="") as f:
@@ -124,6 +140,8 @@ def main():
         n, load = order(s)
         if window is not None and s1 is not None:
             s1 *= window[0] / (window[0] + window[1] + window[2] * n)
+        if windowed is not None:
+            s1 = windowed.get(s)
         if load == 0:  # the set does not name the rate: the trial's target
             load = m.get(("aggregate", "target_pps"), 0) / 1e3
         cells = [f"{n}", f"{load:.0f}k", f"{fwd:,.0f}"]
