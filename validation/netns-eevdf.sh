@@ -143,19 +143,20 @@ for set in identify heldout; do
   python3 scripts/netns-eevdf-compare.py validation/netns-udp-$set-2026-12-06.csv "$OUT/udp-$set-eevdf-refit.csv" \
     "$OUT/udp-$set-eevdf-wake.csv"
 done
-# The same under cfs (sensitivity, not committed: the profile and its report go to OUTDIR): how much of
-# the change is the scheduler and how much the costs
+# The same under cfs (the default scheduler): how much of the change is the scheduler and how much the
+# costs. Committed as scenarios/profiles/netns-udp-v1300-wake-fit.yaml, the UDP profile for the default
+# scheduler (validation/netns-eevdf-validation.md, "The reader's turns")
 RUNCFS=("${RUN[@]/scheduler.kind=eevdf/scheduler.kind=cfs}")
 "$VRSIM" calibrate validation/netns-udp-identify-2026-12-06.csv \
   --fit profile.udp_send_system,profile.udp_wakeup,profile.udp_recv_system,profile.udp_deliver,profile.udp_recv_wakeup \
   --train "$TRAIN" --set profile.udp_send_system=8000cycles --set profile.udp_wakeup=50000cycles \
   --set profile.udp_deliver=1500cycles --set profile.udp_recv_system=5000cycles --set profile.udp_recv_wakeup=5000cycles \
   "${RUNCFS[@]}" "${WAKE[@]}" --budget 60 --restarts 1 --jobs 2 \
-  --out "$OUT/netns-udp-cfs-wake-fit.yaml" --report "$OUT/netns-udp-cfs-wake-fit-report.md"
+  --out scenarios/profiles/netns-udp-v1300-wake-fit.yaml --report validation/netns-udp-v1300-wake-fit-report.md
 for set in heldout repeat; do
   data=validation/netns-udp-heldout-2026-12-06.csv
   [ $set = repeat ] && data=validation/testbed-udp-repeat-2026-12-06-vm.csv
-  "$VRSIM" validate $data --profile "$OUT/netns-udp-cfs-wake-fit.yaml" "${RUNCFS[@]}" --jobs 2 --format csv \
+  "$VRSIM" validate $data --profile scenarios/profiles/netns-udp-v1300-wake-fit.yaml "${RUNCFS[@]}" --jobs 2 --format csv \
     >"$OUT/udp-$set-cfs-wake.csv"
   echo "UDP $set, scheduler cfs, the reader's wake-up cost, refitted under cfs:"
   python3 scripts/netns-udp-validation-table.py $data "$OUT/udp-$set-cfs-wake.csv" validation/netns-udp-identify-2026-12-06.csv
