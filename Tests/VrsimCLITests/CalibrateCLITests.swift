@@ -32,6 +32,25 @@ import Testing
     return dir
   }
 
+  /// Runs vrsim with `arguments`, sends it SIGINT after 1.5 s, and returns its exit status and
+  /// what it printed on stdout and stderr.
+  static func interruptedAfter1500ms(_ arguments: [String]) throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = CLIRun.binary()
+    p.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    usleep(1_500_000)
+    kill(p.processIdentifier, SIGINT)
+    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, stdout, stderr)
+  }
+
   static let data =
     header + "\n"
     + "synthetic,fwd,s.yaml,platform=native,aggregate,forwarded_pps,pps,650000,630000,670000,,value\n"
@@ -224,20 +243,10 @@ import Testing
         + "600000,,,,value\n"
     }
     try text.write(toFile: path, atomically: true, encoding: .utf8)
-    let p = Process()
-    p.executableURL = CLIRun.binary()
-    p.arguments = ["validate", path, "--jobs", "1", "--format", "csv"]
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    usleep(1_500_000)
-    kill(p.processIdentifier, SIGINT)
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    #expect(p.terminationStatus == 130, "stderr: \(stderr)")
+    let (status, stdout, stderr) = try Self.interruptedAfter1500ms([
+      "validate", path, "--jobs", "1", "--format", "csv",
+    ])
+    #expect(status == 130, "stderr: \(stderr)")
     // one simulation per row (one replication each): the rows printed as simulated are those done
     let rows = stdout.split(separator: "\n").dropFirst()
     #expect(rows.count == 12, "\(stdout)")
@@ -268,23 +277,11 @@ import Testing
     try ("draw,profile.driver_rx,discrepancy\n" + (0..<40).map { "\($0),\(1_000 + 10 * $0),0.01\n" }.joined())
       .write(toFile: draws, atomically: true, encoding: .utf8)
     let samples = dir.appendingPathComponent("samples.csv").path
-    let p = Process()
-    p.executableURL = CLIRun.binary()
-    p.arguments = [
+    let (status, stdout, stderr) = try Self.interruptedAfter1500ms([
       "validate", path, "--posterior", draws, "--draws", "40", "--jobs", "1", "--format", "csv",
       "--samples-out", samples,
-    ]
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    usleep(1_500_000)
-    kill(p.processIdentifier, SIGINT)
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    #expect(p.terminationStatus == 130, "stderr: \(stderr)")
+    ])
+    #expect(status == 130, "stderr: \(stderr)")
     // "vrsim: interrupted; K of 40 posterior draws simulated for every row; ..."
     let said = try #require(
       stderr.split(separator: "\n").first { $0.hasPrefix("vrsim: interrupted; ") }, "\(stderr)")
