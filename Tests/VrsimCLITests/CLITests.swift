@@ -16,6 +16,13 @@ struct CLIRun {
     TestSupport.builtVrsim() ?? Bundle.main.bundleURL.appendingPathComponent("vrsim")
   }
 
+  /// Runs vrsim with `arguments`, sends it SIGINT after 1.5 s, and returns its exit status and
+  /// what it printed on stdout and stderr.
+  static func interrupted(_ arguments: [String]) throws -> (Int32, String, String) {
+    let r = try CLIRun(arguments, interruptAfterUs: 1_500_000)
+    return (r.status, r.stdout, r.stderr)
+  }
+
   /// The release build of vrsim (`swift build -c release`; `make test` builds it first):
   /// allocation-free hot paths are a property of optimized code.
   static func releaseBinary() -> URL {
@@ -23,7 +30,9 @@ struct CLIRun {
       .deletingLastPathComponent().appendingPathComponent(".build/release/vrsim")
   }
 
-  init(_ arguments: [String], binary: URL = CLIRun.binary()) throws {
+  /// Runs `binary` with `arguments`; with `interruptAfterUs`, sends it SIGINT that many
+  /// microseconds after it started (a Ctrl-C in the middle of a run).
+  init(_ arguments: [String], binary: URL = CLIRun.binary(), interruptAfterUs: useconds_t? = nil) throws {
     let p = Process()
     p.executableURL = binary
     p.arguments = arguments
@@ -32,6 +41,10 @@ struct CLIRun {
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    if let interruptAfterUs {
+      usleep(interruptAfterUs)
+      kill(p.processIdentifier, SIGINT)
+    }
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()

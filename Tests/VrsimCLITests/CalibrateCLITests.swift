@@ -32,25 +32,6 @@ import Testing
     return dir
   }
 
-  /// Runs vrsim with `arguments`, sends it SIGINT after 1.5 s, and returns its exit status and
-  /// what it printed on stdout and stderr.
-  static func interruptedAfter1500ms(_ arguments: [String]) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = CLIRun.binary()
-    p.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    usleep(1_500_000)
-    kill(p.processIdentifier, SIGINT)
-    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    return (p.terminationStatus, stdout, stderr)
-  }
-
   static let data =
     header + "\n"
     + "synthetic,fwd,s.yaml,platform=native,aggregate,forwarded_pps,pps,650000,630000,670000,,value\n"
@@ -243,7 +224,7 @@ import Testing
         + "600000,,,,value\n"
     }
     try text.write(toFile: path, atomically: true, encoding: .utf8)
-    let (status, stdout, stderr) = try Self.interruptedAfter1500ms([
+    let (status, stdout, stderr) = try CLIRun.interrupted([
       "validate", path, "--jobs", "1", "--format", "csv",
     ])
     #expect(status == 130, "stderr: \(stderr)")
@@ -277,7 +258,7 @@ import Testing
     try ("draw,profile.driver_rx,discrepancy\n" + (0..<40).map { "\($0),\(1_000 + 10 * $0),0.01\n" }.joined())
       .write(toFile: draws, atomically: true, encoding: .utf8)
     let samples = dir.appendingPathComponent("samples.csv").path
-    let (status, stdout, stderr) = try Self.interruptedAfter1500ms([
+    let (status, stdout, stderr) = try CLIRun.interrupted([
       "validate", path, "--posterior", draws, "--draws", "40", "--jobs", "1", "--format", "csv",
       "--samples-out", samples,
     ])
