@@ -121,6 +121,13 @@ public struct RouterResult: Codable, Sendable, Equatable {
 }
 
 extension RouterHost {
+  /// The profile keys `result` reads on platform `kind`: the netns platforms' CPU rows as the
+  /// testbed counts them (its window past the send time, the machine's background work).
+  static func resultProfileKeys(_ kind: PlatformKind) -> [String] {
+    kind.hasOwnGenerator
+      ? ["testbed_window_extra", "testbed_window_per_sender", "testbed_trial", "cpu_background"] : []
+  }
+
   func result(window: SimDuration) -> NetworkResult {
     let s = window.seconds
     let n = spec.routers.count

@@ -38,6 +38,17 @@ public enum PlatformKind: String, Sendable, Codable, CaseIterable {
     return b.description
   }
 
+  /// The cost keys (`CostProfile.settings` names, in their order) that a run of this platform
+  /// reads in any of its modes (forwarding, generator, bridge or route): those of its path file
+  /// (`PlatformPath.profileKeys`), of the host model and of the result. A key not listed changes
+  /// nothing on this platform (`ProfileKeyUseTests` checks both ways); a scenario that sets one
+  /// gets a warning.
+  public var profileKeys: [String] {
+    let read = Set(
+      pathType.profileKeys(self) + RouterHost.hostProfileKeys(self) + RouterHost.resultProfileKeys(self))
+    return CostProfile.settings.map(\.key).filter(read.contains)
+  }
+
   /// Xen platforms: the credit or credit2 scheduler, dom0, event channels on the path.
   public var isXen: Bool { [.xenBridge, .xenRouter, .xenSriov].contains(self) }
 

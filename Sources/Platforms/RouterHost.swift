@@ -87,6 +87,23 @@ public final class RouterHost {
     jobs = try JobSet(spec.jobs, host: host, sim: sim)
   }
 
+  /// The profile keys the host model reads on platform `kind`: the context-switch cost model
+  /// (`HostConfig.contextSwitch`, which a scenario takes from its profile). The netns platforms
+  /// replace its switch costs by `linux_context_switch` (see `init`). Native's one kernel vCPU
+  /// is woken by the NIC only, and has no working set: no same-domain switch, no IPI, no cache
+  /// refill. xen-sriov's guests are woken by their VFs' interrupts, never by another pCPU: no IPI.
+  static func hostProfileKeys(_ kind: PlatformKind) -> [String] {
+    let replaced = ["context_switch", "context_switch_same_domain", "context_switch_warmup"]
+    let host = ContextSwitchCosts.settings.map(\.key)
+    switch kind {
+    case .native: return ["context_switch", "context_switch_warmup", "sched_decision"]
+    case .xenSriov: return host.filter { $0 != "ipi_latency" }
+    case .netnsBridge, .netnsRouter, .netnsDirect:
+      return host.filter { !replaced.contains($0) } + ["linux_context_switch"]
+    case .xenBridge, .xenRouter, .openvz, .vmware: return host
+    }
+  }
+
   /// One-line description of the path, generated from the built graph (see
   /// `PathBuilder.description`).
   public var pathDescription: String { path.description }

@@ -160,6 +160,10 @@ extension ScenarioDecoder {
         "a profile file relative to the scenario file's directory or to scenarios/profiles")
     }
     apply(CostProfile.settings, in: node, section: "profile", concrete: "profile", to: &costs)
+    let costKeys = Set(CostProfile.settings.map(\.key))
+    for e in node?.entries ?? [] where costKeys.contains(e.key) {
+      writtenCosts.append(WrittenCost(key: e.key, origin: e.value.origin))
+    }
     if let alias = statedForwarding(
       in: node, key: ProfileFile.retiredForwardingKey, concrete: "profile.\(ProfileFile.retiredForwardingKey)"
     ) {

@@ -40,6 +40,11 @@ struct ScenarioDecoder {
   /// or its old spelling: a given CPU is range-checked whatever the generator.
   var udpReceiverCPUGiven = false
 
+  /// The cost keys the scenario (or `--set`, or a sweep point) writes in its `profile:` mapping,
+  /// with where each value was written, in the order read: `ScenarioDocument.resolve` warns
+  /// about those that no platform of the run reads (`unreadCostWarnings`).
+  var writtenCosts: [WrittenCost] = []
+
   /// Profile files already read during this load (every sweep point names the same few).
   let profiles: ProfileCache
 

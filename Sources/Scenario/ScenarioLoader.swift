@@ -139,9 +139,12 @@ public struct ScenarioDocument: Sendable {
       sweep.axes.removeAll { overridden.contains($0.keyPath) }
       spec.sweep = sweep.axes.isEmpty ? nil : sweep
     }
+    // the platform and written costs of each decoded run: the scenario, or its sweep points
+    var runs = [(platform: spec.platform, costs: decoder.writtenCosts)]
     if !axes.isEmpty && problems.isEmpty {
       let base = root.removing("sweep")
       var points: [SweepPoint] = []
+      runs = []
       for (index, combination) in Self.combinations(axes, mode: decoder.sweepMode).enumerated() {
         var tree = base
         var assignments: [SweepAssignment] = []
@@ -159,12 +162,14 @@ public struct ScenarioDocument: Sendable {
         pointSpec.source = Self.source(tree, fileName, baseDirectory)
         problems += pointDecoder.diagnostics
         warnings += pointDecoder.warnings
+        runs.append((platform: pointSpec.platform, costs: pointDecoder.writtenCosts))
         points.append(SweepPoint(index: index, assignments: assignments, spec: pointSpec))
         if problems.count > 200 { break }
       }
       spec.points = points
     }
     if !problems.isEmpty { throw ScenarioError(diagnostics: problems) }
+    warnings += Self.unreadCostWarnings(runs)
     // every sweep point reads the same file: a warning about one place is said once
     var seen: Set<String> = []
     spec.source.warnings = warnings.filter { seen.insert($0).inserted }

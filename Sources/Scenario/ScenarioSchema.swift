@@ -200,6 +200,25 @@ public enum ScenarioSchema {
         out += row(e)
       }
     }
+    out += """
+
+      ## Which platforms read each cost
+
+      A platform reads only some of the costs (`PlatformKind.profileKeys`, declared beside the
+      code of each packet path; a test moves every cost on every platform and checks that the
+      list is exact). A cost that the scenario's `profile:` mapping, `--set profile.KEY` or a sweep
+      writes and that its platform never reads changes nothing: loading warns about it (a sweep
+      over platforms only when none of them reads it). Profile files state every cost and may
+      serve several platforms: their keys are not warned about.
+
+      | key | read on |
+      |---|---|
+
+      """
+    for key in CostProfile.settings.map(\.key) {
+      let on = PlatformKind.allCases.filter { $0.profileKeys.contains(key) }.map(\.rawValue)
+      out += "| `profile.\(key)` | \(on.isEmpty ? "none" : on.joined(separator: ", ")) |\n"
+    }
     return out
   }
 

@@ -19,6 +19,14 @@ enum FrontDomainShape {
     var perPacket: Int64
   }
 
+  /// The profile keys `build` reads on platform `kind` (besides those of the hops its caller
+  /// passes): the NAPI and interrupt costs, the backlog queues, the front domain's and the
+  /// routers' working sets.
+  static func profileKeys(_ kind: PlatformKind) -> [String] {
+    ["irq", "napi_poll", "napi_weight", "backlog"] + PathBuilder.footprintKeys(kind.front.kind)
+      + PathBuilder.footprintKeys(kind.routerKind) + PathBuilder.stageKeys(kind)
+  }
+
   /// Builds the shape with `link` naming the per-router queues (`vr0.venet.rx`).
   static func build(
     into b: PathBuilder, link: String, front: Hop, router: (Int) -> Hop, back: Hop,

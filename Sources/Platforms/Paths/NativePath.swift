@@ -5,6 +5,11 @@ import NetModel
 /// -> NIC TX ring -> wire. One RX queue on one core; the routers' tables are one kernel's
 /// table (the first router's).
 enum NativePath: PlatformPath {
+  static func profileKeys(_ kind: PlatformKind) -> [String] {
+    ["irq", "napi_poll", "driver_rx", "ip_forward", "driver_tx", "napi_weight"] + PathBuilder.fibKeys
+      + PathBuilder.stageKeys(kind)
+  }
+
   static func build(into b: PathBuilder) {
     let p = b.profile
     let kernel = b.domain(DomainConfig(name: "kernel", kind: .native, vcpus: 1))

@@ -45,6 +45,20 @@ import NetModel
 /// that runs the chain), whose buffer (`sink.rcvbuf`, a drop place) a receiver process per
 /// router (`iperf3-sN`, pinned to `host.udp_receiver_cpu`) drains one recvmsg at a time.
 enum NetnsPath: PlatformPath {
+  static func profileKeys(_ kind: PlatformKind) -> [String] {
+    let front: [String] =
+      switch kind {
+      case .netnsBridge: ["bridge"]
+      case .netnsRouter: ["fib_rules"]
+      default: []
+      }
+    return [
+      "veth_hop", "ip_forward", "sink_blackhole", "udp_deliver", "veth_ring", "veth_poll", "veth_per_byte",
+    ]
+      + ["napi_weight"] + front + PathBuilder.fibKeys + PathBuilder.softirqKeys + PathBuilder.senderKeys
+      + PathBuilder.udpSocketKeys + PathBuilder.footprintKeys(kind.routerKind) + PathBuilder.stageKeys(kind)
+  }
+
   /// One hop: a veth crossing into `place` and the work done there.
   struct Hop {
     var place: String

@@ -4,6 +4,11 @@ import NetModel
 /// container: IP forward -> venet -> host kernel: route -> NIC -> wire; the two-level
 /// scheduler is the host's (cfs).
 enum OpenVZPath: PlatformPath {
+  static func profileKeys(_ kind: PlatformKind) -> [String] {
+    ["driver_rx", "ip_forward", "venet_hop", "driver_tx"] + PathBuilder.fibKeys
+      + FrontDomainShape.profileKeys(kind)
+  }
+
   static func build(into b: PathBuilder) {
     let p = b.profile
     FrontDomainShape.build(

@@ -8,6 +8,11 @@ import SimCore
 protocol PlatformPath {
   /// Adds the platform's domains, rings, stages and connections to `b`.
   static func build(into b: PathBuilder)
+  /// The profile keys (`CostProfile.settings` names) the path reads when it builds platform
+  /// `kind` in any of its modes: the costs its file reads itself and those of the builder's
+  /// helpers it calls (`PathBuilder.fibKeys`, `softirqKeys` ...). `PlatformKind.profileKeys`
+  /// adds the host's and the result's; `ProfileKeyUseTests` checks every list against runs.
+  static func profileKeys(_ kind: PlatformKind) -> [String]
 }
 
 extension PlatformKind {
@@ -112,9 +117,21 @@ public final class PathBuilder {
   /// The NIC's interrupt throttling gap.
   public var moderation: SimDuration { .ns(spec.nic.interruptGapNs) }
 
+  /// The profile keys `fibCost` reads: the FIB lookup cost model's.
+  static let fibKeys = FIBCostModel.settings.map(\.key)
+
   /// Cycles of router r's FIB lookup (its algorithm and table).
   public func fibCost(router r: Int) -> Int64 {
     profile.fib.cycles(spec.routers[r].fib, spec.routers[r].table)
+  }
+
+  /// The profile keys `domain` reads for a domain of kind `kind`: its working set.
+  static func footprintKeys(_ kind: DomainKind) -> [String] {
+    switch kind {
+    case .dom0: ["dom0_footprint"]
+    case .guest, .container: ["guest_footprint"]
+    case .native: []
+    }
   }
 
   /// Adds a domain to the host, with its working set from the profile (`dom0_footprint` for
@@ -213,6 +230,9 @@ public final class PathBuilder {
     return d
   }
 
+  /// The profile keys `stage` reads on platform `kind`: Xen's event delivery on a Xen platform.
+  static func stageKeys(_ kind: PlatformKind) -> [String] { kind.isXen ? ["event_delivery"] : [] }
+
   /// A stage named `name` doing `does` (a few words for the path description) on `vcpu`,
   /// draining `inputs` in batches of at most `batch` into `output`.
   @discardableResult
@@ -233,11 +253,15 @@ public final class PathBuilder {
     return s
   }
 
+  /// The profile keys `softirqCPUs` reads.
+  static let softirqKeys = ["backlog", "netdev_budget", "dev_weight", "netdev_budget_time", "softirq_entry"]
+
   /// One NET_RX softirq per pCPU, each with its backlog (`backlog`, a drop place) and its
   /// ksoftirqd thread (a domain `ksoftirqd/k` pinned to CPU k, weight 256), bounded by the
   /// profile's `netdev_budget`, `dev_weight`, `netdev_budget_time` and costing `softirq_entry`
   /// per run.
   public func softirqCPUs() -> [SoftirqCPU] {
+    // the keys read here: `softirqKeys`
     if !softirqs.isEmpty { return softirqs }
     let p = profile
     let limit = Int64((Double(p.netdevBudgetTimeNs) * spec.host.clockGHz).rounded())
@@ -260,6 +284,12 @@ public final class PathBuilder {
     return s
   }
 
+  /// The profile keys `sender` reads, trafgen's and iperf3's (the result charges `generator_start`).
+  static let senderKeys = [
+    "linux_switch_refill", "generator_burst", "generator_user", "generator_system", "generator_syscall",
+    "generator_window", "generator_start", "udp_send_user", "udp_send_system", "udp_pacing", "udp_wakeup",
+  ]
+
   /// A generator `name` pinned to `cpu` (a domain of its own, weight 256) sending the flows of
   /// `routers` into segment `segment` of the CPU's softirq, with the profile's generator costs
   /// and send mode (`generator_burst`, `generator_window`).
@@ -269,6 +299,7 @@ public final class PathBuilder {
   /// A trafgen sender (every flow of its routers CBR, not iperf3) also has `generator_start`, its
   /// process's CPU outside the send loop per trial (`senderStartCycles`; the result charges it).
   public func sender(_ name: String, cpu: Int, routers r: Set<Int>, segment: Int) {
+    // the keys read here: `senderKeys`
     let p = profile
     var config = DomainConfig(name: name, kind: .native, vcpus: 1, affinity: [cpu])
     config.peerWarmupCycles = p.linuxSwitchRefill  // a switch from another sender: the refill
@@ -294,6 +325,11 @@ public final class PathBuilder {
     if trafgen { trafgenSenders += 1 }
   }
 
+  /// The profile keys `udpSockets` reads.
+  static let udpSocketKeys = [
+    "udp_rcvbuf", "udp_truesize", "udp_recv_user", "udp_recv_system", "udp_recv_wakeup",
+  ]
+
   /// The sink's UDP sockets (`host.generator: iperf3`): one per router, as the testbed runs one
   /// iperf3 server per router, each read by a receiver `iperf3-sN` (a domain of its own,
   /// weight 256) pinned to the scenario's `host.udp_receiver_cpu` (`PlatformSpec.udpReceiverCPU`,
@@ -301,6 +337,7 @@ public final class PathBuilder {
   /// bytes of `udp_truesize`-byte datagrams. Returns them (also in `sink.sockets`).
   @discardableResult
   public func udpSockets() -> [UDPSocket] {
+    // the keys read here: `udpSocketKeys`
     let p = profile
     let cpu = spec.udpReceiverCPU
     let capacity = UDPSocket.capacity(rcvbuf: p.udpRcvbuf, truesize: p.udpTruesize)

@@ -3,6 +3,13 @@ import NetModel
 /// VMware ESX: wire -> NIC -> VMkernel: device emulation -> vmxnet queue, clustered while the
 /// VM's packet rate is high -> guest: vmxnet + IP forward -> VMkernel: emulation -> NIC -> wire.
 enum VMwarePath: PlatformPath {
+  static func profileKeys(_ kind: PlatformKind) -> [String] {
+    [
+      "driver_rx", "vmk_emulation", "netfront_rx", "ip_forward", "netfront_tx", "guest_forward_penalty",
+      "driver_tx", "vmk_cluster_threshold", "vmk_cluster_interval",
+    ] + PathBuilder.fibKeys + FrontDomainShape.profileKeys(kind)
+  }
+
   static func build(into b: PathBuilder) {
     let p = b.profile
     FrontDomainShape.build(

@@ -22,6 +22,19 @@ import NetModel
 /// order is router i -> group i mod vCPUs); the NIC's receive queues (`host.nic.rx_queues`,
 /// RSS by flow) each have their own NAPI context on dom0 vCPU q mod vCPUs.
 enum XenSplitDriverPath: PlatformPath {
+  static func profileKeys(_ kind: PlatformKind) -> [String] {
+    [
+      "driver_rx", "vif_xmit", "napi_poll", "irq", "napi_weight", "vif_scan", "vif_queue",
+      "event_channel_upcall",
+      "event_channel_send", "netback_rx_per_packet", "netback_rx_per_byte", "netback_rx_per_batch",
+      "netback_rx_batch", "netfront_rx", "ip_forward", "guest_forward_penalty", "netfront_tx",
+      "netfront_rx_target_min", "netback_tx_per_packet", "netback_tx_per_batch", "netback_tx_batch",
+      "driver_tx",
+    ] + (kind == .xenBridge ? ["bridge", "bridge_flood_copy"] : []) + PathBuilder.fibKeys
+      + PathBuilder.footprintKeys(.dom0) + PathBuilder.footprintKeys(kind.routerKind)
+      + PathBuilder.stageKeys(kind)
+  }
+
   static func build(into b: PathBuilder) {
     let p = b.profile
     let n = b.routers

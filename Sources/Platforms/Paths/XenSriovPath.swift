@@ -9,6 +9,12 @@ import NetModel
 /// RSS, each queue's NAPI on the router's vCPU q mod vCPUs (so a multi-vCPU router forwards in
 /// parallel); the 82576's VFs have one queue pair (igbvf), the default.
 enum XenSriovPath: PlatformPath {
+  static func profileKeys(_ kind: PlatformKind) -> [String] {
+    ["vf_driver_rx", "ip_forward", "vf_driver_tx", "napi_poll", "sriov_injection", "irq", "napi_weight"]
+      + PathBuilder.fibKeys + PathBuilder.footprintKeys(.dom0) + PathBuilder.footprintKeys(kind.routerKind)
+      + PathBuilder.stageKeys(kind)
+  }
+
   static func build(into b: PathBuilder) {
     let p = b.profile
     b.domain(b.spec.dom0)
