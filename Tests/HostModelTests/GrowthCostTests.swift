@@ -4,7 +4,7 @@ import Testing
 @testable import HostModel
 
 /// The host costs that grow with the number of domains (working-set refill, scheduler time per
-/// decision, IPI latency) and the credit 4.1 / 4.3 rules, each against a schedule worked out by
+/// decision, IPI latency), a pCPU's exit from idle and the credit 4.1 / 4.3 rules, each against a schedule worked out by
 /// hand in the test. Test hosts run at 3 GHz (3 cycles = 1 ns); every other cost is 0
 /// (`ContextSwitchCosts.free` plus the mechanism under test), so times are exact to the ns.
 @Suite("Costs that grow with the domain count; credit 4.1 and 4.3")
@@ -115,6 +115,43 @@ struct GrowthCostTests {
     }
     #expect(run(ipi: 5_000) == (1_005_000, 2_005_000))
     #expect(run(ipi: 0) == (1_000_000, 2_000_000))
+  }
+
+  @Test("exit from idle: a pCPU that was idle is busy idle_exit before the vCPU runs, in no vCPU's work")
+  func idleExit() {
+    // idle_exit 30,000 cycles = 10 us, IPI 5 us. A (pinned to pCPU 0, idle at start) gets a
+    // 1 ms item from outside at 0: pCPU 0 leaves idle for 10 us, A runs 10 us ... 1.010 ms.
+    // Then A gives B (pinned to pCPU 1, idle) a 1 ms item: the tickle reaches pCPU 1 at
+    // 1.015 ms, pCPU 1 leaves idle until 1.025 ms, B is done at 2.025 ms. Over 10 ms each
+    // pCPU was busy 1.010 ms (its exit from idle and the item), each domain's useful work is
+    // the 1 ms item only. At 0 the same run ends at 1 ms and 2.005 ms.
+    func run(exit: Int64) -> (a: Int64, b: Int64, busy: [Double], useful: [Double]) {
+      var c = ContextSwitchCosts.free
+      c.ipiLatencyNs = 5_000
+      c.idleExitCycles = exit
+      let (sim, host) = makeHost(cpus: 2, scheduler: .credit(CreditOptions()), costs: c)
+      let a = host.addDomain(DomainConfig(name: "a", affinity: [0]))
+      let b = host.addDomain(DomainConfig(name: "b", affinity: [1]))
+      host.start()
+      let ra = Recorder(cost: cycles(.ms(1)))
+      let rb = Recorder(cost: cycles(.ms(1)))
+      ra.onFinish = { _, _ in b.vcpus[0].submit(rb, tag: 0, arg: 0) }
+      a.vcpus[0].submit(ra, tag: 0, arg: 0)
+      sim.run(until: SimTime(nanoseconds: 10_000_000))
+      let r = host.report()
+      return (
+        ra.finished.first?.1 ?? -1, rb.finished.first?.1 ?? -1, r.pcpus.map(\.busySeconds),
+        r.domains.map(\.usefulSeconds)
+      )
+    }
+    let on = run(exit: 30_000)
+    #expect(on.a == 1_010_000 && on.b == 2_025_000, "finish times \(on.a), \(on.b) ns")
+    for k in 0..<2 {
+      #expect(abs(on.busy[k] - 1.010e-3) < 1e-12, "pCPU \(k) busy \(on.busy[k]) s")
+      #expect(abs(on.useful[k] - 1e-3) < 1e-12, "domain \(k) useful \(on.useful[k]) s")
+    }
+    let off = run(exit: 0)
+    #expect(off.a == 1_000_000 && off.b == 2_005_000, "finish times at 0: \(off.a), \(off.b) ns")
   }
 
   /// A CPU-bound hog pinned to pCPU 0 of 4, three domains that never run, and a waker W whose
