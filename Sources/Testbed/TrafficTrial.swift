@@ -37,6 +37,8 @@ public final class TrafficTrial: @unchecked Sendable {
   public var path: TrialPath = .platform
   /// CPUs each given a CPU hog (a busy loop of its own, pinned) for every trial's window.
   public var hogCPUs: [Int] = []
+  /// Whether the run has said that the measured host has no cpuidle residency to read.
+  var saidNoCPUIdle = false
   /// The program run as `PROGRAM testbed _send` for Poisson and on-off flows: this vrsim.
   public var senderProgram = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
@@ -597,6 +599,19 @@ public final class TrafficTrial: @unchecked Sendable {
         $0 + Double(d($1).txDropped)
       }
       add("vr\(i)", .ringDroppedPps, (Double(d(ports.rx).rxDropped) + peerDropped) / seconds)
+    }
+    // The exact busy share of each CPU over the same two snapshots as `utilisation` (cpuidle's
+    // idle residency, read on each CPU: not tick-sampled), after every other row so that those
+    // stay as they were. Absent, and said once per run, when the host has no cpuidle driver.
+    if let ia = after.cpuIdle, let ib = before.cpuIdle {
+      for (k, (x, y)) in zip(ia, ib).enumerated() {
+        if let busy = x.busyShare(since: y) { add("pcpu\(k)", .busyExact, busy) }
+      }
+    } else if !saidNoCPUIdle {
+      saidNoCPUIdle = true
+      TestbedCommon.note(
+        "no cpuidle residency (/sys/devices/system/cpu/cpuN/cpuidle) on the measured host: no busy_exact rows"
+      )
     }
     return m
   }
