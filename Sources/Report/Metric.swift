@@ -224,6 +224,14 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     "softirq", "fraction",
     "Share of one pCPU's time in softirq, where forwarding over veth runs (simulated on the netns platforms)."
   )
+  /// An iperf3 process's time on a CPU over a testbed trial's window (the difference of its
+  /// /proc/PID/schedstat run time, sum_exec_runtime, at the window's two counter snapshots),
+  /// per second of the window; scope `gen<k>` (client k) or `iperf3-s<r>` (router r's server).
+  /// Unlike `cpu` (getrusage over the whole test), over the same window as the CPU rows.
+  public static let processWindowCPU = Metric(
+    "process_window_cpu", "pCPU",
+    "An iperf3 process's time on a CPU (/proc/PID/schedstat) over a testbed trial's window, per second of it (scope gen<k> or iperf3-s<r>); measured only.",
+    measuredOnly: true)
   /// Busy share of one CPU from its idle states' residency (scope `pcpuN`): the window minus
   /// the time cpuidle counted the CPU in any idle state
   /// (`/sys/devices/system/cpu/cpuN/cpuidle/stateK/time`, microseconds, summed over K), over
@@ -441,7 +449,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     loadAverage, cpuWindow, cpuUserSeconds, cpuSystemSeconds, cpuSoftirqSeconds, cpuStealSeconds,
     netTxSoftirqs,
     softnetProcessedPps, hostSwitches, generatorCPUSeconds, generatorCPU, threadRunTime, threadWaitTime,
-    threadTimeslices, threadCPU, threadSwitches, ringDroppedPps, cpuPerPacket, udpRcvbufErrors,
+    threadTimeslices, threadCPU, processWindowCPU, threadSwitches, ringDroppedPps, cpuPerPacket,
+    udpRcvbufErrors,
     udpInDatagrams,
     udpInErrors, udpNoPorts, udpRcvbuf, processUser, processSystem,
   ]
