@@ -68,8 +68,9 @@ public struct CounterSnapshot: Sendable {
   public var cpu: CPUCounters
   /// namespace -> Udp MIB field -> value (UdpRcvbufErrors, InDatagrams, ...).
   public var udp: [String: [String: UInt64]] = [:]
-  /// Per CPU: its idle states' residency, read on the CPU itself; nil when the host has no
-  /// cpuidle directory for some CPU (no cpuidle driver): the exact busy rows are then absent.
+  /// Per CPU: its idle states' residency, read on the CPU itself at the snapshot's start
+  /// (before the `ip` reads; `time` is taken at the end); nil when the host has no cpuidle
+  /// directory for some CPU (no cpuidle driver): the exact busy rows are then absent.
   public var cpuIdle: [CPUIdleReading]? = nil
 }
 
@@ -165,6 +166,15 @@ public struct CounterReader: Sendable {
 
   /// Reads everything for `namespaces`.
   public func snapshot(namespaces: [String]) throws -> CounterSnapshot {
+    // The idle residency first, at the snapshot's start: the `ip` reads below take tens to
+    // hundreds of milliseconds on a busy machine, and a trial's window is meant to start and
+    // end where the snapshots are taken (the other CPU rows keep their place, at the end).
+    let on = cpuHost.map { $0.runner(local: runner) } ?? runner
+    let cpus =
+      cpuHost == nil
+      ? Self.readCPU().total.count
+      : Self.parseCPU(stat: try on.check(["cat", "/proc/stat"]), softirqs: "", softnet: "").total.count
+    let idle = try Self.readCPUIdle(on: on, cpus: cpus)
     var links: [String: LinkCounters] = [:]
     var ip: [String: [String: UInt64]] = [:]
     var udp: [String: [String: UInt64]] = [:]
@@ -185,8 +195,6 @@ public struct CounterReader: Sendable {
     } else {
       cpu = Self.readCPU()
     }
-    let on = cpuHost.map { $0.runner(local: runner) } ?? runner
-    let idle = try Self.readCPUIdle(on: on, cpus: cpu.total.count)
     return CounterSnapshot(
       time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle)
   }

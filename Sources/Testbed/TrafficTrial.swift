@@ -440,15 +440,15 @@ public final class TrafficTrial: @unchecked Sendable {
     }
     sleep(until: lead)
     // each iperf3 process's run time (single-threaded: its schedstat) at the window's edges,
-    // just after each snapshot, whose time is taken at its end
+    // just before each snapshot, beside its first read (the idle residency)
     let processes =
       clients.enumerated().map { ("gen\($0.offset)", $0.element.process.processIdentifier) }
       + servers.enumerated().map { ("iperf3-s\($0.offset)", $0.element.process.processIdentifier) }
-    let before = try reader.snapshot(namespaces: plan.namespaces)
     let runBefore = processes.map { ThreadSched.read($0.1)?.runNs }
+    let before = try reader.snapshot(namespaces: plan.namespaces)
     sleep(until: seconds - lead)
-    let after = try reader.snapshot(namespaces: plan.namespaces)
     let runAfter = processes.map { ThreadSched.read($0.1)?.runNs }
+    let after = try reader.snapshot(namespaces: plan.namespaces)
     let window = Double(after.time &- before.time) * 1e-9
     let outputs = wait(clients, deadline: seconds * 3 + 10)
     let serverOutputs = wait(servers, deadline: 3)
@@ -485,10 +485,16 @@ public final class TrafficTrial: @unchecked Sendable {
     for (r, out) in serverOutputs.enumerated() {
       if let b = (try? IperfProcessFigures.parse(out))?.receiveBuffer { add("iperf3-s\(r)", .udpRcvbuf, b) }
     }
-    // over the window of the CPU rows (the snapshots' times), beside getrusage's whole test
+    // over the window of the exact busy rows (the snapshots' starts), beside getrusage's
+    // whole test
+    var idleWindow = window
+    if let x = after.cpuIdle?.first, let y = before.cpuIdle?.first, x.timeNs > y.timeNs {
+      idleWindow = Double(x.timeNs - y.timeNs) * 1e-9
+    }
     for (i, (scope, _)) in processes.enumerated() {
       if let x = runAfter[i], let y = runBefore[i], x >= y {
-        add(scope, .processWindowCPU, Double(x - y) * 1e-9 / max(window, 1e-3))
+        let run: Double = Double(x - y) * 1e-9
+        add(scope, .processWindowCPU, run / max(idleWindow, 1e-3))
       }
     }
     return rows
