@@ -69,7 +69,7 @@ public struct CounterSnapshot: Sendable {
   /// namespace -> Udp MIB field -> value (UdpRcvbufErrors, InDatagrams, ...).
   public var udp: [String: [String: UInt64]] = [:]
   /// Per CPU: its idle states' residency, read on the CPU itself at the snapshot's start
-  /// (before the `ip` reads; `time` is taken at the end); nil when the host has no cpuidle
+  /// (just after /proc/stat, before the `ip` reads; `time` is taken at the end); nil when the host has no cpuidle
   /// directory for some CPU (no cpuidle driver): the exact busy rows are then absent.
   public var cpuIdle: [CPUIdleReading]? = nil
 }
@@ -166,15 +166,21 @@ public struct CounterReader: Sendable {
 
   /// Reads everything for `namespaces`.
   public func snapshot(namespaces: [String]) throws -> CounterSnapshot {
-    // The idle residency first, at the snapshot's start: the `ip` reads below take tens to
-    // hundreds of milliseconds on a busy machine, and a trial's window is meant to start and
-    // end where the snapshots are taken (the other CPU rows keep their place, at the end).
+    // The CPU counters first, at the snapshot's start, /proc/stat and the idle residency
+    // together: the `ip` reads below take tens to hundreds of milliseconds on a busy machine
+    // (read before them, the after-snapshot's CPU counters fell after an iperf3 trial's
+    // senders had stopped, an idle tail in every CPU row), and a trial's window is meant to
+    // start and end where its snapshots are taken.
+    let cpu: CPUCounters
     let on = cpuHost.map { $0.runner(local: runner) } ?? runner
-    let cpus =
-      cpuHost == nil
-      ? Self.readCPU().total.count
-      : Self.parseCPU(stat: try on.check(["cat", "/proc/stat"]), softirqs: "", softnet: "").total.count
-    let idle = try Self.readCPUIdle(on: on, cpus: cpus)
+    if cpuHost != nil {
+      cpu = Self.parseCPU(
+        stat: try on.check(["cat", "/proc/stat"]), softirqs: try on.check(["cat", "/proc/softirqs"]),
+        softnet: try on.check(["cat", "/proc/net/softnet_stat"]))
+    } else {
+      cpu = Self.readCPU()
+    }
+    let idle = try Self.readCPUIdle(on: on, cpus: cpu.total.count)
     var links: [String: LinkCounters] = [:]
     var ip: [String: [String: UInt64]] = [:]
     var udp: [String: [String: UInt64]] = [:]
@@ -185,15 +191,6 @@ public struct CounterReader: Sendable {
       let snmp = try on.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"])
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
       udp[ns] = Self.parseSNMP(snmp, table: "Udp")
-    }
-    let cpu: CPUCounters
-    if let cpuHost {
-      let on = cpuHost.runner(local: runner)
-      cpu = Self.parseCPU(
-        stat: try on.check(["cat", "/proc/stat"]), softirqs: try on.check(["cat", "/proc/softirqs"]),
-        softnet: try on.check(["cat", "/proc/net/softnet_stat"]))
-    } else {
-      cpu = Self.readCPU()
     }
     return CounterSnapshot(
       time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle)

@@ -440,7 +440,7 @@ public final class TrafficTrial: @unchecked Sendable {
     }
     sleep(until: lead)
     // each iperf3 process's run time (single-threaded: its schedstat) at the window's edges,
-    // just before each snapshot, beside its first read (the idle residency)
+    // just before each snapshot, beside its first reads (/proc/stat, the idle residency)
     let processes =
       clients.enumerated().map { ("gen\($0.offset)", $0.element.process.processIdentifier) }
       + servers.enumerated().map { ("iperf3-s\($0.offset)", $0.element.process.processIdentifier) }
@@ -485,7 +485,7 @@ public final class TrafficTrial: @unchecked Sendable {
     for (r, out) in serverOutputs.enumerated() {
       if let b = (try? IperfProcessFigures.parse(out))?.receiveBuffer { add("iperf3-s\(r)", .udpRcvbuf, b) }
     }
-    // over the window of the exact busy rows (the snapshots' starts), beside getrusage's
+    // over the window of the CPU rows (the snapshots' starts), beside getrusage's
     // whole test
     var idleWindow = window
     if let x = after.cpuIdle?.first, let y = before.cpuIdle?.first, x.timeNs > y.timeNs {
