@@ -61,6 +61,24 @@ import Testing
     #expect(s.contains("state*/time"))
   }
 
+  /// A snapshot reads the idle residency (one pinned `taskset -c K` per CPU of this machine's
+  /// /proc/stat) before any namespace's `ip` read, and keeps what it read; a host whose
+  /// script prints only the time (no cpuidle) gives an absent residency.
+  @Test func snapshotReadsTheResidencyFirst() throws {
+    let cpus = CounterReader.readCPU().total.count
+    let withIdle = RecordingRunner(idle: true)
+    let s = try CounterReader(runner: withIdle).snapshot(namespaces: ["a", "b"])
+    let argv = withIdle.commands()
+    let tasksets = argv.indices.filter { argv[$0].first == "taskset" }
+    let ips = argv.indices.filter { argv[$0].first == "ip" }
+    #expect(tasksets.count == cpus)
+    #expect(ips.count == 4, "two reads per namespace")
+    #expect((tasksets.max() ?? 0) < (ips.min() ?? 0), "\(argv)")
+    #expect(s.cpuIdle == Array(repeating: CPUIdleReading(timeNs: 5_000, residencyUs: 30), count: cpus))
+    let none = try CounterReader(runner: RecordingRunner(idle: false)).snapshot(namespaces: ["a"])
+    #expect(none.cpuIdle == nil)
+  }
+
   /// The model's busy_exact on netns-direct with iperf3-like UDP at 20 kp/s, receiver on CPU 1,
   /// from the paper-2012 profile's declared costs at the default 3.06 GHz (see NetnsUDPTests):
   /// CPU 0 runs the sender (5000 cycles per datagram), one NET_RX entry (300) and the softirq
@@ -82,5 +100,34 @@ import Testing
     let cpu1 = 20_000 * 4_000 / 3.06e9
     #expect(abs(b0 - cpu0) / cpu0 < 0.01, "CPU 0 \(b0) vs \(cpu0)")
     #expect(abs(b1 - cpu1) / cpu1 < 0.01, "CPU 1 \(b1) vs \(cpu1)")
+  }
+}
+
+/// Answers the snapshot's commands with fixed texts and records them: `ip` link reads an empty
+/// list, the idle-residency script the time 5,000 ns and two states of 10 and 20 us (or, without
+/// `idle`, only the time).
+final class RecordingRunner: CommandRunner, @unchecked Sendable {
+  let idle: Bool
+  private let lock = NSLock()
+  private var seen: [[String]] = []
+
+  init(idle: Bool) { self.idle = idle }
+
+  func commands() -> [[String]] {
+    lock.lock()
+    defer { lock.unlock() }
+    return seen
+  }
+
+  func run(_ argv: [String], input: String?) throws -> CommandResult {
+    lock.lock()
+    seen.append(argv)
+    lock.unlock()
+    if argv.first == "taskset" {
+      let states = idle ? "/s/state0/time 10\n/s/state1/time 20\n" : ""
+      return CommandResult(status: 0, stdout: "5000\n" + states, stderr: "")
+    }
+    if argv.contains("link") { return CommandResult(status: 0, stdout: "[]", stderr: "") }
+    return CommandResult(status: 0, stdout: "", stderr: "")
   }
 }
