@@ -2,7 +2,7 @@
 # The netns UDP model's CPU rows against the exact per-CPU busy share (busy_exact: cpuidle's
 # idle-state residency, read on each CPU; validation/netns-udp-validation.md, "The exact CPU
 # counter"), beside /proc/stat's tick-sampled rows, on the sets measured with it:
-#   VRSIM=.build/release/vrsim /work/notes/quiet-run --max 600 -- bash validation/netns-udp-measure.sh 2026-12-06-exact
+#   VRSIM=.build/release/vrsim bash validation/netns-udp-measure.sh 2026-12-06-exact
 # (the measurement; not repeated here). This script reproduces the tables from the committed files:
 #   VRSIM=path/to/vrsim bash validation/netns-udp-exact.sh [OUTDIR]     (release build: about 1 min)
 set -eu
