@@ -68,8 +68,8 @@ public struct CounterSnapshot: Sendable {
   public var cpu: CPUCounters
   /// namespace -> Udp MIB field -> value (UdpRcvbufErrors, InDatagrams, ...).
   public var udp: [String: [String: UInt64]] = [:]
-  /// Per CPU: its idle states' residency, read on the CPU itself at the snapshot's start
-  /// (just after /proc/stat, before the `ip` reads; `time` is taken at the end); nil when the host has no cpuidle
+  /// Per CPU: its idle states' residency, read on the CPU itself just after /proc/stat (see
+  /// `CounterReader.snapshot(namespaces:cpuFirst:)`); nil when the host has no cpuidle
   /// directory for some CPU (no cpuidle driver): the exact busy rows are then absent.
   public var cpuIdle: [CPUIdleReading]? = nil
 }
@@ -164,23 +164,27 @@ public struct CounterReader: Sendable {
     self.init(runner: runner, hostOf: { p.host(ofNamespace: $0) }, cpuHost: plan.setup.roles.target(.dut))
   }
 
-  /// Reads everything for `namespaces`.
-  public func snapshot(namespaces: [String]) throws -> CounterSnapshot {
-    // The CPU counters first, at the snapshot's start, /proc/stat and the idle residency
-    // together: the `ip` reads below take tens to hundreds of milliseconds on a busy machine
-    // (read before them, the after-snapshot's CPU counters fell after an iperf3 trial's
-    // senders had stopped, an idle tail in every CPU row), and a trial's window is meant to
-    // start and end where its snapshots are taken.
-    let cpu: CPUCounters
+  /// Reads everything for `namespaces`. The CPU counters (/proc/stat, /proc/softirqs, softnet,
+  /// the idle residency) are read together, after the namespaces' `ip` reads (as the trafgen
+  /// trials' window and the profiles' `testbed_window_extra` fitted on it assume), or with
+  /// `cpuFirst` before them: those reads take tens to hundreds of milliseconds on a busy
+  /// machine, and an iperf3 trial's window is meant to end where its after-snapshot starts
+  /// (read last, its CPU counters fell after the senders had stopped: an idle tail in every
+  /// CPU row).
+  public func snapshot(namespaces: [String], cpuFirst: Bool = false) throws -> CounterSnapshot {
     let on = cpuHost.map { $0.runner(local: runner) } ?? runner
-    if cpuHost != nil {
-      cpu = Self.parseCPU(
-        stat: try on.check(["cat", "/proc/stat"]), softirqs: try on.check(["cat", "/proc/softirqs"]),
-        softnet: try on.check(["cat", "/proc/net/softnet_stat"]))
-    } else {
-      cpu = Self.readCPU()
+    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?) {
+      let cpu: CPUCounters
+      if cpuHost != nil {
+        cpu = Self.parseCPU(
+          stat: try on.check(["cat", "/proc/stat"]), softirqs: try on.check(["cat", "/proc/softirqs"]),
+          softnet: try on.check(["cat", "/proc/net/softnet_stat"]))
+      } else {
+        cpu = Self.readCPU()
+      }
+      return (cpu, try Self.readCPUIdle(on: on, cpus: cpu.total.count))
     }
-    let idle = try Self.readCPUIdle(on: on, cpus: cpu.total.count)
+    let first = cpuFirst ? try readCPU() : nil
     var links: [String: LinkCounters] = [:]
     var ip: [String: [String: UInt64]] = [:]
     var udp: [String: [String: UInt64]] = [:]
@@ -192,6 +196,7 @@ public struct CounterReader: Sendable {
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
       udp[ns] = Self.parseSNMP(snmp, table: "Udp")
     }
+    let (cpu, idle) = try first ?? readCPU()
     return CounterSnapshot(
       time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle)
   }

@@ -445,10 +445,10 @@ public final class TrafficTrial: @unchecked Sendable {
       clients.enumerated().map { ("gen\($0.offset)", $0.element.process.processIdentifier) }
       + servers.enumerated().map { ("iperf3-s\($0.offset)", $0.element.process.processIdentifier) }
     let runBefore = processes.map { ThreadSched.read($0.1)?.runNs }
-    let before = try reader.snapshot(namespaces: plan.namespaces)
+    let before = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true)
     sleep(until: seconds - lead)
     let runAfter = processes.map { ThreadSched.read($0.1)?.runNs }
-    let after = try reader.snapshot(namespaces: plan.namespaces)
+    let after = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true)
     let window = Double(after.time &- before.time) * 1e-9
     let outputs = wait(clients, deadline: seconds * 3 + 10)
     let serverOutputs = wait(servers, deadline: 3)

@@ -61,13 +61,18 @@ import Testing
     #expect(s.contains("state*/time"))
   }
 
-  /// A snapshot reads the idle residency (one pinned `taskset -c K` per CPU of this machine's
-  /// /proc/stat) before any namespace's `ip` read, and keeps what it read; a host whose
-  /// script prints only the time (no cpuidle) gives an absent residency.
-  @Test func snapshotReadsTheResidencyFirst() throws {
+  /// A snapshot with `cpuFirst` (iperf3 trials) reads the idle residency (one pinned `taskset
+  /// -c K` per CPU of this machine's /proc/stat) before any namespace's `ip` read, without it
+  /// (trafgen trials, as before) after them; it keeps what it read; a host whose script prints
+  /// only the time (no cpuidle) gives an absent residency.
+  @Test func snapshotReadsTheResidencyFirstOrLast() throws {
     let cpus = CounterReader.readCPU().total.count
+    let last = RecordingRunner(idle: true)
+    _ = try CounterReader(runner: last).snapshot(namespaces: ["a"])
+    let order = last.commands().map { $0.first ?? "" }
+    #expect(order == ["ip", "ip"] + Array(repeating: "taskset", count: cpus))
     let withIdle = RecordingRunner(idle: true)
-    let s = try CounterReader(runner: withIdle).snapshot(namespaces: ["a", "b"])
+    let s = try CounterReader(runner: withIdle).snapshot(namespaces: ["a", "b"], cpuFirst: true)
     let argv = withIdle.commands()
     let tasksets = argv.indices.filter { argv[$0].first == "taskset" }
     let ips = argv.indices.filter { argv[$0].first == "ip" }
