@@ -47,6 +47,11 @@ public enum SimulatedMetrics {
       add(m.name, .softirq, m.softirq)
       add(m.name, .netRxSoftirqs, m.netRxSoftirqsPerSecond)
     }
+    // the testbed's exact (cpuidle) busy share is the same quantity as utilisation, without
+    // /proc/stat's tick sampling: the netns platforms, which the testbed measures, give both
+    if r.cpuModes != nil {
+      for (i, u) in r.pcpuUtilisation.enumerated() { add("pcpu\(i)", .busyExact, u) }
+    }
     for name in r.cpuShare.keys.sorted() { add(name, .cpu, r.cpuShare[name]!) }
     for p in r.processes ?? [] {
       add(p.name, .processUser, p.user)
