@@ -537,7 +537,10 @@ public final class Host: EventHandler {
       v.wokeAt = -1
     }
     var cost: Int64 = decisionNs
-    if cur < 0 { cost &+= idleExitNs }
+    if cur < 0 && idleExitNs > 0 {
+      cost &+= idleExitNs
+      v.idleExitNs &+= idleExitNs
+    }
     if workingSet {
       v.warmupRemaining &+= refillNs(domain: v.domainIndex)
       runningCount[v.domainIndex] += 1

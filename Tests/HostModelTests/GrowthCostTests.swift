@@ -123,9 +123,9 @@ struct GrowthCostTests {
     // 1 ms item from outside at 0: pCPU 0 leaves idle for 10 us, A runs 10 us ... 1.010 ms.
     // Then A gives B (pinned to pCPU 1, idle) a 1 ms item: the tickle reaches pCPU 1 at
     // 1.015 ms, pCPU 1 leaves idle until 1.025 ms, B is done at 2.025 ms. Over 10 ms each
-    // pCPU was busy 1.010 ms (its exit from idle and the item), each domain's useful work is
-    // the 1 ms item only. At 0 the same run ends at 1 ms and 2.005 ms.
-    func run(exit: Int64) -> (a: Int64, b: Int64, busy: [Double], useful: [Double]) {
+    // pCPU was busy 1.010 ms (its exit from idle and the item), each domain ran (and did useful
+    // work) for the 1 ms item only. At 0 the same run ends at 1 ms and 2.005 ms.
+    func run(exit: Int64) -> (a: Int64, b: Int64, busy: [Double], useful: [Double], ran: [Double]) {
       var c = ContextSwitchCosts.free
       c.ipiLatencyNs = 5_000
       c.idleExitCycles = exit
@@ -141,7 +141,7 @@ struct GrowthCostTests {
       let r = host.report()
       return (
         ra.finished.first?.1 ?? -1, rb.finished.first?.1 ?? -1, r.pcpus.map(\.busySeconds),
-        r.domains.map(\.usefulSeconds)
+        r.domains.map(\.usefulSeconds), r.domains.map(\.cpuSeconds)
       )
     }
     let on = run(exit: 30_000)
@@ -149,6 +149,7 @@ struct GrowthCostTests {
     for k in 0..<2 {
       #expect(abs(on.busy[k] - 1.010e-3) < 1e-12, "pCPU \(k) busy \(on.busy[k]) s")
       #expect(abs(on.useful[k] - 1e-3) < 1e-12, "domain \(k) useful \(on.useful[k]) s")
+      #expect(abs(on.ran[k] - 1e-3) < 1e-12, "domain \(k) ran \(on.ran[k]) s")
     }
     let off = run(exit: 0)
     #expect(off.a == 1_000_000 && off.b == 2_005_000, "finish times at 0: \(off.a), \(off.b) ns")
