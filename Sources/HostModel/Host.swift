@@ -198,6 +198,11 @@ public final class Host: EventHandler {
   /// Number of scheduling decisions taken since the last statistics reset.
   public var schedulingDecisions: UInt64 { decisions }
 
+  /// Seconds pCPU `p` spent leaving idle (`ContextSwitchCosts.idleExitCycles`) since the
+  /// statistics window began: part of its busy time, in no vCPU's (an exit under way at the
+  /// window's start or end counts whole in the window it began in).
+  public func idleExitSeconds(pcpu p: Int) -> Double { Double(pcpus[p].idleExitNs) * 1e-9 }
+
   // MARK: - Services for schedulers
 
   /// The vCPU id running on pCPU `p`, or -1 when it is idle.
@@ -540,6 +545,7 @@ public final class Host: EventHandler {
     if cur < 0 && idleExitNs > 0 {
       cost &+= idleExitNs
       v.idleExitNs &+= idleExitNs
+      pcpus[p].idleExitNs &+= idleExitNs
     }
     if workingSet {
       v.warmupRemaining &+= refillNs(domain: v.domainIndex)

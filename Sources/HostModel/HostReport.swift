@@ -122,6 +122,7 @@ extension Host {
     decisions = 0
     for p in 0..<pcpus.count {
       pcpus[p].busyNs = 0
+      pcpus[p].idleExitNs = 0
       pcpus[p].switchNs = max(0, pcpus[p].switchEnd &- now)
       pcpus[p].switches = 0
     }

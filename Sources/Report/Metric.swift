@@ -240,7 +240,8 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
   /// idle period is open at the read. Resolution: 1 us per idle period and the reads' clock
   /// (`date +%s%N`), about 1e-5 of a 1 s window. It counts as busy the idle loop's own work
   /// outside the idle states (entry, exit, timer programming), which /proc/stat counts idle.
-  /// The model's value is its `utilisation` (netns platforms).
+  /// The model's value (netns platforms) is its `utilisation` plus the pCPU's exits from idle
+  /// (`profile.idle_exit`), which `utilisation` leaves out as /proc/stat does.
   public static let busyExact = Metric(
     "busy_exact", "share of a CPU",
     "Busy share of one pCPU from cpuidle's idle-state residency over the same window as utilisation: not tick-sampled (simulated on the netns platforms)."
