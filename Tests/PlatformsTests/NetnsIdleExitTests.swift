@@ -33,7 +33,8 @@ struct NetnsIdleExitTests {
     for (k, (work, exit)) in expect.enumerated() {
       let u = rate * work / Self.clock
       let e = rate * (work + exit) / Self.clock
-      #expect(abs(r.pcpuUtilisation[k] - u) / u < 0.005, "CPU \(k) utilisation \(r.pcpuUtilisation[k]) vs \(u)")
+      #expect(
+        abs(r.pcpuUtilisation[k] - u) / u < 0.005, "CPU \(k) utilisation \(r.pcpuUtilisation[k]) vs \(u)")
       #expect(abs(exact[k] - e) / e < 0.005, "CPU \(k) busy_exact \(exact[k]) vs \(e)")
     }
     let server = try #require(r.processes?.first { $0.name == "iperf3-s0" })
