@@ -51,15 +51,19 @@ for path in sys.argv[1:]:
         print(f"| {name} | {g(('pcpu0','utilisation')):.3f} | {g(('pcpu0','busy_exact')):.3f} | {w0:.3f} | {c0:.3f} "
               f"| {g(('pcpu1','utilisation')):.3f} | {g(('pcpu1','busy_exact')):.3f} | {w1:.3f} | {c1:.3f} |")
 PY
+# Validates measured set $1 with profile $2 under scheduler $3 (simulated rows in $OUT/$4.csv) and prints
+# its table, titled $5, with the rule from the identification set.
+table() {
+  "$VRSIM" validate "$1" --profile "$2" "${RUN[@]}" --set scheduler.kind=$3 --jobs 2 --format csv >"$OUT/$4.csv"
+  echo
+  echo "$5; the rule from $ID:"
+  echo
+  python3 scripts/netns-udp-validation-table.py "$1" "$OUT/$4.csv" "$ID"
+}
 for kind in cfs eevdf; do
   profile=scenarios/profiles/netns-udp-v1300-wake-fit.yaml
   [ $kind = eevdf ] && profile=scenarios/profiles/netns-udp-v1300-eevdf-wake-fit.yaml
-  "$VRSIM" validate "$HO" --profile $profile "${RUN[@]}" --set scheduler.kind=$kind --jobs 2 --format csv \
-    >"$OUT/udp-heldout-exact-$kind.csv"
-  echo
-  echo "UDP held out ($HO), $profile, scheduler $kind; the rule from $ID:"
-  echo
-  python3 scripts/netns-udp-validation-table.py "$HO" "$OUT/udp-heldout-exact-$kind.csv" "$ID"
+  table "$HO" $profile $kind udp-heldout-exact-$kind "UDP held out ($HO), $profile, scheduler $kind"
 done
 # The exit from idle (profile.idle_exit; validation/netns-udp-validation.md, "The exit from idle"):
 # busy_exact on the receiver's CPU is 1.8-2.0x the receiver's own time. One key fitted on this new
@@ -86,19 +90,10 @@ for kind in cfs eevdf; do
     "$VRSIM" calibrate "$ID" --profile $base --fit profile.idle_exit --train "$TRAIN" "${RUN[@]}" \
       --set scheduler.kind=$kind --set profile.ipi_latency=$ipi --set profile.idle_exit=20000cycles --budget 30 \
       --restarts 1 --jobs 2 --quiet --checkpoint "$OUT/$name-ipi$ipi.checkpoint" --out $out --report $report
-    "$VRSIM" validate "$ID" --profile $out "${RUN[@]}" --set scheduler.kind=$kind --jobs 2 --format csv \
-      >"$OUT/udp-identify-exact-$kind-idle-ipi$ipi.csv"
-    echo
-    echo "Training set ($ID), idle_exit fitted, ipi_latency $ipi, scheduler $kind ($out):"
-    echo
-    python3 scripts/netns-udp-validation-table.py "$ID" "$OUT/udp-identify-exact-$kind-idle-ipi$ipi.csv" "$ID"
+    table "$ID" $out $kind udp-identify-exact-$kind-idle-ipi$ipi \
+      "Training set ($ID), idle_exit fitted, ipi_latency $ipi, scheduler $kind ($out)"
   done
-  "$VRSIM" validate "$HO" --profile scenarios/profiles/$name.yaml "${RUN[@]}" --set scheduler.kind=$kind --jobs 2 \
-    --format csv >"$OUT/udp-heldout-exact-$kind-idle.csv"
-  echo
-  echo "UDP held out ($HO), scenarios/profiles/$name.yaml (idle_exit fitted, ipi_latency 0), scheduler $kind;"
-  echo "the rule from $ID:"
-  echo
-  python3 scripts/netns-udp-validation-table.py "$HO" "$OUT/udp-heldout-exact-$kind-idle.csv" "$ID"
+  table "$HO" scenarios/profiles/$name.yaml $kind udp-heldout-exact-$kind-idle \
+    "UDP held out ($HO), scenarios/profiles/$name.yaml (idle_exit fitted, ipi_latency 0), scheduler $kind"
 done
 echo "outputs in $OUT" >&2

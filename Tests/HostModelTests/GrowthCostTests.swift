@@ -89,24 +89,31 @@ struct GrowthCostTests {
     #expect(host.schedulingDecisions == 5, "the 4 above and the block at the end")
   }
 
+  /// A (pinned to pCPU 0) is given a 1 ms item from outside at 0; when it finishes it gives B
+  /// (pinned to pCPU 1, idle) a 1 ms item. Runs 10 ms with `costs` (traced) and returns the
+  /// host and both recorders.
+  static func handOver(_ costs: ContextSwitchCosts) -> (host: Host, a: Recorder, b: Recorder) {
+    let (sim, host) = makeHost(cpus: 2, scheduler: .credit(CreditOptions()), costs: costs)
+    host.enableTrace()
+    let a = host.addDomain(DomainConfig(name: "a", affinity: [0]))
+    let b = host.addDomain(DomainConfig(name: "b", affinity: [1]))
+    host.start()
+    let ra = Recorder(cost: cycles(.ms(1)))
+    let rb = Recorder(cost: cycles(.ms(1)))
+    ra.onFinish = { _, _ in b.vcpus[0].submit(rb, tag: 0, arg: 0) }
+    a.vcpus[0].submit(ra, tag: 0, arg: 0)
+    sim.run(until: SimTime(nanoseconds: 10_000_000))
+    return (host, ra, rb)
+  }
+
   @Test("IPI latency L delays a vCPU woken from another pCPU by L, not one woken from outside")
   func ipiLatency() {
-    // A (pinned to pCPU 0) is given a 1 ms item from outside at 0: no IPI, it runs at 0. When
-    // it finishes it gives B (pinned to pCPU 1, idle) a 1 ms item: the tickle travels to pCPU
-    // 1 for L = 5 us, so B switches in at 1 ms + 5 us and is done at 2 ms + 5 us.
+    // A's item comes from outside: no IPI, it runs at 0. B's tickle travels to pCPU 1 for
+    // L = 5 us, so B switches in at 1 ms + 5 us and is done at 2 ms + 5 us.
     func run(ipi: Int64) -> (switchIn: Int64, done: Int64) {
       var c = ContextSwitchCosts.free
       c.ipiLatencyNs = ipi
-      let (sim, host) = makeHost(cpus: 2, scheduler: .credit(CreditOptions()), costs: c)
-      host.enableTrace()
-      let a = host.addDomain(DomainConfig(name: "a", affinity: [0]))
-      let b = host.addDomain(DomainConfig(name: "b", affinity: [1]))
-      host.start()
-      let ra = Recorder(cost: cycles(.ms(1)))
-      let rb = Recorder(cost: cycles(.ms(1)))
-      ra.onFinish = { _, _ in b.vcpus[0].submit(rb, tag: 0, arg: 0) }
-      a.vcpus[0].submit(ra, tag: 0, arg: 0)
-      sim.run(until: SimTime(nanoseconds: 10_000_000))
+      let (host, ra, rb) = Self.handOver(c)
       #expect(ra.begun.map(\.1) == [0])
       // The trace line "time,1,switch,1,b,-1": pCPU 1 switches from idle to B (vCPU id 1).
       let line = host.traceCSV!.split(separator: "\n").first { $0.contains(",1,switch,1,b,") }
@@ -119,25 +126,16 @@ struct GrowthCostTests {
 
   @Test("exit from idle: a pCPU that was idle is busy idle_exit before the vCPU runs, in no vCPU's work")
   func idleExit() {
-    // idle_exit 30,000 cycles = 10 us, IPI 5 us. A (pinned to pCPU 0, idle at start) gets a
-    // 1 ms item from outside at 0: pCPU 0 leaves idle for 10 us, A runs 10 us ... 1.010 ms.
-    // Then A gives B (pinned to pCPU 1, idle) a 1 ms item: the tickle reaches pCPU 1 at
-    // 1.015 ms, pCPU 1 leaves idle until 1.025 ms, B is done at 2.025 ms. Over 10 ms each
-    // pCPU was busy 1.010 ms (its exit from idle and the item), each domain ran (and did useful
-    // work) for the 1 ms item only. At 0 the same run ends at 1 ms and 2.005 ms.
+    // idle_exit 30,000 cycles = 10 us, IPI 5 us. pCPU 0 (idle at start) leaves idle for 10 us,
+    // A runs 10 us ... 1.010 ms; B's tickle reaches pCPU 1 at 1.015 ms, pCPU 1 leaves idle until
+    // 1.025 ms, B is done at 2.025 ms. Over 10 ms each pCPU was busy 1.010 ms (its exit from
+    // idle and the item), each domain ran (and did useful work) for the 1 ms item only. At 0
+    // the same run ends at 1 ms and 2.005 ms.
     func run(exit: Int64) -> (a: Int64, b: Int64, busy: [Double], useful: [Double], ran: [Double]) {
       var c = ContextSwitchCosts.free
       c.ipiLatencyNs = 5_000
       c.idleExitCycles = exit
-      let (sim, host) = makeHost(cpus: 2, scheduler: .credit(CreditOptions()), costs: c)
-      let a = host.addDomain(DomainConfig(name: "a", affinity: [0]))
-      let b = host.addDomain(DomainConfig(name: "b", affinity: [1]))
-      host.start()
-      let ra = Recorder(cost: cycles(.ms(1)))
-      let rb = Recorder(cost: cycles(.ms(1)))
-      ra.onFinish = { _, _ in b.vcpus[0].submit(rb, tag: 0, arg: 0) }
-      a.vcpus[0].submit(ra, tag: 0, arg: 0)
-      sim.run(until: SimTime(nanoseconds: 10_000_000))
+      let (host, ra, rb) = Self.handOver(c)
       let r = host.report()
       return (
         ra.finished.first?.1 ?? -1, rb.finished.first?.1 ?? -1, r.pcpus.map(\.busySeconds),
