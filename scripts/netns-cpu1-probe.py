@@ -264,28 +264,27 @@ SYMBOL_GROUPS = [
 ]
 
 
-def perf_symbols(path, t0, t1, key="sym"):
-    """cpu-clock time (ns) by symbol on CPU 1 between CLOCK_MONOTONIC t0 and t1 (s)."""
-    r = subprocess.run(["perf", "report", "-i", path, "--stdio", "--sort", key, "-F", f"period,{key}",
+def perf_time(path, t0, t1, sort, pattern):
+    """cpu-clock time (ns) on CPU 1 between CLOCK_MONOTONIC t0 and t1 (s), by the `perf report --sort`
+    keys `sort`; `pattern` matches a report line as (period, ..., key) and names the key group 'key'."""
+    r = subprocess.run(["perf", "report", "-i", path, "--stdio", "--sort", sort, "-F", f"period,{sort}",
                         "--percent-limit", "0", "--time", f"{t0:.6f},{t1:.6f}"], capture_output=True, text=True)
     out = {}
     for line in r.stdout.splitlines():
-        m = re.match(r"\s*(\d+)\s+(\[.\]\s+)?(\S.*?)\s*$", line)
+        m = re.match(pattern, line)
         if m and not line.lstrip().startswith("#"):
-            out[m.group(3)] = out.get(m.group(3), 0) + int(m.group(1))
+            out[m.group("key")] = out.get(m.group("key"), 0) + int(m.group(1))
     return out
+
+
+def perf_symbols(path, t0, t1, key="sym"):
+    """cpu-clock time (ns) by symbol on CPU 1 between CLOCK_MONOTONIC t0 and t1 (s)."""
+    return perf_time(path, t0, t1, key, r"\s*(\d+)\s+(\[.\]\s+)?(?P<key>\S.*?)\s*$")
 
 
 def perf_pids(path, t0, t1):
     """cpu-clock time (ns) by task id on CPU 1 between CLOCK_MONOTONIC t0 and t1 (s)."""
-    r = subprocess.run(["perf", "report", "-i", path, "--stdio", "--sort", "comm,pid", "-F", "period,comm,pid",
-                        "--percent-limit", "0", "--time", f"{t0:.6f},{t1:.6f}"], capture_output=True, text=True)
-    out = {}
-    for line in r.stdout.splitlines():
-        m = re.match(r"\s*(\d+)\s.*?\s(-?\d+):\S*\s*$", line)
-        if m and not line.lstrip().startswith("#"):
-            out[m.group(2)] = out.get(m.group(2), 0) + int(m.group(1))
-    return out
+    return perf_time(path, t0, t1, "comm,pid", r"\s*(\d+)\s.*?\s(?P<key>-?\d+):\S*\s*$")
 
 
 RCU_SYMBOLS = re.compile(r"^(rcu_do_batch|rcu_cblist_dequeue|rcu_core|rcu_core_si|rcu_segcblist_.*|dst_destroy|"

@@ -89,6 +89,10 @@ from collections import defaultdict
 import numpy as np
 from scipy import stats
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import netns_stats  # noqa: E402
+from netns_stats import correlation, slope  # noqa: E402
+
 REF = re.compile(r"^fig8bref-(?P<w>[^-]+)-ref(?P<k>\d+)$")
 SETS = re.compile(r"^fig8b-scheduled-(?P<w>[^-]+)-r(?P<k>\d+)$")
 
@@ -96,6 +100,10 @@ SETS = re.compile(r"^fig8b-scheduled-(?P<w>[^-]+)-r(?P<k>\d+)$")
 def fail(message):
     print(f"netns-fig8bref.py: {message}", file=sys.stderr)
     sys.exit(2)
+
+
+def read_rows(path):
+    return netns_stats.read_rows(path, fail)
 
 
 def take_number(args, flag, what):
@@ -109,14 +117,6 @@ def take_number(args, flag, what):
     except (IndexError, ValueError):
         fail(f"{flag} needs {what}")
     return value, args[:i] + args[i + 2:]
-
-
-def read_rows(path):
-    try:
-        with open(path, newline="") as f:
-            return list(csv.DictReader(f))
-    except OSError as e:
-        fail(f"{path}: {e.strerror}")
 
 
 def by_set(rows, path, key=lambda r: r["set"]):
@@ -150,21 +150,6 @@ def per_frame(m, where):
     t = sum(v[0] for v in threads)
     half = math.sqrt(sum(((h - lo) / 2) ** 2 for _, lo, h in threads))
     return gen / fwd * 1e9, t / fwd * 1e9, (ghi - glo) / 2 / fwd * 1e9, half / fwd * 1e9
-
-
-def correlation(x, y):
-    n = len(x)
-    r = stats.pearsonr(x, y).statistic
-    if n <= 3 or abs(r) >= 1:
-        return r, float("nan"), float("nan")
-    z, half = math.atanh(r), 1.959964 / math.sqrt(n - 3)
-    return r, math.tanh(z - half), math.tanh(z + half)
-
-
-def slope(x, y):
-    fit = stats.linregress(x, y)
-    t = stats.t.ppf(0.975, len(x) - 2)
-    return fit.slope, fit.slope - t * fit.stderr, fit.slope + t * fit.stderr
 
 
 def order(s):

@@ -38,10 +38,15 @@ validated rows. A set without a ceiling row is an error (exit 2).
 
 import csv
 import math
+import os
 import sys
 from collections import defaultdict
 
 from scipy import stats
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import netns_stats  # noqa: E402
+from netns_stats import correlation, slope  # noqa: E402
 
 
 def fail(message):
@@ -50,11 +55,7 @@ def fail(message):
 
 
 def read_rows(path):
-    try:
-        with open(path, newline="") as f:
-            return list(csv.DictReader(f))
-    except OSError as e:
-        fail(f"{path}: {e.strerror}")
+    return netns_stats.read_rows(path, fail)
 
 
 def ceilings(path):
@@ -74,22 +75,6 @@ def ceilings(path):
 def training_reference(path):
     c = ceilings(path)
     return sum(c.values()) / len(c), len(c)
-
-
-def correlation(x, y):
-    """Pearson r with its 95% interval (Fisher z)."""
-    n = len(x)
-    r = stats.pearsonr(x, y).statistic
-    z = math.atanh(r)
-    half = 1.959964 / math.sqrt(n - 3)
-    return r, math.tanh(z - half), math.tanh(z + half)
-
-
-def slope(x, y):
-    """Least-squares slope of y on x with its 95% interval (t, n - 2)."""
-    fit = stats.linregress(x, y)
-    t = stats.t.ppf(0.975, len(x) - 2)
-    return fit.slope, fit.slope - t * fit.stderr, fit.slope + t * fit.stderr
 
 
 def per_set(data_path, validate_path, reference):

@@ -6,6 +6,9 @@ Usage: netns-udp-validation-table.py DATA.csv VALIDATE.csv TRAIN.csv [--measured
 DATA.csv: the held-out trials (scripts/netns-udp-rows.py of validation/testbed-udp-heldout-*-vm.csv);
 VALIDATE.csv: what `vrsim validate DATA.csv --format csv` printed for it; TRAIN.csv: the
 identification trials the costs were fitted on (netns-udp-rows.py of testbed-udp-identify-*).
+The per-CPU rows are given twice where the data have both: `utilisation` and `softirq` from
+/proc/stat (tick-sampled on this kernel: they alias with iperf3's pacing below saturation) and
+`busy_exact` from cpuidle's idle-state residency (exact; data measured from 2026-12-06 evening on).
 
 The model-free rule (issue 20's, for UDP): a trial forwards min(offered, the training set's
 saturated rate with the receiver on the same CPU), where offered is the trial's target rate (the
@@ -34,9 +37,11 @@ GROUPS = {
     ("sink", "udp_in_datagrams"): "datagrams read (udp_in_datagrams)",
     ("gen0", "cpu"): "sender process (gen0 cpu)",
     ("iperf3-s0", "cpu"): "receiver process (iperf3-s0 cpu)",
-    ("pcpu0", "utilisation"): "CPU 0 (utilisation)",
-    ("pcpu1", "utilisation"): "CPU 1 (utilisation)",
-    ("pcpu0", "softirq"): "CPU 0 (softirq)",
+    ("pcpu0", "utilisation"): "CPU 0 (utilisation, /proc/stat: tick-sampled)",
+    ("pcpu1", "utilisation"): "CPU 1 (utilisation, /proc/stat: tick-sampled)",
+    ("pcpu0", "softirq"): "CPU 0 (softirq, /proc/stat: tick-sampled)",
+    ("pcpu0", "busy_exact"): "CPU 0 (busy_exact, cpuidle residency: exact)",
+    ("pcpu1", "busy_exact"): "CPU 1 (busy_exact, cpuidle residency: exact)",
 }
 ABSOLUTE = {("sink", "udp_rcvbuf_errors"): "socket-buffer drops (udp_rcvbuf_errors, pps)"}
 

@@ -16,20 +16,27 @@ RUN=(--set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmu
   --set profile.udp_send_user=800cycles --set profile.udp_recv_user=900cycles
   --set profile.veth_per_byte=0cycles/B --set profile.fib_rules=1175cycles --set profile.ip_forward=896cycles
   --set profile.sink_blackhole=1876cycles)
-UDP=(--profile scenarios/profiles/netns-udp-v1300-fit.yaml "${RUN[@]}" --jobs 2 --format csv)
-for kind in cfs eevdf; do
-  for set in identify heldout; do
-    "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv "${UDP[@]}" --set scheduler.kind=$kind \
-      >"$OUT/udp-$set-$kind.csv"
+# Validates the UDP identification, held-out and repeat sets with profile $1 and the run settings
+# after $3 (their simulated rows go to $OUT/udp-SET-$2.csv) and prints the held-out and repeat
+# tables, titled by $3.
+udp_sets() {
+  local profile=$1 tag=$2 title=$3 set data
+  shift 3
+  for set in identify heldout repeat; do
+    data=validation/netns-udp-$set-2026-12-06.csv
+    [ $set = repeat ] && data=validation/testbed-udp-repeat-2026-12-06-vm.csv
+    "$VRSIM" validate $data --profile "$profile" "$@" --jobs 2 --format csv >"$OUT/udp-$set-$tag.csv"
+    [ $set = identify ] && continue
+    if [ $set = heldout ]; then
+      echo "UDP held out (netns-router, netns-bridge), $title:"
+    else
+      echo "UDP repeat (all three platforms, saturated), $title:"
+    fi
+    python3 scripts/netns-udp-validation-table.py $data "$OUT/udp-$set-$tag.csv" validation/netns-udp-identify-2026-12-06.csv
   done
-  echo "UDP held out (netns-router, netns-bridge), scheduler $kind:"
-  python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-$kind.csv" \
-    validation/netns-udp-identify-2026-12-06.csv
-  "$VRSIM" validate validation/testbed-udp-repeat-2026-12-06-vm.csv "${UDP[@]}" --set scheduler.kind=$kind \
-    >"$OUT/udp-repeat-$kind.csv"
-  echo "UDP repeat (all three platforms, saturated), scheduler $kind:"
-  python3 scripts/netns-udp-validation-table.py validation/testbed-udp-repeat-2026-12-06-vm.csv "$OUT/udp-repeat-$kind.csv" \
-    validation/netns-udp-identify-2026-12-06.csv
+}
+for kind in cfs eevdf; do
+  udp_sets scenarios/profiles/netns-udp-v1300-fit.yaml $kind "scheduler $kind" "${RUN[@]}" --set scheduler.kind=$kind
 done
 echo "UDP per trial (measured, cfs, eevdf):"
 for set in identify heldout; do
@@ -87,18 +94,8 @@ TRAIN="scope in [aggregate, gen0, iperf3-s0] and metric in [forwarded_pps, cpu] 
   --set profile.udp_send_system=8000cycles --set profile.udp_wakeup=50000cycles --set profile.udp_deliver=1500cycles \
   --set profile.udp_recv_system=7000cycles "${RUN[@]}" --budget 60 --restarts 1 --jobs 2 \
   --out scenarios/profiles/netns-udp-v1300-eevdf-fit.yaml --report validation/netns-udp-v1300-eevdf-fit-report.md
-for set in identify heldout; do
-  "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv --profile scenarios/profiles/netns-udp-v1300-eevdf-fit.yaml \
-    "${RUN[@]}" --jobs 2 --format csv >"$OUT/udp-$set-eevdf-refit.csv"
-done
-echo "UDP held out, scheduler eevdf, costs refitted under eevdf:"
-python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-eevdf-refit.csv" \
-  validation/netns-udp-identify-2026-12-06.csv
-"$VRSIM" validate validation/testbed-udp-repeat-2026-12-06-vm.csv --profile scenarios/profiles/netns-udp-v1300-eevdf-fit.yaml \
-  "${RUN[@]}" --jobs 2 --format csv >"$OUT/udp-repeat-eevdf-refit.csv"
-echo "UDP repeat (all three platforms, saturated), scheduler eevdf, costs refitted under eevdf:"
-python3 scripts/netns-udp-validation-table.py validation/testbed-udp-repeat-2026-12-06-vm.csv "$OUT/udp-repeat-eevdf-refit.csv" \
-  validation/netns-udp-identify-2026-12-06.csv
+udp_sets scenarios/profiles/netns-udp-v1300-eevdf-fit.yaml eevdf-refit "scheduler eevdf, costs refitted under eevdf" \
+  "${RUN[@]}"
 echo "UDP per trial (measured, cfs, eevdf refitted):"
 for set in identify heldout; do
   python3 scripts/netns-eevdf-compare.py validation/netns-udp-$set-2026-12-06.csv "$OUT/udp-$set-cfs.csv" \
@@ -126,18 +123,8 @@ WAKE=(--set profile.linux_context_switch=0cycles --set profile.ipi_latency=10us)
   --set profile.udp_deliver=1500cycles --set profile.udp_recv_system=5000cycles --set profile.udp_recv_wakeup=5000cycles \
   "${RUN[@]}" "${WAKE[@]}" --budget 60 --restarts 1 --jobs 2 \
   --out scenarios/profiles/netns-udp-v1300-eevdf-wake-fit.yaml --report validation/netns-udp-v1300-eevdf-wake-fit-report.md
-for set in identify heldout; do
-  "$VRSIM" validate validation/netns-udp-$set-2026-12-06.csv --profile scenarios/profiles/netns-udp-v1300-eevdf-wake-fit.yaml \
-    "${RUN[@]}" --jobs 2 --format csv >"$OUT/udp-$set-eevdf-wake.csv"
-done
-echo "UDP held out, scheduler eevdf, the reader's wake-up cost, refitted:"
-python3 scripts/netns-udp-validation-table.py validation/netns-udp-heldout-2026-12-06.csv "$OUT/udp-heldout-eevdf-wake.csv" \
-  validation/netns-udp-identify-2026-12-06.csv
-"$VRSIM" validate validation/testbed-udp-repeat-2026-12-06-vm.csv --profile scenarios/profiles/netns-udp-v1300-eevdf-wake-fit.yaml \
-  "${RUN[@]}" --jobs 2 --format csv >"$OUT/udp-repeat-eevdf-wake.csv"
-echo "UDP repeat (all three platforms, saturated), scheduler eevdf, the reader's wake-up cost, refitted:"
-python3 scripts/netns-udp-validation-table.py validation/testbed-udp-repeat-2026-12-06-vm.csv "$OUT/udp-repeat-eevdf-wake.csv" \
-  validation/netns-udp-identify-2026-12-06.csv
+udp_sets scenarios/profiles/netns-udp-v1300-eevdf-wake-fit.yaml eevdf-wake \
+  "scheduler eevdf, the reader's wake-up cost, refitted" "${RUN[@]}"
 echo "UDP per trial (measured, eevdf refitted, eevdf with the reader's wake-up cost refitted):"
 for set in identify heldout; do
   python3 scripts/netns-eevdf-compare.py validation/netns-udp-$set-2026-12-06.csv "$OUT/udp-$set-eevdf-refit.csv" \
@@ -153,12 +140,6 @@ RUNCFS=("${RUN[@]/scheduler.kind=eevdf/scheduler.kind=cfs}")
   --set profile.udp_deliver=1500cycles --set profile.udp_recv_system=5000cycles --set profile.udp_recv_wakeup=5000cycles \
   "${RUNCFS[@]}" "${WAKE[@]}" --budget 60 --restarts 1 --jobs 2 \
   --out scenarios/profiles/netns-udp-v1300-wake-fit.yaml --report validation/netns-udp-v1300-wake-fit-report.md
-for set in heldout repeat; do
-  data=validation/netns-udp-heldout-2026-12-06.csv
-  [ $set = repeat ] && data=validation/testbed-udp-repeat-2026-12-06-vm.csv
-  "$VRSIM" validate $data --profile scenarios/profiles/netns-udp-v1300-wake-fit.yaml "${RUNCFS[@]}" --jobs 2 --format csv \
-    >"$OUT/udp-$set-cfs-wake.csv"
-  echo "UDP $set, scheduler cfs, the reader's wake-up cost, refitted under cfs:"
-  python3 scripts/netns-udp-validation-table.py $data "$OUT/udp-$set-cfs-wake.csv" validation/netns-udp-identify-2026-12-06.csv
-done
+udp_sets scenarios/profiles/netns-udp-v1300-wake-fit.yaml cfs-wake \
+  "scheduler cfs, the reader's wake-up cost, refitted under cfs" "${RUNCFS[@]}"
 echo "outputs in $OUT" >&2

@@ -4,6 +4,7 @@ import GSLKit
 import Report
 import Scenario
 import ScenarioRun
+import SimCore
 
 /// A declared key being fitted, with the bounds of its search: the declaration's calibration
 /// bounds, else its valid range. The search runs on an unbounded internal coordinate
@@ -242,7 +243,7 @@ public final class RowEvaluator: Sendable {
   public func simulateOnce(stop: PosteriorStop?, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> (
     outcomes: [RowOutcome?], done: Int, planned: Int
   ) {
-    let counter = DoneCounter()
+    let counter = SharedCounter()
     let planned = replicationsPerCandidate
     let outcomes = try simulate(
       [[]], seeds: nil, stop: stop,
@@ -368,27 +369,6 @@ public struct UnsimulatedRowsError: Error, Sendable, CustomStringConvertible {
   /// Every problem, one per line.
   public var description: String {
     "measured rows the simulation does not produce:\n" + problems.joined(separator: "\n")
-  }
-}
-
-/// Simulations done so far, counted by the worker threads.
-private final class DoneCounter: @unchecked Sendable {
-  private let lock = NSLock()
-  private var count = 0
-
-  /// Adds one and returns the new count.
-  func increment() -> Int {
-    lock.lock()
-    defer { lock.unlock() }
-    count += 1
-    return count
-  }
-
-  /// The count.
-  var value: Int {
-    lock.lock()
-    defer { lock.unlock() }
-    return count
   }
 }
 

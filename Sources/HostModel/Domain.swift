@@ -115,6 +115,8 @@ public final class VCPU {
   var stateTime: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
   var usefulNs: Int64 = 0
   var warmupNs: Int64 = 0
+  /// Time its pCPUs spent leaving idle before it ran (`idleExitCycles`): running, but not its own.
+  var idleExitNs: Int64 = 0
   var switchesIn: Int = 0
   var wakeups: Int = 0
   var boostWakeups: Int = 0

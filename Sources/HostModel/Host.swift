@@ -14,9 +14,10 @@ import SimCore
 /// `ContextSwitchCosts.crossDomainCycles` on the pCPU (during which the incoming vCPU is
 /// `running` but makes no progress) and adds `warmupCycles` to the incoming vCPU's next work;
 /// a switch within a domain costs `sameDomainCycles`; going idle and coming back to the vCPU
-/// that ran last is free (Xen's lazy context switch). The costs that grow with the number of
-/// domains (working-set refill, scheduler time per decision, IPI latency) are described on
-/// `ContextSwitchCosts`; each is off at 0 and then costs one branch. A domain with a peer
+/// that ran last costs no switch (Xen's lazy context switch), only the exit from idle
+/// (`idleExitCycles`, as every switch from idle). The costs that grow with the number of
+/// domains (working-set refill, scheduler time per decision, IPI latency) and the exit from
+/// idle are described on `ContextSwitchCosts`; each is off at 0 and then costs one branch. A domain with a peer
 /// warm-up (`DomainConfig.peerWarmupCycles`) also gets it after a cross-domain switch from
 /// another domain that has one.
 ///
@@ -56,6 +57,8 @@ public final class Host: EventHandler {
   let decisionNs: Int64
   /// Delay of a tickle to a pCPU other than the waker's, ns (0 = instant).
   let ipiNs: Int64
+  /// A pCPU's time leaving idle before the vCPU it switches to progresses, ns (0 = off).
+  let idleExitNs: Int64
   /// Whether the working-set refill is on (a refill cost and a domain with a footprint).
   var workingSet = false
   /// Per domain (working-set refill): footprint in bytes, running vCPUs, and when its last
@@ -109,10 +112,11 @@ public final class Host: EventHandler {
     warmupNs = Self.ns(cycles: cs.warmupCycles, nsPerCycle: 1 / config.clockGHz)
     precondition(
       cs.cacheBytes > 0 && cs.refillCyclesPerByte >= 0 && cs.refillCyclesPerByte.isFinite
-        && cs.decisionCycles >= 0 && cs.ipiLatencyNs >= 0,
-      "cache must be > 0 bytes; refill, decision and IPI costs must be >= 0")
+        && cs.decisionCycles >= 0 && cs.ipiLatencyNs >= 0 && cs.idleExitCycles >= 0,
+      "cache must be > 0 bytes; refill, decision, IPI and idle-exit costs must be >= 0")
     decisionNs = Self.ns(cycles: cs.decisionCycles, nsPerCycle: 1 / config.clockGHz)
     ipiNs = cs.ipiLatencyNs
+    idleExitNs = Self.ns(cycles: cs.idleExitCycles, nsPerCycle: 1 / config.clockGHz)
     handler = sim.register(self)
     let owner: any VCPUScheduler
     switch scheduler {
@@ -193,6 +197,11 @@ public final class Host: EventHandler {
 
   /// Number of scheduling decisions taken since the last statistics reset.
   public var schedulingDecisions: UInt64 { decisions }
+
+  /// Seconds pCPU `p` spent leaving idle (`ContextSwitchCosts.idleExitCycles`) since the
+  /// statistics window began: part of its busy time, in no vCPU's (an exit under way at the
+  /// window's start or end counts whole in the window it began in).
+  public func idleExitSeconds(pcpu p: Int) -> Double { Double(pcpus[p].idleExitNs) * 1e-9 }
 
   // MARK: - Services for schedulers
 
@@ -533,6 +542,11 @@ public final class Host: EventHandler {
       v.wokeAt = -1
     }
     var cost: Int64 = decisionNs
+    if cur < 0 && idleExitNs > 0 {
+      cost &+= idleExitNs
+      v.idleExitNs &+= idleExitNs
+      pcpus[p].idleExitNs &+= idleExitNs
+    }
     if workingSet {
       v.warmupRemaining &+= refillNs(domain: v.domainIndex)
       runningCount[v.domainIndex] += 1

@@ -122,6 +122,7 @@ extension Host {
     decisions = 0
     for p in 0..<pcpus.count {
       pcpus[p].busyNs = 0
+      pcpus[p].idleExitNs = 0
       pcpus[p].switchNs = max(0, pcpus[p].switchEnd &- now)
       pcpus[p].switches = 0
     }
@@ -129,6 +130,7 @@ extension Host {
       v.stateTime = (0, 0, 0, 0)
       v.usefulNs = 0
       v.warmupNs = 0
+      v.idleExitNs = 0
       v.switchesIn = 0
       v.wakeups = 0
       v.boostWakeups = 0
@@ -156,7 +158,8 @@ extension Host {
       var bw = 0
       var done = 0
       for v in d.vcpus {
-        run += v.stateTime.0
+        // the pCPU's exit from idle before the vCPU ran is the pCPU's busy time, not the vCPU's
+        run += max(0, v.stateTime.0 &- v.idleExitNs)
         wait += v.stateTime.1
         blocked += v.stateTime.2
         parked += v.stateTime.3

@@ -130,5 +130,9 @@ extension ContextSwitchCosts {
       "ipi_latency", \.ipiLatencyNs, 0...1_000_000, unit: .nanoseconds,
       calibration: CalibrationBounds(0...50_000),
       "Delay before a wake-up reaches a pCPU other than the waker's (IPI, exit from idle); 0 = instant."),
+    .cycles(
+      "idle_exit", \.idleExitCycles, fit: 0...200_000,
+      "A pCPU's busy time leaving idle before the task it switches to runs (halt exit, timer reprogramming), "
+        + "in no task's time; 0 = off."),
   ]
 }

@@ -50,5 +50,7 @@ struct PCPU {
   var busySince: Int64 = 0
   var busyNs: Int64 = 0
   var switchNs: Int64 = 0
+  /// Time spent leaving idle (`idleExitCycles`) since the statistics window began.
+  var idleExitNs: Int64 = 0
   var switches = 0
 }

@@ -48,6 +48,11 @@ public struct NetworkResult: Codable, Sendable, Equatable {
   /// Per pCPU, its time by mode as /proc/stat counts it (netns platforms, whose paths run in
   /// softirq, threads and the senders; nil elsewhere, so other results encode as before).
   public var cpuModes: [CPUModes]? = nil
+  /// On the netns platforms, when a pCPU's exit from idle costs time (`profile.idle_exit`):
+  /// each pCPU's busy share with those exits, as cpuidle's idle-state residency counts it (the
+  /// testbed's `busy_exact`); `pcpuUtilisation` and `cpuModes` leave them out, as /proc/stat
+  /// does. nil when no exit costs time: then both counters read `pcpuUtilisation`.
+  public var pcpuBusyExact: [Double]? = nil
   /// With UDP sockets, the netns platforms' processes (the senders and the UDP receivers):
   /// each one's own user and system time (nil elsewhere, so other results encode as before).
   public var processes: [ProcessCPU]? = nil
@@ -204,6 +209,18 @@ extension RouterHost {
             thread: max(0, busy - soft - sys - usr), netRxSoftirqsPerSecond: Double(c.runs) / s,
             squeezedPerSecond: Double(c.squeezed) / s))
       }
+      // each pCPU's exits from idle (`idle_exit`): busy for cpuidle's residency (busy_exact), idle
+      // for /proc/stat (its idle time runs from the idle loop's entry to its exit), in no task's time
+      var exact: [Double]? = nil
+      let exits = (0..<modes.count).map { Swift.min(host.idleExitSeconds(pcpu: $0) / s, modes[$0].busy) }
+      if exits.contains(where: { $0 > 0 }) {
+        exact = result.pcpuUtilisation
+        for k in modes.indices {
+          result.pcpuUtilisation[k] -= exits[k]
+          modes[k].busy -= exits[k]
+          modes[k].thread = Swift.max(0, modes[k].thread - exits[k])
+        }
+      }
       result.cpuModes = modes
       // with UDP sockets (trafgen results encode as before): each iperf3 process's own time
       let sockets = path.sink?.sockets ?? []
@@ -237,6 +254,7 @@ extension RouterHost {
         send = sent > 0 ? trial * Swift.max(1, target / sent) : trial
         let f = send / (send + extra)
         result.pcpuUtilisation = result.pcpuUtilisation.map { $0 * f }
+        exact = exact?.map { $0 * f }
         result.cpuModes = modes.map {
           var m = $0
           m.busy *= f
@@ -261,6 +279,7 @@ extension RouterHost {
           modes[k].busy += added
           modes[k].system += added
           result.pcpuUtilisation[k] += added
+          exact?[k] += added
         }
         result.cpuModes = modes
         for (g, cycles) in zip(senders, starts) where cycles > 0 {
@@ -272,6 +291,7 @@ extension RouterHost {
         // the machine's background work, in each CPU's idle time over the window (it runs in
         // the send time and in the counters' idle tail alike): busy B reads B + b x (1 - B)
         result.pcpuUtilisation = result.pcpuUtilisation.map { $0 + background * (1 - $0) }
+        exact = exact?.map { $0 + background * (1 - $0) }
         result.cpuModes = result.cpuModes?.map {
           var m = $0
           let added = background * (1 - m.busy)
@@ -280,6 +300,7 @@ extension RouterHost {
           return m
         }
       }
+      result.pcpuBusyExact = exact
       // the host's CPU as the testbed counts it: busy pCPUs, whatever runs on them
       result.cpuShare[spec.dom0.name] = result.pcpuUtilisation.reduce(0, +)
     }

@@ -224,6 +224,28 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     "softirq", "fraction",
     "Share of one pCPU's time in softirq, where forwarding over veth runs (simulated on the netns platforms)."
   )
+  /// An iperf3 process's time on a CPU over a testbed trial's window (the difference of its
+  /// /proc/PID/schedstat run time, sum_exec_runtime, at the window's two counter snapshots),
+  /// per second of the window; scope `gen<k>` (client k) or `iperf3-s<r>` (router r's server).
+  /// Unlike `cpu` (getrusage over the whole test), over the same window as the CPU rows.
+  public static let processWindowCPU = Metric(
+    "process_window_cpu", "pCPU",
+    "An iperf3 process's time on a CPU (/proc/PID/schedstat) over a testbed trial's window, per second of it (scope gen<k> or iperf3-s<r>); measured only.",
+    measuredOnly: true)
+  /// Busy share of one CPU from its idle states' residency (scope `pcpuN`): the window minus
+  /// the time cpuidle counted the CPU in any idle state
+  /// (`/sys/devices/system/cpu/cpuN/cpuidle/stateK/time`, microseconds, summed over K), over
+  /// the same window as `utilisation`. Not tick-sampled: the kernel adds each idle period's
+  /// length when it ends, and the testbed reads it on the CPU itself (pinned), so that no
+  /// idle period is open at the read. Resolution: 1 us per idle period and the reads' clock
+  /// (`date +%s%N`), about 1e-5 of a 1 s window. It counts as busy the idle loop's own work
+  /// outside the idle states (entry, exit, timer programming), which /proc/stat counts idle.
+  /// The model's value (netns platforms) is its `utilisation` plus the pCPU's exits from idle
+  /// (`profile.idle_exit`), which `utilisation` leaves out as /proc/stat does.
+  public static let busyExact = Metric(
+    "busy_exact", "share of a CPU",
+    "Busy share of one pCPU from cpuidle's idle-state residency over the same window as utilisation: not tick-sampled (simulated on the netns platforms)."
+  )
   /// NET_RX softirqs per second on one pCPU (scope `pcpuN`).
   public static let netRxSoftirqs = Metric(
     "net_rx_softirqs", "1/s", "NET_RX softirq runs per second on one pCPU (simulated on the netns platforms)."
@@ -422,13 +444,14 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
     udpLoss, sendLatenessMean, sendLatenessP99, targetPps,
     lossVsTarget, sentPackets, receivedPackets, sendTime, generatorCeilingPps, generatorBound,
     generatorDroppedPps, ipForwardedPps, hopForwardedPps, hopDroppedPps, softnetDroppedPps, softnetSqueezed,
-    unattributedDroppedPps, softirq, netRxSoftirqs, ndrPps, pdrPps, setupTime,
+    unattributedDroppedPps, softirq, netRxSoftirqs, busyExact, ndrPps, pdrPps, setupTime,
     shortfall, ndrUpperPps, pdrUpperPps, ndrSpread, pdrSpread, gateQuiet, gateAttempts, foreignCPU,
     stealShare,
     loadAverage, cpuWindow, cpuUserSeconds, cpuSystemSeconds, cpuSoftirqSeconds, cpuStealSeconds,
     netTxSoftirqs,
     softnetProcessedPps, hostSwitches, generatorCPUSeconds, generatorCPU, threadRunTime, threadWaitTime,
-    threadTimeslices, threadCPU, threadSwitches, ringDroppedPps, cpuPerPacket, udpRcvbufErrors,
+    threadTimeslices, threadCPU, processWindowCPU, threadSwitches, ringDroppedPps, cpuPerPacket,
+    udpRcvbufErrors,
     udpInDatagrams,
     udpInErrors, udpNoPorts, udpRcvbuf, processUser, processSystem,
   ]

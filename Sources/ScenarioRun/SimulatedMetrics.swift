@@ -47,6 +47,12 @@ public enum SimulatedMetrics {
       add(m.name, .softirq, m.softirq)
       add(m.name, .netRxSoftirqs, m.netRxSoftirqsPerSecond)
     }
+    // the testbed's exact (cpuidle) busy share: utilisation without /proc/stat's tick sampling and
+    // with the pCPUs' exits from idle (profile.idle_exit), which /proc/stat counts idle; the netns
+    // platforms, which the testbed measures, give both
+    if r.cpuModes != nil {
+      for (i, u) in (r.pcpuBusyExact ?? r.pcpuUtilisation).enumerated() { add("pcpu\(i)", .busyExact, u) }
+    }
     for name in r.cpuShare.keys.sorted() { add(name, .cpu, r.cpuShare[name]!) }
     for p in r.processes ?? [] {
       add(p.name, .processUser, p.user)

@@ -68,6 +68,71 @@ public struct CounterSnapshot: Sendable {
   public var cpu: CPUCounters
   /// namespace -> Udp MIB field -> value (UdpRcvbufErrors, InDatagrams, ...).
   public var udp: [String: [String: UInt64]] = [:]
+  /// Per CPU: its idle states' residency, read on the CPU itself just after /proc/stat (see
+  /// `CounterReader.snapshot(namespaces:cpuFirst:)`); nil when the host has no cpuidle
+  /// directory for some CPU (no cpuidle driver): the exact busy rows are then absent.
+  public var cpuIdle: [CPUIdleReading]? = nil
+}
+
+/// One CPU's idle-state residency as cpuidle counts it: the sum over its idle states of
+/// `/sys/devices/system/cpu/cpuN/cpuidle/stateK/time` (microseconds the CPU spent in state K,
+/// added by the kernel when each idle period ends), with the wall-clock time of the read.
+/// Read by a process pinned to that CPU, so the CPU is out of idle at the read and every idle
+/// period before it is counted in full: the difference of two readings is the window's idle
+/// time, exact to the microsecond, with no tick sampling.
+public struct CPUIdleReading: Sendable, Equatable {
+  /// Wall-clock time of the read on that CPU, nanoseconds (`date +%s%N`).
+  public var timeNs: UInt64
+  /// Sum of the idle states' residency, microseconds.
+  public var residencyUs: UInt64
+
+  /// A reading taken at `timeNs` with `residencyUs` of idle residency in all.
+  public init(timeNs: UInt64, residencyUs: UInt64) {
+    self.timeNs = timeNs
+    self.residencyUs = residencyUs
+  }
+
+  /// Busy share of the CPU between `earlier` and `self`: 1 - idle residency / wall time, in
+  /// [0, 1] (the two clocks differ by less than the resolution, so a value a few microseconds
+  /// outside is put on the bound); nil when no time passed.
+  public func busyShare(since earlier: CPUIdleReading) -> Double? {
+    guard timeNs > earlier.timeNs else { return nil }
+    let window = Double(timeNs - earlier.timeNs)
+    let idle = Double(residencyUs &- earlier.residencyUs) * 1000
+    return Swift.min(1, Swift.max(0, 1 - idle / window))
+  }
+
+  /// The shell script printing CPU `cpu`'s reading: the time, then one line per idle state,
+  /// `PATH VALUE`; only the time when the CPU has no cpuidle directory.
+  public static func script(cpu: Int) -> String {
+    "d=/sys/devices/system/cpu/cpu\(cpu)/cpuidle; date +%s%N; [ -d \"$d\" ] || exit 0; "
+      + "for f in \"$d\"/state*/time; do printf '%s %s\\n' \"$f\" \"$(cat \"$f\")\"; done"
+  }
+
+  /// Parses `script(cpu:)`'s output: nil when it lists no idle state (no cpuidle directory).
+  /// - Throws: `TestbedError` naming the file whose value is not a count of microseconds, or
+  ///   the time line when it is not a count of nanoseconds.
+  public static func parse(_ text: String, cpu: Int) throws -> CPUIdleReading? {
+    let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+      !$0.isEmpty
+    }
+    guard let first = lines.first, let time = UInt64(first) else {
+      throw TestbedError(
+        "cpu\(cpu)'s idle residency read: the time (date +%s%N) is not nanoseconds: '\(lines.first ?? "")'")
+    }
+    guard lines.count > 1 else { return nil }
+    var sum: UInt64 = 0
+    for line in lines.dropFirst() {
+      let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+      let file = parts.first ?? line
+      guard parts.count == 2, let us = UInt64(parts[1]) else {
+        throw TestbedError(
+          "\(file): not an idle residency in microseconds: '\(parts.count == 2 ? parts[1] : "")'")
+      }
+      sum += us
+    }
+    return CPUIdleReading(timeNs: time, residencyUs: sum)
+  }
 }
 
 /// Reads counters through `ip` (inside each namespace) and /proc.
@@ -99,8 +164,27 @@ public struct CounterReader: Sendable {
     self.init(runner: runner, hostOf: { p.host(ofNamespace: $0) }, cpuHost: plan.setup.roles.target(.dut))
   }
 
-  /// Reads everything for `namespaces`.
-  public func snapshot(namespaces: [String]) throws -> CounterSnapshot {
+  /// Reads everything for `namespaces`. The CPU counters (/proc/stat, /proc/softirqs, softnet,
+  /// the idle residency) are read together, after the namespaces' `ip` reads (as the trafgen
+  /// trials' window and the profiles' `testbed_window_extra` fitted on it assume), or with
+  /// `cpuFirst` before them: those reads take tens to hundreds of milliseconds on a busy
+  /// machine, and an iperf3 trial's window is meant to end where its after-snapshot starts
+  /// (read last, its CPU counters fell after the senders had stopped: an idle tail in every
+  /// CPU row).
+  public func snapshot(namespaces: [String], cpuFirst: Bool = false) throws -> CounterSnapshot {
+    let on = cpuHost.map { $0.runner(local: runner) } ?? runner
+    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?) {
+      let cpu: CPUCounters
+      if cpuHost != nil {
+        cpu = Self.parseCPU(
+          stat: try on.check(["cat", "/proc/stat"]), softirqs: try on.check(["cat", "/proc/softirqs"]),
+          softnet: try on.check(["cat", "/proc/net/softnet_stat"]))
+      } else {
+        cpu = Self.readCPU()
+      }
+      return (cpu, try Self.readCPUIdle(on: on, cpus: cpu.total.count))
+    }
+    let first = cpuFirst ? try readCPU() : nil
     var links: [String: LinkCounters] = [:]
     var ip: [String: [String: UInt64]] = [:]
     var udp: [String: [String: UInt64]] = [:]
@@ -112,17 +196,22 @@ public struct CounterReader: Sendable {
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
       udp[ns] = Self.parseSNMP(snmp, table: "Udp")
     }
-    let cpu: CPUCounters
-    if let cpuHost {
-      let on = cpuHost.runner(local: runner)
-      cpu = Self.parseCPU(
-        stat: try on.check(["cat", "/proc/stat"]), softirqs: try on.check(["cat", "/proc/softirqs"]),
-        softnet: try on.check(["cat", "/proc/net/softnet_stat"]))
-    } else {
-      cpu = Self.readCPU()
-    }
+    let (cpu, idle) = try first ?? readCPU()
     return CounterSnapshot(
-      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp)
+      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle)
+  }
+
+  /// Reads each of `cpus` CPUs' idle residency with `on`, by a process pinned to that CPU
+  /// (`taskset`), so that the CPU is not idle while it is read; nil when some CPU has no
+  /// cpuidle directory.
+  public static func readCPUIdle(on: any CommandRunner, cpus: Int) throws -> [CPUIdleReading]? {
+    var out: [CPUIdleReading] = []
+    for k in 0..<cpus {
+      let text = try on.check(["taskset", "-c", String(k), "sh", "-c", CPUIdleReading.script(cpu: k)])
+      guard let r = try CPUIdleReading.parse(text, cpu: k) else { return nil }
+      out.append(r)
+    }
+    return out.isEmpty ? nil : out
   }
 
   /// Parses `ip -s -j link show` output: interface name -> counters.

@@ -37,6 +37,8 @@ public final class TrafficTrial: @unchecked Sendable {
   public var path: TrialPath = .platform
   /// CPUs each given a CPU hog (a busy loop of its own, pinned) for every trial's window.
   public var hogCPUs: [Int] = []
+  /// Whether the run has said that the measured host has no cpuidle residency to read.
+  var saidNoCPUIdle = false
   /// The program run as `PROGRAM testbed _send` for Poisson and on-off flows: this vrsim.
   public var senderProgram = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
@@ -437,9 +439,16 @@ public final class TrafficTrial: @unchecked Sendable {
       if t > now { usleep(useconds_t((t - now) * 1e6)) }
     }
     sleep(until: lead)
-    let before = try reader.snapshot(namespaces: plan.namespaces)
+    // each iperf3 process's run time (single-threaded: its schedstat) at the window's edges,
+    // just before each snapshot, beside its first reads (/proc/stat, the idle residency)
+    let processes =
+      clients.enumerated().map { ("gen\($0.offset)", $0.element.process.processIdentifier) }
+      + servers.enumerated().map { ("iperf3-s\($0.offset)", $0.element.process.processIdentifier) }
+    let runBefore = processes.map { ThreadSched.read($0.1)?.runNs }
+    let before = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true)
     sleep(until: seconds - lead)
-    let after = try reader.snapshot(namespaces: plan.namespaces)
+    let runAfter = processes.map { ThreadSched.read($0.1)?.runNs }
+    let after = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true)
     let window = Double(after.time &- before.time) * 1e-9
     let outputs = wait(clients, deadline: seconds * 3 + 10)
     let serverOutputs = wait(servers, deadline: 3)
@@ -475,6 +484,18 @@ public final class TrafficTrial: @unchecked Sendable {
     }
     for (r, out) in serverOutputs.enumerated() {
       if let b = (try? IperfProcessFigures.parse(out))?.receiveBuffer { add("iperf3-s\(r)", .udpRcvbuf, b) }
+    }
+    // over the window of the CPU rows (the snapshots' starts), beside getrusage's
+    // whole test
+    var idleWindow = window
+    if let x = after.cpuIdle?.first, let y = before.cpuIdle?.first, x.timeNs > y.timeNs {
+      idleWindow = Double(x.timeNs - y.timeNs) * 1e-9
+    }
+    for (i, (scope, _)) in processes.enumerated() {
+      if let x = runAfter[i], let y = runBefore[i], x >= y {
+        let run: Double = Double(x - y) * 1e-9
+        add(scope, .processWindowCPU, run / max(idleWindow, 1e-3))
+      }
     }
     return rows
   }
@@ -597,6 +618,19 @@ public final class TrafficTrial: @unchecked Sendable {
         $0 + Double(d($1).txDropped)
       }
       add("vr\(i)", .ringDroppedPps, (Double(d(ports.rx).rxDropped) + peerDropped) / seconds)
+    }
+    // The exact busy share of each CPU over the same two snapshots as `utilisation` (cpuidle's
+    // idle residency, read on each CPU: not tick-sampled), after every other row so that those
+    // stay as they were. Absent, and said once per run, when the host has no cpuidle driver.
+    if let ia = after.cpuIdle, let ib = before.cpuIdle {
+      for (k, (x, y)) in zip(ia, ib).enumerated() {
+        if let busy = x.busyShare(since: y) { add("pcpu\(k)", .busyExact, busy) }
+      }
+    } else if !saidNoCPUIdle {
+      saidNoCPUIdle = true
+      TestbedCommon.note(
+        "no cpuidle residency (/sys/devices/system/cpu/cpuN/cpuidle) on the measured host: no busy_exact rows"
+      )
     }
     return m
   }

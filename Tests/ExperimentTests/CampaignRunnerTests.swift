@@ -1,6 +1,7 @@
 import Experiment
 import Foundation
 import Report
+import SimCore
 import Testing
 
 /// Thrown by a simulation that plays a crash.
@@ -35,7 +36,7 @@ struct SimulatedCrash: Error {}
 
     let dir = temporaryCampaignDirectory()
     defer { removeTemporary(dir) }
-    let calls = Counter()
+    let calls = SharedCounter()
     let crashing: CampaignRunner.Simulate = { point, rep, seed in
       if calls.increment() > 5 { throw SimulatedCrash() }
       return try fakeSimulation(point, rep, seed)
@@ -45,7 +46,7 @@ struct SimulatedCrash: Error {}
     let partial = try store.count()
     #expect(partial >= 5 && partial < 12)
 
-    let ran = Counter()
+    let ran = SharedCounter()
     let resumed = try CampaignRunner(jobs: 2).run(store: try CampaignStore.open(at: dir, plan: plan)) {
       point, rep, seed in
       _ = ran.increment()
@@ -64,7 +65,7 @@ struct SimulatedCrash: Error {}
     defer { removeTemporary(dir) }
     let store = try CampaignStore.open(at: dir, plan: plan)
     let flag = CancellationFlag()
-    let calls = Counter()
+    let calls = SharedCounter()
     let outcome = try CampaignRunner(jobs: 2, cancellation: flag).run(store: store) { point, rep, seed in
       if calls.increment() == 3 { flag.cancel() }
       return try fakeSimulation(point, rep, seed)
@@ -174,7 +175,7 @@ struct SimulatedCrash: Error {}
     defer { removeTemporary(refDir) }
     let dir = temporaryCampaignDirectory()
     defer { removeTemporary(dir) }
-    let calls = Counter()
+    let calls = SharedCounter()
     let store = try CampaignStore.open(at: dir, plan: plan)
     #expect(throws: CampaignError.self) {
       try CampaignRunner(jobs: 2).run(store: store) { point, rep, seed in
@@ -199,24 +200,6 @@ struct SimulatedCrash: Error {}
     #expect(rule.nextTarget(after: [100, 110, 90], level: 0.95) == 6)  // capped at 2k
     #expect(rule.nextTarget(after: [0, 1, -1], level: 0.95) == 6)  // mean 0: infinite relative width
     #expect(rule.nextTarget(after: Array(repeating: 0, count: 9) + [5], level: 0.95) == nil)  // max
-  }
-}
-
-/// A thread-safe counter for simulations called from several workers.
-final class Counter: @unchecked Sendable {
-  private let lock = NSLock()
-  private var count = 0
-  /// Adds one and returns the new count.
-  func increment() -> Int {
-    lock.lock()
-    defer { lock.unlock() }
-    count += 1
-    return count
-  }
-  var value: Int {
-    lock.lock()
-    defer { lock.unlock() }
-    return count
   }
 }
 

@@ -4,7 +4,7 @@ import Testing
 @testable import HostModel
 
 /// The host costs that grow with the number of domains (working-set refill, scheduler time per
-/// decision, IPI latency) and the credit 4.1 / 4.3 rules, each against a schedule worked out by
+/// decision, IPI latency), a pCPU's exit from idle and the credit 4.1 / 4.3 rules, each against a schedule worked out by
 /// hand in the test. Test hosts run at 3 GHz (3 cycles = 1 ns); every other cost is 0
 /// (`ContextSwitchCosts.free` plus the mechanism under test), so times are exact to the ns.
 @Suite("Costs that grow with the domain count; credit 4.1 and 4.3")
@@ -89,24 +89,31 @@ struct GrowthCostTests {
     #expect(host.schedulingDecisions == 5, "the 4 above and the block at the end")
   }
 
+  /// A (pinned to pCPU 0) is given a 1 ms item from outside at 0; when it finishes it gives B
+  /// (pinned to pCPU 1, idle) a 1 ms item. Runs 10 ms with `costs` (traced) and returns the
+  /// host and both recorders.
+  static func handOver(_ costs: ContextSwitchCosts) -> (host: Host, a: Recorder, b: Recorder) {
+    let (sim, host) = makeHost(cpus: 2, scheduler: .credit(CreditOptions()), costs: costs)
+    host.enableTrace()
+    let a = host.addDomain(DomainConfig(name: "a", affinity: [0]))
+    let b = host.addDomain(DomainConfig(name: "b", affinity: [1]))
+    host.start()
+    let ra = Recorder(cost: cycles(.ms(1)))
+    let rb = Recorder(cost: cycles(.ms(1)))
+    ra.onFinish = { _, _ in b.vcpus[0].submit(rb, tag: 0, arg: 0) }
+    a.vcpus[0].submit(ra, tag: 0, arg: 0)
+    sim.run(until: SimTime(nanoseconds: 10_000_000))
+    return (host, ra, rb)
+  }
+
   @Test("IPI latency L delays a vCPU woken from another pCPU by L, not one woken from outside")
   func ipiLatency() {
-    // A (pinned to pCPU 0) is given a 1 ms item from outside at 0: no IPI, it runs at 0. When
-    // it finishes it gives B (pinned to pCPU 1, idle) a 1 ms item: the tickle travels to pCPU
-    // 1 for L = 5 us, so B switches in at 1 ms + 5 us and is done at 2 ms + 5 us.
+    // A's item comes from outside: no IPI, it runs at 0. B's tickle travels to pCPU 1 for
+    // L = 5 us, so B switches in at 1 ms + 5 us and is done at 2 ms + 5 us.
     func run(ipi: Int64) -> (switchIn: Int64, done: Int64) {
       var c = ContextSwitchCosts.free
       c.ipiLatencyNs = ipi
-      let (sim, host) = makeHost(cpus: 2, scheduler: .credit(CreditOptions()), costs: c)
-      host.enableTrace()
-      let a = host.addDomain(DomainConfig(name: "a", affinity: [0]))
-      let b = host.addDomain(DomainConfig(name: "b", affinity: [1]))
-      host.start()
-      let ra = Recorder(cost: cycles(.ms(1)))
-      let rb = Recorder(cost: cycles(.ms(1)))
-      ra.onFinish = { _, _ in b.vcpus[0].submit(rb, tag: 0, arg: 0) }
-      a.vcpus[0].submit(ra, tag: 0, arg: 0)
-      sim.run(until: SimTime(nanoseconds: 10_000_000))
+      let (host, ra, rb) = Self.handOver(c)
       #expect(ra.begun.map(\.1) == [0])
       // The trace line "time,1,switch,1,b,-1": pCPU 1 switches from idle to B (vCPU id 1).
       let line = host.traceCSV!.split(separator: "\n").first { $0.contains(",1,switch,1,b,") }
@@ -115,6 +122,35 @@ struct GrowthCostTests {
     }
     #expect(run(ipi: 5_000) == (1_005_000, 2_005_000))
     #expect(run(ipi: 0) == (1_000_000, 2_000_000))
+  }
+
+  @Test("exit from idle: a pCPU that was idle is busy idle_exit before the vCPU runs, in no vCPU's work")
+  func idleExit() {
+    // idle_exit 30,000 cycles = 10 us, IPI 5 us. pCPU 0 (idle at start) leaves idle for 10 us,
+    // A runs 10 us ... 1.010 ms; B's tickle reaches pCPU 1 at 1.015 ms, pCPU 1 leaves idle until
+    // 1.025 ms, B is done at 2.025 ms. Over 10 ms each pCPU was busy 1.010 ms (its exit from
+    // idle and the item), each domain ran (and did useful work) for the 1 ms item only. At 0
+    // the same run ends at 1 ms and 2.005 ms.
+    func run(exit: Int64) -> (a: Int64, b: Int64, busy: [Double], useful: [Double], ran: [Double]) {
+      var c = ContextSwitchCosts.free
+      c.ipiLatencyNs = 5_000
+      c.idleExitCycles = exit
+      let (host, ra, rb) = Self.handOver(c)
+      let r = host.report()
+      return (
+        ra.finished.first?.1 ?? -1, rb.finished.first?.1 ?? -1, r.pcpus.map(\.busySeconds),
+        r.domains.map(\.usefulSeconds), r.domains.map(\.cpuSeconds)
+      )
+    }
+    let on = run(exit: 30_000)
+    #expect(on.a == 1_010_000 && on.b == 2_025_000, "finish times \(on.a), \(on.b) ns")
+    for k in 0..<2 {
+      #expect(abs(on.busy[k] - 1.010e-3) < 1e-12, "pCPU \(k) busy \(on.busy[k]) s")
+      #expect(abs(on.useful[k] - 1e-3) < 1e-12, "domain \(k) useful \(on.useful[k]) s")
+      #expect(abs(on.ran[k] - 1e-3) < 1e-12, "domain \(k) ran \(on.ran[k]) s")
+    }
+    let off = run(exit: 0)
+    #expect(off.a == 1_000_000 && off.b == 2_005_000, "finish times at 0: \(off.a), \(off.b) ns")
   }
 
   /// A CPU-bound hog pinned to pCPU 0 of 4, three domains that never run, and a waker W whose

@@ -14,14 +14,9 @@ struct NetnsEEVDFTests {
   static let clock = 3.06e9
 
   static func run(kind: String, receiverCPU: Int) throws -> NetworkResult {
-    let spec = try ScenarioLoader.load(
-      text: "name: netns-eevdf\n", fileName: "netns-eevdf.yaml",
-      overrides: [
-        "platform=netns-direct", "scheduler.kind=\(kind)", "host.cpus=2", "routers.count=1",
-        "traffic[0]={to: all, rate: 2Mpps, frame: 1518B, arrival: cbr}", "run.duration=300ms",
-        "run.warmup=50ms", "host.generator=iperf3", "host.udp_receiver_cpu=\(receiverCPU)",
-      ])
-    return try simulated(spec).0
+    try simulatedNetnsUDP(
+      "netns-eevdf", rate: "2Mpps", scheduler: kind, extra: ["host.udp_receiver_cpu=\(receiverCPU)"]
+    ).result
   }
 
   @Test("eevdf, receiver on the other CPU: saturation = clock / (5000 + 300 + 4235), as under cfs")

@@ -26,14 +26,8 @@ struct NetnsUDPTests {
     rate: String, extra: [String] = [], duration: String = "300ms",
     generator: [String] = ["host.generator=iperf3"]
   ) throws -> (NetworkResult, RouterHost) {
-    let spec = try ScenarioLoader.load(
-      text: "name: netns-udp\n", fileName: "netns-udp.yaml",
-      overrides: [
-        "platform=netns-direct", "scheduler.kind=cfs", "host.cpus=2", "routers.count=1",
-        "traffic[0]={to: all, rate: \(rate), frame: 1518B, arrival: cbr}", "run.duration=\(duration)",
-        "run.warmup=50ms",
-      ] + generator + extra)
-    return try simulated(spec)
+    try simulatedNetnsUDP(
+      "netns-udp", rate: rate, scheduler: "cfs", extra: extra, duration: duration, generator: generator)
   }
 
   @Test(

@@ -15,14 +15,9 @@ struct NetnsUDPWakeupTests {
   static let clock = 3.06e9
 
   static func run(rate: String, extra: [String]) throws -> NetworkResult {
-    let spec = try ScenarioLoader.load(
-      text: "name: netns-udp-wakeup\n", fileName: "netns-udp-wakeup.yaml",
-      overrides: [
-        "platform=netns-direct", "scheduler.kind=eevdf", "host.cpus=2", "routers.count=1",
-        "traffic[0]={to: all, rate: \(rate), frame: 1518B, arrival: cbr}", "run.duration=300ms",
-        "run.warmup=50ms", "host.generator=iperf3", "host.udp_receiver_cpu=1",
-      ] + extra)
-    return try simulated(spec).0
+    try simulatedNetnsUDP(
+      "netns-udp-wakeup", rate: rate, scheduler: "eevdf", extra: ["host.udp_receiver_cpu=1"] + extra
+    ).result
   }
 
   @Test(
