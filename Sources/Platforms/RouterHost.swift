@@ -96,7 +96,7 @@ public final class RouterHost {
     let replaced = ["context_switch", "context_switch_same_domain", "context_switch_warmup"]
     let host = ContextSwitchCosts.settings.map(\.key)
     switch kind {
-    case .native: return ["context_switch", "context_switch_warmup", "sched_decision"]
+    case .native: return ["context_switch", "context_switch_warmup", "sched_decision", "idle_exit"]
     case .xenSriov: return host.filter { $0 != "ipi_latency" }
     case .netnsBridge, .netnsRouter, .netnsDirect:
       return host.filter { !replaced.contains($0) } + ["linux_context_switch"]
