@@ -6,17 +6,18 @@ import Testing
 
 /// Which cost keys each platform reads (`PlatformKind.profileKeys`), checked against runs: for
 /// every platform, every cost key of `CostProfile.settings` is moved up (2 x its value + 1000,
-/// at most its range's top) and down (its range's bottom) in turn, and a short fixed-seed run of
-/// each of the platform's scenarios is repeated with it. A key the platform does not declare
-/// must leave every result byte-identical (its encoded `NetworkResult`); a key it declares must
-/// change at least one (else the declaration says a key is read that changes nothing). The
+/// at most its range's top) and down (its range's bottom), and a short fixed-seed run (3 ms) of
+/// each of the platform's scenarios is repeated with it. The keys the platform does not declare
+/// must leave every result byte-identical (its encoded `NetworkResult`): they are moved all
+/// together, and each alone when that changes a result, to name it; a key it declares, moved
+/// alone, must change at least one (else the declaration says a key is read that changes nothing). The
 /// expectation comes from the declaration, the outcome from the model: a key read by code the
 /// declaration forgot, or declared but never read, fails here by name.
 ///
 /// The scenarios exercise every mode of each platform: netns in softirq and threaded mode, with
 /// trafgen and with iperf3 (three routers on two CPUs, so that senders share a CPU); Xen bridging
-/// (with an unlearned bridge, so that it floods) and routing; every platform above its
-/// saturation, router 0 with a small `fib_trie` table (its lookups hit the cache) and router 1
+/// (with an unlearned bridge, so that it floods, and with a capped router) and routing; every
+/// platform above its saturation (VMware also below), router 0 with a small `fib_trie` table (its lookups hit the cache) and router 1
 /// with a large one (they miss), and native also with the large one. The base costs are
 /// paper-2012's with every key that is 0 = off by default switched on, so that the keys they
 /// gate (a footprint with `cache_refill`, `testbed_trial` with a testbed window) are read.
