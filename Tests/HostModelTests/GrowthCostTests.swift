@@ -91,8 +91,10 @@ struct GrowthCostTests {
 
   /// A (pinned to pCPU 0) is given a 1 ms item from outside at 0; when it finishes it gives B
   /// (pinned to pCPU 1, idle) a 1 ms item. Runs 10 ms with `costs` (traced) and returns the
+  /// simulation (which keeps the host alive: the caller holds it while it reads the host), the
   /// host and both recorders.
-  static func handOver(_ costs: ContextSwitchCosts) -> (host: Host, a: Recorder, b: Recorder) {
+  static func handOver(_ costs: ContextSwitchCosts) -> (sim: Simulation, host: Host, a: Recorder, b: Recorder)
+  {
     let (sim, host) = makeHost(cpus: 2, scheduler: .credit(CreditOptions()), costs: costs)
     host.enableTrace()
     let a = host.addDomain(DomainConfig(name: "a", affinity: [0]))
@@ -103,7 +105,7 @@ struct GrowthCostTests {
     ra.onFinish = { _, _ in b.vcpus[0].submit(rb, tag: 0, arg: 0) }
     a.vcpus[0].submit(ra, tag: 0, arg: 0)
     sim.run(until: SimTime(nanoseconds: 10_000_000))
-    return (host, ra, rb)
+    return (sim, host, ra, rb)
   }
 
   @Test("IPI latency L delays a vCPU woken from another pCPU by L, not one woken from outside")
@@ -113,7 +115,8 @@ struct GrowthCostTests {
     func run(ipi: Int64) -> (switchIn: Int64, done: Int64) {
       var c = ContextSwitchCosts.free
       c.ipiLatencyNs = ipi
-      let (host, ra, rb) = Self.handOver(c)
+      let (sim, host, ra, rb) = Self.handOver(c)
+      defer { withExtendedLifetime(sim) {} }
       #expect(ra.begun.map(\.1) == [0])
       // The trace line "time,1,switch,1,b,-1": pCPU 1 switches from idle to B (vCPU id 1).
       let line = host.traceCSV!.split(separator: "\n").first { $0.contains(",1,switch,1,b,") }
@@ -135,8 +138,8 @@ struct GrowthCostTests {
       var c = ContextSwitchCosts.free
       c.ipiLatencyNs = 5_000
       c.idleExitCycles = exit
-      let (host, ra, rb) = Self.handOver(c)
-      let r = host.report()
+      let (sim, host, ra, rb) = Self.handOver(c)
+      let r = withExtendedLifetime(sim) { host.report() }
       return (
         ra.finished.first?.1 ?? -1, rb.finished.first?.1 ?? -1, r.pcpus.map(\.busySeconds),
         r.domains.map(\.usefulSeconds), r.domains.map(\.cpuSeconds)
