@@ -161,6 +161,9 @@ public final class VCPU {
   /// The current scheduling state: running, runnable, blocked or parked.
   public var state: VCPUState { schedState }
 
+  /// The clock of the host it runs on, GHz (cycles per ns).
+  public var clockGHz: Double { host.config.clockGHz }
+
   /// The pCPU it is running on now, or -1 when it is not running.
   public var currentPCPU: Int { pcpu }
 

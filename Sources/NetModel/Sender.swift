@@ -38,8 +38,9 @@ public enum SendMode: Sendable, Equatable {
 ///
 /// A frame that goes straight into a kernel thread's ring finds the ring full: the send call
 /// fails (ENOBUFS: the veth stopped its queue) and the sender calls again after
-/// `sched_yield`, as trafgen does, one send call's cost per try (`refusals` counts them); the
-/// frame is not lost. Frames count as sent when the ring takes them.
+/// `sched_yield`, as trafgen does, one send call's cost per try (`refusals` counts them), at
+/// least 1 ns (a send call of 0 cycles would retry forever at one instant); the frame is not
+/// lost. Frames count as sent when the ring takes them.
 public final class Sender: WorkClient, EventHandler {
   /// `gen0`, ...
   public let name: String
@@ -55,6 +56,8 @@ public final class Sender: WorkClient, EventHandler {
   public let mode: SendMode
   /// Cycles per frame in user space, in the send call, and per call.
   public let userCycles: Int64, systemCycles: Int64, syscallCycles: Int64
+  /// A send call made again after a refusal: `syscallCycles`, at least 1 ns of the host's clock.
+  let retryCycles: Int64
   /// Cycles of each wake-up from its sleep (a timer's expiry: iperf3's select and timer
   /// processing, the CPU's exit from idle), charged as system time on the send that follows.
   public let wakeCycles: Int64
@@ -124,6 +127,7 @@ public final class Sender: WorkClient, EventHandler {
     self.userCycles = userCycles
     self.systemCycles = systemCycles
     self.syscallCycles = syscallCycles
+    retryCycles = Swift.max(syscallCycles, Int64(vcpu.clockGHz.rounded(.up)))
     self.sim = sim
     schedule = try ArrivalSchedule(flows: flows, streams: sim.streams, routers: routers)
     switch mode {
@@ -189,8 +193,8 @@ public final class Sender: WorkClient, EventHandler {
     if tag == 1 { return 0 }  // the marker after a send: its softirq has run
     if tag == 2 {  // the send call again after a refusal (sched_yield, then sendto)
       calls &+= 1
-      modes.system &+= syscallCycles
-      return syscallCycles
+      modes.system &+= retryCycles
+      return retryCycles
     }
     // The frames due now, up to a burst (at least the one that woke the sender).
     burstCount = 0
