@@ -58,7 +58,7 @@ public struct CPUCounters: Sendable, Equatable {
 /// A snapshot of every counter the testbed reads at once: each port's link counters, each
 /// namespace's IP MIB (/proc/net/snmp, what `netstat -s` prints) and the host's CPU counters.
 public struct CounterSnapshot: Sendable {
-  /// Monotonic time of the snapshot, nanoseconds.
+  /// Monotonic time of the snapshot, nanoseconds: just after its CPU counters were read.
   public var time: UInt64
   /// "namespace/interface" -> counters.
   public var links: [String: LinkCounters]
@@ -170,10 +170,11 @@ public struct CounterReader: Sendable {
   /// `cpuFirst` before them: those reads take tens to hundreds of milliseconds on a busy
   /// machine, and an iperf3 trial's window is meant to end where its after-snapshot starts
   /// (read last, its CPU counters fell after the senders had stopped: an idle tail in every
-  /// CPU row).
+  /// CPU row). The snapshot's `time` is taken just after the CPU counters are read, in either
+  /// order, so that a window between two snapshots is the window of their CPU rows.
   public func snapshot(namespaces: [String], cpuFirst: Bool = false) throws -> CounterSnapshot {
     let on = cpuHost.map { $0.runner(local: runner) } ?? runner
-    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?) {
+    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?, UInt64) {
       let cpu: CPUCounters
       if cpuHost != nil {
         cpu = Self.parseCPU(
@@ -182,7 +183,8 @@ public struct CounterReader: Sendable {
       } else {
         cpu = Self.readCPU()
       }
-      return (cpu, try Self.readCPUIdle(on: on, cpus: cpu.total.count))
+      let idle = try Self.readCPUIdle(on: on, cpus: cpu.total.count)
+      return (cpu, idle, DispatchTime.now().uptimeNanoseconds)
     }
     let first = cpuFirst ? try readCPU() : nil
     var links: [String: LinkCounters] = [:]
@@ -196,9 +198,8 @@ public struct CounterReader: Sendable {
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
       udp[ns] = Self.parseSNMP(snmp, table: "Udp")
     }
-    let (cpu, idle) = try first ?? readCPU()
-    return CounterSnapshot(
-      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle)
+    let (cpu, idle, time) = try first ?? readCPU()
+    return CounterSnapshot(time: time, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle)
   }
 
   /// Reads each of `cpus` CPUs' idle residency with `on`, by a process pinned to that CPU
