@@ -72,6 +72,9 @@ public struct CounterSnapshot: Sendable {
   /// `CounterReader.snapshot(namespaces:cpuFirst:)`); nil when the host has no cpuidle
   /// directory for some CPU (no cpuidle driver): the exact busy rows are then absent.
   public var cpuIdle: [CPUIdleReading]? = nil
+  /// Each CPU's exact softirq time (`SoftirqTimer`), read just after /proc/stat; nil without
+  /// a timer.
+  public var softirq: SoftirqReading? = nil
 }
 
 /// One CPU's idle-state residency as cpuidle counts it: the sum over its idle states of
@@ -140,6 +143,9 @@ public struct CounterReader: Sendable {
   let runner: any CommandRunner
   let hostOf: @Sendable (String) -> SSHTarget?
   let cpuHost: SSHTarget?
+  /// The exact softirq timer read with the CPU counters (this machine's CPUs; nil: no
+  /// `softirq` in the snapshots).
+  var softirqTimer: SoftirqTimer? = nil
 
   /// A reader that runs its commands with `runner`, every namespace and the CPU counters on
   /// this machine.
@@ -158,6 +164,13 @@ public struct CounterReader: Sendable {
     self.cpuHost = cpuHost
   }
 
+  /// This reader, reading `timer` with the CPU counters of each snapshot.
+  public func reading(softirq timer: SoftirqTimer?) -> CounterReader {
+    var r = self
+    r.softirqTimer = timer
+    return r
+  }
+
   /// The reader of `plan`: namespaces on their roles' hosts, the CPU counters on the dut's.
   public init(runner: any CommandRunner, plan: TopologyPlan) {
     let p = plan
@@ -174,7 +187,7 @@ public struct CounterReader: Sendable {
   /// order, so that a window between two snapshots is the window of their CPU rows.
   public func snapshot(namespaces: [String], cpuFirst: Bool = false) throws -> CounterSnapshot {
     let on = cpuHost.map { $0.runner(local: runner) } ?? runner
-    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?, UInt64) {
+    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?, SoftirqReading?, UInt64) {
       let cpu: CPUCounters
       if cpuHost != nil {
         cpu = Self.parseCPU(
@@ -183,8 +196,9 @@ public struct CounterReader: Sendable {
       } else {
         cpu = Self.readCPU()
       }
+      let softirq = try softirqTimer?.read()
       let idle = try Self.readCPUIdle(on: on, cpus: cpu.total.count)
-      return (cpu, idle, DispatchTime.now().uptimeNanoseconds)
+      return (cpu, idle, softirq, DispatchTime.now().uptimeNanoseconds)
     }
     let first = cpuFirst ? try readCPU() : nil
     var links: [String: LinkCounters] = [:]
@@ -198,8 +212,9 @@ public struct CounterReader: Sendable {
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
       udp[ns] = Self.parseSNMP(snmp, table: "Udp")
     }
-    let (cpu, idle, time) = try first ?? readCPU()
-    return CounterSnapshot(time: time, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle)
+    let (cpu, idle, softirq, time) = try first ?? readCPU()
+    return CounterSnapshot(
+      time: time, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle, softirq: softirq)
   }
 
   /// Reads each of `cpus` CPUs' idle residency with `on`, by a process pinned to that CPU

@@ -408,7 +408,9 @@ public final class TrafficTrial: @unchecked Sendable {
         "testbed.\(role.rawValue).ssh: the iperf3 generator runs with every role local only (use trafgen)",
         usage: true)
     }
-    let reader = CounterReader(runner: runner)
+    // every CPU's exact softirq time over the window, when this machine allows the timer
+    let timer = SoftirqTimer.ifAvailable()
+    let reader = CounterReader(runner: runner).reading(softirq: timer)
     let seconds = setup.duration.seconds
     let lead = min(0.25, seconds / 4)
     var servers: [Sender] = []
@@ -490,6 +492,13 @@ public final class TrafficTrial: @unchecked Sendable {
     var idleWindow = window
     if let x = after.cpuIdle?.first, let y = before.cpuIdle?.first, x.timeNs > y.timeNs {
       idleWindow = Double(x.timeNs - y.timeNs) * 1e-9
+    }
+    if let x = after.softirq, let y = before.softirq {
+      for (k, v) in (x.shares(since: y) ?? []).enumerated() { add("pcpu\(k)", .softirqExact, v) }
+      let netRx = SoftirqReading.vectors.firstIndex(of: "NET_RX")
+      for (k, v) in (x.shares(since: y, vector: netRx) ?? []).enumerated() {
+        add("pcpu\(k)", .netRxSoftirqExact, v)
+      }
     }
     for (i, (scope, _)) in processes.enumerated() {
       if let x = runAfter[i], let y = runBefore[i], x >= y {
