@@ -72,6 +72,14 @@ public struct CounterSnapshot: Sendable {
   /// `CounterReader.snapshot(namespaces:cpuFirst:)`); nil when the host has no cpuidle
   /// directory for some CPU (no cpuidle driver): the exact busy rows are then absent.
   public var cpuIdle: [CPUIdleReading]? = nil
+  /// namespace -> monotonic time, nanoseconds, halfway through the read of its interfaces'
+  /// counters (`ip -s link`). A snapshot reads its namespaces one after another, tens of
+  /// milliseconds apart: a trial whose traffic runs through its snapshots divides each
+  /// namespace's counts by that namespace's own interval (`TrafficTrial.measure`).
+  public var linkTimes: [String: UInt64] = [:]
+  /// namespace -> monotonic time, nanoseconds, halfway through the read of its SNMP counters
+  /// (`/proc/net/snmp`: the `ip` and `udp` fields).
+  public var snmpTimes: [String: UInt64] = [:]
 }
 
 /// One CPU's idle-state residency as cpuidle counts it: the sum over its idle states of
@@ -188,17 +196,29 @@ public struct CounterReader: Sendable {
     var links: [String: LinkCounters] = [:]
     var ip: [String: [String: UInt64]] = [:]
     var udp: [String: [String: UInt64]] = [:]
+    var linkTimes: [String: UInt64] = [:]
+    var snmpTimes: [String: UInt64] = [:]
+    // the midpoint of a read: its counters were read somewhere inside it
+    func timed<T>(_ read: () throws -> T) rethrows -> (T, UInt64) {
+      let start = DispatchTime.now().uptimeNanoseconds
+      let value = try read()
+      let end = DispatchTime.now().uptimeNanoseconds
+      return (value, start + (end &- start) / 2)
+    }
     for ns in namespaces {
       let on = Testbed.runner(on: hostOf(ns), local: runner)
-      let out = try on.check(["ip", "-n", ns, "-s", "-j", "link", "show"])
+      let (out, linkTime) = try timed { try on.check(["ip", "-n", ns, "-s", "-j", "link", "show"]) }
+      linkTimes[ns] = linkTime
       for (name, c) in try Self.parseLinks(out) { links["\(ns)/\(name)"] = c }
-      let snmp = try on.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"])
+      let (snmp, snmpTime) = try timed { try on.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"]) }
+      snmpTimes[ns] = snmpTime
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
       udp[ns] = Self.parseSNMP(snmp, table: "Udp")
     }
     let (cpu, idle) = try first ?? readCPU()
     return CounterSnapshot(
-      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle)
+      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle,
+      linkTimes: linkTimes, snmpTimes: snmpTimes)
   }
 
   /// Reads each of `cpus` CPUs' idle residency with `on`, by a process pinned to that CPU

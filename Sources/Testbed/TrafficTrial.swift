@@ -455,13 +455,17 @@ public final class TrafficTrial: @unchecked Sendable {
     if let bad = outputs.first(where: { $0.contains("\"error\"") }) {
       throw TestbedError("iperf3 failed: \(bad.split(separator: "\n").prefix(4).joined(separator: "; "))")
     }
-    var rows = measure(setup: setup, before: before, after: after, seconds: max(window, 1e-3))
+    // the traffic runs through both snapshots: each namespace's counts over its own reads
+    var rows = measure(
+      setup: setup, before: before, after: after, seconds: max(window, 1e-3), ownIntervals: true)
     func add(_ scope: String, _ metric: Metric, _ value: Double) {
       rows.append(MetricRow(scope: scope, metric, value: value))
     }
     let ns = plan.sinkNamespace
+    var udpWindow = max(window, 1e-3)
+    if let b = before.snmpTimes[ns], let a = after.snmpTimes[ns], a > b { udpWindow = Double(a - b) * 1e-9 }
     func udp(_ field: String) -> Double {
-      Double((after.udp[ns]?[field] ?? 0) &- (before.udp[ns]?[field] ?? 0)) / max(window, 1e-3)
+      Double((after.udp[ns]?[field] ?? 0) &- (before.udp[ns]?[field] ?? 0)) / udpWindow
     }
     add("sink", .udpInDatagrams, udp("InDatagrams"))
     add("sink", .udpRcvbufErrors, udp("RcvbufErrors"))
@@ -501,15 +505,28 @@ public final class TrafficTrial: @unchecked Sendable {
   }
 
   /// Turns two snapshots into measurements over `seconds` of sending.
-  func measure(setup: TestbedSetup, before: CounterSnapshot, after: CounterSnapshot, seconds: Double)
-    -> [MetricRow]
-  {
-    func d(_ p: TopologyPort) -> LinkCounters {
+  ///
+  /// With `ownIntervals` (a trial whose traffic runs through both snapshots, the iperf3 one)
+  /// each namespace's counts are scaled from the interval between its own two reads
+  /// (`CounterSnapshot.linkTimes`, `snmpTimes`) to `seconds`: the namespaces are read one
+  /// after another, and one read later than another in the first snapshot than in the second
+  /// would otherwise count fewer frames of the same flow. Without it (traffic only between the
+  /// snapshots) every count is over `seconds` as it is.
+  func measure(
+    setup: TestbedSetup, before: CounterSnapshot, after: CounterSnapshot, seconds: Double,
+    ownIntervals: Bool = false
+  ) -> [MetricRow] {
+    let linkScale = Self.intervalScales(before.linkTimes, after.linkTimes, seconds: seconds, on: ownIntervals)
+    let snmpScale = Self.intervalScales(before.snmpTimes, after.snmpTimes, seconds: seconds, on: ownIntervals)
+    // a port's counters over the two snapshots, scaled to `seconds` (exactly as read when the
+    // scale is 1)
+    func d(_ p: TopologyPort) -> ScaledLinkCounters {
       let key = "\(p.namespace)/\(p.name)"
-      return (after.links[key] ?? LinkCounters()).minus(before.links[key] ?? LinkCounters())
+      let c = (after.links[key] ?? LinkCounters()).minus(before.links[key] ?? LinkCounters())
+      return ScaledLinkCounters(c, scale: linkScale[p.namespace] ?? 1)
     }
     func ipDelta(_ ns: String, _ field: String) -> Double {
-      Double((after.ip[ns]?[field] ?? 0) &- (before.ip[ns]?[field] ?? 0))
+      Double((after.ip[ns]?[field] ?? 0) &- (before.ip[ns]?[field] ?? 0)) * (snmpScale[ns] ?? 1)
     }
     func ipDrops(_ ns: String) -> Double {
       ["InDiscards", "OutDiscards", "OutNoRoutes", "InAddrErrors", "InHdrErrors"].reduce(0) {
@@ -527,9 +544,9 @@ public final class TrafficTrial: @unchecked Sendable {
     // of a trial with tx_dropped > 0 still reached the sink).
     let genPorts = path == .platform ? plan.generators.map(\.port) : [plan.ceilingPorts.gen]
     let sinkPorts = path == .platform ? plan.sinkPorts : [plan.ceilingPorts.sink]
-    let genDropped = genPorts.reduce(0.0) { $0 + Double(d($1).txDropped) }
-    let sent = genPorts.reduce(0.0) { $0 + Double(d($1).txPackets) }
-    let received = sinkPorts.reduce(0.0) { $0 + Double(d($1).rxPackets) }
+    let genDropped = genPorts.reduce(0.0) { $0 + d($1).txDropped }
+    let sent = genPorts.reduce(0.0) { $0 + d($1).txPackets }
+    let received = sinkPorts.reduce(0.0) { $0 + d($1).rxPackets }
     let target = setup.offeredPacketsPerSecond
     let offered = sent / seconds
     // The simulator's metrics first (names, units and scopes as `vrsim run` reports them),
@@ -561,10 +578,10 @@ public final class TrafficTrial: @unchecked Sendable {
       let ns = plan.routerNamespace(i)
       let rx = d(ports.rx)
       let tx = d(ports.tx)
-      let drops = Double(rx.rxDropped + tx.txDropped + rx.txDropped + tx.rxDropped) + ipDrops(ns)
+      let drops = rx.rxDropped + tx.txDropped + rx.txDropped + tx.rxDropped + ipDrops(ns)
       attributed += drops
-      add("vr\(i)", .offeredPps, Double(rx.rxPackets) / seconds)
-      add("vr\(i)", .forwardedPps, Double(tx.txPackets) / seconds)
+      add("vr\(i)", .offeredPps, rx.rxPackets / seconds)
+      add("vr\(i)", .forwardedPps, tx.txPackets / seconds)
       add("vr\(i)", .droppedPps, drops / seconds)
       add("vr\(i)", .ipForwardedPps, ipDelta(ns, "ForwDatagrams") / seconds)
     }
@@ -572,9 +589,9 @@ public final class TrafficTrial: @unchecked Sendable {
       // The simulator reports no per-hop figures for dom0's bridge or forwarder: measured only.
       let ns = plan.dom0Namespace
       let dom0Ports = plan.ports.filter { $0.namespace == ns }
-      let drops = dom0Ports.reduce(0.0) { $0 + Double(d($1).rxDropped + d($1).txDropped) } + ipDrops(ns)
+      let drops = dom0Ports.reduce(0.0) { $0 + d($1).rxDropped + d($1).txDropped } + ipDrops(ns)
       attributed += drops
-      add("dom0", .hopForwardedPps, Double(d(sinkSide).txPackets) / seconds)
+      add("dom0", .hopForwardedPps, d(sinkSide).txPackets / seconds)
       add("dom0", .ipForwardedPps, ipDelta(ns, "ForwDatagrams") / seconds)
       add("dom0", .hopDroppedPps, drops / seconds)
     }
@@ -615,9 +632,9 @@ public final class TrafficTrial: @unchecked Sendable {
     for (i, ports) in plan.routerPorts.enumerated() where path == .platform {
       let names = [plan.prefix.name("i\(i)d"), plan.prefix.name("i\(i)g")]
       let peerDropped = plan.ports.filter { names.contains($0.name) }.reduce(0.0) {
-        $0 + Double(d($1).txDropped)
+        $0 + d($1).txDropped
       }
-      add("vr\(i)", .ringDroppedPps, (Double(d(ports.rx).rxDropped) + peerDropped) / seconds)
+      add("vr\(i)", .ringDroppedPps, (d(ports.rx).rxDropped + peerDropped) / seconds)
     }
     // The exact busy share of each CPU over the same two snapshots as `utilisation` (cpuidle's
     // idle residency, read on each CPU: not tick-sampled), after every other row so that those
@@ -633,6 +650,40 @@ public final class TrafficTrial: @unchecked Sendable {
       )
     }
     return m
+  }
+}
+
+/// One port's counter deltas over two snapshots, as reals scaled to the trial's window (a
+/// scale of exactly 1 leaves each count as read).
+struct ScaledLinkCounters {
+  var rxPackets: Double
+  var rxDropped: Double
+  var txPackets: Double
+  var txDropped: Double
+
+  init(_ c: LinkCounters, scale: Double) {
+    rxPackets = Double(c.rxPackets) * scale
+    rxDropped = Double(c.rxDropped) * scale
+    txPackets = Double(c.txPackets) * scale
+    txDropped = Double(c.txDropped) * scale
+  }
+}
+
+extension TrafficTrial {
+  /// Per namespace, `seconds` over the interval between its reads in two snapshots
+  /// (`before` and `after`: namespace -> monotonic ns): the factor that turns its counts into
+  /// counts over `seconds`. Empty when `on` is false; a namespace missing from either
+  /// snapshot, or read at the same instant in both, has no factor (its counts stay as read).
+  static func intervalScales(
+    _ before: [String: UInt64], _ after: [String: UInt64], seconds: Double, on: Bool
+  ) -> [String: Double] {
+    guard on else { return [:] }
+    var out: [String: Double] = [:]
+    for (ns, b) in before {
+      guard let a = after[ns], a > b else { continue }
+      out[ns] = seconds / (Double(a - b) * 1e-9)
+    }
+    return out
   }
 }
 
