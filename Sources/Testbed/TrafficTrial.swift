@@ -393,10 +393,13 @@ public final class TrafficTrial: @unchecked Sendable {
   /// generator namespace (client k on CPU k mod CPUs) sending UDP datagrams of 1472 B at the
   /// flow's rate (`-b` counts the datagrams' payload bits) for the trial's duration.
   ///
-  /// The counters are read over an inner window of the sending: from `lead` after the clients
-  /// start to `lead` before their nominal end (lead = min(0.25 s, duration / 4)), so that no
-  /// start-up, control exchange or drain is in it; every rate and CPU row is over that window's
-  /// wall time. Besides `measure`'s rows: the sink namespace's UDP MIB over the window
+  /// The counters are read over an inner window of the sending: the first snapshot from `lead`
+  /// after the clients start (lead = min(0.25 s, duration / 4)), the second so that it ends
+  /// before their nominal end (it starts `lead` plus 1.5 times the first snapshot's length
+  /// before it), so that no start-up, control exchange or drain is in it; a trial too short for
+  /// that is an error. Every CPU row is over the window between the two snapshots' CPU reads,
+  /// and each namespace's counts over the interval between its own two reads, scaled to that
+  /// window (`measure(ownIntervals:)`). Besides `measure`'s rows: the sink namespace's UDP MIB over the window
   /// (`udp_in_datagrams`, `udp_rcvbuf_errors`, also as the drop place `drop:sink.rcvbuf`,
   /// `udp_in_errors`, `udp_no_ports`), each server's receive buffer (`udp_rcvbuf`), and each
   /// iperf3 process's own time over its test (`cpu`, its user and system parts `process_user`,
@@ -419,7 +422,18 @@ public final class TrafficTrial: @unchecked Sendable {
           "-s", "-1", "-J", "-B", TopologyPlan.destination(router: i),
         ]))
     }
+    // a process parked in each namespace for the trial, whose /proc/PID/net the snapshots
+    // read with no command (`CounterReader.snapshot(anchors:)`); it ends by itself
+    var anchorProcesses: [Sender] = []
+    defer { _ = wait(anchorProcesses, deadline: 0) }
+    for ns in plan.namespaces {
+      anchorProcesses.append(
+        try start([
+          "ip", "netns", "exec", ns, "sleep", String(format: "%.0f", (seconds * 3 + 30).rounded(.up)),
+        ]))
+    }
     usleep(300_000)  // let the servers listen
+    let anchors = try Self.anchorPIDs(zip(plan.namespaces, anchorProcesses.map(\.process)))
     var clients: [Sender] = []
     var clientRouters: [Int] = []
     let t0 = DispatchTime.now().uptimeNanoseconds
@@ -445,10 +459,26 @@ public final class TrafficTrial: @unchecked Sendable {
       clients.enumerated().map { ("gen\($0.offset)", $0.element.process.processIdentifier) }
       + servers.enumerated().map { ("iperf3-s\($0.offset)", $0.element.process.processIdentifier) }
     let runBefore = processes.map { ThreadSched.read($0.1)?.runNs }
-    let before = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true)
-    sleep(until: seconds - lead)
+    let snapStart = DispatchTime.now().uptimeNanoseconds
+    let before = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true, anchors: anchors)
+    // The second snapshot must end while the clients still send: its namespaces are read one
+    // after another (0.3-0.4 s in all here), and a namespace read after the clients stopped
+    // would count too few frames over its interval. It starts half as long again as the first
+    // took (the second runs under the same load) before the last `lead`.
+    let took = Double(before.time &- snapStart) * 1e-9
+    let secondAt = seconds - lead - 1.5 * took
+    let firstEnd = Double(before.time &- t0) * 1e-9
+    guard secondAt > firstEnd + 0.1 else {
+      throw TestbedError(
+        String(
+          format:
+            "an iperf3 trial of %.3f s is too short for its counter snapshots (%.3f s each, from %.3f s in): "
+            + "run.duration must leave at least 0.1 s between them; use %.1f s or more",
+          seconds, took, lead, (firstEnd + 0.1 + lead + 1.5 * took + 0.05).rounded(.up)), usage: true)
+    }
+    sleep(until: secondAt)
     let runAfter = processes.map { ThreadSched.read($0.1)?.runNs }
-    let after = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true)
+    let after = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true, anchors: anchors)
     let window = Double(after.time &- before.time) * 1e-9
     let outputs = wait(clients, deadline: seconds * 3 + 10)
     let serverOutputs = wait(servers, deadline: 3)
@@ -650,6 +680,26 @@ public final class TrafficTrial: @unchecked Sendable {
       )
     }
     return m
+  }
+}
+
+extension TrafficTrial {
+  /// namespace -> pid of its parked process, once each has entered its namespace (`ip netns
+  /// exec` execs `sleep` after joining it: its `comm` is then `sleep`); waits at most 5 s.
+  static func anchorPIDs(_ started: Zip2Sequence<[String], [Process]>) throws -> [String: Int32] {
+    var out: [String: Int32] = [:]
+    for (ns, p) in started {
+      let pid = p.processIdentifier
+      let end = Date().addingTimeInterval(5)
+      while (try? CounterReader.readFile("/proc/\(pid)/comm")) != "sleep\n" {
+        guard p.isRunning, Date() < end else {
+          throw TestbedError("the process parked in namespace \(ns) (pid \(pid)) did not start")
+        }
+        usleep(2_000)
+      }
+      out[ns] = pid
+    }
+    return out
   }
 }
 

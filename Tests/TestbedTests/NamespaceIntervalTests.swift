@@ -39,4 +39,29 @@ import Testing
       LinkCounters(rxPackets: 123_456_789, rxDropped: 7, txPackets: 987_654_321, txDropped: 3), scale: 1)
     #expect(c.rxPackets == 123_456_789 && c.rxDropped == 7 && c.txPackets == 987_654_321 && c.txDropped == 3)
   }
+
+  /// /proc/net/dev as this kernel writes it (two header lines; a long name runs into its
+  /// first number): receive packets and drop are the 2nd and 4th numbers, transmit packets
+  /// and drop the 10th and 12th.
+  @Test func procNetDevParses() throws {
+    let text = """
+      Inter-|   Receive                                                |  Transmit
+       face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+          lo:     100       2    0    0    0     0          0         0      100       2    0    0    0     0       0          0
+      vrt1bb5-s0s:30441840   20001    0    7    0     0          0         0        0       0    0    3    0     0       0          0
+
+      """
+    let c = try CounterReader.parseProcNetDev(text, path: "/proc/42/net/dev")
+    #expect(c["lo"] == LinkCounters(rxPackets: 2, rxBytes: 100, txPackets: 2, txBytes: 100))
+    #expect(
+      c["vrt1bb5-s0s"]
+        == LinkCounters(rxPackets: 20_001, rxBytes: 30_441_840, rxDropped: 7, txDropped: 3))
+    let bad = "h1\nh2\n  eth0: 1 2 3\n"
+    #expect(throws: TestbedError.self) { try CounterReader.parseProcNetDev(bad, path: "/proc/42/net/dev") }
+    do {
+      _ = try CounterReader.parseProcNetDev(bad, path: "/proc/42/net/dev")
+    } catch {
+      #expect("\(error)".contains("/proc/42/net/dev line 3"))
+    }
+  }
 }
