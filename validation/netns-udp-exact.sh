@@ -12,7 +12,7 @@
 # by BPF; validation/netns-udp-validation.md, "The exact softirq share"):
 #   VRSIM=.build/release/vrsim bash validation/netns-udp-measure.sh 2026-12-07-softirq
 # with the two committed idle-fit profiles (cfs, eevdf), the rule from that new identification set;
-# nothing is fitted or written in the repository.
+# nothing is fitted or written in the repository. SDAY=DATE picks another pair of sets measured with it.
 set -eu
 VRSIM=${VRSIM:-vrsim}
 OUT=${1:-$(mktemp -d)}
@@ -27,8 +27,9 @@ RUN=(--set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmu
   --set profile.veth_per_byte=0cycles/B --set profile.fib_rules=1175cycles --set profile.ip_forward=896cycles
   --set profile.sink_blackhole=1876cycles)
 if [ "${PART:-}" = softirq ]; then
-  SID=validation/testbed-udp-identify-2026-12-07-softirq-vm.csv
-  SHO=validation/testbed-udp-heldout-2026-12-07-softirq-vm.csv
+  SDAY=${SDAY:-2026-12-07-softirq}
+  SID=validation/testbed-udp-identify-$SDAY-vm.csv
+  SHO=validation/testbed-udp-heldout-$SDAY-vm.csv
   echo "Per trial (means of the replications): CPU 0's softirq share, /proc/stat (tick-sampled) against every softirq"
   echo "timed (softirq_exact) and its NET_RX part, and busy_exact:"
   python3 - "$SID" "$SHO" <<'PY'
