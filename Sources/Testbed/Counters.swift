@@ -58,7 +58,7 @@ public struct CPUCounters: Sendable, Equatable {
 /// A snapshot of every counter the testbed reads at once: each port's link counters, each
 /// namespace's IP MIB (/proc/net/snmp, what `netstat -s` prints) and the host's CPU counters.
 public struct CounterSnapshot: Sendable {
-  /// Monotonic time of the snapshot, nanoseconds.
+  /// Monotonic time of the snapshot, nanoseconds: just after its CPU counters were read.
   public var time: UInt64
   /// "namespace/interface" -> counters.
   public var links: [String: LinkCounters]
@@ -72,6 +72,9 @@ public struct CounterSnapshot: Sendable {
   /// `CounterReader.snapshot(namespaces:cpuFirst:)`); nil when the host has no cpuidle
   /// directory for some CPU (no cpuidle driver): the exact busy rows are then absent.
   public var cpuIdle: [CPUIdleReading]? = nil
+  /// Each CPU's exact softirq time (`SoftirqTimer`), read just after /proc/stat; nil without
+  /// a timer.
+  public var softirq: SoftirqReading? = nil
   /// namespace -> monotonic time, nanoseconds, halfway through the read of its interfaces'
   /// counters (`ip -s link`). A snapshot reads its namespaces one after another, tens of
   /// milliseconds apart: a trial whose traffic runs through its snapshots divides each
@@ -148,6 +151,9 @@ public struct CounterReader: Sendable {
   let runner: any CommandRunner
   let hostOf: @Sendable (String) -> SSHTarget?
   let cpuHost: SSHTarget?
+  /// The exact softirq timer read with the CPU counters (this machine's CPUs; nil: no
+  /// `softirq` in the snapshots).
+  var softirqTimer: SoftirqTimer? = nil
 
   /// A reader that runs its commands with `runner`, every namespace and the CPU counters on
   /// this machine.
@@ -166,6 +172,13 @@ public struct CounterReader: Sendable {
     self.cpuHost = cpuHost
   }
 
+  /// This reader, reading `timer` with the CPU counters of each snapshot.
+  public func reading(softirq timer: SoftirqTimer?) -> CounterReader {
+    var r = self
+    r.softirqTimer = timer
+    return r
+  }
+
   /// The reader of `plan`: namespaces on their roles' hosts, the CPU counters on the dut's.
   public init(runner: any CommandRunner, plan: TopologyPlan) {
     let p = plan
@@ -178,7 +191,8 @@ public struct CounterReader: Sendable {
   /// `cpuFirst` before them: those reads take tens to hundreds of milliseconds on a busy
   /// machine, and an iperf3 trial's window is meant to end where its after-snapshot starts
   /// (read last, its CPU counters fell after the senders had stopped: an idle tail in every
-  /// CPU row).
+  /// CPU row). The snapshot's `time` is taken just after the CPU counters are read, in either
+  /// order, so that a window between two snapshots is the window of their CPU rows.
   ///
   /// A namespace in `anchors` (namespace -> the pid of a local process inside it) is read from
   /// that process's `/proc/PID/net/dev` and `/proc/PID/net/snmp` by this process, with no
@@ -188,7 +202,7 @@ public struct CounterReader: Sendable {
     namespaces: [String], cpuFirst: Bool = false, anchors: [String: Int32] = [:]
   ) throws -> CounterSnapshot {
     let on = cpuHost.map { $0.runner(local: runner) } ?? runner
-    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?) {
+    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?, SoftirqReading?, UInt64) {
       let cpu: CPUCounters
       if cpuHost != nil {
         cpu = Self.parseCPU(
@@ -197,7 +211,9 @@ public struct CounterReader: Sendable {
       } else {
         cpu = Self.readCPU()
       }
-      return (cpu, try Self.readCPUIdle(on: on, cpus: cpu.total.count))
+      let softirq = try softirqTimer?.read()
+      let idle = try Self.readCPUIdle(on: on, cpus: cpu.total.count)
+      return (cpu, idle, softirq, DispatchTime.now().uptimeNanoseconds)
     }
     let first = cpuFirst ? try readCPU() : nil
     var links: [String: LinkCounters] = [:]
@@ -234,9 +250,9 @@ public struct CounterReader: Sendable {
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
       udp[ns] = Self.parseSNMP(snmp, table: "Udp")
     }
-    let (cpu, idle) = try first ?? readCPU()
+    let (cpu, idle, softirq, time) = try first ?? readCPU()
     return CounterSnapshot(
-      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle,
+      time: time, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle, softirq: softirq,
       linkTimes: linkTimes, snmpTimes: snmpTimes)
   }
 

@@ -411,7 +411,9 @@ public final class TrafficTrial: @unchecked Sendable {
         "testbed.\(role.rawValue).ssh: the iperf3 generator runs with every role local only (use trafgen)",
         usage: true)
     }
-    let reader = CounterReader(runner: runner)
+    // every CPU's exact softirq time over the window, when this machine allows the timer
+    let timer = SoftirqTimer.ifAvailable()
+    let reader = CounterReader(runner: runner).reading(softirq: timer)
     let seconds = setup.duration.seconds
     let lead = min(0.25, seconds / 4)
     var servers: [Sender] = []
@@ -461,13 +463,15 @@ public final class TrafficTrial: @unchecked Sendable {
     let runBefore = processes.map { ThreadSched.read($0.1)?.runNs }
     let snapStart = DispatchTime.now().uptimeNanoseconds
     let before = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true, anchors: anchors)
+    // (a snapshot's `time` is its CPU counters' read, at its start: its end is taken here)
+    let firstDone = DispatchTime.now().uptimeNanoseconds
     // The second snapshot must end while the clients still send: its namespaces are read one
     // after another (0.3-0.4 s in all here), and a namespace read after the clients stopped
     // would count too few frames over its interval. It starts half as long again as the first
     // took (the second runs under the same load) before the last `lead`.
-    let took = Double(before.time &- snapStart) * 1e-9
+    let took = Double(firstDone &- snapStart) * 1e-9
     let secondAt = seconds - lead - 1.5 * took
-    let firstEnd = Double(before.time &- t0) * 1e-9
+    let firstEnd = Double(firstDone &- t0) * 1e-9
     guard secondAt > firstEnd + 0.1 else {
       throw TestbedError(
         String(
@@ -524,6 +528,13 @@ public final class TrafficTrial: @unchecked Sendable {
     var idleWindow = window
     if let x = after.cpuIdle?.first, let y = before.cpuIdle?.first, x.timeNs > y.timeNs {
       idleWindow = Double(x.timeNs - y.timeNs) * 1e-9
+    }
+    if let x = after.softirq, let y = before.softirq {
+      for (k, v) in (x.shares(since: y) ?? []).enumerated() { add("pcpu\(k)", .softirqExact, v) }
+      let netRx = SoftirqReading.vectors.firstIndex(of: "NET_RX")
+      for (k, v) in (x.shares(since: y, vector: netRx) ?? []).enumerated() {
+        add("pcpu\(k)", .netRxSoftirqExact, v)
+      }
     }
     for (i, (scope, _)) in processes.enumerated() {
       if let x = runAfter[i], let y = runBefore[i], x >= y {
