@@ -19,7 +19,7 @@ A run passes when:
 - rates (pps, bit/s, 1/s), latencies and CPU counts are >= 0;
 - fractions and shares (loss, utilisation, softirq, busy_exact, jain_index) lie in [0, 1 + 1e-9]
   (1e-9: the printing of an exact 1 after a division) and a CPU count (`cpu`, in pCPUs) in
-  [0, host.cpus + 1e-9].
+  [0, host.cpus + 1e-9], and at most 1 + 1e-9 for a one-thread process (`gen*`, `iperf3-s*`).
 Keys whose range does not hold 0 are also set to 0 once (on the first platform that reads them):
 that must be refused with exit 2 and a message naming the key.
 Determinism: a few cases (listed in DETERMINISM) are run twice, with --jobs 1 and --jobs 2, and
@@ -68,6 +68,8 @@ DETERMINISM = [
     ("openvz", "-", "backlog", "bottom"),
 ]
 FRACTIONS = {"fraction", "share"}
+# scopes of one-thread processes (a netns sender, an iperf3 server): their `cpu` is at most 1
+PROCESS = re.compile(r"gen[0-9]+|iperf3-s[0-9]+")
 NONNEGATIVE = {"pps", "bit/s", "1/s", "us", "1"}
 
 
@@ -171,6 +173,8 @@ def check(stdout, cpus):
             problems.append(f"{name} = {lo}..{hi} {unit} (outside [0, 1])")
         elif unit == "pCPU" and (lo < 0 or hi > cpus + 1e-9):
             problems.append(f"{name} = {lo}..{hi} pCPU (outside [0, {cpus}])")
+        elif unit == "pCPU" and PROCESS.fullmatch(s["scope"]) and hi > 1 + 1e-9:
+            problems.append(f"{name} = {hi} pCPU (a one-thread process above one CPU)")
         elif unit in NONNEGATIVE and lo < 0:
             problems.append(f"{name} = {lo} {unit} (negative)")
     if not data.get("summaries"):
