@@ -109,6 +109,15 @@ public final class VCPU {
   /// Affinity as a bit mask over pCPU indices.
   let affinityMask: UInt64
 
+  /// The part of the head item's cost not yet executed, a fraction from 0 to 1 (1: just begun;
+  /// 0: no item begun, or one of no cost). Exact at the instants the host brings its statistics
+  /// up to date (`Host.resetStatistics()`, `Host.report()`), before which a running vCPU's
+  /// progress since its last switch or item is not yet booked. A client that counts an item's
+  /// cycles when it begins reads it to count, over a window, only what ran inside the window.
+  public var headItemUnexecuted: Double {
+    itemStarted && lastItemNs > 0 ? Double(itemRemaining) / Double(lastItemNs) : 0
+  }
+
   // Statistics.
   var schedState: VCPUState = .blocked
   var stateSince: Int64 = 0

@@ -91,8 +91,10 @@ public final class Sender: WorkClient, EventHandler {
   /// Send calls refused by a full ring and made again (trafgen's ENOBUFS retries), since the
   /// last reset.
   public private(set) var refusals: UInt64 = 0
-  /// User and system cycles, since the last reset.
-  public private(set) var modes = CPUModeCycles()
+  /// User and system cycles that ran since the last reset (of a send in progress, the part
+  /// that ran), as of the host's last statistics update (`WindowedModeCycles`).
+  public var modes: CPUModeCycles { processModes.value(on: vcpu) }
+  private var processModes = WindowedModeCycles()
   /// Sum over frames sent of how late their send began after their departure time, ns, since
   /// the last reset (the wait of a closed-loop sender behind its CPU).
   public private(set) var latenessSum: Int64 = 0
@@ -193,7 +195,7 @@ public final class Sender: WorkClient, EventHandler {
     if tag == 1 { return 0 }  // the marker after a send: its softirq has run
     if tag == 2 {  // the send call again after a refusal (sched_yield, then sendto)
       calls &+= 1
-      modes.system &+= retryCycles
+      processModes.begin(user: 0, system: retryCycles)
       return retryCycles
     }
     // The frames due now, up to a burst (at least the one that woke the sender).
@@ -212,8 +214,7 @@ public final class Sender: WorkClient, EventHandler {
     let wake = woke ? wakeCycles : 0
     woke = false
     calls &+= 1
-    modes.user &+= n &* userCycles
-    modes.system &+= wake &+ syscallCycles &+ n &* systemCycles
+    processModes.begin(user: n &* userCycles, system: wake &+ syscallCycles &+ n &* systemCycles)
     return wake + syscallCycles + n * (userCycles + systemCycles)
   }
 
@@ -223,6 +224,7 @@ public final class Sender: WorkClient, EventHandler {
       proceed(now: now.nanoseconds, sim: sim)
       return
     }
+    processModes.finish()
     let s = softirq.segments[segment]
     while burstNext < burstCount {
       let (r, size) = burst[burstNext]
@@ -254,7 +256,7 @@ public final class Sender: WorkClient, EventHandler {
     for i in sent.indices { sent[i] = 0 }
     calls = 0
     refusals = 0
-    modes = CPUModeCycles()
+    processModes.reset(on: vcpu)
     latenessSum = 0
     latenessCount = 0
   }

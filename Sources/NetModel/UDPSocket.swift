@@ -45,8 +45,10 @@ public final class UDPSocket: PacketSink, WorkClient {
 
   /// Datagrams the receiver read (UdpInDatagrams), since the last reset.
   public private(set) var inDatagrams: UInt64 = 0
-  /// The receiver's user and system cycles, since the last reset.
-  public private(set) var modes = CPUModeCycles()
+  /// The receiver's user and system cycles that ran since the last reset (of a read in
+  /// progress, the part that ran), as of the host's last statistics update (`WindowedModeCycles`).
+  public var modes: CPUModeCycles { processModes.value(on: vcpu) }
+  private var processModes = WindowedModeCycles()
 
   /// Datagrams dropped because the buffer was full (UdpRcvbufErrors), since the last reset.
   public var rcvbufErrors: UInt64 { buffer.windowDrops }
@@ -94,12 +96,12 @@ public final class UDPSocket: PacketSink, WorkClient {
       woken = false
       wakeups &+= 1
     }
-    modes.user &+= userCycles
-    modes.system &+= systemCycles &+ wake
+    processModes.begin(user: userCycles, system: systemCycles &+ wake)
     return userCycles + systemCycles + wake
   }
 
   public func finishWork(tag: UInt32, arg: UInt64, on vcpu: VCPU, at now: SimTime) {
+    processModes.finish()
     _ = buffer.pop()  // freed after the copy (skb_consume_udp): it holds its bytes until then
     inDatagrams &+= 1
     if buffer.isEmpty {
@@ -114,6 +116,6 @@ public final class UDPSocket: PacketSink, WorkClient {
     buffer.resetStatistics(from: start)
     inDatagrams = 0
     wakeups = 0
-    modes = CPUModeCycles()
+    processModes.reset(on: vcpu)
   }
 }
