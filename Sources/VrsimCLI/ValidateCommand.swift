@@ -23,8 +23,8 @@ struct ValidateCommand: ParsableCommand {
       step); rows no model produces are listed as not simulated; a drop place where the model \
       dropped nothing simulates 0 pps. A row the simulation cannot produce (a scope or metric \
       its scenario does not have) is an error (exit 2) naming its file and line. SIGINT or \
-      SIGTERM prints everything simulated so far (under --posterior, each row over the draws \
-      done) and exits 130 or 143. Exits non-zero only on errors and signals, never because the \
+      SIGTERM stops the simulations in progress at once and prints everything simulated so far \
+      (under --posterior, each row over the draws done) and exits 130 or 143. Exits non-zero only on errors and signals, never because the \
       agreement is poor.
       """
   )
@@ -114,8 +114,8 @@ struct ValidateCommand: ParsableCommand {
     for w in evaluators[0].warnings { CalibrationInputs.stderr("vrsim: warning: \(w)") }
     let simulated: [RowOutcome?]
     let predictive: [PredictiveInterval?]?
-    // SIGINT or SIGTERM stops scheduling simulations (plain or under posterior draws); those in
-    // progress finish, and everything simulated so far is printed (rows with nothing simulated
+    // SIGINT or SIGTERM stops the simulations (plain or under posterior draws), those in progress
+    // within a few milliseconds (not kept), and everything simulated so far is printed (rows with nothing simulated
     // as not simulated) before the exit with the signal's code, so that nothing computed is lost.
     let stop = PosteriorStop()
     stop.listen(to: [SIGINT, SIGTERM])
