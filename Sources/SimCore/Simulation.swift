@@ -159,22 +159,7 @@ public final class Simulation {
     var instantEvents = eventsExecuted
     while true {
       let sliceEnd = eventsExecuted &+ interval
-      if let trace {
-        while !stopRequested, eventsExecuted != sliceEnd, let t = queue.peekTime(), t <= limitNs {
-          let event = queue.popEarliest()
-          now = event.time
-          eventsExecuted &+= 1
-          trace(event)
-          handlers[Int(event.handler)].handle(event, in: self)
-        }
-      } else {
-        while !stopRequested, eventsExecuted != sliceEnd, let t = queue.peekTime(), t <= limitNs {
-          let event = queue.popEarliest()
-          now = event.time
-          eventsExecuted &+= 1
-          handlers[Int(event.handler)].handle(event, in: self)
-        }
-      }
+      runSlice(until: limitNs, endingAt: sliceEnd)
       // A slice that ended early ended the run (a stop, no event left, the limit reached).
       if stopRequested || eventsExecuted != sliceEnd { break }
       guard let t = queue.peekTime(), t <= limitNs else { break }
@@ -194,6 +179,29 @@ public final class Simulation {
     return eventsExecuted - before
   }
 
+  /// The hot loop: runs events until `eventsExecuted` reaches `sliceEnd`, `stop()` is called,
+  /// none is pending or the next lies after `limitNs`. Kept out of `run` (never inlined) so
+  /// that its code is the plain pop-and-dispatch loop whatever `run` does around it.
+  @inline(never)
+  private func runSlice(until limitNs: Int64, endingAt sliceEnd: UInt64) {
+    if let trace {
+      while !stopRequested, eventsExecuted != sliceEnd, let t = queue.peekTime(), t <= limitNs {
+        let event = queue.popEarliest()
+        now = event.time
+        eventsExecuted &+= 1
+        trace(event)
+        handlers[Int(event.handler)].handle(event, in: self)
+      }
+    } else {
+      while !stopRequested, eventsExecuted != sliceEnd, let t = queue.peekTime(), t <= limitNs {
+        let event = queue.popEarliest()
+        now = event.time
+        eventsExecuted &+= 1
+        handlers[Int(event.handler)].handle(event, in: self)
+      }
+    }
+  }
+
   /// Throws what interrupted the run (`SimulationCancelled` or `SimulationStall`), if anything
   /// did; a caller that ran the simulation calls it before reading any result.
   public func checkInterruption() throws {
@@ -207,6 +215,7 @@ public final class Simulation {
   /// The livelock guard's report: runs up to `stallSampleSize` further events at the stalled
   /// instant (the run is failing; their effects are never read) and counts them by handler
   /// type and event code, so that the message names what repeats.
+  @inline(never)
   private func stall(events: UInt64, limitNs: Int64) -> SimulationStall {
     var counts: [EventKindKey: Int] = [:]
     var sampled = 0

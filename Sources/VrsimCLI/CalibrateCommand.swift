@@ -234,7 +234,11 @@ struct CalibrateCommand: ParsableCommand {
     do { result = try sampler.run(start: try evaluator.startValues()) } catch let i as PosteriorInterrupted {
       CalibrationInputs.stderr("vrsim: \(i)")
       throw ExitCode(128 + (i.signal ?? SIGINT))
-    } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+    } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch let e
+      as RunError
+    {
+      throw e  // a run that cannot end (exit 2) keeps its code
+    } catch {
       throw RunError("\(error)")
     }
     let drawsPath =

@@ -140,7 +140,11 @@ struct ValidateCommand: ParsableCommand {
               format: "validate: %d of %d posterior draws simulated (%.1f s)", k, n,
               Date().timeIntervalSince(began)))
         }
-      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch let e
+        as RunError
+      {
+        throw e  // a run that cannot end (exit 2) keeps its code
+      } catch {
         throw RunError("\(error)")
       }
       if let samplesOut {
@@ -165,7 +169,11 @@ struct ValidateCommand: ParsableCommand {
       let run: (outcomes: [RowOutcome?], done: Int, planned: Int)
       do {
         run = try evaluators[0].simulateOnce(stop: stop) { progress.update($0, $1) }
-      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch let e
+        as RunError
+      {
+        throw e  // a run that cannot end (exit 2) keeps its code
+      } catch {
         throw RunError("\(error)")
       }
       progress.finish()
