@@ -66,10 +66,12 @@ public final class Simulation {
   /// at least this many and fewer than this many + 2 × `checkInterval` such events. Default
   /// `defaultSameInstantEventLimit`.
   public var sameInstantEventLimit: UInt64 = Simulation.defaultSameInstantEventLimit
-  /// The guard's default limit, 10^8 events at one instant. The largest legitimate burst at
-  /// one instant is of the order of the packets a host can hold (every ring and batch
-  /// emptying at once, 10^4 to 10^5 events), a thousand times fewer; 10^8 events take 1 to
-  /// 10 s of wall time in a release build, so a livelocked run fails within seconds.
+  /// The guard's default limit, 10^8 events at one instant. Legitimate bursts are short: at
+  /// most 6 consecutive events at one instant in the built-in default on every platform past
+  /// saturation (SameInstantBurstTests), and even every ring and batch of a host emptying at
+  /// one instant would be of the order of the packets it holds (10^4 to 10^5), a thousand
+  /// times fewer than the limit; 10^8 events take 1 to 10 s of wall time in a release build,
+  /// so a livelocked run fails within seconds.
   public static let defaultSameInstantEventLimit: UInt64 = 100_000_000
   /// Why the last `run` ended early (cancelled, or stalled at one instant); nil when nothing
   /// interrupted it. Once set, it stays set and `run` does nothing more.
