@@ -35,6 +35,9 @@ let package = Package(
     ),
     .target(name: "CAllocCounter"),
     .target(name: "CSimSupport"),
+    // Each CPU's exact softirq time by two hand-assembled BPF programs (Linux; the testbed's
+    // softirq_exact rows).
+    .target(name: "CSoftirqTime"),
     .target(name: "GSLKit", dependencies: ["CGSL"], swiftSettings: strict),
     .target(
       name: "SimCore",
@@ -71,7 +74,9 @@ let package = Package(
     .target(name: "Report", dependencies: ["SimCore"], swiftSettings: strict),
     .target(
       name: "Testbed",
-      dependencies: ["Scenario", "NetModel", "SimCore", "Report", "Experiment", "ScenarioRun"],
+      dependencies: [
+        "Scenario", "NetModel", "SimCore", "Report", "Experiment", "ScenarioRun", "CSoftirqTime",
+      ],
       swiftSettings: strict),
     .target(
       name: "Calibration",

@@ -7,6 +7,12 @@
 #   VRSIM=path/to/vrsim bash validation/netns-udp-exact.sh [OUTDIR]     (release build: about 1 min)
 # It also fits profile.idle_exit and writes scenarios/profiles/netns-udp-v1300{,-eevdf}-idle-fit.yaml
 # and their reports in validation/ (last part).
+#   PART=softirq VRSIM=path/to/vrsim bash validation/netns-udp-exact.sh [OUTDIR]    (about 30 s)
+# only validates the sets measured with the exact softirq share too (softirq_exact, every softirq timed
+# by BPF; validation/netns-udp-validation.md, "The exact softirq share"):
+#   VRSIM=.build/release/vrsim bash validation/netns-udp-measure.sh 2026-12-07-softirq
+# with the two committed idle-fit profiles (cfs, eevdf), the rule from that new identification set;
+# nothing is fitted or written in the repository. SDAY=DATE picks another pair of sets measured with it.
 set -eu
 VRSIM=${VRSIM:-vrsim}
 OUT=${1:-$(mktemp -d)}
@@ -20,6 +26,48 @@ RUN=(--set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmu
   --set profile.udp_send_user=800cycles --set profile.udp_recv_user=900cycles
   --set profile.veth_per_byte=0cycles/B --set profile.fib_rules=1175cycles --set profile.ip_forward=896cycles
   --set profile.sink_blackhole=1876cycles)
+if [ "${PART:-}" = softirq ]; then
+  SDAY=${SDAY:-2026-12-07-softirq}
+  SID=validation/testbed-udp-identify-$SDAY-vm.csv
+  SHO=validation/testbed-udp-heldout-$SDAY-vm.csv
+  echo "Per trial (means of the replications): CPU 0's softirq share, /proc/stat (tick-sampled) against every softirq"
+  echo "timed (softirq_exact) and its NET_RX part, and busy_exact:"
+  python3 - "$SID" "$SHO" <<'PY'
+import csv, re, sys
+from collections import defaultdict
+for path in sys.argv[1:]:
+    t = defaultdict(lambda: defaultdict(list))
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            if r["kind"] == "value":
+                t[r["set"]][(r["scope"], r["metric"])].append(float(r["value"]))
+    print(f"\n{path}\n")
+    print("| trial | forwarded pps | CPU 0 softirq (/proc/stat) | CPU 0 softirq_exact | of it NET_RX | CPU 0 busy_exact | CPU 1 softirq_exact |")
+    print("|---|---|---|---|---|---|---|")
+    for s, v in t.items():
+        g = lambda k: sum(v[k]) / len(v[k]) if v.get(k) else float("nan")
+        plat = re.search(r"platform=([\w-]+)", s)
+        rx = re.search(r"udp_receiver_cpu=(\d)", s).group(1)
+        rate = re.search(r"rate=(\w+)", s).group(1)
+        print(f"| {plat.group(1) if plat else 'netns-direct'} rx{rx} {rate} | {g(('aggregate', 'forwarded_pps')):,.0f} "
+              f"| {g(('pcpu0', 'softirq')):.3f} | {g(('pcpu0', 'softirq_exact')):.3f} | {g(('pcpu0', 'net_rx_softirq_exact')):.3f} "
+              f"| {g(('pcpu0', 'busy_exact')):.3f} | {g(('pcpu1', 'softirq_exact')):.3f} |")
+PY
+  for kind in cfs eevdf; do
+    profile=scenarios/profiles/netns-udp-v1300-idle-fit.yaml
+    [ $kind = eevdf ] && profile=scenarios/profiles/netns-udp-v1300-eevdf-idle-fit.yaml
+    for set in "$SID" "$SHO"; do
+      name=$(basename "$set" .csv)-$kind
+      "$VRSIM" validate "$set" --profile $profile "${RUN[@]}" --set scheduler.kind=$kind --jobs 2 --format csv >"$OUT/$name.csv"
+      echo
+      echo "$set, $profile, scheduler $kind; the rule from $SID:"
+      echo
+      python3 scripts/netns-udp-validation-table.py "$set" "$OUT/$name.csv" "$SID"
+    done
+  done
+  echo "outputs in $OUT" >&2
+  exit 0
+fi
 echo "Per trial: /proc/stat's busy share (tick-sampled) and cpuidle's (busy_exact, exact), both read at the start of"
 echo "each counter snapshot, and the iperf3 processes' own time on each CPU: schedstat over the same window"
 echo "(process_window_cpu) and getrusage over their whole test (cpu). The exactend sets were measured with every"

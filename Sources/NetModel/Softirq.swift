@@ -155,6 +155,12 @@ public final class SoftirqCPU: WorkClient {
   public private(set) var packets: UInt64 = 0
   /// Softirq cycles, since the last reset.
   public private(set) var cycles: Int64 = 0
+  /// Wake-ups of a reader on another CPU charged (`chargeRemoteWakes`), since the last reset.
+  public private(set) var remoteWakes: UInt64 = 0
+  /// Cycles a run adds when it will wake a reader sleeping on another CPU (0 = off).
+  public private(set) var remoteWakeCycles: Int64 = 0
+  /// Per segment, per router: the socket its frames reach when the segment ends at the sink.
+  private var wakeSockets: [[UDPSocket?]] = []
 
   /// Creates CPU `cpu`'s softirq with a backlog of `backlog` frames for `routers` flows.
   public init(
@@ -188,6 +194,20 @@ public final class SoftirqCPU: WorkClient {
     precondition(segments.count < 127, "too many softirq segments")
     segments.append(segment)
     return segments.count - 1
+  }
+
+  /// Makes each run that will queue the first datagram on the empty buffer of a reader pinned
+  /// to another CPU pay `cycles` more (the cross-CPU wake-up, in this softirq), once per
+  /// wake-up: a frame of a segment that ends at `sink` reaches `sink.sockets[router % count]`.
+  /// Call after every segment is added and the sink has its sockets.
+  public func chargeRemoteWakes(cycles: Int64, sink: SinkPort) {
+    precondition(cycles >= 0, "a wake-up's cycles are >= 0")
+    remoteWakeCycles = cycles
+    wakeSockets = segments.map { s in
+      s.ends.indices.map { r in
+        s.ends[r] === sink && !sink.sockets.isEmpty ? sink.sockets[r % sink.sockets.count] : nil
+      }
+    }
   }
 
   /// Frames in the backlog or in the run now in progress.
@@ -238,6 +258,13 @@ public final class SoftirqCPU: WorkClient {
         c += s.perRun
       }
       units += Swift.max(1, s.units[r])
+      if remoteWakeCycles > 0, k < wakeSockets.count, let socket = wakeSockets[k][r], !socket.isReading,
+        !socket.wakeCharged, socket.cpu != cpu
+      {
+        socket.wakeCharged = true
+        remoteWakes &+= 1
+        c += remoteWakeCycles
+      }
       batch[n] = p
       n += 1
     }
@@ -279,6 +306,7 @@ public final class SoftirqCPU: WorkClient {
     deferred = 0
     packets = 0
     cycles = 0
+    remoteWakes = 0
   }
 }
 

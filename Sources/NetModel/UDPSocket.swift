@@ -34,6 +34,12 @@ public final class UDPSocket: PacketSink, WorkClient {
   public let wakeCycles: Int64
   private var reading = false
   private var woken = false
+  /// Whether the reader reads now (false: it sleeps on an empty buffer; the next datagram
+  /// queued wakes it).
+  public var isReading: Bool { reading }
+  /// Set by the softirq run that charged the wake-up of this sleeping reader, until its
+  /// datagram wakes it (`SoftirqCPU.chargeRemoteWakes`): one charge per wake-up.
+  var wakeCharged = false
   /// Wake-ups of the reader (turns begun on an empty buffer), since the last reset.
   public private(set) var wakeups: UInt64 = 0
 
@@ -76,6 +82,7 @@ public final class UDPSocket: PacketSink, WorkClient {
     if !reading {
       reading = true
       woken = true
+      wakeCharged = false
       vcpu.submit(self, tag: 0, arg: 0)
     }
     return true

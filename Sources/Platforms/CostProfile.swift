@@ -246,6 +246,13 @@ public struct CostProfile: Sendable, Codable, Equatable {
   /// it slept in: the wake-up of the poll wait, the fds polled again), system time, on top of
   /// `udpRecvSystem`. 0 = none (every read costs the same).
   public var udpRecvWakeup: Int64 = 0
+  /// The softirq's cycles to wake a UDP reader that sleeps on another CPU: once per wake-up,
+  /// by the run that queues the first datagram on the reader's empty buffer, when the reader
+  /// is pinned to a CPU other than the softirq's (a wake-up across CPUs: the remote wake list,
+  /// the IPI or the idle CPU's polling flag, the socket's cache lines moving; an IPI is a VM
+  /// exit in a guest). In the softirq's time on the delivering CPU, so in the sender's process
+  /// time there too (no IRQ time accounting). 0 = free.
+  public var udpWakeRemote: Int64 = 0
   /// The receive buffer of each sink socket, bytes (`sk_rcvbuf`: the kernel keeps twice what
   /// SO_RCVBUF asks; Linux's default net.core.rmem_default is 212,992): a datagram is queued
   /// while the bytes already queued are at most this, else dropped (UdpRcvbufErrors).

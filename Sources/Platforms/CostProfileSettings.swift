@@ -281,6 +281,10 @@ extension CostProfile {
         "udp_recv_wakeup", \.udpRecvWakeup, fit: 0...100_000,
         "netns UDP receiver: kernel cycles per wake-up, on the first datagram read after it blocked on an "
           + "empty buffer (select's return from its sleep; system time); 0 = none."),
+      .cycles(
+        "udp_wake_remote", \.udpWakeRemote, fit: 0...100_000,
+        "netns UDP sink: softirq cycles to wake a reader sleeping on another CPU, once per wake-up, on the "
+          + "delivering CPU (the cross-CPU wake-up, its IPI: a VM exit in a guest); 0 = free."),
       .integer64(
         "udp_rcvbuf", \.udpRcvbuf, 1...1_073_741_824, unit: .bytes,
         "netns UDP sink: each socket's receive buffer (sk_rcvbuf, twice SO_RCVBUF; Linux default 212992); "

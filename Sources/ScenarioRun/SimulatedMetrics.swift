@@ -46,6 +46,8 @@ public enum SimulatedMetrics {
     for (i, u) in r.pcpuUtilisation.enumerated() { add("pcpu\(i)", .utilisation, u) }
     for m in r.cpuModes ?? [] {
       add(m.name, .softirq, m.softirq)
+      // the testbed's exact (BPF-timed) softirq share: the model's time in softirq is exact
+      add(m.name, .softirqExact, m.softirq)
       add(m.name, .netRxSoftirqs, m.netRxSoftirqsPerSecond)
     }
     // the testbed's exact (cpuidle) busy share: utilisation without /proc/stat's tick sampling and

@@ -58,7 +58,7 @@ public struct CPUCounters: Sendable, Equatable {
 /// A snapshot of every counter the testbed reads at once: each port's link counters, each
 /// namespace's IP MIB (/proc/net/snmp, what `netstat -s` prints) and the host's CPU counters.
 public struct CounterSnapshot: Sendable {
-  /// Monotonic time of the snapshot, nanoseconds.
+  /// Monotonic time of the snapshot, nanoseconds: just after its CPU counters were read.
   public var time: UInt64
   /// "namespace/interface" -> counters.
   public var links: [String: LinkCounters]
@@ -72,6 +72,17 @@ public struct CounterSnapshot: Sendable {
   /// `CounterReader.snapshot(namespaces:cpuFirst:)`); nil when the host has no cpuidle
   /// directory for some CPU (no cpuidle driver): the exact busy rows are then absent.
   public var cpuIdle: [CPUIdleReading]? = nil
+  /// Each CPU's exact softirq time (`SoftirqTimer`), read just after /proc/stat; nil without
+  /// a timer.
+  public var softirq: SoftirqReading? = nil
+  /// namespace -> monotonic time, nanoseconds, halfway through the read of its interfaces'
+  /// counters (`ip -s link`). A snapshot reads its namespaces one after another, tens of
+  /// milliseconds apart: a trial whose traffic runs through its snapshots divides each
+  /// namespace's counts by that namespace's own interval (`TrafficTrial.measure`).
+  public var linkTimes: [String: UInt64] = [:]
+  /// namespace -> monotonic time, nanoseconds, halfway through the read of its SNMP counters
+  /// (`/proc/net/snmp`: the `ip` and `udp` fields).
+  public var snmpTimes: [String: UInt64] = [:]
 }
 
 /// One CPU's idle-state residency as cpuidle counts it: the sum over its idle states of
@@ -140,6 +151,9 @@ public struct CounterReader: Sendable {
   let runner: any CommandRunner
   let hostOf: @Sendable (String) -> SSHTarget?
   let cpuHost: SSHTarget?
+  /// The exact softirq timer read with the CPU counters (this machine's CPUs; nil: no
+  /// `softirq` in the snapshots).
+  var softirqTimer: SoftirqTimer? = nil
 
   /// A reader that runs its commands with `runner`, every namespace and the CPU counters on
   /// this machine.
@@ -158,6 +172,13 @@ public struct CounterReader: Sendable {
     self.cpuHost = cpuHost
   }
 
+  /// This reader, reading `timer` with the CPU counters of each snapshot.
+  public func reading(softirq timer: SoftirqTimer?) -> CounterReader {
+    var r = self
+    r.softirqTimer = timer
+    return r
+  }
+
   /// The reader of `plan`: namespaces on their roles' hosts, the CPU counters on the dut's.
   public init(runner: any CommandRunner, plan: TopologyPlan) {
     let p = plan
@@ -170,10 +191,18 @@ public struct CounterReader: Sendable {
   /// `cpuFirst` before them: those reads take tens to hundreds of milliseconds on a busy
   /// machine, and an iperf3 trial's window is meant to end where its after-snapshot starts
   /// (read last, its CPU counters fell after the senders had stopped: an idle tail in every
-  /// CPU row).
-  public func snapshot(namespaces: [String], cpuFirst: Bool = false) throws -> CounterSnapshot {
+  /// CPU row). The snapshot's `time` is taken just after the CPU counters are read, in either
+  /// order, so that a window between two snapshots is the window of their CPU rows.
+  ///
+  /// A namespace in `anchors` (namespace -> the pid of a local process inside it) is read from
+  /// that process's `/proc/PID/net/dev` and `/proc/PID/net/snmp` by this process, with no
+  /// command: microseconds per namespace instead of two `ip` calls of tens of milliseconds, so
+  /// that the namespaces of one snapshot are read at nearly one instant.
+  public func snapshot(
+    namespaces: [String], cpuFirst: Bool = false, anchors: [String: Int32] = [:]
+  ) throws -> CounterSnapshot {
     let on = cpuHost.map { $0.runner(local: runner) } ?? runner
-    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?) {
+    func readCPU() throws -> (CPUCounters, [CPUIdleReading]?, SoftirqReading?, UInt64) {
       let cpu: CPUCounters
       if cpuHost != nil {
         cpu = Self.parseCPU(
@@ -182,23 +211,49 @@ public struct CounterReader: Sendable {
       } else {
         cpu = Self.readCPU()
       }
-      return (cpu, try Self.readCPUIdle(on: on, cpus: cpu.total.count))
+      let softirq = try softirqTimer?.read()
+      let idle = try Self.readCPUIdle(on: on, cpus: cpu.total.count)
+      return (cpu, idle, softirq, DispatchTime.now().uptimeNanoseconds)
     }
     let first = cpuFirst ? try readCPU() : nil
     var links: [String: LinkCounters] = [:]
     var ip: [String: [String: UInt64]] = [:]
     var udp: [String: [String: UInt64]] = [:]
+    var linkTimes: [String: UInt64] = [:]
+    var snmpTimes: [String: UInt64] = [:]
+    // the midpoint of a read: its counters were read somewhere inside it
+    func timed<T>(_ read: () throws -> T) rethrows -> (T, UInt64) {
+      let start = DispatchTime.now().uptimeNanoseconds
+      let value = try read()
+      let end = DispatchTime.now().uptimeNanoseconds
+      return (value, start + (end &- start) / 2)
+    }
     for ns in namespaces {
+      if let pid = anchors[ns], hostOf(ns) == nil {
+        let devPath = "/proc/\(pid)/net/dev"
+        let snmpPath = "/proc/\(pid)/net/snmp"
+        let (dev, linkTime) = try timed { try Self.readFile(devPath) }
+        linkTimes[ns] = linkTime
+        for (name, c) in try Self.parseProcNetDev(dev, path: devPath) { links["\(ns)/\(name)"] = c }
+        let (snmp, snmpTime) = try timed { try Self.readFile(snmpPath) }
+        snmpTimes[ns] = snmpTime
+        ip[ns] = Self.parseSNMP(snmp, table: "Ip")
+        udp[ns] = Self.parseSNMP(snmp, table: "Udp")
+        continue
+      }
       let on = Testbed.runner(on: hostOf(ns), local: runner)
-      let out = try on.check(["ip", "-n", ns, "-s", "-j", "link", "show"])
+      let (out, linkTime) = try timed { try on.check(["ip", "-n", ns, "-s", "-j", "link", "show"]) }
+      linkTimes[ns] = linkTime
       for (name, c) in try Self.parseLinks(out) { links["\(ns)/\(name)"] = c }
-      let snmp = try on.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"])
+      let (snmp, snmpTime) = try timed { try on.check(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"]) }
+      snmpTimes[ns] = snmpTime
       ip[ns] = Self.parseSNMP(snmp, table: "Ip")
       udp[ns] = Self.parseSNMP(snmp, table: "Udp")
     }
-    let (cpu, idle) = try first ?? readCPU()
+    let (cpu, idle, softirq, time) = try first ?? readCPU()
     return CounterSnapshot(
-      time: DispatchTime.now().uptimeNanoseconds, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle)
+      time: time, links: links, ip: ip, cpu: cpu, udp: udp, cpuIdle: idle, softirq: softirq,
+      linkTimes: linkTimes, snmpTimes: snmpTimes)
   }
 
   /// Reads each of `cpus` CPUs' idle residency with `on`, by a process pinned to that CPU
@@ -212,6 +267,38 @@ public struct CounterReader: Sendable {
       out.append(r)
     }
     return out.isEmpty ? nil : out
+  }
+
+  /// A file's text, or an error naming it.
+  static func readFile(_ path: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw TestbedError("cannot read \(path)")
+    }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// Parses `/proc/net/dev` (read as `/proc/PID/net/dev`, `path` names it in errors):
+  /// interface name -> counters. After the two header lines each line is `name:` and 16
+  /// numbers: receive bytes, packets, errs, drop, fifo, frame, compressed, multicast, then
+  /// transmit bytes, packets, errs, drop, fifo, colls, carrier, compressed. Receive `drop` is
+  /// the device's rx_dropped plus rx_missed_errors (0 on veth), transmit `drop` its tx_dropped:
+  /// the counters `ip -s link` shows.
+  public static func parseProcNetDev(_ text: String, path: String) throws -> [String: LinkCounters] {
+    var out: [String: LinkCounters] = [:]
+    for (n, line) in text.split(separator: "\n").enumerated() where n >= 2 {
+      guard let colon = line.firstIndex(of: ":") else {
+        throw TestbedError("\(path) line \(n + 1): no 'interface:' in \"\(line)\"")
+      }
+      let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+      let fields = line[line.index(after: colon)...].split(separator: " ").compactMap { UInt64($0) }
+      guard !name.isEmpty, fields.count == 16 else {
+        throw TestbedError("\(path) line \(n + 1): expected an interface and 16 counters in \"\(line)\"")
+      }
+      out[name] = LinkCounters(
+        rxPackets: fields[1], rxBytes: fields[0], rxDropped: fields[3], txPackets: fields[9],
+        txBytes: fields[8], txDropped: fields[11])
+    }
+    return out
   }
 
   /// Parses `ip -s -j link show` output: interface name -> counters.

@@ -393,10 +393,13 @@ public final class TrafficTrial: @unchecked Sendable {
   /// generator namespace (client k on CPU k mod CPUs) sending UDP datagrams of 1472 B at the
   /// flow's rate (`-b` counts the datagrams' payload bits) for the trial's duration.
   ///
-  /// The counters are read over an inner window of the sending: from `lead` after the clients
-  /// start to `lead` before their nominal end (lead = min(0.25 s, duration / 4)), so that no
-  /// start-up, control exchange or drain is in it; every rate and CPU row is over that window's
-  /// wall time. Besides `measure`'s rows: the sink namespace's UDP MIB over the window
+  /// The counters are read over an inner window of the sending: the first snapshot from `lead`
+  /// after the clients start (lead = min(0.25 s, duration / 4)), the second so that it ends
+  /// before their nominal end (it starts `lead` plus 1.5 times the first snapshot's length
+  /// before it), so that no start-up, control exchange or drain is in it; a trial too short for
+  /// that is an error. Every CPU row is over the window between the two snapshots' CPU reads,
+  /// and each namespace's counts over the interval between its own two reads, scaled to that
+  /// window (`measure(ownIntervals:)`). Besides `measure`'s rows: the sink namespace's UDP MIB over the window
   /// (`udp_in_datagrams`, `udp_rcvbuf_errors`, also as the drop place `drop:sink.rcvbuf`,
   /// `udp_in_errors`, `udp_no_ports`), each server's receive buffer (`udp_rcvbuf`), and each
   /// iperf3 process's own time over its test (`cpu`, its user and system parts `process_user`,
@@ -408,7 +411,9 @@ public final class TrafficTrial: @unchecked Sendable {
         "testbed.\(role.rawValue).ssh: the iperf3 generator runs with every role local only (use trafgen)",
         usage: true)
     }
-    let reader = CounterReader(runner: runner)
+    // every CPU's exact softirq time over the window, when this machine allows the timer
+    let timer = SoftirqTimer.ifAvailable()
+    let reader = CounterReader(runner: runner).reading(softirq: timer)
     let seconds = setup.duration.seconds
     let lead = min(0.25, seconds / 4)
     var servers: [Sender] = []
@@ -419,7 +424,18 @@ public final class TrafficTrial: @unchecked Sendable {
           "-s", "-1", "-J", "-B", TopologyPlan.destination(router: i),
         ]))
     }
+    // a process parked in each namespace for the trial, whose /proc/PID/net the snapshots
+    // read with no command (`CounterReader.snapshot(anchors:)`); it ends by itself
+    var anchorProcesses: [Sender] = []
+    defer { _ = wait(anchorProcesses, deadline: 0) }
+    for ns in plan.namespaces {
+      anchorProcesses.append(
+        try start([
+          "ip", "netns", "exec", ns, "sleep", String(format: "%.0f", (seconds * 3 + 30).rounded(.up)),
+        ]))
+    }
     usleep(300_000)  // let the servers listen
+    let anchors = try Self.anchorPIDs(zip(plan.namespaces, anchorProcesses.map(\.process)))
     var clients: [Sender] = []
     var clientRouters: [Int] = []
     let t0 = DispatchTime.now().uptimeNanoseconds
@@ -445,23 +461,45 @@ public final class TrafficTrial: @unchecked Sendable {
       clients.enumerated().map { ("gen\($0.offset)", $0.element.process.processIdentifier) }
       + servers.enumerated().map { ("iperf3-s\($0.offset)", $0.element.process.processIdentifier) }
     let runBefore = processes.map { ThreadSched.read($0.1)?.runNs }
-    let before = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true)
-    sleep(until: seconds - lead)
+    let snapStart = DispatchTime.now().uptimeNanoseconds
+    let before = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true, anchors: anchors)
+    // (a snapshot's `time` is its CPU counters' read, at its start: its end is taken here)
+    let firstDone = DispatchTime.now().uptimeNanoseconds
+    // The second snapshot must end while the clients still send: its namespaces are read one
+    // after another (0.3-0.4 s in all here), and a namespace read after the clients stopped
+    // would count too few frames over its interval. It starts half as long again as the first
+    // took (the second runs under the same load) before the last `lead`.
+    let took = Double(firstDone &- snapStart) * 1e-9
+    let secondAt = seconds - lead - 1.5 * took
+    let firstEnd = Double(firstDone &- t0) * 1e-9
+    guard secondAt > firstEnd + 0.1 else {
+      throw TestbedError(
+        String(
+          format:
+            "an iperf3 trial of %.3f s is too short for its counter snapshots (%.3f s each, from %.3f s in): "
+            + "run.duration must leave at least 0.1 s between them; use %.1f s or more",
+          seconds, took, lead, (firstEnd + 0.1 + lead + 1.5 * took + 0.05).rounded(.up)), usage: true)
+    }
+    sleep(until: secondAt)
     let runAfter = processes.map { ThreadSched.read($0.1)?.runNs }
-    let after = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true)
+    let after = try reader.snapshot(namespaces: plan.namespaces, cpuFirst: true, anchors: anchors)
     let window = Double(after.time &- before.time) * 1e-9
     let outputs = wait(clients, deadline: seconds * 3 + 10)
     let serverOutputs = wait(servers, deadline: 3)
     if let bad = outputs.first(where: { $0.contains("\"error\"") }) {
       throw TestbedError("iperf3 failed: \(bad.split(separator: "\n").prefix(4).joined(separator: "; "))")
     }
-    var rows = measure(setup: setup, before: before, after: after, seconds: max(window, 1e-3))
+    // the traffic runs through both snapshots: each namespace's counts over its own reads
+    var rows = measure(
+      setup: setup, before: before, after: after, seconds: max(window, 1e-3), ownIntervals: true)
     func add(_ scope: String, _ metric: Metric, _ value: Double) {
       rows.append(MetricRow(scope: scope, metric, value: value))
     }
     let ns = plan.sinkNamespace
+    var udpWindow = max(window, 1e-3)
+    if let b = before.snmpTimes[ns], let a = after.snmpTimes[ns], a > b { udpWindow = Double(a - b) * 1e-9 }
     func udp(_ field: String) -> Double {
-      Double((after.udp[ns]?[field] ?? 0) &- (before.udp[ns]?[field] ?? 0)) / max(window, 1e-3)
+      Double((after.udp[ns]?[field] ?? 0) &- (before.udp[ns]?[field] ?? 0)) / udpWindow
     }
     add("sink", .udpInDatagrams, udp("InDatagrams"))
     add("sink", .udpRcvbufErrors, udp("RcvbufErrors"))
@@ -491,6 +529,13 @@ public final class TrafficTrial: @unchecked Sendable {
     if let x = after.cpuIdle?.first, let y = before.cpuIdle?.first, x.timeNs > y.timeNs {
       idleWindow = Double(x.timeNs - y.timeNs) * 1e-9
     }
+    if let x = after.softirq, let y = before.softirq {
+      for (k, v) in (x.shares(since: y) ?? []).enumerated() { add("pcpu\(k)", .softirqExact, v) }
+      let netRx = SoftirqReading.vectors.firstIndex(of: "NET_RX")
+      for (k, v) in (x.shares(since: y, vector: netRx) ?? []).enumerated() {
+        add("pcpu\(k)", .netRxSoftirqExact, v)
+      }
+    }
     for (i, (scope, _)) in processes.enumerated() {
       if let x = runAfter[i], let y = runBefore[i], x >= y {
         let run: Double = Double(x - y) * 1e-9
@@ -501,15 +546,28 @@ public final class TrafficTrial: @unchecked Sendable {
   }
 
   /// Turns two snapshots into measurements over `seconds` of sending.
-  func measure(setup: TestbedSetup, before: CounterSnapshot, after: CounterSnapshot, seconds: Double)
-    -> [MetricRow]
-  {
-    func d(_ p: TopologyPort) -> LinkCounters {
+  ///
+  /// With `ownIntervals` (a trial whose traffic runs through both snapshots, the iperf3 one)
+  /// each namespace's counts are scaled from the interval between its own two reads
+  /// (`CounterSnapshot.linkTimes`, `snmpTimes`) to `seconds`: the namespaces are read one
+  /// after another, and one read later than another in the first snapshot than in the second
+  /// would otherwise count fewer frames of the same flow. Without it (traffic only between the
+  /// snapshots) every count is over `seconds` as it is.
+  func measure(
+    setup: TestbedSetup, before: CounterSnapshot, after: CounterSnapshot, seconds: Double,
+    ownIntervals: Bool = false
+  ) -> [MetricRow] {
+    let linkScale = Self.intervalScales(before.linkTimes, after.linkTimes, seconds: seconds, on: ownIntervals)
+    let snmpScale = Self.intervalScales(before.snmpTimes, after.snmpTimes, seconds: seconds, on: ownIntervals)
+    // a port's counters over the two snapshots, scaled to `seconds` (exactly as read when the
+    // scale is 1)
+    func d(_ p: TopologyPort) -> ScaledLinkCounters {
       let key = "\(p.namespace)/\(p.name)"
-      return (after.links[key] ?? LinkCounters()).minus(before.links[key] ?? LinkCounters())
+      let c = (after.links[key] ?? LinkCounters()).minus(before.links[key] ?? LinkCounters())
+      return ScaledLinkCounters(c, scale: linkScale[p.namespace] ?? 1)
     }
     func ipDelta(_ ns: String, _ field: String) -> Double {
-      Double((after.ip[ns]?[field] ?? 0) &- (before.ip[ns]?[field] ?? 0))
+      Double((after.ip[ns]?[field] ?? 0) &- (before.ip[ns]?[field] ?? 0)) * (snmpScale[ns] ?? 1)
     }
     func ipDrops(_ ns: String) -> Double {
       ["InDiscards", "OutDiscards", "OutNoRoutes", "InAddrErrors", "InHdrErrors"].reduce(0) {
@@ -527,9 +585,9 @@ public final class TrafficTrial: @unchecked Sendable {
     // of a trial with tx_dropped > 0 still reached the sink).
     let genPorts = path == .platform ? plan.generators.map(\.port) : [plan.ceilingPorts.gen]
     let sinkPorts = path == .platform ? plan.sinkPorts : [plan.ceilingPorts.sink]
-    let genDropped = genPorts.reduce(0.0) { $0 + Double(d($1).txDropped) }
-    let sent = genPorts.reduce(0.0) { $0 + Double(d($1).txPackets) }
-    let received = sinkPorts.reduce(0.0) { $0 + Double(d($1).rxPackets) }
+    let genDropped = genPorts.reduce(0.0) { $0 + d($1).txDropped }
+    let sent = genPorts.reduce(0.0) { $0 + d($1).txPackets }
+    let received = sinkPorts.reduce(0.0) { $0 + d($1).rxPackets }
     let target = setup.offeredPacketsPerSecond
     let offered = sent / seconds
     // The simulator's metrics first (names, units and scopes as `vrsim run` reports them),
@@ -561,10 +619,10 @@ public final class TrafficTrial: @unchecked Sendable {
       let ns = plan.routerNamespace(i)
       let rx = d(ports.rx)
       let tx = d(ports.tx)
-      let drops = Double(rx.rxDropped + tx.txDropped + rx.txDropped + tx.rxDropped) + ipDrops(ns)
+      let drops = rx.rxDropped + tx.txDropped + rx.txDropped + tx.rxDropped + ipDrops(ns)
       attributed += drops
-      add("vr\(i)", .offeredPps, Double(rx.rxPackets) / seconds)
-      add("vr\(i)", .forwardedPps, Double(tx.txPackets) / seconds)
+      add("vr\(i)", .offeredPps, rx.rxPackets / seconds)
+      add("vr\(i)", .forwardedPps, tx.txPackets / seconds)
       add("vr\(i)", .droppedPps, drops / seconds)
       add("vr\(i)", .ipForwardedPps, ipDelta(ns, "ForwDatagrams") / seconds)
     }
@@ -572,9 +630,9 @@ public final class TrafficTrial: @unchecked Sendable {
       // The simulator reports no per-hop figures for dom0's bridge or forwarder: measured only.
       let ns = plan.dom0Namespace
       let dom0Ports = plan.ports.filter { $0.namespace == ns }
-      let drops = dom0Ports.reduce(0.0) { $0 + Double(d($1).rxDropped + d($1).txDropped) } + ipDrops(ns)
+      let drops = dom0Ports.reduce(0.0) { $0 + d($1).rxDropped + d($1).txDropped } + ipDrops(ns)
       attributed += drops
-      add("dom0", .hopForwardedPps, Double(d(sinkSide).txPackets) / seconds)
+      add("dom0", .hopForwardedPps, d(sinkSide).txPackets / seconds)
       add("dom0", .ipForwardedPps, ipDelta(ns, "ForwDatagrams") / seconds)
       add("dom0", .hopDroppedPps, drops / seconds)
     }
@@ -615,9 +673,9 @@ public final class TrafficTrial: @unchecked Sendable {
     for (i, ports) in plan.routerPorts.enumerated() where path == .platform {
       let names = [plan.prefix.name("i\(i)d"), plan.prefix.name("i\(i)g")]
       let peerDropped = plan.ports.filter { names.contains($0.name) }.reduce(0.0) {
-        $0 + Double(d($1).txDropped)
+        $0 + d($1).txDropped
       }
-      add("vr\(i)", .ringDroppedPps, (Double(d(ports.rx).rxDropped) + peerDropped) / seconds)
+      add("vr\(i)", .ringDroppedPps, (d(ports.rx).rxDropped + peerDropped) / seconds)
     }
     // The exact busy share of each CPU over the same two snapshots as `utilisation` (cpuidle's
     // idle residency, read on each CPU: not tick-sampled), after every other row so that those
@@ -633,6 +691,60 @@ public final class TrafficTrial: @unchecked Sendable {
       )
     }
     return m
+  }
+}
+
+extension TrafficTrial {
+  /// namespace -> pid of its parked process, once each has entered its namespace (`ip netns
+  /// exec` execs `sleep` after joining it: its `comm` is then `sleep`); waits at most 5 s.
+  static func anchorPIDs(_ started: Zip2Sequence<[String], [Process]>) throws -> [String: Int32] {
+    var out: [String: Int32] = [:]
+    for (ns, p) in started {
+      let pid = p.processIdentifier
+      let end = Date().addingTimeInterval(5)
+      while (try? CounterReader.readFile("/proc/\(pid)/comm")) != "sleep\n" {
+        guard p.isRunning, Date() < end else {
+          throw TestbedError("the process parked in namespace \(ns) (pid \(pid)) did not start")
+        }
+        usleep(2_000)
+      }
+      out[ns] = pid
+    }
+    return out
+  }
+}
+
+/// One port's counter deltas over two snapshots, as reals scaled to the trial's window (a
+/// scale of exactly 1 leaves each count as read).
+struct ScaledLinkCounters {
+  var rxPackets: Double
+  var rxDropped: Double
+  var txPackets: Double
+  var txDropped: Double
+
+  init(_ c: LinkCounters, scale: Double) {
+    rxPackets = Double(c.rxPackets) * scale
+    rxDropped = Double(c.rxDropped) * scale
+    txPackets = Double(c.txPackets) * scale
+    txDropped = Double(c.txDropped) * scale
+  }
+}
+
+extension TrafficTrial {
+  /// Per namespace, `seconds` over the interval between its reads in two snapshots
+  /// (`before` and `after`: namespace -> monotonic ns): the factor that turns its counts into
+  /// counts over `seconds`. Empty when `on` is false; a namespace missing from either
+  /// snapshot, or read at the same instant in both, has no factor (its counts stay as read).
+  static func intervalScales(
+    _ before: [String: UInt64], _ after: [String: UInt64], seconds: Double, on: Bool
+  ) -> [String: Double] {
+    guard on else { return [:] }
+    var out: [String: Double] = [:]
+    for (ns, b) in before {
+      guard let a = after[ns], a > b else { continue }
+      out[ns] = seconds / (Double(a - b) * 1e-9)
+    }
+    return out
   }
 }
 

@@ -89,11 +89,12 @@ struct DeclaredKeysTests {
     // is the host's)
     // and 3 of the testbed's CPU window the netns CPU rows are counted over (testbed_window_extra,
     // testbed_window_per_sender, testbed_trial), and 8 more of the netns platforms (generator_window, cpu_background,
-    // linux_context_switch, linux_switch_refill, veth_poll, veth_per_byte, fib_rules, generator_start), and 10 of
+    // linux_context_switch, linux_switch_refill, veth_poll, veth_per_byte, fib_rules, generator_start), and 11 of
     // the netns UDP sockets
     // (udp_send_user, udp_send_system, udp_pacing, udp_wakeup, udp_deliver, udp_recv_user,
-    // udp_recv_system, udp_recv_wakeup, udp_rcvbuf, udp_truesize; the generator and the receiver's CPU are the host's).
-    #expect(Self.keys.count == 5 + 6 + 1 + 3 + 5 + 4 + 5 + 3 + 6 + 1 + 6 + 7 + 48 + 10 + 3 + 8 + 10)
+    // udp_recv_system, udp_recv_wakeup, udp_wake_remote, udp_rcvbuf, udp_truesize; the generator and the
+    // receiver's CPU are the host's).
+    #expect(Self.keys.count == 5 + 6 + 1 + 3 + 5 + 4 + 5 + 3 + 6 + 1 + 6 + 7 + 48 + 10 + 3 + 8 + 11)
     #expect(Set(Self.keys.map(\.path)).count == Self.keys.count, "a key is declared twice")
   }
 

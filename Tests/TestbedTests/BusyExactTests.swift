@@ -84,6 +84,27 @@ import Testing
     #expect(none.cpuIdle == nil)
   }
 
+  /// A snapshot's time is the time of its CPU counters' read, not of its end: with `cpuFirst`
+  /// it is taken after the last pinned idle read and before the first `ip` read (the runner
+  /// records the monotonic time of each command, so the test compares instants of one
+  /// snapshot, in order, whatever the load); without it (the CPU counters last), after the
+  /// last idle read.
+  @Test func snapshotTimeIsTheCPUReadsTime() throws {
+    let first = RecordingRunner(idle: true)
+    let s = try CounterReader(runner: first).snapshot(namespaces: ["a", "b"], cpuFirst: true)
+    let argv = first.commands()
+    let at = first.times()
+    let lastTaskset = try #require(argv.indices.last { argv[$0].first == "taskset" })
+    let firstIP = try #require(argv.indices.first { argv[$0].first == "ip" })
+    #expect(at[lastTaskset] <= s.time, "taken after the CPU counters")
+    #expect(s.time <= at[firstIP], "taken before the ip reads")
+    let last = RecordingRunner(idle: true)
+    let t = try CounterReader(runner: last).snapshot(namespaces: ["a"])
+    let lastRead = try #require(last.times().last)
+    #expect(last.commands().last?.first == "taskset")
+    #expect(lastRead <= t.time)
+  }
+
   /// The model's busy_exact on netns-direct with iperf3-like UDP at 20 kp/s, receiver on CPU 1,
   /// from the paper-2012 profile's declared costs at the default 3.06 GHz (see NetnsUDPTests):
   /// CPU 0 runs the sender (5000 cycles per datagram), one NET_RX entry (300) and the softirq
@@ -115,6 +136,7 @@ final class RecordingRunner: CommandRunner, @unchecked Sendable {
   let idle: Bool
   private let lock = NSLock()
   private var seen: [[String]] = []
+  private var at: [UInt64] = []
 
   init(idle: Bool) { self.idle = idle }
 
@@ -124,9 +146,17 @@ final class RecordingRunner: CommandRunner, @unchecked Sendable {
     return seen
   }
 
+  /// The monotonic time (`DispatchTime`, nanoseconds) at which each of `commands()` was run.
+  func times() -> [UInt64] {
+    lock.lock()
+    defer { lock.unlock() }
+    return at
+  }
+
   func run(_ argv: [String], input: String?) throws -> CommandResult {
     lock.lock()
     seen.append(argv)
+    at.append(DispatchTime.now().uptimeNanoseconds)
     lock.unlock()
     if argv.first == "taskset" {
       let states = idle ? "/s/state0/time 10\n/s/state1/time 20\n" : ""

@@ -327,7 +327,7 @@ public final class PathBuilder {
 
   /// The profile keys `udpSockets` reads.
   static let udpSocketKeys = [
-    "udp_rcvbuf", "udp_truesize", "udp_recv_user", "udp_recv_system", "udp_recv_wakeup",
+    "udp_rcvbuf", "udp_truesize", "udp_recv_user", "udp_recv_system", "udp_recv_wakeup", "udp_wake_remote",
   ]
 
   /// The sink's UDP sockets (`host.generator: iperf3`): one per router, as the testbed runs one
@@ -347,7 +347,13 @@ public final class PathBuilder {
         name: "sink.udp\(r)", capacity: capacity, flows: routers, vcpu: d.vcpus[0], cpu: cpu,
         userCycles: p.udpRecvUser, systemCycles: p.udpRecvSystem, wakeCycles: p.udpRecvWakeup)
     }
-    sinkPort().sockets = sockets
+    let sink = sinkPort()
+    sink.sockets = sockets
+    // the wake-up of a reader on another CPU, in the softirq that queues its first datagram
+    // (the chains ending at the sink are registered before the sockets)
+    if p.udpWakeRemote > 0 {
+      for s in softirqCPUs() { s.chargeRemoteWakes(cycles: p.udpWakeRemote, sink: sink) }
+    }
     return sockets
   }
 
