@@ -273,7 +273,9 @@ public struct PosteriorSampler {
     /// What makes two samplings the same simulation problem (data rows, keys, overrides,
     /// scenario files): a checkpoint of another problem is refused.
     public var identity = ""
-    /// Set it to stop after the chunk in progress (`PosteriorInterrupted`).
+    /// Set it to stop (`PosteriorInterrupted`): between two chunks, or within the chunk in
+    /// progress when `simulate` throws `PosteriorChunkStopped` (its candidates wholly simulated
+    /// are kept).
     public var stop: PosteriorStop?
     /// Candidates simulated together between two checkpoint writes and stop checks (each
     /// chunk keeps every worker busy; a stop waits for at most one chunk).
@@ -335,7 +337,16 @@ public struct PosteriorSampler {
             kept: cache.count, checkpoint: options.checkpoint, signal: stop.receivedSignal)
         }
         let part = Array(missing[start..<Swift.min(missing.count, start + Swift.max(1, options.chunk))])
-        let outs = try simulate(part.map { thetas[$0] }, part.map { seeds[$0] })
+        let outs: [[RowOutcome]]
+        do { outs = try simulate(part.map { thetas[$0] }, part.map { seeds[$0] }) } catch let cut
+          as PosteriorChunkStopped
+        {
+          for (k, o) in zip(part, cut.outcomes) {
+            if let o { try cache.store(key: keys[k], o) }
+          }
+          throw PosteriorInterrupted(
+            kept: cache.count, checkpoint: options.checkpoint, signal: options.stop?.receivedSignal)
+        }
         for (k, o) in zip(part, outs) {
           try cache.store(key: keys[k], o)
           out[k] = o
@@ -587,4 +598,14 @@ public struct PosteriorSampler {
       bestTheta: thetas[best], bestLogLikelihood: logLike[best], bestOutcomes: outcomes[best],
       seconds: Date().timeIntervalSince(began), replayed: cache.replayed)
   }
+}
+
+/// What a sampler's `simulate` throws when a stop cut its chunk short: per candidate its
+/// outcomes, nil for a candidate not wholly simulated. The sampler records the others in its
+/// checkpoint and throws `PosteriorInterrupted`.
+public struct PosteriorChunkStopped: Error, Sendable {
+  /// Per candidate of the chunk, its outcomes per row; nil when not wholly simulated.
+  public var outcomes: [[RowOutcome]?]
+  /// A chunk cut short.
+  public init(outcomes: [[RowOutcome]?]) { self.outcomes = outcomes }
 }

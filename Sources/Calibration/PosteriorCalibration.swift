@@ -12,7 +12,14 @@ extension PosteriorSampler {
     let rows = evaluator.rows
     self.init(
       priors: priors, discrepancies: grid, options: options,
-      simulate: { try evaluator.simulate($0, seeds: $1) },
+      simulate: { thetas, seeds in
+        // Under a stop, the simulations in progress stop too: the chunk's candidates wholly
+        // simulated are handed back for the checkpoint, the others are left for a resumption.
+        let out = try evaluator.simulate(thetas, seeds: seeds, stop: options.stop, progress: nil)
+        let whole = out.map { rows in rows.contains { $0 == nil } ? nil : rows.map { $0! } }
+        if whole.contains(where: { $0 == nil }) { throw PosteriorChunkStopped(outcomes: whole) }
+        return whole.map { $0! }
+      },
       likelihood: {
         PosteriorLikelihood(rows: rows, simulationSD: $0, simulationScale: $1, discrepancies: $2)
       })

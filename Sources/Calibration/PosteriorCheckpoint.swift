@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SimCore
 
 #if canImport(Glibc)
   import Glibc
@@ -7,9 +8,12 @@ import Foundation
   import Darwin
 #endif
 
-/// Asks a running `PosteriorSampler` to stop: the sampler lets the chunk of candidates in
-/// progress finish, records it in the checkpoint and throws `PosteriorInterrupted`. Set it
-/// from a signal handler's dispatch source (`listen(to:)`); setting it twice is harmless.
+/// Asks a running `PosteriorSampler` (or `vrsim validate`'s simulations) to stop: no further
+/// simulation starts, the simulations in progress stop within one check interval (their
+/// `Simulation.cancellation` is `token`) and are not kept, the candidates of the chunk in
+/// progress that were wholly simulated are recorded in the checkpoint, and the sampler throws
+/// `PosteriorInterrupted`. Set it from a signal handler's dispatch source (`listen(to:)`);
+/// setting it twice is harmless.
 ///
 /// Thread-safe: `stop(signal:)` and `isStopped` may be called from any thread.
 public final class PosteriorStop: @unchecked Sendable {
@@ -17,6 +21,8 @@ public final class PosteriorStop: @unchecked Sendable {
   private var number: Int32?
   private var stopped = false
   private var sources: [any DispatchSourceSignal] = []
+  /// The token `stop` cancels: the simulations watch it.
+  public let token = CancellationToken()
 
   /// A flag that is not set.
   public init() {}
@@ -27,6 +33,7 @@ public final class PosteriorStop: @unchecked Sendable {
     stopped = true
     if number == nil { number = signal }
     lock.unlock()
+    token.cancel()
   }
 
   /// True once `stop` has been called.

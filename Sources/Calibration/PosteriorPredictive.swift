@@ -27,7 +27,7 @@ public struct PosteriorPredictive: Sendable {
   /// Simulates the rows of `evaluators` (all built from the same rows, one per alternative)
   /// under the first `count` draws, `batch` draws at a time; `progress` is told the number
   /// of draws simulated after each batch. Once `stop` is set no further simulation starts:
-  /// the simulations in progress finish and every row keeps the draws simulated for it.
+  /// the simulations in progress stop, and every row keeps the draws wholly simulated for it.
   /// - Throws: what the simulation throws.
   public init(
     evaluators: [RowEvaluator], draws: PosteriorDraws, count n: Int, seed: UInt64?, batch: Int,

@@ -230,8 +230,8 @@ public final class RowEvaluator: Sendable {
   }
 
   /// Simulates every row once at the scenarios' own values (no fitted key), as `vrsim
-  /// validate` does, and stops scheduling simulations once `stop` is set: the simulations in
-  /// progress finish and are kept.
+  /// validate` does, and stops once `stop` is set: no further simulation starts, and those in
+  /// progress stop and count as not done.
   /// - Parameters:
   ///   - stop: once set (a signal's handler sets it), no further simulation is started; nil
   ///     runs every simulation.
@@ -251,8 +251,9 @@ public final class RowEvaluator: Sendable {
     return (outcomes[0], counter.value, planned)
   }
 
-  /// Simulates every row at each candidate as `simulate(_:seeds:)` does, and stops scheduling
-  /// simulations once `stop` is set: the simulations in progress finish and are kept.
+  /// Simulates every row at each candidate as `simulate(_:seeds:)` does, and stops once `stop`
+  /// is set: no further simulation starts, and those in progress stop within one check
+  /// interval of their simulation (`stop.token`) and count as not simulated.
   /// - Parameters:
   ///   - candidates: the fitted keys' values per candidate, in the parameters' units.
   ///   - seeds: per candidate its seed (nil: the common one).
@@ -288,8 +289,11 @@ public final class RowEvaluator: Sendable {
         do {
           let spec = try spec(run, candidates[t.candidate])
           let values = try SimulatedMetrics.simulate(
-            spec, seed: seeds?[t.candidate] ?? run.seed, replication: t.replication)
+            spec, seed: seeds?[t.candidate] ?? run.seed, replication: t.replication, cancellation: stop?.token
+          )
           results.store(i, .success(values))
+        } catch is SimulationCancelled where stop?.isStopped == true {
+          continue  // stopped in progress: not simulated, as those never started
         } catch {
           results.store(i, .failure(error))
         }

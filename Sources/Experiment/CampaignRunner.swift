@@ -1,5 +1,6 @@
 import Foundation
 import Report
+import SimCore
 
 /// Progress of a running campaign, reported after every completed run.
 public struct CampaignProgress: Sendable, Equatable {
@@ -24,7 +25,9 @@ public struct CampaignOutcome: Sendable, Equatable {
   public enum Status: Sendable, Equatable {
     /// Every run of the shard is in the store.
     case completed
-    /// The cancellation flag was set; runs in progress were finished and stored.
+    /// The cancellation flag was set: no run was started after it; runs in progress finished
+    /// and were stored, or (those whose simulation threw `SimulationCancelled`) were stopped
+    /// and not stored (`stoppedThisSession`).
     case interrupted
   }
 
@@ -38,6 +41,9 @@ public struct CampaignOutcome: Sendable, Equatable {
   public var planned: Int
   /// Replications decided per point of the shard (final counts when completed).
   public var replicationsPerPoint: [Int: Int]
+  /// Runs in progress when the flag was set that stopped (their simulation threw
+  /// `SimulationCancelled`): not in the store, a later session runs them again.
+  public var stoppedThisSession = 0
 }
 
 /// Runs the missing (point, replication) runs of a campaign on worker threads and commits each
@@ -46,7 +52,8 @@ public struct CampaignOutcome: Sendable, Equatable {
 /// Threads: `jobs` worker threads call `simulate`; the calling thread is the only one that
 /// touches the store and the scheduling state (single writer), and the one that calls
 /// `progress`. `run` returns when the shard is complete, the cancellation flag is set (after
-/// the runs in progress finish), or a run fails (after the runs in progress finish and are
+/// the runs in progress finish or stop: a run whose `simulate` throws `SimulationCancelled`
+/// once the flag is set is not stored, and counts in `stoppedThisSession`), or a run fails (after the runs in progress finish and are
 /// stored; the first failure is thrown).
 ///
 /// Results do not depend on `jobs`: seeds come from `CampaignPlan.seed(point:replication:)`
@@ -61,7 +68,8 @@ public struct CampaignRunner: Sendable {
   public var jobs: Int
   /// The slice of the campaign this process runs.
   public var shard: Shard
-  /// Set it to stop scheduling new runs (SIGINT).
+  /// Set it to stop scheduling new runs (SIGINT); `simulate` may watch its `token` to stop a
+  /// run in progress (throwing `SimulationCancelled`).
   public var cancellation: CancellationFlag
   /// Called on the calling thread after each completed run (and once at the start).
   public var progress: (@Sendable (CampaignProgress) -> Void)?
@@ -97,6 +105,7 @@ public struct CampaignRunner: Sendable {
     let clock = ContinuousClock()
     let start = clock.now
     var ranThisSession = 0
+    var stoppedThisSession = 0
     var firstError: (any Error)?
 
     func report() {
@@ -161,7 +170,9 @@ public struct CampaignRunner: Sendable {
           }
         case .failure(let error):
           scheduler.abandon(c.key)
-          if firstError == nil {
+          if error is SimulationCancelled, cancellation.isCancelled {
+            stoppedThisSession += 1  // stopped by the flag: not a result, not a failure
+          } else if firstError == nil {
             firstError = CampaignError.runFailed(
               point: c.key.point, replication: c.key.replication, seed: c.seed,
               message: String(describing: error))
@@ -173,7 +184,8 @@ public struct CampaignRunner: Sendable {
     let status: CampaignOutcome.Status = scheduler.isFinished ? .completed : .interrupted
     return CampaignOutcome(
       status: status, ranThisSession: ranThisSession, previouslyCompleted: previously,
-      planned: scheduler.planned, replicationsPerPoint: scheduler.target)
+      planned: scheduler.planned, replicationsPerPoint: scheduler.target,
+      stoppedThisSession: stoppedThisSession)
   }
 }
 

@@ -211,12 +211,12 @@ extension RouterHost {
       }
       // each pCPU's exits from idle (`idle_exit`): busy for cpuidle's residency (busy_exact), idle
       // for /proc/stat (its idle time runs from the idle loop's entry to its exit), in no task's time
-      var exact: [Double]? = nil
+      var busy = BusyCounters(stat: result.pcpuUtilisation, exact: nil)
       let exits = (0..<modes.count).map { Swift.min(host.idleExitSeconds(pcpu: $0) / s, modes[$0].busy) }
       if exits.contains(where: { $0 > 0 }) {
-        exact = result.pcpuUtilisation
+        busy.exact = busy.stat
         for k in modes.indices {
-          result.pcpuUtilisation[k] -= exits[k]
+          busy.stat[k] -= exits[k]
           modes[k].busy -= exits[k]
           modes[k].thread = Swift.max(0, modes[k].thread - exits[k])
         }
@@ -253,8 +253,7 @@ extension RouterHost {
         let trial = Double(spec.profile.testbedTrialNs) * 1e-9
         send = sent > 0 ? trial * Swift.max(1, target / sent) : trial
         let f = send / (send + extra)
-        result.pcpuUtilisation = result.pcpuUtilisation.map { $0 * f }
-        exact = exact?.map { $0 * f }
+        busy.apply { _, b in b * f }
         result.cpuModes = modes.map {
           var m = $0
           m.busy *= f
@@ -273,14 +272,14 @@ extension RouterHost {
         // process divided by the testbed's window
         let hz = spec.host.clockGHz * 1e9
         var modes = result.cpuModes ?? []
+        var added = [Double](repeating: 0, count: busy.stat.count)
         for k in modes.indices {
           let cycles = zip(senders, starts).reduce(Int64(0)) { $0 + ($1.0.cpu == k ? $1.1 : 0) }
-          let added = Swift.min(Double(cycles) / (hz * (send + extra)), Swift.max(0, 1 - modes[k].busy))
-          modes[k].busy += added
-          modes[k].system += added
-          result.pcpuUtilisation[k] += added
-          exact?[k] += added
+          added[k] = Swift.min(Double(cycles) / (hz * (send + extra)), Swift.max(0, 1 - modes[k].busy))
+          modes[k].busy += added[k]
+          modes[k].system += added[k]
         }
+        busy.apply { k, b in b + added[k] }
         result.cpuModes = modes
         for (g, cycles) in zip(senders, starts) where cycles > 0 {
           result.cpuShare[g.name, default: 0] += Double(cycles) / (hz * send)
@@ -290,8 +289,7 @@ extension RouterHost {
       if background > 0 {
         // the machine's background work, in each CPU's idle time over the window (it runs in
         // the send time and in the counters' idle tail alike): busy B reads B + b x (1 - B)
-        result.pcpuUtilisation = result.pcpuUtilisation.map { $0 + background * (1 - $0) }
-        exact = exact?.map { $0 + background * (1 - $0) }
+        busy.apply { _, b in b + background * (1 - b) }
         result.cpuModes = result.cpuModes?.map {
           var m = $0
           let added = background * (1 - m.busy)
@@ -300,7 +298,8 @@ extension RouterHost {
           return m
         }
       }
-      result.pcpuBusyExact = exact
+      result.pcpuUtilisation = busy.stat
+      result.pcpuBusyExact = busy.exact
       // the host's CPU as the testbed counts it: busy pCPUs, whatever runs on them
       result.cpuShare[spec.dom0.name] = result.pcpuUtilisation.reduce(0, +)
     }
@@ -317,5 +316,23 @@ extension RouterHost {
       lossFraction: off > 0 ? drop / off : 0, latencyMeanUs: h.mean / 1000,
       latencyP50Us: h.percentile(50) / 1000,
       latencyP99Us: h.percentile(99) / 1000, latencyMaxUs: h.max / 1000)
+  }
+}
+
+/// Each pCPU's busy fraction as the testbed's two counters read it: /proc/stat's (`stat`, the
+/// result's `pcpuUtilisation`, without the exits from idle) and cpuidle's (`exact`, the
+/// result's `pcpuBusyExact`; nil when no exit from idle costs time). The transforms of the
+/// testbed's window (its scaling, `generator_start`, `cpu_background`) act on both alike, so
+/// each is written once, in `apply`.
+struct BusyCounters {
+  /// /proc/stat's busy fraction per pCPU.
+  var stat: [Double]
+  /// cpuidle's busy fraction per pCPU, nil when it equals `stat`.
+  var exact: [Double]?
+
+  /// Replaces every pCPU's busy fraction `b` of both counters by `transform(k, b)`.
+  mutating func apply(_ transform: (Int, Double) -> Double) {
+    stat = stat.indices.map { transform($0, stat[$0]) }
+    exact = exact.map { e in e.indices.map { transform($0, e[$0]) } }
   }
 }

@@ -1,6 +1,8 @@
 import Experiment
 import Foundation
 import Report
+import SimCore
+import Synchronization
 
 /// A campaign session stopped by SIGINT or SIGTERM before it could start (while it waited for
 /// another process's lock); the process should end with `exitCode` (130 or 143), saying nothing
@@ -13,7 +15,8 @@ public struct CampaignInterrupted: Error, Sendable {
 }
 
 /// Running a campaign in a folder: take its lock, open or resume its store, run what is
-/// missing in parallel, stop cleanly on SIGINT or SIGTERM keeping every finished run.
+/// missing in parallel, stop cleanly on SIGINT or SIGTERM keeping every finished run (the runs
+/// in progress stop too, within one check interval of their simulation, and are not stored).
 public enum CampaignExecution {
   /// The result of a session.
   public struct Outcome {
@@ -51,6 +54,19 @@ public enum CampaignExecution {
     }
   }
 
+  /// The simulation of one run, as `CampaignRunner.Simulate` with the session's cancellation
+  /// token: a simulation that watches it (`Simulation.cancellation`) stops when a signal comes,
+  /// throwing `SimulationCancelled`.
+  public typealias Simulate = @Sendable (PlanPoint, Int, UInt64, CancellationToken) throws -> [MetricRow]
+
+  /// The exit code a failed run asks for: the largest `ScenarioRunError.exitCode` its
+  /// simulations threw (2 for a run the livelock guard stopped), nil when none did.
+  private final class FailureCode: Sendable {
+    private let code = Mutex<Int32?>(nil)
+    func record(_ c: Int32) { code.withLock { $0 = max($0 ?? c, c) } }
+    var value: Int32? { code.withLock { $0 } }
+  }
+
   /// Which signal stopped a session: SIGINT and SIGTERM both stop scheduling, keep the finished
   /// runs and print the same message; the exit code is 128 + the signal (130 or 143).
   private final class StopSignal: @unchecked Sendable {
@@ -72,10 +88,11 @@ public enum CampaignExecution {
   /// campaign's lock while running: a second session into the same directory waits (saying so
   /// through `display.note`) and then runs only what the first left undone.
   /// - Throws: `ScenarioRunError` (exit code 2 when the folder does not fit the plan),
-  ///   `CampaignInterrupted` when a signal came while waiting for the lock.
+  ///   `CampaignInterrupted` when a signal came while waiting for the lock. A failed run's
+  ///   error has the exit code its simulation asked for (2 for a run that cannot end), else 1.
   public static func execute(
     plan: CampaignPlan, directory: URL, allowMismatch: Bool, jobs: Int, shard: Shard, display: Display,
-    simulate: @escaping CampaignRunner.Simulate
+    simulate: @escaping Simulate
   ) throws -> Outcome {
     let flag = CancellationFlag()
     let stop = StopSignal()
@@ -113,16 +130,30 @@ public enum CampaignExecution {
     for text in store.notes { display.note("campaign \(directory.path): \(text)") }
     let runner = CampaignRunner(
       jobs: jobs, shard: shard, cancellation: flag, progress: display.progress)
+    let failure = FailureCode()
+    let token = flag.token
     let outcome: CampaignOutcome
-    do { outcome = try runner.run(store: store, simulate: simulate) } catch {
+    do {
+      outcome = try runner.run(store: store) { point, replication, seed in
+        do { return try simulate(point, replication, seed, token) } catch let e as ScenarioRunError {
+          failure.record(e.exitCode)
+          throw e
+        }
+      }
+    } catch {
       display.finish()
-      throw ScenarioRunError("\(error)")
+      throw ScenarioRunError("\(error)", exitCode: failure.value ?? 1)
     }
     display.finish()
     var code: Int32?
     if outcome.status == .interrupted {
+      let stopped = outcome.stoppedThisSession
       display.note(
-        "interrupted; \(outcome.previouslyCompleted + outcome.ranThisSession) runs kept in \(directory.path)")
+        "interrupted; \(outcome.previouslyCompleted + outcome.ranThisSession) runs kept in \(directory.path)"
+          + (stopped == 0
+            ? ""
+            : "; \(stopped) \(stopped == 1 ? "run" : "runs") in progress stopped, not stored (resuming runs "
+              + "\(stopped == 1 ? "it" : "them") again)"))
       code = 128 + (stop.value ?? SIGINT)
     }
     return Outcome(store: store, interruptedExitCode: code)

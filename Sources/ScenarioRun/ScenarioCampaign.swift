@@ -2,11 +2,13 @@ import Experiment
 import Foundation
 import Report
 import Scenario
+import SimCore
 
 extension ScenarioRunner {
   /// Runs what is missing of the campaign `plan` of `spec` in `directory`
   /// (`CampaignExecution.execute`): every (point, replication) simulated with its point's
-  /// profile (the scenario's, with the point's swept `profile.` keys).
+  /// profile (the scenario's, with the point's swept `profile.` keys); a signal stops the
+  /// simulations in progress too.
   /// - Throws: what `CampaignExecution.execute` throws.
   public static func execute(
     _ spec: ScenarioSpec, plan: CampaignPlan, directory: URL, allowMismatch: Bool, jobs: Int, shard: Shard,
@@ -16,9 +18,10 @@ extension ScenarioRunner {
     return try CampaignExecution.execute(
       plan: plan, directory: directory, allowMismatch: allowMismatch, jobs: jobs, shard: shard,
       display: display
-    ) { point, replication, seed in
+    ) { point, replication, seed, token in
       try simulate(
-        specs[point.index], profile: profile(for: specs[point.index]), seed: seed, replication: replication)
+        specs[point.index], profile: profile(for: specs[point.index]), seed: seed, replication: replication,
+        cancellation: token)
     }
   }
 }

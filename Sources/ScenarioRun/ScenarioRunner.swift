@@ -87,19 +87,46 @@ public enum ScenarioRunner {
   }
 
   /// Simulates one replication of one point and returns its metric rows.
-  /// - Throws: `ScenarioRunError` when the platform cannot be built.
-  public static func simulate(_ spec: ScenarioSpec, profile: CostProfile, seed: UInt64, replication: Int)
-    throws
-    -> [MetricRow]
-  {
+  /// - Parameter cancellation: when set, the simulation stops within one check interval of it
+  ///   (`Simulation.cancellation`) and this throws `SimulationCancelled`.
+  /// - Throws: `ScenarioRunError` when the platform cannot be built, or (exit code 2) when the
+  ///   livelock guard stopped the run (`stalled`); `SimulationCancelled`.
+  public static func simulate(
+    _ spec: ScenarioSpec, profile: CostProfile, seed: UInt64, replication: Int,
+    cancellation: CancellationToken? = nil
+  ) throws -> [MetricRow] {
     let platform: PlatformSpec
     do { platform = try spec.platformSpec(profile: profile) } catch { throw ScenarioRunError("\(error)") }
     let host: RouterHost
     do { host = try RouterHost(spec: platform, seed: seed, replication: replication) } catch {
       throw ScenarioRunError("\(error)")
     }
+    host.sim.cancellation = cancellation
     let result = host.run(duration: spec.run.duration, warmup: spec.run.warmup)
+    try checkInterruption(host.sim, spec: spec, seed: seed, replication: replication)
     return rows(result)
+  }
+
+  /// Throws what interrupted `sim`'s run, if anything did: `SimulationCancelled` as it is, a
+  /// stall as `stalled`. A caller reads no result of an interrupted run.
+  /// - Throws: `SimulationCancelled`, or `ScenarioRunError` (exit code 2).
+  public static func checkInterruption(_ sim: Simulation, spec: ScenarioSpec, seed: UInt64, replication: Int)
+    throws
+  {
+    do { try sim.checkInterruption() } catch let s as SimulationStall {
+      throw stalled(s, spec: spec, seed: seed, replication: replication)
+    }
+  }
+
+  /// The error of a run the livelock guard stopped: the scenario (name and file), the
+  /// platform, the seed and replication, the instant and what repeats; exit code 2 (the
+  /// scenario, with its costs, makes a run that cannot end).
+  public static func stalled(_ s: SimulationStall, spec: ScenarioSpec, seed: UInt64, replication: Int)
+    -> ScenarioRunError
+  {
+    ScenarioRunError(
+      "scenario \(spec.name) (\(spec.source.fileName)), platform \(spec.platform.rawValue), seed \(seed), "
+        + "replication \(replication): the run cannot end: \(s)", exitCode: 2)
   }
 
   /// The tidy rows of a result: per router and aggregate traffic, per domain CPU, host figures,

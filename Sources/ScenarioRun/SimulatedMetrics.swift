@@ -1,6 +1,7 @@
 import Platforms
 import Report
 import Scenario
+import SimCore
 
 /// One simulated figure: a metric of a scope.
 public struct SimulatedValue: Sendable, Equatable {
@@ -82,9 +83,13 @@ public enum SimulatedMetrics {
   /// (`RouterHost.dropPlaces`) where the model dropped nothing (`values` lists only the places
   /// that dropped), so that a measured row of such a place is compared with 0, while a place
   /// the path does not have stays absent.
-  /// - Throws: `ScenarioRunError` when the scenario's platform cannot be built.
-  public static func simulate(_ spec: ScenarioSpec, seed: UInt64, replication: Int) throws -> [SimulatedValue]
-  {
+  /// - Parameter cancellation: when set, the simulation stops within one check interval of it
+  ///   and this throws `SimulationCancelled`.
+  /// - Throws: `ScenarioRunError` when the scenario's platform cannot be built, or (exit code 2)
+  ///   when the livelock guard stopped the run; `SimulationCancelled`.
+  public static func simulate(
+    _ spec: ScenarioSpec, seed: UInt64, replication: Int, cancellation: CancellationToken? = nil
+  ) throws -> [SimulatedValue] {
     let host: RouterHost
     do {
       let platform = try spec.platformSpec(profile: spec.costs)
@@ -92,7 +97,9 @@ public enum SimulatedMetrics {
     } catch {
       throw ScenarioRunError("\(spec.source.fileName): \(error)")
     }
+    host.sim.cancellation = cancellation
     let result = host.run(duration: spec.run.duration, warmup: spec.run.warmup)
+    try ScenarioRunner.checkInterruption(host.sim, spec: spec, seed: seed, replication: replication)
     var out = values(result)
     for place in host.dropPlaces where result.dropsByPlace[place] == nil {
       out.append(SimulatedValue(scope: "drop:\(place)", metric: .drops, value: 0))

@@ -23,7 +23,10 @@ struct CalibrateCommand: ParsableCommand {
       declarations; likelihood with the measured sd, the simulator's noise and a model \
       discrepancy; adaptive multiple importance sampling with independent seeds), writes the \
       draws (CSV, one column per key) beside the profile, the profile at the posterior \
-      medians and the posterior's data as JSON where a fit's goes. See docs/calibration.md.
+      medians and the posterior's data as JSON where a fit's goes. SIGINT or SIGTERM stops at \
+      once, the simulations in progress included, keeping every evaluation (under --method \
+      posterior, every candidate wholly simulated) in the checkpoint; the same command resumes. \
+      See docs/calibration.md.
       """
   )
 
@@ -195,7 +198,8 @@ struct CalibrateCommand: ParsableCommand {
   /// `--method posterior`: samples the posterior and writes the draws, the profile at the
   /// posterior medians and the summary.
   /// Every candidate is checkpointed (--checkpoint, default OUT.checkpoint); SIGINT or SIGTERM
-  /// stops after the chunk in progress, keeping it, and the same command resumes.
+  /// stops the simulations in progress, keeps the candidates wholly simulated, and the same
+  /// command resumes.
   func runPosterior(
     evaluator: RowEvaluator, filter: RowFilter, overrides: [String], workers: Int, identity: String
   ) throws {
@@ -230,7 +234,11 @@ struct CalibrateCommand: ParsableCommand {
     do { result = try sampler.run(start: try evaluator.startValues()) } catch let i as PosteriorInterrupted {
       CalibrationInputs.stderr("vrsim: \(i)")
       throw ExitCode(128 + (i.signal ?? SIGINT))
-    } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+    } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch let e
+      as RunError
+    {
+      throw e  // a run that cannot end (exit 2) keeps its code
+    } catch {
       throw RunError("\(error)")
     }
     let drawsPath =

@@ -50,7 +50,11 @@ struct RunCommand: ParsableCommand {
       Runs every sweep point of the scenario for its replications (in parallel; seeds are \
       derived per point and replication, so results do not depend on --jobs) and prints \
       throughput, loss, latency and CPU per router and in aggregate. With --out DIR the runs are \
-      stored in DIR/campaign.sqlite as they finish and a rerun resumes where it stopped.
+      stored in DIR/campaign.sqlite as they finish and a rerun resumes where it stopped. \
+      Ctrl-C (SIGINT) or SIGTERM stops the runs in progress at once (not stored), prints the \
+      finished ones, keeps them (without --out in a temporary directory it names) and exits with \
+      status 130 or 143. A run whose simulated clock stops advancing (10^8 events at one instant) \
+      is an error (exit 2) naming the scenario, its platform, the instant and the repeating event.
       """
   )
 

@@ -18,7 +18,10 @@ struct SweepCommand: ParsableCommand {
       refused unless --allow-mismatch. --shard k/n runs a deterministic slice of the runs, so that \
       several machines can split a campaign; join the shards with `vrsim merge`. A second sweep into \
       a campaign in use waits for the first, then runs only what is missing. Ctrl-C (SIGINT) or \
-      SIGTERM keeps the finished runs and exits with status 130 or 143.
+      SIGTERM stops the runs in progress at once (not stored: a resumed sweep runs them again), \
+      keeps the finished runs and exits with status 130 or 143. A run whose simulated clock \
+      stops advancing (10^8 events at one instant) is an error (exit 2) naming the scenario, its \
+      platform, the instant and the repeating event.
       """
   )
 

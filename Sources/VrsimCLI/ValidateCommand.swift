@@ -23,8 +23,8 @@ struct ValidateCommand: ParsableCommand {
       step); rows no model produces are listed as not simulated; a drop place where the model \
       dropped nothing simulates 0 pps. A row the simulation cannot produce (a scope or metric \
       its scenario does not have) is an error (exit 2) naming its file and line. SIGINT or \
-      SIGTERM prints everything simulated so far (under --posterior, each row over the draws \
-      done) and exits 130 or 143. Exits non-zero only on errors and signals, never because the \
+      SIGTERM stops the simulations in progress at once and prints everything simulated so far \
+      (under --posterior, each row over the draws done) and exits 130 or 143. Exits non-zero only on errors and signals, never because the \
       agreement is poor.
       """
   )
@@ -114,8 +114,8 @@ struct ValidateCommand: ParsableCommand {
     for w in evaluators[0].warnings { CalibrationInputs.stderr("vrsim: warning: \(w)") }
     let simulated: [RowOutcome?]
     let predictive: [PredictiveInterval?]?
-    // SIGINT or SIGTERM stops scheduling simulations (plain or under posterior draws); those in
-    // progress finish, and everything simulated so far is printed (rows with nothing simulated
+    // SIGINT or SIGTERM stops the simulations (plain or under posterior draws), those in progress
+    // within a few milliseconds (not kept), and everything simulated so far is printed (rows with nothing simulated
     // as not simulated) before the exit with the signal's code, so that nothing computed is lost.
     let stop = PosteriorStop()
     stop.listen(to: [SIGINT, SIGTERM])
@@ -140,7 +140,11 @@ struct ValidateCommand: ParsableCommand {
               format: "validate: %d of %d posterior draws simulated (%.1f s)", k, n,
               Date().timeIntervalSince(began)))
         }
-      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch let e
+        as RunError
+      {
+        throw e  // a run that cannot end (exit 2) keeps its code
+      } catch {
         throw RunError("\(error)")
       }
       if let samplesOut {
@@ -165,7 +169,11 @@ struct ValidateCommand: ParsableCommand {
       let run: (outcomes: [RowOutcome?], done: Int, planned: Int)
       do {
         run = try evaluators[0].simulateOnce(stop: stop) { progress.update($0, $1) }
-      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch {
+      } catch let e as UnsimulatedRowsError { throw RunError(e.description, exitCode: 2) } catch let e
+        as RunError
+      {
+        throw e  // a run that cannot end (exit 2) keeps its code
+      } catch {
         throw RunError("\(error)")
       }
       progress.finish()

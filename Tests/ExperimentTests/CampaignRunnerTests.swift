@@ -201,6 +201,72 @@ struct SimulatedCrash: Error {}
     #expect(rule.nextTarget(after: [0, 1, -1], level: 0.95) == 6)  // mean 0: infinite relative width
     #expect(rule.nextTarget(after: Array(repeating: 0, count: 9) + [5], level: 0.95) == nil)  // max
   }
+
+  /// A signal in the middle of a run stops that run too: with one worker, runs 1 to 3 finish
+  /// (stored), run 4's simulation sets the flag at its 10,000th event (a signal arriving
+  /// mid-run) and would run 10^9 more; it stops within one check interval (bound: 1,000
+  /// events after the flag, the engine's `checkInterval` here), is not stored and is counted
+  /// as stopped; a resumed session runs it and the rest.
+  @Test func aSignalStopsTheRunInProgressAndKeepsTheFinishedOnes() throws {
+    let plan = makePlan(points: 1, replications: .fixed(6))
+    let dir = temporaryCampaignDirectory()
+    defer { removeTemporary(dir) }
+    let store = try CampaignStore.open(at: dir, plan: plan)
+    let flag = CancellationFlag()
+    let calls = SharedCounter()
+    let after = SharedCounter()
+    let outcome = try CampaignRunner(jobs: 1, cancellation: flag).run(store: store) { point, rep, seed in
+      guard calls.increment() == 4 else { return try fakeSimulation(point, rep, seed) }
+      let sim = Simulation(seed: seed)
+      sim.checkInterval = 1_000
+      sim.cancellation = flag.token
+      let ticker = SelfRescheduling { n in
+        if n == 10_000 { flag.cancel() }
+        if n > 10_000 { after.increment() }
+      }
+      let h = sim.register(ticker)
+      sim.schedule(at: .zero, to: h)
+      sim.run(until: SimTime(nanoseconds: 1_000_000_000))  // 10^9 events at 1 ns
+      try sim.checkInterruption()
+      return try fakeSimulation(point, rep, seed)
+    }
+    #expect(outcome.status == .interrupted)
+    #expect(calls.value == 4)
+    #expect(outcome.ranThisSession == 3)
+    #expect(outcome.stoppedThisSession == 1)
+    #expect(after.value <= 1_000)
+    #expect(try store.count() == 3)
+    let resumed = try CampaignRunner(jobs: 1).run(store: store, simulate: fakeSimulation)
+    #expect(resumed.status == .completed)
+    #expect(resumed.ranThisSession == 3)
+    #expect(try store.count() == 6)
+  }
+
+  /// A run that throws `SimulationCancelled` while the flag is not set is a failure like any
+  /// other (only the flag makes a stop an interruption).
+  @Test func aCancelledSimulationWithoutTheFlagIsAFailure() throws {
+    let plan = makePlan(points: 1, replications: .fixed(2))
+    let dir = temporaryCampaignDirectory()
+    defer { removeTemporary(dir) }
+    let store = try CampaignStore.open(at: dir, plan: plan)
+    #expect(throws: CampaignError.self) {
+      _ = try CampaignRunner(jobs: 1).run(store: store) { _, _, _ in
+        throw SimulationCancelled(time: .zero, eventsExecuted: 0)
+      }
+    }
+  }
+}
+
+/// Reschedules itself 1 ns later after each event, telling `onEvent` the event's number.
+private final class SelfRescheduling: EventHandler {
+  private var count = 0
+  private let onEvent: (Int) -> Void
+  init(_ onEvent: @escaping (Int) -> Void) { self.onEvent = onEvent }
+  func handle(_ event: Event, in sim: Simulation) {
+    count += 1
+    onEvent(count)
+    sim.schedule(after: .ns(1), to: HandlerID(index: event.handler), code: event.code)
+  }
 }
 
 /// A thread-safe list.
