@@ -282,7 +282,9 @@ extension RouterHost {
         busy.apply { k, b in b + added[k] }
         result.cpuModes = modes
         for (g, cycles) in zip(senders, starts) where cycles > 0 {
-          result.cpuShare[g.name, default: 0] += Double(cycles) / (hz * send)
+          // one thread: at most one CPU, however long its start-up is against the send time
+          let own = result.cpuShare[g.name, default: 0]
+          result.cpuShare[g.name] = own + Swift.min(Double(cycles) / (hz * send), Swift.max(0, 1 - own))
         }
       }
       let background = Double(spec.profile.cpuBackground) / 100_000_000

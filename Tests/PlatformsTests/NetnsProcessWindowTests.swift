@@ -41,3 +41,24 @@ struct NetnsProcessWindowTests {
     #expect(min(p.user, p.system) < 1e-4 * time, "\(process): \(p)")
   }
 }
+
+/// A trafgen process's start-up (`generator_start`) is added to its CPU share over the send
+/// time; one thread uses at most one CPU, however long the start-up is against the send time.
+@Suite("netns: a trafgen process's CPU share with its start-up stays within one CPU")
+struct NetnsGeneratorStartBoundTests {
+  /// netns-direct, 1 router, 5 ms at 10 kp/s, `generator_start` at its range's top (10^8
+  /// cycles, 32.7 ms at 3.06 GHz, over a 5 ms send time): before, gen0 read about 6.7 CPUs
+  /// (found by scripts/extremes-sweep.py); bound: 1 (a single thread), and at least the share it
+  /// has without the start-up, which the bound does not cut.
+  @Test func atMostOneCPU() throws {
+    let (r, _) = try simulatedNetnsUDP(
+      "gen-start", rate: "10kpps", scheduler: "cfs",
+      extra: ["profile.generator_start=100000000cycles", "run.warmup=0s"], duration: "5ms", generator: [])
+    let share = try #require(r.cpuShare["gen0"])
+    #expect(share <= 1, "gen0 \(share) CPUs")
+    let (plain, _) = try simulatedNetnsUDP(
+      "gen-start", rate: "10kpps", scheduler: "cfs", extra: ["run.warmup=0s"], duration: "5ms", generator: [])
+    let without = try #require(plain.cpuShare["gen0"])
+    #expect(share > without, "gen0 \(share) with the start-up, \(without) without")
+  }
+}
