@@ -21,11 +21,8 @@ cd "$(dirname "$0")/.."
 DAY=2026-12-06-exact
 ID=validation/testbed-udp-identify-$DAY-vm.csv
 HO=validation/testbed-udp-heldout-$DAY-vm.csv
-# validation/netns-eevdf.sh's run settings for the UDP profiles (validation/netns-udp-fit.sh's hop costs)
-RUN=(--set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmup=100ms --set run.replications=1
-  --set profile.udp_send_user=800cycles --set profile.udp_recv_user=900cycles
-  --set profile.veth_per_byte=0cycles/B --set profile.fib_rules=1175cycles --set profile.ip_forward=896cycles
-  --set profile.sink_blackhole=1876cycles)
+# the run settings of every UDP validation (RUN)
+source validation/netns-udp-run-settings.sh
 if [ "${PART:-}" = softirq ]; then
   SDAY=${SDAY:-2026-12-07-softirq}
   SID=validation/testbed-udp-identify-$SDAY-vm.csv

@@ -16,11 +16,8 @@ DAY=${SDAY:-2026-12-07-softirq2}
 IDDAY=${IDDAY:-2026-12-07-wake}
 ID=validation/testbed-udp-identify-$IDDAY-vm.csv
 HO=validation/testbed-udp-heldout-$DAY-vm.csv
-# validation/netns-udp-exact.sh's run settings
-RUN=(--set profile.testbed_window_extra=0s --set run.duration=1s --set run.warmup=100ms --set run.replications=1
-  --set profile.udp_send_user=800cycles --set profile.udp_recv_user=900cycles
-  --set profile.veth_per_byte=0cycles/B --set profile.fib_rules=1175cycles --set profile.ip_forward=896cycles
-  --set profile.sink_blackhole=1876cycles)
+# the run settings of every UDP validation (RUN)
+source validation/netns-udp-run-settings.sh
 TRAIN="scope = pcpu0 and metric = softirq_exact and set has host.udp_receiver_cpu=1 and not set has traffic[0].rate=200kpps"
 for kind in cfs eevdf; do
   base=scenarios/profiles/netns-udp-v1300-idle-fit.yaml

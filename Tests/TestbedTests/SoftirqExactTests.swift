@@ -88,14 +88,7 @@ import Testing
   /// no softirq: 0. Tolerance 1%: the 300 ms window holds 6,000 datagrams, one at each edge is
   /// 0.03%.
   @Test func modelSoftirqBelowSaturation() throws {
-    let spec = try ScenarioLoader.load(
-      text: "name: netns-udp\n", fileName: "netns-udp.yaml",
-      overrides: [
-        "platform=netns-direct", "scheduler.kind=cfs", "host.cpus=2", "routers.count=1",
-        "traffic[0]={to: all, rate: 20kpps, frame: 1518B, arrival: cbr}", "run.duration=300ms",
-        "run.warmup=50ms", "host.generator=iperf3",
-      ])
-    let values = try SimulatedMetrics.simulate(spec, seed: 1, replication: 0)
+    let values = try BusyExactTests.simulatedUDP20k()
     let s0 = try #require(values.first { $0.scope == "pcpu0" && $0.metric == .softirqExact }).value
     let s1 = try #require(values.first { $0.scope == "pcpu1" && $0.metric == .softirqExact }).value
     let cpu0 = 20_000 * 4_535 / 3.06e9
