@@ -85,13 +85,7 @@ struct RunInterruptionTests {
   /// 20 ms run).
   @Test(arguments: PlatformKind.allCases)
   func aCancelledSimulationThrowsOnEveryPlatform(platform: PlatformKind) throws {
-    let scheduler: String
-    switch platform {
-    case .xenBridge, .xenRouter, .xenSriov: scheduler = "credit"
-    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: scheduler = "cfs"
-    case .vmware: scheduler = "vmware"
-    case .native: scheduler = "none"
-    }
+    let scheduler = ownScheduler(platform)
     func load(_ duration: String) throws -> ScenarioSpec {
       try ScenarioRunner.load(
         file: nil,
@@ -164,13 +158,7 @@ struct RunInterruptionTests {
 struct SameInstantBurstTests {
   @Test(arguments: PlatformKind.allCases)
   func theLongestBurstIsFarBelowTheLimit(platform: PlatformKind) throws {
-    let scheduler: String
-    switch platform {
-    case .xenBridge, .xenRouter, .xenSriov: scheduler = "credit"
-    case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: scheduler = "cfs"
-    case .vmware: scheduler = "vmware"
-    case .native: scheduler = "none"
-    }
+    let scheduler = ownScheduler(platform)
     let spec = try ScenarioRunner.load(
       file: nil,
       overrides: [
@@ -191,5 +179,16 @@ struct SameInstantBurstTests {
     #expect(host.sim.interruption == nil)
     #expect(events > 10_000)
     #expect(UInt64(longest) * 1000 <= Simulation.defaultSameInstantEventLimit, "longest burst \(longest)")
+  }
+}
+
+/// The scheduler a platform runs under in the built-in default scenario's tests: Xen's credit,
+/// Linux's cfs for OpenVZ and the netns platforms, VMware's own, none for native.
+private func ownScheduler(_ platform: PlatformKind) -> String {
+  switch platform {
+  case .xenBridge, .xenRouter, .xenSriov: "credit"
+  case .openvz, .netnsBridge, .netnsRouter, .netnsDirect: "cfs"
+  case .vmware: "vmware"
+  case .native: "none"
   }
 }
